@@ -1,0 +1,55 @@
+import type { TowerDb } from "@tower/db";
+import type { ApiKeyScope } from "@tower/shared";
+import type { Logger } from "pino";
+import type { Clock } from "./clock";
+import type { EventBus } from "./event-bus";
+import { resolveApiKey } from "./services/api-key-service";
+import { resolveSession } from "./services/auth-service";
+
+/** Side effects created once by the app (server main, or a test) and passed to every call. */
+export interface Deps {
+  db: TowerDb;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+}
+
+export type Caller =
+  | { kind: "anonymous" }
+  | { kind: "user"; userId: string; sessionId: string }
+  | { kind: "apiKey"; keyId: string; projectId: string; scopes: ApiKeyScope[] };
+
+/** How the transport sets the session cookie; over WebSocket there is nothing to set. */
+export interface SessionCookie {
+  set(token: string, expiresAt: number): void;
+  clear(): void;
+}
+
+export interface Credentials {
+  sessionToken?: string | null;
+  apiKey?: string | null;
+}
+
+export interface Context extends Deps {
+  caller: Caller;
+  cookie: SessionCookie;
+}
+
+export const noCookie: SessionCookie = { set: () => {}, clear: () => {} };
+
+/** Resolves who is calling from the raw credentials the transport found. */
+export function createContext(deps: Deps, credentials: Credentials, cookie: SessionCookie = noCookie): Context {
+  return { ...deps, caller: resolveCaller(deps, credentials), cookie };
+}
+
+function resolveCaller(deps: Deps, { sessionToken, apiKey }: Credentials): Caller {
+  if (apiKey) {
+    const key = resolveApiKey(deps, apiKey);
+    if (key) return { kind: "apiKey", keyId: key.id, projectId: key.projectId, scopes: key.scopes };
+  }
+  if (sessionToken) {
+    const session = resolveSession(deps, sessionToken);
+    if (session) return { kind: "user", userId: session.userId, sessionId: session.id };
+  }
+  return { kind: "anonymous" };
+}

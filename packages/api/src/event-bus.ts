@@ -1,0 +1,35 @@
+import type { ChangeEvent } from "@tower/shared";
+
+/**
+ * Fan-out of committed changes to live subscribers. Payloads are plain JSON so a Redis pub/sub
+ * implementation can replace this one when several server replicas run.
+ */
+export interface EventBus {
+  publish(event: ChangeEvent): void;
+  subscribe(projectId: string, listener: (event: ChangeEvent) => void): () => void;
+  /** Live listeners, for health and metrics. */
+  listenerCount(): number;
+}
+
+export function createInProcessEventBus(): EventBus {
+  const byProject = new Map<string, Set<(event: ChangeEvent) => void>>();
+  let count = 0;
+  return {
+    publish(event) {
+      const listeners = byProject.get(event.projectId);
+      if (!listeners) return;
+      for (const listener of listeners) listener(event);
+    },
+    subscribe(projectId, listener) {
+      let listeners = byProject.get(projectId);
+      if (!listeners) byProject.set(projectId, (listeners = new Set()));
+      listeners.add(listener);
+      count++;
+      return () => {
+        if (listeners.delete(listener)) count--;
+        if (listeners.size === 0) byProject.delete(projectId);
+      };
+    },
+    listenerCount: () => count,
+  };
+}

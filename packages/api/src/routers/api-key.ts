@@ -1,0 +1,21 @@
+import { ApiKeyCreateInputSchema, ApiKeyRevokeInputSchema } from "@tower/shared";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-key-service";
+import { apiKeyProcedure, projectProcedure } from "../trpc";
+
+export const apiKeyRouter = {
+  list: projectProcedure("admin").query(({ ctx }) => listApiKeys(ctx, ctx.project.projectId)),
+  create: projectProcedure("admin")
+    .input(ApiKeyCreateInputSchema)
+    .mutation(({ ctx, input }) =>
+      createApiKey(ctx, ctx.project.projectId, ctx.caller.kind === "user" ? ctx.caller.userId : null, input),
+    ),
+  revoke: projectProcedure("admin")
+    .input(ApiKeyRevokeInputSchema)
+    .mutation(({ ctx, input }) => {
+      revokeApiKey(ctx, ctx.project.projectId, input.id);
+      return { ok: true };
+    }),
+  /** Which project and scopes the calling key has; the SDK's first call. */
+  whoami: apiKeyProcedure.query(({ ctx }) => ({ projectId: ctx.caller.projectId, scopes: ctx.caller.scopes })),
+} satisfies TRPCRouterRecord;

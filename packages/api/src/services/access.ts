@@ -1,0 +1,43 @@
+import { memberships } from "@tower/db";
+import { hasRole, type Role } from "@tower/shared";
+import { and, eq } from "drizzle-orm";
+import type { Caller, Deps } from "../context";
+import { DomainError } from "../errors";
+
+export interface ProjectAccess {
+  projectId: string;
+  role: Role;
+}
+
+/**
+ * Decides whether the caller may act in a project with at least `minimum` role. An API key is
+ * bound to its own project: `write` acts as an operator, `read` as a viewer.
+ */
+export function resolveProjectAccess(
+  { db }: Deps,
+  caller: Caller,
+  requestedProjectId: string | undefined,
+  minimum: Role,
+): ProjectAccess {
+  let access: ProjectAccess;
+  if (caller.kind === "anonymous") throw new DomainError("UNAUTHORIZED", "Sign in or pass an API key");
+  if (caller.kind === "apiKey") {
+    if (requestedProjectId && requestedProjectId !== caller.projectId) {
+      throw new DomainError("FORBIDDEN", "This API key belongs to another project");
+    }
+    access = { projectId: caller.projectId, role: caller.scopes.includes("write") ? "operator" : "viewer" };
+  } else {
+    if (!requestedProjectId) throw new DomainError("BAD_REQUEST", "projectId: Choose a project");
+    const membership = db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.projectId, requestedProjectId), eq(memberships.userId, caller.userId)))
+      .get();
+    if (!membership) throw new DomainError("FORBIDDEN", "You are not a member of this project");
+    access = { projectId: requestedProjectId, role: membership.role };
+  }
+  if (!hasRole(access.role, minimum)) {
+    throw new DomainError("FORBIDDEN", `This needs the ${minimum} role or higher; you are ${access.role}`);
+  }
+  return access;
+}

@@ -1,0 +1,68 @@
+import { apiKeys } from "@tower/db";
+import { API_KEY_PREFIX, type ApiKeyCreateInput } from "@tower/shared";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Deps } from "../context";
+import { DomainError } from "../errors";
+import { newId, randomToken, sha256 } from "./tokens";
+
+/** lastUsedAt is refreshed at most this often, so a busy key does not write on every request. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/** Creates a key; the secret is returned this once and only its hash is stored. */
+export function createApiKey({ db, clock }: Deps, projectId: string, createdBy: string | null, input: ApiKeyCreateInput) {
+  const secret = `${API_KEY_PREFIX}${randomToken(30)}`;
+  const row = {
+    id: newId(),
+    projectId,
+    name: input.name,
+    prefix: secret.slice(0, API_KEY_PREFIX.length + 6),
+    secretHash: sha256(secret),
+    scopes: [...new Set(input.scopes)],
+    createdBy,
+    createdAt: clock.now(),
+  };
+  db.insert(apiKeys).values(row).run();
+  return { id: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes, createdAt: row.createdAt, secret };
+}
+
+export function listApiKeys({ db }: Deps, projectId: string) {
+  return db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      scopes: apiKeys.scopes,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.projectId, projectId))
+    .orderBy(desc(apiKeys.createdAt))
+    .all();
+}
+
+export function revokeApiKey({ db, clock }: Deps, projectId: string, id: string): void {
+  const result = db
+    .update(apiKeys)
+    .set({ revokedAt: clock.now() })
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.projectId, projectId), isNull(apiKeys.revokedAt)))
+    .run();
+  if (result.changes === 0) throw new DomainError("NOT_FOUND", "API key not found or already revoked");
+}
+
+/** The live key for a secret, or undefined when it is unknown or revoked. */
+export function resolveApiKey({ db, clock }: Deps, secret: string) {
+  if (!secret.startsWith(API_KEY_PREFIX)) return undefined;
+  const key = db
+    .select({ id: apiKeys.id, projectId: apiKeys.projectId, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.secretHash, sha256(secret)), isNull(apiKeys.revokedAt)))
+    .get();
+  if (!key) return undefined;
+  const now = clock.now();
+  if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_GRANULARITY_MS) {
+    db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id)).run();
+  }
+  return key;
+}

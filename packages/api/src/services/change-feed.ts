@@ -1,0 +1,45 @@
+import { changes, type DbOrTx, type TowerDb } from "@tower/db";
+import type { ChangeEntity, ChangeEvent } from "@tower/shared";
+import { and, asc, eq, gt, max } from "drizzle-orm";
+
+type NewChange = Omit<ChangeEvent, "id">;
+
+/** Appends a change inside the caller's transaction; publish the result only after commit. */
+export function recordChange(tx: DbOrTx, change: NewChange): ChangeEvent {
+  const row = tx
+    .insert(changes)
+    .values({
+      projectId: change.projectId,
+      entity: change.entity,
+      op: change.op,
+      entityId: change.data.id,
+      data: change.data,
+      at: change.at,
+    })
+    .returning({ id: changes.id })
+    .get();
+  return { ...change, id: String(row.id) } as ChangeEvent;
+}
+
+export function latestChangeId(db: TowerDb, projectId: string): string {
+  const row = db.select({ id: max(changes.id) }).from(changes).where(eq(changes.projectId, projectId)).get();
+  return String(row?.id ?? 0);
+}
+
+/** Changes after `afterId`, oldest first, a page at a time. */
+export function readChangesAfter(
+  db: TowerDb,
+  projectId: string,
+  entity: ChangeEntity,
+  afterId: string,
+  limit: number,
+): ChangeEvent[] {
+  return db
+    .select()
+    .from(changes)
+    .where(and(eq(changes.projectId, projectId), eq(changes.entity, entity), gt(changes.id, Number(afterId))))
+    .orderBy(asc(changes.id))
+    .limit(limit)
+    .all()
+    .map((row) => ({ id: String(row.id), projectId: row.projectId, entity: row.entity, op: row.op, at: row.at, data: row.data }) as ChangeEvent);
+}

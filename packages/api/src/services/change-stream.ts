@@ -1,0 +1,55 @@
+import type { ChangeEntity, ChangeEvent } from "@tower/shared";
+import type { Deps } from "../context";
+import { latestChangeId, readChangesAfter } from "./change-feed";
+
+const REPLAY_PAGE = 500;
+
+/**
+ * Live changes of one project and entity, resumable: subscribe to the bus first (buffering), then
+ * replay what was committed after `lastEventId`, then stream live; ids already sent are skipped,
+ * so the client gets every change exactly once, in order.
+ */
+export async function* streamChanges(
+  deps: Deps,
+  projectId: string,
+  entity: ChangeEntity,
+  lastEventId: string | null | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<ChangeEvent> {
+  const pending: ChangeEvent[] = [];
+  let wake: (() => void) | undefined;
+  const unsubscribe = deps.bus.subscribe(projectId, (event) => {
+    if (event.entity !== entity) return;
+    pending.push(event);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal?.addEventListener("abort", onAbort);
+  try {
+    let sent = Number(lastEventId ?? latestChangeId(deps.db, projectId));
+    if (lastEventId) {
+      for (;;) {
+        const page = readChangesAfter(deps.db, projectId, entity, String(sent), REPLAY_PAGE);
+        for (const event of page) {
+          sent = Number(event.id);
+          yield event;
+        }
+        if (page.length < REPLAY_PAGE) break;
+      }
+    }
+    while (!signal?.aborted) {
+      const event = pending.shift();
+      if (!event) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      if (Number(event.id) <= sent) continue;
+      sent = Number(event.id);
+      yield event;
+    }
+  } finally {
+    unsubscribe();
+    signal?.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,25 @@
+import { memberships, projects, users } from "@tower/db";
+import type { ProjectCreateInput } from "@tower/shared";
+import { eq } from "drizzle-orm";
+import type { Deps } from "../context";
+import { newId } from "./tokens";
+
+export function createProject({ db, clock }: Deps, ownerId: string, input: ProjectCreateInput) {
+  const now = clock.now();
+  const project = { id: newId(), name: input.name, createdAt: now };
+  db.transaction((tx) => {
+    tx.insert(projects).values(project).run();
+    tx.insert(memberships).values({ projectId: project.id, userId: ownerId, role: "owner", createdAt: now }).run();
+  });
+  return { projectId: project.id, projectName: project.name, role: "owner" as const };
+}
+
+export function listMembers({ db }: Deps, projectId: string) {
+  return db
+    .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role, since: memberships.createdAt })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.projectId, projectId))
+    .orderBy(users.name)
+    .all();
+}

@@ -1,0 +1,65 @@
+import type { Role } from "@tower/shared";
+import { ProjectScopeSchema } from "@tower/shared";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z, ZodError } from "zod";
+import type { Context } from "./context";
+import { DomainError } from "./errors";
+import { resolveProjectAccess } from "./services/access";
+
+/** "name: Name is required; role: Role is required" — names every field that failed. */
+function describeIssues(error: ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`).join("; ");
+}
+
+const t = initTRPC.context<Context>().create({
+  // Never send stack traces, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const zodError = error.cause instanceof ZodError ? error.cause : null;
+    let message = shape.message;
+    if (zodError) message = `Invalid input: ${describeIssues(zodError)}`;
+    else if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
+    return {
+      ...shape,
+      message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        zodError: zodError ? z.flattenError(zodError) : null,
+      },
+    };
+  },
+});
+
+export const createCallerFactory = t.createCallerFactory;
+export const router = t.router;
+
+/** The one error boundary: typed domain errors become tRPC errors with the same code. */
+const errorBoundary = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    throw new TRPCError({ code: result.error.cause.code, message: result.error.cause.message, cause: result.error.cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorBoundary);
+
+export const userProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== "user") throw new DomainError("UNAUTHORIZED", "Sign in first");
+  return next({ ctx: { ...ctx, caller: ctx.caller } });
+});
+
+export const apiKeyProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== "apiKey") throw new DomainError("UNAUTHORIZED", "Pass a project API key");
+  return next({ ctx: { ...ctx, caller: ctx.caller } });
+});
+
+/** A procedure inside one project, for callers with at least `minimum` role there. */
+export function projectProcedure(minimum: Role) {
+  return publicProcedure.input(ProjectScopeSchema).use(({ ctx, input, next }) => {
+    const project = resolveProjectAccess(ctx, ctx.caller, input.projectId, minimum);
+    return next({ ctx: { ...ctx, project } });
+  });
+}

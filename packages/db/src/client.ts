@@ -1,0 +1,43 @@
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import * as schema from "./schema";
+
+export type TowerDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export interface DbHandle {
+  db: TowerDb;
+  sqlite: Database.Database;
+  close(): void;
+}
+
+export const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
+
+/**
+ * Opens (or creates) the SQLite file, applies pragmas for a busy server and runs every committed
+ * migration before anything else touches it.
+ */
+export function createDb(file: string): DbHandle {
+  const sqlite = new Database(file);
+  sqlite.pragma("journal_mode = WAL");
+  // FULL: a commit that was acknowledged survives power loss, not only a process crash.
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder });
+  return {
+    db,
+    sqlite,
+    close: () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** A transaction handle; services that must run inside one take this. */
+export type TowerTx = Parameters<Parameters<TowerDb["transaction"]>[0]>[0];
+
+/** Either the database or an open transaction: reads and writes look the same on both. */
+export type DbOrTx = TowerDb | TowerTx;

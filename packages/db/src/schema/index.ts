@@ -1,0 +1,3 @@
+export * from "./agents";
+export * from "./auth";
+export * from "./changes";

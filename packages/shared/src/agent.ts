@@ -1,0 +1,113 @@
+import { z } from "zod";
+import {
+  IdSchema,
+  MetadataSchema,
+  NameSchema,
+  PageLimitSchema,
+  ShortTextSchema,
+  SortOrderSchema,
+  StringListSchema,
+} from "./common";
+import { LIMITS } from "./limits";
+
+export const AgentStatusSchema = z.enum(["idle", "busy", "offline", "error", "disabled"]);
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+
+/** Glob path scopes such as `src/**` or `/data/*.csv`. */
+export const PathScopeSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(512)
+  .refine((value) => !value.includes("\0") && !/\*{3,}/.test(value), "Not a valid glob pattern");
+
+const agentFields = {
+  name: NameSchema.regex(/^[\w.\- ]+$/, "Use letters, digits, spaces, dots, dashes or underscores"),
+  role: ShortTextSchema.min(1, "Role is required"),
+  category: ShortTextSchema.default("general"),
+  description: z.string().trim().max(LIMITS.descriptionLength).default(""),
+  capabilities: StringListSchema.default([]),
+  allowedTools: StringListSchema.default([]),
+  pathScopes: z.array(PathScopeSchema).max(LIMITS.listItems).default([]),
+  budgetTokensPerSession: z.number().int().positive().max(1e12).nullable().default(null),
+  budgetCostUsdPerDay: z.number().positive().max(1e9).nullable().default(null),
+  tags: StringListSchema.default([]),
+  metadata: MetadataSchema.default({}),
+};
+
+export const AgentCreateInputSchema = z.object(agentFields);
+export type AgentCreateInput = z.input<typeof AgentCreateInputSchema>;
+export type AgentCreate = z.output<typeof AgentCreateInputSchema>;
+
+/** Every field optional; absent fields stay as they are. */
+export const AgentPatchSchema = z.object({
+  name: agentFields.name.optional(),
+  role: agentFields.role.optional(),
+  category: ShortTextSchema.optional(),
+  description: z.string().trim().max(LIMITS.descriptionLength).optional(),
+  capabilities: StringListSchema.optional(),
+  allowedTools: StringListSchema.optional(),
+  pathScopes: z.array(PathScopeSchema).max(LIMITS.listItems).optional(),
+  budgetTokensPerSession: z.number().int().positive().max(1e12).nullable().optional(),
+  budgetCostUsdPerDay: z.number().positive().max(1e9).nullable().optional(),
+  tags: StringListSchema.optional(),
+  metadata: MetadataSchema.optional(),
+  status: AgentStatusSchema.optional(),
+});
+export type AgentPatch = z.infer<typeof AgentPatchSchema>;
+
+/** Create-or-update by name: only the fields given are changed on an existing agent. */
+export const AgentRegisterInputSchema = AgentPatchSchema.omit({ status: true }).extend({
+  name: agentFields.name,
+  role: agentFields.role,
+});
+export type AgentRegisterInput = z.infer<typeof AgentRegisterInputSchema>;
+
+export const AgentUpdateInputSchema = z.object({ id: IdSchema, patch: AgentPatchSchema });
+export type AgentUpdateInput = z.infer<typeof AgentUpdateInputSchema>;
+
+export const AgentIdInputSchema = z.object({ id: IdSchema });
+export const AgentNameInputSchema = z.object({ name: NameSchema });
+
+export const AgentSortSchema = z.enum(["name", "createdAt", "updatedAt", "lastActiveAt", "status", "role"]);
+export type AgentSort = z.infer<typeof AgentSortSchema>;
+
+export const AgentListInputSchema = z.object({
+  role: ShortTextSchema.optional(),
+  category: ShortTextSchema.optional(),
+  status: AgentStatusSchema.optional(),
+  q: z.string().trim().max(LIMITS.shortTextLength).optional(),
+  sort: AgentSortSchema.default("name"),
+  order: SortOrderSchema.default("asc"),
+  limit: PageLimitSchema,
+  cursor: z.string().max(1_000).nullish(),
+});
+export type AgentListInput = z.input<typeof AgentListInputSchema>;
+export type AgentListQuery = z.output<typeof AgentListInputSchema>;
+
+export interface Agent {
+  id: string;
+  projectId: string;
+  name: string;
+  role: string;
+  category: string;
+  description: string;
+  capabilities: string[];
+  allowedTools: string[];
+  pathScopes: string[];
+  budgetTokensPerSession: number | null;
+  budgetCostUsdPerDay: number | null;
+  status: AgentStatus;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+  lastActiveAt: number | null;
+}
+
+export interface AgentPage {
+  items: Agent[];
+  nextCursor: string | null;
+  /** Id of the newest change at read time: subscribe from here to miss nothing. */
+  lastEventId: string;
+}

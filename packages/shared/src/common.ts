@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { LIMITS } from "./limits";
+
+export const IdSchema = z.string().min(1).max(64);
+
+export const NameSchema = z
+  .string()
+  .trim()
+  .min(1, "Name is required")
+  .max(LIMITS.nameLength, `Name must be at most ${LIMITS.nameLength} characters`);
+
+export const ShortTextSchema = z.string().trim().max(LIMITS.shortTextLength);
+
+export const StringListSchema = z
+  .array(z.string().trim().min(1).max(LIMITS.shortTextLength))
+  .max(LIMITS.listItems, `At most ${LIMITS.listItems} items`);
+
+/** Free-form JSON object, bounded in size so one agent cannot bloat the database. */
+export const MetadataSchema = z
+  .record(z.string().max(LIMITS.shortTextLength), z.json())
+  .refine((value) => JSON.stringify(value).length <= LIMITS.metadataBytes, {
+    message: `Metadata must be at most ${LIMITS.metadataBytes} bytes of JSON`,
+  });
+
+export const SortOrderSchema = z.enum(["asc", "desc"]);
+
+export const PageLimitSchema = z.number().int().min(1).max(LIMITS.pageSize).default(LIMITS.defaultPageSize);
+
+/** Every project-scoped procedure accepts this; an API key implies its own project. */
+export const ProjectScopeSchema = z.object({ projectId: IdSchema.optional() });
+
+/** Subscriptions resume after the last event id the client saw. */
+export const ResumeSchema = z.object({ lastEventId: z.string().regex(/^\d+$/).nullish() });
