@@ -1,0 +1,37 @@
+import path from "node:path";
+import { z } from "zod";
+
+const list = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+const EnvSchema = z.object({
+  TOWER_HOST: z.string().default("127.0.0.1"),
+  TOWER_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  TOWER_DB_PATH: z.string().default("data/tower.sqlite"),
+  /** Browser origins allowed besides the request's own (same-origin is always allowed). */
+  TOWER_ALLOWED_ORIGINS: list,
+  /** `auto` marks the cookie Secure when the request came over HTTPS (directly or via a proxy). */
+  TOWER_SECURE_COOKIES: z.enum(["auto", "true", "false"]).default("auto"),
+  TOWER_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Create the demo project on start (idempotent). */
+  TOWER_DEMO: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** The only place the server reads process.env. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
+    throw new Error(`Invalid server configuration:\n${problems}`);
+  }
+  return { ...parsed.data, TOWER_DB_PATH: path.resolve(parsed.data.TOWER_DB_PATH) };
+}

@@ -1,0 +1,55 @@
+import type { AppRouter } from "@tower/api";
+import { LIMITS } from "@tower/shared";
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
+import NodeWebSocket from "ws";
+
+export interface TowerClientOptions {
+  /** Base URL of the Tower server, e.g. `http://localhost:3001`. */
+  url: string;
+  /** A project API key (`tower_…`); omit in a browser that is signed in with a session cookie. */
+  apiKey?: string;
+  /** WebSocket implementation; defaults to the global one, or `ws` on Node versions without it. */
+  WebSocket?: typeof globalThis.WebSocket;
+  /** Delay before the n-th reconnect attempt of the live connection. */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+export interface TowerClient {
+  /** The typed tRPC client: every procedure of the Tower API. */
+  api: TRPCClient<AppRouter>;
+  /** Closes the live connection; pending HTTP calls still finish. */
+  close(): void;
+}
+
+function endpoints(base: string) {
+  const http = new URL("/trpc", base);
+  const ws = new URL(http);
+  ws.protocol = http.protocol === "https:" ? "wss:" : "ws:";
+  return { http: http.toString(), ws: ws.toString() };
+}
+
+/**
+ * Queries and mutations go over batched HTTP; subscriptions over one lazily opened WebSocket that
+ * reconnects by itself and resumes every subscription from the last event it received.
+ */
+export function createTowerClient(options: TowerClientOptions): TowerClient {
+  const urls = endpoints(options.url);
+  const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  const wsClient = createWSClient({
+    url: urls.ws,
+    WebSocket: options.WebSocket ?? globalThis.WebSocket ?? (NodeWebSocket as unknown as typeof globalThis.WebSocket),
+    connectionParams: options.apiKey ? { apiKey: options.apiKey } : undefined,
+    lazy: { enabled: true, closeMs: 0 },
+    retryDelayMs: options.retryDelayMs ?? ((attempt) => Math.min(500 * 2 ** attempt, 10_000)),
+  });
+  const api = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize }),
+      }),
+    ],
+  });
+  return { api, close: () => wsClient.close() };
+}

@@ -1,0 +1,3 @@
+export { createTowerClient, type TowerClient, type TowerClientOptions } from "./client";
+export type { AppRouter } from "@tower/api";
+export * from "@tower/shared";
