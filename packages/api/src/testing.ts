@@ -31,5 +31,8 @@ export function callerFor(deps: Deps, credentials: Credentials = {}) {
       clear: () => (cookies.token = null),
     }),
   );
-  return Object.assign(caller, { cookies });
+  // The caller is itself a proxy (every property is a procedure), so `cookies` is served beside it.
+  return new Proxy(caller, {
+    get: (target, property, receiver) => (property === "cookies" ? cookies : Reflect.get(target, property, receiver)),
+  }) as typeof caller & { cookies: typeof cookies };
 }

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInProcessEventBus, systemClock, type Deps } from "@tower/api";
+import { callerFor } from "@tower/api/testing";
+import { createDb } from "@tower/db";
+import pino from "pino";
+import { createTowerServer } from "../src/server";
+
+/** The real server on a real SQLite file on a loopback port, plus an owner and an API key. */
+export async function startTestServer() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tower-transport-"));
+  const database = createDb(path.join(dir, "tower.sqlite"));
+  const deps: Deps = { db: database.db, bus: createInProcessEventBus(), clock: systemClock, logger: pino({ level: "silent" }) };
+  const server = createTowerServer(deps, { allowedOrigins: ["http://dashboard.test"], secureCookies: "auto" });
+  const address = await server.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${address.port}`;
+
+  const anonymous = callerFor(deps);
+  await anonymous.auth.signUp({ email: "owner@example.com", name: "Owner", password: "correct horse battery" });
+  const owner = callerFor(deps, { sessionToken: anonymous.cookies.token });
+  const [membership] = await owner.project.list();
+  if (!membership) throw new Error("first user has no project");
+  const key = await owner.apiKey.create({ projectId: membership.projectId, name: "transport test", scopes: ["read", "write"] });
+
+  return {
+    url,
+    port: address.port,
+    deps,
+    owner,
+    projectId: membership.projectId,
+    apiKey: key.secret,
+    server,
+    async stop() {
+      await server.close();
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/** Resolves once `predicate` holds, polling briefly; fails with `what` after the timeout. */
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
