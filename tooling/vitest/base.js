@@ -7,7 +7,7 @@ export const baseConfig = defineConfig({
     environment: "node",
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    reporters: ["default", "json"],
     outputFile: { json: "test-results/vitest.json" },
   },
 });

@@ -1,0 +1,40 @@
+// Production (and dev) server: Next.js for pages, a hand-written proxy for `/trpc` (HTTP and
+// WebSocket) so the browser talks to one origin and the session cookie just works.
+import http from "node:http";
+import next from "next";
+import { loadEnv } from "./src/server/env";
+import { createProxy } from "./src/server/proxy";
+
+const env = loadEnv();
+const dev = env.NODE_ENV !== "production";
+const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT });
+const proxy = createProxy(env.TOWER_SERVER_URL);
+
+const isApi = (url: string | undefined) => url === "/trpc" || Boolean(url?.startsWith("/trpc/") || url?.startsWith("/trpc?"));
+
+await app.prepare();
+const handle = app.getRequestHandler();
+const handleUpgrade = app.getUpgradeHandler();
+
+const server = http.createServer((req, res) => {
+  if (isApi(req.url)) return proxy.web(req, res);
+  void handle(req, res);
+});
+
+server.on("upgrade", (req, socket, head) => {
+  if (isApi(req.url)) return proxy.upgrade(req, socket, head);
+  void handleUpgrade(req, socket, head);
+});
+
+server.listen(env.PORT, env.HOST, () => {
+  const shown = env.HOST === "0.0.0.0" ? "localhost" : env.HOST;
+  console.log(`Tower web ready on http://${shown}:${env.PORT} (${dev ? "dev" : "production"}; API ${env.TOWER_SERVER_URL})`);
+});
+
+function shutdown() {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  setTimeout(() => process.exit(0), 3_000).unref();
+}
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDb, type DbHandle } from "./client";
+import { agents, projects } from "./schema";
+import { createTestDb } from "./test-db";
+
+const handles: DbHandle[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  handles.splice(0).forEach((handle) => handle.close());
+  dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
+
+function open(file: string) {
+  const handle = createDb(file);
+  handles.push(handle);
+  return handle;
+}
+
+const agentRow = (id: string, projectId: string, name: string) => ({
+  id,
+  projectId,
+  name,
+  role: "coder",
+  createdAt: 1,
+  updatedAt: 1,
+});
+
+describe("createDb", () => {
+  it("opens a file in WAL mode with foreign keys and a busy timeout, migrated", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tower-db-"));
+    dirs.push(dir);
+    const { sqlite } = open(path.join(dir, "t.sqlite"));
+    expect(sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(sqlite.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
+    const tables = sqlite.prepare("select name from sqlite_master where type = 'table'").pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(["users", "sessions", "projects", "memberships", "invites", "api_keys", "agents", "changes"]));
+  });
+
+  it("applies migrations once: reopening an existing file keeps its data", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tower-db-"));
+    dirs.push(dir);
+    const file = path.join(dir, "t.sqlite");
+    const first = open(file);
+    first.db.insert(projects).values({ id: "p1", name: "P", createdAt: 1 }).run();
+    first.close();
+    const second = open(file);
+    expect(second.db.select().from(projects).all()).toHaveLength(1);
+  });
+});
+
+describe("schema constraints", () => {
+  it("keeps agent names unique per project but not across projects", () => {
+    const { db } = createTestDb();
+    db.insert(projects).values([{ id: "p1", name: "A", createdAt: 1 }, { id: "p2", name: "B", createdAt: 1 }]).run();
+    db.insert(agents).values(agentRow("a1", "p1", "scout")).run();
+    expect(() => db.insert(agents).values(agentRow("a2", "p1", "scout")).run()).toThrow(/UNIQUE/);
+    expect(() => db.insert(agents).values(agentRow("a3", "p2", "scout")).run()).not.toThrow();
+  });
+
+  it("refuses an agent in a project that does not exist", () => {
+    const { db } = createTestDb();
+    expect(() => db.insert(agents).values(agentRow("a1", "missing", "scout")).run()).toThrow(/FOREIGN KEY/);
+  });
+});

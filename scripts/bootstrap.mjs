@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// The two commands a new user runs, on a machine with only Node 20+ and npm:
+//   npm start  → install what is missing, build, start the API server and the dashboard
+//   npm test   → install what is missing, then typecheck, lint and run every test
+// Everything else in the repo goes through pnpm and turbo; this file only bootstraps them.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const mode = process.argv[2];
+const isWindows = process.platform === "win32";
+
+function fail(message) {
+  console.error(`\n✖ ${message}`);
+  process.exit(1);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", shell: isWindows, ...options });
+  return result.status ?? 1;
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 9)) fail(`Tower needs Node.js 20.9 or newer; this is ${process.version}.`);
+}
+
+/** pnpm from PATH, else installed globally with npm, else run through npx. */
+function ensurePnpm() {
+  const probe = spawnSync("pnpm", ["--version"], { shell: isWindows, encoding: "utf8" });
+  if (probe.status === 0 && probe.stdout.startsWith("10.")) return ["pnpm"];
+  console.log("› Installing pnpm 10 (npm i -g pnpm@10)…");
+  if (run("npm", ["install", "--global", "pnpm@10"]) === 0) return ["pnpm"];
+  console.log("› Global install not permitted; using npx pnpm@10 instead.");
+  return ["npx", "--yes", "pnpm@10"];
+}
+
+function pnpm(pm, args, options) {
+  return run(pm[0], [...pm.slice(1), ...args], options);
+}
+
+function install(pm) {
+  console.log("› Installing dependencies (pnpm install)…");
+  if (pnpm(pm, ["install", "--frozen-lockfile"]) !== 0) fail("pnpm install failed; see the output above.");
+}
+
+/** Debian/Ubuntu Chromium when present (CHROMIUM_PATH or /usr/bin/chromium), else Playwright's own. */
+function ensureBrowser(pm) {
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (existsSync(chromium)) return;
+  console.log("› No system Chromium found; installing Playwright's Chromium…");
+  if (pnpm(pm, ["--filter", "@tower/web", "exec", "playwright", "install", "chromium"]) !== 0) {
+    fail("Could not install a browser for the end-to-end tests. Install Chromium and set CHROMIUM_PATH.");
+  }
+}
+
+function start(pm) {
+  console.log("› Building the dashboard (next build)…");
+  if (pnpm(pm, ["turbo", "run", "build", "--filter=@tower/web"]) !== 0) fail("The build failed; see the output above.");
+  const dataDir = path.join(root, "data");
+  mkdirSync(dataDir, { recursive: true });
+  const env = {
+    ...process.env,
+    NODE_ENV: "production",
+    TOWER_DEMO: process.env.TOWER_DEMO ?? "true",
+    TOWER_DB_PATH: process.env.TOWER_DB_PATH ?? path.join(dataDir, "tower.sqlite"),
+    TOWER_PORT: process.env.TOWER_PORT ?? "3001",
+    PORT: process.env.PORT ?? "3000",
+  };
+  env.TOWER_SERVER_URL ??= `http://127.0.0.1:${env.TOWER_PORT}`;
+  const children = ["@tower/server", "@tower/web"].map((name) =>
+    spawn(pm[0], [...pm.slice(1), "--filter", name, "start"], { cwd: root, env, stdio: "inherit", shell: isWindows }),
+  );
+  const stop = () => children.forEach((child) => child.kill("SIGTERM"));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  for (const child of children) {
+    child.on("exit", (code) => {
+      stop();
+      process.exitCode = code ?? 0;
+    });
+  }
+  void announce(env);
+}
+
+async function announce(env) {
+  const url = `http://localhost:${env.PORT}`;
+  for (let i = 0; i < 120; i++) {
+    try {
+      const [api, web] = await Promise.all([fetch(`${env.TOWER_SERVER_URL}/readyz`), fetch(`${url}/login`)]);
+      if (api.ok && web.ok) {
+        console.log(`\n  Tower is running: ${url}`);
+        console.log(`  Database: ${env.TOWER_DB_PATH}`);
+        console.log("  First visit? Create the first account: it becomes the owner of the demo project.");
+        console.log(`  Agents and the SDK talk to the API at ${env.TOWER_SERVER_URL}. Stop with Ctrl+C.\n`);
+        return;
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  console.error("Tower did not become ready within two minutes; see the logs above.");
+}
+
+const RESULT_FILES = [
+  "packages/shared/test-results/vitest.json",
+  "packages/db/test-results/vitest.json",
+  "packages/api/test-results/vitest.json",
+  "packages/sdk/test-results/vitest.json",
+  "apps/server/test-results/vitest.json",
+  "apps/web/test-results/vitest.json",
+  "apps/web/test-results/playwright.json",
+];
+
+/** Sums Vitest and Playwright JSON reports into one `N passed, N failed` line. */
+function summarize() {
+  let passed = 0;
+  let failed = 0;
+  for (const file of RESULT_FILES) {
+    const full = path.join(root, file);
+    if (!existsSync(full)) continue;
+    const report = JSON.parse(readFileSync(full, "utf8"));
+    if (report.stats && "expected" in report.stats) {
+      passed += report.stats.expected + (report.stats.flaky ?? 0);
+      failed += report.stats.unexpected;
+    } else {
+      passed += report.numPassedTests ?? 0;
+      // A suite that failed to load has no failed tests; count it as one failure.
+      failed += Math.max(report.numFailedTests ?? 0, report.numFailedTestSuites ?? 0);
+    }
+  }
+  return { passed, failed };
+}
+
+function test(pm) {
+  ensureBrowser(pm);
+  for (const file of RESULT_FILES) rmSync(path.join(root, file), { force: true });
+  const status = pnpm(pm, ["turbo", "run", "typecheck", "lint", "test", "test:e2e", "--continue", "--concurrency=2"]);
+  const { passed, failed } = summarize();
+  if (status !== 0) console.error("\n✖ Some checks failed; see the output above.");
+  if (passed + failed === 0) console.error("\n✖ No test ran.");
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exit(status !== 0 || failed > 0 || passed === 0 ? 1 : 0);
+}
+
+checkNode();
+const pm = ensurePnpm();
+install(pm);
+if (mode === "start") start(pm);
+else if (mode === "test") test(pm);
+else fail("Usage: node scripts/bootstrap.mjs start|test");
