@@ -1,4 +1,4 @@
-import { createInProcessEventBus, ensureDemoProject, systemClock, type Deps } from "@tower/api";
+import { createInProcessEventBus, createLoginThrottle, ensureDemoProject, systemClock, type Deps } from "@tower/api";
 import { createDb } from "@tower/db";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -12,7 +12,7 @@ const logger = createLogger(env.TOWER_LOG_LEVEL);
 if (env.TOWER_DB_PATH !== ":memory:") mkdirSync(path.dirname(env.TOWER_DB_PATH), { recursive: true });
 // Migrations run inside createDb, before the server listens.
 const database = createDb(env.TOWER_DB_PATH);
-const deps: Deps = { db: database.db, bus: createInProcessEventBus(), clock: systemClock, logger };
+const deps: Deps = { db: database.db, bus: createInProcessEventBus(), clock: systemClock, logger, loginThrottle: createLoginThrottle() };
 
 if (env.TOWER_DEMO) {
   const demo = ensureDemoProject(deps);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createInProcessEventBus, systemClock, type Deps } from "@tower/api";
+import { createInProcessEventBus, createLoginThrottle, systemClock, type Deps } from "@tower/api";
 import { callerFor } from "@tower/api/testing";
 import { createDb } from "@tower/db";
 import pino from "pino";
@@ -11,7 +11,7 @@ import { createTowerServer } from "../src/server";
 export async function startTestServer() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tower-transport-"));
   const database = createDb(path.join(dir, "tower.sqlite"));
-  const deps: Deps = { db: database.db, bus: createInProcessEventBus(), clock: systemClock, logger: pino({ level: "silent" }) };
+  const deps: Deps = { db: database.db, bus: createInProcessEventBus(), clock: systemClock, logger: pino({ level: "silent" }), loginThrottle: createLoginThrottle() };
   const server = createTowerServer(deps, { allowedOrigins: ["http://dashboard.test"], secureCookies: "auto" });
   const address = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;

@@ -151,6 +151,19 @@ describe("HTTP transport rules", () => {
     expect(batch.status).toBe(400);
   });
 
+  it("answers repeated failed sign-ins with 429 and the time to wait", async () => {
+    const attempt = () =>
+      fetch(`${tower.url}/trpc/auth.logIn`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "guesser@example.com", password: "wrong password" }),
+      });
+    for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
+    const locked = await attempt();
+    expect(locked.status).toBe(429);
+    expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(/try again in \d+ s/);
+  });
+
   it("serves liveness and readiness", async () => {
     expect((await fetch(`${tower.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${tower.url}/readyz`);

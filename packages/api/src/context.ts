@@ -3,6 +3,7 @@ import type { ApiKeyScope } from "@tower/shared";
 import type { Logger } from "pino";
 import type { Clock } from "./clock";
 import type { EventBus } from "./event-bus";
+import type { LoginThrottle } from "./services/login-throttle";
 import { resolveApiKey } from "./services/api-key-service";
 import { resolveSession } from "./services/auth-service";
 
@@ -12,6 +13,7 @@ export interface Deps {
   bus: EventBus;
   clock: Clock;
   logger: Logger;
+  loginThrottle: LoginThrottle;
 }
 
 export type Caller =

@@ -5,3 +5,4 @@ export { systemClock, type Clock } from "./clock";
 export { DomainError } from "./errors";
 export { ensureDemoProject, DEMO_PROJECT_NAME } from "./services/demo-seed";
 export { SESSION_TTL_MS } from "./services/auth-service";
+export { createLoginThrottle, type LoginThrottle } from "./services/login-throttle";

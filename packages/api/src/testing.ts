@@ -4,6 +4,7 @@ import type { Clock } from "./clock";
 import { createContext, type Credentials, type Deps } from "./context";
 import { createInProcessEventBus } from "./event-bus";
 import { appRouter } from "./root";
+import { createLoginThrottle } from "./services/login-throttle";
 import { createCallerFactory } from "./trpc";
 
 /** A clock tests move by hand. */
@@ -16,7 +17,9 @@ export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advan
 export function createTestDeps() {
   const handle = createTestDb();
   const clock = createManualClock();
-  const deps: Deps = { db: handle.db, bus: createInProcessEventBus(), clock, logger: pino({ level: "silent" }) };
+  const deps: Deps = { db: handle.db, bus: createInProcessEventBus(), clock, logger: pino({ level: "silent" }),
+    loginThrottle: createLoginThrottle(),
+  };
   return { deps, clock, close: handle.close, sqlite: handle.sqlite };
 }
 

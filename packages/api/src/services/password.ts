@@ -16,7 +16,8 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 let dummyHash: Promise<string> | undefined;
 
 /** Spends the same time as a real check, so response time does not reveal which emails exist. */
-export async function burnPasswordCheck(password: string): Promise<void> {
+export async function burnPasswordCheck(password: string): Promise<false> {
   dummyHash ??= hash("tower-dummy-password");
   await verifyPassword(await dummyHash, password);
+  return false;
 }
