@@ -18,13 +18,19 @@ function fail(message) {
 }
 
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", shell: isWindows, ...options });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: "inherit",
+    shell: isWindows,
+    ...options,
+  });
   return result.status ?? 1;
 }
 
 function checkNode() {
   const [major, minor] = process.versions.node.split(".").map(Number);
-  if (major < 20 || (major === 20 && minor < 9)) fail(`Tower needs Node.js 20.9 or newer; this is ${process.version}.`);
+  if (major < 20 || (major === 20 && minor < 9))
+    fail(`Tower needs Node.js 20.9 or newer; this is ${process.version}.`);
 }
 
 /** pnpm from PATH, else installed globally with npm, else run through npx. */
@@ -43,7 +49,8 @@ function pnpm(pm, args, options) {
 
 function install(pm) {
   console.log("› Installing dependencies (pnpm install)…");
-  if (pnpm(pm, ["install", "--frozen-lockfile"]) !== 0) fail("pnpm install failed; see the output above.");
+  if (pnpm(pm, ["install", "--frozen-lockfile"]) !== 0)
+    fail("pnpm install failed; see the output above.");
 }
 
 /** Debian/Ubuntu Chromium when present (CHROMIUM_PATH or /usr/bin/chromium), else Playwright's own. */
@@ -52,13 +59,16 @@ function ensureBrowser(pm) {
   if (existsSync(chromium)) return;
   console.log("› No system Chromium found; installing Playwright's Chromium…");
   if (pnpm(pm, ["--filter", "@tower/web", "exec", "playwright", "install", "chromium"]) !== 0) {
-    fail("Could not install a browser for the end-to-end tests. Install Chromium and set CHROMIUM_PATH.");
+    fail(
+      "Could not install a browser for the end-to-end tests. Install Chromium and set CHROMIUM_PATH.",
+    );
   }
 }
 
 function start(pm) {
   console.log("› Building the dashboard (next build)…");
-  if (pnpm(pm, ["turbo", "run", "build", "--filter=@tower/web"]) !== 0) fail("The build failed; see the output above.");
+  if (pnpm(pm, ["turbo", "run", "build", "--filter=@tower/web"]) !== 0)
+    fail("The build failed; see the output above.");
   const dataDir = path.join(root, "data");
   mkdirSync(dataDir, { recursive: true });
   const env = {
@@ -71,7 +81,12 @@ function start(pm) {
   };
   env.TOWER_SERVER_URL ??= `http://127.0.0.1:${env.TOWER_PORT}`;
   const children = ["@tower/server", "@tower/web"].map((name) =>
-    spawn(pm[0], [...pm.slice(1), "--filter", name, "start"], { cwd: root, env, stdio: "inherit", shell: isWindows }),
+    spawn(pm[0], [...pm.slice(1), "--filter", name, "start"], {
+      cwd: root,
+      env,
+      stdio: "inherit",
+      shell: isWindows,
+    }),
   );
   const stop = () => children.forEach((child) => child.kill("SIGTERM"));
   process.on("SIGINT", stop);
@@ -89,12 +104,19 @@ async function announce(env) {
   const url = `http://localhost:${env.PORT}`;
   for (let i = 0; i < 120; i++) {
     try {
-      const [api, web] = await Promise.all([fetch(`${env.TOWER_SERVER_URL}/readyz`), fetch(`${url}/login`)]);
+      const [api, web] = await Promise.all([
+        fetch(`${env.TOWER_SERVER_URL}/readyz`),
+        fetch(`${url}/login`),
+      ]);
       if (api.ok && web.ok) {
         console.log(`\n  Tower is running: ${url}`);
         console.log(`  Database: ${env.TOWER_DB_PATH}`);
-        console.log("  First visit? Create the first account: it becomes the owner of the demo project.");
-        console.log(`  Agents and the SDK talk to the API at ${env.TOWER_SERVER_URL}. Stop with Ctrl+C.\n`);
+        console.log(
+          "  First visit? Create the first account: it becomes the owner of the demo project.",
+        );
+        console.log(
+          `  Agents and the SDK talk to the API at ${env.TOWER_SERVER_URL}. Stop with Ctrl+C.\n`,
+        );
         return;
       }
     } catch {
@@ -138,7 +160,16 @@ function summarize() {
 function test(pm) {
   ensureBrowser(pm);
   for (const file of RESULT_FILES) rmSync(path.join(root, file), { force: true });
-  const status = pnpm(pm, ["turbo", "run", "typecheck", "lint", "test", "test:e2e", "--continue", "--concurrency=2"]);
+  const status = pnpm(pm, [
+    "turbo",
+    "run",
+    "typecheck",
+    "lint",
+    "test",
+    "test:e2e",
+    "--continue",
+    "--concurrency=2",
+  ]);
   const { passed, failed } = summarize();
   if (status !== 0) console.error("\n✖ Some checks failed; see the output above.");
   if (passed + failed === 0) console.error("\n✖ No test ran.");

@@ -9,10 +9,24 @@ export function towerConfig({ tsconfigRootDir, restrictedImports = [] }) {
     {
       languageOptions: { parserOptions: { projectService: true, tsconfigRootDir } },
       rules: {
-        "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
-        "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+        "@typescript-eslint/consistent-type-imports": [
+          "error",
+          { fixStyle: "inline-type-imports" },
+        ],
+        "@typescript-eslint/no-unused-vars": [
+          "error",
+          { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+        ],
         "@typescript-eslint/no-floating-promises": "error",
-        "no-restricted-imports": ["error", { patterns: [{ group: ["@tower/*/src/*"], message: "Import packages through their exports map." }, ...restrictedImports] }],
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: [
+              { group: ["@tower/*/src/*"], message: "Import packages through their exports map." },
+              ...restrictedImports,
+            ],
+          },
+        ],
       },
     },
   );

@@ -41,12 +41,14 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     logger: deps.logger,
     genReqId: (req, res) => {
       const incoming = req.headers["x-request-id"];
-      const id = typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+      const id =
+        typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
       res.setHeader("X-Request-Id", id);
       return id;
     },
     // Successful calls are routine; problems are what an operator needs to see.
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug"),
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug",
   });
 
   const trpcHandler = createHTTPHandler({
@@ -54,9 +56,11 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     basePath: "/trpc/",
     maxBodySize: LIMITS.requestBodyBytes,
     maxBatchSize: LIMITS.batchSize,
-    createContext: ({ req, res }) => createContext(deps, credentialsFrom(req), sessionCookieFor(req, res, options.secureCookies)),
+    createContext: ({ req, res }) =>
+      createContext(deps, credentialsFrom(req), sessionCookieFor(req, res, options.secureCookies)),
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") deps.logger.error({ err: error.cause ?? error, path }, "procedure failed");
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        deps.logger.error({ err: error.cause ?? error, path }, "procedure failed");
     },
   });
 
@@ -78,12 +82,20 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     if (url === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url === "/readyz") {
       const ready = readiness();
-      return sendJson(res, ready.ok ? 200 : 503, { status: ready.ok ? "ready" : "not ready", checks: ready.checks });
+      return sendJson(res, ready.ok ? 200 : 503, {
+        status: ready.ok ? "ready" : "not ready",
+        checks: ready.checks,
+      });
     }
     logHttp(req, res);
-    if (!url.startsWith("/trpc/")) return sendJson(res, 404, { error: { message: `No route for ${req.method} ${url.split("?")[0]}` } });
+    if (!url.startsWith("/trpc/"))
+      return sendJson(res, 404, {
+        error: { message: `No route for ${req.method} ${url.split("?")[0]}` },
+      });
     if (!isOriginAllowed(req, options.allowedOrigins)) {
-      return sendJson(res, 403, { error: { message: "This origin is not allowed; add it to TOWER_ALLOWED_ORIGINS" } });
+      return sendJson(res, 403, {
+        error: { message: "This origin is not allowed; add it to TOWER_ALLOWED_ORIGINS" },
+      });
     }
     void trpcHandler(req, res);
   });
@@ -94,10 +106,12 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: ({ req, info }) => createContext(deps, credentialsFrom(req, info.connectionParams?.apiKey)),
+    createContext: ({ req, info }) =>
+      createContext(deps, credentialsFrom(req, info.connectionParams?.apiKey)),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") deps.logger.error({ err: error.cause ?? error, path }, "subscription failed");
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        deps.logger.error({ err: error.cause ?? error, path }, "subscription failed");
     },
   });
 

@@ -18,13 +18,21 @@ export function credentialsFrom(req: IncomingMessage, connectionApiKey?: unknown
   const bearer = auth?.startsWith("Bearer ") ? auth.slice("Bearer ".length).trim() : undefined;
   const header = req.headers["x-api-key"];
   const apiKey =
-    bearer ?? (typeof header === "string" ? header : undefined) ?? (typeof connectionApiKey === "string" ? connectionApiKey : undefined);
-  const sessionToken = req.headers.cookie ? parseCookie(req.headers.cookie)[SESSION_COOKIE] : undefined;
+    bearer ??
+    (typeof header === "string" ? header : undefined) ??
+    (typeof connectionApiKey === "string" ? connectionApiKey : undefined);
+  const sessionToken = req.headers.cookie
+    ? parseCookie(req.headers.cookie)[SESSION_COOKIE]
+    : undefined;
   return { apiKey: apiKey ?? null, sessionToken: sessionToken ?? null };
 }
 
 /** Writes the httpOnly, SameSite=Lax session cookie on an HTTP response. */
-export function sessionCookieFor(req: IncomingMessage, res: ServerResponse, secure: SecureCookies): SessionCookie {
+export function sessionCookieFor(
+  req: IncomingMessage,
+  res: ServerResponse,
+  secure: SecureCookies,
+): SessionCookie {
   const options = {
     httpOnly: true,
     sameSite: "lax" as const,
@@ -33,10 +41,21 @@ export function sessionCookieFor(req: IncomingMessage, res: ServerResponse, secu
   };
   return {
     set(token, expiresAt) {
-      res.appendHeader("Set-Cookie", stringifySetCookie({ name: SESSION_COOKIE, value: token, ...options, expires: new Date(expiresAt) }));
+      res.appendHeader(
+        "Set-Cookie",
+        stringifySetCookie({
+          name: SESSION_COOKIE,
+          value: token,
+          ...options,
+          expires: new Date(expiresAt),
+        }),
+      );
     },
     clear() {
-      res.appendHeader("Set-Cookie", stringifySetCookie({ name: SESSION_COOKIE, value: "", ...options, maxAge: 0 }));
+      res.appendHeader(
+        "Set-Cookie",
+        stringifySetCookie({ name: SESSION_COOKIE, value: "", ...options, maxAge: 0 }),
+      );
     },
   };
 }

@@ -11,17 +11,34 @@ import { createTowerServer } from "../src/server";
 export async function startTestServer() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tower-transport-"));
   const database = createDb(path.join(dir, "tower.sqlite"));
-  const deps: Deps = { db: database.db, bus: createInProcessEventBus(), clock: systemClock, logger: pino({ level: "silent" }), loginThrottle: createLoginThrottle() };
-  const server = createTowerServer(deps, { allowedOrigins: ["http://dashboard.test"], secureCookies: "auto" });
+  const deps: Deps = {
+    db: database.db,
+    bus: createInProcessEventBus(),
+    clock: systemClock,
+    logger: pino({ level: "silent" }),
+    loginThrottle: createLoginThrottle(),
+  };
+  const server = createTowerServer(deps, {
+    allowedOrigins: ["http://dashboard.test"],
+    secureCookies: "auto",
+  });
   const address = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;
 
   const anonymous = callerFor(deps);
-  await anonymous.auth.signUp({ email: "owner@example.com", name: "Owner", password: "correct horse battery" });
+  await anonymous.auth.signUp({
+    email: "owner@example.com",
+    name: "Owner",
+    password: "correct horse battery",
+  });
   const owner = callerFor(deps, { sessionToken: anonymous.cookies.token });
   const [membership] = await owner.project.list();
   if (!membership) throw new Error("first user has no project");
-  const key = await owner.apiKey.create({ projectId: membership.projectId, name: "transport test", scopes: ["read", "write"] });
+  const key = await owner.apiKey.create({
+    projectId: membership.projectId,
+    name: "transport test",
+    scopes: ["read", "write"],
+  });
 
   return {
     url,
@@ -42,7 +59,11 @@ export async function startTestServer() {
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 /** Resolves once `predicate` holds, polling briefly; fails with `what` after the timeout. */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);

@@ -27,7 +27,10 @@ function recordingWebSocket() {
 describe("the SDK against the real server", () => {
   it("runs a query and a mutation over HTTP with an API key", async () => {
     const client = createTowerClient({ url: tower.url, apiKey: tower.apiKey });
-    const created = await client.api.agent.create.mutate({ name: "http-agent", role: "researcher" });
+    const created = await client.api.agent.create.mutate({
+      name: "http-agent",
+      role: "researcher",
+    });
     expect(created.projectId).toBe(tower.projectId);
     const page = await client.api.agent.list.query({ q: "http-agent" });
     expect(page.items.map((agent) => agent.name)).toEqual(["http-agent"]);
@@ -56,15 +59,24 @@ describe("the SDK against the real server", () => {
       { lastEventId },
       { onData: ({ id, data }) => received.push({ id, event: data }) },
     );
-    await waitFor(() => recorder.sockets[0]?.readyState === NodeWebSocket.OPEN, "the socket to open");
+    await waitFor(
+      () => recorder.sockets[0]?.readyState === NodeWebSocket.OPEN,
+      "the socket to open",
+    );
 
     const live = await writer.api.agent.create.mutate({ name: "live-1", role: "coder" });
     await waitFor(() => received.length === 1, "the live change");
-    expect(received[0]?.event).toMatchObject({ op: "created", data: { id: live.id, name: "live-1" } });
+    expect(received[0]?.event).toMatchObject({
+      op: "created",
+      data: { id: live.id, name: "live-1" },
+    });
 
     recorder.sockets[0]?.terminate();
     const missedA = await writer.api.agent.create.mutate({ name: "missed-1", role: "coder" });
-    const missedB = await writer.api.agent.update.mutate({ id: live.id, patch: { role: "reviewer" } });
+    const missedB = await writer.api.agent.update.mutate({
+      id: live.id,
+      patch: { role: "reviewer" },
+    });
     expect(recorder.sockets).toHaveLength(1);
 
     await waitFor(() => received.length >= 3, "the missed changes after reconnect");
@@ -94,7 +106,10 @@ describe("the SDK against the real server", () => {
 
     const reader = createTowerClient({ url: tower.url, apiKey: tower.apiKey });
     const received: ChangeEvent[] = [];
-    const subscription = reader.api.agent.onChange.subscribe({ lastEventId }, { onData: ({ data }) => received.push(data) });
+    const subscription = reader.api.agent.onChange.subscribe(
+      { lastEventId },
+      { onData: ({ data }) => received.push(data) },
+    );
     await waitFor(() => received.length === 2, "the two changes after lastEventId");
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(received.map((event) => [event.op, event.data.id])).toEqual([
@@ -104,6 +119,29 @@ describe("the SDK against the real server", () => {
     subscription.unsubscribe();
     reader.close();
     writer.close();
+  });
+});
+
+describe("revocation", () => {
+  it("ends a live subscription when its API key is revoked, and refuses the key afterwards", async () => {
+    const key = await tower.owner.apiKey.create({
+      projectId: tower.projectId,
+      name: "short-lived",
+      scopes: ["read"],
+    });
+    const client = createTowerClient({ url: tower.url, apiKey: key.secret });
+    let completed = false;
+    const subscription = client.api.agent.onChange.subscribe(
+      {},
+      { onComplete: () => (completed = true) },
+    );
+    await client.api.agent.list.query({ limit: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await tower.owner.apiKey.revoke({ projectId: tower.projectId, id: key.id });
+    await waitFor(() => completed, "the subscription to end");
+    await expect(client.api.agent.list.query({})).rejects.toThrow(/Sign in or pass an API key/);
+    subscription.unsubscribe();
+    client.close();
   });
 });
 
@@ -119,7 +157,9 @@ describe("HTTP transport rules", () => {
     expect(cookie).toMatch(/^tower_session=[\w-]+;/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
-    const me = await fetch(`${tower.url}/trpc/auth.me`, { headers: { cookie: cookie.split(";")[0]! } });
+    const me = await fetch(`${tower.url}/trpc/auth.me`, {
+      headers: { cookie: cookie.split(";")[0]! },
+    });
     const body = (await me.json()) as { result: { data: { user: { email: string } } } };
     expect(body.result.data.user.email).toBe("owner@example.com");
   });
@@ -144,7 +184,9 @@ describe("HTTP transport rules", () => {
     });
     expect(big.status).toBe(413);
     const paths = Array.from({ length: 101 }, () => "agent.list").join(",");
-    const input = encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [i, {}]))));
+    const input = encodeURIComponent(
+      JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [i, {}]))),
+    );
     const batch = await fetch(`${tower.url}/trpc/${paths}?batch=1&input=${input}`, {
       headers: { authorization: `Bearer ${tower.apiKey}` },
     });
@@ -161,7 +203,9 @@ describe("HTTP transport rules", () => {
     for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
     const locked = await attempt();
     expect(locked.status).toBe(429);
-    expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(/try again in \d+ s/);
+    expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(
+      /try again in \d+ s/,
+    );
   });
 
   it("serves liveness and readiness", async () => {
@@ -172,9 +216,13 @@ describe("HTTP transport rules", () => {
   });
 
   it("refuses cross-origin browser requests and WebSocket upgrades", async () => {
-    const foreign = await fetch(`${tower.url}/trpc/auth.me`, { headers: { origin: "https://evil.example" } });
+    const foreign = await fetch(`${tower.url}/trpc/auth.me`, {
+      headers: { origin: "https://evil.example" },
+    });
     expect(foreign.status).toBe(403);
-    const allowed = await fetch(`${tower.url}/trpc/auth.me`, { headers: { origin: "http://dashboard.test" } });
+    const allowed = await fetch(`${tower.url}/trpc/auth.me`, {
+      headers: { origin: "http://dashboard.test" },
+    });
     expect(allowed.status).toBe(200);
 
     const upgrade = (origin: string) =>

@@ -37,10 +37,21 @@ export interface Context extends Deps {
   cookie: SessionCookie;
 }
 
+/** The id of the session or API key behind a call, so live streams can end when it is revoked. */
+export function credentialIdOf(caller: Caller): string | null {
+  if (caller.kind === "user") return caller.sessionId;
+  if (caller.kind === "apiKey") return caller.keyId;
+  return null;
+}
+
 export const noCookie: SessionCookie = { set: () => {}, clear: () => {} };
 
 /** Resolves who is calling from the raw credentials the transport found. */
-export function createContext(deps: Deps, credentials: Credentials, cookie: SessionCookie = noCookie): Context {
+export function createContext(
+  deps: Deps,
+  credentials: Credentials,
+  cookie: SessionCookie = noCookie,
+): Context {
   return { ...deps, caller: resolveCaller(deps, credentials), cookie };
 }
 

@@ -7,12 +7,16 @@ import type { ChangeEvent } from "@tower/shared";
 export interface EventBus {
   publish(event: ChangeEvent): void;
   subscribe(projectId: string, listener: (event: ChangeEvent) => void): () => void;
+  /** A session or API key was revoked: live streams opened with it must end. */
+  publishRevocation(credentialId: string): void;
+  subscribeRevocations(listener: (credentialId: string) => void): () => void;
   /** Live listeners, for health and metrics. */
   listenerCount(): number;
 }
 
 export function createInProcessEventBus(): EventBus {
   const byProject = new Map<string, Set<(event: ChangeEvent) => void>>();
+  const revocationListeners = new Set<(credentialId: string) => void>();
   let count = 0;
   return {
     publish(event) {
@@ -29,6 +33,13 @@ export function createInProcessEventBus(): EventBus {
         if (listeners.delete(listener)) count--;
         if (listeners.size === 0) byProject.delete(projectId);
       };
+    },
+    publishRevocation(credentialId) {
+      for (const listener of revocationListeners) listener(credentialId);
+    },
+    subscribeRevocations(listener) {
+      revocationListeners.add(listener);
+      return () => revocationListeners.delete(listener);
     },
     listenerCount: () => count,
   };

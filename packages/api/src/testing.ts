@@ -8,7 +8,9 @@ import { createLoginThrottle } from "./services/login-throttle";
 import { createCallerFactory } from "./trpc";
 
 /** A clock tests move by hand. */
-export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advance(ms: number): void } {
+export function createManualClock(
+  start = Date.UTC(2026, 0, 1),
+): Clock & { advance(ms: number): void } {
   let now = start;
   return { now: () => now, advance: (ms) => (now += ms) };
 }
@@ -17,7 +19,11 @@ export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advan
 export function createTestDeps() {
   const handle = createTestDb();
   const clock = createManualClock();
-  const deps: Deps = { db: handle.db, bus: createInProcessEventBus(), clock, logger: pino({ level: "silent" }),
+  const deps: Deps = {
+    db: handle.db,
+    bus: createInProcessEventBus(),
+    clock,
+    logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
   };
   return { deps, clock, close: handle.close, sqlite: handle.sqlite };
@@ -36,6 +42,7 @@ export function callerFor(deps: Deps, credentials: Credentials = {}) {
   );
   // The caller is itself a proxy (every property is a procedure), so `cookies` is served beside it.
   return new Proxy(caller, {
-    get: (target, property, receiver) => (property === "cookies" ? cookies : Reflect.get(target, property, receiver)),
+    get: (target, property, receiver) =>
+      property === "cookies" ? cookies : Reflect.get(target, property, receiver),
   }) as typeof caller & { cookies: typeof cookies };
 }

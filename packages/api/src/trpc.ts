@@ -8,7 +8,9 @@ import { resolveProjectAccess } from "./services/access";
 
 /** "name: Name is required; role: Role is required" — names every field that failed. */
 function describeIssues(error: ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`).join("; ");
+  return error.issues
+    .map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`)
+    .join("; ");
 }
 
 const t = initTRPC.context<Context>().create({
@@ -39,7 +41,11 @@ export const router = t.router;
 const errorBoundary = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
-    throw new TRPCError({ code: result.error.cause.code, message: result.error.cause.message, cause: result.error.cause });
+    throw new TRPCError({
+      code: result.error.cause.code,
+      message: result.error.cause.message,
+      cause: result.error.cause,
+    });
   }
   return result;
 });

@@ -36,8 +36,22 @@ describe("createDb", () => {
     expect(sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(sqlite.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
-    const tables = sqlite.prepare("select name from sqlite_master where type = 'table'").pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(["users", "sessions", "projects", "memberships", "invites", "api_keys", "agents", "changes"]));
+    const tables = sqlite
+      .prepare("select name from sqlite_master where type = 'table'")
+      .pluck()
+      .all();
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        "users",
+        "sessions",
+        "projects",
+        "memberships",
+        "invites",
+        "api_keys",
+        "agents",
+        "changes",
+      ]),
+    );
   });
 
   it("applies migrations once: reopening an existing file keeps its data", () => {
@@ -55,14 +69,36 @@ describe("createDb", () => {
 describe("schema constraints", () => {
   it("keeps agent names unique per project but not across projects", () => {
     const { db } = createTestDb();
-    db.insert(projects).values([{ id: "p1", name: "A", createdAt: 1 }, { id: "p2", name: "B", createdAt: 1 }]).run();
-    db.insert(agents).values(agentRow("a1", "p1", "scout")).run();
-    expect(() => db.insert(agents).values(agentRow("a2", "p1", "scout")).run()).toThrow(/UNIQUE/);
-    expect(() => db.insert(agents).values(agentRow("a3", "p2", "scout")).run()).not.toThrow();
+    db.insert(projects)
+      .values([
+        { id: "p1", name: "A", createdAt: 1 },
+        { id: "p2", name: "B", createdAt: 1 },
+      ])
+      .run();
+    db.insert(agents)
+      .values(agentRow("a1", "p1", "scout"))
+      .run();
+    expect(() =>
+      db
+        .insert(agents)
+        .values(agentRow("a2", "p1", "scout"))
+        .run(),
+    ).toThrow(/UNIQUE/);
+    expect(() =>
+      db
+        .insert(agents)
+        .values(agentRow("a3", "p2", "scout"))
+        .run(),
+    ).not.toThrow();
   });
 
   it("refuses an agent in a project that does not exist", () => {
     const { db } = createTestDb();
-    expect(() => db.insert(agents).values(agentRow("a1", "missing", "scout")).run()).toThrow(/FOREIGN KEY/);
+    expect(() =>
+      db
+        .insert(agents)
+        .values(agentRow("a1", "missing", "scout"))
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
   });
 });

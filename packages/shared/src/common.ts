@@ -24,7 +24,12 @@ export const MetadataSchema = z
 
 export const SortOrderSchema = z.enum(["asc", "desc"]);
 
-export const PageLimitSchema = z.number().int().min(1).max(LIMITS.pageSize).default(LIMITS.defaultPageSize);
+export const PageLimitSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(LIMITS.pageSize)
+  .default(LIMITS.defaultPageSize);
 
 /** Every project-scoped procedure accepts this; an API key implies its own project. */
 export const ProjectScopeSchema = z.object({ projectId: IdSchema.optional() });

@@ -12,7 +12,12 @@ export const InviteRoleSchema = RoleSchema.exclude(["owner"]);
 
 export const InviteCreateInputSchema = z.object({
   role: InviteRoleSchema.default("operator"),
-  expiresInHours: z.number().int().min(1).max(24 * 30).default(72),
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
 });
 export type InviteCreateInput = z.infer<typeof InviteCreateInputSchema>;
 

@@ -17,6 +17,7 @@ import {
   registerAgent,
   updateAgent,
 } from "../services/agent-service";
+import { credentialIdOf } from "../context";
 import { streamChanges } from "../services/change-stream";
 import { projectProcedure } from "../trpc";
 
@@ -46,7 +47,14 @@ export const agentRouter = {
   onChange: projectProcedure("viewer")
     .input(ResumeSchema)
     .subscription(async function* ({ ctx, input, signal }) {
-      for await (const event of streamChanges(ctx, ctx.project.projectId, "agent", input.lastEventId, signal)) {
+      for await (const event of streamChanges(
+        ctx,
+        ctx.project.projectId,
+        "agent",
+        input.lastEventId,
+        signal,
+        credentialIdOf(ctx.caller),
+      )) {
         yield tracked(event.id, event);
       }
     }),

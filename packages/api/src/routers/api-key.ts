@@ -8,7 +8,12 @@ export const apiKeyRouter = {
   create: projectProcedure("admin")
     .input(ApiKeyCreateInputSchema)
     .mutation(({ ctx, input }) =>
-      createApiKey(ctx, ctx.project.projectId, ctx.caller.kind === "user" ? ctx.caller.userId : null, input),
+      createApiKey(
+        ctx,
+        ctx.project.projectId,
+        ctx.caller.kind === "user" ? ctx.caller.userId : null,
+        input,
+      ),
     ),
   revoke: projectProcedure("admin")
     .input(ApiKeyRevokeInputSchema)
@@ -17,5 +22,8 @@ export const apiKeyRouter = {
       return { ok: true };
     }),
   /** Which project and scopes the calling key has; the SDK's first call. */
-  whoami: apiKeyProcedure.query(({ ctx }) => ({ projectId: ctx.caller.projectId, scopes: ctx.caller.scopes })),
+  whoami: apiKeyProcedure.query(({ ctx }) => ({
+    projectId: ctx.caller.projectId,
+    scopes: ctx.caller.scopes,
+  })),
 } satisfies TRPCRouterRecord;

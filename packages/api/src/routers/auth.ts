@@ -1,6 +1,13 @@
 import { LogInInputSchema, SignUpInputSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
-import { getUser, hasAnyUser, listMemberships, logIn, logOut, signUp } from "../services/auth-service";
+import {
+  getUser,
+  hasAnyUser,
+  listMemberships,
+  logIn,
+  logOut,
+  signUp,
+} from "../services/auth-service";
 import { publicProcedure, userProcedure } from "../trpc";
 
 export const authRouter = {
@@ -8,7 +15,11 @@ export const authRouter = {
   me: publicProcedure.query(({ ctx }) => {
     const setupNeeded = !hasAnyUser(ctx);
     if (ctx.caller.kind !== "user") return { user: null, memberships: [], setupNeeded };
-    return { user: getUser(ctx, ctx.caller.userId), memberships: listMemberships(ctx, ctx.caller.userId), setupNeeded };
+    return {
+      user: getUser(ctx, ctx.caller.userId),
+      memberships: listMemberships(ctx, ctx.caller.userId),
+      setupNeeded,
+    };
   }),
   signUp: publicProcedure.input(SignUpInputSchema).mutation(async ({ ctx, input }) => {
     const session = await signUp(ctx, input);

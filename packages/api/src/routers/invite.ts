@@ -1,7 +1,13 @@
 import { IdSchema, InviteCreateInputSchema, InviteTokenInputSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite } from "../services/invite-service";
+import {
+  acceptInvite,
+  createInvite,
+  listInvites,
+  previewInvite,
+  revokeInvite,
+} from "../services/invite-service";
 import { projectProcedure, publicProcedure, userProcedure } from "../trpc";
 
 export const inviteRouter = {
@@ -19,6 +25,10 @@ export const inviteRouter = {
       revokeInvite(ctx, ctx.project.projectId, input.id);
       return { ok: true };
     }),
-  preview: publicProcedure.input(InviteTokenInputSchema).query(({ ctx, input }) => previewInvite(ctx, input.token)),
-  accept: userProcedure.input(InviteTokenInputSchema).mutation(({ ctx, input }) => acceptInvite(ctx, input.token, ctx.caller.userId)),
+  preview: publicProcedure
+    .input(InviteTokenInputSchema)
+    .query(({ ctx, input }) => previewInvite(ctx, input.token)),
+  accept: userProcedure
+    .input(InviteTokenInputSchema)
+    .mutation(({ ctx, input }) => acceptInvite(ctx, input.token, ctx.caller.userId)),
 } satisfies TRPCRouterRecord;

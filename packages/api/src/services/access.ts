@@ -20,24 +20,33 @@ export function resolveProjectAccess(
   minimum: Role,
 ): ProjectAccess {
   let access: ProjectAccess;
-  if (caller.kind === "anonymous") throw new DomainError("UNAUTHORIZED", "Sign in or pass an API key");
+  if (caller.kind === "anonymous")
+    throw new DomainError("UNAUTHORIZED", "Sign in or pass an API key");
   if (caller.kind === "apiKey") {
     if (requestedProjectId && requestedProjectId !== caller.projectId) {
       throw new DomainError("FORBIDDEN", "This API key belongs to another project");
     }
-    access = { projectId: caller.projectId, role: caller.scopes.includes("write") ? "operator" : "viewer" };
+    access = {
+      projectId: caller.projectId,
+      role: caller.scopes.includes("write") ? "operator" : "viewer",
+    };
   } else {
     if (!requestedProjectId) throw new DomainError("BAD_REQUEST", "projectId: Choose a project");
     const membership = db
       .select({ role: memberships.role })
       .from(memberships)
-      .where(and(eq(memberships.projectId, requestedProjectId), eq(memberships.userId, caller.userId)))
+      .where(
+        and(eq(memberships.projectId, requestedProjectId), eq(memberships.userId, caller.userId)),
+      )
       .get();
     if (!membership) throw new DomainError("FORBIDDEN", "You are not a member of this project");
     access = { projectId: requestedProjectId, role: membership.role };
   }
   if (!hasRole(access.role, minimum)) {
-    throw new DomainError("FORBIDDEN", `This needs the ${minimum} role or higher; you are ${access.role}`);
+    throw new DomainError(
+      "FORBIDDEN",
+      `This needs the ${minimum} role or higher; you are ${access.role}`,
+    );
   }
   return access;
 }

@@ -54,7 +54,9 @@ export function listAgents({ db }: Deps, projectId: string, input: AgentListQuer
   if (input.cursor) {
     const [value, id] = decodeCursor(input.cursor);
     const after = input.order === "asc" ? sql`>` : sql`<`;
-    where.push(sql`(${column} ${after} ${value} or (${column} = ${value} and ${agents.id} ${after} ${id}))`);
+    where.push(
+      sql`(${column} ${after} ${value} or (${column} = ${value} and ${agents.id} ${after} ${id}))`,
+    );
   }
   const direction = input.order === "asc" ? asc : desc;
   const lastEventId = latestChangeId(db, projectId);
@@ -69,19 +71,30 @@ export function listAgents({ db }: Deps, projectId: string, input: AgentListQuer
   const last = items.at(-1);
   const nextCursor =
     rows.length > input.limit && last
-      ? encodeCursor([input.sort === "lastActiveAt" ? (last.lastActiveAt ?? 0) : last[input.sort], last.id])
+      ? encodeCursor([
+          input.sort === "lastActiveAt" ? (last.lastActiveAt ?? 0) : last[input.sort],
+          last.id,
+        ])
       : null;
   return { items, nextCursor, lastEventId };
 }
 
 export function getAgent({ db }: Deps, projectId: string, id: string): Agent {
-  const row = db.select().from(agents).where(and(eq(agents.projectId, projectId), eq(agents.id, id))).get();
+  const row = db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.projectId, projectId), eq(agents.id, id)))
+    .get();
   if (!row) throw notFound("Agent");
   return toAgent(row);
 }
 
 export function getAgentByName({ db }: Deps, projectId: string, name: string): Agent {
-  const row = db.select().from(agents).where(and(eq(agents.projectId, projectId), eq(agents.name, name))).get();
+  const row = db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.projectId, projectId), eq(agents.name, name)))
+    .get();
   if (!row) throw notFound(`Agent "${name}"`);
   return toAgent(row);
 }
@@ -93,7 +106,10 @@ function assertNameFree(db: DbOrTx, projectId: string, name: string, exceptId?: 
     .where(and(eq(agents.projectId, projectId), eq(agents.name, name)))
     .get();
   if (clash && clash.id !== exceptId) {
-    throw new DomainError("CONFLICT", `name: An agent named "${name}" already exists in this project`);
+    throw new DomainError(
+      "CONFLICT",
+      `name: An agent named "${name}" already exists in this project`,
+    );
   }
 }
 
@@ -120,15 +136,27 @@ export function createAgent(deps: Deps, projectId: string, input: AgentCreate): 
 export function updateAgent(deps: Deps, projectId: string, id: string, patch: AgentPatch): Agent {
   const now = deps.clock.now();
   const { agent, event } = deps.db.transaction((tx) => {
-    const current = tx.select().from(agents).where(and(eq(agents.projectId, projectId), eq(agents.id, id))).get();
+    const current = tx
+      .select()
+      .from(agents)
+      .where(and(eq(agents.projectId, projectId), eq(agents.id, id)))
+      .get();
     if (!current) throw notFound("Agent");
     if (patch.name !== undefined && patch.name !== current.name) {
       assertNameFree(tx, projectId, patch.name, id);
     }
-    const changed = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const changed = Object.fromEntries(
+      Object.entries(patch).filter(([, value]) => value !== undefined),
+    );
     const next: AgentRow = { ...current, ...changed, updatedAt: now };
-    tx.update(agents).set({ ...changed, updatedAt: now }).where(eq(agents.id, id)).run();
-    return { agent: next, event: recordChange(tx, { projectId, entity: "agent", op: "updated", at: now, data: next }) };
+    tx.update(agents)
+      .set({ ...changed, updatedAt: now })
+      .where(eq(agents.id, id))
+      .run();
+    return {
+      agent: next,
+      event: recordChange(tx, { projectId, entity: "agent", op: "updated", at: now, data: next }),
+    };
   });
   deps.bus.publish(event);
   return agent;

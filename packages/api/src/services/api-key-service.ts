@@ -9,7 +9,12 @@ import { newId, randomToken, sha256 } from "./tokens";
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** Creates a key; the secret is returned this once and only its hash is stored. */
-export function createApiKey({ db, clock }: Deps, projectId: string, createdBy: string | null, input: ApiKeyCreateInput) {
+export function createApiKey(
+  { db, clock }: Deps,
+  projectId: string,
+  createdBy: string | null,
+  input: ApiKeyCreateInput,
+) {
   const secret = `${API_KEY_PREFIX}${randomToken(30)}`;
   const row = {
     id: newId(),
@@ -22,7 +27,14 @@ export function createApiKey({ db, clock }: Deps, projectId: string, createdBy: 
     createdAt: clock.now(),
   };
   db.insert(apiKeys).values(row).run();
-  return { id: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes, createdAt: row.createdAt, secret };
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    createdAt: row.createdAt,
+    secret,
+  };
 }
 
 export function listApiKeys({ db }: Deps, projectId: string) {
@@ -42,20 +54,27 @@ export function listApiKeys({ db }: Deps, projectId: string) {
     .all();
 }
 
-export function revokeApiKey({ db, clock }: Deps, projectId: string, id: string): void {
+export function revokeApiKey({ db, clock, bus }: Deps, projectId: string, id: string): void {
   const result = db
     .update(apiKeys)
     .set({ revokedAt: clock.now() })
     .where(and(eq(apiKeys.id, id), eq(apiKeys.projectId, projectId), isNull(apiKeys.revokedAt)))
     .run();
-  if (result.changes === 0) throw new DomainError("NOT_FOUND", "API key not found or already revoked");
+  if (result.changes === 0)
+    throw new DomainError("NOT_FOUND", "API key not found or already revoked");
+  bus.publishRevocation(id);
 }
 
 /** The live key for a secret, or undefined when it is unknown or revoked. */
 export function resolveApiKey({ db, clock }: Deps, secret: string) {
   if (!secret.startsWith(API_KEY_PREFIX)) return undefined;
   const key = db
-    .select({ id: apiKeys.id, projectId: apiKeys.projectId, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
+    .select({
+      id: apiKeys.id,
+      projectId: apiKeys.projectId,
+      scopes: apiKeys.scopes,
+      lastUsedAt: apiKeys.lastUsedAt,
+    })
     .from(apiKeys)
     .where(and(eq(apiKeys.secretHash, sha256(secret)), isNull(apiKeys.revokedAt)))
     .get();

@@ -37,16 +37,22 @@ export async function signUp(deps: Deps, input: SignUpInput): Promise<NewSession
     if (!first && !invite) {
       throw new DomainError(
         "FORBIDDEN",
-        input.inviteToken ? "This invite link is invalid, used or expired" : "Sign-up needs an invite link from a project admin",
+        input.inviteToken
+          ? "This invite link is invalid, used or expired"
+          : "Sign-up needs an invite link from a project admin",
       );
     }
-    tx.insert(users).values({ id: userId, email: input.email, name: input.name, passwordHash, createdAt: now }).run();
+    tx.insert(users)
+      .values({ id: userId, email: input.email, name: input.name, passwordHash, createdAt: now })
+      .run();
     if (invite) acceptInviteTx(tx, invite, userId, now);
     if (first) {
       let owned = tx.select({ id: projects.id }).from(projects).all();
       if (owned.length === 0) {
         const id = newId();
-        tx.insert(projects).values({ id, name: `${input.name}'s project`, createdAt: now }).run();
+        tx.insert(projects)
+          .values({ id, name: `${input.name}'s project`, createdAt: now })
+          .run();
         owned = [{ id }];
       }
       for (const project of owned) {
@@ -63,7 +69,9 @@ export async function signUp(deps: Deps, input: SignUpInput): Promise<NewSession
 export async function logIn(deps: Deps, input: LogInInput): Promise<NewSession> {
   await deps.loginThrottle.assertAllowed(input.email);
   const row = deps.db.select().from(users).where(eq(users.email, input.email)).get();
-  const valid = row ? await verifyPassword(row.passwordHash, input.password) : await burnPasswordCheck(input.password);
+  const valid = row
+    ? await verifyPassword(row.passwordHash, input.password)
+    : await burnPasswordCheck(input.password);
   if (!row || !valid) {
     await deps.loginThrottle.recordFailure(input.email);
     throw new DomainError("UNAUTHORIZED", "Wrong email or password");
@@ -76,24 +84,37 @@ function startSession({ db, clock }: Deps, user: User): NewSession {
   const token = randomToken();
   const now = clock.now();
   const expiresAt = now + SESSION_TTL_MS;
-  db.insert(sessions).values({ id: newId(), tokenHash: sha256(token), userId: user.id, createdAt: now, expiresAt }).run();
+  db.insert(sessions)
+    .values({ id: newId(), tokenHash: sha256(token), userId: user.id, createdAt: now, expiresAt })
+    .run();
   return { token, expiresAt, user };
 }
 
-export function logOut({ db, clock }: Deps, sessionId: string): void {
+export function logOut({ db, clock, bus }: Deps, sessionId: string): void {
   db.update(sessions).set({ revokedAt: clock.now() }).where(eq(sessions.id, sessionId)).run();
+  bus.publishRevocation(sessionId);
 }
 
 export function resolveSession({ db, clock }: Deps, token: string) {
   return db
     .select({ id: sessions.id, userId: sessions.userId })
     .from(sessions)
-    .where(and(eq(sessions.tokenHash, sha256(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
+    .where(
+      and(
+        eq(sessions.tokenHash, sha256(token)),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, clock.now()),
+      ),
+    )
     .get();
 }
 
 export function getUser({ db }: Deps, userId: string): User {
-  const row = db.select({ id: users.id, email: users.email, name: users.name }).from(users).where(eq(users.id, userId)).get();
+  const row = db
+    .select({ id: users.id, email: users.email, name: users.name })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
   if (!row) throw new DomainError("UNAUTHORIZED", "Your account no longer exists");
   return row;
 }

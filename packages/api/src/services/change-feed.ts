@@ -22,7 +22,11 @@ export function recordChange(tx: DbOrTx, change: NewChange): ChangeEvent {
 }
 
 export function latestChangeId(db: TowerDb, projectId: string): string {
-  const row = db.select({ id: max(changes.id) }).from(changes).where(eq(changes.projectId, projectId)).get();
+  const row = db
+    .select({ id: max(changes.id) })
+    .from(changes)
+    .where(eq(changes.projectId, projectId))
+    .get();
   return String(row?.id ?? 0);
 }
 
@@ -37,9 +41,25 @@ export function readChangesAfter(
   return db
     .select()
     .from(changes)
-    .where(and(eq(changes.projectId, projectId), eq(changes.entity, entity), gt(changes.id, Number(afterId))))
+    .where(
+      and(
+        eq(changes.projectId, projectId),
+        eq(changes.entity, entity),
+        gt(changes.id, Number(afterId)),
+      ),
+    )
     .orderBy(asc(changes.id))
     .limit(limit)
     .all()
-    .map((row) => ({ id: String(row.id), projectId: row.projectId, entity: row.entity, op: row.op, at: row.at, data: row.data }) as ChangeEvent);
+    .map(
+      (row) =>
+        ({
+          id: String(row.id),
+          projectId: row.projectId,
+          entity: row.entity,
+          op: row.op,
+          at: row.at,
+          data: row.data,
+        }) as ChangeEvent,
+    );
 }

@@ -7,7 +7,8 @@ const REPLAY_PAGE = 500;
 /**
  * Live changes of one project and entity, resumable: subscribe to the bus first (buffering), then
  * replay what was committed after `lastEventId`, then stream live; ids already sent are skipped,
- * so the client gets every change exactly once, in order.
+ * so the client gets every change exactly once, in order. The stream ends when the session or key
+ * it was opened with is revoked.
  */
 export async function* streamChanges(
   deps: Deps,
@@ -15,9 +16,16 @@ export async function* streamChanges(
   entity: ChangeEntity,
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
+  credentialId: string | null,
 ): AsyncGenerator<ChangeEvent> {
   const pending: ChangeEvent[] = [];
   let wake: (() => void) | undefined;
+  let revoked = false;
+  const stopRevocations = deps.bus.subscribeRevocations((id) => {
+    if (id !== credentialId) return;
+    revoked = true;
+    wake?.();
+  });
   const unsubscribe = deps.bus.subscribe(projectId, (event) => {
     if (event.entity !== entity) return;
     pending.push(event);
@@ -37,7 +45,7 @@ export async function* streamChanges(
         if (page.length < REPLAY_PAGE) break;
       }
     }
-    while (!signal?.aborted) {
+    while (!signal?.aborted && !revoked) {
       const event = pending.shift();
       if (!event) {
         await new Promise<void>((resolve) => (wake = resolve));
@@ -50,6 +58,7 @@ export async function* streamChanges(
     }
   } finally {
     unsubscribe();
+    stopRevocations();
     signal?.removeEventListener("abort", onAbort);
   }
 }

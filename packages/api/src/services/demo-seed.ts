@@ -7,7 +7,10 @@ import { newId } from "./tokens";
 
 export const DEMO_PROJECT_NAME = "Demo fleet";
 
-const demoAgents: Pick<AgentCreate, "name" | "role" | "category" | "description" | "allowedTools" | "pathScopes" | "tags">[] = [
+const demoAgents: Pick<
+  AgentCreate,
+  "name" | "role" | "category" | "description" | "allowedTools" | "pathScopes" | "tags"
+>[] = [
   {
     name: "scout",
     role: "researcher",
@@ -48,10 +51,17 @@ const demoAgents: Pick<AgentCreate, "name" | "role" | "category" | "description"
 
 /** Creates the demo project and its agents once; later calls change nothing. */
 export function ensureDemoProject(deps: Deps): { projectId: string; created: boolean } {
-  const existing = deps.db.select({ id: projects.id }).from(projects).where(eq(projects.isDemo, true)).get();
+  const existing = deps.db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(eq(projects.isDemo, true))
+    .get();
   if (existing) return { projectId: existing.id, created: false };
   const projectId = newId();
-  deps.db.insert(projects).values({ id: projectId, name: DEMO_PROJECT_NAME, isDemo: true, createdAt: deps.clock.now() }).run();
+  deps.db
+    .insert(projects)
+    .values({ id: projectId, name: DEMO_PROJECT_NAME, isDemo: true, createdAt: deps.clock.now() })
+    .run();
   for (const agent of demoAgents) registerAgent(deps, projectId, agent);
   return { projectId, created: true };
 }

@@ -8,14 +8,20 @@ export interface LoginThrottle {
   recordSuccess(key: string): Promise<void>;
 }
 
-export function createLoginThrottle({ attempts = 10, windowSeconds = 15 * 60 } = {}): LoginThrottle {
+export function createLoginThrottle({
+  attempts = 10,
+  windowSeconds = 15 * 60,
+} = {}): LoginThrottle {
   const limiter = new RateLimiterMemory({ points: attempts, duration: windowSeconds });
   return {
     async assertAllowed(key) {
       const state = await limiter.get(key);
       if (state && state.consumedPoints >= attempts) {
         const seconds = Math.ceil(state.msBeforeNext / 1000);
-        throw new DomainError("TOO_MANY_REQUESTS", `Too many failed sign-ins for this account; try again in ${seconds} s`);
+        throw new DomainError(
+          "TOO_MANY_REQUESTS",
+          `Too many failed sign-ins for this account; try again in ${seconds} s`,
+        );
       }
     },
     async recordFailure(key) {

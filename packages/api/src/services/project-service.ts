@@ -9,14 +9,22 @@ export function createProject({ db, clock }: Deps, ownerId: string, input: Proje
   const project = { id: newId(), name: input.name, createdAt: now };
   db.transaction((tx) => {
     tx.insert(projects).values(project).run();
-    tx.insert(memberships).values({ projectId: project.id, userId: ownerId, role: "owner", createdAt: now }).run();
+    tx.insert(memberships)
+      .values({ projectId: project.id, userId: ownerId, role: "owner", createdAt: now })
+      .run();
   });
   return { projectId: project.id, projectName: project.name, role: "owner" as const };
 }
 
 export function listMembers({ db }: Deps, projectId: string) {
   return db
-    .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role, since: memberships.createdAt })
+    .select({
+      userId: users.id,
+      email: users.email,
+      name: users.name,
+      role: memberships.role,
+      since: memberships.createdAt,
+    })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.projectId, projectId))
