@@ -29,8 +29,7 @@ function run(command, args, options = {}) {
 
 function checkNode() {
   const [major, minor] = process.versions.node.split(".").map(Number);
-  if (major < 20 || (major === 20 && minor < 9))
-    fail(`Tower needs Node.js 20.9 or newer; this is ${process.version}.`);
+  if (major < 20 || (major === 20 && minor < 9)) fail(`Tower needs Node.js 20.9 or newer; this is ${process.version}.`);
 }
 
 /** pnpm from PATH, else installed globally with npm, else run through npx. */
@@ -49,8 +48,7 @@ function pnpm(pm, args, options) {
 
 function install(pm) {
   console.log("› Installing dependencies (pnpm install)…");
-  if (pnpm(pm, ["install", "--frozen-lockfile"]) !== 0)
-    fail("pnpm install failed; see the output above.");
+  if (pnpm(pm, ["install", "--frozen-lockfile"]) !== 0) fail("pnpm install failed; see the output above.");
 }
 
 /** Debian/Ubuntu Chromium when present (CHROMIUM_PATH or /usr/bin/chromium), else Playwright's own. */
@@ -59,16 +57,13 @@ function ensureBrowser(pm) {
   if (existsSync(chromium)) return;
   console.log("› No system Chromium found; installing Playwright's Chromium…");
   if (pnpm(pm, ["--filter", "@tower/web", "exec", "playwright", "install", "chromium"]) !== 0) {
-    fail(
-      "Could not install a browser for the end-to-end tests. Install Chromium and set CHROMIUM_PATH.",
-    );
+    fail("Could not install a browser for the end-to-end tests. Install Chromium and set CHROMIUM_PATH.");
   }
 }
 
 function start(pm) {
   console.log("› Building the dashboard (next build)…");
-  if (pnpm(pm, ["turbo", "run", "build", "--filter=@tower/web"]) !== 0)
-    fail("The build failed; see the output above.");
+  if (pnpm(pm, ["turbo", "run", "build", "--filter=@tower/web"]) !== 0) fail("The build failed; see the output above.");
   const dataDir = path.join(root, "data");
   mkdirSync(dataDir, { recursive: true });
   const env = {
@@ -104,19 +99,12 @@ async function announce(env) {
   const url = `http://localhost:${env.PORT}`;
   for (let i = 0; i < 120; i++) {
     try {
-      const [api, web] = await Promise.all([
-        fetch(`${env.TOWER_SERVER_URL}/readyz`),
-        fetch(`${url}/login`),
-      ]);
+      const [api, web] = await Promise.all([fetch(`${env.TOWER_SERVER_URL}/readyz`), fetch(`${url}/login`)]);
       if (api.ok && web.ok) {
         console.log(`\n  Tower is running: ${url}`);
         console.log(`  Database: ${env.TOWER_DB_PATH}`);
-        console.log(
-          "  First visit? Create the first account: it becomes the owner of the demo project.",
-        );
-        console.log(
-          `  Agents and the SDK talk to the API at ${env.TOWER_SERVER_URL}. Stop with Ctrl+C.\n`,
-        );
+        console.log("  First visit? Create the first account: it becomes the owner of the demo project.");
+        console.log(`  Agents and the SDK talk to the API at ${env.TOWER_SERVER_URL}. Stop with Ctrl+C.\n`);
         return;
       }
     } catch {
@@ -160,16 +148,7 @@ function summarize() {
 function test(pm) {
   ensureBrowser(pm);
   for (const file of RESULT_FILES) rmSync(path.join(root, file), { force: true });
-  const status = pnpm(pm, [
-    "turbo",
-    "run",
-    "typecheck",
-    "lint",
-    "test",
-    "test:e2e",
-    "--continue",
-    "--concurrency=2",
-  ]);
+  const status = pnpm(pm, ["turbo", "run", "typecheck", "lint", "test", "test:e2e", "--continue", "--concurrency=2"]);
   const { passed, failed } = summarize();
   if (status !== 0) console.error("\n✖ Some checks failed; see the output above.");
   if (passed + failed === 0) console.error("\n✖ No test ran.");

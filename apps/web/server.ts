@@ -10,7 +10,8 @@ const dev = env.NODE_ENV !== "production";
 const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT });
 const proxy = createProxy(env.TOWER_SERVER_URL);
 
-const isApi = (url: string | undefined) => url === "/trpc" || Boolean(url?.startsWith("/trpc/") || url?.startsWith("/trpc?"));
+const isApi = (url: string | undefined) =>
+  url === "/trpc" || Boolean(url?.startsWith("/trpc/") || url?.startsWith("/trpc?"));
 
 await app.prepare();
 const handle = app.getRequestHandler();
@@ -28,7 +29,9 @@ server.on("upgrade", (req, socket, head) => {
 
 server.listen(env.PORT, env.HOST, () => {
   const shown = env.HOST === "0.0.0.0" ? "localhost" : env.HOST;
-  console.log(`Tower web ready on http://${shown}:${env.PORT} (${dev ? "dev" : "production"}; API ${env.TOWER_SERVER_URL})`);
+  console.log(
+    `Tower web ready on http://${shown}:${env.PORT} (${dev ? "dev" : "production"}; API ${env.TOWER_SERVER_URL})`,
+  );
 });
 
 function shutdown() {

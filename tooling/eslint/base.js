@@ -9,14 +9,8 @@ export function towerConfig({ tsconfigRootDir, restrictedImports = [] }) {
     {
       languageOptions: { parserOptions: { projectService: true, tsconfigRootDir } },
       rules: {
-        "@typescript-eslint/consistent-type-imports": [
-          "error",
-          { fixStyle: "inline-type-imports" },
-        ],
-        "@typescript-eslint/no-unused-vars": [
-          "error",
-          { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
-        ],
+        "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+        "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
         "@typescript-eslint/no-floating-promises": "error",
         "no-restricted-imports": [
           "error",

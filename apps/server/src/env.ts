@@ -19,9 +19,7 @@ const EnvSchema = z.object({
   TOWER_ALLOWED_ORIGINS: list,
   /** `auto` marks the cookie Secure when the request came over HTTPS (directly or via a proxy). */
   TOWER_SECURE_COOKIES: z.enum(["auto", "true", "false"]).default("auto"),
-  TOWER_LOG_LEVEL: z
-    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
-    .default("info"),
+  TOWER_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Create the demo project on start (idempotent). */
   TOWER_DEMO: z
     .enum(["true", "false"])
@@ -35,9 +33,7 @@ export type Env = z.infer<typeof EnvSchema>;
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)
-      .join("\n");
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
     throw new Error(`Invalid server configuration:\n${problems}`);
   }
   return { ...parsed.data, TOWER_DB_PATH: path.resolve(parsed.data.TOWER_DB_PATH) };

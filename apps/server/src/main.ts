@@ -1,10 +1,4 @@
-import {
-  createInProcessEventBus,
-  createLoginThrottle,
-  ensureDemoProject,
-  systemClock,
-  type Deps,
-} from "@tower/api";
+import { createInProcessEventBus, createLoginThrottle, ensureDemoProject, systemClock, type Deps } from "@tower/api";
 import { createDb } from "@tower/db";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -15,8 +9,7 @@ import { createTowerServer } from "./server";
 const env = loadEnv();
 const logger = createLogger(env.TOWER_LOG_LEVEL);
 
-if (env.TOWER_DB_PATH !== ":memory:")
-  mkdirSync(path.dirname(env.TOWER_DB_PATH), { recursive: true });
+if (env.TOWER_DB_PATH !== ":memory:") mkdirSync(path.dirname(env.TOWER_DB_PATH), { recursive: true });
 // Migrations run inside createDb, before the server listens.
 const database = createDb(env.TOWER_DB_PATH);
 const deps: Deps = {

@@ -41,8 +41,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     logger: deps.logger,
     genReqId: (req, res) => {
       const incoming = req.headers["x-request-id"];
-      const id =
-        typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+      const id = typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
       res.setHeader("X-Request-Id", id);
       return id;
     },
@@ -106,8 +105,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: ({ req, info }) =>
-      createContext(deps, credentialsFrom(req, info.connectionParams?.apiKey)),
+    createContext: ({ req, info }) => createContext(deps, credentialsFrom(req, info.connectionParams?.apiKey)),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")

@@ -21,18 +21,12 @@ export function credentialsFrom(req: IncomingMessage, connectionApiKey?: unknown
     bearer ??
     (typeof header === "string" ? header : undefined) ??
     (typeof connectionApiKey === "string" ? connectionApiKey : undefined);
-  const sessionToken = req.headers.cookie
-    ? parseCookie(req.headers.cookie)[SESSION_COOKIE]
-    : undefined;
+  const sessionToken = req.headers.cookie ? parseCookie(req.headers.cookie)[SESSION_COOKIE] : undefined;
   return { apiKey: apiKey ?? null, sessionToken: sessionToken ?? null };
 }
 
 /** Writes the httpOnly, SameSite=Lax session cookie on an HTTP response. */
-export function sessionCookieFor(
-  req: IncomingMessage,
-  res: ServerResponse,
-  secure: SecureCookies,
-): SessionCookie {
+export function sessionCookieFor(req: IncomingMessage, res: ServerResponse, secure: SecureCookies): SessionCookie {
   const options = {
     httpOnly: true,
     sameSite: "lax" as const,
@@ -52,10 +46,7 @@ export function sessionCookieFor(
       );
     },
     clear() {
-      res.appendHeader(
-        "Set-Cookie",
-        stringifySetCookie({ name: SESSION_COOKIE, value: "", ...options, maxAge: 0 }),
-      );
+      res.appendHeader("Set-Cookie", stringifySetCookie({ name: SESSION_COOKIE, value: "", ...options, maxAge: 0 }));
     },
   };
 }

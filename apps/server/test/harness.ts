@@ -59,11 +59,7 @@ export async function startTestServer() {
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 /** Resolves once `predicate` holds, polling briefly; fails with `what` after the timeout. */
-export async function waitFor(
-  predicate: () => boolean,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<void> {
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);

@@ -59,10 +59,7 @@ describe("the SDK against the real server", () => {
       { lastEventId },
       { onData: ({ id, data }) => received.push({ id, event: data }) },
     );
-    await waitFor(
-      () => recorder.sockets[0]?.readyState === NodeWebSocket.OPEN,
-      "the socket to open",
-    );
+    await waitFor(() => recorder.sockets[0]?.readyState === NodeWebSocket.OPEN, "the socket to open");
 
     const live = await writer.api.agent.create.mutate({ name: "live-1", role: "coder" });
     await waitFor(() => received.length === 1, "the live change");
@@ -131,10 +128,7 @@ describe("revocation", () => {
     });
     const client = createTowerClient({ url: tower.url, apiKey: key.secret });
     let completed = false;
-    const subscription = client.api.agent.onChange.subscribe(
-      {},
-      { onComplete: () => (completed = true) },
-    );
+    const subscription = client.api.agent.onChange.subscribe({}, { onComplete: () => (completed = true) });
     await client.api.agent.list.query({ limit: 1 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     await tower.owner.apiKey.revoke({ projectId: tower.projectId, id: key.id });
@@ -203,9 +197,7 @@ describe("HTTP transport rules", () => {
     for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
     const locked = await attempt();
     expect(locked.status).toBe(429);
-    expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(
-      /try again in \d+ s/,
-    );
+    expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(/try again in \d+ s/);
   });
 
   it("serves liveness and readiness", async () => {

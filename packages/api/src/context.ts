@@ -47,11 +47,7 @@ export function credentialIdOf(caller: Caller): string | null {
 export const noCookie: SessionCookie = { set: () => {}, clear: () => {} };
 
 /** Resolves who is calling from the raw credentials the transport found. */
-export function createContext(
-  deps: Deps,
-  credentials: Credentials,
-  cookie: SessionCookie = noCookie,
-): Context {
+export function createContext(deps: Deps, credentials: Credentials, cookie: SessionCookie = noCookie): Context {
   return { ...deps, caller: resolveCaller(deps, credentials), cookie };
 }
 

@@ -1,12 +1,5 @@
 export { appRouter, type AppRouter } from "./root";
-export {
-  createContext,
-  type Caller,
-  type Context,
-  type Credentials,
-  type Deps,
-  type SessionCookie,
-} from "./context";
+export { createContext, type Caller, type Context, type Credentials, type Deps, type SessionCookie } from "./context";
 export { createInProcessEventBus, type EventBus } from "./event-bus";
 export { systemClock, type Clock } from "./clock";
 export { DomainError } from "./errors";

@@ -26,12 +26,24 @@ export async function signUpUser(deps: Deps, email: string, name: string, invite
 }
 
 /** An admin of `projectId` invites someone with `role`, who signs up with the link. */
-export async function inviteAndSignUp(deps: Deps, inviter: TestCaller, projectId: string, role: Exclude<Role, "owner">, email: string, name: string) {
+export async function inviteAndSignUp(
+  deps: Deps,
+  inviter: TestCaller,
+  projectId: string,
+  role: Exclude<Role, "owner">,
+  email: string,
+  name: string,
+) {
   const invite = await inviter.invite.create({ projectId, role });
   return signUpUser(deps, email, name, invite.token);
 }
 
-export async function createKey(caller: TestCaller, projectId: string, scopes: ApiKeyScope[], name = `key-${scopes.join("-")}`) {
+export async function createKey(
+  caller: TestCaller,
+  projectId: string,
+  scopes: ApiKeyScope[],
+  name = `key-${scopes.join("-")}`,
+) {
   return caller.apiKey.create({ projectId, name, scopes });
 }
 
@@ -51,13 +63,34 @@ export async function createWorld() {
   const projectId = home.projectId;
 
   const admin = await inviteAndSignUp(deps, owner.caller, projectId, "admin", "admin@example.com", "Adam Admin");
-  const operator = await inviteAndSignUp(deps, owner.caller, projectId, "operator", "operator@example.com", "Oscar Operator");
+  const operator = await inviteAndSignUp(
+    deps,
+    owner.caller,
+    projectId,
+    "operator",
+    "operator@example.com",
+    "Oscar Operator",
+  );
   const viewer = await inviteAndSignUp(deps, owner.caller, projectId, "viewer", "viewer@example.com", "Vera Viewer");
 
   // Two people join only the lobby; one of them then starts the foreign project.
   const lobby = await owner.caller.project.create({ name: "Lobby" });
-  const outsider = await inviteAndSignUp(deps, owner.caller, lobby.projectId, "viewer", "outsider@example.com", "Otto Outsider");
-  const foreignOwner = await inviteAndSignUp(deps, owner.caller, lobby.projectId, "viewer", "foreign@example.com", "Fiona Foreign");
+  const outsider = await inviteAndSignUp(
+    deps,
+    owner.caller,
+    lobby.projectId,
+    "viewer",
+    "outsider@example.com",
+    "Otto Outsider",
+  );
+  const foreignOwner = await inviteAndSignUp(
+    deps,
+    owner.caller,
+    lobby.projectId,
+    "viewer",
+    "foreign@example.com",
+    "Fiona Foreign",
+  );
   const foreign = await foreignOwner.caller.project.create({ name: "Foreign" });
   const foreignProjectId = foreign.projectId;
 
@@ -66,7 +99,12 @@ export async function createWorld() {
   const revokedKey = await createKey(owner.caller, projectId, ["read", "write"], "revoked");
   await owner.caller.apiKey.revoke({ projectId, id: revokedKey.id });
 
-  const homeAgent = await owner.caller.agent.create({ projectId, name: "home-agent", role: "coder", description: "at home" });
+  const homeAgent = await owner.caller.agent.create({
+    projectId,
+    name: "home-agent",
+    role: "coder",
+    description: "at home",
+  });
   const foreignAgent = await foreignOwner.caller.agent.create({
     projectId: foreignProjectId,
     name: "foreign-agent",
@@ -91,7 +129,11 @@ export async function createWorld() {
 export type World = Awaited<ReturnType<typeof createWorld>>;
 
 /** Awaits a call that must fail with `code`; returns the error for further checks. */
-export async function expectTRPCError(call: Promise<unknown>, code: TRPC_ERROR_CODE_KEY, message?: string | RegExp): Promise<TRPCError> {
+export async function expectTRPCError(
+  call: Promise<unknown>,
+  code: TRPC_ERROR_CODE_KEY,
+  message?: string | RegExp,
+): Promise<TRPCError> {
   let caught: unknown;
   try {
     await call;
@@ -108,7 +150,14 @@ export async function expectTRPCError(call: Promise<unknown>, code: TRPC_ERROR_C
 
 /** The error shape a client would receive, through the app's own error formatter. */
 export function errorShape(error: TRPCError, path = "test") {
-  return getTRPCErrorShape({ config: appRouter._def._config, error, type: "mutation", path, input: undefined, ctx: undefined });
+  return getTRPCErrorShape({
+    config: appRouter._def._config,
+    error,
+    type: "mutation",
+    path,
+    input: undefined,
+    ctx: undefined,
+  });
 }
 
 export function countAgents(deps: Deps, projectId?: string): number {
@@ -154,8 +203,14 @@ export function reader(iterable: AsyncIterable<unknown>) {
     if (isTrackedEnvelope<ChangeEvent>(value)) return { id: value[0], data: value[1] };
     return value as Envelope;
   };
+  /** The outstanding read; a read left pending when the stream stops must not reject unhandled. */
+  const start = (): Promise<Envelope> => {
+    const current = pull();
+    current.catch(() => {});
+    return current;
+  };
   const next = (): Promise<Envelope> => {
-    const current = pending ?? pull();
+    const current = pending ?? start();
     pending = current;
     return current.finally(() => {
       if (pending === current) pending = null;
@@ -170,7 +225,7 @@ export function reader(iterable: AsyncIterable<unknown>) {
     },
     /** The next item, or "timeout" when none comes within `ms` of real time. */
     async nextOrTimeout(ms = 50): Promise<Envelope | "timeout"> {
-      const current = pending ?? pull();
+      const current = pending ?? start();
       pending = current;
       const result = await Promise.race([
         current,

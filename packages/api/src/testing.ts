@@ -8,9 +8,7 @@ import { createLoginThrottle } from "./services/login-throttle";
 import { createCallerFactory } from "./trpc";
 
 /** A clock tests move by hand. */
-export function createManualClock(
-  start = Date.UTC(2026, 0, 1),
-): Clock & { advance(ms: number): void } {
+export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advance(ms: number): void } {
   let now = start;
   return { now: () => now, advance: (ms) => (now += ms) };
 }
@@ -42,7 +40,6 @@ export function callerFor(deps: Deps, credentials: Credentials = {}) {
   );
   // The caller is itself a proxy (every property is a procedure), so `cookies` is served beside it.
   return new Proxy(caller, {
-    get: (target, property, receiver) =>
-      property === "cookies" ? cookies : Reflect.get(target, property, receiver),
+    get: (target, property, receiver) => (property === "cookies" ? cookies : Reflect.get(target, property, receiver)),
   }) as typeof caller & { cookies: typeof cookies };
 }

@@ -8,9 +8,7 @@ import { resolveProjectAccess } from "./services/access";
 
 /** "name: Name is required; role: Role is required" — names every field that failed. */
 function describeIssues(error: ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`)
-    .join("; ");
+  return error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`).join("; ");
 }
 
 const t = initTRPC.context<Context>().create({

@@ -36,10 +36,7 @@ describe("createDb", () => {
     expect(sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(sqlite.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
-    const tables = sqlite
-      .prepare("select name from sqlite_master where type = 'table'")
-      .pluck()
-      .all();
+    const tables = sqlite.prepare("select name from sqlite_master where type = 'table'").pluck().all();
     expect(tables).toEqual(
       expect.arrayContaining([
         "users",

@@ -1,9 +1,2 @@
-export {
-  createDb,
-  migrationsFolder,
-  type DbHandle,
-  type DbOrTx,
-  type TowerDb,
-  type TowerTx,
-} from "./client";
+export { createDb, migrationsFolder, type DbHandle, type DbOrTx, type TowerDb, type TowerTx } from "./client";
 export * from "./schema";

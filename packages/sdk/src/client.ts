@@ -1,13 +1,6 @@
 import type { AppRouter } from "@tower/api";
 import { LIMITS } from "@tower/shared";
-import {
-  createTRPCClient,
-  createWSClient,
-  httpBatchLink,
-  splitLink,
-  wsLink,
-  type TRPCClient,
-} from "@trpc/client";
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
 import NodeWebSocket from "ws";
 
 export interface TowerClientOptions {
@@ -41,15 +34,10 @@ function endpoints(base: string) {
  */
 export function createTowerClient(options: TowerClientOptions): TowerClient {
   const urls = endpoints(options.url);
-  const headers: Record<string, string> = options.apiKey
-    ? { authorization: `Bearer ${options.apiKey}` }
-    : {};
+  const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const wsClient = createWSClient({
     url: urls.ws,
-    WebSocket:
-      options.WebSocket ??
-      globalThis.WebSocket ??
-      (NodeWebSocket as unknown as typeof globalThis.WebSocket),
+    WebSocket: options.WebSocket ?? globalThis.WebSocket ?? (NodeWebSocket as unknown as typeof globalThis.WebSocket),
     connectionParams: options.apiKey ? { apiKey: options.apiKey } : undefined,
     lazy: { enabled: true, closeMs: 0 },
     retryDelayMs: options.retryDelayMs ?? ((attempt) => Math.min(500 * 2 ** attempt, 10_000)),

@@ -69,14 +69,7 @@ export type AgentUpdateInput = z.infer<typeof AgentUpdateInputSchema>;
 export const AgentIdInputSchema = z.object({ id: IdSchema });
 export const AgentNameInputSchema = z.object({ name: NameSchema });
 
-export const AgentSortSchema = z.enum([
-  "name",
-  "createdAt",
-  "updatedAt",
-  "lastActiveAt",
-  "status",
-  "role",
-]);
+export const AgentSortSchema = z.enum(["name", "createdAt", "updatedAt", "lastActiveAt", "status", "role"]);
 export type AgentSort = z.infer<typeof AgentSortSchema>;
 
 export const AgentListInputSchema = z.object({

@@ -7,11 +7,7 @@ export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
 
 export const ApiKeyCreateInputSchema = z.object({
   name: NameSchema,
-  scopes: z
-    .array(ApiKeyScopeSchema)
-    .min(1, "Choose at least one scope")
-    .max(2)
-    .default(["read", "write"]),
+  scopes: z.array(ApiKeyScopeSchema).min(1, "Choose at least one scope").max(2).default(["read", "write"]),
 });
 export type ApiKeyCreateInput = z.infer<typeof ApiKeyCreateInputSchema>;
 

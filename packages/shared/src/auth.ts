@@ -3,11 +3,7 @@ import { NameSchema } from "./common";
 import { LIMITS } from "./limits";
 import { RoleSchema } from "./roles";
 
-export const EmailSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.email("Enter a valid email address").max(254));
+export const EmailSchema = z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address").max(254));
 
 export const PasswordSchema = z
   .string()

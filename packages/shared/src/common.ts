@@ -18,18 +18,13 @@ export const StringListSchema = z
 /** Free-form JSON object, bounded in size so one agent cannot bloat the database. */
 export const MetadataSchema = z
   .record(z.string().max(LIMITS.shortTextLength), z.json())
-  .refine((value) => JSON.stringify(value).length <= LIMITS.metadataBytes, {
+  .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= LIMITS.metadataBytes, {
     message: `Metadata must be at most ${LIMITS.metadataBytes} bytes of JSON`,
   });
 
 export const SortOrderSchema = z.enum(["asc", "desc"]);
 
-export const PageLimitSchema = z
-  .number()
-  .int()
-  .min(1)
-  .max(LIMITS.pageSize)
-  .default(LIMITS.defaultPageSize);
+export const PageLimitSchema = z.number().int().min(1).max(LIMITS.pageSize).default(LIMITS.defaultPageSize);
 
 /** Every project-scoped procedure accepts this; an API key implies its own project. */
 export const ProjectScopeSchema = z.object({ projectId: IdSchema.optional() });

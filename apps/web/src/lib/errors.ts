@@ -12,8 +12,10 @@ const FIELD_PREFIX = /^([A-Za-z][\w]*): (.+)$/;
 /** Turns a tRPC error into per-field messages the forms can show next to each input. */
 export function toFormErrors(error: unknown): FormErrors {
   if (!error) return { fields: {}, form: null };
-  if (!(error instanceof TRPCClientError)) return { fields: {}, form: error instanceof Error ? error.message : String(error) };
-  const data = error.data as { code?: string; zodError?: { fieldErrors?: Record<string, string[] | undefined> } | null } | undefined;
+  if (!(error instanceof TRPCClientError))
+    return { fields: {}, form: error instanceof Error ? error.message : String(error) };
+  const data = error.data as
+    { code?: string; zodError?: { fieldErrors?: Record<string, string[] | undefined> } | null } | undefined;
   const fields: Record<string, string[]> = {};
   const fieldErrors = data?.zodError?.fieldErrors ?? {};
   for (const [field, messages] of Object.entries(fieldErrors)) {
@@ -21,7 +23,8 @@ export function toFormErrors(error: unknown): FormErrors {
   }
   if (Object.keys(fields).length > 0) return { fields, form: null };
   const match = FIELD_PREFIX.exec(error.message);
-  if (data?.code === "CONFLICT" && match?.[1] && match[2]) return { fields: { [match[1]]: [error.message] }, form: null };
+  if (data?.code === "CONFLICT" && match?.[1] && match[2])
+    return { fields: { [match[1]]: [error.message] }, form: null };
   return { fields: {}, form: error.message };
 }
 

@@ -63,7 +63,15 @@ export function Providers({ children }: { children: ReactNode }) {
           everConnected = true;
           setStatus("connected");
         } else if (state.state === "connecting") {
-          setStatus(state.error ? (typeof navigator !== "undefined" && !navigator.onLine ? "offline" : "reconnecting") : everConnected ? "reconnecting" : "connecting");
+          setStatus(
+            state.error
+              ? typeof navigator !== "undefined" && !navigator.onLine
+                ? "offline"
+                : "reconnecting"
+              : everConnected
+                ? "reconnecting"
+                : "connecting",
+          );
         } else setStatus("offline");
       },
     });

@@ -17,7 +17,6 @@ import {
   registerAgent,
   updateAgent,
 } from "../services/agent-service";
-import { credentialIdOf } from "../context";
 import { streamChanges } from "../services/change-stream";
 import { projectProcedure } from "../trpc";
 
@@ -53,7 +52,7 @@ export const agentRouter = {
         "agent",
         input.lastEventId,
         signal,
-        credentialIdOf(ctx.caller),
+        ctx.caller,
       )) {
         yield tracked(event.id, event);
       }

@@ -13,7 +13,11 @@ afterAll(() => world.close());
 describe("API keys", () => {
   it("create returns the secret once; only its hash is stored", async () => {
     const { projectId, users, deps, sqlite } = world;
-    const key = await users.owner.caller.apiKey.create({ projectId, name: "ci", scopes: ["write", "write"] });
+    const key = await users.owner.caller.apiKey.create({
+      projectId,
+      name: "ci",
+      scopes: ["write", "write"],
+    });
     expect(key.secret.startsWith(API_KEY_PREFIX)).toBe(true);
     expect(key.secret.length).toBeGreaterThan(30);
     expect(key.prefix).toBe(key.secret.slice(0, API_KEY_PREFIX.length + 6));
@@ -24,14 +28,24 @@ describe("API keys", () => {
   });
 
   it("defaults to read and write scopes", async () => {
-    const key = await world.users.admin.caller.apiKey.create({ projectId: world.projectId, name: "both" });
+    const key = await world.users.admin.caller.apiKey.create({
+      projectId: world.projectId,
+      name: "both",
+    });
     expect([...key.scopes].sort()).toEqual(["read", "write"]);
-    expect(await world.as({ apiKey: key.secret }).apiKey.whoami()).toEqual({ projectId: world.projectId, scopes: key.scopes });
+    expect(await world.as({ apiKey: key.secret }).apiKey.whoami()).toEqual({
+      projectId: world.projectId,
+      scopes: key.scopes,
+    });
   });
 
   it("list never contains the secret or its hash, only the prefix", async () => {
     const { projectId, users, deps } = world;
-    const key = await users.owner.caller.apiKey.create({ projectId, name: "listed", scopes: ["read"] });
+    const key = await users.owner.caller.apiKey.create({
+      projectId,
+      name: "listed",
+      scopes: ["read"],
+    });
     const hash = deps.db.select({ h: apiKeys.secretHash }).from(apiKeys).where(eq(apiKeys.id, key.id)).get()!.h;
     const list = await users.admin.caller.apiKey.list({ projectId });
     const listed = list.find((k) => k.id === key.id);
@@ -49,7 +63,10 @@ describe("API keys", () => {
     expect(text).not.toContain(hash);
     expect(list.every((k) => !("secret" in k) && !("secretHash" in k))).toBe(true);
     // Keys of another project are not listed.
-    const foreignKey = await users.foreignOwner.caller.apiKey.create({ projectId: world.foreignProjectId, name: "theirs" });
+    const foreignKey = await users.foreignOwner.caller.apiKey.create({
+      projectId: world.foreignProjectId,
+      name: "theirs",
+    });
     expect((await users.owner.caller.apiKey.list({ projectId })).map((k) => k.id)).not.toContain(foreignKey.id);
   });
 
@@ -83,9 +100,17 @@ describe("API keys", () => {
   });
 
   it("cannot revoke another project's key", async () => {
-    const foreignKey = await world.users.foreignOwner.caller.apiKey.create({ projectId: world.foreignProjectId, name: "safe" });
-    await expectTRPCError(world.users.owner.caller.apiKey.revoke({ projectId: world.projectId, id: foreignKey.id }), "NOT_FOUND");
-    expect(await world.as({ apiKey: foreignKey.secret }).apiKey.whoami()).toMatchObject({ projectId: world.foreignProjectId });
+    const foreignKey = await world.users.foreignOwner.caller.apiKey.create({
+      projectId: world.foreignProjectId,
+      name: "safe",
+    });
+    await expectTRPCError(
+      world.users.owner.caller.apiKey.revoke({ projectId: world.projectId, id: foreignKey.id }),
+      "NOT_FOUND",
+    );
+    expect(await world.as({ apiKey: foreignKey.secret }).apiKey.whoami()).toMatchObject({
+      projectId: world.foreignProjectId,
+    });
   });
 
   it("a read-only key can list but not create agents", async () => {
@@ -99,7 +124,8 @@ describe("API keys", () => {
   it("lastUsedAt is set on use and refreshed at most once a minute", async () => {
     const { projectId, users, clock } = world;
     const key = await users.owner.caller.apiKey.create({ projectId, name: "tracked" });
-    const lastUsed = async () => (await users.owner.caller.apiKey.list({ projectId })).find((k) => k.id === key.id)?.lastUsedAt;
+    const lastUsed = async () =>
+      (await users.owner.caller.apiKey.list({ projectId })).find((k) => k.id === key.id)?.lastUsedAt;
     expect(await lastUsed()).toBeNull();
 
     const firstUse = clock.now();

@@ -8,12 +8,7 @@ export const apiKeyRouter = {
   create: projectProcedure("admin")
     .input(ApiKeyCreateInputSchema)
     .mutation(({ ctx, input }) =>
-      createApiKey(
-        ctx,
-        ctx.project.projectId,
-        ctx.caller.kind === "user" ? ctx.caller.userId : null,
-        input,
-      ),
+      createApiKey(ctx, ctx.project.projectId, ctx.caller.kind === "user" ? ctx.caller.userId : null, input),
     ),
   revoke: projectProcedure("admin")
     .input(ApiKeyRevokeInputSchema)

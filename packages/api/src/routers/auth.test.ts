@@ -26,7 +26,11 @@ describe("auth.signUp", () => {
 
     const anonymous = callerFor(deps);
     expect((await anonymous.auth.me()).setupNeeded).toBe(true);
-    const { user } = await anonymous.auth.signUp({ email: "First@Example.com", name: "First", password: PASSWORD });
+    const { user } = await anonymous.auth.signUp({
+      email: "First@Example.com",
+      name: "First",
+      password: PASSWORD,
+    });
     expect(user.email).toBe("first@example.com");
     expect(anonymous.cookies.token).toEqual(expect.any(String));
 
@@ -54,7 +58,12 @@ describe("auth.signUp", () => {
       "FORBIDDEN",
     );
     await expectTRPCError(
-      anonymous.auth.signUp({ email: "second@example.com", name: "Second", password: PASSWORD, inviteToken: "nope" }),
+      anonymous.auth.signUp({
+        email: "second@example.com",
+        name: "Second",
+        password: PASSWORD,
+        inviteToken: "nope",
+      }),
       "FORBIDDEN",
     );
     expect(anonymous.cookies.token).toBeNull();
@@ -66,9 +75,17 @@ describe("auth.signUp", () => {
     const { deps } = fresh();
     const first = await signUpUser(deps, "first@example.com", "First");
     const me = await first.caller.auth.me();
-    const invite = await first.caller.invite.create({ projectId: me.memberships[0]!.projectId, role: "viewer" });
+    const invite = await first.caller.invite.create({
+      projectId: me.memberships[0]!.projectId,
+      role: "viewer",
+    });
     await expectTRPCError(
-      callerFor(deps).auth.signUp({ email: "FIRST@example.com", name: "Again", password: PASSWORD, inviteToken: invite.token }),
+      callerFor(deps).auth.signUp({
+        email: "FIRST@example.com",
+        name: "Again",
+        password: PASSWORD,
+        inviteToken: invite.token,
+      }),
       "CONFLICT",
     );
     expect(countUsers(deps)).toBe(1);
@@ -79,7 +96,9 @@ describe("auth.signUp", () => {
   it("stores passwords as argon2id hashes, never in plain text", async () => {
     const { deps, sqlite } = fresh();
     await signUpUser(deps, "first@example.com", "First");
-    const row = sqlite.prepare("select password_hash from users").get() as { password_hash: string };
+    const row = sqlite.prepare("select password_hash from users").get() as {
+      password_hash: string;
+    };
     expect(row.password_hash.startsWith("$argon2id$")).toBe(true);
     expect(row.password_hash).not.toContain(PASSWORD);
     const dump = JSON.stringify(sqlite.prepare("select * from users").all());
@@ -102,10 +121,58 @@ describe("auth.logIn", () => {
     const { deps } = fresh();
     await signUpUser(deps, "first@example.com", "First");
     const anonymous = callerFor(deps);
-    const wrong = await expectTRPCError(anonymous.auth.logIn({ email: "first@example.com", password: "not the password" }), "UNAUTHORIZED");
-    const unknown = await expectTRPCError(anonymous.auth.logIn({ email: "nobody@example.com", password: PASSWORD }), "UNAUTHORIZED");
+    const wrong = await expectTRPCError(
+      anonymous.auth.logIn({ email: "first@example.com", password: "not the password" }),
+      "UNAUTHORIZED",
+    );
+    const unknown = await expectTRPCError(
+      anonymous.auth.logIn({ email: "nobody@example.com", password: PASSWORD }),
+      "UNAUTHORIZED",
+    );
     expect(wrong.message).toBe(unknown.message);
     expect(anonymous.cookies.token).toBeNull();
+  });
+});
+
+describe("sign-in throttle", () => {
+  it("locks an account after 10 failed sign-ins, even for the right password, without touching others", async () => {
+    const { deps } = fresh();
+    const owner = await signUpUser(deps, "first@example.com", "First");
+    const projectId = (await owner.caller.auth.me()).memberships[0]!.projectId;
+    await inviteAndSignUp(deps, owner.caller, projectId, "viewer", "second@example.com", "Second");
+    const anonymous = callerFor(deps);
+    for (let i = 0; i < 10; i++) {
+      await expectTRPCError(
+        anonymous.auth.logIn({ email: "first@example.com", password: `wrong ${i}` }),
+        "UNAUTHORIZED",
+      );
+    }
+    await expectTRPCError(
+      anonymous.auth.logIn({ email: "first@example.com", password: PASSWORD }),
+      "TOO_MANY_REQUESTS",
+      /try again in \d+ s/,
+    );
+    expect(anonymous.cookies.token).toBeNull();
+    await anonymous.auth.logIn({ email: "second@example.com", password: PASSWORD });
+    expect(anonymous.cookies.token).not.toBeNull();
+  });
+
+  it("a successful sign-in clears the count of failures", async () => {
+    const { deps } = fresh();
+    await signUpUser(deps, "first@example.com", "First");
+    const anonymous = callerFor(deps);
+    for (let i = 0; i < 9; i++)
+      await expectTRPCError(
+        anonymous.auth.logIn({ email: "first@example.com", password: "nope nope" }),
+        "UNAUTHORIZED",
+      );
+    await anonymous.auth.logIn({ email: "first@example.com", password: PASSWORD });
+    for (let i = 0; i < 9; i++)
+      await expectTRPCError(
+        anonymous.auth.logIn({ email: "first@example.com", password: "nope nope" }),
+        "UNAUTHORIZED",
+      );
+    await anonymous.auth.logIn({ email: "FIRST@example.com", password: PASSWORD });
   });
 });
 
@@ -124,8 +191,14 @@ describe("sessions", () => {
     const ownerMe = await owner.caller.auth.me();
     expect(ownerMe.memberships.map((m) => m.projectId).sort()).toEqual([projectId, second.projectId].sort());
 
-    expect(await callerFor(deps).auth.me()).toEqual({ user: null, memberships: [], setupNeeded: false });
-    expect(await callerFor(deps, { sessionToken: "forged" }).auth.me()).toMatchObject({ user: null });
+    expect(await callerFor(deps).auth.me()).toEqual({
+      user: null,
+      memberships: [],
+      setupNeeded: false,
+    });
+    expect(await callerFor(deps, { sessionToken: "forged" }).auth.me()).toMatchObject({
+      user: null,
+    });
   });
 
   it("logOut revokes the session and clears the cookie", async () => {
@@ -147,7 +220,7 @@ describe("sessions", () => {
     const other = callerFor(deps);
     await other.auth.logIn({ email: "first@example.com", password: PASSWORD });
     await callerFor(deps, { sessionToken: token }).auth.logOut();
-    expect((await callerFor(deps, { sessionToken: other.cookies.token }).project.list())).toHaveLength(1);
+    expect(await callerFor(deps, { sessionToken: other.cookies.token }).project.list()).toHaveLength(1);
   });
 
   it("treats an expired session as anonymous", async () => {

@@ -1,13 +1,6 @@
 import { LogInInputSchema, SignUpInputSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
-import {
-  getUser,
-  hasAnyUser,
-  listMemberships,
-  logIn,
-  logOut,
-  signUp,
-} from "../services/auth-service";
+import { getUser, hasAnyUser, listMemberships, logIn, logOut, signUp } from "../services/auth-service";
 import { publicProcedure, userProcedure } from "../trpc";
 
 export const authRouter = {

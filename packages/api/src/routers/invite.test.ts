@@ -1,7 +1,15 @@
 import { invites } from "@tower/db";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { countMemberships, countUsers, expectTRPCError, inviteAndSignUp, PASSWORD, signUpUser, type TestCaller } from "../test-fixtures";
+import {
+  countMemberships,
+  countUsers,
+  expectTRPCError,
+  inviteAndSignUp,
+  PASSWORD,
+  signUpUser,
+  type TestCaller,
+} from "../test-fixtures";
 import { callerFor, createTestDeps } from "../testing";
 
 let env: ReturnType<typeof createTestDeps>;
@@ -22,18 +30,35 @@ const signUpWith = (inviteToken: string, email = "new@example.com") =>
 describe("invites", () => {
   it("an admin creates one; preview shows the project and role; sign-up joins with that role", async () => {
     const admin = await inviteAndSignUp(env.deps, owner, projectId, "admin", "admin@example.com", "Admin");
-    const invite = await admin.caller.invite.create({ projectId, role: "viewer", expiresInHours: 2 });
-    expect(invite).toEqual({ id: expect.any(String), token: expect.any(String), role: "viewer", expiresAt: env.clock.now() + 2 * 3_600_000 });
+    const invite = await admin.caller.invite.create({
+      projectId,
+      role: "viewer",
+      expiresInHours: 2,
+    });
+    expect(invite).toEqual({
+      id: expect.any(String),
+      token: expect.any(String),
+      role: "viewer",
+      expiresAt: env.clock.now() + 2 * 3_600_000,
+    });
     // Only the hash of the token is stored.
     const row = env.deps.db.select().from(invites).where(eq(invites.id, invite.id)).get();
     expect(row?.tokenHash).not.toBe(invite.token);
     expect(JSON.stringify(row)).not.toContain(invite.token);
 
-    expect(await callerFor(env.deps).invite.preview({ token: invite.token })).toEqual({ projectName: "Owner's project", role: "viewer" });
+    expect(await callerFor(env.deps).invite.preview({ token: invite.token })).toEqual({
+      projectName: "Owner's project",
+      role: "viewer",
+    });
     expect((await admin.caller.invite.list({ projectId })).map((i) => i.id)).toContain(invite.id);
 
     const anonymous = callerFor(env.deps);
-    const { user } = await anonymous.auth.signUp({ email: "new@example.com", name: "New", password: PASSWORD, inviteToken: invite.token });
+    const { user } = await anonymous.auth.signUp({
+      email: "new@example.com",
+      name: "New",
+      password: PASSWORD,
+      inviteToken: invite.token,
+    });
     const me = await callerFor(env.deps, { sessionToken: anonymous.cookies.token }).auth.me();
     expect(me.user?.id).toBe(user.id);
     expect(me.memberships).toEqual([{ projectId, projectName: "Owner's project", role: "viewer" }]);

@@ -1,13 +1,7 @@
 import { IdSchema, InviteCreateInputSchema, InviteTokenInputSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import {
-  acceptInvite,
-  createInvite,
-  listInvites,
-  previewInvite,
-  revokeInvite,
-} from "../services/invite-service";
+import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite } from "../services/invite-service";
 import { projectProcedure, publicProcedure, userProcedure } from "../trpc";
 
 export const inviteRouter = {
@@ -25,9 +19,7 @@ export const inviteRouter = {
       revokeInvite(ctx, ctx.project.projectId, input.id);
       return { ok: true };
     }),
-  preview: publicProcedure
-    .input(InviteTokenInputSchema)
-    .query(({ ctx, input }) => previewInvite(ctx, input.token)),
+  preview: publicProcedure.input(InviteTokenInputSchema).query(({ ctx, input }) => previewInvite(ctx, input.token)),
   accept: userProcedure
     .input(InviteTokenInputSchema)
     .mutation(({ ctx, input }) => acceptInvite(ctx, input.token, ctx.caller.userId)),

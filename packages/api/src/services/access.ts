@@ -1,6 +1,6 @@
-import { memberships } from "@tower/db";
+import { apiKeys, memberships, sessions } from "@tower/db";
 import { hasRole, type Role } from "@tower/shared";
-import { and, eq } from "drizzle-orm";
+import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Caller, Deps } from "../context";
 import { DomainError } from "../errors";
 
@@ -20,8 +20,7 @@ export function resolveProjectAccess(
   minimum: Role,
 ): ProjectAccess {
   let access: ProjectAccess;
-  if (caller.kind === "anonymous")
-    throw new DomainError("UNAUTHORIZED", "Sign in or pass an API key");
+  if (caller.kind === "anonymous") throw new DomainError("UNAUTHORIZED", "Sign in or pass an API key");
   if (caller.kind === "apiKey") {
     if (requestedProjectId && requestedProjectId !== caller.projectId) {
       throw new DomainError("FORBIDDEN", "This API key belongs to another project");
@@ -35,18 +34,39 @@ export function resolveProjectAccess(
     const membership = db
       .select({ role: memberships.role })
       .from(memberships)
-      .where(
-        and(eq(memberships.projectId, requestedProjectId), eq(memberships.userId, caller.userId)),
-      )
+      .where(and(eq(memberships.projectId, requestedProjectId), eq(memberships.userId, caller.userId)))
       .get();
     if (!membership) throw new DomainError("FORBIDDEN", "You are not a member of this project");
     access = { projectId: requestedProjectId, role: membership.role };
   }
   if (!hasRole(access.role, minimum)) {
-    throw new DomainError(
-      "FORBIDDEN",
-      `This needs the ${minimum} role or higher; you are ${access.role}`,
-    );
+    throw new DomainError("FORBIDDEN", `This needs the ${minimum} role or higher; you are ${access.role}`);
   }
   return access;
+}
+
+/**
+ * Whether the session or key a caller was resolved from still holds. A WebSocket resolves its
+ * caller once, when it connects, so a long-lived stream checks again before it starts.
+ */
+export function isCallerStillValid({ db, clock }: Deps, caller: Caller): boolean {
+  if (caller.kind === "user") {
+    return Boolean(
+      db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.id, caller.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
+        .get(),
+    );
+  }
+  if (caller.kind === "apiKey") {
+    return Boolean(
+      db
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, caller.keyId), isNull(apiKeys.revokedAt)))
+        .get(),
+    );
+  }
+  return false;
 }

@@ -8,7 +8,7 @@ import {
   type AgentPatch,
   type AgentRegisterInput,
 } from "@tower/shared";
-import { and, asc, desc, eq, like, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, desc, eq, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError, notFound } from "../errors";
 import { latestChangeId, recordChange } from "./change-feed";
@@ -41,22 +41,15 @@ export function listAgents({ db }: Deps, projectId: string, input: AgentListQuer
   if (input.category) where.push(eq(agents.category, input.category));
   if (input.status) where.push(eq(agents.status, input.status));
   if (input.q) {
+    // drizzle's like() sets no ESCAPE character, and SQLite has no default one.
     const pattern = `%${escapeLike(input.q)}%`;
-    where.push(
-      or(
-        like(agents.name, pattern),
-        like(agents.role, pattern),
-        like(agents.description, pattern),
-        like(agents.tags, pattern),
-      ),
-    );
+    const matches = (column: SQLWrapper) => sql`${column} like ${pattern} escape '\\'`;
+    where.push(or(matches(agents.name), matches(agents.role), matches(agents.description), matches(agents.tags)));
   }
   if (input.cursor) {
     const [value, id] = decodeCursor(input.cursor);
     const after = input.order === "asc" ? sql`>` : sql`<`;
-    where.push(
-      sql`(${column} ${after} ${value} or (${column} = ${value} and ${agents.id} ${after} ${id}))`,
-    );
+    where.push(sql`(${column} ${after} ${value} or (${column} = ${value} and ${agents.id} ${after} ${id}))`);
   }
   const direction = input.order === "asc" ? asc : desc;
   const lastEventId = latestChangeId(db, projectId);
@@ -71,10 +64,7 @@ export function listAgents({ db }: Deps, projectId: string, input: AgentListQuer
   const last = items.at(-1);
   const nextCursor =
     rows.length > input.limit && last
-      ? encodeCursor([
-          input.sort === "lastActiveAt" ? (last.lastActiveAt ?? 0) : last[input.sort],
-          last.id,
-        ])
+      ? encodeCursor([input.sort === "lastActiveAt" ? (last.lastActiveAt ?? 0) : last[input.sort], last.id])
       : null;
   return { items, nextCursor, lastEventId };
 }
@@ -106,10 +96,7 @@ function assertNameFree(db: DbOrTx, projectId: string, name: string, exceptId?: 
     .where(and(eq(agents.projectId, projectId), eq(agents.name, name)))
     .get();
   if (clash && clash.id !== exceptId) {
-    throw new DomainError(
-      "CONFLICT",
-      `name: An agent named "${name}" already exists in this project`,
-    );
+    throw new DomainError("CONFLICT", `name: An agent named "${name}" already exists in this project`);
   }
 }
 
@@ -145,9 +132,7 @@ export function updateAgent(deps: Deps, projectId: string, id: string, patch: Ag
     if (patch.name !== undefined && patch.name !== current.name) {
       assertNameFree(tx, projectId, patch.name, id);
     }
-    const changed = Object.fromEntries(
-      Object.entries(patch).filter(([, value]) => value !== undefined),
-    );
+    const changed = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     const next: AgentRow = { ...current, ...changed, updatedAt: now };
     tx.update(agents)
       .set({ ...changed, updatedAt: now })

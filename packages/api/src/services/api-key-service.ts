@@ -60,8 +60,7 @@ export function revokeApiKey({ db, clock, bus }: Deps, projectId: string, id: st
     .set({ revokedAt: clock.now() })
     .where(and(eq(apiKeys.id, id), eq(apiKeys.projectId, projectId), isNull(apiKeys.revokedAt)))
     .run();
-  if (result.changes === 0)
-    throw new DomainError("NOT_FOUND", "API key not found or already revoked");
+  if (result.changes === 0) throw new DomainError("NOT_FOUND", "API key not found or already revoked");
   bus.publishRevocation(id);
 }
 

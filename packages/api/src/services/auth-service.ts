@@ -42,9 +42,7 @@ export async function signUp(deps: Deps, input: SignUpInput): Promise<NewSession
           : "Sign-up needs an invite link from a project admin",
       );
     }
-    tx.insert(users)
-      .values({ id: userId, email: input.email, name: input.name, passwordHash, createdAt: now })
-      .run();
+    tx.insert(users).values({ id: userId, email: input.email, name: input.name, passwordHash, createdAt: now }).run();
     if (invite) acceptInviteTx(tx, invite, userId, now);
     if (first) {
       let owned = tx.select({ id: projects.id }).from(projects).all();
@@ -69,9 +67,7 @@ export async function signUp(deps: Deps, input: SignUpInput): Promise<NewSession
 export async function logIn(deps: Deps, input: LogInInput): Promise<NewSession> {
   await deps.loginThrottle.assertAllowed(input.email);
   const row = deps.db.select().from(users).where(eq(users.email, input.email)).get();
-  const valid = row
-    ? await verifyPassword(row.passwordHash, input.password)
-    : await burnPasswordCheck(input.password);
+  const valid = row ? await verifyPassword(row.passwordHash, input.password) : await burnPasswordCheck(input.password);
   if (!row || !valid) {
     await deps.loginThrottle.recordFailure(input.email);
     throw new DomainError("UNAUTHORIZED", "Wrong email or password");
@@ -99,13 +95,7 @@ export function resolveSession({ db, clock }: Deps, token: string) {
   return db
     .select({ id: sessions.id, userId: sessions.userId })
     .from(sessions)
-    .where(
-      and(
-        eq(sessions.tokenHash, sha256(token)),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, clock.now()),
-      ),
-    )
+    .where(and(eq(sessions.tokenHash, sha256(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
     .get();
 }
 

@@ -41,13 +41,7 @@ export function readChangesAfter(
   return db
     .select()
     .from(changes)
-    .where(
-      and(
-        eq(changes.projectId, projectId),
-        eq(changes.entity, entity),
-        gt(changes.id, Number(afterId)),
-      ),
-    )
+    .where(and(eq(changes.projectId, projectId), eq(changes.entity, entity), gt(changes.id, Number(afterId))))
     .orderBy(asc(changes.id))
     .limit(limit)
     .all()

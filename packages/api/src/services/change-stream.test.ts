@@ -1,13 +1,6 @@
 import type { Credentials } from "../context";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  callerWithSignal,
-  createWorld,
-  expectTRPCError,
-  reader,
-  type TestCaller,
-  type World,
-} from "../test-fixtures";
+import { callerWithSignal, createWorld, expectTRPCError, reader, type TestCaller, type World } from "../test-fixtures";
 
 let world: World;
 let owner: TestCaller;
@@ -25,11 +18,7 @@ afterEach(() => {
 });
 
 /** Subscribes to `agent.onChange` and starts pulling at once, as a transport would. */
-async function subscribe(
-  credentials: Credentials,
-  lastEventId: string | null,
-  project = projectId,
-) {
+async function subscribe(credentials: Credentials, lastEventId: string | null, project = projectId) {
   const controller = new AbortController();
   controllers.push(controller);
   const caller = callerWithSignal(world.deps, credentials, controller.signal);
@@ -87,13 +76,7 @@ describe("agent.onChange", () => {
 
     const all = await subscribe(viewer(), baseline);
     const five = await all.stream.take(5);
-    expect(five.map((e) => e.data.op)).toEqual([
-      "created",
-      "updated",
-      "updated",
-      "updated",
-      "deleted",
-    ]);
+    expect(five.map((e) => e.data.op)).toEqual(["created", "updated", "updated", "updated", "deleted"]);
     all.controller.abort();
 
     const resumed = await subscribe({ apiKey: world.keys.read.secret }, five[1]!.id);
@@ -174,23 +157,51 @@ describe("agent.onChange", () => {
     expect(world.deps.bus.listenerCount()).toBe(before);
   });
 
+  it("logging out ends the streams opened with that session, and only those", async () => {
+    const session = await subscribe(viewer(), null);
+    const other = await subscribe({ sessionToken: world.users.admin.token }, null);
+    expect([await session.first, await other.first]).toEqual(["timeout", "timeout"]); // both streams are live
+    await world.as(viewer()).auth.logOut();
+    await expect(session.stream.next()).rejects.toThrow("subscription ended");
+    const created = await owner.agent.create({ projectId, name: "after-logout", role: "coder" });
+    expect((await other.stream.next()).data.data).toMatchObject({ id: created.id });
+  });
+
+  it("a stream opened on a connection whose session was already revoked ends at once", async () => {
+    // A WebSocket resolves its caller when it connects; logging out later must still count.
+    const controller = new AbortController();
+    controllers.push(controller);
+    const stale = callerWithSignal(world.deps, viewer(), controller.signal);
+    await world.as(viewer()).auth.logOut();
+    const stream = reader(await stale.agent.onChange({ projectId, lastEventId: null }));
+    const first = stream.nextOrTimeout(20);
+    await owner.agent.create({ projectId, name: "leak", role: "r" });
+    await expect(first).rejects.toThrow("subscription ended");
+  });
+
+  it("revoking an API key ends the streams opened with it, and only those", async () => {
+    const doomed = await owner.apiKey.create({ projectId, name: "doomed", scopes: ["read"] });
+    const byKey = await subscribe({ apiKey: doomed.secret }, null);
+    const byOtherKey = await subscribe({ apiKey: world.keys.read.secret }, null);
+    expect([await byKey.first, await byOtherKey.first]).toEqual(["timeout", "timeout"]);
+    await owner.apiKey.revoke({ projectId, id: doomed.id });
+    await expect(byKey.stream.next()).rejects.toThrow("subscription ended");
+    const created = await owner.agent.create({ projectId, name: "after-revoke", role: "coder" });
+    expect((await byOtherKey.stream.next()).data.data).toMatchObject({ id: created.id });
+    expect(world.deps.bus.listenerCount()).toBe(1);
+  });
+
   it("a viewer and a read key may subscribe; anonymous, revoked keys and non-members may not", async () => {
     await subscribe(viewer(), null);
     await subscribe({ apiKey: world.keys.read.secret }, null);
     await expectTRPCError(subscribe({}, null), "UNAUTHORIZED");
     await expectTRPCError(subscribe({ apiKey: world.keys.revoked.secret }, null), "UNAUTHORIZED");
-    await expectTRPCError(
-      subscribe({ sessionToken: world.users.outsider.token }, null),
-      "FORBIDDEN",
-    );
+    await expectTRPCError(subscribe({ sessionToken: world.users.outsider.token }, null), "FORBIDDEN");
     await expectTRPCError(
       subscribe({ sessionToken: world.users.owner.token }, null, world.foreignProjectId),
       "FORBIDDEN",
     );
-    await expectTRPCError(
-      subscribe({ apiKey: world.keys.write.secret }, null, world.foreignProjectId),
-      "FORBIDDEN",
-    );
+    await expectTRPCError(subscribe({ apiKey: world.keys.write.secret }, null, world.foreignProjectId), "FORBIDDEN");
   });
 
   it("rejects a malformed lastEventId", async () => {

@@ -1,5 +1,6 @@
 import type { ChangeEntity, ChangeEvent } from "@tower/shared";
-import type { Deps } from "../context";
+import { credentialIdOf, type Caller, type Deps } from "../context";
+import { isCallerStillValid } from "./access";
 import { latestChangeId, readChangesAfter } from "./change-feed";
 
 const REPLAY_PAGE = 500;
@@ -16,8 +17,9 @@ export async function* streamChanges(
   entity: ChangeEntity,
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
-  credentialId: string | null,
+  caller: Caller,
 ): AsyncGenerator<ChangeEvent> {
+  const credentialId = credentialIdOf(caller);
   const pending: ChangeEvent[] = [];
   let wake: (() => void) | undefined;
   let revoked = false;
@@ -31,14 +33,17 @@ export async function* streamChanges(
     pending.push(event);
     wake?.();
   });
+  // Checked after listening for revocations, so a revocation cannot slip in between.
+  if (!isCallerStillValid(deps, caller)) revoked = true;
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
   try {
     let sent = Number(lastEventId ?? latestChangeId(deps.db, projectId));
-    if (lastEventId) {
+    if (lastEventId && !revoked) {
       for (;;) {
         const page = readChangesAfter(deps.db, projectId, entity, String(sent), REPLAY_PAGE);
         for (const event of page) {
+          if (revoked) return;
           sent = Number(event.id);
           yield event;
         }

@@ -51,11 +51,7 @@ const demoAgents: Pick<
 
 /** Creates the demo project and its agents once; later calls change nothing. */
 export function ensureDemoProject(deps: Deps): { projectId: string; created: boolean } {
-  const existing = deps.db
-    .select({ id: projects.id })
-    .from(projects)
-    .where(eq(projects.isDemo, true))
-    .get();
+  const existing = deps.db.select({ id: projects.id }).from(projects).where(eq(projects.isDemo, true)).get();
   if (existing) return { projectId: existing.id, created: false };
   const projectId = newId();
   deps.db

@@ -7,12 +7,7 @@ import { newId, randomToken, sha256 } from "./tokens";
 
 type Invite = typeof invites.$inferSelect;
 
-export function createInvite(
-  { db, clock }: Deps,
-  projectId: string,
-  createdBy: string,
-  input: InviteCreateInput,
-) {
+export function createInvite({ db, clock }: Deps, projectId: string, createdBy: string, input: InviteCreateInput) {
   const token = randomToken();
   const now = clock.now();
   const row = {
@@ -37,13 +32,7 @@ export function listInvites({ db, clock }: Deps, projectId: string) {
       expiresAt: invites.expiresAt,
     })
     .from(invites)
-    .where(
-      and(
-        eq(invites.projectId, projectId),
-        isNull(invites.acceptedAt),
-        gt(invites.expiresAt, clock.now()),
-      ),
-    )
+    .where(and(eq(invites.projectId, projectId), isNull(invites.acceptedAt), gt(invites.expiresAt, clock.now())))
     .orderBy(desc(invites.createdAt))
     .all();
 }
@@ -61,36 +50,20 @@ export function findOpenInvite(db: DbOrTx, token: string, now: number): Invite |
   return db
     .select()
     .from(invites)
-    .where(
-      and(
-        eq(invites.tokenHash, sha256(token)),
-        isNull(invites.acceptedAt),
-        gt(invites.expiresAt, now),
-      ),
-    )
+    .where(and(eq(invites.tokenHash, sha256(token)), isNull(invites.acceptedAt), gt(invites.expiresAt, now)))
     .get();
 }
 
 /** What an invite link offers, shown before sign-up; nothing secret. */
-export function previewInvite(
-  { db, clock }: Deps,
-  token: string,
-): { projectName: string; role: Role } {
+export function previewInvite({ db, clock }: Deps, token: string): { projectName: string; role: Role } {
   const invite = findOpenInvite(db, token, clock.now());
   if (!invite) throw new DomainError("NOT_FOUND", "This invite link is invalid, used or expired");
-  const project = db
-    .select({ name: projects.name })
-    .from(projects)
-    .where(eq(projects.id, invite.projectId))
-    .get();
+  const project = db.select({ name: projects.name }).from(projects).where(eq(projects.id, invite.projectId)).get();
   return { projectName: project?.name ?? "", role: invite.role };
 }
 
 export function acceptInviteTx(tx: DbOrTx, invite: Invite, userId: string, now: number): void {
-  tx.update(invites)
-    .set({ acceptedAt: now, acceptedBy: userId })
-    .where(eq(invites.id, invite.id))
-    .run();
+  tx.update(invites).set({ acceptedAt: now, acceptedBy: userId }).where(eq(invites.id, invite.id)).run();
   // An existing member keeps the role they already have; an invite never demotes anyone.
   const existing = tx
     .select({ role: memberships.role })
@@ -98,16 +71,10 @@ export function acceptInviteTx(tx: DbOrTx, invite: Invite, userId: string, now: 
     .where(and(eq(memberships.projectId, invite.projectId), eq(memberships.userId, userId)))
     .get();
   if (existing) return;
-  tx.insert(memberships)
-    .values({ projectId: invite.projectId, userId, role: invite.role, createdAt: now })
-    .run();
+  tx.insert(memberships).values({ projectId: invite.projectId, userId, role: invite.role, createdAt: now }).run();
 }
 
-export function acceptInvite(
-  { db, clock }: Deps,
-  token: string,
-  userId: string,
-): { projectId: string } {
+export function acceptInvite({ db, clock }: Deps, token: string, userId: string): { projectId: string } {
   return db.transaction((tx) => {
     const invite = findOpenInvite(tx, token, clock.now());
     if (!invite) throw new DomainError("NOT_FOUND", "This invite link is invalid, used or expired");

@@ -8,10 +8,7 @@ export interface LoginThrottle {
   recordSuccess(key: string): Promise<void>;
 }
 
-export function createLoginThrottle({
-  attempts = 10,
-  windowSeconds = 15 * 60,
-} = {}): LoginThrottle {
+export function createLoginThrottle({ attempts = 10, windowSeconds = 15 * 60 } = {}): LoginThrottle {
   const limiter = new RateLimiterMemory({ points: attempts, duration: windowSeconds });
   return {
     async assertAllowed(key) {

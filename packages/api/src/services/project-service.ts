@@ -9,9 +9,7 @@ export function createProject({ db, clock }: Deps, ownerId: string, input: Proje
   const project = { id: newId(), name: input.name, createdAt: now };
   db.transaction((tx) => {
     tx.insert(projects).values(project).run();
-    tx.insert(memberships)
-      .values({ projectId: project.id, userId: ownerId, role: "owner", createdAt: now })
-      .run();
+    tx.insert(memberships).values({ projectId: project.id, userId: ownerId, role: "owner", createdAt: now }).run();
   });
   return { projectId: project.id, projectName: project.name, role: "owner" as const };
 }

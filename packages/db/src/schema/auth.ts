@@ -1,11 +1,4 @@
-import {
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ApiKeyScope, Role } from "@tower/shared";
 import { epochMs, jsonText } from "./columns";
 
@@ -34,10 +27,7 @@ export const sessions = sqliteTable(
     expiresAt: epochMs("expires_at").notNull(),
     revokedAt: epochMs("revoked_at"),
   },
-  (t) => [
-    uniqueIndex("sessions_token_hash_unique").on(t.tokenHash),
-    index("sessions_user_idx").on(t.userId),
-  ],
+  (t) => [uniqueIndex("sessions_token_hash_unique").on(t.tokenHash), index("sessions_user_idx").on(t.userId)],
 );
 
 export const projects = sqliteTable("projects", {
@@ -59,10 +49,7 @@ export const memberships = sqliteTable(
     role: text("role").$type<Role>().notNull(),
     createdAt: epochMs("created_at").notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.projectId, t.userId] }),
-    index("memberships_user_idx").on(t.userId),
-  ],
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );
 
 export const invites = sqliteTable(
@@ -82,10 +69,7 @@ export const invites = sqliteTable(
     acceptedAt: epochMs("accepted_at"),
     acceptedBy: text("accepted_by").references(() => users.id, { onDelete: "set null" }),
   },
-  (t) => [
-    uniqueIndex("invites_token_hash_unique").on(t.tokenHash),
-    index("invites_project_idx").on(t.projectId),
-  ],
+  (t) => [uniqueIndex("invites_token_hash_unique").on(t.tokenHash), index("invites_project_idx").on(t.projectId)],
 );
 
 /** Project API keys: only a display prefix and the SHA-256 of the secret are kept. */
@@ -105,8 +89,5 @@ export const apiKeys = sqliteTable(
     lastUsedAt: epochMs("last_used_at"),
     revokedAt: epochMs("revoked_at"),
   },
-  (t) => [
-    uniqueIndex("api_keys_secret_hash_unique").on(t.secretHash),
-    index("api_keys_project_idx").on(t.projectId),
-  ],
+  (t) => [uniqueIndex("api_keys_secret_hash_unique").on(t.secretHash), index("api_keys_project_idx").on(t.projectId)],
 );

@@ -43,11 +43,11 @@ export function compareAgents(a: Agent, b: Agent, sort: AgentSort, order: "asc" 
  * the new one where it sorts among the loaded rows. A row that sorts after everything loaded stays
  * out while more pages exist ("Load more" will bring it).
  */
-export function applyChange(
-  data: InfiniteData<AgentPage, unknown> | undefined,
+export function applyChange<TParam>(
+  data: InfiniteData<AgentPage, TParam> | undefined,
   change: AgentChange,
   filters: ListFilters,
-): InfiniteData<AgentPage, unknown> | undefined {
+): InfiniteData<AgentPage, TParam> | undefined {
   if (!data || data.pages.length === 0) return data;
   const id = change.op === "deleted" ? change.id : change.agent.id;
   const pages = data.pages.map((page) => ({ ...page, items: page.items.filter((item) => item.id !== id) }));

@@ -11,7 +11,12 @@ export function InvitePage({ token }: { token: string }) {
   const me = useMe();
   const accept = useAcceptInvite();
 
-  if (preview.isPending || me.isPending) return <AuthCard title="Invitation"><p className="loading">Loading…</p></AuthCard>;
+  if (preview.isPending || me.isPending)
+    return (
+      <AuthCard title="Invitation">
+        <p className="loading">Loading…</p>
+      </AuthCard>
+    );
   if (preview.error) {
     return (
       <AuthCard title="Invitation not valid">
@@ -31,7 +36,12 @@ export function InvitePage({ token }: { token: string }) {
         <>
           <p className="muted">Signed in as {user.email}.</p>
           <FormError message={accept.error ? errorMessage(accept.error) : null} />
-          <button type="button" className="primary" disabled={accept.isPending} onClick={() => accept.mutate({ token })}>
+          <button
+            type="button"
+            className="primary"
+            disabled={accept.isPending}
+            onClick={() => accept.mutate({ token })}
+          >
             Accept invite
           </button>
         </>

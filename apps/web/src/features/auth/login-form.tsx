@@ -30,11 +30,27 @@ export function LoginForm() {
       <form onSubmit={submit} noValidate>
         <FormError message={errors.form} />
         <Field label="Email" errors={errors.fields.email}>
-          {(p) => <input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              type="email"
+              autoComplete="email"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
         </Field>
         <Field label="Password" errors={errors.fields.password}>
           {(p) => (
-            <input {...p} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              {...p}
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           )}
         </Field>
         <button type="submit" className="primary" disabled={logIn.isPending}>

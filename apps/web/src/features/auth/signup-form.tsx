@@ -26,11 +26,27 @@ export function SignUpFields({ inviteToken, submitLabel }: { inviteToken?: strin
         {(p) => <input {...p} autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
       <Field label="Email" errors={errors.fields.email}>
-        {(p) => <input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}
+        {(p) => (
+          <input
+            {...p}
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        )}
       </Field>
       <Field label="Password" errors={errors.fields.password} hint="At least 10 characters.">
         {(p) => (
-          <input {...p} type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input
+            {...p}
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
         )}
       </Field>
       <button type="submit" className="primary" disabled={signUp.isPending}>
@@ -48,7 +64,12 @@ export function SignUpPage() {
     if (me.data?.user) router.replace("/agents");
   }, [me.data, router]);
 
-  if (me.isPending) return <AuthCard title="Sign up"><p className="loading">Loading…</p></AuthCard>;
+  if (me.isPending)
+    return (
+      <AuthCard title="Sign up">
+        <p className="loading">Loading…</p>
+      </AuthCard>
+    );
   if (me.data?.setupNeeded) {
     return (
       <AuthCard title="Create the first account">
@@ -59,7 +80,9 @@ export function SignUpPage() {
   }
   return (
     <AuthCard title="Sign up">
-      <p>Joining this Tower needs an invite. Ask a project admin for an invite link, then open it to create your account.</p>
+      <p>
+        Joining this Tower needs an invite. Ask a project admin for an invite link, then open it to create your account.
+      </p>
       <p className="muted">
         Already have an account? <Link href="/login">Log in</Link>
       </p>

@@ -66,7 +66,12 @@ export function AppShell({ children }: { children: ReactNode }) {
   }, [signedOut, me.data?.setupNeeded, router]);
 
   if (me.isPending) return <p className="loading">Loading…</p>;
-  if (me.error) return <p className="error" role="alert">Could not reach Tower: {errorMessage(me.error)}</p>;
+  if (me.error)
+    return (
+      <p className="error" role="alert">
+        Could not reach Tower: {errorMessage(me.error)}
+      </p>
+    );
   if (!me.data.user) return <p className="loading">Redirecting to sign in…</p>;
 
   return (

@@ -34,7 +34,9 @@ export function ProjectProvider({ memberships, children }: { memberships: Member
   const [projectId, setProjectId] = useState<string | undefined>(undefined);
 
   useEffect(() => {
-    setProjectId((current) => (current && memberships.some((m) => m.projectId === current) ? current : initialProjectId(memberships)));
+    setProjectId((current) =>
+      current && memberships.some((m) => m.projectId === current) ? current : initialProjectId(memberships),
+    );
   }, [memberships]);
 
   const select = useCallback((id: string) => {
@@ -47,7 +49,8 @@ export function ProjectProvider({ memberships, children }: { memberships: Member
 
   const current = memberships.find((m) => m.projectId === projectId);
   if (!current) {
-    if (memberships.length === 0) return <p className="empty">You are not a member of any project yet. Ask an admin for an invite link.</p>;
+    if (memberships.length === 0)
+      return <p className="empty">You are not a member of any project yet. Ask an admin for an invite link.</p>;
     return <p className="loading">Loading…</p>;
   }
   return <ProjectContext.Provider value={{ memberships, current, select }}>{children}</ProjectContext.Provider>;

@@ -1,0 +1,22 @@
+import { expect, type Page } from "@playwright/test";
+
+export const OWNER = { name: "Olive Owner", email: "owner@example.test", password: "correct-horse-battery" };
+
+export async function logIn(page: Page) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(OWNER.email);
+  await page.getByLabel("Password").fill(OWNER.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(/\/agents/);
+}
+
+/** The fleet table is loaded and the live subscription is connected. */
+export async function openAgents(page: Page) {
+  if (!page.url().includes("/agents")) await page.goto("/agents");
+  await expect(page.getByRole("table")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+}
+
+export function agentRow(page: Page, name: string) {
+  return page.locator(`tr[data-agent="${name}"]`);
+}

@@ -1,0 +1,162 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { expect, test } from "@playwright/test";
+import { agentRow, logIn, OWNER, openAgents } from "./helpers";
+
+const run = promisify(execFile);
+
+// One database for the whole run: the first account is created once, then reused.
+test.describe.configure({ mode: "serial" });
+
+test("first sign-up creates the owner and shows the demo fleet", async ({ page }) => {
+  await page.goto("/agents");
+  await page.waitForURL(/\/signup/);
+  await expect(page.getByRole("heading", { name: "Create the first account" })).toBeVisible();
+  await page.getByLabel("Name").fill(OWNER.name);
+  await page.getByLabel("Email").fill(OWNER.email);
+  await page.getByLabel("Password").fill(OWNER.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/agents/);
+  await openAgents(page);
+  for (const name of ["scout", "builder", "critic", "concierge"]) {
+    await expect(agentRow(page, name)).toBeVisible();
+  }
+  await expect(page.getByLabel("Project")).toContainText("Demo fleet");
+});
+
+test("an agent registered with an API key appears live", async ({ page }) => {
+  await logIn(page);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByLabel("Key name").fill("e2e-key");
+  await page.getByRole("button", { name: "Create API key" }).click();
+  const secretField = page.getByLabel("New API key secret");
+  await expect(secretField).toBeVisible();
+  const secret = await secretField.inputValue();
+  expect(secret).toMatch(/^tower_/);
+  await expect(page.getByText("It is shown only once")).toBeVisible();
+  await expect(page.getByRole("row", { name: /e2e-key/ })).toBeVisible();
+
+  await page.getByRole("link", { name: "Agents" }).click();
+  await openAgents(page);
+  await expect(agentRow(page, "e2e-agent")).toHaveCount(0);
+
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "register-agent.ts", "e2e-agent"], {
+    cwd: process.env.TOWER_E2E_EXAMPLES_DIR,
+    env: { ...process.env, TOWER_URL: process.env.TOWER_E2E_API_URL, TOWER_API_KEY: secret },
+    timeout: 30_000,
+  });
+  expect(stdout).toContain('Registered agent "e2e-agent"');
+  await expect(agentRow(page, "e2e-agent")).toBeVisible();
+  await expect(agentRow(page, "e2e-agent")).toContainText("researcher");
+});
+
+test("create, edit and delete sync between two sessions", async ({ browser }) => {
+  const contextA = await browser.newContext();
+  const contextB = await browser.newContext();
+  const a = await contextA.newPage();
+  const b = await contextB.newPage();
+  await logIn(a);
+  await logIn(b);
+  await openAgents(a);
+  await openAgents(b);
+
+  await a.getByRole("button", { name: "New agent" }).click();
+  const createDialog = a.getByRole("dialog");
+  await createDialog.getByLabel("Name", { exact: true }).fill("live-sync");
+  await createDialog.getByLabel("Role", { exact: true }).fill("tester");
+  await createDialog.getByLabel("Tags").fill("e2e, live");
+  await createDialog.getByLabel("Path scopes").fill("src/**\ndocs/*.md");
+  await createDialog.getByLabel("Budget USD per day").fill("2.5");
+  await createDialog.getByRole("button", { name: "Create agent" }).click();
+  await expect(createDialog).toBeHidden();
+  await expect(agentRow(a, "live-sync")).toContainText("tester");
+  await expect(agentRow(b, "live-sync")).toContainText("tester");
+
+  await b.getByRole("button", { name: "Edit live-sync" }).click();
+  const editDialog = b.getByRole("dialog");
+  await expect(editDialog.getByLabel("Path scopes")).toHaveValue("src/**\ndocs/*.md");
+  await editDialog.getByLabel("Role", { exact: true }).fill("reviewer");
+  await editDialog.getByRole("button", { name: "Save changes" }).click();
+  await expect(editDialog).toBeHidden();
+  await expect(agentRow(a, "live-sync")).toContainText("reviewer");
+
+  await a.getByRole("button", { name: "Delete live-sync" }).click();
+  await a.getByRole("dialog").getByRole("button", { name: "Delete agent" }).click();
+  await expect(agentRow(a, "live-sync")).toHaveCount(0);
+  await expect(agentRow(b, "live-sync")).toHaveCount(0);
+
+  await contextA.close();
+  await contextB.close();
+});
+
+test("a duplicate name shows the server's message at the name field", async ({ page }) => {
+  await logIn(page);
+  await openAgents(page);
+  await expect(agentRow(page, "scout")).toHaveCount(1);
+  const before = await page.locator("tr[data-agent]").count();
+
+  await page.getByRole("button", { name: "New agent" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Name", { exact: true }).fill("scout");
+  await dialog.getByLabel("Role", { exact: true }).fill("duplicate");
+  await dialog.getByRole("button", { name: "Create agent" }).click();
+
+  const name = dialog.getByLabel("Name", { exact: true });
+  await expect(name).toHaveAttribute("aria-invalid", "true");
+  await expect(name).toHaveAccessibleDescription(/already exists/);
+  await expect(dialog).toBeVisible();
+
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator("tr[data-agent]")).toHaveCount(before);
+  await expect(agentRow(page, "scout")).not.toContainText("duplicate");
+});
+
+test("a blank role shows the validation message at the role field", async ({ page }) => {
+  await logIn(page);
+  await openAgents(page);
+  await page.getByRole("button", { name: "New agent" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Name", { exact: true }).fill("no-role");
+  await dialog.getByRole("button", { name: "Create agent" }).click();
+  await expect(dialog.getByLabel("Role", { exact: true })).toHaveAccessibleDescription(/Role is required/);
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(agentRow(page, "no-role")).toHaveCount(0);
+});
+
+test("the web app manifest is served with 192 and 512 icons", async ({ page, request }) => {
+  const response = await request.get("/manifest.webmanifest");
+  expect(response.ok()).toBe(true);
+  const manifest = (await response.json()) as {
+    name: string;
+    start_url: string;
+    display: string;
+    icons: { src: string; sizes: string }[];
+  };
+  expect(manifest).toMatchObject({ name: "Tower", start_url: "/agents", display: "standalone" });
+  const sizes = manifest.icons.map((icon) => icon.sizes);
+  expect(sizes).toEqual(expect.arrayContaining(["192x192", "512x512"]));
+  for (const icon of manifest.icons) {
+    const png = await request.get(icon.src);
+    expect(png.ok()).toBe(true);
+    expect(png.headers()["content-type"]).toBe("image/png");
+  }
+  await page.goto("/login");
+  await expect(page.locator('link[rel="manifest"]')).toHaveAttribute("href", /manifest\.webmanifest/);
+
+  const headers = (await request.get("/login")).headers();
+  expect(headers["x-frame-options"]).toBe("DENY");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+});
+
+test("the fleet is usable on a 390px wide phone", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await logIn(page);
+  await openAgents(page);
+  await expect(agentRow(page, "scout")).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await expect(page.getByRole("button", { name: "Edit scout" })).toBeVisible();
+  await context.close();
+});

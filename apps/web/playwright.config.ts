@@ -1,0 +1,88 @@
+import { existsSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { defineConfig, devices } from "@playwright/test";
+
+const API_PORT = 4101;
+const WEB_PORT = 4100;
+
+// One fresh database per run. Workers load this file too: they inherit the path through the
+// environment and must never delete it.
+process.env.TOWER_E2E_DB_PATH ??= path.join(os.tmpdir(), `tower-e2e-${process.pid}-${Date.now()}.sqlite`);
+const dbPath = process.env.TOWER_E2E_DB_PATH;
+const removeDb = () => {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${dbPath}${suffix}`, { force: true });
+};
+if (!process.env.TEST_WORKER_INDEX) {
+  removeDb();
+  process.once("exit", removeDb);
+}
+
+/** The examples folder (register-agent.ts), for the spec that registers an agent with the SDK. */
+process.env.TOWER_E2E_EXAMPLES_DIR = path.resolve(import.meta.dirname, "../../examples");
+process.env.TOWER_E2E_API_URL = `http://127.0.0.1:${API_PORT}`;
+
+const executablePath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
+
+export default defineConfig({
+  testDir: "./e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: Boolean(process.env.CI),
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
+  use: {
+    baseURL: `http://127.0.0.1:${WEB_PORT}`,
+    trace: "retain-on-failure",
+    launchOptions: {
+      ...(executablePath ? { executablePath } : {}),
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  webServer: [
+    {
+      command: "node --import tsx src/main.ts",
+      cwd: path.resolve(import.meta.dirname, "../server"),
+      url: `http://127.0.0.1:${API_PORT}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: {
+        ...(process.env as Record<string, string>),
+        TOWER_PORT: String(API_PORT),
+        TOWER_HOST: "127.0.0.1",
+        TOWER_DEMO: "true",
+        TOWER_DB_PATH: dbPath,
+        TOWER_LOG_LEVEL: "warn",
+      },
+    },
+    {
+      command: "node --import tsx server.ts",
+      cwd: import.meta.dirname,
+      url: `http://127.0.0.1:${WEB_PORT}/login`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        ...(process.env as Record<string, string>),
+        NODE_ENV: "production",
+        PORT: String(WEB_PORT),
+        HOST: "127.0.0.1",
+        TOWER_SERVER_URL: `http://127.0.0.1:${API_PORT}`,
+      },
+    },
+  ],
+});

@@ -1,0 +1,300 @@
+"use client";
+import { ApiKeyScopeSchema, hasRole, type ApiKeyScope } from "@tower/shared";
+import { useState, type FormEvent } from "react";
+import { useProject } from "~/features/shell/project";
+import { errorMessage, toFormErrors } from "~/lib/errors";
+import type { RouterOutputs } from "~/lib/trpc";
+import { CopyButton } from "~/ui/copy-button";
+import { Field, FormError } from "~/ui/field";
+import {
+  useApiKeys,
+  useCreateApiKey,
+  useCreateInvite,
+  useInvites,
+  useMembers,
+  useRevokeApiKey,
+  useRevokeInvite,
+} from "./hooks";
+
+const date = (at: number | null | undefined) => (at ? new Date(at).toLocaleString() : "—");
+
+function ApiKeys({ projectId }: { projectId: string }) {
+  const keys = useApiKeys(projectId, true);
+  const create = useCreateApiKey(projectId);
+  const revoke = useRevokeApiKey(projectId);
+  const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<ApiKeyScope[]>(["read", "write"]);
+  const [created, setCreated] = useState<RouterOutputs["apiKey"]["create"] | null>(null);
+  const errors = toFormErrors(create.error);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate(
+      { projectId, name, scopes },
+      {
+        onSuccess: (key) => {
+          setCreated(key);
+          setName("");
+        },
+      },
+    );
+  }
+
+  function toggle(scope: ApiKeyScope, on: boolean) {
+    setScopes((current) => (on ? [...new Set([...current, scope])] : current.filter((s) => s !== scope)));
+  }
+
+  return (
+    <section className="card" aria-labelledby="api-keys-title">
+      <h2 id="api-keys-title">API keys</h2>
+      <p className="muted">
+        Agents and scripts use a project API key with the SDK. Read acts as a viewer; write can register and change
+        agents.
+      </p>
+      <form className="inline-form" onSubmit={submit} noValidate>
+        <FormError message={errors.form} />
+        <Field label="Key name" errors={errors.fields.name}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-runner" />}
+        </Field>
+        <fieldset className="scopes">
+          <legend>Scopes</legend>
+          {ApiKeyScopeSchema.options.map((scope) => (
+            <label key={scope} className="check">
+              <input
+                type="checkbox"
+                checked={scopes.includes(scope)}
+                onChange={(e) => toggle(scope, e.target.checked)}
+              />
+              {scope === "read" ? "Read" : "Write"}
+            </label>
+          ))}
+          {errors.fields.scopes ? (
+            <p className="field-error" role="alert">
+              {errors.fields.scopes.join(" ")}
+            </p>
+          ) : null}
+        </fieldset>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create API key
+        </button>
+      </form>
+
+      {created ? (
+        <div className="secret" role="region" aria-label="New API key">
+          <p className="warning">
+            <strong>Copy this key now.</strong> It is shown only once; Tower stores only its hash.
+          </p>
+          <label htmlFor="new-secret">New API key secret</label>
+          <div className="secret-row">
+            <input id="new-secret" readOnly value={created.secret} onFocus={(e) => e.target.select()} />
+            <CopyButton text={created.secret} />
+          </div>
+          <button type="button" onClick={() => setCreated(null)}>
+            Done
+          </button>
+        </div>
+      ) : null}
+
+      {keys.isPending ? (
+        <p className="loading">Loading keys…</p>
+      ) : keys.error ? (
+        <p className="error" role="alert">
+          {errorMessage(keys.error)}
+        </p>
+      ) : keys.data.length === 0 ? (
+        <p className="empty">No API keys yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data.map((key) => (
+                <tr key={key.id}>
+                  <th scope="row" data-label="Name">
+                    {key.name}
+                  </th>
+                  <td data-label="Prefix">
+                    <code>{key.prefix}…</code>
+                  </td>
+                  <td data-label="Scopes">{key.scopes.join(", ")}</td>
+                  <td data-label="Created">{date(key.createdAt)}</td>
+                  <td data-label="Last used">{date(key.lastUsedAt)}</td>
+                  <td data-label="Status">
+                    {key.revokedAt ? (
+                      <span className="badge status-disabled">revoked</span>
+                    ) : (
+                      <span className="badge status-idle">active</span>
+                    )}
+                  </td>
+                  <td className="row-actions">
+                    {key.revokedAt ? null : (
+                      <button
+                        type="button"
+                        className="danger-text"
+                        aria-label={`Revoke ${key.name}`}
+                        disabled={revoke.isPending}
+                        onClick={() => {
+                          if (window.confirm(`Revoke the key "${key.name}"? Software using it stops working.`))
+                            revoke.mutate({ projectId, id: key.id });
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Members({ projectId }: { projectId: string }) {
+  const members = useMembers(projectId);
+  return (
+    <section className="card" aria-labelledby="members-title">
+      <h2 id="members-title">Members</h2>
+      {members.isPending ? (
+        <p className="loading">Loading members…</p>
+      ) : members.error ? (
+        <p className="error" role="alert">
+          {errorMessage(members.error)}
+        </p>
+      ) : (
+        <ul className="members">
+          {members.data.map((m) => (
+            <li key={m.userId}>
+              <span>
+                <strong>{m.name}</strong> <span className="muted">{m.email}</span>
+              </span>
+              <span className="badge">{m.role}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Invites({ projectId }: { projectId: string }) {
+  const invites = useInvites(projectId, true);
+  const create = useCreateInvite(projectId);
+  const revoke = useRevokeInvite(projectId);
+  const [role, setRole] = useState<"admin" | "operator" | "viewer">("operator");
+  const [hours, setHours] = useState(72);
+  const [link, setLink] = useState<string | null>(null);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate(
+      { projectId, role, expiresInHours: hours },
+      { onSuccess: (invite) => setLink(`${window.location.origin}/invite/${invite.token}`) },
+    );
+  }
+
+  return (
+    <section className="card" aria-labelledby="invites-title">
+      <h2 id="invites-title">Invites</h2>
+      <p className="muted">
+        An invite link lets one person create an account (or join with an existing one) in this project.
+      </p>
+      <form className="inline-form" onSubmit={submit}>
+        <FormError message={create.error ? errorMessage(create.error) : null} />
+        <label>
+          Invite role
+          <select value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
+            <option value="viewer">viewer</option>
+            <option value="operator">operator</option>
+            <option value="admin">admin</option>
+          </select>
+        </label>
+        <label>
+          Expires in
+          <select value={hours} onChange={(e) => setHours(Number(e.target.value))}>
+            <option value={24}>1 day</option>
+            <option value={72}>3 days</option>
+            <option value={168}>7 days</option>
+            <option value={720}>30 days</option>
+          </select>
+        </label>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create invite link
+        </button>
+      </form>
+      {link ? (
+        <div className="secret">
+          <label htmlFor="invite-link">Invite link</label>
+          <div className="secret-row">
+            <input id="invite-link" readOnly value={link} onFocus={(e) => e.target.select()} />
+            <CopyButton text={link} />
+          </div>
+        </div>
+      ) : null}
+      {invites.isPending ? (
+        <p className="loading">Loading invites…</p>
+      ) : invites.error ? (
+        <p className="error" role="alert">
+          {errorMessage(invites.error)}
+        </p>
+      ) : invites.data.length === 0 ? (
+        <p className="empty">No open invites.</p>
+      ) : (
+        <ul className="members">
+          {invites.data.map((invite) => (
+            <li key={invite.id}>
+              <span>
+                <span className="badge">{invite.role}</span>{" "}
+                <span className="muted">
+                  created {date(invite.createdAt)}, expires {date(invite.expiresAt)}
+                </span>
+              </span>
+              <button
+                type="button"
+                className="danger-text"
+                disabled={revoke.isPending}
+                onClick={() => revoke.mutate({ projectId, id: invite.id })}
+              >
+                Revoke invite
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function SettingsPage() {
+  const { current } = useProject();
+  const isAdmin = hasRole(current.role, "admin");
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1>Settings</h1>
+        <p className="muted">{current.projectName}</p>
+      </div>
+      {isAdmin ? (
+        <ApiKeys projectId={current.projectId} />
+      ) : (
+        <p className="card muted">Only project admins can manage API keys and invites.</p>
+      )}
+      <Members projectId={current.projectId} />
+      {isAdmin ? <Invites projectId={current.projectId} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,370 @@
+/**
+ * Who may call what: every project-scoped procedure × every kind of caller × own or foreign project.
+ * The expectations are written out as data below, not derived from the code under test.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Credentials } from "./context";
+import { callerWithSignal, createWorld, expectTRPCError, reader, type World } from "./test-fixtures";
+import { callerFor } from "./testing";
+
+const CALLERS = [
+  "owner",
+  "admin",
+  "operator",
+  "viewer",
+  "keyWrite",
+  "keyRead",
+  "otherProjectMember",
+  "anonymous",
+  "revokedKey",
+] as const;
+type CallerName = (typeof CALLERS)[number];
+type Outcome = "ok" | "FORBIDDEN" | "UNAUTHORIZED";
+
+const ok = "ok" as const;
+const F = "FORBIDDEN" as const;
+const U = "UNAUTHORIZED" as const;
+
+/** Columns follow CALLERS: owner, admin, operator, viewer, key write, key read, other project's member, anonymous, revoked key. */
+const OWN_PROJECT = {
+  "agent.list": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "agent.byId": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "agent.byName": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "agent.onChange": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "agent.create": [ok, ok, ok, F, ok, F, F, U, U],
+  "agent.register": [ok, ok, ok, F, ok, F, F, U, U],
+  "agent.update": [ok, ok, ok, F, ok, F, F, U, U],
+  "agent.delete": [ok, ok, F, F, F, F, F, U, U],
+  "apiKey.list": [ok, ok, F, F, F, F, F, U, U],
+  "apiKey.create": [ok, ok, F, F, F, F, F, U, U],
+  "apiKey.revoke": [ok, ok, F, F, F, F, F, U, U],
+  "invite.list": [ok, ok, F, F, F, F, F, U, U],
+  "invite.create": [ok, ok, F, F, F, F, F, U, U],
+  "invite.revoke": [ok, ok, F, F, F, F, F, U, U],
+  "project.members": [ok, ok, ok, ok, ok, ok, F, U, U],
+} satisfies Record<string, Outcome[]>;
+
+/** Nobody here is a member of the foreign project, and keys are bound to their own project. */
+const FOREIGN_PROJECT = {
+  "agent.list": [F, F, F, F, F, F, F, U, U],
+  "agent.byId": [F, F, F, F, F, F, F, U, U],
+  "agent.byName": [F, F, F, F, F, F, F, U, U],
+  "agent.onChange": [F, F, F, F, F, F, F, U, U],
+  "agent.create": [F, F, F, F, F, F, F, U, U],
+  "agent.register": [F, F, F, F, F, F, F, U, U],
+  "agent.update": [F, F, F, F, F, F, F, U, U],
+  "agent.delete": [F, F, F, F, F, F, F, U, U],
+  "apiKey.list": [F, F, F, F, F, F, F, U, U],
+  "apiKey.create": [F, F, F, F, F, F, F, U, U],
+  "apiKey.revoke": [F, F, F, F, F, F, F, U, U],
+  "invite.list": [F, F, F, F, F, F, F, U, U],
+  "invite.create": [F, F, F, F, F, F, F, U, U],
+  "invite.revoke": [F, F, F, F, F, F, F, U, U],
+  "project.members": [F, F, F, F, F, F, F, U, U],
+} satisfies Record<keyof typeof OWN_PROJECT, Outcome[]>;
+
+type ProcedureName = keyof typeof OWN_PROJECT;
+type TargetName = "own" | "foreign";
+
+let world: World;
+beforeAll(async () => {
+  world = await createWorld();
+});
+afterAll(() => world.close());
+
+const controllers: AbortController[] = [];
+afterEach(() => {
+  for (const controller of controllers.splice(0)) controller.abort();
+});
+
+function credentialsOf(name: CallerName): Credentials {
+  const { users, keys } = world;
+  switch (name) {
+    case "owner":
+      return { sessionToken: users.owner.token };
+    case "admin":
+      return { sessionToken: users.admin.token };
+    case "operator":
+      return { sessionToken: users.operator.token };
+    case "viewer":
+      return { sessionToken: users.viewer.token };
+    case "keyWrite":
+      return { apiKey: keys.write.secret };
+    case "keyRead":
+      return { apiKey: keys.read.secret };
+    case "otherProjectMember":
+      return { sessionToken: users.outsider.token };
+    case "anonymous":
+      return {};
+    case "revokedKey":
+      return { apiKey: keys.revoked.secret };
+  }
+}
+
+interface Target {
+  projectId: string;
+  projectName: string;
+  /** The target project's owner, who prepares state there and checks results. */
+  admin: ReturnType<typeof callerFor>;
+  ownerEmail: string;
+}
+
+function target(name: TargetName): Target {
+  return name === "own"
+    ? {
+        projectId: world.projectId,
+        projectName: "Olivia Owner's project",
+        admin: world.users.owner.caller,
+        ownerEmail: "owner@example.com",
+      }
+    : {
+        projectId: world.foreignProjectId,
+        projectName: "Foreign",
+        admin: world.users.foreignOwner.caller,
+        ownerEmail: "foreign@example.com",
+      };
+}
+
+/** Every row of the target project's tables: a denied call must leave all of it untouched. */
+function snapshot(projectId: string) {
+  const rows = (table: string) =>
+    world.sqlite.prepare(`select * from ${table} where project_id = ? order by rowid`).all(projectId);
+  return {
+    agents: rows("agents"),
+    apiKeys: rows("api_keys"),
+    invites: rows("invites"),
+    memberships: rows("memberships"),
+    changes: rows("changes"),
+  };
+}
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${++counter}`;
+
+type Caller = ReturnType<typeof callerWithSignal>;
+interface Spec<P> {
+  /** Fresh state in the target project for this one call. */
+  prepare(t: Target): Promise<P>;
+  call(caller: Caller, t: Target, p: P): Promise<unknown>;
+  /** Checks the effect of an allowed call. */
+  allowed(result: unknown, t: Target, p: P): Promise<void>;
+}
+const spec = <P>(s: Spec<P>) => s as Spec<unknown>;
+
+const freshAgent = (t: Target) =>
+  t.admin.agent.create({ projectId: t.projectId, name: unique("target"), role: "coder", description: "original" });
+const agentIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from agents where project_id = ? and id = ?").get(t.projectId, id) as
+    { name: string; description: string; project_id: string } | undefined;
+
+const SPECS: Record<ProcedureName, Spec<unknown>> = {
+  "agent.list": spec({
+    prepare: freshAgent,
+    call: (c, t) => c.agent.list({ projectId: t.projectId, limit: 200 }),
+    async allowed(result, t, agent) {
+      const page = result as { items: { id: string; projectId: string }[] };
+      expect(page.items.map((a) => a.id)).toContain(agent.id);
+      expect(page.items.every((a) => a.projectId === t.projectId)).toBe(true);
+    },
+  }),
+  "agent.byId": spec({
+    prepare: freshAgent,
+    call: (c, t, agent) => c.agent.byId({ projectId: t.projectId, id: agent.id }),
+    async allowed(result, _t, agent) {
+      expect(result).toEqual(agent);
+    },
+  }),
+  "agent.byName": spec({
+    prepare: freshAgent,
+    call: (c, t, agent) => c.agent.byName({ projectId: t.projectId, name: agent.name }),
+    async allowed(result, _t, agent) {
+      expect(result).toEqual(agent);
+    },
+  }),
+  "agent.onChange": spec({
+    async prepare(t) {
+      const before = (await t.admin.agent.list({ projectId: t.projectId, limit: 1 })).lastEventId;
+      const agent = await freshAgent(t);
+      return { before, agent };
+    },
+    call: (c, t, p) => c.agent.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ op: "created", data: { id: p.agent.id } });
+    },
+  }),
+  "agent.create": spec({
+    prepare: async () => unique("created"),
+    call: (c, t, name) => c.agent.create({ projectId: t.projectId, name, role: "coder" }),
+    async allowed(result, t, name) {
+      expect(result).toMatchObject({ name, projectId: t.projectId });
+      expect(agentIn(t, (result as { id: string }).id)?.name).toBe(name);
+    },
+  }),
+  "agent.register": spec({
+    prepare: freshAgent,
+    call: (c, t, agent) =>
+      c.agent.register({ projectId: t.projectId, name: agent.name, role: "coder", description: "registered" }),
+    async allowed(result, t, agent) {
+      expect(result).toMatchObject({ id: agent.id, description: "registered" });
+      expect(agentIn(t, agent.id)?.description).toBe("registered");
+    },
+  }),
+  "agent.update": spec({
+    prepare: freshAgent,
+    call: (c, t, agent) => c.agent.update({ projectId: t.projectId, id: agent.id, patch: { description: "updated" } }),
+    async allowed(result, t, agent) {
+      expect(result).toMatchObject({ id: agent.id, description: "updated" });
+      expect(agentIn(t, agent.id)?.description).toBe("updated");
+    },
+  }),
+  "agent.delete": spec({
+    prepare: freshAgent,
+    call: (c, t, agent) => c.agent.delete({ projectId: t.projectId, id: agent.id }),
+    async allowed(result, t, agent) {
+      expect(result).toEqual({ id: agent.id });
+      expect(agentIn(t, agent.id)).toBeUndefined();
+    },
+  }),
+  "apiKey.list": spec({
+    prepare: (t) => t.admin.apiKey.create({ projectId: t.projectId, name: unique("listed") }),
+    call: (c, t) => c.apiKey.list({ projectId: t.projectId }),
+    async allowed(result, _t, key) {
+      const list = result as { id: string }[];
+      expect(list.map((k) => k.id)).toContain(key.id);
+      expect(JSON.stringify(list)).not.toContain(key.secret);
+    },
+  }),
+  "apiKey.create": spec({
+    prepare: async () => unique("made"),
+    call: (c, t, name) => c.apiKey.create({ projectId: t.projectId, name, scopes: ["read"] }),
+    async allowed(result, t) {
+      const key = result as { secret: string };
+      expect(await callerFor(world.deps, { apiKey: key.secret }).apiKey.whoami()).toEqual({
+        projectId: t.projectId,
+        scopes: ["read"],
+      });
+    },
+  }),
+  "apiKey.revoke": spec({
+    prepare: (t) => t.admin.apiKey.create({ projectId: t.projectId, name: unique("victim") }),
+    call: (c, t, key) => c.apiKey.revoke({ projectId: t.projectId, id: key.id }),
+    async allowed(result, _t, key) {
+      expect(result).toEqual({ ok: true });
+      await expectTRPCError(callerFor(world.deps, { apiKey: key.secret }).apiKey.whoami(), "UNAUTHORIZED");
+    },
+  }),
+  "invite.list": spec({
+    prepare: (t) => t.admin.invite.create({ projectId: t.projectId, role: "viewer" }),
+    call: (c, t) => c.invite.list({ projectId: t.projectId }),
+    async allowed(result, _t, invite) {
+      const list = result as { id: string }[];
+      expect(list.map((i) => i.id)).toContain(invite.id);
+      expect(JSON.stringify(list)).not.toContain(invite.token);
+    },
+  }),
+  "invite.create": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.invite.create({ projectId: t.projectId, role: "viewer" }),
+    async allowed(result, t) {
+      const { token } = result as { token: string };
+      expect(await callerFor(world.deps).invite.preview({ token })).toEqual({
+        projectName: t.projectName,
+        role: "viewer",
+      });
+    },
+  }),
+  "invite.revoke": spec({
+    prepare: (t) => t.admin.invite.create({ projectId: t.projectId, role: "viewer" }),
+    call: (c, t, invite) => c.invite.revoke({ projectId: t.projectId, id: invite.id }),
+    async allowed(result, _t, invite) {
+      expect(result).toEqual({ ok: true });
+      await expectTRPCError(callerFor(world.deps).invite.preview({ token: invite.token }), "NOT_FOUND");
+    },
+  }),
+  "project.members": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.project.members({ projectId: t.projectId }),
+    async allowed(result, t) {
+      const members = result as { email: string; role: string }[];
+      expect(members).toContainEqual(expect.objectContaining({ email: t.ownerEmail, role: "owner" }));
+      expect(members.every((m) => !("passwordHash" in m))).toBe(true);
+    },
+  }),
+};
+
+const cases = (["own", "foreign"] as const).flatMap((targetName) =>
+  (Object.keys(OWN_PROJECT) as ProcedureName[]).flatMap((procedure) =>
+    CALLERS.map((caller, column) => {
+      const table = targetName === "own" ? OWN_PROJECT : FOREIGN_PROJECT;
+      const expected = table[procedure][column]!;
+      return {
+        name: `${procedure} by ${caller} in ${targetName} project → ${expected}`,
+        procedure,
+        caller,
+        targetName,
+        expected,
+      };
+    }),
+  ),
+);
+
+describe("access matrix", () => {
+  it("covers every procedure × caller × target", () => {
+    expect(cases).toHaveLength(15 * CALLERS.length * 2);
+  });
+
+  it.each(cases)("$name", async ({ procedure, caller: callerName, targetName, expected }) => {
+    const t = target(targetName);
+    const s = SPECS[procedure];
+    const controller = new AbortController();
+    controllers.push(controller);
+    // Made first: resolving an API key may stamp its lastUsedAt, which is not what is under test.
+    const caller = callerWithSignal(world.deps, credentialsOf(callerName), controller.signal);
+    const prepared = await s.prepare(t);
+    if (expected === "ok") {
+      await s.allowed(await s.call(caller, t, prepared), t, prepared);
+    } else {
+      const before = snapshot(t.projectId);
+      const other = snapshot(targetName === "own" ? world.foreignProjectId : world.projectId);
+      await expectTRPCError(s.call(caller, t, prepared), expected);
+      expect(snapshot(t.projectId)).toEqual(before);
+      expect(snapshot(targetName === "own" ? world.foreignProjectId : world.projectId)).toEqual(other);
+    }
+  });
+});
+
+describe("access edge cases", () => {
+  it("an API key may leave out projectId; a user may not", async () => {
+    const key = callerFor(world.deps, { apiKey: world.keys.read.secret });
+    expect((await key.project.members({})).length).toBeGreaterThan(0);
+    await expectTRPCError(world.users.owner.caller.project.members({}), "BAD_REQUEST");
+  });
+
+  it("an API key never reaches admin, even with both scopes", async () => {
+    const both = await world.users.owner.caller.apiKey.create({
+      projectId: world.projectId,
+      name: unique("both"),
+      scopes: ["read", "write"],
+    });
+    const caller = callerFor(world.deps, { apiKey: both.secret });
+    await expectTRPCError(caller.apiKey.list({}), "FORBIDDEN");
+    await expectTRPCError(caller.invite.create({}), "FORBIDDEN");
+    await expectTRPCError(caller.agent.delete({ id: world.homeAgent.id }), "FORBIDDEN");
+    expect(await caller.agent.byId({ id: world.homeAgent.id })).toMatchObject({ id: world.homeAgent.id });
+  });
+
+  it("a valid API key wins over a session; a revoked one falls back to the session", async () => {
+    const both = callerFor(world.deps, { apiKey: world.keys.read.secret, sessionToken: world.users.owner.token });
+    await expectTRPCError(both.agent.delete({ projectId: world.projectId, id: world.homeAgent.id }), "FORBIDDEN");
+    const fallback = callerFor(world.deps, {
+      apiKey: world.keys.revoked.secret,
+      sessionToken: world.users.viewer.token,
+    });
+    expect((await fallback.agent.list({ projectId: world.projectId })).items.length).toBeGreaterThan(0);
+    await expectTRPCError(
+      fallback.agent.create({ projectId: world.projectId, name: unique("x"), role: "r" }),
+      "FORBIDDEN",
+    );
+  });
+});
