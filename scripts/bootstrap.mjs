@@ -75,15 +75,18 @@ function start(pm) {
     PORT: process.env.PORT ?? "3000",
   };
   env.TOWER_SERVER_URL ??= `http://127.0.0.1:${env.TOWER_PORT}`;
-  const children = ["@tower/server", "@tower/web"].map((name) =>
-    spawn(pm[0], [...pm.slice(1), "--filter", name, "start"], {
-      cwd: root,
-      env,
-      stdio: "inherit",
-      shell: isWindows,
-    }),
+  // Started directly (not through pnpm) so that stopping this script stops both processes.
+  const children = [
+    ["apps/server", "src/main.ts"],
+    ["apps/web", "server.ts"],
+  ].map(([dir, entry]) =>
+    spawn(process.execPath, ["--import", "tsx", entry], { cwd: path.join(root, dir), env, stdio: "inherit" }),
   );
-  const stop = () => children.forEach((child) => child.kill("SIGTERM"));
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    children.forEach((child) => child.kill("SIGTERM"));
+  };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   for (const child of children) {
@@ -92,12 +95,12 @@ function start(pm) {
       process.exitCode = code ?? 0;
     });
   }
-  void announce(env);
+  void announce(env, () => stopped);
 }
 
-async function announce(env) {
+async function announce(env, isStopped) {
   const url = `http://localhost:${env.PORT}`;
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 120 && !isStopped(); i++) {
     try {
       const [api, web] = await Promise.all([fetch(`${env.TOWER_SERVER_URL}/readyz`), fetch(`${url}/login`)]);
       if (api.ok && web.ok) {
@@ -112,7 +115,7 @@ async function announce(env) {
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  console.error("Tower did not become ready within two minutes; see the logs above.");
+  if (!isStopped()) console.error("Tower did not become ready within two minutes; see the logs above.");
 }
 
 const RESULT_FILES = [

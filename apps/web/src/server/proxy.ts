@@ -9,8 +9,10 @@ function forwardedHeaders(req: IncomingMessage): IncomingHttpHeaders {
   return {
     ...req.headers,
     "x-forwarded-for": prior ? `${String(prior)}, ${remote}` : remote,
-    "x-forwarded-proto": "encrypted" in req.socket && req.socket.encrypted ? "https" : "http",
-    "x-forwarded-host": req.headers.host ?? "",
+    // A TLS terminator in front of Tower has already said what the browser used; keep its word.
+    "x-forwarded-proto":
+      req.headers["x-forwarded-proto"] ?? ("encrypted" in req.socket && req.socket.encrypted ? "https" : "http"),
+    "x-forwarded-host": req.headers["x-forwarded-host"] ?? req.headers.host ?? "",
   };
 }
 
