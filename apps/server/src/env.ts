@@ -1,4 +1,5 @@
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
 const list = z
@@ -20,7 +21,10 @@ const EnvSchema = z.object({
   /** `auto` marks the cookie Secure when the request came over HTTPS (directly or via a proxy). */
   TOWER_SECURE_COOKIES: z.enum(["auto", "true", "false"]).default("auto"),
   TOWER_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** An agent that sends no heartbeat for this long turns offline and its session ends. */
+  TOWER_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   /** Create the demo project on start (idempotent). */
+  TOWER_DEMO_DIR: z.string().default(fileURLToPath(new URL("../../../examples/fleet", import.meta.url))),
   TOWER_DEMO: z
     .enum(["true", "false"])
     .default("false")

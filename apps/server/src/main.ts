@@ -1,4 +1,12 @@
-import { createInProcessEventBus, createLoginThrottle, ensureDemoProject, systemClock, type Deps } from "@tower/api";
+import {
+  createInProcessEventBus,
+  createLoginThrottle,
+  ensureDemoProject,
+  expireStaleSessions,
+  readIdentityFolder,
+  systemClock,
+  type Deps,
+} from "@tower/api";
 import { createDb } from "@tower/db";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -18,12 +26,23 @@ const deps: Deps = {
   clock: systemClock,
   logger,
   loginThrottle: createLoginThrottle(),
+  heartbeat: { timeoutMs: env.TOWER_HEARTBEAT_TIMEOUT_MS, intervalMs: Math.floor(env.TOWER_HEARTBEAT_TIMEOUT_MS / 3) },
 };
 
 if (env.TOWER_DEMO) {
-  const demo = ensureDemoProject(deps);
+  const demo = ensureDemoProject(deps, readIdentityFolder(env.TOWER_DEMO_DIR));
   if (demo.created) logger.info({ projectId: demo.projectId }, "demo project created");
 }
+
+// Agents that stopped heartbeating turn offline; checked a few times per timeout.
+const sweep = setInterval(
+  () => {
+    const { expired } = expireStaleSessions(deps, deps.heartbeat.timeoutMs);
+    if (expired > 0) logger.info({ expired }, "sessions expired after missed heartbeats");
+  },
+  Math.min(5_000, deps.heartbeat.intervalMs),
+);
+sweep.unref();
 
 const server = createTowerServer(deps, {
   allowedOrigins: env.TOWER_ALLOWED_ORIGINS,
@@ -47,6 +66,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, 10_000);
   force.unref();
+  clearInterval(sweep);
   await server.close();
   database.close();
   logger.info("stopped");

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createInProcessEventBus, createLoginThrottle, systemClock, type Deps } from "@tower/api";
+import { createInProcessEventBus, createLoginThrottle, DEFAULT_HEARTBEAT, systemClock, type Deps } from "@tower/api";
 import { callerFor } from "@tower/api/testing";
 import { createDb } from "@tower/db";
 import pino from "pino";
@@ -17,6 +17,7 @@ export async function startTestServer() {
     clock: systemClock,
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
+    heartbeat: DEFAULT_HEARTBEAT,
   };
   const server = createTowerServer(deps, {
     allowedOrigins: ["http://dashboard.test"],

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Clock } from "./clock";
 import type { EventBus } from "./event-bus";
 import type { LoginThrottle } from "./services/login-throttle";
+import type { HeartbeatPolicy } from "./services/session-service";
 import { resolveApiKey } from "./services/api-key-service";
 import { resolveSession } from "./services/auth-service";
 
@@ -14,6 +15,7 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   loginThrottle: LoginThrottle;
+  heartbeat: HeartbeatPolicy;
 }
 
 export type Caller =

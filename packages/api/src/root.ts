@@ -1,8 +1,11 @@
 import { agentRouter } from "./routers/agent";
 import { apiKeyRouter } from "./routers/api-key";
 import { authRouter } from "./routers/auth";
+import { fleetRouter } from "./routers/fleet";
 import { inviteRouter } from "./routers/invite";
 import { projectRouter } from "./routers/project";
+import { sessionRouter } from "./routers/session";
+import { teamRouter } from "./routers/team";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -11,6 +14,9 @@ export const appRouter = router({
   invite: inviteRouter,
   apiKey: apiKeyRouter,
   agent: agentRouter,
+  session: sessionRouter,
+  team: teamRouter,
+  fleet: fleetRouter,
 });
 
 export type AppRouter = typeof appRouter;

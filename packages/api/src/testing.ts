@@ -5,6 +5,7 @@ import { createContext, type Credentials, type Deps } from "./context";
 import { createInProcessEventBus } from "./event-bus";
 import { appRouter } from "./root";
 import { createLoginThrottle } from "./services/login-throttle";
+import { DEFAULT_HEARTBEAT } from "./services/session-service";
 import { createCallerFactory } from "./trpc";
 
 /** A clock tests move by hand. */
@@ -23,6 +24,7 @@ export function createTestDeps() {
     clock,
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
+    heartbeat: DEFAULT_HEARTBEAT,
   };
   return { deps, clock, close: handle.close, sqlite: handle.sqlite };
 }

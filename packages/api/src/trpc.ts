@@ -5,11 +5,7 @@ import { z, ZodError } from "zod";
 import type { Context } from "./context";
 import { DomainError } from "./errors";
 import { resolveProjectAccess } from "./services/access";
-
-/** "name: Name is required; role: Role is required" — names every field that failed. */
-function describeIssues(error: ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`).join("; ");
-}
+import { describeIssues } from "./services/zod-issues";
 
 const t = initTRPC.context<Context>().create({
   // Never send stack traces, whatever NODE_ENV says.

@@ -1,3 +1,21 @@
+CREATE TABLE `agent_sessions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`project_id` text NOT NULL,
+	`agent_id` text NOT NULL,
+	`started_at` integer NOT NULL,
+	`last_heartbeat_at` integer NOT NULL,
+	`ended_at` integer,
+	`end_reason` text,
+	`tokens` integer DEFAULT 0 NOT NULL,
+	`cost_usd` real DEFAULT 0 NOT NULL,
+	`runs` integer DEFAULT 0 NOT NULL,
+	`successes` integer DEFAULT 0 NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`agent_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `agent_sessions_agent_idx` ON `agent_sessions` (`agent_id`,`started_at`);--> statement-breakpoint
+CREATE INDEX `agent_sessions_open_idx` ON `agent_sessions` (`last_heartbeat_at`) WHERE "agent_sessions"."ended_at" is null;--> statement-breakpoint
 CREATE TABLE `agents` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text NOT NULL,
@@ -10,13 +28,21 @@ CREATE TABLE `agents` (
 	`path_scopes` text DEFAULT '[]' NOT NULL,
 	`budget_tokens_per_session` integer,
 	`budget_cost_usd_per_day` real,
-	`status` text DEFAULT 'idle' NOT NULL,
+	`status` text DEFAULT 'offline' NOT NULL,
 	`tags` text DEFAULT '[]' NOT NULL,
 	`metadata` text DEFAULT '{}' NOT NULL,
+	`version` text DEFAULT '' NOT NULL,
+	`owner` text DEFAULT '' NOT NULL,
+	`team_id` text,
+	`sessions_count` integer DEFAULT 0 NOT NULL,
+	`runs_count` integer DEFAULT 0 NOT NULL,
+	`success_count` integer DEFAULT 0 NOT NULL,
+	`total_execution_ms` integer DEFAULT 0 NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	`last_active_at` integer,
-	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`team_id`) REFERENCES `teams`(`id`) ON UPDATE no action ON DELETE set null
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `agents_project_name_unique` ON `agents` (`project_id`,`name`);--> statement-breakpoint
@@ -25,6 +51,20 @@ CREATE INDEX `agents_project_updated_idx` ON `agents` (`project_id`,`updated_at`
 CREATE INDEX `agents_project_status_idx` ON `agents` (`project_id`,`status`,`id`);--> statement-breakpoint
 CREATE INDEX `agents_project_role_idx` ON `agents` (`project_id`,`role`,`id`);--> statement-breakpoint
 CREATE INDEX `agents_project_active_idx` ON `agents` (`project_id`,`last_active_at`,`id`);--> statement-breakpoint
+CREATE INDEX `agents_team_idx` ON `agents` (`team_id`);--> statement-breakpoint
+CREATE TABLE `teams` (
+	`id` text PRIMARY KEY NOT NULL,
+	`project_id` text NOT NULL,
+	`name` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`role_mix` text NOT NULL,
+	`active` integer DEFAULT false NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `teams_project_name_unique` ON `teams` (`project_id`,`name`);--> statement-breakpoint
 CREATE TABLE `api_keys` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text NOT NULL,

@@ -2,6 +2,8 @@ import type { AppRouter } from "@tower/api";
 import { LIMITS } from "@tower/shared";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
 import NodeWebSocket from "ws";
+import { AgentHandle, type AgentHandleOptions } from "./agent";
+import { onProcessExit } from "./process-exit";
 
 export interface TowerClientOptions {
   /** Base URL of the Tower server, e.g. `http://localhost:3001`. */
@@ -17,6 +19,10 @@ export interface TowerClientOptions {
 export interface TowerClient {
   /** The typed tRPC client: every procedure of the Tower API. */
   api: TRPCClient<AppRouter>;
+  /** A handle for one running agent: `await tower.agent("scout").start()`. */
+  agent(name: string, options?: AgentHandleOptions): AgentHandle;
+  /** Ends every running agent's session and closes the live connection. */
+  shutdown(): Promise<void>;
   /** Closes the live connection; pending HTTP calls still finish. */
   close(): void;
 }
@@ -51,5 +57,19 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       }),
     ],
   });
-  return { api, close: () => wsClient.close() };
+  const running = new Set<AgentHandle>();
+  const shutdown = async (reason: "stopped" | "process_exit" = "stopped") => {
+    await Promise.allSettled([...running].map((handle) => handle.stop(reason)));
+    wsClient.close();
+  };
+  onProcessExit(() => shutdown("process_exit"));
+  return {
+    api,
+    agent: (name, agentOptions) =>
+      new AgentHandle(api, name, agentOptions, (handle, isRunning) =>
+        isRunning ? running.add(handle) : running.delete(handle),
+      ),
+    shutdown: () => shutdown(),
+    close: () => wsClient.close(),
+  };
 }

@@ -33,6 +33,8 @@ const agentFields = {
   budgetCostUsdPerDay: z.number().positive().max(1e9).nullable().default(null),
   tags: StringListSchema.default([]),
   metadata: MetadataSchema.default({}),
+  version: ShortTextSchema.default(""),
+  owner: ShortTextSchema.default(""),
 };
 
 export const AgentCreateInputSchema = z.object(agentFields);
@@ -52,12 +54,13 @@ export const AgentPatchSchema = z.object({
   budgetCostUsdPerDay: z.number().positive().max(1e9).nullable().optional(),
   tags: StringListSchema.optional(),
   metadata: MetadataSchema.optional(),
-  status: AgentStatusSchema.optional(),
+  version: ShortTextSchema.optional(),
+  owner: ShortTextSchema.optional(),
 });
 export type AgentPatch = z.infer<typeof AgentPatchSchema>;
 
 /** Create-or-update by name: only the fields given are changed on an existing agent. */
-export const AgentRegisterInputSchema = AgentPatchSchema.omit({ status: true }).extend({
+export const AgentRegisterInputSchema = AgentPatchSchema.extend({
   name: agentFields.name,
   role: agentFields.role,
 });
@@ -76,6 +79,8 @@ export const AgentListInputSchema = z.object({
   role: ShortTextSchema.optional(),
   category: ShortTextSchema.optional(),
   status: AgentStatusSchema.optional(),
+  tag: ShortTextSchema.optional(),
+  teamId: IdSchema.optional(),
   q: z.string().trim().max(LIMITS.shortTextLength).optional(),
   sort: AgentSortSchema.default("name"),
   order: SortOrderSchema.default("asc"),
@@ -100,6 +105,15 @@ export interface Agent {
   status: AgentStatus;
   tags: string[];
   metadata: Record<string, unknown>;
+  version: string;
+  owner: string;
+  /** The team that activated this agent, if any. */
+  teamId: string | null;
+  sessionsCount: number;
+  /** Reported task outcomes, from which success rate and average execution time derive. */
+  runsCount: number;
+  successCount: number;
+  totalExecutionMs: number;
   createdAt: number;
   updatedAt: number;
   lastActiveAt: number | null;
@@ -110,4 +124,22 @@ export interface AgentPage {
   nextCursor: string | null;
   /** Id of the newest change at read time: subscribe from here to miss nothing. */
   lastEventId: string;
+}
+
+/** Success rate and average execution time, or null before the first reported outcome. */
+export function agentPerformance(agent: Pick<Agent, "runsCount" | "successCount" | "totalExecutionMs">) {
+  if (agent.runsCount === 0) return { successRate: null, avgExecutionMs: null };
+  return {
+    successRate: agent.successCount / agent.runsCount,
+    avgExecutionMs: agent.totalExecutionMs / agent.runsCount,
+  };
+}
+
+export const AgentSetEnabledInputSchema = z.object({ id: IdSchema, enabled: z.boolean() });
+
+export interface AgentSummary {
+  total: number;
+  byStatus: Record<AgentStatus, number>;
+  byRole: { role: string; count: number }[];
+  byCategory: { category: string; count: number }[];
 }

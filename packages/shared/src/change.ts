@@ -1,22 +1,21 @@
 import type { Agent } from "./agent";
+import type { Team } from "./team";
+
+type Envelope<E extends string, Op extends string, D> = {
+  id: string;
+  projectId: string;
+  entity: E;
+  op: Op;
+  at: number;
+  data: D;
+};
 
 /** A committed change, as stored in the change feed and pushed to subscribers. */
 export type ChangeEvent =
-  | {
-      id: string;
-      projectId: string;
-      entity: "agent";
-      op: "created" | "updated";
-      at: number;
-      data: Agent;
-    }
-  | {
-      id: string;
-      projectId: string;
-      entity: "agent";
-      op: "deleted";
-      at: number;
-      data: Pick<Agent, "id" | "name">;
-    };
+  | Envelope<"agent", "created" | "updated", Agent>
+  | Envelope<"agent", "deleted", Pick<Agent, "id" | "name">>
+  | Envelope<"team", "created" | "updated", Team>
+  | Envelope<"team", "deleted", Pick<Team, "id" | "name">>;
 
 export type ChangeEntity = ChangeEvent["entity"];
+export type ChangeOf<E extends ChangeEntity> = Extract<ChangeEvent, { entity: E }>;

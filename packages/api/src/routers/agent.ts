@@ -4,7 +4,10 @@ import {
   AgentListInputSchema,
   AgentNameInputSchema,
   AgentRegisterInputSchema,
+  AgentImportInputSchema,
+  AgentSetEnabledInputSchema,
   AgentUpdateInputSchema,
+  IdSchema,
   ResumeSchema,
 } from "@tower/shared";
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
@@ -15,8 +18,11 @@ import {
   getAgentByName,
   listAgents,
   registerAgent,
+  setAgentEnabled,
+  summarizeAgents,
   updateAgent,
 } from "../services/agent-service";
+import { importIdentities } from "../services/identity-import";
 import { streamChanges } from "../services/change-stream";
 import { projectProcedure } from "../trpc";
 
@@ -42,19 +48,26 @@ export const agentRouter = {
   delete: projectProcedure("admin")
     .input(AgentIdInputSchema)
     .mutation(({ ctx, input }) => deleteAgent(ctx, ctx.project.projectId, input.id)),
-  /** Every agent change in the project, resumable from `lastEventId`. */
+  summary: projectProcedure("viewer").query(({ ctx }) => summarizeAgents(ctx, ctx.project.projectId)),
+  setEnabled: projectProcedure("operator")
+    .input(AgentSetEnabledInputSchema)
+    .mutation(({ ctx, input }) => setAgentEnabled(ctx, ctx.project.projectId, input.id, input.enabled)),
+  /** Upsert by name from YAML/JSON identity files, with a report per file. */
+  import: projectProcedure("operator")
+    .input(AgentImportInputSchema)
+    .mutation(({ ctx, input }) => importIdentities(ctx, ctx.project.projectId, input.files)),
+  /** Every agent change in the project (or of one agent), resumable from `lastEventId`. */
   onChange: projectProcedure("viewer")
-    .input(ResumeSchema)
+    .input(ResumeSchema.extend({ agentId: IdSchema.optional() }))
     .subscription(async function* ({ ctx, input, signal }) {
-      for await (const event of streamChanges(
-        ctx,
-        ctx.project.projectId,
-        "agent",
-        input.lastEventId,
+      const changes = streamChanges(ctx, {
+        projectId: ctx.project.projectId,
+        entity: "agent",
+        entityId: input.agentId,
+        lastEventId: input.lastEventId,
         signal,
-        ctx.caller,
-      )) {
-        yield tracked(event.id, event);
-      }
+        caller: ctx.caller,
+      });
+      for await (const event of changes) yield tracked(event.id, event);
     }),
 } satisfies TRPCRouterRecord;

@@ -1,4 +1,4 @@
-import { agents, type DbOrTx } from "@tower/db";
+import { agents } from "@tower/db";
 import {
   AgentCreateInputSchema,
   type Agent,
@@ -7,15 +7,16 @@ import {
   type AgentPage,
   type AgentPatch,
   type AgentRegisterInput,
+  type AgentStatus,
+  type AgentSummary,
+  AgentStatusSchema,
 } from "@tower/shared";
 import { and, asc, desc, eq, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Deps } from "../context";
-import { DomainError, notFound } from "../errors";
+import { notFound } from "../errors";
+import { insertAgentTx, requireAgent, setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
 import { latestChangeId, recordChange } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { newId } from "./tokens";
-
-type AgentRow = typeof agents.$inferSelect;
 
 const sortColumns: Record<AgentListQuery["sort"], SQLWrapper> = {
   name: agents.name,
@@ -40,6 +41,8 @@ export function listAgents({ db }: Deps, projectId: string, input: AgentListQuer
   if (input.role) where.push(eq(agents.role, input.role));
   if (input.category) where.push(eq(agents.category, input.category));
   if (input.status) where.push(eq(agents.status, input.status));
+  if (input.teamId) where.push(eq(agents.teamId, input.teamId));
+  if (input.tag) where.push(sql`exists (select 1 from json_each(${agents.tags}) where value = ${input.tag})`);
   if (input.q) {
     // drizzle's like() sets no ESCAPE character, and SQLite has no default one.
     const pattern = `%${escapeLike(input.q)}%`;
@@ -89,61 +92,26 @@ export function getAgentByName({ db }: Deps, projectId: string, name: string): A
   return toAgent(row);
 }
 
-function assertNameFree(db: DbOrTx, projectId: string, name: string, exceptId?: string) {
-  const clash = db
-    .select({ id: agents.id })
-    .from(agents)
-    .where(and(eq(agents.projectId, projectId), eq(agents.name, name)))
-    .get();
-  if (clash && clash.id !== exceptId) {
-    throw new DomainError("CONFLICT", `name: An agent named "${name}" already exists in this project`);
-  }
-}
-
 export function createAgent(deps: Deps, projectId: string, input: AgentCreate): Agent {
-  const now = deps.clock.now();
-  const row: AgentRow = {
-    ...input,
-    id: newId(),
-    projectId,
-    status: "idle",
-    createdAt: now,
-    updatedAt: now,
-    lastActiveAt: null,
-  };
-  const event = deps.db.transaction((tx) => {
-    assertNameFree(tx, projectId, input.name);
-    tx.insert(agents).values(row).run();
-    return recordChange(tx, { projectId, entity: "agent", op: "created", at: now, data: row });
-  });
+  const { agent, event } = deps.db.transaction((tx) => insertAgentTx(tx, projectId, input, deps.clock.now()));
   deps.bus.publish(event);
-  return row;
+  return agent;
 }
 
 export function updateAgent(deps: Deps, projectId: string, id: string, patch: AgentPatch): Agent {
-  const now = deps.clock.now();
-  const { agent, event } = deps.db.transaction((tx) => {
-    const current = tx
-      .select()
-      .from(agents)
-      .where(and(eq(agents.projectId, projectId), eq(agents.id, id)))
-      .get();
-    if (!current) throw notFound("Agent");
-    if (patch.name !== undefined && patch.name !== current.name) {
-      assertNameFree(tx, projectId, patch.name, id);
-    }
-    const changed = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
-    const next: AgentRow = { ...current, ...changed, updatedAt: now };
-    tx.update(agents)
-      .set({ ...changed, updatedAt: now })
-      .where(eq(agents.id, id))
-      .run();
-    return {
-      agent: next,
-      event: recordChange(tx, { projectId, entity: "agent", op: "updated", at: now, data: next }),
-    };
-  });
-  deps.bus.publish(event);
+  const { agent, event } = deps.db.transaction((tx) =>
+    writeAgentTx(tx, requireAgent(tx, projectId, id), patch, deps.clock.now()),
+  );
+  if (event) deps.bus.publish(event);
+  return agent;
+}
+
+/** Enables or disables one agent; a disabled agent's session ends and its SDK is refused. */
+export function setAgentEnabled(deps: Deps, projectId: string, id: string, enabled: boolean): Agent {
+  const { agent, event } = deps.db.transaction((tx) =>
+    setEnabledTx(tx, requireAgent(tx, projectId, id), enabled, deps.clock.now()),
+  );
+  if (event) deps.bus.publish(event);
   return agent;
 }
 
@@ -173,4 +141,29 @@ export function deleteAgent(deps: Deps, projectId: string, id: string): { id: st
   });
   deps.bus.publish(event);
   return { id };
+}
+
+/** Fleet counts by status, role and category, in one pass over the project's agents. */
+export function summarizeAgents({ db }: Deps, projectId: string): AgentSummary {
+  const rows = db
+    .select({ status: agents.status, role: agents.role, category: agents.category, n: sql<number>`count(*)` })
+    .from(agents)
+    .where(eq(agents.projectId, projectId))
+    .groupBy(agents.status, agents.role, agents.category)
+    .all();
+  const byStatus = Object.fromEntries(AgentStatusSchema.options.map((s) => [s, 0])) as Record<AgentStatus, number>;
+  const byRole = new Map<string, number>();
+  const byCategory = new Map<string, number>();
+  let total = 0;
+  for (const row of rows) {
+    total += row.n;
+    byStatus[row.status] += row.n;
+    byRole.set(row.role, (byRole.get(row.role) ?? 0) + row.n);
+    byCategory.set(row.category, (byCategory.get(row.category) ?? 0) + row.n);
+  }
+  const sorted = <K extends string>(map: Map<string, number>, key: K) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([value, count]) => ({ [key]: value, count }) as Record<K, string> & { count: number });
+  return { total, byStatus, byRole: sorted(byRole, "role"), byCategory: sorted(byCategory, "category") };
 }

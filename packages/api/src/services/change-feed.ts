@@ -37,11 +37,19 @@ export function readChangesAfter(
   entity: ChangeEntity,
   afterId: string,
   limit: number,
+  entityId?: string,
 ): ChangeEvent[] {
   return db
     .select()
     .from(changes)
-    .where(and(eq(changes.projectId, projectId), eq(changes.entity, entity), gt(changes.id, Number(afterId))))
+    .where(
+      and(
+        eq(changes.projectId, projectId),
+        eq(changes.entity, entity),
+        gt(changes.id, Number(afterId)),
+        entityId === undefined ? undefined : eq(changes.entityId, entityId),
+      ),
+    )
     .orderBy(asc(changes.id))
     .limit(limit)
     .all()

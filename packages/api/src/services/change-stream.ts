@@ -1,4 +1,4 @@
-import type { ChangeEntity, ChangeEvent } from "@tower/shared";
+import type { ChangeEntity, ChangeEvent, ChangeOf } from "@tower/shared";
 import { credentialIdOf, type Caller, type Deps } from "../context";
 import { isCallerStillValid } from "./access";
 import { latestChangeId, readChangesAfter } from "./change-feed";
@@ -11,14 +11,20 @@ const REPLAY_PAGE = 500;
  * so the client gets every change exactly once, in order. The stream ends when the session or key
  * it was opened with is revoked.
  */
-export async function* streamChanges(
+export interface StreamOptions<E extends ChangeEntity> {
+  projectId: string;
+  entity: E;
+  /** Only changes of this one entity (e.g. the agent an SDK runs as). */
+  entityId?: string;
+  lastEventId: string | null | undefined;
+  signal: AbortSignal | undefined;
+  caller: Caller;
+}
+
+export async function* streamChanges<E extends ChangeEntity>(
   deps: Deps,
-  projectId: string,
-  entity: ChangeEntity,
-  lastEventId: string | null | undefined,
-  signal: AbortSignal | undefined,
-  caller: Caller,
-): AsyncGenerator<ChangeEvent> {
+  { projectId, entity, entityId, lastEventId, signal, caller }: StreamOptions<E>,
+): AsyncGenerator<ChangeOf<E>> {
   const credentialId = credentialIdOf(caller);
   const pending: ChangeEvent[] = [];
   let wake: (() => void) | undefined;
@@ -29,7 +35,7 @@ export async function* streamChanges(
     wake?.();
   });
   const unsubscribe = deps.bus.subscribe(projectId, (event) => {
-    if (event.entity !== entity) return;
+    if (event.entity !== entity || (entityId !== undefined && event.data.id !== entityId)) return;
     pending.push(event);
     wake?.();
   });
@@ -41,11 +47,11 @@ export async function* streamChanges(
     let sent = Number(lastEventId ?? latestChangeId(deps.db, projectId));
     if (lastEventId && !revoked) {
       for (;;) {
-        const page = readChangesAfter(deps.db, projectId, entity, String(sent), REPLAY_PAGE);
+        const page = readChangesAfter(deps.db, projectId, entity, String(sent), REPLAY_PAGE, entityId);
         for (const event of page) {
           if (revoked) return;
           sent = Number(event.id);
-          yield event;
+          yield event as ChangeOf<E>;
         }
         if (page.length < REPLAY_PAGE) break;
       }
@@ -59,7 +65,7 @@ export async function* streamChanges(
       }
       if (Number(event.id) <= sent) continue;
       sent = Number(event.id);
-      yield event;
+      yield event as ChangeOf<E>;
     }
   } finally {
     unsubscribe();

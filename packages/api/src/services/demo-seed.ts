@@ -1,8 +1,9 @@
 import { projects } from "@tower/db";
-import type { AgentCreate } from "@tower/shared";
+import type { AgentCreate, IdentityFile } from "@tower/shared";
 import { eq } from "drizzle-orm";
 import type { Deps } from "../context";
 import { registerAgent } from "./agent-service";
+import { importIdentities } from "./identity-import";
 import { newId } from "./tokens";
 
 export const DEMO_PROJECT_NAME = "Demo fleet";
@@ -49,8 +50,14 @@ const demoAgents: Pick<
   },
 ];
 
-/** Creates the demo project and its agents once; later calls change nothing. */
-export function ensureDemoProject(deps: Deps): { projectId: string; created: boolean } {
+/**
+ * Creates the demo project once, with a few hand-written agents plus the identity files given
+ * (the generated demo fleet); later calls change nothing.
+ */
+export function ensureDemoProject(
+  deps: Deps,
+  identityFiles: IdentityFile[] = [],
+): { projectId: string; created: boolean } {
   const existing = deps.db.select({ id: projects.id }).from(projects).where(eq(projects.isDemo, true)).get();
   if (existing) return { projectId: existing.id, created: false };
   const projectId = newId();
@@ -59,5 +66,6 @@ export function ensureDemoProject(deps: Deps): { projectId: string; created: boo
     .values({ id: projectId, name: DEMO_PROJECT_NAME, isDemo: true, createdAt: deps.clock.now() })
     .run();
   for (const agent of demoAgents) registerAgent(deps, projectId, agent);
+  if (identityFiles.length > 0) importIdentities(deps, projectId, identityFiles);
   return { projectId, created: true };
 }

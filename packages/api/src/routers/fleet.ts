@@ -1,0 +1,12 @@
+import { FleetDeactivateAllInputSchema } from "@tower/shared";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { activateAll, deactivateAll } from "../services/fleet-service";
+import { projectProcedure } from "../trpc";
+
+export const fleetRouter = {
+  activateAll: projectProcedure("operator").mutation(({ ctx }) => activateAll(ctx, ctx.project.projectId)),
+  /** The kill switch. */
+  deactivateAll: projectProcedure("operator")
+    .input(FleetDeactivateAllInputSchema)
+    .mutation(({ ctx, input }) => deactivateAll(ctx, ctx.project.projectId, input.confirm)),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,47 @@
+import { ResumeSchema, TeamCreateInputSchema, TeamIdInputSchema, TeamUpdateInputSchema } from "@tower/shared";
+import { tracked, type TRPCRouterRecord } from "@trpc/server";
+import { streamChanges } from "../services/change-stream";
+import {
+  activateTeam,
+  createTeam,
+  deactivateTeam,
+  deleteTeam,
+  getTeam,
+  listTeams,
+  updateTeam,
+} from "../services/team-service";
+import { projectProcedure } from "../trpc";
+
+export const teamRouter = {
+  list: projectProcedure("viewer").query(({ ctx }) => listTeams(ctx, ctx.project.projectId)),
+  byId: projectProcedure("viewer")
+    .input(TeamIdInputSchema)
+    .query(({ ctx, input }) => getTeam(ctx, ctx.project.projectId, input.id)),
+  create: projectProcedure("operator")
+    .input(TeamCreateInputSchema)
+    .mutation(({ ctx, input }) => createTeam(ctx, ctx.project.projectId, input)),
+  update: projectProcedure("operator")
+    .input(TeamUpdateInputSchema)
+    .mutation(({ ctx, input }) => updateTeam(ctx, ctx.project.projectId, input.id, input.patch)),
+  delete: projectProcedure("admin")
+    .input(TeamIdInputSchema)
+    .mutation(({ ctx, input }) => deleteTeam(ctx, ctx.project.projectId, input.id)),
+  activate: projectProcedure("operator")
+    .input(TeamIdInputSchema)
+    .mutation(({ ctx, input }) => activateTeam(ctx, ctx.project.projectId, input.id)),
+  deactivate: projectProcedure("operator")
+    .input(TeamIdInputSchema)
+    .mutation(({ ctx, input }) => deactivateTeam(ctx, ctx.project.projectId, input.id)),
+  onChange: projectProcedure("viewer")
+    .input(ResumeSchema)
+    .subscription(async function* ({ ctx, input, signal }) {
+      const changes = streamChanges(ctx, {
+        projectId: ctx.project.projectId,
+        entity: "team",
+        lastEventId: input.lastEventId,
+        signal,
+        caller: ctx.caller,
+      });
+      for await (const event of changes) yield tracked(event.id, event);
+    }),
+} satisfies TRPCRouterRecord;

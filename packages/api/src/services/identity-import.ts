@@ -1,0 +1,79 @@
+import {
+  AgentCreateInputSchema,
+  IMPORT_OUTCOMES,
+  type AgentCreate,
+  type AgentImportReport,
+  type ChangeEvent,
+  type IdentityFile,
+  type ImportFileReport,
+  type ImportOutcome,
+} from "@tower/shared";
+import { parse as parseYaml } from "yaml";
+import type { Deps } from "../context";
+import { findAgentByName, insertAgentTx, writeAgentTx, type AgentRow } from "./agent-writes";
+import { describeIssues } from "./zod-issues";
+
+/** The agents a file describes: one identity, a list of them, or `{ agents: [...] }`. */
+function readIdentities(file: IdentityFile): unknown[] {
+  const lower = file.name.toLowerCase();
+  let document: unknown;
+  if (lower.endsWith(".json")) document = JSON.parse(file.content);
+  else if (lower.endsWith(".yaml") || lower.endsWith(".yml")) document = parseYaml(file.content);
+  else throw new Error("Unsupported file type: use .yaml, .yml or .json");
+  if (Array.isArray(document)) return document;
+  if (document && typeof document === "object") {
+    const agents = (document as { agents?: unknown }).agents;
+    if (Array.isArray(agents)) return agents;
+    if ("name" in document) return [document];
+  }
+  throw new Error("Expected an agent (with a name), a list of agents, or { agents: [...] }");
+}
+
+const identityKeys = Object.keys(AgentCreateInputSchema.shape) as (keyof AgentCreate)[];
+
+function sameIdentity(row: AgentRow, identity: AgentCreate): boolean {
+  return identityKeys.every((key) => JSON.stringify(row[key]) === JSON.stringify(identity[key]));
+}
+
+function nameOf(item: unknown, index: number): string {
+  const name = item && typeof item === "object" ? (item as { name?: unknown }).name : undefined;
+  return typeof name === "string" && name.trim() ? name.trim() : `#${index + 1}`;
+}
+
+/**
+ * Upserts agents by name from identity files, in one transaction. An identity file describes the
+ * whole profile, so importing the same files again changes nothing and reports `unchanged`.
+ */
+export function importIdentities(deps: Deps, projectId: string, files: IdentityFile[]): AgentImportReport {
+  const now = deps.clock.now();
+  const totals = Object.fromEntries(IMPORT_OUTCOMES.map((outcome) => [outcome, 0])) as Record<ImportOutcome, number>;
+  const { reports, events } = deps.db.transaction((tx) => {
+    const events: (ChangeEvent | null)[] = [];
+    const reports: ImportFileReport[] = files.map((file) => {
+      let items: unknown[];
+      try {
+        items = readIdentities(file);
+      } catch (error) {
+        return { file: file.name, agents: [], error: (error as Error).message };
+      }
+      const agents = items.map((item, index) => {
+        const name = nameOf(item, index);
+        const parsed = AgentCreateInputSchema.safeParse(item);
+        if (!parsed.success) return { name, outcome: "rejected" as const, reason: describeIssues(parsed.error) };
+        const existing = findAgentByName(tx, projectId, parsed.data.name);
+        if (!existing) {
+          events.push(insertAgentTx(tx, projectId, parsed.data, now).event);
+          return { name, outcome: "created" as const };
+        }
+        if (sameIdentity(existing, parsed.data)) return { name, outcome: "unchanged" as const };
+        events.push(writeAgentTx(tx, existing, parsed.data, now).event);
+        return { name, outcome: "updated" as const };
+      });
+      return { file: file.name, agents };
+    });
+    return { reports, events };
+  });
+  for (const event of events) if (event) deps.bus.publish(event);
+  for (const report of reports) for (const agent of report.agents) totals[agent.outcome]++;
+  return { files: reports, totals };
+}

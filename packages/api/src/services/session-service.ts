@@ -1,0 +1,235 @@
+import { agentSessions, agents, type DbOrTx } from "@tower/db";
+import {
+  AgentCreateInputSchema,
+  type AgentSession,
+  type ChangeEvent,
+  type SessionReportInput,
+  type SessionStartInput,
+  type SessionStarted,
+} from "@tower/shared";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import type { Deps } from "../context";
+import { DomainError, notFound } from "../errors";
+import {
+  findAgentByName,
+  insertAgentTx,
+  openSessionOf,
+  requireAgent,
+  writeAgentTx,
+  type AgentRow,
+} from "./agent-writes";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { newId } from "./tokens";
+
+export interface HeartbeatPolicy {
+  /** How often the SDK heartbeats. */
+  intervalMs: number;
+  /** Silence after which the agent turns offline and its session ends. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_HEARTBEAT: HeartbeatPolicy = { intervalMs: 10_000, timeoutMs: 30_000 };
+
+function assertEnabled(agent: AgentRow) {
+  if (agent.status === "disabled") {
+    throw new DomainError("FORBIDDEN", `Agent "${agent.name}" is disabled; an operator must enable it first`);
+  }
+}
+
+function publishAll(deps: Deps, events: (ChangeEvent | null)[]) {
+  for (const event of events) if (event) deps.bus.publish(event);
+}
+
+/**
+ * Starts a session for an agent (registering it first when a profile is given). A session still
+ * open for the same agent is ended as `replaced`: one process per agent name.
+ */
+export function startSession(
+  deps: Deps,
+  projectId: string,
+  input: SessionStartInput,
+  policy: HeartbeatPolicy = DEFAULT_HEARTBEAT,
+): SessionStarted {
+  const now = deps.clock.now();
+  const { session, events } = deps.db.transaction((tx) => {
+    const events: (ChangeEvent | null)[] = [];
+    let agent = findAgentByName(tx, projectId, input.name);
+    if (!agent && !input.profile) {
+      throw new DomainError("NOT_FOUND", `Agent "${input.name}" not found; register it or pass a profile`);
+    }
+    if (!agent) {
+      const created = insertAgentTx(
+        tx,
+        projectId,
+        AgentCreateInputSchema.parse({ ...input.profile, name: input.name }),
+        now,
+      );
+      events.push(created.event);
+      agent = requireAgent(tx, projectId, created.agent.id);
+    } else if (input.profile) {
+      const updated = writeAgentTx(tx, agent, input.profile, now);
+      events.push(updated.event);
+      agent = requireAgent(tx, projectId, agent.id);
+    }
+    assertEnabled(agent);
+    const previous = openSessionOf(tx, agent.id);
+    if (previous) {
+      tx.update(agentSessions)
+        .set({ endedAt: now, endReason: "replaced" })
+        .where(eq(agentSessions.id, previous.id))
+        .run();
+    }
+    const session: AgentSession = {
+      id: newId(),
+      projectId,
+      agentId: agent.id,
+      startedAt: now,
+      lastHeartbeatAt: now,
+      endedAt: null,
+      endReason: null,
+      tokens: 0,
+      costUsd: 0,
+      runs: 0,
+      successes: 0,
+    };
+    tx.insert(agentSessions).values(session).run();
+    events.push(
+      writeAgentTx(tx, agent, { status: "idle", lastActiveAt: now, sessionsCount: agent.sessionsCount + 1 }, now).event,
+    );
+    return { session, events };
+  });
+  publishAll(deps, events);
+  return { session, heartbeatIntervalMs: policy.intervalMs, heartbeatTimeoutMs: policy.timeoutMs };
+}
+
+/** The open session and its agent, refusing ended sessions and disabled agents with a clear reason. */
+function requireOpenSession(tx: DbOrTx, projectId: string, sessionId: string) {
+  const session = tx
+    .select()
+    .from(agentSessions)
+    .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.projectId, projectId)))
+    .get();
+  if (!session) throw notFound("Session");
+  const agent = requireAgent(tx, projectId, session.agentId);
+  assertEnabled(agent);
+  if (session.endedAt !== null) {
+    throw new DomainError("CONFLICT", `This session has ended (${session.endReason}); start a new one`);
+  }
+  return { session, agent };
+}
+
+export function heartbeat(deps: Deps, projectId: string, sessionId: string, status?: "idle" | "busy") {
+  const now = deps.clock.now();
+  const event = deps.db.transaction((tx) => {
+    const { agent } = requireOpenSession(tx, projectId, sessionId);
+    tx.update(agentSessions).set({ lastHeartbeatAt: now }).where(eq(agentSessions.id, sessionId)).run();
+    // Only a status change is news for dashboards; a plain heartbeat just moves lastActiveAt.
+    if (status && status !== agent.status) {
+      return writeAgentTx(tx, agent, { status, lastActiveAt: now }, now).event;
+    }
+    tx.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, agent.id)).run();
+    return null;
+  });
+  if (event) deps.bus.publish(event);
+  return { ok: true as const, status: status ?? "unchanged" };
+}
+
+export function endSession(deps: Deps, projectId: string, sessionId: string, reason: "stopped" | "process_exit") {
+  const now = deps.clock.now();
+  const event = deps.db.transaction((tx) => {
+    const session = tx
+      .select()
+      .from(agentSessions)
+      .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.projectId, projectId)))
+      .get();
+    if (!session) throw notFound("Session");
+    if (session.endedAt !== null) return null; // ending twice is harmless: retries are safe
+    tx.update(agentSessions).set({ endedAt: now, endReason: reason }).where(eq(agentSessions.id, sessionId)).run();
+    const agent = requireAgent(tx, projectId, session.agentId);
+    if (agent.status === "disabled") return null;
+    return writeAgentTx(tx, agent, { status: "offline", lastActiveAt: now }, now).event;
+  });
+  if (event) deps.bus.publish(event);
+  return { ok: true as const };
+}
+
+/** A finished task: adds to the session's totals and the agent's success rate and average time. */
+export function reportOutcome(deps: Deps, projectId: string, input: SessionReportInput) {
+  const now = deps.clock.now();
+  const event = deps.db.transaction((tx) => {
+    const { session, agent } = requireOpenSession(tx, projectId, input.sessionId);
+    const success = input.success ? 1 : 0;
+    tx.update(agentSessions)
+      .set({
+        lastHeartbeatAt: now,
+        tokens: session.tokens + input.tokens,
+        costUsd: session.costUsd + input.costUsd,
+        runs: session.runs + 1,
+        successes: session.successes + success,
+      })
+      .where(eq(agentSessions.id, session.id))
+      .run();
+    return writeAgentTx(
+      tx,
+      agent,
+      {
+        lastActiveAt: now,
+        runsCount: agent.runsCount + 1,
+        successCount: agent.successCount + success,
+        totalExecutionMs: agent.totalExecutionMs + input.executionMs,
+      },
+      now,
+    ).event;
+  });
+  if (event) deps.bus.publish(event);
+  return { ok: true as const };
+}
+
+/** Ends every session silent for longer than the timeout and turns its agent offline. */
+export function expireStaleSessions(deps: Deps, timeoutMs: number): { expired: number } {
+  const now = deps.clock.now();
+  const events = deps.db.transaction((tx) => {
+    const stale = tx
+      .select()
+      .from(agentSessions)
+      .where(and(isNull(agentSessions.endedAt), lt(agentSessions.lastHeartbeatAt, now - timeoutMs)))
+      .all();
+    const events: (ChangeEvent | null)[] = [];
+    for (const session of stale) {
+      tx.update(agentSessions)
+        .set({ endedAt: now, endReason: "expired" })
+        .where(eq(agentSessions.id, session.id))
+        .run();
+      const agent = requireAgent(tx, session.projectId, session.agentId);
+      if (agent.status !== "disabled") events.push(writeAgentTx(tx, agent, { status: "offline" }, now).event);
+    }
+    return events;
+  });
+  publishAll(deps, events);
+  return { expired: events.length };
+}
+
+/** An agent's sessions, newest first, a keyset page at a time. */
+export function listSessions({ db }: Deps, projectId: string, agentId: string, limit: number, cursor?: string | null) {
+  requireAgent(db, projectId, agentId);
+  const where = [eq(agentSessions.projectId, projectId), eq(agentSessions.agentId, agentId)];
+  if (cursor) {
+    const [startedAt, id] = decodeCursor(cursor);
+    where.push(
+      or(
+        lt(agentSessions.startedAt, Number(startedAt)),
+        and(eq(agentSessions.startedAt, Number(startedAt)), sql`${agentSessions.id} < ${id}`),
+      )!,
+    );
+  }
+  const rows = db
+    .select()
+    .from(agentSessions)
+    .where(and(...where))
+    .orderBy(desc(agentSessions.startedAt), desc(agentSessions.id))
+    .limit(limit + 1)
+    .all();
+  const items: AgentSession[] = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.startedAt, last.id]) : null };
+}

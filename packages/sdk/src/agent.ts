@@ -1,0 +1,157 @@
+import type { AppRouter } from "@tower/api";
+import type { Agent, AgentRegisterInput, AgentSession, SessionReportInput } from "@tower/shared";
+import { TRPCClientError, type TRPCClient } from "@trpc/client";
+import type { Unsubscribable } from "@trpc/server/observable";
+
+export type AgentProfile = Omit<AgentRegisterInput, "name">;
+
+export interface AgentEvents {
+  /** Any change of this agent's record, e.g. an operator edited it or its status moved. */
+  change: Agent;
+  /** An operator disabled the agent: its session has ended and calls are refused until enabled. */
+  disabled: Agent;
+  /** An operator enabled the agent again; a handle that was running starts a new session. */
+  enabled: Agent;
+  /** A heartbeat or report failed; the handle keeps trying. */
+  error: Error;
+}
+
+type Listener<T> = (value: T) => void;
+
+export interface AgentHandleOptions {
+  /** Registers (creates or updates) the agent with this profile on start. */
+  profile?: AgentProfile;
+}
+
+function codeOf(error: unknown): string | undefined {
+  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+}
+
+/**
+ * One running agent: `start()` opens a session and heartbeats until `stop()`; the handle follows
+ * its own record live, so it learns at once when an operator disables or enables it.
+ */
+export class AgentHandle {
+  #session: AgentSession | null = null;
+  #agent: Agent | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #watch: Unsubscribable | undefined;
+  #running = false;
+  #listeners = new Map<keyof AgentEvents, Set<Listener<never>>>();
+
+  constructor(
+    private readonly api: TRPCClient<AppRouter>,
+    readonly name: string,
+    private readonly options: AgentHandleOptions = {},
+    private readonly onRunningChange: (handle: AgentHandle, running: boolean) => void = () => {},
+  ) {}
+
+  /** The agent record as last seen (after `start()`). */
+  get agent(): Agent | null {
+    return this.#agent;
+  }
+
+  get session(): AgentSession | null {
+    return this.#session;
+  }
+
+  get disabled(): boolean {
+    return this.#agent?.status === "disabled";
+  }
+
+  on<E extends keyof AgentEvents>(event: E, listener: Listener<AgentEvents[E]>): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  #emit<E extends keyof AgentEvents>(event: E, value: AgentEvents[E]) {
+    for (const listener of this.#listeners.get(event) ?? []) (listener as Listener<AgentEvents[E]>)(value);
+  }
+
+  /** Opens a session (registering the agent first when a profile was given) and starts heartbeats. */
+  async start(): Promise<AgentSession> {
+    const started = await this.api.session.start.mutate({ name: this.name, profile: this.options.profile });
+    this.#session = started.session;
+    this.#agent = await this.api.agent.byId.query({ id: started.session.agentId });
+    this.#running = true;
+    this.onRunningChange(this, true);
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => void this.#beat(), started.heartbeatIntervalMs);
+    // Heartbeats alone never keep a process alive.
+    (this.#timer as { unref?: () => void }).unref?.();
+    this.#follow(started.session.agentId);
+    return started.session;
+  }
+
+  /** Tells Tower what the agent is doing now. */
+  async setStatus(status: "idle" | "busy"): Promise<void> {
+    await this.api.session.heartbeat.mutate({ sessionId: this.#requireSession(), status });
+  }
+
+  /** Reports one finished task: feeds the session totals and the agent's success rate. */
+  async report(outcome: Omit<SessionReportInput, "sessionId">): Promise<void> {
+    await this.api.session.report.mutate({ sessionId: this.#requireSession(), ...outcome });
+  }
+
+  /** Ends the session and stops heartbeats and the live connection. Safe to call twice. */
+  async stop(reason: "stopped" | "process_exit" = "stopped"): Promise<void> {
+    this.#running = false;
+    this.onRunningChange(this, false);
+    clearInterval(this.#timer);
+    this.#watch?.unsubscribe();
+    this.#watch = undefined;
+    const session = this.#session;
+    this.#session = null;
+    if (session) await this.api.session.end.mutate({ sessionId: session.id, reason });
+  }
+
+  #requireSession(): string {
+    if (!this.#session) {
+      throw new Error(
+        this.disabled
+          ? `Agent "${this.name}" is disabled by an operator`
+          : `Agent "${this.name}" has no session; call start()`,
+      );
+    }
+    return this.#session.id;
+  }
+
+  async #beat() {
+    const session = this.#session;
+    if (!session) return;
+    try {
+      await this.api.session.heartbeat.mutate({ sessionId: session.id });
+    } catch (error) {
+      const code = codeOf(error);
+      // The server ended the session (missed heartbeats during an outage): open a new one.
+      if (code === "CONFLICT" && this.#running) await this.start().catch((e: Error) => this.#emit("error", e));
+      else if (code !== "FORBIDDEN") this.#emit("error", error as Error);
+    }
+  }
+
+  #follow(agentId: string) {
+    this.#watch?.unsubscribe();
+    this.#watch = this.api.agent.onChange.subscribe(
+      { agentId },
+      {
+        onData: ({ data: change }) => {
+          if (change.op === "deleted") return;
+          const wasDisabled = this.disabled;
+          this.#agent = change.data;
+          this.#emit("change", change.data);
+          if (!wasDisabled && this.disabled) {
+            this.#session = null;
+            clearInterval(this.#timer);
+            this.#emit("disabled", change.data);
+          } else if (wasDisabled && !this.disabled) {
+            this.#emit("enabled", change.data);
+            if (this.#running && !this.#session) void this.start().catch((e: Error) => this.#emit("error", e));
+          }
+        },
+        onError: (error) => this.#emit("error", error),
+      },
+    );
+  }
+}
