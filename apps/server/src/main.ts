@@ -3,11 +3,11 @@ import {
   createLoginThrottle,
   ensureDemoProject,
   expireStaleSessions,
-  readIdentityFolder,
   systemClock,
   type Deps,
 } from "@tower/api";
 import { createDb } from "@tower/db";
+import { readIdentityFolder } from "@tower/shared/node";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { loadEnv } from "./env";

@@ -30,3 +30,37 @@ export interface AgentImportReport {
   files: ImportFileReport[];
   totals: Record<ImportOutcome, number>;
 }
+
+/** Splits files into calls that stay under the per-call file count and a request-size budget. */
+export function chunkIdentityFiles(
+  files: IdentityFile[],
+  { maxFiles = 20, maxBytes = 700_000 }: { maxFiles?: number; maxBytes?: number } = {},
+): IdentityFile[][] {
+  const chunks: IdentityFile[][] = [];
+  let current: IdentityFile[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    const size = file.content.length + file.name.length;
+    if (current.length > 0 && (current.length >= maxFiles || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Adds one call's report to a running total. */
+export function mergeImportReports(into: AgentImportReport, next: AgentImportReport): AgentImportReport {
+  const totals = { ...into.totals };
+  for (const outcome of IMPORT_OUTCOMES) totals[outcome] += next.totals[outcome];
+  return { files: [...into.files, ...next.files], totals };
+}
+
+export const emptyImportReport = (): AgentImportReport => ({
+  files: [],
+  totals: { created: 0, updated: 0, unchanged: 0, rejected: 0 },
+});

@@ -50,7 +50,8 @@ export const SessionReportInputSchema = z.object({
   tokens: z.number().int().min(0).max(1e12).default(0),
   costUsd: z.number().min(0).max(1e9).default(0),
 });
-export type SessionReportInput = z.infer<typeof SessionReportInputSchema>;
+export type SessionReportInput = z.input<typeof SessionReportInputSchema>;
+export type SessionReport = z.output<typeof SessionReportInputSchema>;
 
 export const SessionListInputSchema = z.object({
   agentId: IdSchema,

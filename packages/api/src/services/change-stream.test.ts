@@ -41,7 +41,7 @@ describe("agent.onChange", () => {
     const updated = await owner.agent.update({
       projectId,
       id: created.id,
-      patch: { status: "busy" },
+      patch: { description: "busy now" },
     });
     await owner.agent.delete({ projectId, id: created.id });
 
@@ -70,8 +70,8 @@ describe("agent.onChange", () => {
   it("resumes after the 2nd of 5 events with exactly events 3, 4 and 5, then live ones, without duplicates", async () => {
     const baseline = await latest();
     const agent = await owner.agent.create({ projectId, name: "resumable", role: "coder" });
-    for (const status of ["busy", "idle", "error"] as const)
-      await owner.agent.update({ projectId, id: agent.id, patch: { status } });
+    for (const description of ["busy", "idle", "error"])
+      await owner.agent.update({ projectId, id: agent.id, patch: { description } });
     await owner.agent.delete({ projectId, id: agent.id });
 
     const all = await subscribe(viewer(), baseline);
@@ -136,7 +136,7 @@ describe("agent.onChange", () => {
     await foreignOwner.agent.update({
       projectId: world.foreignProjectId,
       id: world.foreignAgent.id,
-      patch: { status: "busy" },
+      patch: { description: "busy abroad" },
     });
     const mine2 = await owner.agent.create({ projectId, name: "mine-2", role: "coder" });
     const next = await stream.next();

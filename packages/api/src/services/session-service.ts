@@ -3,7 +3,7 @@ import {
   AgentCreateInputSchema,
   type AgentSession,
   type ChangeEvent,
-  type SessionReportInput,
+  type SessionReport,
   type SessionStartInput,
   type SessionStarted,
 } from "@tower/shared";
@@ -154,7 +154,7 @@ export function endSession(deps: Deps, projectId: string, sessionId: string, rea
 }
 
 /** A finished task: adds to the session's totals and the agent's success rate and average time. */
-export function reportOutcome(deps: Deps, projectId: string, input: SessionReportInput) {
+export function reportOutcome(deps: Deps, projectId: string, input: SessionReport) {
   const now = deps.clock.now();
   const event = deps.db.transaction((tx) => {
     const { session, agent } = requireOpenSession(tx, projectId, input.sessionId);

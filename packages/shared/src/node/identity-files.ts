@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { IdentityFile } from "@tower/shared";
+import type { IdentityFile } from "../identity-import";
 
 const IDENTITY_FILE = /\.(ya?ml|json)$/i;
 
