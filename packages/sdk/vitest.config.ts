@@ -1,1 +1,0 @@
-export { baseConfig as default } from "@tower/vitest-config";
