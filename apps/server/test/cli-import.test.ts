@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./harness";
 
-const cli = fileURLToPath(new URL("../../../packages/sdk/src/cli.ts", import.meta.url));
+const cli = fileURLToPath(new URL("../../../packages/sdk/src/cli/main.ts", import.meta.url));
 const demoFleet = fileURLToPath(new URL("../../../examples/fleet", import.meta.url));
 
 let tower: TestServer;

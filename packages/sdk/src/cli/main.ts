@@ -2,11 +2,12 @@
 // The Tower command line. Usage:
 //   tower import <folder-or-files…> [--url http://localhost:3001] [--api-key tower_…]
 // TOWER_URL and TOWER_API_KEY are read when the flags are absent.
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { chunkIdentityFiles, emptyImportReport, mergeImportReports, type IdentityFile } from "@tower/shared";
-import { createTowerClient } from "./client";
+import { createTowerClient } from "../client";
+import { cliEnv } from "./env";
 import { readIdentityFolder } from "@tower/shared/node";
 
 const usage = "Usage: tower import <folder-or-files…> [--url URL] [--api-key KEY]";
@@ -23,11 +24,13 @@ const { values, positionals } = parseArgs({
 const [command, ...targets] = positionals;
 if (values.help || command !== "import" || targets.length === 0) fail(usage);
 
-const apiKey = values["api-key"] ?? process.env.TOWER_API_KEY;
+const apiKey = values["api-key"] ?? cliEnv.apiKey;
 if (!apiKey) fail("Pass --api-key or set TOWER_API_KEY (Settings → API keys in the dashboard).");
-const url = values.url ?? process.env.TOWER_URL ?? "http://localhost:3001";
+const url = values.url ?? cliEnv.url ?? "http://localhost:3001";
 
-const files: IdentityFile[] = targets.flatMap((target) =>
+const paths = targets.map(cliEnv.resolvePath);
+for (const target of paths) if (!existsSync(target)) fail(`No such file or folder: ${target}`);
+const files: IdentityFile[] = paths.flatMap((target) =>
   statSync(target).isDirectory()
     ? readIdentityFolder(target)
     : [{ name: path.basename(target), content: readFileSync(target, "utf8") }],
