@@ -3,6 +3,7 @@ import {
   createLoginThrottle,
   ensureDemoProject,
   expireStaleSessions,
+  pruneAllAudit,
   systemClock,
   type Deps,
 } from "@tower/api";
@@ -44,6 +45,15 @@ const sweep = setInterval(
 );
 sweep.unref();
 
+// Retention: prune the audit trail's old end now and then; verification still passes after it.
+const pruneAudit = () => {
+  const { pruned } = pruneAllAudit(deps, env.TOWER_AUDIT_RETENTION_DAYS * 86_400_000);
+  if (pruned > 0) logger.info({ pruned }, "audit rows past retention pruned");
+};
+pruneAudit();
+const retention = setInterval(pruneAudit, 3_600_000);
+retention.unref();
+
 const server = createTowerServer(deps, {
   allowedOrigins: env.TOWER_ALLOWED_ORIGINS,
   secureCookies: env.TOWER_SECURE_COOKIES,
@@ -67,6 +77,7 @@ async function shutdown(signal: string) {
   }, 10_000);
   force.unref();
   clearInterval(sweep);
+  clearInterval(retention);
   await server.close();
   database.close();
   logger.info("stopped");

@@ -8,3 +8,5 @@ export { SESSION_TTL_MS } from "./services/auth-service";
 export { createLoginThrottle, type LoginThrottle } from "./services/login-throttle";
 export { DEFAULT_HEARTBEAT, expireStaleSessions, type HeartbeatPolicy } from "./services/session-service";
 export { importIdentities } from "./services/identity-import";
+export { pruneAllAudit, verifyAudit } from "./services/audit-service";
+export { SYSTEM_ACTOR } from "./services/actor";

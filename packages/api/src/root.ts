@@ -1,5 +1,6 @@
 import { agentRouter } from "./routers/agent";
 import { apiKeyRouter } from "./routers/api-key";
+import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { fleetRouter } from "./routers/fleet";
 import { inviteRouter } from "./routers/invite";
@@ -17,6 +18,7 @@ export const appRouter = router({
   session: sessionRouter,
   team: teamRouter,
   fleet: fleetRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

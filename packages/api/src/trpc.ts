@@ -1,10 +1,11 @@
-import type { Role } from "@tower/shared";
+import type { Actor, Role } from "@tower/shared";
 import { ProjectScopeSchema } from "@tower/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z, ZodError } from "zod";
 import type { Context } from "./context";
 import { DomainError } from "./errors";
 import { resolveProjectAccess } from "./services/access";
+import { actorOf } from "./services/actor";
 import { describeIssues } from "./services/zod-issues";
 
 const t = initTRPC.context<Context>().create({
@@ -60,6 +61,9 @@ export const apiKeyProcedure = publicProcedure.use(({ ctx, next }) => {
 export function projectProcedure(minimum: Role) {
   return publicProcedure.input(ProjectScopeSchema).use(({ ctx, input, next }) => {
     const project = resolveProjectAccess(ctx, ctx.caller, input.projectId, minimum);
-    return next({ ctx: { ...ctx, project } });
+    let actor: Actor | undefined;
+    // Looked up only by the mutations that write to the audit trail.
+    const auditActor = () => (actor ??= actorOf(ctx, ctx.caller));
+    return next({ ctx: { ...ctx, project, actor: auditActor } });
   });
 }

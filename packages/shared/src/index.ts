@@ -1,5 +1,6 @@
 export * from "./agent";
 export * from "./api-key";
+export * from "./audit";
 export * from "./auth";
 export * from "./change";
 export * from "./common";

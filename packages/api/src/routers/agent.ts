@@ -38,24 +38,24 @@ export const agentRouter = {
     .query(({ ctx, input }) => getAgentByName(ctx, ctx.project.projectId, input.name)),
   create: projectProcedure("operator")
     .input(AgentCreateInputSchema)
-    .mutation(({ ctx, input }) => createAgent(ctx, ctx.project.projectId, input)),
+    .mutation(({ ctx, input }) => createAgent(ctx, ctx.project.projectId, input, ctx.actor())),
   register: projectProcedure("operator")
     .input(AgentRegisterInputSchema)
-    .mutation(({ ctx, input }) => registerAgent(ctx, ctx.project.projectId, input)),
+    .mutation(({ ctx, input }) => registerAgent(ctx, ctx.project.projectId, input, ctx.actor())),
   update: projectProcedure("operator")
     .input(AgentUpdateInputSchema)
-    .mutation(({ ctx, input }) => updateAgent(ctx, ctx.project.projectId, input.id, input.patch)),
+    .mutation(({ ctx, input }) => updateAgent(ctx, ctx.project.projectId, input.id, input.patch, ctx.actor())),
   delete: projectProcedure("admin")
     .input(AgentIdInputSchema)
-    .mutation(({ ctx, input }) => deleteAgent(ctx, ctx.project.projectId, input.id)),
+    .mutation(({ ctx, input }) => deleteAgent(ctx, ctx.project.projectId, input.id, ctx.actor())),
   summary: projectProcedure("viewer").query(({ ctx }) => summarizeAgents(ctx, ctx.project.projectId)),
   setEnabled: projectProcedure("operator")
     .input(AgentSetEnabledInputSchema)
-    .mutation(({ ctx, input }) => setAgentEnabled(ctx, ctx.project.projectId, input.id, input.enabled)),
+    .mutation(({ ctx, input }) => setAgentEnabled(ctx, ctx.project.projectId, input.id, input.enabled, ctx.actor())),
   /** Upsert by name from YAML/JSON identity files, with a report per file. */
   import: projectProcedure("operator")
     .input(AgentImportInputSchema)
-    .mutation(({ ctx, input }) => importIdentities(ctx, ctx.project.projectId, input.files)),
+    .mutation(({ ctx, input }) => importIdentities(ctx, ctx.project.projectId, input.files, ctx.actor())),
   /** Every agent change in the project (or of one agent), resumable from `lastEventId`. */
   onChange: projectProcedure("viewer")
     .input(ResumeSchema.extend({ agentId: IdSchema.optional() }))

@@ -7,13 +7,11 @@ export const apiKeyRouter = {
   list: projectProcedure("admin").query(({ ctx }) => listApiKeys(ctx, ctx.project.projectId)),
   create: projectProcedure("admin")
     .input(ApiKeyCreateInputSchema)
-    .mutation(({ ctx, input }) =>
-      createApiKey(ctx, ctx.project.projectId, ctx.caller.kind === "user" ? ctx.caller.userId : null, input),
-    ),
+    .mutation(({ ctx, input }) => createApiKey(ctx, ctx.project.projectId, input, ctx.actor())),
   revoke: projectProcedure("admin")
     .input(ApiKeyRevokeInputSchema)
     .mutation(({ ctx, input }) => {
-      revokeApiKey(ctx, ctx.project.projectId, input.id);
+      revokeApiKey(ctx, ctx.project.projectId, input.id, ctx.actor());
       return { ok: true };
     }),
   /** Which project and scopes the calling key has; the SDK's first call. */

@@ -4,9 +4,9 @@ import { activateAll, deactivateAll } from "../services/fleet-service";
 import { projectProcedure } from "../trpc";
 
 export const fleetRouter = {
-  activateAll: projectProcedure("operator").mutation(({ ctx }) => activateAll(ctx, ctx.project.projectId)),
+  activateAll: projectProcedure("operator").mutation(({ ctx }) => activateAll(ctx, ctx.project.projectId, ctx.actor())),
   /** The kill switch. */
   deactivateAll: projectProcedure("operator")
     .input(FleetDeactivateAllInputSchema)
-    .mutation(({ ctx, input }) => deactivateAll(ctx, ctx.project.projectId, input.confirm)),
+    .mutation(({ ctx, input }) => deactivateAll(ctx, ctx.project.projectId, input.confirm, ctx.actor())),
 } satisfies TRPCRouterRecord;

@@ -11,12 +11,12 @@ export const inviteRouter = {
     .mutation(({ ctx, input }) => {
       // Only users invite: an API key acts for software, not for people.
       if (ctx.caller.kind !== "user") throw new Error("unreachable: API keys never reach admin");
-      return createInvite(ctx, ctx.project.projectId, ctx.caller.userId, input);
+      return createInvite(ctx, ctx.project.projectId, ctx.caller.userId, input, ctx.actor());
     }),
   revoke: projectProcedure("admin")
     .input(z.object({ id: IdSchema }))
     .mutation(({ ctx, input }) => {
-      revokeInvite(ctx, ctx.project.projectId, input.id);
+      revokeInvite(ctx, ctx.project.projectId, input.id, ctx.actor());
       return { ok: true };
     }),
   preview: publicProcedure.input(InviteTokenInputSchema).query(({ ctx, input }) => previewInvite(ctx, input.token)),

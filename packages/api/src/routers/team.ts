@@ -19,19 +19,19 @@ export const teamRouter = {
     .query(({ ctx, input }) => getTeam(ctx, ctx.project.projectId, input.id)),
   create: projectProcedure("operator")
     .input(TeamCreateInputSchema)
-    .mutation(({ ctx, input }) => createTeam(ctx, ctx.project.projectId, input)),
+    .mutation(({ ctx, input }) => createTeam(ctx, ctx.project.projectId, input, ctx.actor())),
   update: projectProcedure("operator")
     .input(TeamUpdateInputSchema)
-    .mutation(({ ctx, input }) => updateTeam(ctx, ctx.project.projectId, input.id, input.patch)),
+    .mutation(({ ctx, input }) => updateTeam(ctx, ctx.project.projectId, input.id, input.patch, ctx.actor())),
   delete: projectProcedure("admin")
     .input(TeamIdInputSchema)
-    .mutation(({ ctx, input }) => deleteTeam(ctx, ctx.project.projectId, input.id)),
+    .mutation(({ ctx, input }) => deleteTeam(ctx, ctx.project.projectId, input.id, ctx.actor())),
   activate: projectProcedure("operator")
     .input(TeamIdInputSchema)
-    .mutation(({ ctx, input }) => activateTeam(ctx, ctx.project.projectId, input.id)),
+    .mutation(({ ctx, input }) => activateTeam(ctx, ctx.project.projectId, input.id, ctx.actor())),
   deactivate: projectProcedure("operator")
     .input(TeamIdInputSchema)
-    .mutation(({ ctx, input }) => deactivateTeam(ctx, ctx.project.projectId, input.id)),
+    .mutation(({ ctx, input }) => deactivateTeam(ctx, ctx.project.projectId, input.id, ctx.actor())),
   onChange: projectProcedure("viewer")
     .input(ResumeSchema)
     .subscription(async function* ({ ctx, input, signal }) {

@@ -1,6 +1,7 @@
 import { agents } from "@tower/db";
 import {
   AgentCreateInputSchema,
+  type Actor,
   type Agent,
   type AgentCreate,
   type AgentListQuery,
@@ -14,6 +15,7 @@ import {
 import { and, asc, desc, eq, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Deps } from "../context";
 import { notFound } from "../errors";
+import { appendAudit } from "./audit-service";
 import { insertAgentTx, requireAgent, setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
 import { latestChangeId, recordChange } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -92,42 +94,69 @@ export function getAgentByName({ db }: Deps, projectId: string, name: string): A
   return toAgent(row);
 }
 
-export function createAgent(deps: Deps, projectId: string, input: AgentCreate): Agent {
-  const { agent, event } = deps.db.transaction((tx) => insertAgentTx(tx, projectId, input, deps.clock.now()));
+export function createAgent(deps: Deps, projectId: string, input: AgentCreate, actor: Actor): Agent {
+  const now = deps.clock.now();
+  const { agent, event } = deps.db.transaction((tx) => {
+    const created = insertAgentTx(tx, projectId, input, now);
+    appendAudit(
+      tx,
+      projectId,
+      actor,
+      { operation: "agent.create", target: input.name, agentId: created.agent.id },
+      now,
+    );
+    return created;
+  });
   deps.bus.publish(event);
   return agent;
 }
 
-export function updateAgent(deps: Deps, projectId: string, id: string, patch: AgentPatch): Agent {
-  const { agent, event } = deps.db.transaction((tx) =>
-    writeAgentTx(tx, requireAgent(tx, projectId, id), patch, deps.clock.now()),
-  );
+export function updateAgent(deps: Deps, projectId: string, id: string, patch: AgentPatch, actor: Actor): Agent {
+  const now = deps.clock.now();
+  const { agent, event } = deps.db.transaction((tx) => {
+    const updated = writeAgentTx(tx, requireAgent(tx, projectId, id), patch, now);
+    const fields = Object.keys(patch).filter((key) => patch[key as keyof AgentPatch] !== undefined);
+    appendAudit(
+      tx,
+      projectId,
+      actor,
+      { operation: "agent.update", target: updated.agent.name, agentId: id, detail: { fields } },
+      now,
+    );
+    return updated;
+  });
   if (event) deps.bus.publish(event);
   return agent;
 }
 
 /** Enables or disables one agent; a disabled agent's session ends and its SDK is refused. */
-export function setAgentEnabled(deps: Deps, projectId: string, id: string, enabled: boolean): Agent {
-  const { agent, event } = deps.db.transaction((tx) =>
-    setEnabledTx(tx, requireAgent(tx, projectId, id), enabled, deps.clock.now()),
-  );
+export function setAgentEnabled(deps: Deps, projectId: string, id: string, enabled: boolean, actor: Actor): Agent {
+  const now = deps.clock.now();
+  const { agent, event } = deps.db.transaction((tx) => {
+    const result = setEnabledTx(tx, requireAgent(tx, projectId, id), enabled, now);
+    if (result.changed) {
+      const operation = enabled ? "agent.enable" : "agent.disable";
+      appendAudit(tx, projectId, actor, { operation, target: result.agent.name, agentId: id }, now);
+    }
+    return result;
+  });
   if (event) deps.bus.publish(event);
   return agent;
 }
 
 /** Creates the agent, or updates the given fields of the one with that name: safe to call on every start. */
-export function registerAgent(deps: Deps, projectId: string, input: AgentRegisterInput): Agent {
+export function registerAgent(deps: Deps, projectId: string, input: AgentRegisterInput, actor: Actor): Agent {
   const existing = deps.db
     .select({ id: agents.id })
     .from(agents)
     .where(and(eq(agents.projectId, projectId), eq(agents.name, input.name)))
     .get();
-  if (!existing) return createAgent(deps, projectId, AgentCreateInputSchema.parse(input));
+  if (!existing) return createAgent(deps, projectId, AgentCreateInputSchema.parse(input), actor);
   const { name: _name, ...patch } = input;
-  return updateAgent(deps, projectId, existing.id, patch);
+  return updateAgent(deps, projectId, existing.id, patch, actor);
 }
 
-export function deleteAgent(deps: Deps, projectId: string, id: string): { id: string } {
+export function deleteAgent(deps: Deps, projectId: string, id: string, actor: Actor): { id: string } {
   const now = deps.clock.now();
   const event = deps.db.transaction((tx) => {
     const current = tx
@@ -137,6 +166,7 @@ export function deleteAgent(deps: Deps, projectId: string, id: string): { id: st
       .get();
     if (!current) throw notFound("Agent");
     tx.delete(agents).where(eq(agents.id, id)).run();
+    appendAudit(tx, projectId, actor, { operation: "agent.delete", target: current.name, agentId: id }, now);
     return recordChange(tx, { projectId, entity: "agent", op: "deleted", at: now, data: current });
   });
   deps.bus.publish(event);

@@ -1,20 +1,16 @@
 import { apiKeys } from "@tower/db";
-import { API_KEY_PREFIX, type ApiKeyCreateInput } from "@tower/shared";
+import { API_KEY_PREFIX, type Actor, type ApiKeyCreateInput } from "@tower/shared";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError } from "../errors";
+import { appendAudit } from "./audit-service";
 import { newId, randomToken, sha256 } from "./tokens";
 
 /** lastUsedAt is refreshed at most this often, so a busy key does not write on every request. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** Creates a key; the secret is returned this once and only its hash is stored. */
-export function createApiKey(
-  { db, clock }: Deps,
-  projectId: string,
-  createdBy: string | null,
-  input: ApiKeyCreateInput,
-) {
+export function createApiKey({ db, clock }: Deps, projectId: string, input: ApiKeyCreateInput, actor: Actor) {
   const secret = `${API_KEY_PREFIX}${randomToken(30)}`;
   const row = {
     id: newId(),
@@ -23,10 +19,14 @@ export function createApiKey(
     prefix: secret.slice(0, API_KEY_PREFIX.length + 6),
     secretHash: sha256(secret),
     scopes: [...new Set(input.scopes)],
-    createdBy,
+    createdBy: actor.type === "user" ? actor.id : null,
     createdAt: clock.now(),
   };
-  db.insert(apiKeys).values(row).run();
+  db.transaction((tx) => {
+    tx.insert(apiKeys).values(row).run();
+    const detail = { prefix: row.prefix, scopes: row.scopes };
+    appendAudit(tx, projectId, actor, { operation: "apiKey.create", target: row.name, detail }, row.createdAt);
+  });
   return {
     id: row.id,
     name: row.name,
@@ -54,13 +54,24 @@ export function listApiKeys({ db }: Deps, projectId: string) {
     .all();
 }
 
-export function revokeApiKey({ db, clock, bus }: Deps, projectId: string, id: string): void {
-  const result = db
-    .update(apiKeys)
-    .set({ revokedAt: clock.now() })
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.projectId, projectId), isNull(apiKeys.revokedAt)))
-    .run();
-  if (result.changes === 0) throw new DomainError("NOT_FOUND", "API key not found or already revoked");
+export function revokeApiKey({ db, clock, bus }: Deps, projectId: string, id: string, actor: Actor): void {
+  const now = clock.now();
+  db.transaction((tx) => {
+    const key = tx
+      .select({ name: apiKeys.name, prefix: apiKeys.prefix })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.projectId, projectId), isNull(apiKeys.revokedAt)))
+      .get();
+    if (!key) throw new DomainError("NOT_FOUND", "API key not found or already revoked");
+    tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).run();
+    appendAudit(
+      tx,
+      projectId,
+      actor,
+      { operation: "apiKey.revoke", target: key.name, detail: { prefix: key.prefix } },
+      now,
+    );
+  });
   bus.publishRevocation(id);
 }
 

@@ -3,6 +3,7 @@ import type { AgentCreate, IdentityFile } from "@tower/shared";
 import { eq } from "drizzle-orm";
 import type { Deps } from "../context";
 import { registerAgent } from "./agent-service";
+import { SYSTEM_ACTOR } from "./actor";
 import { importIdentities } from "./identity-import";
 import { newId } from "./tokens";
 
@@ -65,7 +66,7 @@ export function ensureDemoProject(
     .insert(projects)
     .values({ id: projectId, name: DEMO_PROJECT_NAME, isDemo: true, createdAt: deps.clock.now() })
     .run();
-  for (const agent of demoAgents) registerAgent(deps, projectId, agent);
-  if (identityFiles.length > 0) importIdentities(deps, projectId, identityFiles);
+  for (const agent of demoAgents) registerAgent(deps, projectId, agent, SYSTEM_ACTOR);
+  if (identityFiles.length > 0) importIdentities(deps, projectId, identityFiles, SYSTEM_ACTOR);
   return { projectId, created: true };
 }

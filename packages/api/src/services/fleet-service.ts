@@ -1,11 +1,12 @@
 import { agents, projects } from "@tower/db";
-import type { ChangeEvent, FleetBulkResult } from "@tower/shared";
+import type { Actor, ChangeEvent, FleetBulkResult } from "@tower/shared";
 import { and, eq, ne } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError } from "../errors";
 import { setEnabledTx } from "./agent-writes";
+import { appendAudit } from "./audit-service";
 
-function setAll(deps: Deps, projectId: string, enabled: boolean): FleetBulkResult {
+function setAll(deps: Deps, projectId: string, enabled: boolean, actor: Actor): FleetBulkResult {
   const now = deps.clock.now();
   const events = deps.db.transaction((tx) => {
     const targets = tx
@@ -15,20 +16,23 @@ function setAll(deps: Deps, projectId: string, enabled: boolean): FleetBulkResul
         and(eq(agents.projectId, projectId), enabled ? eq(agents.status, "disabled") : ne(agents.status, "disabled")),
       )
       .all();
-    return targets
+    const events = targets
       .map((agent) => setEnabledTx(tx, agent, enabled, now).event)
       .filter((e): e is ChangeEvent => e !== null);
+    const operation = enabled ? "fleet.activateAll" : "fleet.deactivateAll";
+    appendAudit(tx, projectId, actor, { operation, target: "all agents", detail: { changed: events.length } }, now);
+    return events;
   });
   for (const event of events) deps.bus.publish(event);
   return { changed: events.length };
 }
 
-export function activateAll(deps: Deps, projectId: string): FleetBulkResult {
-  return setAll(deps, projectId, true);
+export function activateAll(deps: Deps, projectId: string, actor: Actor): FleetBulkResult {
+  return setAll(deps, projectId, true, actor);
 }
 
 /** The kill switch: disables every agent of the project, once its name has been typed back. */
-export function deactivateAll(deps: Deps, projectId: string, confirm: string): FleetBulkResult {
+export function deactivateAll(deps: Deps, projectId: string, confirm: string, actor: Actor): FleetBulkResult {
   const project = deps.db.select({ name: projects.name }).from(projects).where(eq(projects.id, projectId)).get();
   if (!project || confirm !== project.name) {
     throw new DomainError(
@@ -36,7 +40,7 @@ export function deactivateAll(deps: Deps, projectId: string, confirm: string): F
       `confirm: Type the project name "${project?.name ?? ""}" to deactivate every agent`,
     );
   }
-  const result = setAll(deps, projectId, false);
+  const result = setAll(deps, projectId, false, actor);
   deps.logger.warn({ projectId, changed: result.changed }, "kill switch: every agent deactivated");
   return result;
 }

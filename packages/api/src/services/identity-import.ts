@@ -1,6 +1,7 @@
 import {
   AgentCreateInputSchema,
   IMPORT_OUTCOMES,
+  type Actor,
   type AgentCreate,
   type AgentImportReport,
   type ChangeEvent,
@@ -10,6 +11,7 @@ import {
 } from "@tower/shared";
 import { parse as parseYaml } from "yaml";
 import type { Deps } from "../context";
+import { appendAudit } from "./audit-service";
 import { findAgentByName, insertAgentTx, writeAgentTx, type AgentRow } from "./agent-writes";
 import { describeIssues } from "./zod-issues";
 
@@ -44,7 +46,12 @@ function nameOf(item: unknown, index: number): string {
  * Upserts agents by name from identity files, in one transaction. An identity file describes the
  * whole profile, so importing the same files again changes nothing and reports `unchanged`.
  */
-export function importIdentities(deps: Deps, projectId: string, files: IdentityFile[]): AgentImportReport {
+export function importIdentities(
+  deps: Deps,
+  projectId: string,
+  files: IdentityFile[],
+  actor: Actor,
+): AgentImportReport {
   const now = deps.clock.now();
   const totals = Object.fromEntries(IMPORT_OUTCOMES.map((outcome) => [outcome, 0])) as Record<ImportOutcome, number>;
   const { reports, events } = deps.db.transaction((tx) => {
@@ -71,9 +78,11 @@ export function importIdentities(deps: Deps, projectId: string, files: IdentityF
       });
       return { file: file.name, agents };
     });
+    for (const report of reports) for (const agent of report.agents) totals[agent.outcome]++;
+    const detail = { files: files.map((file) => file.name), totals };
+    appendAudit(tx, projectId, actor, { operation: "agent.import", target: `${files.length} files`, detail }, now);
     return { reports, events };
   });
   for (const event of events) if (event) deps.bus.publish(event);
-  for (const report of reports) for (const agent of report.agents) totals[agent.outcome]++;
   return { files: reports, totals };
 }

@@ -1,13 +1,20 @@
 import { invites, memberships, projects, type DbOrTx } from "@tower/db";
-import type { InviteCreateInput, Role } from "@tower/shared";
+import type { Actor, InviteCreateInput, Role } from "@tower/shared";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError } from "../errors";
+import { appendAudit } from "./audit-service";
 import { newId, randomToken, sha256 } from "./tokens";
 
 type Invite = typeof invites.$inferSelect;
 
-export function createInvite({ db, clock }: Deps, projectId: string, createdBy: string, input: InviteCreateInput) {
+export function createInvite(
+  { db, clock }: Deps,
+  projectId: string,
+  createdBy: string,
+  input: InviteCreateInput,
+  actor: Actor,
+) {
   const token = randomToken();
   const now = clock.now();
   const row = {
@@ -19,7 +26,16 @@ export function createInvite({ db, clock }: Deps, projectId: string, createdBy: 
     createdAt: now,
     expiresAt: now + input.expiresInHours * 3_600_000,
   };
-  db.insert(invites).values(row).run();
+  db.transaction((tx) => {
+    tx.insert(invites).values(row).run();
+    appendAudit(
+      tx,
+      projectId,
+      actor,
+      { operation: "invite.create", target: row.role, detail: { inviteId: row.id } },
+      now,
+    );
+  });
   return { id: row.id, token, role: row.role, expiresAt: row.expiresAt };
 }
 
@@ -37,13 +53,17 @@ export function listInvites({ db, clock }: Deps, projectId: string) {
     .all();
 }
 
-export function revokeInvite({ db, clock }: Deps, projectId: string, id: string): void {
-  const result = db
-    .update(invites)
-    .set({ expiresAt: clock.now() })
-    .where(and(eq(invites.id, id), eq(invites.projectId, projectId), isNull(invites.acceptedAt)))
-    .run();
-  if (result.changes === 0) throw new DomainError("NOT_FOUND", "Invite not found or already used");
+export function revokeInvite({ db, clock }: Deps, projectId: string, id: string, actor: Actor): void {
+  const now = clock.now();
+  db.transaction((tx) => {
+    const result = tx
+      .update(invites)
+      .set({ expiresAt: now })
+      .where(and(eq(invites.id, id), eq(invites.projectId, projectId), isNull(invites.acceptedAt)))
+      .run();
+    if (result.changes === 0) throw new DomainError("NOT_FOUND", "Invite not found or already used");
+    appendAudit(tx, projectId, actor, { operation: "invite.revoke", detail: { inviteId: id } }, now);
+  });
 }
 
 export function findOpenInvite(db: DbOrTx, token: string, now: number): Invite | undefined {

@@ -1,9 +1,10 @@
 import { agents, teams, type DbOrTx } from "@tower/db";
-import type { ChangeEvent, Team, TeamActivationReport, TeamCreateInput, TeamMember } from "@tower/shared";
+import type { Actor, ChangeEvent, Team, TeamActivationReport, TeamCreateInput, TeamMember } from "@tower/shared";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError, notFound } from "../errors";
 import { setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
+import { appendAudit } from "./audit-service";
 import { recordChange } from "./change-feed";
 import { newId } from "./tokens";
 
@@ -71,19 +72,32 @@ export function getTeam({ db }: Deps, projectId: string, id: string): Team {
   return toTeam(db, requireTeam(db, projectId, id));
 }
 
-export function createTeam(deps: Deps, projectId: string, input: TeamCreateInput): Team {
+export function createTeam(deps: Deps, projectId: string, input: TeamCreateInput, actor: Actor): Team {
   const now = deps.clock.now();
   const { team, event } = deps.db.transaction((tx) => {
     assertTeamNameFree(tx, projectId, input.name);
     const row: TeamRow = { id: newId(), projectId, ...input, active: false, createdAt: now, updatedAt: now };
     tx.insert(teams).values(row).run();
+    appendAudit(
+      tx,
+      projectId,
+      actor,
+      { operation: "team.create", target: row.name, detail: { roleMix: row.roleMix } },
+      now,
+    );
     return { team: toTeam(tx, row), event: teamChanged(tx, row, now, "created") };
   });
   deps.bus.publish(event);
   return team;
 }
 
-export function updateTeam(deps: Deps, projectId: string, id: string, patch: Partial<TeamCreateInput>): Team {
+export function updateTeam(
+  deps: Deps,
+  projectId: string,
+  id: string,
+  patch: Partial<TeamCreateInput>,
+  actor: Actor,
+): Team {
   const now = deps.clock.now();
   const { team, event } = deps.db.transaction((tx) => {
     const current = requireTeam(tx, projectId, id);
@@ -94,6 +108,13 @@ export function updateTeam(deps: Deps, projectId: string, id: string, patch: Par
       .set({ ...defined, updatedAt: now })
       .where(eq(teams.id, id))
       .run();
+    appendAudit(
+      tx,
+      projectId,
+      actor,
+      { operation: "team.update", target: row.name, detail: { fields: Object.keys(defined) } },
+      now,
+    );
     return { team: toTeam(tx, row), event: teamChanged(tx, row, now, "updated") };
   });
   deps.bus.publish(event);
@@ -101,12 +122,13 @@ export function updateTeam(deps: Deps, projectId: string, id: string, patch: Par
 }
 
 /** Deletes the team; its agents keep their state and leave the team. */
-export function deleteTeam(deps: Deps, projectId: string, id: string): { id: string } {
+export function deleteTeam(deps: Deps, projectId: string, id: string, actor: Actor): { id: string } {
   const now = deps.clock.now();
   const event = deps.db.transaction((tx) => {
     const current = requireTeam(tx, projectId, id);
     tx.update(agents).set({ teamId: null }).where(eq(agents.teamId, id)).run();
     tx.delete(teams).where(eq(teams.id, id)).run();
+    appendAudit(tx, projectId, actor, { operation: "team.delete", target: current.name }, now);
     return recordChange(tx, { projectId, entity: "team", op: "deleted", at: now, data: { id, name: current.name } });
   });
   deps.bus.publish(event);
@@ -121,7 +143,7 @@ const pickOrder = sql`case ${agents.status} when 'idle' then 0 when 'busy' then 
  * agents of that role (in no other team) until the count is met, then enables them all. Roles
  * without enough free agents are reported as a shortfall rather than failing the whole activation.
  */
-export function activateTeam(deps: Deps, projectId: string, id: string): TeamActivationReport {
+export function activateTeam(deps: Deps, projectId: string, id: string, actor: Actor): TeamActivationReport {
   const now = deps.clock.now();
   const { report, events } = deps.db.transaction((tx) => {
     const team = requireTeam(tx, projectId, id);
@@ -171,6 +193,8 @@ export function activateTeam(deps: Deps, projectId: string, id: string): TeamAct
     }
     const row: TeamRow = { ...team, active: true, updatedAt: now };
     tx.update(teams).set({ active: true, updatedAt: now }).where(eq(teams.id, id)).run();
+    const detail = { enabled: changed.map((m) => m.name), shortfall };
+    appendAudit(tx, projectId, actor, { operation: "team.activate", target: team.name, detail }, now);
     events.push(teamChanged(tx, row, now, "updated"));
     return { report: { team: toTeam(tx, row), changed, unchanged, shortfall }, events };
   });
@@ -179,7 +203,7 @@ export function activateTeam(deps: Deps, projectId: string, id: string): TeamAct
 }
 
 /** Deactivates a team: disables every member (ending their sessions); they stay in the team. */
-export function deactivateTeam(deps: Deps, projectId: string, id: string): TeamActivationReport {
+export function deactivateTeam(deps: Deps, projectId: string, id: string, actor: Actor): TeamActivationReport {
   const now = deps.clock.now();
   const { report, events } = deps.db.transaction((tx) => {
     const team = requireTeam(tx, projectId, id);
@@ -193,6 +217,8 @@ export function deactivateTeam(deps: Deps, projectId: string, id: string): TeamA
     }
     const row: TeamRow = { ...team, active: false, updatedAt: now };
     tx.update(teams).set({ active: false, updatedAt: now }).where(eq(teams.id, id)).run();
+    const detail = { disabled: changed.map((m) => m.name) };
+    appendAudit(tx, projectId, actor, { operation: "team.deactivate", target: team.name, detail }, now);
     events.push(teamChanged(tx, row, now, "updated"));
     return { report: { team: toTeam(tx, row), changed, unchanged, shortfall: [] }, events };
   });

@@ -1,0 +1,170 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorld, type World } from "../test-fixtures";
+import { hashAuditRow, pruneAudit, verifyAudit } from "./audit-service";
+
+let world: World;
+let projectId: string;
+beforeEach(async () => {
+  world = await createWorld();
+  projectId = world.projectId;
+});
+afterEach(() => world.close());
+
+const owner = () => world.as({ sessionToken: world.users.owner.token });
+const rows = () =>
+  world.sqlite
+    .prepare(
+      "select id, operation, actor_type, actor_name, target, detail from audit_events where project_id = ? order by id",
+    )
+    .all(projectId) as {
+    id: number;
+    operation: string;
+    actor_type: string;
+    actor_name: string;
+    target: string;
+    detail: string;
+  }[];
+
+/** Tampering as an attacker with file access would: drop the triggers, then edit with raw SQL. */
+function withoutTriggers(run: () => void) {
+  world.sqlite.exec("drop trigger audit_events_no_update; drop trigger audit_events_no_delete;");
+  run();
+}
+
+async function someActivity() {
+  const agent = await owner().agent.create({ projectId, name: "audited", role: "coder" });
+  await owner().agent.update({ projectId, id: agent.id, patch: { description: "changed" } });
+  await owner().agent.setEnabled({ projectId, id: agent.id, enabled: false });
+  await owner().apiKey.create({ projectId, name: "ci", scopes: ["read"] });
+  return agent;
+}
+
+describe("the audit trail", () => {
+  it("records dashboard actions with who did them, in the same transaction", async () => {
+    const before = rows().length;
+    await someActivity();
+    await owner()
+      .fleet.deactivateAll({ projectId, confirm: "Home" })
+      .catch(() => undefined);
+    const added = rows().slice(before);
+    expect(added.map((row) => row.operation)).toEqual(
+      expect.arrayContaining(["agent.create", "agent.update", "agent.disable", "apiKey.create"]),
+    );
+    expect(added.every((row) => row.actor_type === "user" && row.actor_name === "owner@example.com")).toBe(true);
+    expect(added.find((row) => row.operation === "agent.update")?.detail).toContain("description");
+  });
+
+  it("audits the kill switch, with how many agents it stopped", async () => {
+    const name = (await owner().project.list()).find((p) => p.projectId === projectId)!.projectName;
+    const result = await owner().fleet.deactivateAll({ projectId, confirm: name });
+    const last = rows().at(-1)!;
+    expect(last.operation).toBe("fleet.deactivateAll");
+    expect(JSON.parse(last.detail)).toEqual({ changed: result.changed });
+  });
+
+  it("writes nothing when the action itself is refused", async () => {
+    const before = rows().length;
+    await expect(owner().fleet.deactivateAll({ projectId, confirm: "wrong name" })).rejects.toThrow(/confirm/);
+    await expect(owner().agent.create({ projectId, name: "foreign-agent", role: "x" })).resolves.toBeDefined();
+    await expect(owner().agent.create({ projectId, name: "foreign-agent", role: "x" })).rejects.toThrow(
+      /already exists/,
+    );
+    expect(rows().length).toBe(before + 1);
+  });
+
+  it("refuses UPDATE and DELETE in the database itself", async () => {
+    await someActivity();
+    const first = rows()[0]!;
+    expect(() => world.sqlite.prepare("update audit_events set target = 'x' where id = ?").run(first.id)).toThrow(
+      /append-only/,
+    );
+    expect(() => world.sqlite.prepare("delete from audit_events where id = ?").run(first.id)).toThrow(/append-only/);
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
+  });
+
+  it("verify reports an intact chain with its row count", async () => {
+    await someActivity();
+    expect(verifyAudit(world.deps.db, projectId)).toEqual({ intact: true, rows: rows().length, checkpoint: null });
+    expect(await owner().audit.verify({ projectId })).toEqual({ intact: true, rows: rows().length, checkpoint: null });
+  });
+
+  it("verify finds an edited row", async () => {
+    await someActivity();
+    const victim = rows()[2]!;
+    withoutTriggers(() =>
+      world.sqlite.prepare("update audit_events set actor_name = 'someone else' where id = ?").run(victim.id),
+    );
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: false, brokenAt: victim.id, rows: 2 });
+  });
+
+  it("verify finds a deleted row at its successor", async () => {
+    await someActivity();
+    const [, victim, next] = rows();
+    withoutTriggers(() => world.sqlite.prepare("delete from audit_events where id = ?").run(victim!.id));
+    const result = verifyAudit(world.deps.db, projectId);
+    expect(result).toMatchObject({ intact: false, brokenAt: next!.id });
+    expect(result.intact === false && result.reason).toMatch(/removed or inserted/);
+  });
+
+  it("verify finds an inserted row, even one whose own hash is correctly computed", async () => {
+    await someActivity();
+    const [first] = rows();
+    const { hash: firstHash } = world.sqlite.prepare("select hash from audit_events where id = ?").get(first!.id) as {
+      hash: string;
+    };
+    // A forged row that claims to follow the first row, with a valid hash over its own content.
+    const forged = {
+      projectId,
+      at: 1,
+      actorType: "user",
+      actorId: null,
+      actorName: "forger",
+      operation: "agent.delete",
+      target: "x",
+      decision: null,
+      agentId: null,
+      sessionId: null,
+      detail: {},
+      prevHash: firstHash,
+    };
+    const { lastInsertRowid } = world.sqlite
+      .prepare(
+        `insert into audit_events (project_id, at, actor_type, actor_name, operation, target, detail, prev_hash, hash)
+         values (?, 1, 'user', 'forger', 'agent.delete', 'x', '{}', ?, ?)`,
+      )
+      .run(projectId, firstHash, hashAuditRow(forged));
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: false, brokenAt: Number(lastInsertRowid) });
+  });
+
+  it("retention prunes only the old end behind a checkpoint, and the rest still verifies", async () => {
+    await someActivity();
+    const old = rows().length;
+    world.clock.advance(100 * 86_400_000);
+    // (The owner's session has expired by now; an API key acts instead.)
+    await world.as({ apiKey: world.keys.write.secret }).agent.create({ projectId, name: "recent", role: "coder" });
+    expect(pruneAudit(world.deps, projectId, 90 * 86_400_000)).toEqual({ pruned: old });
+    expect(rows().map((row) => row.operation)).toEqual(["agent.create"]);
+    expect(verifyAudit(world.deps.db, projectId)).toEqual({
+      intact: true,
+      rows: 1,
+      checkpoint: { throughId: expect.any(Number), prunedRows: old },
+    });
+    // Recent rows stay protected: only rows covered by a checkpoint can be deleted.
+    expect(() => world.sqlite.prepare("delete from audit_events where project_id = ?").run(projectId)).toThrow(
+      /append-only/,
+    );
+    expect(() => world.sqlite.prepare("delete from audit_checkpoints").run()).toThrow(/append-only/);
+    // Pruning again with nothing old is a no-op.
+    expect(pruneAudit(world.deps, projectId, 90 * 86_400_000)).toEqual({ pruned: 0 });
+  });
+
+  it("lists newest first with filters and keyset pages", async () => {
+    await someActivity();
+    const all = rows().reverse();
+    const page1 = await owner().audit.list({ projectId, limit: 2 });
+    const page2 = await owner().audit.list({ projectId, limit: 2, cursor: page1.nextCursor });
+    expect([...page1.items, ...page2.items].map((e) => e.id)).toEqual(all.slice(0, 4).map((row) => row.id));
+    const creates = await owner().audit.list({ projectId, operation: "agent.create" });
+    expect(creates.items.every((e) => e.operation === "agent.create")).toBe(true);
+  });
+});

@@ -1,0 +1,178 @@
+import { createHash } from "node:crypto";
+import { auditCheckpoints, auditEvents, projects, type DbOrTx, type TowerDb } from "@tower/db";
+import type { Actor, AuditEvent, AuditListQuery, AuditVerifyResult, Decision } from "@tower/shared";
+import { and, asc, count, desc, eq, gt, gte, lt, lte, max, type SQL } from "drizzle-orm";
+import type { Deps } from "../context";
+
+export const GENESIS_HASH = "0".repeat(64);
+const VERIFY_PAGE = 1_000;
+
+export interface AuditEntry {
+  operation: string;
+  target?: string;
+  decision?: Decision | null;
+  agentId?: string | null;
+  sessionId?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+type AuditRow = typeof auditEvents.$inferSelect;
+type HashedContent = Omit<AuditRow, "id" | "hash">;
+
+/** SHA-256 over the predecessor's hash and every field of the row, in a fixed order. */
+export function hashAuditRow(row: HashedContent): string {
+  const content = [
+    row.prevHash,
+    row.projectId,
+    row.at,
+    row.actorType,
+    row.actorId,
+    row.actorName,
+    row.operation,
+    row.target,
+    row.decision,
+    row.agentId,
+    row.sessionId,
+    row.detail,
+  ];
+  return createHash("sha256").update(JSON.stringify(content)).digest("hex");
+}
+
+function chainHead(tx: DbOrTx, projectId: string): string {
+  const last = tx
+    .select({ hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(eq(auditEvents.projectId, projectId))
+    .orderBy(desc(auditEvents.id))
+    .limit(1)
+    .get();
+  if (last) return last.hash;
+  return latestCheckpoint(tx, projectId)?.throughHash ?? GENESIS_HASH;
+}
+
+function latestCheckpoint(tx: DbOrTx, projectId: string) {
+  return tx
+    .select()
+    .from(auditCheckpoints)
+    .where(eq(auditCheckpoints.projectId, projectId))
+    .orderBy(desc(auditCheckpoints.id))
+    .limit(1)
+    .get();
+}
+
+/** Appends one row to the project's chain; call inside the transaction of the action it records. */
+export function appendAudit(tx: DbOrTx, projectId: string, actor: Actor, entry: AuditEntry, at: number): void {
+  const content: HashedContent = {
+    projectId,
+    at,
+    actorType: actor.type,
+    actorId: actor.id,
+    actorName: actor.name,
+    operation: entry.operation,
+    target: entry.target ?? "",
+    decision: entry.decision ?? null,
+    agentId: entry.agentId ?? null,
+    sessionId: entry.sessionId ?? null,
+    detail: entry.detail ?? {},
+    prevHash: chainHead(tx, projectId),
+  };
+  tx.insert(auditEvents)
+    .values({ ...content, hash: hashAuditRow(content) })
+    .run();
+}
+
+export function listAudit({ db }: Deps, projectId: string, input: AuditListQuery) {
+  const where: (SQL | undefined)[] = [eq(auditEvents.projectId, projectId)];
+  if (input.operation) where.push(eq(auditEvents.operation, input.operation));
+  if (input.actorType) where.push(eq(auditEvents.actorType, input.actorType));
+  if (input.decision) where.push(eq(auditEvents.decision, input.decision));
+  if (input.agentId) where.push(eq(auditEvents.agentId, input.agentId));
+  if (input.from !== undefined) where.push(gte(auditEvents.at, input.from));
+  if (input.to !== undefined) where.push(lte(auditEvents.at, input.to));
+  if (input.cursor) where.push(lt(auditEvents.id, input.cursor));
+  const rows = db
+    .select()
+    .from(auditEvents)
+    .where(and(...where))
+    .orderBy(desc(auditEvents.id))
+    .limit(input.limit + 1)
+    .all() as AuditEvent[];
+  const items = rows.slice(0, input.limit);
+  return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/**
+ * Walks the project's chain from its latest checkpoint (or the start) and reports either how many
+ * rows are intact, or the first row whose content or link does not match.
+ */
+export function verifyAudit(db: TowerDb, projectId: string): AuditVerifyResult {
+  const checkpoint = latestCheckpoint(db, projectId);
+  let expectedPrev = checkpoint?.throughHash ?? GENESIS_HASH;
+  let afterId = checkpoint?.throughId ?? 0;
+  let rows = 0;
+  for (;;) {
+    const page = db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, afterId)))
+      .orderBy(asc(auditEvents.id))
+      .limit(VERIFY_PAGE)
+      .all();
+    for (const row of page) {
+      if (row.prevHash !== expectedPrev) {
+        return {
+          intact: false,
+          rows,
+          brokenAt: row.id,
+          reason: "The link to the previous row is broken: a row before it was removed or inserted",
+        };
+      }
+      const { id: _id, hash, ...content } = row;
+      if (hashAuditRow(content) !== hash) {
+        return { intact: false, rows, brokenAt: row.id, reason: "The row's content was changed after it was written" };
+      }
+      expectedPrev = hash;
+      afterId = row.id;
+      rows++;
+    }
+    if (page.length < VERIFY_PAGE) break;
+  }
+  return {
+    intact: true,
+    rows,
+    checkpoint: checkpoint ? { throughId: checkpoint.throughId, prunedRows: checkpoint.prunedRows } : null,
+  };
+}
+
+/**
+ * Removes rows older than the retention period, oldest first, after recording a checkpoint with the
+ * hash of the last removed row, so `verifyAudit` still proves the rest of the chain.
+ */
+export function pruneAudit({ db, clock }: Deps, projectId: string, retentionMs: number): { pruned: number } {
+  const cutoff = clock.now() - retentionMs;
+  return db.transaction((tx) => {
+    const through = tx
+      .select({ id: max(auditEvents.id) })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.projectId, projectId), lt(auditEvents.at, cutoff)))
+      .get()?.id;
+    if (!through) return { pruned: 0 };
+    const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).where(eq(auditEvents.id, through)).get();
+    const doomed = and(eq(auditEvents.projectId, projectId), lte(auditEvents.id, through));
+    const n = tx.select({ n: count() }).from(auditEvents).where(doomed).get()?.n ?? 0;
+    tx.insert(auditCheckpoints)
+      .values({ projectId, throughId: through, throughHash: last!.hash, prunedRows: n, at: clock.now() })
+      .run();
+    tx.delete(auditEvents).where(doomed).run();
+    return { pruned: n };
+  });
+}
+
+/** Applies the retention period to every project's trail. */
+export function pruneAllAudit(deps: Deps, retentionMs: number): { pruned: number } {
+  let pruned = 0;
+  for (const { id } of deps.db.select({ id: projects.id }).from(projects).all()) {
+    pruned += pruneAudit(deps, id, retentionMs).pruned;
+  }
+  return { pruned };
+}

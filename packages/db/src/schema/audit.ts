@@ -1,0 +1,43 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { projects } from "./auth";
+import { epochMs, jsonText } from "./columns";
+
+/**
+ * The audit trail: append-only (triggers in the migration refuse UPDATE, and DELETE of any row not
+ * covered by a retention checkpoint) and hash-chained per project: each row stores the hash of its
+ * predecessor and a hash over its own content, so an edit, insertion or removal is detectable.
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    at: epochMs("at").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    actorName: text("actor_name").notNull(),
+    operation: text("operation").notNull(),
+    target: text("target").notNull().default(""),
+    decision: text("decision"),
+    agentId: text("agent_id"),
+    sessionId: text("session_id"),
+    detail: jsonText<Record<string, unknown>>("detail").notNull().default({}),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [index("audit_project_id_idx").on(t.projectId, t.id), index("audit_project_at_idx").on(t.projectId, t.at)],
+);
+
+/** Where pruning stopped: verification of what remains starts from `throughHash`. */
+export const auditCheckpoints = sqliteTable("audit_checkpoints", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  projectId: text("project_id")
+    .notNull()
+    .references(() => projects.id, { onDelete: "cascade" }),
+  throughId: integer("through_id").notNull(),
+  throughHash: text("through_hash").notNull(),
+  prunedRows: integer("pruned_rows").notNull(),
+  at: epochMs("at").notNull(),
+});

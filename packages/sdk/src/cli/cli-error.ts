@@ -1,0 +1,2 @@
+/** A usage or input problem: printed without a stack, exit code 2. */
+export class CliError extends Error {}
