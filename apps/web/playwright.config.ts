@@ -49,7 +49,11 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  projects: [
+    { name: "chromium", testIgnore: /fleet\.spec\.ts$/, use: { ...devices["Desktop Chrome"] } },
+    // Needs the owner account the first project signs up, so it runs after it (same database).
+    { name: "fleet", testMatch: /fleet\.spec\.ts$/, dependencies: ["chromium"], use: { ...devices["Desktop Chrome"] } },
+  ],
   webServer: [
     {
       command: "node --import tsx src/main.ts",

@@ -20,3 +20,10 @@ export async function openAgents(page: Page) {
 export function agentRow(page: Page, name: string) {
   return page.locator(`tr[data-agent="${name}"]`);
 }
+
+/** Narrows the fleet with the search box (the demo fleet has more agents than one page). */
+export async function searchAgents(page: Page, text: string) {
+  await page.getByLabel("Search").fill(text);
+  await page.waitForTimeout(400); // the search box is debounced (250 ms)
+  await expect(page.getByText("Loading agents…")).toHaveCount(0);
+}

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect, test } from "@playwright/test";
-import { agentRow, logIn, OWNER, openAgents } from "./helpers";
+import { agentRow, logIn, OWNER, openAgents, searchAgents } from "./helpers";
 
 const run = promisify(execFile);
 
@@ -18,7 +18,9 @@ test("first sign-up creates the owner and shows the demo fleet", async ({ page }
   await page.getByRole("button", { name: "Create account" }).click();
   await page.waitForURL(/\/agents/);
   await openAgents(page);
+  // The demo fleet is large: the hand-written agents are found by search.
   for (const name of ["scout", "builder", "critic", "concierge"]) {
+    await searchAgents(page, name);
     await expect(agentRow(page, name)).toBeVisible();
   }
   await expect(page.getByLabel("Project")).toContainText("Demo fleet");
@@ -38,6 +40,7 @@ test("an agent registered with an API key appears live", async ({ page }) => {
 
   await page.getByRole("link", { name: "Agents" }).click();
   await openAgents(page);
+  await searchAgents(page, "e2e-agent");
   await expect(agentRow(page, "e2e-agent")).toHaveCount(0);
 
   const { stdout } = await run(process.execPath, ["--import", "tsx", "register-agent.ts", "e2e-agent"], {
@@ -59,6 +62,8 @@ test("create, edit and delete sync between two sessions", async ({ browser }) =>
   await logIn(b);
   await openAgents(a);
   await openAgents(b);
+  await searchAgents(a, "live-sync");
+  await searchAgents(b, "live-sync");
 
   await a.getByRole("button", { name: "New agent" }).click();
   const createDialog = a.getByRole("dialog");
@@ -92,6 +97,7 @@ test("create, edit and delete sync between two sessions", async ({ browser }) =>
 test("a duplicate name shows the server's message at the name field", async ({ page }) => {
   await logIn(page);
   await openAgents(page);
+  await searchAgents(page, "scout");
   await expect(agentRow(page, "scout")).toHaveCount(1);
   const before = await page.locator("tr[data-agent]").count();
 
@@ -154,6 +160,7 @@ test("the fleet is usable on a 390px wide phone", async ({ browser }) => {
   const page = await context.newPage();
   await logIn(page);
   await openAgents(page);
+  await searchAgents(page, "scout");
   await expect(agentRow(page, "scout")).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);

@@ -149,4 +149,103 @@ CREATE TABLE `changes` (
 	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `changes_project_id_idx` ON `changes` (`project_id`,`id`);
+CREATE INDEX `changes_project_id_idx` ON `changes` (`project_id`,`id`);--> statement-breakpoint
+CREATE TABLE `audit_checkpoints` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`project_id` text NOT NULL,
+	`through_id` integer NOT NULL,
+	`through_hash` text NOT NULL,
+	`pruned_rows` integer NOT NULL,
+	`at` integer NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE TABLE `audit_events` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`project_id` text NOT NULL,
+	`at` integer NOT NULL,
+	`actor_type` text NOT NULL,
+	`actor_id` text,
+	`actor_name` text NOT NULL,
+	`operation` text NOT NULL,
+	`target` text DEFAULT '' NOT NULL,
+	`decision` text,
+	`agent_id` text,
+	`session_id` text,
+	`detail` text DEFAULT '{}' NOT NULL,
+	`client_id` text,
+	`prev_hash` text NOT NULL,
+	`hash` text NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `audit_project_id_idx` ON `audit_events` (`project_id`,`id`);--> statement-breakpoint
+CREATE INDEX `audit_project_at_idx` ON `audit_events` (`project_id`,`at`);--> statement-breakpoint
+CREATE TABLE `agent_daily_usage` (
+	`agent_id` text NOT NULL,
+	`day` text NOT NULL,
+	`cost_usd` real DEFAULT 0 NOT NULL,
+	`tokens` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`agent_id`, `day`),
+	FOREIGN KEY (`agent_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE TABLE `budget_alerts` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`project_id` text NOT NULL,
+	`agent_id` text NOT NULL,
+	`budget` text NOT NULL,
+	`period` text NOT NULL,
+	`threshold` integer NOT NULL,
+	`used` real NOT NULL,
+	`limit` real NOT NULL,
+	`at` integer NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`agent_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `budget_alerts_once` ON `budget_alerts` (`agent_id`,`budget`,`period`,`threshold`);--> statement-breakpoint
+CREATE INDEX `budget_alerts_project_idx` ON `budget_alerts` (`project_id`,`id`);--> statement-breakpoint
+CREATE TABLE `metric_rollups` (
+	`project_id` text NOT NULL,
+	`agent_id` text NOT NULL,
+	`model` text DEFAULT '' NOT NULL,
+	`minute` integer NOT NULL,
+	`count` integer DEFAULT 0 NOT NULL,
+	`successes` integer DEFAULT 0 NOT NULL,
+	`failures` integer DEFAULT 0 NOT NULL,
+	`tokens_in` integer DEFAULT 0 NOT NULL,
+	`tokens_out` integer DEFAULT 0 NOT NULL,
+	`cost_usd` real DEFAULT 0 NOT NULL,
+	`execution_ms_sum` integer DEFAULT 0 NOT NULL,
+	`execution_count` integer DEFAULT 0 NOT NULL,
+	`events` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`project_id`, `agent_id`, `model`, `minute`),
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`agent_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `metric_rollups_project_minute_idx` ON `metric_rollups` (`project_id`,`minute`);--> statement-breakpoint
+CREATE TABLE `metrics` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`project_id` text NOT NULL,
+	`client_id` text NOT NULL,
+	`agent_id` text NOT NULL,
+	`session_id` text,
+	`type` text NOT NULL,
+	`execution_ms` integer,
+	`success` integer,
+	`tokens_in` integer DEFAULT 0 NOT NULL,
+	`tokens_out` integer DEFAULT 0 NOT NULL,
+	`model` text,
+	`cost_usd` real DEFAULT 0 NOT NULL,
+	`cost_source` text NOT NULL,
+	`quality` real,
+	`at` integer NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`agent_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `metrics_project_client_unique` ON `metrics` (`project_id`,`client_id`);--> statement-breakpoint
+CREATE INDEX `metrics_project_at_idx` ON `metrics` (`project_id`,`at`);--> statement-breakpoint
+CREATE INDEX `metrics_agent_at_idx` ON `metrics` (`agent_id`,`at`);

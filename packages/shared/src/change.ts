@@ -1,4 +1,5 @@
 import type { Agent } from "./agent";
+import type { BudgetAlert } from "./ingest";
 import type { Team } from "./team";
 
 type Envelope<E extends string, Op extends string, D> = {
@@ -15,7 +16,8 @@ export type ChangeEvent =
   | Envelope<"agent", "created" | "updated", Agent>
   | Envelope<"agent", "deleted", Pick<Agent, "id" | "name">>
   | Envelope<"team", "created" | "updated", Team>
-  | Envelope<"team", "deleted", Pick<Team, "id" | "name">>;
+  | Envelope<"team", "deleted", Pick<Team, "id" | "name">>
+  | Envelope<"alert", "created", BudgetAlert>;
 
 export type ChangeEntity = ChangeEvent["entity"];
 export type ChangeOf<E extends ChangeEntity> = Extract<ChangeEvent, { entity: E }>;

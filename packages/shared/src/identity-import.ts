@@ -1,9 +1,13 @@
 import { z } from "zod";
 
+/** Names of files the importer reads. */
+export const IDENTITY_FILE_PATTERN = /\.(ya?ml|json)$/i;
+export const MAX_IDENTITY_FILE_CHARS = 262_144;
+
 /** One uploaded identity file: YAML or JSON, one agent, a list, or `{ agents: [...] }`. */
 export const IdentityFileSchema = z.object({
   name: z.string().trim().min(1).max(255),
-  content: z.string().max(262_144, "Identity files must be at most 256 KiB"),
+  content: z.string().max(MAX_IDENTITY_FILE_CHARS, "Identity files must be at most 256 KiB"),
 });
 export type IdentityFile = z.infer<typeof IdentityFileSchema>;
 
@@ -31,16 +35,22 @@ export interface AgentImportReport {
   totals: Record<ImportOutcome, number>;
 }
 
-/** Splits files into calls that stay under the per-call file count and a request-size budget. */
-export function chunkIdentityFiles(
-  files: IdentityFile[],
+const encoder = new TextEncoder();
+
+/**
+ * Splits files into calls that stay under the per-call file count and a request-size budget
+ * (measured as the files' UTF-8 JSON, well under the server's 1 MiB body limit). A file larger
+ * than the budget still gets a call of its own.
+ */
+export function chunkIdentityFiles<T extends IdentityFile>(
+  files: T[],
   { maxFiles = 20, maxBytes = 700_000 }: { maxFiles?: number; maxBytes?: number } = {},
-): IdentityFile[][] {
-  const chunks: IdentityFile[][] = [];
-  let current: IdentityFile[] = [];
+): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
   for (const file of files) {
-    const size = file.content.length + file.name.length;
+    const size = encoder.encode(JSON.stringify(file)).length;
     if (current.length > 0 && (current.length >= maxFiles || bytes + size > maxBytes)) {
       chunks.push(current);
       current = [];

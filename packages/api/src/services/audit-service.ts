@@ -17,7 +17,7 @@ export interface AuditEntry {
 }
 
 type AuditRow = typeof auditEvents.$inferSelect;
-type HashedContent = Omit<AuditRow, "id" | "hash">;
+type HashedContent = Omit<AuditRow, "id" | "hash" | "clientId">;
 
 /** SHA-256 over the predecessor's hash and every field of the row, in a fixed order. */
 export function hashAuditRow(row: HashedContent): string {
@@ -127,7 +127,7 @@ export function verifyAudit(db: TowerDb, projectId: string): AuditVerifyResult {
           reason: "The link to the previous row is broken: a row before it was removed or inserted",
         };
       }
-      const { id: _id, hash, ...content } = row;
+      const { id: _id, hash, clientId: _clientId, ...content } = row;
       if (hashAuditRow(content) !== hash) {
         return { intact: false, rows, brokenAt: row.id, reason: "The row's content was changed after it was written" };
       }

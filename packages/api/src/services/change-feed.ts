@@ -12,7 +12,7 @@ export function recordChange(tx: DbOrTx, change: NewChange): ChangeEvent {
       projectId: change.projectId,
       entity: change.entity,
       op: change.op,
-      entityId: change.data.id,
+      entityId: String(change.data.id),
       data: change.data,
       at: change.at,
     })

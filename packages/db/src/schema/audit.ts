@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { projects } from "./auth";
 import { epochMs, jsonText } from "./columns";
 
@@ -24,6 +24,8 @@ export const auditEvents = sqliteTable(
     agentId: text("agent_id"),
     sessionId: text("session_id"),
     detail: jsonText<Record<string, unknown>>("detail").notNull().default({}),
+    /** The reporter's idempotency key, for events that agents report; retries are stored once. */
+    clientId: text("client_id"),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
   },

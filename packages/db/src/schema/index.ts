@@ -2,3 +2,4 @@ export * from "./agents";
 export * from "./auth";
 export * from "./changes";
 export * from "./audit";
+export * from "./telemetry";

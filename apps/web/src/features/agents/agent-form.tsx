@@ -15,6 +15,8 @@ interface Values {
   budgetTokensPerSession: string;
   budgetCostUsdPerDay: string;
   tags: string;
+  version: string;
+  owner: string;
 }
 
 export interface AgentFields {
@@ -28,6 +30,8 @@ export interface AgentFields {
   budgetTokensPerSession: number | null;
   budgetCostUsdPerDay: number | null;
   tags: string[];
+  version: string;
+  owner: string;
 }
 
 const EMPTY: Values = {
@@ -41,6 +45,8 @@ const EMPTY: Values = {
   budgetTokensPerSession: "",
   budgetCostUsdPerDay: "",
   tags: "",
+  version: "",
+  owner: "",
 };
 
 function fromAgent(agent: Agent): Values {
@@ -55,6 +61,8 @@ function fromAgent(agent: Agent): Values {
     budgetTokensPerSession: agent.budgetTokensPerSession?.toString() ?? "",
     budgetCostUsdPerDay: agent.budgetCostUsdPerDay?.toString() ?? "",
     tags: agent.tags.join(", "),
+    version: agent.version,
+    owner: agent.owner,
   };
 }
 
@@ -83,6 +91,8 @@ function toFields(values: Values): AgentFields {
     budgetTokensPerSession: toNumber(values.budgetTokensPerSession),
     budgetCostUsdPerDay: toNumber(values.budgetCostUsdPerDay),
     tags: splitList(values.tags),
+    version: values.version.trim(),
+    owner: values.owner.trim(),
   };
 }
 
@@ -134,6 +144,12 @@ export function AgentFormDialog({ agent, pending, error, onSubmit, onClose }: Ag
           </Field>
           <Field label="Tags" errors={fieldErrors("tags")} hint="Comma or newline separated.">
             {(p) => <input {...p} value={values.tags} onChange={set("tags")} />}
+          </Field>
+          <Field label="Version" errors={fieldErrors("version")}>
+            {(p) => <input {...p} value={values.version} onChange={set("version")} placeholder="1.0.0" />}
+          </Field>
+          <Field label="Owner" errors={fieldErrors("owner")}>
+            {(p) => <input {...p} value={values.owner} onChange={set("owner")} placeholder="team or person" />}
           </Field>
           <Field label="Description" errors={fieldErrors("description")}>
             {(p) => <textarea {...p} rows={3} value={values.description} onChange={set("description")} />}

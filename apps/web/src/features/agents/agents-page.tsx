@@ -7,12 +7,19 @@ import {
   type AgentSort,
   type AgentStatus,
 } from "@tower/shared";
+import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { TeamPanel } from "~/features/teams/team-panel";
+import { useTeams } from "~/features/teams/hooks";
 import { useProject } from "~/features/shell/project";
 import { errorMessage } from "~/lib/errors";
 import { AgentFormDialog, ConfirmDialog, type AgentFields } from "./agent-form";
-import { useAgentList, useCreateAgent, useDeleteAgent, useUpdateAgent } from "./hooks";
+import { ActivateAllButton, KillSwitchDialog, SummaryStrip } from "./fleet-controls";
+import { AgentGrid, AgentTable, type AgentActions } from "./fleet-views";
+import { useAgentList, useAgentSummary, useCreateAgent, useDeleteAgent, useSetEnabled, useUpdateAgent } from "./hooks";
 import type { ListFilters } from "./live-cache";
+
+export { StatusBadge } from "./fleet-views";
 
 const SORT_LABELS: Record<AgentSort, string> = {
   name: "Name",
@@ -23,6 +30,9 @@ const SORT_LABELS: Record<AgentSort, string> = {
   role: "Role",
 };
 
+const VIEW_KEY = "tower.fleetView";
+type View = "table" | "grid";
+
 function useDebounced<T>(value: T, ms = 250): T {
   const [debounced, setDebounced] = useState(value);
   useEffect(() => {
@@ -32,46 +42,63 @@ function useDebounced<T>(value: T, ms = 250): T {
   return debounced;
 }
 
-function relativeTime(at: number): string {
-  const seconds = Math.round((Date.now() - at) / 1000);
-  if (seconds < 45) return "just now";
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
-  return new Date(at).toLocaleDateString();
+/** Table or grid, remembered in localStorage (the page only renders in the browser, after sign-in). */
+function useView(): [View, (view: View) => void] {
+  const [view, setView] = useState<View>(() =>
+    typeof window !== "undefined" && window.localStorage.getItem(VIEW_KEY) === "grid" ? "grid" : "table",
+  );
+  return [
+    view,
+    (next: View) => {
+      setView(next);
+      window.localStorage.setItem(VIEW_KEY, next);
+    },
+  ];
 }
 
-export function StatusBadge({ status }: { status: AgentStatus }) {
-  return <span className={`badge status-${status}`}>{status}</span>;
-}
-
-type Editing = { kind: "create" } | { kind: "edit"; agent: Agent } | { kind: "delete"; agent: Agent } | null;
+type Editing =
+  { kind: "create" } | { kind: "edit"; agent: Agent } | { kind: "delete"; agent: Agent } | { kind: "kill" } | null;
 
 export function AgentsPage() {
   const { current } = useProject();
   const projectId = current.projectId;
-  const canEdit = hasRole(current.role, "operator");
+  const canOperate = hasRole(current.role, "operator");
   const canDelete = hasRole(current.role, "admin");
 
   const [status, setStatus] = useState<AgentStatus | "">("");
-  const [roleText, setRoleText] = useState("");
+  const [role, setRole] = useState("");
+  const [category, setCategory] = useState("");
+  const [teamId, setTeamId] = useState("");
+  const [tagText, setTagText] = useState("");
   const [search, setSearch] = useState("");
   const [sort, setSort] = useState<AgentSort>("name");
   const [order, setOrder] = useState<"asc" | "desc">("asc");
-  const role = useDebounced(roleText.trim());
+  const [view, setView] = useView();
+  const tag = useDebounced(tagText.trim());
   const q = useDebounced(search.trim());
 
   const filters = useMemo<ListFilters>(
-    () => ({ status: status || undefined, role: role || undefined, q: q || undefined, sort, order }),
-    [status, role, q, sort, order],
+    () => ({
+      status: status || undefined,
+      role: role || undefined,
+      category: category || undefined,
+      tag: tag || undefined,
+      teamId: teamId || undefined,
+      q: q || undefined,
+      sort,
+      order,
+    }),
+    [status, role, category, tag, teamId, q, sort, order],
   );
   const { query, agents } = useAgentList(projectId, filters);
+  const summary = useAgentSummary(projectId);
+  const teams = useTeams(projectId);
   const create = useCreateAgent(projectId, filters);
   const update = useUpdateAgent(projectId, filters);
   const remove = useDeleteAgent(projectId, filters);
+  const setEnabled = useSetEnabled(projectId, filters);
   const [editing, setEditing] = useState<Editing>(null);
-  const filtered = Boolean(status || role || q);
+  const filtered = Boolean(status || role || category || tag || teamId || q);
 
   function close() {
     setEditing(null);
@@ -86,30 +113,60 @@ export function AgentsPage() {
     else create.mutate({ projectId, ...fields }, { onSuccess: close });
   }
 
+  const actions: AgentActions = {
+    canToggle: canOperate,
+    canEdit: canOperate,
+    canDelete,
+    togglingId: setEnabled.isPending ? (setEnabled.variables?.id ?? null) : null,
+    onToggle: (agent) => setEnabled.mutate({ projectId, id: agent.id, enabled: agent.status === "disabled" }),
+    onEdit: (agent) => setEditing({ kind: "edit", agent }),
+    onDelete: (agent) => setEditing({ kind: "delete", agent }),
+  };
+
+  // Roles and categories to filter by, with the current choice kept even if its count drops to 0.
+  const roles = summary.data?.byRole.map((r) => r.role) ?? [];
+  if (role && !roles.includes(role)) roles.unshift(role);
+  const categories = summary.data?.byCategory.map((c) => c.category) ?? [];
+  if (category && !categories.includes(category)) categories.unshift(category);
+
   return (
     <section className="page">
       <div className="page-head">
         <h1>Agents</h1>
-        {canEdit ? (
-          <button type="button" className="primary" onClick={() => setEditing({ kind: "create" })}>
-            New agent
-          </button>
+        {canOperate ? (
+          <div className="page-actions">
+            <button type="button" className="primary" onClick={() => setEditing({ kind: "create" })}>
+              New agent
+            </button>
+            <Link className="button" href={`/agents/import?project=${encodeURIComponent(projectId)}`}>
+              Import agents
+            </Link>
+            <ActivateAllButton projectId={projectId} />
+            <button type="button" className="danger" onClick={() => setEditing({ kind: "kill" })}>
+              Deactivate all
+            </button>
+          </div>
         ) : null}
       </div>
 
+      <SummaryStrip summary={summary.data} status={status} onStatus={setStatus} />
+
+      <TeamPanel projectId={projectId} role={current.role} teams={teams} knownRoles={roles} />
+
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Search
+        <div className="filter">
+          <label htmlFor="filter-search">Search</label>
           <input
+            id="filter-search"
             type="search"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             placeholder="Name, role, description, tag"
           />
-        </label>
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.target.value as AgentStatus | "")}>
+        </div>
+        <div className="filter">
+          <label htmlFor="filter-status">Status</label>
+          <select id="filter-status" value={status} onChange={(e) => setStatus(e.target.value as AgentStatus | "")}>
             <option value="">All statuses</option>
             {AgentStatusSchema.options.map((s) => (
               <option key={s} value={s}>
@@ -117,29 +174,100 @@ export function AgentsPage() {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Role filter
-          <input value={roleText} onChange={(e) => setRoleText(e.target.value)} placeholder="Any role" />
-        </label>
-        <label>
-          Sort by
-          <select value={sort} onChange={(e) => setSort(e.target.value as AgentSort)}>
+        </div>
+        <div className="filter">
+          <label htmlFor="filter-role-filter">Role filter</label>
+          <select id="filter-role-filter" value={role} onChange={(e) => setRole(e.target.value)}>
+            <option value="">Any role</option>
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filter">
+          <label htmlFor="filter-category-filter">Category filter</label>
+          <select id="filter-category-filter" value={category} onChange={(e) => setCategory(e.target.value)}>
+            <option value="">Any category</option>
+            {categories.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filter">
+          <label htmlFor="filter-tag-filter">Tag filter</label>
+          <input
+            id="filter-tag-filter"
+            value={tagText}
+            onChange={(e) => setTagText(e.target.value)}
+            placeholder="Any tag"
+          />
+        </div>
+        <div className="filter">
+          <label htmlFor="filter-team-filter">Team filter</label>
+          <select id="filter-team-filter" value={teamId} onChange={(e) => setTeamId(e.target.value)}>
+            <option value="">Any team</option>
+            {(teams.data ?? []).map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filter">
+          <label htmlFor="filter-sort-by">Sort by</label>
+          <select id="filter-sort-by" value={sort} onChange={(e) => setSort(e.target.value as AgentSort)}>
             {AgentSortSchema.options.map((s) => (
               <option key={s} value={s}>
                 {SORT_LABELS[s]}
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Order
-          <select value={order} onChange={(e) => setOrder(e.target.value as "asc" | "desc")}>
+        </div>
+        <div className="filter">
+          <label htmlFor="filter-order">Order</label>
+          <select id="filter-order" value={order} onChange={(e) => setOrder(e.target.value as "asc" | "desc")}>
             <option value="asc">Ascending</option>
             <option value="desc">Descending</option>
           </select>
-        </label>
+        </div>
       </form>
+
+      <div className="list-head">
+        <div className="view-toggle" role="group" aria-label="View">
+          <button type="button" aria-pressed={view === "table"} onClick={() => setView("table")}>
+            Table
+          </button>
+          <button type="button" aria-pressed={view === "grid"} onClick={() => setView("grid")}>
+            Grid
+          </button>
+        </div>
+        {filtered ? (
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setStatus("");
+              setRole("");
+              setCategory("");
+              setTeamId("");
+              setTagText("");
+              setSearch("");
+            }}
+          >
+            Clear filters
+          </button>
+        ) : null}
+      </div>
+
+      {setEnabled.error ? (
+        <p className="error" role="alert">
+          {errorMessage(setEnabled.error)}
+        </p>
+      ) : null}
 
       {query.isPending ? (
         <p className="loading">Loading agents…</p>
@@ -155,86 +283,16 @@ export function AgentsPage() {
             <>
               <p>No agents in this project yet.</p>
               <p className="muted">
-                Create one here, or register one from code with a project API key (Settings → API keys).
+                Create one here, import identity files, or register one from code with a project API key (Settings → API
+                keys).
               </p>
             </>
           )}
         </div>
+      ) : view === "grid" ? (
+        <AgentGrid agents={agents} projectId={projectId} actions={actions} />
       ) : (
-        <div className="table-wrap">
-          <table className="agents">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Category</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tags</th>
-                <th scope="col">Updated</th>
-                {canEdit || canDelete ? (
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {agents.map((agent) => (
-                <tr key={agent.id} data-agent={agent.name}>
-                  <th scope="row" data-label="Name">
-                    <span className="agent-name">{agent.name}</span>
-                    {agent.description ? <span className="agent-desc">{agent.description}</span> : null}
-                  </th>
-                  <td data-label="Role">{agent.role}</td>
-                  <td data-label="Category">{agent.category}</td>
-                  <td data-label="Status">
-                    <StatusBadge status={agent.status} />
-                  </td>
-                  <td data-label="Tags">
-                    <ul className="tags" aria-label="Tags">
-                      {agent.tags.map((tag) => (
-                        <li key={tag} className="tag">
-                          {tag}
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td data-label="Updated">
-                    <time
-                      dateTime={new Date(agent.updatedAt).toISOString()}
-                      title={new Date(agent.updatedAt).toLocaleString()}
-                    >
-                      {relativeTime(agent.updatedAt)}
-                    </time>
-                  </td>
-                  {canEdit || canDelete ? (
-                    <td className="row-actions">
-                      {canEdit ? (
-                        <button
-                          type="button"
-                          aria-label={`Edit ${agent.name}`}
-                          onClick={() => setEditing({ kind: "edit", agent })}
-                        >
-                          Edit
-                        </button>
-                      ) : null}
-                      {canDelete ? (
-                        <button
-                          type="button"
-                          className="danger-text"
-                          aria-label={`Delete ${agent.name}`}
-                          onClick={() => setEditing({ kind: "delete", agent })}
-                        >
-                          Delete
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <AgentTable agents={agents} projectId={projectId} actions={actions} />
       )}
 
       {query.hasNextPage ? (
@@ -265,6 +323,9 @@ export function AgentsPage() {
           onConfirm={() => remove.mutate({ projectId, id: editing.agent.id }, { onSuccess: close })}
           onClose={close}
         />
+      ) : null}
+      {editing?.kind === "kill" ? (
+        <KillSwitchDialog projectId={projectId} projectName={current.projectName} onClose={close} />
       ) : null}
     </section>
   );

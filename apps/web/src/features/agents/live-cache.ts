@@ -5,6 +5,8 @@ export interface ListFilters {
   status?: Agent["status"] | undefined;
   role?: string | undefined;
   category?: string | undefined;
+  tag?: string | undefined;
+  teamId?: string | undefined;
   q?: string | undefined;
   sort: AgentSort;
   order: "asc" | "desc";
@@ -17,6 +19,8 @@ export function matchesFilters(agent: Agent, filters: ListFilters): boolean {
   if (filters.status && agent.status !== filters.status) return false;
   if (filters.role && agent.role !== filters.role) return false;
   if (filters.category && agent.category !== filters.category) return false;
+  if (filters.tag && !agent.tags.includes(filters.tag)) return false;
+  if (filters.teamId && agent.teamId !== filters.teamId) return false;
   if (filters.q) {
     const needle = filters.q.toLowerCase();
     const haystack = [agent.name, agent.role, agent.description, JSON.stringify(agent.tags)].join("\n").toLowerCase();

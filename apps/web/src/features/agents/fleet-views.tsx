@@ -1,0 +1,206 @@
+"use client";
+import { agentPerformance, type Agent, type AgentStatus } from "@tower/shared";
+import Link from "next/link";
+
+export function relativeTime(at: number | null | undefined): string {
+  if (!at) return "never";
+  const seconds = Math.round((Date.now() - at) / 1000);
+  if (seconds < 45) return "just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return new Date(at).toLocaleDateString();
+}
+
+export function formatPercent(rate: number | null): string {
+  return rate === null ? "—" : `${Math.round(rate * 100)}%`;
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = seconds / 60;
+  if (minutes < 60) return `${minutes.toFixed(1)} min`;
+  return `${(minutes / 60).toFixed(1)} h`;
+}
+
+export function StatusBadge({ status }: { status: AgentStatus | string }) {
+  return <span className={`badge status-${status}`}>{status}</span>;
+}
+
+export function agentHref(agent: Pick<Agent, "id">, projectId: string): string {
+  return `/agents/${encodeURIComponent(agent.id)}?project=${encodeURIComponent(projectId)}`;
+}
+
+function Tags({ tags }: { tags: string[] }) {
+  if (tags.length === 0) return <span className="muted">—</span>;
+  return (
+    <ul className="tags" aria-label="Tags">
+      {tags.map((tag) => (
+        <li key={tag} className="tag">
+          {tag}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export interface AgentActions {
+  canToggle: boolean;
+  canEdit: boolean;
+  canDelete: boolean;
+  /** Id of the agent whose enable/disable call is in flight. */
+  togglingId: string | null;
+  onToggle(agent: Agent): void;
+  onEdit(agent: Agent): void;
+  onDelete(agent: Agent): void;
+}
+
+function Actions({ agent, actions }: { agent: Agent; actions: AgentActions }) {
+  const disabled = agent.status === "disabled";
+  return (
+    <>
+      {actions.canToggle ? (
+        <button
+          type="button"
+          aria-label={`${disabled ? "Enable" : "Disable"} ${agent.name}`}
+          className={disabled ? undefined : "warn-text"}
+          disabled={actions.togglingId === agent.id}
+          onClick={() => actions.onToggle(agent)}
+        >
+          {disabled ? "Enable" : "Disable"}
+        </button>
+      ) : null}
+      {actions.canEdit ? (
+        <button type="button" aria-label={`Edit ${agent.name}`} onClick={() => actions.onEdit(agent)}>
+          Edit
+        </button>
+      ) : null}
+      {actions.canDelete ? (
+        <button
+          type="button"
+          className="danger-text"
+          aria-label={`Delete ${agent.name}`}
+          onClick={() => actions.onDelete(agent)}
+        >
+          Delete
+        </button>
+      ) : null}
+    </>
+  );
+}
+
+export function AgentTable({
+  agents,
+  projectId,
+  actions,
+}: {
+  agents: Agent[];
+  projectId: string;
+  actions: AgentActions;
+}) {
+  const hasActions = actions.canToggle || actions.canEdit || actions.canDelete;
+  return (
+    <div className="table-wrap">
+      <table className="agents">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">Category</th>
+            <th scope="col">Status</th>
+            <th scope="col">Tags</th>
+            <th scope="col">Success</th>
+            <th scope="col">Last active</th>
+            {hasActions ? (
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>
+          {agents.map((agent) => (
+            <tr key={agent.id} data-agent={agent.name} data-status={agent.status}>
+              <th scope="row" data-label="Name">
+                <Link className="agent-name" href={agentHref(agent, projectId)}>
+                  {agent.name}
+                </Link>
+                {agent.description ? <span className="agent-desc">{agent.description}</span> : null}
+              </th>
+              <td data-label="Role">{agent.role}</td>
+              <td data-label="Category">{agent.category}</td>
+              <td data-label="Status">
+                <StatusBadge status={agent.status} />
+              </td>
+              <td data-label="Tags">
+                <Tags tags={agent.tags} />
+              </td>
+              <td data-label="Success">{formatPercent(agentPerformance(agent).successRate)}</td>
+              <td data-label="Last active">
+                {agent.lastActiveAt ? (
+                  <time dateTime={new Date(agent.lastActiveAt).toISOString()}>{relativeTime(agent.lastActiveAt)}</time>
+                ) : (
+                  "never"
+                )}
+              </td>
+              {hasActions ? (
+                <td className="row-actions">
+                  <Actions agent={agent} actions={actions} />
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function AgentGrid({
+  agents,
+  projectId,
+  actions,
+}: {
+  agents: Agent[];
+  projectId: string;
+  actions: AgentActions;
+}) {
+  return (
+    <ul className="agent-grid" aria-label="Agents">
+      {agents.map((agent) => (
+        <li key={agent.id} className="agent-card" data-agent={agent.name} data-status={agent.status}>
+          <div className="agent-card-head">
+            <h3>
+              <Link href={agentHref(agent, projectId)}>{agent.name}</Link>
+            </h3>
+            <StatusBadge status={agent.status} />
+          </div>
+          <p className="agent-card-role">
+            {agent.role}
+            <span className="muted"> · {agent.category}</span>
+          </p>
+          <Tags tags={agent.tags} />
+          <dl className="agent-card-stats">
+            <div>
+              <dt>Success</dt>
+              <dd>{formatPercent(agentPerformance(agent).successRate)}</dd>
+            </div>
+            <div>
+              <dt>Last active</dt>
+              <dd>{relativeTime(agent.lastActiveAt)}</dd>
+            </div>
+          </dl>
+          {actions.canToggle || actions.canEdit || actions.canDelete ? (
+            <div className="agent-card-actions">
+              <Actions agent={agent} actions={actions} />
+            </div>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,142 @@
+"use client";
+import type { RoleMix, Team } from "@tower/shared";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { toFormErrors } from "~/lib/errors";
+import { Field, FormError } from "~/ui/field";
+
+export interface TeamFields {
+  name: string;
+  description: string;
+  roleMix: RoleMix;
+}
+
+interface MixRow {
+  key: number;
+  role: string;
+  count: string;
+}
+
+let nextKey = 1;
+const row = (role = "", count = "1"): MixRow => ({ key: nextKey++, role, count });
+
+/** Rows to a role mix; the same role twice adds up, blank roles are dropped. */
+export function toRoleMix(rows: { role: string; count: string }[]): RoleMix {
+  const mix: RoleMix = {};
+  for (const r of rows) {
+    const role = r.role.trim();
+    if (!role) continue;
+    const count = Number(r.count);
+    mix[role] = (mix[role] ?? 0) + (Number.isFinite(count) ? count : 0);
+  }
+  return mix;
+}
+
+export function TeamFormDialog({
+  team,
+  knownRoles,
+  pending,
+  error,
+  onSubmit,
+  onClose,
+}: {
+  team: Team | null;
+  knownRoles: string[];
+  pending: boolean;
+  error: unknown;
+  onSubmit(fields: TeamFields): void;
+  onClose(): void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const listId = useId();
+  const [name, setName] = useState(team?.name ?? "");
+  const [description, setDescription] = useState(team?.description ?? "");
+  const [rows, setRows] = useState<MixRow[]>(() =>
+    team ? Object.entries(team.roleMix).map(([role, count]) => row(role, String(count))) : [row()],
+  );
+  const errors = toFormErrors(error);
+  const mixErrors = Object.entries(errors.fields)
+    .filter(([key]) => key === "roleMix" || key.startsWith("roleMix."))
+    .flatMap(([, messages]) => messages);
+
+  useEffect(() => {
+    const node = dialog.current;
+    if (node && !node.open) node.showModal();
+    return () => node?.close();
+  }, []);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onSubmit({ name, description, roleMix: toRoleMix(rows) });
+  }
+
+  const setRow = (key: number, patch: Partial<MixRow>) =>
+    setRows((current) => current.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="team-form-title" onCancel={onClose}>
+      <form onSubmit={submit} noValidate>
+        <h2 id="team-form-title">{team ? `Edit ${team.name}` : "New team"}</h2>
+        <FormError message={errors.form} />
+        <Field label="Team name" errors={errors.fields.name}>
+          {(p) => <input {...p} required value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+        </Field>
+        <Field label="Team description" errors={errors.fields.description}>
+          {(p) => <textarea {...p} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        <fieldset className="role-mix">
+          <legend>Role mix</legend>
+          <datalist id={listId}>
+            {knownRoles.map((r) => (
+              <option key={r} value={r} />
+            ))}
+          </datalist>
+          {rows.map((r, index) => (
+            <div className="role-mix-row" key={r.key}>
+              <input
+                aria-label={`Role ${index + 1}`}
+                list={listId}
+                value={r.role}
+                placeholder="researcher"
+                onChange={(e) => setRow(r.key, { role: e.target.value })}
+              />
+              <input
+                aria-label={`Count ${index + 1}`}
+                type="number"
+                min={1}
+                max={1000}
+                step={1}
+                inputMode="numeric"
+                value={r.count}
+                onChange={(e) => setRow(r.key, { count: e.target.value })}
+              />
+              <button
+                type="button"
+                aria-label={`Remove row ${index + 1}`}
+                disabled={rows.length === 1}
+                onClick={() => setRows((current) => current.filter((x) => x.key !== r.key))}
+              >
+                ×
+              </button>
+            </div>
+          ))}
+          <button type="button" onClick={() => setRows((current) => [...current, row()])}>
+            Add role
+          </button>
+          {mixErrors.length > 0 ? (
+            <p className="field-error" role="alert">
+              {mixErrors.join(" ")}
+            </p>
+          ) : null}
+        </fieldset>
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={pending}>
+            {pending ? "Saving…" : team ? "Save team" : "Create team"}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

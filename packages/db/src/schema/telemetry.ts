@@ -1,0 +1,107 @@
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { MetricType } from "@tower/shared";
+import { agents } from "./agents";
+import { projects } from "./auth";
+import { epochMs } from "./columns";
+
+/** Raw metric reports, one row each; idempotent on (project, client id). */
+export const metrics = sqliteTable(
+  "metrics",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    clientId: text("client_id").notNull(),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    sessionId: text("session_id"),
+    type: text("type").$type<MetricType>().notNull(),
+    executionMs: integer("execution_ms"),
+    success: integer("success", { mode: "boolean" }),
+    tokensIn: integer("tokens_in").notNull().default(0),
+    tokensOut: integer("tokens_out").notNull().default(0),
+    model: text("model"),
+    costUsd: real("cost_usd").notNull().default(0),
+    /** `reported`, `price_table`, or `unpriced` (no cost given and no price for the model). */
+    costSource: text("cost_source").notNull(),
+    quality: real("quality"),
+    at: epochMs("at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("metrics_project_client_unique").on(t.projectId, t.clientId),
+    index("metrics_project_at_idx").on(t.projectId, t.at),
+    index("metrics_agent_at_idx").on(t.agentId, t.at),
+  ],
+);
+
+/**
+ * Per-minute rollups maintained at write time, so aggregates and overviews read a few rows per
+ * minute of range instead of scanning raw reports.
+ */
+export const metricRollups = sqliteTable(
+  "metric_rollups",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    model: text("model").notNull().default(""),
+    minute: epochMs("minute").notNull(),
+    count: integer("count").notNull().default(0),
+    successes: integer("successes").notNull().default(0),
+    failures: integer("failures").notNull().default(0),
+    tokensIn: integer("tokens_in").notNull().default(0),
+    tokensOut: integer("tokens_out").notNull().default(0),
+    costUsd: real("cost_usd").notNull().default(0),
+    executionMsSum: integer("execution_ms_sum").notNull().default(0),
+    executionCount: integer("execution_count").notNull().default(0),
+    events: integer("events").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.agentId, t.model, t.minute] }),
+    index("metric_rollups_project_minute_idx").on(t.projectId, t.minute),
+  ],
+);
+
+/** What each agent spent per UTC day, for the cost-per-day budget. */
+export const agentDailyUsage = sqliteTable(
+  "agent_daily_usage",
+  {
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    day: text("day").notNull(),
+    costUsd: real("cost_usd").notNull().default(0),
+    tokens: integer("tokens").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.day] })],
+);
+
+/** Budget thresholds crossed (80, 90, 100 %), once per agent, budget and period. */
+export const budgetAlerts = sqliteTable(
+  "budget_alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    budget: text("budget").$type<"tokens_per_session" | "cost_per_day">().notNull(),
+    /** The session id or the UTC day the budget applies to. */
+    period: text("period").notNull(),
+    threshold: integer("threshold").notNull(),
+    used: real("used").notNull(),
+    limit: real("limit").notNull(),
+    at: epochMs("at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("budget_alerts_once").on(t.agentId, t.budget, t.period, t.threshold),
+    index("budget_alerts_project_idx").on(t.projectId, t.id),
+  ],
+);
