@@ -42,6 +42,24 @@ const OWN_PROJECT = {
   "invite.create": [ok, ok, F, F, F, F, F, U, U],
   "invite.revoke": [ok, ok, F, F, F, F, F, U, U],
   "project.members": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "agent.summary": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "agent.setEnabled": [ok, ok, ok, F, ok, F, F, U, U],
+  "agent.import": [ok, ok, ok, F, ok, F, F, U, U],
+  "session.start": [ok, ok, ok, F, ok, F, F, U, U],
+  "session.heartbeat": [ok, ok, ok, F, ok, F, F, U, U],
+  "session.report": [ok, ok, ok, F, ok, F, F, U, U],
+  "session.end": [ok, ok, ok, F, ok, F, F, U, U],
+  "session.list": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "team.list": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "team.byId": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "team.onChange": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "team.create": [ok, ok, ok, F, ok, F, F, U, U],
+  "team.update": [ok, ok, ok, F, ok, F, F, U, U],
+  "team.activate": [ok, ok, ok, F, ok, F, F, U, U],
+  "team.deactivate": [ok, ok, ok, F, ok, F, F, U, U],
+  "team.delete": [ok, ok, F, F, F, F, F, U, U],
+  "fleet.activateAll": [ok, ok, ok, F, ok, F, F, U, U],
+  "fleet.deactivateAll": [ok, ok, ok, F, ok, F, F, U, U],
 } satisfies Record<string, Outcome[]>;
 
 /** Nobody here is a member of the foreign project, and keys are bound to their own project. */
@@ -61,6 +79,24 @@ const FOREIGN_PROJECT = {
   "invite.create": [F, F, F, F, F, F, F, U, U],
   "invite.revoke": [F, F, F, F, F, F, F, U, U],
   "project.members": [F, F, F, F, F, F, F, U, U],
+  "agent.summary": [F, F, F, F, F, F, F, U, U],
+  "agent.setEnabled": [F, F, F, F, F, F, F, U, U],
+  "agent.import": [F, F, F, F, F, F, F, U, U],
+  "session.start": [F, F, F, F, F, F, F, U, U],
+  "session.heartbeat": [F, F, F, F, F, F, F, U, U],
+  "session.report": [F, F, F, F, F, F, F, U, U],
+  "session.end": [F, F, F, F, F, F, F, U, U],
+  "session.list": [F, F, F, F, F, F, F, U, U],
+  "team.list": [F, F, F, F, F, F, F, U, U],
+  "team.byId": [F, F, F, F, F, F, F, U, U],
+  "team.onChange": [F, F, F, F, F, F, F, U, U],
+  "team.create": [F, F, F, F, F, F, F, U, U],
+  "team.update": [F, F, F, F, F, F, F, U, U],
+  "team.activate": [F, F, F, F, F, F, F, U, U],
+  "team.deactivate": [F, F, F, F, F, F, F, U, U],
+  "team.delete": [F, F, F, F, F, F, F, U, U],
+  "fleet.activateAll": [F, F, F, F, F, F, F, U, U],
+  "fleet.deactivateAll": [F, F, F, F, F, F, F, U, U],
 } satisfies Record<keyof typeof OWN_PROJECT, Outcome[]>;
 
 type ProcedureName = keyof typeof OWN_PROJECT;
@@ -135,6 +171,8 @@ function snapshot(projectId: string) {
     invites: rows("invites"),
     memberships: rows("memberships"),
     changes: rows("changes"),
+    teams: rows("teams"),
+    sessions: rows("agent_sessions"),
   };
 }
 
@@ -155,9 +193,215 @@ const freshAgent = (t: Target) =>
   t.admin.agent.create({ projectId: t.projectId, name: unique("target"), role: "coder", description: "original" });
 const agentIn = (t: Target, id: string) =>
   world.sqlite.prepare("select * from agents where project_id = ? and id = ?").get(t.projectId, id) as
-    { name: string; description: string; project_id: string } | undefined;
+    | {
+        name: string;
+        description: string;
+        project_id: string;
+        status: string;
+        team_id: string | null;
+        runs_count: number;
+      }
+    | undefined;
+const sessionIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from agent_sessions where project_id = ? and id = ?").get(t.projectId, id) as
+    { ended_at: number | null; end_reason: string | null; runs: number } | undefined;
+const teamIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from teams where project_id = ? and id = ?").get(t.projectId, id) as
+    { name: string; description: string; active: number } | undefined;
+/** A fresh agent with an open session, started by the target project's owner. */
+const freshSession = async (t: Target) => {
+  const agent = await freshAgent(t);
+  const { session } = await t.admin.session.start({ projectId: t.projectId, name: agent.name });
+  return { agent, session };
+};
+const freshTeam = (t: Target) =>
+  t.admin.team.create({ projectId: t.projectId, name: unique("team"), description: "original", roleMix: { coder: 1 } });
+/** A team of one agent with a role of its own, so activation has exactly one candidate. */
+const freshTeamWithCandidate = async (t: Target) => {
+  const role = unique("role");
+  const agent = await t.admin.agent.create({ projectId: t.projectId, name: unique("candidate"), role });
+  const team = await t.admin.team.create({ projectId: t.projectId, name: unique("team"), roleMix: { [role]: 1 } });
+  return { agent, team };
+};
 
 const SPECS: Record<ProcedureName, Spec<unknown>> = {
+  "agent.summary": spec({
+    prepare: freshAgent,
+    call: (c, t) => c.agent.summary({ projectId: t.projectId }),
+    async allowed(result, t) {
+      const summary = result as { total: number; byStatus: Record<string, number>; byRole: { role: string }[] };
+      const { n } = world.sqlite.prepare("select count(*) as n from agents where project_id = ?").get(t.projectId) as {
+        n: number;
+      };
+      expect(summary.total).toBe(n);
+      expect(Object.values(summary.byStatus).reduce((a, b) => a + b, 0)).toBe(n);
+      expect(summary.byRole.map((r) => r.role)).toContain("coder");
+    },
+  }),
+  "agent.setEnabled": spec({
+    prepare: freshAgent,
+    call: (c, t, agent) => c.agent.setEnabled({ projectId: t.projectId, id: agent.id, enabled: false }),
+    async allowed(result, t, agent) {
+      expect(result).toMatchObject({ id: agent.id, status: "disabled" });
+      expect(agentIn(t, agent.id)?.status).toBe("disabled");
+    },
+  }),
+  "agent.import": spec({
+    prepare: async () => unique("imported"),
+    call: (c, t, name) =>
+      c.agent.import({
+        projectId: t.projectId,
+        files: [{ name: "one.yaml", content: `name: ${name}\nrole: coder\n` }],
+      }),
+    async allowed(result, t, name) {
+      expect(result).toMatchObject({ totals: { created: 1, rejected: 0 } });
+      const row = world.sqlite.prepare("select * from agents where project_id = ? and name = ?").get(t.projectId, name);
+      expect(row).toBeDefined();
+    },
+  }),
+  "session.start": spec({
+    prepare: freshAgent,
+    call: (c, t, agent) => c.session.start({ projectId: t.projectId, name: agent.name }),
+    async allowed(result, t, agent) {
+      const { session } = result as { session: { id: string; agentId: string } };
+      expect(session.agentId).toBe(agent.id);
+      expect(sessionIn(t, session.id)?.ended_at).toBeNull();
+      expect(agentIn(t, agent.id)?.status).toBe("idle");
+    },
+  }),
+  "session.heartbeat": spec({
+    prepare: freshSession,
+    call: (c, t, p) => c.session.heartbeat({ projectId: t.projectId, sessionId: p.session.id, status: "busy" }),
+    async allowed(result, t, p) {
+      expect(result).toEqual({ ok: true, status: "busy" });
+      expect(agentIn(t, p.agent.id)?.status).toBe("busy");
+    },
+  }),
+  "session.report": spec({
+    prepare: freshSession,
+    call: (c, t, p) =>
+      c.session.report({ projectId: t.projectId, sessionId: p.session.id, success: true, executionMs: 5 }),
+    async allowed(result, t, p) {
+      expect(result).toEqual({ ok: true });
+      expect(sessionIn(t, p.session.id)?.runs).toBe(1);
+      expect(agentIn(t, p.agent.id)?.runs_count).toBe(1);
+    },
+  }),
+  "session.end": spec({
+    prepare: freshSession,
+    call: (c, t, p) => c.session.end({ projectId: t.projectId, sessionId: p.session.id }),
+    async allowed(result, t, p) {
+      expect(result).toEqual({ ok: true });
+      expect(sessionIn(t, p.session.id)?.end_reason).toBe("stopped");
+      expect(agentIn(t, p.agent.id)?.status).toBe("offline");
+    },
+  }),
+  "session.list": spec({
+    prepare: freshSession,
+    call: (c, t, p) => c.session.list({ projectId: t.projectId, agentId: p.agent.id }),
+    async allowed(result, _t, p) {
+      expect((result as { items: { id: string }[] }).items.map((s) => s.id)).toEqual([p.session.id]);
+    },
+  }),
+  "team.list": spec({
+    prepare: freshTeam,
+    call: (c, t) => c.team.list({ projectId: t.projectId }),
+    async allowed(result, t, team) {
+      const teams = result as { id: string; projectId: string }[];
+      expect(teams.map((x) => x.id)).toContain(team.id);
+      expect(teams.every((x) => x.projectId === t.projectId)).toBe(true);
+    },
+  }),
+  "team.byId": spec({
+    prepare: freshTeam,
+    call: (c, t, team) => c.team.byId({ projectId: t.projectId, id: team.id }),
+    async allowed(result, _t, team) {
+      expect(result).toEqual(team);
+    },
+  }),
+  "team.onChange": spec({
+    async prepare(t) {
+      const before = (await t.admin.agent.list({ projectId: t.projectId, limit: 1 })).lastEventId;
+      const team = await freshTeam(t);
+      return { before, team };
+    },
+    call: (c, t, p) => c.team.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ entity: "team", op: "created", data: { id: p.team.id } });
+    },
+  }),
+  "team.create": spec({
+    prepare: async () => unique("made-team"),
+    call: (c, t, name) => c.team.create({ projectId: t.projectId, name, roleMix: { coder: 2 } }),
+    async allowed(result, t, name) {
+      const team = result as { id: string };
+      expect(result).toMatchObject({ name, projectId: t.projectId, size: 2 });
+      expect(teamIn(t, team.id)?.name).toBe(name);
+    },
+  }),
+  "team.update": spec({
+    prepare: freshTeam,
+    call: (c, t, team) => c.team.update({ projectId: t.projectId, id: team.id, patch: { description: "updated" } }),
+    async allowed(result, t, team) {
+      expect(result).toMatchObject({ id: team.id, description: "updated" });
+      expect(teamIn(t, team.id)?.description).toBe("updated");
+    },
+  }),
+  "team.activate": spec({
+    prepare: freshTeamWithCandidate,
+    call: (c, t, p) => c.team.activate({ projectId: t.projectId, id: p.team.id }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ team: { active: true }, shortfall: [] });
+      expect(agentIn(t, p.agent.id)?.team_id).toBe(p.team.id);
+      expect(teamIn(t, p.team.id)?.active).toBe(1);
+    },
+  }),
+  "team.deactivate": spec({
+    async prepare(t) {
+      const p = await freshTeamWithCandidate(t);
+      await t.admin.team.activate({ projectId: t.projectId, id: p.team.id });
+      return p;
+    },
+    call: (c, t, p) => c.team.deactivate({ projectId: t.projectId, id: p.team.id }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ team: { active: false } });
+      expect(agentIn(t, p.agent.id)).toMatchObject({ status: "disabled", team_id: p.team.id });
+      expect(teamIn(t, p.team.id)?.active).toBe(0);
+    },
+  }),
+  "team.delete": spec({
+    prepare: freshTeamWithCandidate,
+    call: (c, t, p) => c.team.delete({ projectId: t.projectId, id: p.team.id }),
+    async allowed(result, t, p) {
+      expect(result).toEqual({ id: p.team.id });
+      expect(teamIn(t, p.team.id)).toBeUndefined();
+    },
+  }),
+  "fleet.activateAll": spec({
+    async prepare(t) {
+      const agent = await freshAgent(t);
+      await t.admin.agent.setEnabled({ projectId: t.projectId, id: agent.id, enabled: false });
+      return agent;
+    },
+    call: (c, t) => c.fleet.activateAll({ projectId: t.projectId }),
+    async allowed(result, t, agent) {
+      expect((result as { changed: number }).changed).toBeGreaterThanOrEqual(1);
+      expect(agentIn(t, agent.id)?.status).toBe("offline");
+    },
+  }),
+  "fleet.deactivateAll": spec({
+    prepare: freshAgent,
+    call: (c, t) => c.fleet.deactivateAll({ projectId: t.projectId, confirm: t.projectName }),
+    async allowed(result, t, agent) {
+      expect((result as { changed: number }).changed).toBeGreaterThanOrEqual(1);
+      expect(agentIn(t, agent.id)?.status).toBe("disabled");
+      const { n } = world.sqlite
+        .prepare("select count(*) as n from agents where project_id = ? and status != 'disabled'")
+        .get(t.projectId) as { n: number };
+      expect(n).toBe(0);
+    },
+  }),
   "agent.list": spec({
     prepare: freshAgent,
     call: (c, t) => c.agent.list({ projectId: t.projectId, limit: 200 }),
@@ -311,7 +555,7 @@ const cases = (["own", "foreign"] as const).flatMap((targetName) =>
 
 describe("access matrix", () => {
   it("covers every procedure × caller × target", () => {
-    expect(cases).toHaveLength(15 * CALLERS.length * 2);
+    expect(cases).toHaveLength(33 * CALLERS.length * 2);
   });
 
   it.each(cases)("$name", async ({ procedure, caller: callerName, targetName, expected }) => {

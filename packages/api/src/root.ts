@@ -3,6 +3,7 @@ import { apiKeyRouter } from "./routers/api-key";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { fleetRouter } from "./routers/fleet";
+import { ingestRouter } from "./routers/ingest";
 import { inviteRouter } from "./routers/invite";
 import { projectRouter } from "./routers/project";
 import { sessionRouter } from "./routers/session";
@@ -19,6 +20,7 @@ export const appRouter = router({
   team: teamRouter,
   fleet: fleetRouter,
   audit: auditRouter,
+  ingest: ingestRouter,
 });
 
 export type AppRouter = typeof appRouter;

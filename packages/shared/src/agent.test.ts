@@ -30,7 +30,27 @@ describe("AgentCreateInputSchema", () => {
       budgetCostUsdPerDay: null,
       tags: [],
       metadata: {},
+      version: "",
+      owner: "",
     });
+  });
+
+  it("ignores status and server-owned fields: a new agent's state is the server's to set", () => {
+    const parsed = AgentCreateInputSchema.parse({
+      name: "a",
+      role: "r",
+      status: "busy",
+      teamId: "t1",
+      sessionsCount: 9,
+      runsCount: 9,
+    });
+    for (const key of ["status", "teamId", "sessionsCount", "runsCount"]) expect(parsed).not.toHaveProperty(key);
+  });
+
+  it("keeps version and owner, trimmed", () => {
+    expect(
+      AgentCreateInputSchema.parse({ name: "a", role: "r", version: " 1.2.0 ", owner: " ana@example.com " }),
+    ).toMatchObject({ version: "1.2.0", owner: "ana@example.com" });
   });
 
   it.each([
@@ -113,18 +133,30 @@ describe("MetadataSchema", () => {
 
 describe("patch and register", () => {
   it("a patch leaves absent fields absent (no defaults sneak in)", () => {
-    expect(AgentPatchSchema.parse({ status: "busy" })).toEqual({ status: "busy" });
+    expect(AgentPatchSchema.parse({ version: "2" })).toEqual({ version: "2" });
     expect(AgentPatchSchema.parse({})).toEqual({});
+  });
+
+  it("a patch cannot set status: sessions and enable/disable drive it", () => {
+    expect(AgentPatchSchema.shape).not.toHaveProperty("status");
+    expect(AgentPatchSchema.parse({ status: "busy", role: "r" })).toEqual({ role: "r" });
+    expect(AgentPatchSchema.parse({ status: "sleeping" })).toEqual({});
   });
 
   it("register needs name and role, keeps absent fields absent, and cannot set status", () => {
     expect(AgentRegisterInputSchema.parse({ name: "a", role: "r", status: "busy" })).toEqual({ name: "a", role: "r" });
+    expect(AgentRegisterInputSchema.parse({ name: "a", role: "r", status: "disabled", owner: "o" })).toEqual({
+      name: "a",
+      role: "r",
+      owner: "o",
+    });
     expect(issuePaths(AgentRegisterInputSchema.safeParse({ role: "r" }))).toEqual(["name"]);
     expect(issuePaths(AgentRegisterInputSchema.safeParse({ name: "a" }))).toEqual(["role"]);
   });
 
-  it("a patch validates status and nullable budgets", () => {
-    expect(AgentPatchSchema.safeParse({ status: "sleeping" }).success).toBe(false);
+  it("a patch validates names and nullable budgets", () => {
+    expect(issuePaths(AgentPatchSchema.safeParse({ name: "a/b" }))).toEqual(["name"]);
+    expect(issuePaths(AgentPatchSchema.safeParse({ budgetTokensPerSession: 0 }))).toEqual(["budgetTokensPerSession"]);
     expect(AgentPatchSchema.parse({ budgetCostUsdPerDay: null })).toEqual({ budgetCostUsdPerDay: null });
   });
 });

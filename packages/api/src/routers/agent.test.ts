@@ -44,9 +44,16 @@ describe("agent CRUD", () => {
       pathScopes: [],
       budgetTokensPerSession: null,
       budgetCostUsdPerDay: null,
-      status: "idle",
+      status: "offline",
       tags: [],
       metadata: {},
+      version: "",
+      owner: "",
+      teamId: null,
+      sessionsCount: 0,
+      runsCount: 0,
+      successCount: 0,
+      totalExecutionMs: 0,
       createdAt: world.clock.now(),
       updatedAt: world.clock.now(),
       lastActiveAt: null,
@@ -71,6 +78,8 @@ describe("agent CRUD", () => {
       budgetCostUsdPerDay: 12.5,
       tags: ["a", "b"],
       metadata: { team: "core", nested: { n: 1, list: [true, null] } },
+      version: "2.1.0",
+      owner: "ana@example.com",
     } satisfies AgentCreateInput & { projectId: string };
     const { projectId: _p, ...fields } = input;
     const created = await owner.agent.create(input);
@@ -90,12 +99,12 @@ describe("agent CRUD", () => {
     const updated = await world.users.operator.caller.agent.update({
       projectId,
       id: created.id,
-      patch: { role: "reviewer", status: "busy", budgetCostUsdPerDay: 3, metadata: { k: "v" } },
+      patch: { role: "reviewer", version: "1.1", budgetCostUsdPerDay: 3, metadata: { k: "v" } },
     });
     expect(updated).toEqual({
       ...created,
       role: "reviewer",
-      status: "busy",
+      version: "1.1",
       budgetCostUsdPerDay: 3,
       metadata: { k: "v" },
       updatedAt: created.updatedAt + 1_000,
@@ -192,7 +201,7 @@ describe("agent CRUD", () => {
       description: "runs things",
       tags: ["ci"],
       category: "general",
-      status: "idle",
+      status: "offline",
     });
     const count = countAgents(world.deps, projectId);
 
@@ -214,9 +223,33 @@ describe("agent CRUD", () => {
 
   it("register keeps the status an operator set", async () => {
     const first = await owner.agent.register({ projectId, name: "steady", role: "coder" });
-    await owner.agent.update({ projectId, id: first.id, patch: { status: "disabled" } });
-    const again = await owner.agent.register({ projectId, name: "steady", role: "coder" });
-    expect(again.status).toBe("disabled");
+    await owner.agent.setEnabled({ projectId, id: first.id, enabled: false });
+    const again = await owner.agent.register({
+      projectId,
+      name: "steady",
+      role: "coder",
+      description: "re-registered",
+    });
+    expect(again).toMatchObject({ status: "disabled", description: "re-registered" });
+    expect(agentRow(world.deps, first.id)?.status).toBe("disabled");
+  });
+
+  it("a status smuggled into a patch or a registration is ignored", async () => {
+    const created = await owner.agent.create({ projectId, name: "sneaky", role: "coder" });
+    const updated = await owner.agent.update({
+      projectId,
+      id: created.id,
+      patch: { status: "busy", description: "changed" } as never,
+    });
+    expect(updated).toMatchObject({ status: "offline", description: "changed" });
+    const registered = await owner.agent.register({
+      projectId,
+      name: "sneaky",
+      role: "coder",
+      status: "disabled",
+    } as never);
+    expect(registered.status).toBe("offline");
+    expect(agentRow(world.deps, created.id)?.status).toBe("offline");
   });
 
   it("lastEventId grows after each mutation", async () => {
@@ -314,7 +347,7 @@ describe("agent input validation", () => {
   it.each([
     ["an empty name", { name: "" }, "patch.name"],
     ["a name with a slash", { name: "x/y" }, "patch.name"],
-    ["an unknown status", { status: "sleeping" }, "patch.status"],
+    ["a role that is blank", { role: "  " }, "patch.role"],
     ["a negative budget", { budgetTokensPerSession: -5 }, "patch.budgetTokensPerSession"],
   ] as [string, Record<string, unknown>, string][])(
     "update with %s is BAD_REQUEST naming %s and changes nothing",
@@ -389,17 +422,18 @@ describe("agent.list", () => {
     }
     const created = (await owner.agent.list({ projectId, limit: LIMITS.pageSize })).items;
     expect(created).toHaveLength(LIMITS.pageSize);
-    // Statuses and updatedAt through the API (ties again), lastActiveAt straight in the database.
+    // Statuses are driven by sessions, so this bulk fixture sets them (and updatedAt, with ties
+    // again) straight in the database, like lastActiveAt.
     const ids = env.deps.db.select({ id: agents.id, name: agents.name }).from(agents).all();
     for (const [n, { id, name }] of ids.entries()) {
       const i = Number(name.slice(-3));
       if (i % 4 !== 0) {
         if (n % 11 === 0) env.clock.advance(500);
-        await owner.agent.update({
-          projectId,
-          id,
-          patch: { status: statuses[Math.floor(i / 3) % 3]! },
-        });
+        env.deps.db
+          .update(agents)
+          .set({ status: statuses[Math.floor(i / 3) % 3]!, updatedAt: env.clock.now() })
+          .where(eq(agents.id, id))
+          .run();
       }
       if (i % 5 !== 0) {
         env.deps.db
@@ -495,7 +529,15 @@ describe("agent.list", () => {
     const want = all.filter((a) => a.status === "busy" && a.role === "coder");
     expect(want.length).toBeGreaterThan(0);
     expect(byStatus).toEqual(expected("name", "asc", want));
-    expect((await owner.agent.list({ projectId, status: "offline" })).items).toEqual([]);
+    const offline = await collect({ status: "offline" }, 50);
+    expect(offline).toEqual(
+      expected(
+        "name",
+        "asc",
+        all.filter((a) => Number(a.name.slice(-3)) % 4 === 0),
+      ),
+    );
+    expect((await owner.agent.list({ projectId, status: "disabled" })).items).toEqual([]);
   });
 
   it("q matches the name and the description", async () => {
@@ -538,5 +580,21 @@ describe("agent.list", () => {
   it("rejects a page size over the limit", async () => {
     await expectTRPCError(owner.agent.list({ projectId, limit: LIMITS.pageSize + 1 }), "BAD_REQUEST");
     await expectTRPCError(owner.agent.list({ projectId, limit: 0 }), "BAD_REQUEST");
+  });
+});
+
+describe("no-op writes", () => {
+  it("an update or registration that changes nothing records no change event", async () => {
+    const world = await createWorld();
+    const owner = world.as({ sessionToken: world.users.owner.token });
+    const projectId = world.projectId;
+    const agent = await owner.agent.create({ projectId, name: "steady", role: "coder", description: "same" });
+    const before = (await owner.agent.list({ projectId, limit: 1 })).lastEventId;
+    await owner.agent.update({ projectId, id: agent.id, patch: { description: "same", role: "coder" } });
+    await owner.agent.register({ projectId, name: "steady", role: "coder" });
+    expect((await owner.agent.list({ projectId, limit: 1 })).lastEventId).toBe(before);
+    await owner.agent.update({ projectId, id: agent.id, patch: { description: "different" } });
+    expect(Number((await owner.agent.list({ projectId, limit: 1 })).lastEventId)).toBe(Number(before) + 1);
+    world.close();
   });
 });

@@ -69,7 +69,12 @@ export function writeAgentTx(
   changes: AgentChanges,
   now: number,
 ): { agent: Agent; event: ChangeEvent | null } {
-  const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  const defined = Object.fromEntries(
+    Object.entries(changes).filter(
+      ([key, value]) => value !== undefined && JSON.stringify(value) !== JSON.stringify(current[key as keyof AgentRow]),
+    ),
+  );
+  if (Object.keys(defined).length === 0) return { agent: current as Agent, event: null };
   if (defined.name !== undefined && defined.name !== current.name) {
     assertNameFree(tx, current.projectId, defined.name as string, current.id);
   }

@@ -14,6 +14,8 @@ export interface AuditEntry {
   agentId?: string | null;
   sessionId?: string | null;
   detail?: Record<string, unknown>;
+  /** The reporter's idempotency key, for events agents report. */
+  clientId?: string | null;
 }
 
 type AuditRow = typeof auditEvents.$inferSelect;
@@ -77,7 +79,7 @@ export function appendAudit(tx: DbOrTx, projectId: string, actor: Actor, entry: 
     prevHash: chainHead(tx, projectId),
   };
   tx.insert(auditEvents)
-    .values({ ...content, hash: hashAuditRow(content) })
+    .values({ ...content, clientId: entry.clientId ?? null, hash: hashAuditRow(content) })
     .run();
 }
 

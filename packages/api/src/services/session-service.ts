@@ -188,7 +188,7 @@ export function reportOutcome(deps: Deps, projectId: string, input: SessionRepor
 /** Ends every session silent for longer than the timeout and turns its agent offline. */
 export function expireStaleSessions(deps: Deps, timeoutMs: number): { expired: number } {
   const now = deps.clock.now();
-  const events = deps.db.transaction((tx) => {
+  const { events, expired } = deps.db.transaction((tx) => {
     const stale = tx
       .select()
       .from(agentSessions)
@@ -203,10 +203,10 @@ export function expireStaleSessions(deps: Deps, timeoutMs: number): { expired: n
       const agent = requireAgent(tx, session.projectId, session.agentId);
       if (agent.status !== "disabled") events.push(writeAgentTx(tx, agent, { status: "offline" }, now).event);
     }
-    return events;
+    return { events, expired: stale.length };
   });
   publishAll(deps, events);
-  return { expired: events.length };
+  return { expired };
 }
 
 /** An agent's sessions, newest first, a keyset page at a time. */

@@ -1,6 +1,6 @@
 import { agents, teams, type DbOrTx } from "@tower/db";
 import type { Actor, ChangeEvent, Team, TeamActivationReport, TeamCreateInput, TeamMember } from "@tower/shared";
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, notInArray, sql } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError, notFound } from "../errors";
 import { setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
@@ -151,6 +151,15 @@ export function activateTeam(deps: Deps, projectId: string, id: string, actor: A
     const changed: TeamMember[] = [];
     const unchanged: TeamMember[] = [];
     const shortfall: TeamActivationReport["shortfall"] = [];
+    // Members of roles the mix no longer has leave the team as they are.
+    const roles = Object.keys(team.roleMix);
+    for (const leaver of tx
+      .select()
+      .from(agents)
+      .where(and(eq(agents.teamId, id), notInArray(agents.role, roles)))
+      .all()) {
+      events.push(writeAgentTx(tx, leaver, { teamId: null }, now).event);
+    }
     for (const [role, wanted] of Object.entries(team.roleMix)) {
       const current = tx
         .select()

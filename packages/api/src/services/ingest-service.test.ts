@@ -1,0 +1,180 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorld, type World } from "../test-fixtures";
+import { verifyAudit } from "./audit-service";
+
+let world: World;
+let projectId: string;
+beforeEach(async () => {
+  world = await createWorld();
+  projectId = world.projectId;
+});
+afterEach(() => world.close());
+
+const agentKey = () => world.as({ apiKey: world.keys.write.secret });
+const count = (table: string) =>
+  (world.sqlite.prepare(`select count(*) n from ${table} where project_id = ?`).get(projectId) as { n: number }).n;
+
+const event = (id: string, extra: Record<string, unknown> = {}) => ({
+  kind: "event",
+  id,
+  agent: "home-agent",
+  operation: "tool_use",
+  target: "web.search",
+  ...extra,
+});
+const metric = (id: string, extra: Record<string, unknown> = {}) => ({
+  kind: "metric",
+  id,
+  agent: "home-agent",
+  type: "task_completion",
+  success: true,
+  executionMs: 100,
+  tokensIn: 1000,
+  tokensOut: 500,
+  model: "gpt-4o-mini",
+  ...extra,
+});
+
+describe("ingest.report", () => {
+  it("stores events in the hash-chained audit trail and metrics with computed cost", async () => {
+    const result = await agentKey().ingest.report({ projectId, items: [event("evt-00001"), metric("met-00001")] });
+    expect(result).toMatchObject({ stored: 2, duplicates: 0, rejected: 0 });
+    const row = world.sqlite.prepare("select cost_usd, cost_source from metrics where client_id = 'met-00001'").get();
+    // 1000 in × $0.15/M + 500 out × $0.60/M
+    expect(row).toEqual({ cost_usd: 0.00045, cost_source: "price_table" });
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
+  });
+
+  it("a reported cost wins over the price table", async () => {
+    await agentKey().ingest.report({ projectId, items: [metric("met-cost01", { costUsd: 0.5 })] });
+    const row = world.sqlite.prepare("select cost_usd, cost_source from metrics where client_id = 'met-cost01'").get();
+    expect(row).toEqual({ cost_usd: 0.5, cost_source: "reported" });
+  });
+
+  it("re-ingesting the same batch stores nothing twice", async () => {
+    const items = [event("evt-dup-1"), metric("met-dup-1"), metric("met-dup-2")];
+    await agentKey().ingest.report({ projectId, items });
+    const audits = count("audit_events");
+    const second = await agentKey().ingest.report({ projectId, items });
+    expect(second).toMatchObject({ stored: 0, duplicates: 3 });
+    expect(second.results.map((r) => r.status)).toEqual(["duplicate", "duplicate", "duplicate"]);
+    expect(count("audit_events")).toBe(audits);
+    expect(count("metrics")).toBe(2);
+  });
+
+  it("stores exactly the valid items of a mixed batch and says why the others were refused", async () => {
+    const result = await agentKey().ingest.report({
+      projectId,
+      items: [
+        event("evt-good-1"),
+        { kind: "event", id: "evt-bad-1", agent: "home-agent", operation: "Not Valid!" },
+        metric("met-good-1"),
+        metric("met-bad-1", { quality: 7 }),
+        event("evt-nobody", { agent: "nobody" }),
+        "not even an object",
+      ],
+    });
+    expect(result.results.map((r) => r.status)).toEqual([
+      "stored",
+      "rejected",
+      "stored",
+      "rejected",
+      "rejected",
+      "rejected",
+    ]);
+    expect(result.results[1]?.reason).toMatch(/^operation: /);
+    expect(result.results[3]?.reason).toMatch(/^quality: /);
+    expect(result.results[4]?.reason).toMatch(/Unknown agent "nobody"/);
+    expect(count("metrics")).toBe(1);
+  });
+
+  it("updates the agent's performance and the session's totals", async () => {
+    const caller = agentKey();
+    const { session } = await caller.session.start({ name: "home-agent" });
+    await caller.ingest.report({
+      projectId,
+      items: [
+        metric("met-perf-1", { sessionId: session.id, success: true, executionMs: 100 }),
+        metric("met-perf-2", { sessionId: session.id, success: false, executionMs: 300 }),
+      ],
+    });
+    const agent = await caller.agent.byName({ projectId, name: "home-agent" });
+    expect(agent).toMatchObject({ runsCount: 2, successCount: 1, totalExecutionMs: 400 });
+    const sessions = await caller.session.list({ projectId, agentId: agent.id });
+    expect(sessions.items[0]).toMatchObject({ tokens: 3000 });
+  });
+
+  it("refuses a batch over the item limit as a whole", async () => {
+    const items = Array.from({ length: 1001 }, (_, i) => event(`evt-${String(i).padStart(6, "0")}`));
+    await expect(agentKey().ingest.report({ projectId, items })).rejects.toThrow(/items/);
+    expect(count("audit_events")).toBeGreaterThan(0); // only the fixture's own dashboard rows
+    expect(
+      (world.sqlite.prepare("select count(*) n from audit_events where client_id is not null").get() as { n: number })
+        .n,
+    ).toBe(0);
+  });
+
+  it("commits concurrent batches together and answers each one", async () => {
+    const caller = agentKey();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, b) =>
+        caller.ingest.report({ projectId, items: Array.from({ length: 10 }, (_, i) => metric(`met-c-${b}-${i}`)) }),
+      ),
+    );
+    expect(results.every((r) => r.stored === 10)).toBe(true);
+    expect(count("metrics")).toBe(200);
+  });
+});
+
+describe("budgets", () => {
+  it("raises 80, 90 and 100 % alerts once each, keeps storing, and says the agent is over", async () => {
+    const admin = world.as({ sessionToken: world.users.owner.token });
+    const agent = await admin.agent.byName({ projectId, name: "home-agent" });
+    await admin.agent.update({ projectId, id: agent.id, patch: { budgetCostUsdPerDay: 1 } });
+    const caller = agentKey();
+    const spend = (id: string, costUsd: number) =>
+      caller.ingest.report({ projectId, items: [metric(id, { costUsd })] });
+
+    expect((await spend("met-budget-1", 0.5)).overBudget).toEqual([]);
+    expect((await spend("met-budget-2", 0.35)).overBudget).toEqual([]); // 85 %: the 80 % alert
+    expect((await spend("met-budget-3", 0.1)).overBudget).toEqual([]); // 95 %: the 90 % alert
+    const over = await spend("met-budget-4", 0.2); // 115 %
+    expect(over).toMatchObject({ stored: 1, overBudget: ["home-agent"] });
+    expect((await spend("met-budget-5", 0.1)).overBudget).toEqual(["home-agent"]);
+    const alerts = world.sqlite
+      .prepare("select threshold, budget from budget_alerts where agent_id = ? order by threshold")
+      .all(agent.id);
+    expect(alerts).toEqual([
+      { threshold: 80, budget: "cost_per_day" },
+      { threshold: 90, budget: "cost_per_day" },
+      { threshold: 100, budget: "cost_per_day" },
+    ]);
+
+    // The next UTC day starts a new period.
+    world.clock.advance(86_400_000);
+    expect((await spend("met-budget-6", 0.1)).overBudget).toEqual([]);
+  });
+
+  it("tracks tokens per session against the session budget", async () => {
+    const admin = world.as({ sessionToken: world.users.owner.token });
+    const agent = await admin.agent.byName({ projectId, name: "home-agent" });
+    await admin.agent.update({ projectId, id: agent.id, patch: { budgetTokensPerSession: 2000 } });
+    const caller = agentKey();
+    const { session } = await caller.session.start({ name: "home-agent" });
+    const first = await caller.ingest.report({ projectId, items: [metric("met-tokens-1", { sessionId: session.id })] });
+    expect(first.overBudget).toEqual([]); // 1,500 of 2,000 tokens: 75 %
+    const second = await caller.ingest.report({
+      projectId,
+      items: [metric("met-tokens-2", { sessionId: session.id })],
+    });
+    expect(second.overBudget).toEqual(["home-agent"]); // 3,000 of 2,000
+    const alerts = world.sqlite
+      .prepare("select threshold, period from budget_alerts where budget = 'tokens_per_session'")
+      .all();
+    expect(alerts).toEqual([80, 90, 100].map((threshold) => ({ threshold, period: session.id })));
+    // A new session starts from zero.
+    const { session: next } = await caller.session.start({ name: "home-agent" });
+    const fresh = await caller.ingest.report({ projectId, items: [metric("met-tokens-3", { sessionId: next.id })] });
+    expect(fresh.overBudget).toEqual([]);
+  });
+});
