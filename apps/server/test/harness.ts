@@ -19,10 +19,8 @@ export async function startTestServer() {
     loginThrottle: createLoginThrottle(),
     heartbeat: DEFAULT_HEARTBEAT,
   };
-  const server = createTowerServer(deps, {
-    allowedOrigins: ["http://dashboard.test"],
-    secureCookies: "auto",
-  });
+  const options = { allowedOrigins: ["http://dashboard.test"], secureCookies: "auto" } as const;
+  let server = createTowerServer(deps, options);
   const address = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;
 
@@ -48,7 +46,18 @@ export async function startTestServer() {
     owner,
     projectId: membership.projectId,
     apiKey: key.secret,
-    server,
+    get server() {
+      return server;
+    },
+    /** Takes the server off the network (the database stays), as in an outage. */
+    async pause() {
+      await server.close();
+    },
+    /** Brings a new server up on the same port and database. */
+    async resume() {
+      server = createTowerServer(deps, options);
+      await server.listen(address.port, "127.0.0.1");
+    },
     async stop() {
       await server.close();
       database.close();

@@ -1,5 +1,13 @@
 import type { AppRouter } from "@tower/api";
-import type { Agent, AgentRegisterInput, AgentSession, SessionReportInput } from "@tower/shared";
+import type {
+  Agent,
+  AgentRegisterInput,
+  AgentSession,
+  ReportEvent,
+  ReportItem,
+  ReportMetric,
+  SessionReportInput,
+} from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
 
@@ -14,7 +22,13 @@ export interface AgentEvents {
   enabled: Agent;
   /** A heartbeat or report failed; the handle keeps trying. */
   error: Error;
+  /** Tower said the agent reached (`over: true`) or left (`over: false`) a budget limit. */
+  budget: { over: boolean };
 }
+
+/** What `event()` takes: the rest (id, agent, session, kind) is filled in. */
+export type AgentEventReport = Omit<ReportEvent, "id" | "agent" | "sessionId" | "kind">;
+export type AgentMetricReport = Omit<ReportMetric, "id" | "agent" | "sessionId" | "kind">;
 
 type Listener<T> = (value: T) => void;
 
@@ -38,13 +52,43 @@ export class AgentHandle {
   #watch: Unsubscribable | undefined;
   #running = false;
   #listeners = new Map<keyof AgentEvents, Set<Listener<never>>>();
+  #overBudget = false;
 
   constructor(
     private readonly api: TRPCClient<AppRouter>,
     readonly name: string,
     private readonly options: AgentHandleOptions = {},
     private readonly onRunningChange: (handle: AgentHandle, running: boolean) => void = () => {},
+    private readonly enqueue: (item: ReportItem) => void = () => {},
   ) {}
+
+  /** Whether Tower last said this agent is at or over one of its budgets. */
+  get budget(): { over: boolean } {
+    return { over: this.#overBudget };
+  }
+
+  /** Called by the client with each delivered batch's verdict. */
+  setOverBudget(over: boolean) {
+    if (over === this.#overBudget) return;
+    this.#overBudget = over;
+    this.#emit("budget", { over });
+  }
+
+  /** Queues an event (a tool call, API call, file access…) for the audit trail; sent in batches. */
+  event(report: AgentEventReport): void {
+    this.enqueue({ ...report, kind: "event", id: crypto.randomUUID(), agent: this.name, sessionId: this.#session?.id });
+  }
+
+  /** Queues a metric (execution time, tokens, cost, quality…); sent in batches. */
+  metric(report: AgentMetricReport): void {
+    this.enqueue({
+      ...report,
+      kind: "metric",
+      id: crypto.randomUUID(),
+      agent: this.name,
+      sessionId: this.#session?.id,
+    });
+  }
 
   /** The agent record as last seen (after `start()`). */
   get agent(): Agent | null {

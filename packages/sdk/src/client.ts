@@ -4,6 +4,7 @@ import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, typ
 import NodeWebSocket from "ws";
 import { AgentHandle, type AgentHandleOptions } from "./agent";
 import { onProcessExit } from "./process-exit";
+import { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 
 export interface TowerClientOptions {
   /** Base URL of the Tower server, e.g. `http://localhost:3001`. */
@@ -14,6 +15,8 @@ export interface TowerClientOptions {
   WebSocket?: typeof globalThis.WebSocket;
   /** Delay before the n-th reconnect attempt of the live connection. */
   retryDelayMs?: (attempt: number) => number;
+  /** Batching, buffering and retry of `event()` and `metric()` reports. */
+  reporting?: ReporterOptions & ReporterHooks;
 }
 
 export interface TowerClient {
@@ -21,7 +24,9 @@ export interface TowerClient {
   api: TRPCClient<AppRouter>;
   /** A handle for one running agent: `await tower.agent("scout").start()`. */
   agent(name: string, options?: AgentHandleOptions): AgentHandle;
-  /** Ends every running agent's session and closes the live connection. */
+  /** The report queue: `pending`, `dropped`, and `flush()`. */
+  reporter: Reporter;
+  /** Delivers buffered reports, ends every running agent's session and closes the live connection. */
   shutdown(): Promise<void>;
   /** Closes the live connection; pending HTTP calls still finish. */
   close(): void;
@@ -58,17 +63,35 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
     ],
   });
   const running = new Set<AgentHandle>();
+  const handles = new Map<string, AgentHandle>();
+  const reporter = new Reporter(api, options.reporting, {
+    ...options.reporting,
+    onResult: (result, batch) => {
+      const over = new Set(result.overBudget);
+      for (const name of new Set(batch.map((item) => item.agent))) handles.get(name)?.setOverBudget(over.has(name));
+      options.reporting?.onResult?.(result, batch);
+    },
+  });
   const shutdown = async (reason: "stopped" | "process_exit" = "stopped") => {
+    await reporter.flush().catch(() => {});
     await Promise.allSettled([...running].map((handle) => handle.stop(reason)));
     wsClient.close();
   };
   onProcessExit(() => shutdown("process_exit"));
   return {
     api,
-    agent: (name, agentOptions) =>
-      new AgentHandle(api, name, agentOptions, (handle, isRunning) =>
-        isRunning ? running.add(handle) : running.delete(handle),
-      ),
+    reporter,
+    agent: (name, agentOptions) => {
+      const handle = new AgentHandle(
+        api,
+        name,
+        agentOptions,
+        (h, isRunning) => (isRunning ? running.add(h) : running.delete(h)),
+        (item) => reporter.add(item),
+      );
+      handles.set(name, handle);
+      return handle;
+    },
     shutdown: () => shutdown(),
     close: () => wsClient.close(),
   };

@@ -1,4 +1,12 @@
-export { AgentHandle, type AgentEvents, type AgentHandleOptions, type AgentProfile } from "./agent";
+export {
+  AgentHandle,
+  type AgentEventReport,
+  type AgentEvents,
+  type AgentHandleOptions,
+  type AgentMetricReport,
+  type AgentProfile,
+} from "./agent";
+export { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 export { createTowerClient, type TowerClient, type TowerClientOptions } from "./client";
 export type { AppRouter } from "@tower/api";
 export * from "@tower/shared";

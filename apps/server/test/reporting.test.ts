@@ -1,0 +1,90 @@
+import { createTowerClient } from "@tower/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, waitFor, type TestServer } from "./harness";
+
+let tower: TestServer;
+beforeAll(async () => {
+  tower = await startTestServer();
+});
+afterAll(async () => {
+  await tower.stop();
+});
+
+const storedFor = (agent: string) =>
+  tower.deps.db.$client
+    .prepare(
+      `select count(*) as n, count(distinct client_id) as distinctIds from audit_events
+       where actor_type = 'agent' and actor_name = ?`,
+    )
+    .get(agent) as { n: number; distinctIds: number };
+
+describe("SDK reporting through an outage", () => {
+  it("buffers while the server is down and delivers everything exactly once when it returns", async () => {
+    const errors: string[] = [];
+    const client = createTowerClient({
+      url: tower.url,
+      apiKey: tower.apiKey,
+      reporting: { flushIntervalMs: 20, maxBatch: 50, maxRetryDelayMs: 200, onError: (e) => errors.push(e.message) },
+    });
+    const agent = client.agent("reporter", { profile: { role: "worker" } });
+    await agent.start();
+    for (let i = 0; i < 120; i++) agent.event({ operation: "tool_use", target: `call-${i}` });
+    await client.reporter.flush();
+    expect(storedFor("reporter")).toEqual({ n: 120, distinctIds: 120 });
+
+    await tower.pause();
+    for (let i = 0; i < 200; i++) agent.event({ operation: "tool_use", target: `offline-${i}` });
+    for (let i = 0; i < 50; i++) agent.metric({ type: "execution", executionMs: i, success: true });
+    await waitFor(() => errors.length >= 2, "failed delivery attempts while the server is down");
+    expect(client.reporter.pending).toBe(250);
+    expect(storedFor("reporter").n).toBe(120);
+
+    await tower.resume();
+    await waitFor(() => client.reporter.pending === 0, "the buffer to drain", 10_000);
+    expect(storedFor("reporter")).toEqual({ n: 320, distinctIds: 320 });
+    const metrics = tower.deps.db.$client.prepare("select count(*) as n from metrics").get() as { n: number };
+    expect(metrics.n).toBe(50);
+    expect(client.reporter.dropped).toBe(0);
+    await client.shutdown();
+  }, 30_000);
+
+  it("with a tiny buffer drops the oldest reports and says how many", async () => {
+    const drops: number[] = [];
+    const client = createTowerClient({
+      url: tower.url,
+      apiKey: tower.apiKey,
+      reporting: { flushIntervalMs: 20, maxBuffer: 10, maxRetryDelayMs: 100, onDrop: (_n, total) => drops.push(total) },
+    });
+    const agent = client.agent("tiny-buffer", { profile: { role: "worker" } });
+    await agent.start();
+    await tower.pause();
+    for (let i = 0; i < 25; i++) agent.event({ operation: "tool_use", target: `t-${i}` });
+    expect(client.reporter.dropped).toBe(15);
+    expect(drops.at(-1)).toBe(15);
+    await tower.resume();
+    await waitFor(() => client.reporter.pending === 0, "the buffer to drain", 10_000);
+    const kept = tower.deps.db.$client
+      .prepare("select target from audit_events where actor_name = 'tiny-buffer' order by id")
+      .pluck()
+      .all();
+    // The newest ten survive; the oldest fifteen were dropped.
+    expect(kept).toEqual(Array.from({ length: 10 }, (_, i) => `t-${i + 15}`));
+    await client.shutdown();
+  }, 30_000);
+
+  it("tells the agent when it goes over budget", async () => {
+    const client = createTowerClient({ url: tower.url, apiKey: tower.apiKey, reporting: { flushIntervalMs: 10 } });
+    const agent = client.agent("spender", { profile: { role: "worker", budgetCostUsdPerDay: 1 } });
+    const budgetEvents: boolean[] = [];
+    agent.on("budget", ({ over }) => budgetEvents.push(over));
+    await agent.start();
+    agent.metric({ type: "cost", costUsd: 0.6 });
+    await client.reporter.flush();
+    expect(agent.budget.over).toBe(false);
+    agent.metric({ type: "cost", costUsd: 0.6 });
+    await client.reporter.flush();
+    expect(agent.budget.over).toBe(true);
+    expect(budgetEvents).toEqual([true]);
+    await client.shutdown();
+  });
+});
