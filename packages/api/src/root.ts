@@ -4,6 +4,7 @@ import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { fleetRouter } from "./routers/fleet";
 import { ingestRouter } from "./routers/ingest";
+import { metricsRouter } from "./routers/metrics";
 import { inviteRouter } from "./routers/invite";
 import { projectRouter } from "./routers/project";
 import { sessionRouter } from "./routers/session";
@@ -21,6 +22,7 @@ export const appRouter = router({
   fleet: fleetRouter,
   audit: auditRouter,
   ingest: ingestRouter,
+  metrics: metricsRouter,
 });
 
 export type AppRouter = typeof appRouter;

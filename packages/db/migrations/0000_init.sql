@@ -206,6 +206,19 @@ CREATE TABLE `budget_alerts` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `budget_alerts_once` ON `budget_alerts` (`agent_id`,`budget`,`period`,`threshold`);--> statement-breakpoint
 CREATE INDEX `budget_alerts_project_idx` ON `budget_alerts` (`project_id`,`id`);--> statement-breakpoint
+CREATE TABLE `latency_rollups` (
+	`project_id` text NOT NULL,
+	`agent_id` text NOT NULL,
+	`model` text DEFAULT '' NOT NULL,
+	`minute` integer NOT NULL,
+	`bucket` integer NOT NULL,
+	`count` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`project_id`, `agent_id`, `model`, `minute`, `bucket`),
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`agent_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `latency_rollups_project_minute_idx` ON `latency_rollups` (`project_id`,`minute`);--> statement-breakpoint
 CREATE TABLE `metric_rollups` (
 	`project_id` text NOT NULL,
 	`agent_id` text NOT NULL,

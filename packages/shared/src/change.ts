@@ -17,7 +17,9 @@ export type ChangeEvent =
   | Envelope<"agent", "deleted", Pick<Agent, "id" | "name">>
   | Envelope<"team", "created" | "updated", Team>
   | Envelope<"team", "deleted", Pick<Team, "id" | "name">>
-  | Envelope<"alert", "created", BudgetAlert>;
+  | Envelope<"alert", "created", BudgetAlert>
+  /** Not stored in the change feed: a wake-up for audit tails, which read the new rows themselves. */
+  | Envelope<"audit", "appended", { id: string }>;
 
 export type ChangeEntity = ChangeEvent["entity"];
 export type ChangeOf<E extends ChangeEntity> = Extract<ChangeEvent, { entity: E }>;

@@ -13,3 +13,4 @@ export * from "./project";
 export * from "./roles";
 export * from "./session";
 export * from "./team";
+export * from "./telemetry";

@@ -1,12 +1,25 @@
-import { AuditListInputSchema } from "@tower/shared";
-import type { TRPCRouterRecord } from "@trpc/server";
+import { AuditListInputSchema, AuditStatsInputSchema, ResumeSchema } from "@tower/shared";
+import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { listAudit, verifyAudit } from "../services/audit-service";
+import { streamAudit } from "../services/audit-stream";
+import { auditStats } from "../services/telemetry-service";
 import { projectProcedure } from "../trpc";
 
 export const auditRouter = {
   list: projectProcedure("viewer")
     .input(AuditListInputSchema)
     .query(({ ctx, input }) => listAudit(ctx, ctx.project.projectId, input)),
+  stats: projectProcedure("viewer")
+    .input(AuditStatsInputSchema)
+    .query(({ ctx, input }) => auditStats(ctx, ctx.project.projectId, input)),
   /** Walks the project's hash chain: "intact, N rows", or the first row that does not match. */
   verify: projectProcedure("viewer").query(({ ctx }) => verifyAudit(ctx.db, ctx.project.projectId)),
+  /** Live tail of new audit rows, resumable from the last row id. */
+  onAppend: projectProcedure("viewer")
+    .input(ResumeSchema)
+    .subscription(async function* ({ ctx, input, signal }) {
+      for await (const row of streamAudit(ctx, ctx.project.projectId, input.lastEventId, signal, ctx.caller)) {
+        yield tracked(String(row.id), row);
+      }
+    }),
 } satisfies TRPCRouterRecord;

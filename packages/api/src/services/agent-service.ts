@@ -99,6 +99,7 @@ export function createAgent(deps: Deps, projectId: string, input: AgentCreate, a
   const { agent, event } = deps.db.transaction((tx) => {
     const created = insertAgentTx(tx, projectId, input, now);
     appendAudit(
+      deps,
       tx,
       projectId,
       actor,
@@ -117,6 +118,7 @@ export function updateAgent(deps: Deps, projectId: string, id: string, patch: Ag
     const updated = writeAgentTx(tx, requireAgent(tx, projectId, id), patch, now);
     const fields = Object.keys(patch).filter((key) => patch[key as keyof AgentPatch] !== undefined);
     appendAudit(
+      deps,
       tx,
       projectId,
       actor,
@@ -136,7 +138,7 @@ export function setAgentEnabled(deps: Deps, projectId: string, id: string, enabl
     const result = setEnabledTx(tx, requireAgent(tx, projectId, id), enabled, now);
     if (result.changed) {
       const operation = enabled ? "agent.enable" : "agent.disable";
-      appendAudit(tx, projectId, actor, { operation, target: result.agent.name, agentId: id }, now);
+      appendAudit(deps, tx, projectId, actor, { operation, target: result.agent.name, agentId: id }, now);
     }
     return result;
   });
@@ -166,7 +168,7 @@ export function deleteAgent(deps: Deps, projectId: string, id: string, actor: Ac
       .get();
     if (!current) throw notFound("Agent");
     tx.delete(agents).where(eq(agents.id, id)).run();
-    appendAudit(tx, projectId, actor, { operation: "agent.delete", target: current.name, agentId: id }, now);
+    appendAudit(deps, tx, projectId, actor, { operation: "agent.delete", target: current.name, agentId: id }, now);
     return recordChange(tx, { projectId, entity: "agent", op: "deleted", at: now, data: current });
   });
   deps.bus.publish(event);

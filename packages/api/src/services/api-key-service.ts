@@ -10,7 +10,8 @@ import { newId, randomToken, sha256 } from "./tokens";
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** Creates a key; the secret is returned this once and only its hash is stored. */
-export function createApiKey({ db, clock }: Deps, projectId: string, input: ApiKeyCreateInput, actor: Actor) {
+export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateInput, actor: Actor) {
+  const { db, clock } = deps;
   const secret = `${API_KEY_PREFIX}${randomToken(30)}`;
   const row = {
     id: newId(),
@@ -25,7 +26,7 @@ export function createApiKey({ db, clock }: Deps, projectId: string, input: ApiK
   db.transaction((tx) => {
     tx.insert(apiKeys).values(row).run();
     const detail = { prefix: row.prefix, scopes: row.scopes };
-    appendAudit(tx, projectId, actor, { operation: "apiKey.create", target: row.name, detail }, row.createdAt);
+    appendAudit(deps, tx, projectId, actor, { operation: "apiKey.create", target: row.name, detail }, row.createdAt);
   });
   return {
     id: row.id,
@@ -54,7 +55,8 @@ export function listApiKeys({ db }: Deps, projectId: string) {
     .all();
 }
 
-export function revokeApiKey({ db, clock, bus }: Deps, projectId: string, id: string, actor: Actor): void {
+export function revokeApiKey(deps: Deps, projectId: string, id: string, actor: Actor): void {
+  const { db, clock, bus } = deps;
   const now = clock.now();
   db.transaction((tx) => {
     const key = tx
@@ -65,6 +67,7 @@ export function revokeApiKey({ db, clock, bus }: Deps, projectId: string, id: st
     if (!key) throw new DomainError("NOT_FOUND", "API key not found or already revoked");
     tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).run();
     appendAudit(
+      deps,
       tx,
       projectId,
       actor,

@@ -62,8 +62,32 @@ function latestCheckpoint(tx: DbOrTx, projectId: string) {
     .get();
 }
 
+const wakePending = new WeakMap<Deps["bus"], Set<string>>();
+
+/**
+ * Wakes the project's live audit tails once the current synchronous transaction is over (a
+ * microtask runs only after it returns); a tail that wakes after a rollback simply finds nothing.
+ */
+function wakeAuditTails({ bus, clock }: Pick<Deps, "bus" | "clock">, projectId: string) {
+  let pending = wakePending.get(bus);
+  if (!pending) wakePending.set(bus, (pending = new Set()));
+  if (pending.has(projectId)) return;
+  pending.add(projectId);
+  queueMicrotask(() => {
+    pending.delete(projectId);
+    bus.publish({ id: "0", projectId, entity: "audit", op: "appended", at: clock.now(), data: { id: projectId } });
+  });
+}
+
 /** Appends one row to the project's chain; call inside the transaction of the action it records. */
-export function appendAudit(tx: DbOrTx, projectId: string, actor: Actor, entry: AuditEntry, at: number): void {
+export function appendAudit(
+  deps: Pick<Deps, "bus" | "clock">,
+  tx: DbOrTx,
+  projectId: string,
+  actor: Actor,
+  entry: AuditEntry,
+  at: number,
+): void {
   const content: HashedContent = {
     projectId,
     at,
@@ -81,6 +105,7 @@ export function appendAudit(tx: DbOrTx, projectId: string, actor: Actor, entry: 
   tx.insert(auditEvents)
     .values({ ...content, clientId: entry.clientId ?? null, hash: hashAuditRow(content) })
     .run();
+  wakeAuditTails(deps, projectId);
 }
 
 export function listAudit({ db }: Deps, projectId: string, input: AuditListQuery) {

@@ -20,7 +20,14 @@ function setAll(deps: Deps, projectId: string, enabled: boolean, actor: Actor): 
       .map((agent) => setEnabledTx(tx, agent, enabled, now).event)
       .filter((e): e is ChangeEvent => e !== null);
     const operation = enabled ? "fleet.activateAll" : "fleet.deactivateAll";
-    appendAudit(tx, projectId, actor, { operation, target: "all agents", detail: { changed: events.length } }, now);
+    appendAudit(
+      deps,
+      tx,
+      projectId,
+      actor,
+      { operation, target: "all agents", detail: { changed: events.length } },
+      now,
+    );
     return events;
   });
   for (const event of events) deps.bus.publish(event);

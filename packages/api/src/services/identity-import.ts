@@ -80,7 +80,14 @@ export function importIdentities(
     });
     for (const report of reports) for (const agent of report.agents) totals[agent.outcome]++;
     const detail = { files: files.map((file) => file.name), totals };
-    appendAudit(tx, projectId, actor, { operation: "agent.import", target: `${files.length} files`, detail }, now);
+    appendAudit(
+      deps,
+      tx,
+      projectId,
+      actor,
+      { operation: "agent.import", target: `${files.length} files`, detail },
+      now,
+    );
     return { reports, events };
   });
   for (const event of events) if (event) deps.bus.publish(event);

@@ -1,4 +1,12 @@
-import { agentDailyUsage, agentSessions, auditEvents, metricRollups, metrics, type DbOrTx } from "@tower/db";
+import {
+  agentDailyUsage,
+  agentSessions,
+  auditEvents,
+  latencyRollups,
+  metricRollups,
+  metrics,
+  type DbOrTx,
+} from "@tower/db";
 import {
   DEFAULT_MODEL_PRICES,
   priceTokens,
@@ -13,6 +21,7 @@ import type { Deps } from "../context";
 import { findAgentByName, writeAgentTx, type AgentRow } from "./agent-writes";
 import { appendAudit } from "./audit-service";
 import { evaluateBudgets, utcDay } from "./budget-service";
+import { latencyBucket } from "./latency";
 import { describeIssues } from "./zod-issues";
 
 type ReportItem = z.output<typeof ReportItemSchema>;
@@ -101,6 +110,28 @@ function storeMetric(tx: DbOrTx, projectId: string, agent: AgentRow, item: Metri
     executionMsSum: item.executionMs ?? 0,
     executionCount: item.executionMs === undefined ? 0 : 1,
   });
+  if (item.executionMs !== undefined) {
+    tx.insert(latencyRollups)
+      .values({
+        projectId,
+        agentId: agent.id,
+        model: item.model ?? "",
+        minute: at - (at % MINUTE),
+        bucket: latencyBucket(item.executionMs),
+        count: 1,
+      })
+      .onConflictDoUpdate({
+        target: [
+          latencyRollups.projectId,
+          latencyRollups.agentId,
+          latencyRollups.model,
+          latencyRollups.minute,
+          latencyRollups.bucket,
+        ],
+        set: { count: sql`${latencyRollups.count} + 1` },
+      })
+      .run();
+  }
   if (item.success !== undefined) {
     delta.runs++;
     if (item.success) delta.successes++;
@@ -118,6 +149,7 @@ function storeMetric(tx: DbOrTx, projectId: string, agent: AgentRow, item: Metri
 }
 
 function storeEvent(
+  deps: Deps,
   tx: DbOrTx,
   projectId: string,
   agent: AgentRow,
@@ -131,6 +163,7 @@ function storeEvent(
     .get();
   if (seen) return false;
   appendAudit(
+    deps,
     tx,
     projectId,
     { type: "agent", id: agent.id, name: agent.name },
@@ -199,7 +232,14 @@ function applyDeltas(
 }
 
 /** Validates and stores one batch inside the caller's transaction; returns its per-item answer. */
-function ingestTx(tx: DbOrTx, projectId: string, items: unknown[], now: number, events: ChangeEvent[]): IngestResult {
+function ingestTx(
+  deps: Deps,
+  tx: DbOrTx,
+  projectId: string,
+  items: unknown[],
+  now: number,
+  events: ChangeEvent[],
+): IngestResult {
   const agents = new Map<string, AgentRow | null>();
   const deltas = new Map<string, AgentDelta>();
   const results: IngestItemResult[] = items.map((raw) => {
@@ -229,7 +269,7 @@ function ingestTx(tx: DbOrTx, projectId: string, items: unknown[], now: number, 
     }
     const stored =
       item.kind === "event"
-        ? storeEvent(tx, projectId, agent, item, at)
+        ? storeEvent(deps, tx, projectId, agent, item, at)
         : storeMetric(tx, projectId, agent, item, at, delta);
     if (stored) delta.lastActiveAt = Math.max(delta.lastActiveAt, Math.min(at, now));
     return { id, status: stored ? "stored" : "duplicate" };
@@ -281,7 +321,7 @@ class GroupCommitter {
           try {
             outcomes.push({
               ok: true,
-              result: tx.transaction((sp) => ingestTx(sp, pending.projectId, pending.items, now, events)),
+              result: tx.transaction((sp) => ingestTx(this.deps, sp, pending.projectId, pending.items, now, events)),
             });
           } catch (error) {
             events.length = before;

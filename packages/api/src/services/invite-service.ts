@@ -8,13 +8,8 @@ import { newId, randomToken, sha256 } from "./tokens";
 
 type Invite = typeof invites.$inferSelect;
 
-export function createInvite(
-  { db, clock }: Deps,
-  projectId: string,
-  createdBy: string,
-  input: InviteCreateInput,
-  actor: Actor,
-) {
+export function createInvite(deps: Deps, projectId: string, createdBy: string, input: InviteCreateInput, actor: Actor) {
+  const { db, clock } = deps;
   const token = randomToken();
   const now = clock.now();
   const row = {
@@ -29,6 +24,7 @@ export function createInvite(
   db.transaction((tx) => {
     tx.insert(invites).values(row).run();
     appendAudit(
+      deps,
       tx,
       projectId,
       actor,
@@ -53,7 +49,8 @@ export function listInvites({ db, clock }: Deps, projectId: string) {
     .all();
 }
 
-export function revokeInvite({ db, clock }: Deps, projectId: string, id: string, actor: Actor): void {
+export function revokeInvite(deps: Deps, projectId: string, id: string, actor: Actor): void {
+  const { db, clock } = deps;
   const now = clock.now();
   db.transaction((tx) => {
     const result = tx
@@ -62,7 +59,7 @@ export function revokeInvite({ db, clock }: Deps, projectId: string, id: string,
       .where(and(eq(invites.id, id), eq(invites.projectId, projectId), isNull(invites.acceptedAt)))
       .run();
     if (result.changes === 0) throw new DomainError("NOT_FOUND", "Invite not found or already used");
-    appendAudit(tx, projectId, actor, { operation: "invite.revoke", detail: { inviteId: id } }, now);
+    appendAudit(deps, tx, projectId, actor, { operation: "invite.revoke", detail: { inviteId: id } }, now);
   });
 }
 

@@ -79,6 +79,7 @@ export function createTeam(deps: Deps, projectId: string, input: TeamCreateInput
     const row: TeamRow = { id: newId(), projectId, ...input, active: false, createdAt: now, updatedAt: now };
     tx.insert(teams).values(row).run();
     appendAudit(
+      deps,
       tx,
       projectId,
       actor,
@@ -109,6 +110,7 @@ export function updateTeam(
       .where(eq(teams.id, id))
       .run();
     appendAudit(
+      deps,
       tx,
       projectId,
       actor,
@@ -128,7 +130,7 @@ export function deleteTeam(deps: Deps, projectId: string, id: string, actor: Act
     const current = requireTeam(tx, projectId, id);
     tx.update(agents).set({ teamId: null }).where(eq(agents.teamId, id)).run();
     tx.delete(teams).where(eq(teams.id, id)).run();
-    appendAudit(tx, projectId, actor, { operation: "team.delete", target: current.name }, now);
+    appendAudit(deps, tx, projectId, actor, { operation: "team.delete", target: current.name }, now);
     return recordChange(tx, { projectId, entity: "team", op: "deleted", at: now, data: { id, name: current.name } });
   });
   deps.bus.publish(event);
@@ -203,7 +205,7 @@ export function activateTeam(deps: Deps, projectId: string, id: string, actor: A
     const row: TeamRow = { ...team, active: true, updatedAt: now };
     tx.update(teams).set({ active: true, updatedAt: now }).where(eq(teams.id, id)).run();
     const detail = { enabled: changed.map((m) => m.name), shortfall };
-    appendAudit(tx, projectId, actor, { operation: "team.activate", target: team.name, detail }, now);
+    appendAudit(deps, tx, projectId, actor, { operation: "team.activate", target: team.name, detail }, now);
     events.push(teamChanged(tx, row, now, "updated"));
     return { report: { team: toTeam(tx, row), changed, unchanged, shortfall }, events };
   });
@@ -227,7 +229,7 @@ export function deactivateTeam(deps: Deps, projectId: string, id: string, actor:
     const row: TeamRow = { ...team, active: false, updatedAt: now };
     tx.update(teams).set({ active: false, updatedAt: now }).where(eq(teams.id, id)).run();
     const detail = { disabled: changed.map((m) => m.name) };
-    appendAudit(tx, projectId, actor, { operation: "team.deactivate", target: team.name, detail }, now);
+    appendAudit(deps, tx, projectId, actor, { operation: "team.deactivate", target: team.name, detail }, now);
     events.push(teamChanged(tx, row, now, "updated"));
     return { report: { team: toTeam(tx, row), changed, unchanged, shortfall: [] }, events };
   });

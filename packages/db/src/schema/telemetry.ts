@@ -105,3 +105,27 @@ export const budgetAlerts = sqliteTable(
     index("budget_alerts_project_idx").on(t.projectId, t.id),
   ],
 );
+
+/**
+ * Execution-time histogram per minute (quarter-octave buckets: index = floor(4·log2(ms + 1))), so
+ * p50/p95 over any range come from summed bucket counts, not raw rows. Accurate to about ±10 %.
+ */
+export const latencyRollups = sqliteTable(
+  "latency_rollups",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    model: text("model").notNull().default(""),
+    minute: epochMs("minute").notNull(),
+    bucket: integer("bucket").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.agentId, t.model, t.minute, t.bucket] }),
+    index("latency_rollups_project_minute_idx").on(t.projectId, t.minute),
+  ],
+);

@@ -1,0 +1,34 @@
+import { AlertListInputSchema, MetricsAggregateInputSchema, MetricsListInputSchema, ResumeSchema } from "@tower/shared";
+import { tracked, type TRPCRouterRecord } from "@trpc/server";
+import { streamChanges } from "../services/change-stream";
+import { aggregateMetrics, budgetUsage, fleetOverview, listAlerts, listMetrics } from "../services/telemetry-service";
+import { projectProcedure } from "../trpc";
+
+export const metricsRouter = {
+  list: projectProcedure("viewer")
+    .input(MetricsListInputSchema)
+    .query(({ ctx, input }) => listMetrics(ctx, ctx.project.projectId, input)),
+  /** Count, success rate, tokens, cost and latency p50/p95 per minute, hour or day. */
+  aggregate: projectProcedure("viewer")
+    .input(MetricsAggregateInputSchema)
+    .query(({ ctx, input }) => aggregateMetrics(ctx, ctx.project.projectId, input)),
+  overview: projectProcedure("viewer").query(({ ctx }) => fleetOverview(ctx, ctx.project.projectId)),
+  /** Today's spend per agent, for budget bars. */
+  budgetUsage: projectProcedure("viewer").query(({ ctx }) => budgetUsage(ctx, ctx.project.projectId)),
+  alerts: projectProcedure("viewer")
+    .input(AlertListInputSchema)
+    .query(({ ctx, input }) => listAlerts(ctx, ctx.project.projectId, input)),
+  /** Budget alerts as they are raised, resumable. */
+  onAlert: projectProcedure("viewer")
+    .input(ResumeSchema)
+    .subscription(async function* ({ ctx, input, signal }) {
+      const alerts = streamChanges(ctx, {
+        projectId: ctx.project.projectId,
+        entity: "alert",
+        lastEventId: input.lastEventId,
+        signal,
+        caller: ctx.caller,
+      });
+      for await (const event of alerts) yield tracked(event.id, event.data);
+    }),
+} satisfies TRPCRouterRecord;

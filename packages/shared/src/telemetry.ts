@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { DECISIONS } from "./audit";
+import { IdSchema, PageLimitSchema } from "./common";
+import { METRIC_TYPES } from "./ingest";
+
+export const BucketSchema = z.enum(["minute", "hour", "day"]);
+export type Bucket = z.infer<typeof BucketSchema>;
+export const BUCKET_MS: Record<Bucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** At most this many buckets per aggregate query, so a wide range needs a coarser bucket. */
+export const MAX_BUCKETS = 2_000;
+
+const RangeSchema = z.object({
+  from: z.number().int().min(0),
+  to: z.number().int().min(0),
+});
+
+export const MetricsAggregateInputSchema = RangeSchema.extend({
+  bucket: BucketSchema,
+  agentId: IdSchema.optional(),
+  model: z.string().max(200).optional(),
+  /** Split each bucket by agent or by model. */
+  groupBy: z.enum(["none", "agent", "model"]).default("none"),
+}).refine((input) => input.to > input.from, { message: "to must be after from", path: ["to"] });
+
+export interface MetricsBucket {
+  start: number;
+  /** The agent id or model name when grouped, else "". */
+  group: string;
+  count: number;
+  successes: number;
+  failures: number;
+  successRate: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  events: number;
+  avgExecutionMs: number | null;
+  p50ExecutionMs: number | null;
+  p95ExecutionMs: number | null;
+}
+
+export const MetricsListInputSchema = z.object({
+  agentId: IdSchema.optional(),
+  sessionId: IdSchema.optional(),
+  type: z.enum(METRIC_TYPES).optional(),
+  model: z.string().max(200).optional(),
+  from: z.number().int().min(0).optional(),
+  to: z.number().int().min(0).optional(),
+  limit: PageLimitSchema,
+  cursor: z.number().int().positive().nullish(),
+});
+
+export interface MetricRecord {
+  id: number;
+  agentId: string;
+  sessionId: string | null;
+  type: string;
+  executionMs: number | null;
+  success: boolean | null;
+  tokensIn: number;
+  tokensOut: number;
+  model: string | null;
+  costUsd: number;
+  costSource: string;
+  quality: number | null;
+  at: number;
+}
+
+export interface FleetOverview {
+  /** Since midnight UTC. */
+  today: { costUsd: number; tokens: number; runs: number; successRate: number | null };
+  activeAgents: number;
+  totalAgents: number;
+  /** Events and metrics per minute over the last five minutes. */
+  eventsPerMinute: number;
+  overBudgetAgents: number;
+}
+
+export const AuditStatsInputSchema = RangeSchema.extend({ bucket: BucketSchema.default("hour") });
+
+export interface AuditStats {
+  byOperation: { operation: string; count: number }[];
+  byDecision: { decision: (typeof DECISIONS)[number] | "none"; count: number }[];
+  byAgent: { agentId: string; agentName: string; count: number }[];
+  byTime: { start: number; count: number }[];
+}
+
+export const AlertListInputSchema = z.object({ limit: PageLimitSchema, agentId: IdSchema.optional() });
