@@ -151,7 +151,10 @@ function summarize() {
 function test(pm) {
   ensureBrowser(pm);
   for (const file of RESULT_FILES) rmSync(path.join(root, file), { force: true });
-  const status = pnpm(pm, ["turbo", "run", "typecheck", "lint", "test", "test:e2e", "--continue", "--concurrency=2"]);
+  // Browser tests run after the rest, so a busy machine does not starve the servers they drive.
+  const checks = pnpm(pm, ["turbo", "run", "typecheck", "lint", "test", "--continue", "--concurrency=2"]);
+  const browser = pnpm(pm, ["turbo", "run", "test:e2e", "--continue"]);
+  const status = checks || browser;
   const { passed, failed } = summarize();
   if (status !== 0) console.error("\n✖ Some checks failed; see the output above.");
   if (passed + failed === 0) console.error("\n✖ No test ran.");

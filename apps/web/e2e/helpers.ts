@@ -14,7 +14,7 @@ export async function logIn(page: Page) {
 export async function openAgents(page: Page) {
   if (!page.url().includes("/agents")) await page.goto("/agents");
   await expect(page.getByRole("table")).toBeVisible();
-  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 20_000 });
 }
 
 export function agentRow(page: Page, name: string) {

@@ -181,6 +181,7 @@ CREATE TABLE `audit_events` (
 --> statement-breakpoint
 CREATE INDEX `audit_project_id_idx` ON `audit_events` (`project_id`,`id`);--> statement-breakpoint
 CREATE INDEX `audit_project_at_idx` ON `audit_events` (`project_id`,`at`);--> statement-breakpoint
+CREATE UNIQUE INDEX `audit_project_client_unique` ON `audit_events` (`project_id`,`client_id`);--> statement-breakpoint
 CREATE TABLE `agent_daily_usage` (
 	`agent_id` text NOT NULL,
 	`day` text NOT NULL,

@@ -75,7 +75,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
   const shutdown = async (reason: "stopped" | "process_exit" = "stopped") => {
     await reporter.flush().catch(() => {});
     await Promise.allSettled([...running].map((handle) => handle.stop(reason)));
-    wsClient.close();
+    await wsClient.close();
   };
   onProcessExit(() => shutdown("process_exit"));
   return {

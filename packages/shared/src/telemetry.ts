@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DECISIONS } from "./audit";
+import { type DECISIONS } from "./audit";
 import { IdSchema, PageLimitSchema } from "./common";
 import { METRIC_TYPES } from "./ingest";
 

@@ -29,7 +29,12 @@ export const auditEvents = sqliteTable(
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
   },
-  (t) => [index("audit_project_id_idx").on(t.projectId, t.id), index("audit_project_at_idx").on(t.projectId, t.at)],
+  (t) => [
+    index("audit_project_id_idx").on(t.projectId, t.id),
+    index("audit_project_at_idx").on(t.projectId, t.at),
+    // Agents' reported events are stored once per id, even if two writers raced.
+    uniqueIndex("audit_project_client_unique").on(t.projectId, t.clientId),
+  ],
 );
 
 /** Where pruning stopped: verification of what remains starts from `throughHash`. */
