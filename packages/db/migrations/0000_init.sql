@@ -262,4 +262,13 @@ CREATE TABLE `metrics` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `metrics_project_client_unique` ON `metrics` (`project_id`,`client_id`);--> statement-breakpoint
 CREATE INDEX `metrics_project_at_idx` ON `metrics` (`project_id`,`at`);--> statement-breakpoint
-CREATE INDEX `metrics_agent_at_idx` ON `metrics` (`agent_id`,`at`);
+CREATE INDEX `metrics_agent_at_idx` ON `metrics` (`agent_id`,`at`);--> statement-breakpoint
+CREATE TABLE `model_prices` (
+	`project_id` text NOT NULL,
+	`model` text NOT NULL,
+	`input_per_mtok` real NOT NULL,
+	`output_per_mtok` real NOT NULL,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`project_id`, `model`),
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade
+);

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** USD per million tokens. Used when a metric report carries tokens but no cost. */
 export interface ModelPrice {
   inputPerMTok: number;
@@ -28,4 +30,18 @@ export function priceTokens(
   const price = model ? prices[model] : undefined;
   if (!price) return null;
   return (tokensIn * price.inputPerMTok + tokensOut * price.outputPerMTok) / 1_000_000;
+}
+
+export const ModelPriceInputSchema = z.object({
+  model: z.string().trim().min(1, "Model is required").max(200),
+  inputPerMTok: z.number().min(0).max(10_000),
+  outputPerMTok: z.number().min(0).max(10_000),
+});
+
+export const ModelNameInputSchema = z.object({ model: z.string().trim().min(1).max(200) });
+
+export interface ModelPriceRow extends ModelPrice {
+  model: string;
+  /** `default` (Tower's table) or `project` (set in Settings). */
+  source: "default" | "project";
 }

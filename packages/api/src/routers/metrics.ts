@@ -1,6 +1,14 @@
-import { AlertListInputSchema, MetricsAggregateInputSchema, MetricsListInputSchema, ResumeSchema } from "@tower/shared";
+import {
+  AlertListInputSchema,
+  MetricsAggregateInputSchema,
+  MetricsListInputSchema,
+  ModelNameInputSchema,
+  ModelPriceInputSchema,
+  ResumeSchema,
+} from "@tower/shared";
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { streamChanges } from "../services/change-stream";
+import { listPrices, resetPrice, setPrice } from "../services/price-service";
 import { aggregateMetrics, budgetUsage, fleetOverview, listAlerts, listMetrics } from "../services/telemetry-service";
 import { projectProcedure } from "../trpc";
 
@@ -15,6 +23,14 @@ export const metricsRouter = {
   overview: projectProcedure("viewer").query(({ ctx }) => fleetOverview(ctx, ctx.project.projectId)),
   /** Today's spend per agent, for budget bars. */
   budgetUsage: projectProcedure("viewer").query(({ ctx }) => budgetUsage(ctx, ctx.project.projectId)),
+  /** The model price table used when a report has tokens but no cost. */
+  prices: projectProcedure("viewer").query(({ ctx }) => listPrices(ctx, ctx.project.projectId)),
+  setPrice: projectProcedure("admin")
+    .input(ModelPriceInputSchema)
+    .mutation(({ ctx, input }) => setPrice(ctx, ctx.project.projectId, input, ctx.actor())),
+  resetPrice: projectProcedure("admin")
+    .input(ModelNameInputSchema)
+    .mutation(({ ctx, input }) => resetPrice(ctx, ctx.project.projectId, input.model, ctx.actor())),
   alerts: projectProcedure("viewer")
     .input(AlertListInputSchema)
     .query(({ ctx, input }) => listAlerts(ctx, ctx.project.projectId, input)),

@@ -178,3 +178,26 @@ describe("budgets", () => {
     expect(fresh.overBudget).toEqual([]);
   });
 });
+
+describe("the price table", () => {
+  it("a project's own price replaces the default for its later reports, and can be reset", async () => {
+    const admin = world.as({ sessionToken: world.users.owner.token });
+    const rows = await admin.metrics.setPrice({ projectId, model: "gpt-4o-mini", inputPerMTok: 1, outputPerMTok: 2 });
+    expect(rows.find((row) => row.model === "gpt-4o-mini")).toMatchObject({ source: "project", inputPerMTok: 1 });
+    await agentKey().ingest.report({ projectId, items: [metric("met-price-1")] });
+    const priced = world.sqlite.prepare("select cost_usd from metrics where client_id = 'met-price-1'").get();
+    expect(priced).toEqual({ cost_usd: (1000 * 1 + 500 * 2) / 1e6 });
+    await expect(
+      agentKey().metrics.setPrice({ projectId, model: "x", inputPerMTok: 1, outputPerMTok: 1 }),
+    ).rejects.toThrow(/admin/);
+    const reset = await admin.metrics.resetPrice({ projectId, model: "gpt-4o-mini" });
+    expect(reset.find((row) => row.model === "gpt-4o-mini")).toMatchObject({ source: "default", inputPerMTok: 0.15 });
+    await expect(admin.metrics.resetPrice({ projectId, model: "gpt-4o-mini" })).rejects.toThrow(/^model: /);
+  });
+
+  it("a model with no price is stored as unpriced, with zero cost", async () => {
+    await agentKey().ingest.report({ projectId, items: [metric("met-unknown", { model: "home-grown-llm" })] });
+    const row = world.sqlite.prepare("select cost_usd, cost_source from metrics where client_id = 'met-unknown'").get();
+    expect(row).toEqual({ cost_usd: 0, cost_source: "unpriced" });
+  });
+});

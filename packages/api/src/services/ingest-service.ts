@@ -8,12 +8,12 @@ import {
   type DbOrTx,
 } from "@tower/db";
 import {
-  DEFAULT_MODEL_PRICES,
   priceTokens,
   ReportItemSchema,
   type ChangeEvent,
   type IngestItemResult,
   type IngestResult,
+  type ModelPrice,
 } from "@tower/shared";
 import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
@@ -22,6 +22,7 @@ import { findAgentByName, writeAgentTx, type AgentRow } from "./agent-writes";
 import { appendAudit } from "./audit-service";
 import { evaluateBudgets, utcDay } from "./budget-service";
 import { latencyBucket } from "./latency";
+import { effectivePrices } from "./price-service";
 import { describeIssues } from "./zod-issues";
 
 type ReportItem = z.output<typeof ReportItemSchema>;
@@ -74,8 +75,16 @@ function rollup(
     .run();
 }
 
-function storeMetric(tx: DbOrTx, projectId: string, agent: AgentRow, item: MetricItem, at: number, delta: AgentDelta) {
-  const priced = item.costUsd ?? priceTokens(DEFAULT_MODEL_PRICES, item.model, item.tokensIn, item.tokensOut);
+function storeMetric(
+  tx: DbOrTx,
+  projectId: string,
+  agent: AgentRow,
+  item: MetricItem,
+  at: number,
+  delta: AgentDelta,
+  prices: () => Record<string, ModelPrice>,
+) {
+  const priced = item.costUsd ?? priceTokens(prices(), item.model, item.tokensIn, item.tokensOut);
   const costSource = item.costUsd !== undefined ? "reported" : priced !== null ? "price_table" : "unpriced";
   const costUsd = priced ?? 0;
   const inserted = tx
@@ -241,6 +250,8 @@ function ingestTx(
   events: ChangeEvent[],
 ): IngestResult {
   const agents = new Map<string, AgentRow | null>();
+  let projectPrices: Record<string, ModelPrice> | undefined;
+  const prices = () => (projectPrices ??= effectivePrices(tx, projectId));
   const deltas = new Map<string, AgentDelta>();
   const results: IngestItemResult[] = items.map((raw) => {
     const parsed = ReportItemSchema.safeParse(raw);
@@ -270,7 +281,7 @@ function ingestTx(
     const stored =
       item.kind === "event"
         ? storeEvent(deps, tx, projectId, agent, item, at)
-        : storeMetric(tx, projectId, agent, item, at, delta);
+        : storeMetric(tx, projectId, agent, item, at, delta, prices);
     if (stored) delta.lastActiveAt = Math.max(delta.lastActiveAt, Math.min(at, now));
     return { id, status: stored ? "stored" : "duplicate" };
   });

@@ -129,3 +129,18 @@ export const latencyRollups = sqliteTable(
     index("latency_rollups_project_minute_idx").on(t.projectId, t.minute),
   ],
 );
+
+/** A project's own model prices; models not listed here use Tower's default price table. */
+export const modelPrices = sqliteTable(
+  "model_prices",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    model: text("model").notNull(),
+    inputPerMTok: real("input_per_mtok").notNull(),
+    outputPerMTok: real("output_per_mtok").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.model] })],
+);
