@@ -60,6 +60,20 @@ const OWN_PROJECT = {
   "team.delete": [ok, ok, F, F, F, F, F, U, U],
   "fleet.activateAll": [ok, ok, ok, F, ok, F, F, U, U],
   "fleet.deactivateAll": [ok, ok, ok, F, ok, F, F, U, U],
+  "ingest.report": [ok, ok, ok, F, ok, F, F, U, U],
+  "metrics.list": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "metrics.aggregate": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "metrics.overview": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "metrics.budgetUsage": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "metrics.alerts": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "metrics.onAlert": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "metrics.prices": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "metrics.setPrice": [ok, ok, F, F, F, F, F, U, U],
+  "metrics.resetPrice": [ok, ok, F, F, F, F, F, U, U],
+  "audit.list": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "audit.stats": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "audit.verify": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "audit.onAppend": [ok, ok, ok, ok, ok, ok, F, U, U],
 } satisfies Record<string, Outcome[]>;
 
 /** Nobody here is a member of the foreign project, and keys are bound to their own project. */
@@ -97,6 +111,20 @@ const FOREIGN_PROJECT = {
   "team.delete": [F, F, F, F, F, F, F, U, U],
   "fleet.activateAll": [F, F, F, F, F, F, F, U, U],
   "fleet.deactivateAll": [F, F, F, F, F, F, F, U, U],
+  "ingest.report": [F, F, F, F, F, F, F, U, U],
+  "metrics.list": [F, F, F, F, F, F, F, U, U],
+  "metrics.aggregate": [F, F, F, F, F, F, F, U, U],
+  "metrics.overview": [F, F, F, F, F, F, F, U, U],
+  "metrics.budgetUsage": [F, F, F, F, F, F, F, U, U],
+  "metrics.alerts": [F, F, F, F, F, F, F, U, U],
+  "metrics.onAlert": [F, F, F, F, F, F, F, U, U],
+  "metrics.prices": [F, F, F, F, F, F, F, U, U],
+  "metrics.setPrice": [F, F, F, F, F, F, F, U, U],
+  "metrics.resetPrice": [F, F, F, F, F, F, F, U, U],
+  "audit.list": [F, F, F, F, F, F, F, U, U],
+  "audit.stats": [F, F, F, F, F, F, F, U, U],
+  "audit.verify": [F, F, F, F, F, F, F, U, U],
+  "audit.onAppend": [F, F, F, F, F, F, F, U, U],
 } satisfies Record<keyof typeof OWN_PROJECT, Outcome[]>;
 
 type ProcedureName = keyof typeof OWN_PROJECT;
@@ -173,6 +201,10 @@ function snapshot(projectId: string) {
     changes: rows("changes"),
     teams: rows("teams"),
     sessions: rows("agent_sessions"),
+    audit: rows("audit_events"),
+    metrics: rows("metrics"),
+    prices: rows("model_prices"),
+    alerts: rows("budget_alerts"),
   };
 }
 
@@ -526,6 +558,159 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
       await expectTRPCError(callerFor(world.deps).invite.preview({ token: invite.token }), "NOT_FOUND");
     },
   }),
+  "ingest.report": spec({
+    prepare: async (t) => ({ agent: await freshAgent(t), id: unique("report-id-0000") }),
+    call: (c, t, p) =>
+      c.ingest.report({
+        projectId: t.projectId,
+        items: [{ kind: "event", id: p.id, agent: p.agent.name, operation: "tool_use", target: "x" }],
+      }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ stored: 1 });
+      const row = world.sqlite
+        .prepare("select actor_name from audit_events where project_id = ? and client_id = ?")
+        .get(t.projectId, p.id);
+      expect(row).toEqual({ actor_name: p.agent.name });
+    },
+  }),
+  "metrics.list": spec({
+    prepare: async (t) => {
+      const agent = await freshAgent(t);
+      const id = unique("metric-id-0000");
+      await t.admin.ingest.report({
+        projectId: t.projectId,
+        items: [{ kind: "metric", id, agent: agent.name, type: "cost", costUsd: 0.5 }],
+      });
+      return agent;
+    },
+    call: (c, t, agent) => c.metrics.list({ projectId: t.projectId, agentId: agent.id }),
+    async allowed(result, _t, agent) {
+      const page = result as { items: { agentId: string; costUsd: number }[] };
+      expect(page.items).toEqual([expect.objectContaining({ agentId: agent.id, costUsd: 0.5 })]);
+    },
+  }),
+  "metrics.aggregate": spec({
+    prepare: async () => undefined,
+    call: (c, t) => {
+      const now = world.deps.clock.now();
+      return c.metrics.aggregate({ projectId: t.projectId, bucket: "hour", from: now - 86_400_000, to: now + 1 });
+    },
+    async allowed(result) {
+      expect(Array.isArray(result)).toBe(true);
+    },
+  }),
+  "metrics.overview": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.metrics.overview({ projectId: t.projectId }),
+    async allowed(result, t) {
+      const { n } = world.sqlite.prepare("select count(*) as n from agents where project_id = ?").get(t.projectId) as {
+        n: number;
+      };
+      expect(result).toMatchObject({ totalAgents: n });
+    },
+  }),
+  "metrics.budgetUsage": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.metrics.budgetUsage({ projectId: t.projectId }),
+    async allowed(result) {
+      expect(Array.isArray(result)).toBe(true);
+    },
+  }),
+  "metrics.alerts": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.metrics.alerts({ projectId: t.projectId }),
+    async allowed(result) {
+      expect(Array.isArray(result)).toBe(true);
+    },
+  }),
+  "metrics.onAlert": spec({
+    async prepare(t) {
+      const before = (await t.admin.agent.list({ projectId: t.projectId, limit: 1 })).lastEventId;
+      const agent = await freshAgent(t);
+      await t.admin.agent.update({ projectId: t.projectId, id: agent.id, patch: { budgetCostUsdPerDay: 1 } });
+      await t.admin.ingest.report({
+        projectId: t.projectId,
+        items: [{ kind: "metric", id: unique("alert-id-0000"), agent: agent.name, type: "cost", costUsd: 2 }],
+      });
+      return { before, agent };
+    },
+    call: (c, t, p) => c.metrics.onAlert({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ agentId: p.agent.id, threshold: 80 });
+    },
+  }),
+  "metrics.prices": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.metrics.prices({ projectId: t.projectId }),
+    async allowed(result) {
+      expect(result).toContainEqual(expect.objectContaining({ model: "gpt-4o", source: "default" }));
+    },
+  }),
+  "metrics.setPrice": spec({
+    prepare: async () => unique("model"),
+    call: (c, t, model) => c.metrics.setPrice({ projectId: t.projectId, model, inputPerMTok: 1, outputPerMTok: 2 }),
+    async allowed(_result, t, model) {
+      const row = world.sqlite
+        .prepare("select * from model_prices where project_id = ? and model = ?")
+        .get(t.projectId, model);
+      expect(row).toMatchObject({ input_per_mtok: 1, output_per_mtok: 2 });
+    },
+  }),
+  "metrics.resetPrice": spec({
+    async prepare(t) {
+      const model = unique("model");
+      await t.admin.metrics.setPrice({ projectId: t.projectId, model, inputPerMTok: 1, outputPerMTok: 1 });
+      return model;
+    },
+    call: (c, t, model) => c.metrics.resetPrice({ projectId: t.projectId, model }),
+    async allowed(_result, t, model) {
+      const row = world.sqlite
+        .prepare("select * from model_prices where project_id = ? and model = ?")
+        .get(t.projectId, model);
+      expect(row).toBeUndefined();
+    },
+  }),
+  "audit.list": spec({
+    prepare: freshAgent,
+    call: (c, t) => c.audit.list({ projectId: t.projectId, operation: "agent.create", limit: 1 }),
+    async allowed(result, _t, agent) {
+      expect((result as { items: { target: string }[] }).items[0]?.target).toBe(agent.name);
+    },
+  }),
+  "audit.stats": spec({
+    prepare: freshAgent,
+    call: (c, t) => {
+      const now = world.deps.clock.now();
+      return c.audit.stats({ projectId: t.projectId, from: now - 86_400_000, to: now + 1 });
+    },
+    async allowed(result) {
+      expect((result as { byOperation: { operation: string }[] }).byOperation.map((o) => o.operation)).toContain(
+        "agent.create",
+      );
+    },
+  }),
+  "audit.verify": spec({
+    prepare: freshAgent,
+    call: (c, t) => c.audit.verify({ projectId: t.projectId }),
+    async allowed(result) {
+      expect(result).toMatchObject({ intact: true });
+    },
+  }),
+  "audit.onAppend": spec({
+    async prepare(t) {
+      const last = world.sqlite
+        .prepare("select max(id) as id from audit_events where project_id = ?")
+        .get(t.projectId) as { id: number };
+      const agent = await freshAgent(t);
+      return { last: String(last.id), agent };
+    },
+    call: (c, t, p) => c.audit.onAppend({ projectId: t.projectId, lastEventId: p.last }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ operation: "agent.create", target: p.agent.name });
+    },
+  }),
   "project.members": spec({
     prepare: async () => undefined,
     call: (c, t) => c.project.members({ projectId: t.projectId }),
@@ -555,7 +740,7 @@ const cases = (["own", "foreign"] as const).flatMap((targetName) =>
 
 describe("access matrix", () => {
   it("covers every procedure × caller × target", () => {
-    expect(cases).toHaveLength(33 * CALLERS.length * 2);
+    expect(cases).toHaveLength(47 * CALLERS.length * 2);
   });
 
   it.each(cases)("$name", async ({ procedure, caller: callerName, targetName, expected }) => {
