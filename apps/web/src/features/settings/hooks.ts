@@ -32,3 +32,19 @@ export function useRevokeInvite(projectId: string) {
   const utils = trpc.useUtils();
   return trpc.invite.revoke.useMutation({ onSuccess: () => utils.invite.list.invalidate({ projectId }) });
 }
+
+export function usePrices(projectId: string) {
+  return trpc.metrics.prices.useQuery({ projectId });
+}
+
+export function useSetPrice(projectId: string) {
+  const utils = trpc.useUtils();
+  return trpc.metrics.setPrice.useMutation({ onSuccess: (rows) => utils.metrics.prices.setData({ projectId }, rows) });
+}
+
+export function useResetPrice(projectId: string) {
+  const utils = trpc.useUtils();
+  return trpc.metrics.resetPrice.useMutation({
+    onSuccess: (rows) => utils.metrics.prices.setData({ projectId }, rows),
+  });
+}

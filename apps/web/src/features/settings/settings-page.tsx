@@ -15,6 +15,7 @@ import {
   useRevokeApiKey,
   useRevokeInvite,
 } from "./hooks";
+import { PriceTable } from "./price-table";
 
 const date = (at: number | null | undefined) => (at ? new Date(at).toLocaleString() : "—");
 
@@ -295,6 +296,7 @@ export function SettingsPage() {
       )}
       <Members projectId={current.projectId} />
       {isAdmin ? <Invites projectId={current.projectId} /> : null}
+      <PriceTable projectId={current.projectId} canEdit={isAdmin} />
     </section>
   );
 }
