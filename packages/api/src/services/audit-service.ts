@@ -40,7 +40,7 @@ export function hashAuditRow(row: HashedContent): string {
   return createHash("sha256").update(JSON.stringify(content)).digest("hex");
 }
 
-function chainHead(tx: DbOrTx, projectId: string): string {
+export function chainHead(tx: DbOrTx, projectId: string): string {
   const last = tx
     .select({ hash: auditEvents.hash })
     .from(auditEvents)
@@ -68,7 +68,7 @@ const wakePending = new WeakMap<Deps["bus"], Set<string>>();
  * Wakes the project's live audit tails once the current synchronous transaction is over (a
  * microtask runs only after it returns); a tail that wakes after a rollback simply finds nothing.
  */
-function wakeAuditTails({ bus, clock }: Pick<Deps, "bus" | "clock">, projectId: string) {
+export function wakeAuditTails({ bus, clock }: Pick<Deps, "bus" | "clock">, projectId: string) {
   let pending = wakePending.get(bus);
   if (!pending) wakePending.set(bus, (pending = new Set()));
   if (pending.has(projectId)) return;

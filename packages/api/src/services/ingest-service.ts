@@ -1,12 +1,4 @@
-import {
-  agentDailyUsage,
-  agentSessions,
-  auditEvents,
-  latencyRollups,
-  metricRollups,
-  metrics,
-  type DbOrTx,
-} from "@tower/db";
+import { agentDailyUsage, agentSessions, type DbOrTx } from "@tower/db";
 import {
   priceTokens,
   ReportItemSchema,
@@ -19,14 +11,16 @@ import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Deps } from "../context";
 import { findAgentByName, writeAgentTx, type AgentRow } from "./agent-writes";
-import { appendAudit } from "./audit-service";
+import { chainHead, hashAuditRow, wakeAuditTails } from "./audit-service";
 import { evaluateBudgets, utcDay } from "./budget-service";
+import { ingestStatements, type IngestStatements } from "./ingest-statements";
 import { latencyBucket } from "./latency";
 import { effectivePrices } from "./price-service";
 import { describeIssues } from "./zod-issues";
 
 type ReportItem = z.output<typeof ReportItemSchema>;
 type MetricItem = Extract<ReportItem, { kind: "metric" }>;
+type EventItem = Extract<ReportItem, { kind: "event" }>;
 
 /** What one batch changed per agent, applied once at the end of the batch. */
 interface AgentDelta {
@@ -42,41 +36,101 @@ interface AgentDelta {
 
 const MINUTE = 60_000;
 
-type RollupCounter =
-  | "count"
-  | "successes"
-  | "failures"
-  | "tokensIn"
-  | "tokensOut"
-  | "costUsd"
-  | "executionMsSum"
-  | "executionCount"
-  | "events";
+type RollupCounters = {
+  count: number;
+  successes: number;
+  failures: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  executionMsSum: number;
+  executionCount: number;
+  events: number;
+};
 
-/** Adds to the agent's per-minute rollup row, creating it on first use. */
-function rollup(
-  tx: DbOrTx,
-  projectId: string,
-  agentId: string,
-  model: string,
-  at: number,
-  add: Partial<Record<RollupCounter, number>>,
-) {
-  const minute = at - (at % MINUTE);
-  const set = Object.fromEntries(
-    Object.entries(add).map(([column, value]) => [column, sql`${metricRollups[column as RollupCounter]} + ${value}`]),
-  );
-  tx.insert(metricRollups)
-    .values({ projectId, agentId, model, minute, ...add })
-    .onConflictDoUpdate({
-      target: [metricRollups.projectId, metricRollups.agentId, metricRollups.model, metricRollups.minute],
-      set,
-    })
-    .run();
+const zeroCounters = (): RollupCounters => ({
+  count: 0,
+  successes: 0,
+  failures: 0,
+  tokensIn: 0,
+  tokensOut: 0,
+  costUsd: 0,
+  executionMsSum: 0,
+  executionCount: 0,
+  events: 0,
+});
+
+/**
+ * One batch's writes that can wait for its end: rollup increments summed per agent, model and
+ * minute (a batch of 1,000 reports usually touches a handful of rows), and the audit chain head.
+ */
+class BatchWriter {
+  readonly rollups = new Map<string, { agentId: string; model: string; minute: number; add: RollupCounters }>();
+  readonly latency = new Map<
+    string,
+    { agentId: string; model: string; minute: number; bucket: number; count: number }
+  >();
+  auditAppended = false;
+
+  constructor(
+    private readonly statements: IngestStatements,
+    private readonly projectId: string,
+    /** The hash of the project's last audit row, as it stands inside this transaction. */
+    private head: string,
+  ) {}
+
+  rollup(agentId: string, model: string, at: number, add: Partial<RollupCounters>) {
+    const minute = at - (at % MINUTE);
+    const key = `${agentId}|${model}|${minute}`;
+    let row = this.rollups.get(key);
+    if (!row) this.rollups.set(key, (row = { agentId, model, minute, add: zeroCounters() }));
+    for (const [counter, value] of Object.entries(add) as [keyof RollupCounters, number][]) row.add[counter] += value;
+  }
+
+  latencySample(agentId: string, model: string, at: number, executionMs: number) {
+    const minute = at - (at % MINUTE);
+    const bucket = latencyBucket(executionMs);
+    const key = `${agentId}|${model}|${minute}|${bucket}`;
+    const row = this.latency.get(key);
+    if (row) row.count++;
+    else this.latency.set(key, { agentId, model, minute, bucket, count: 1 });
+  }
+
+  /** Appends an agent's event to the hash chain; false when its id was stored before. */
+  appendEvent(agent: AgentRow, item: EventItem, at: number): boolean {
+    const content = {
+      projectId: this.projectId,
+      at,
+      actorType: "agent" as const,
+      actorId: agent.id,
+      actorName: agent.name,
+      operation: item.operation,
+      target: item.target,
+      decision: item.decision,
+      agentId: agent.id,
+      sessionId: item.sessionId ?? null,
+      detail: item.detail,
+      prevHash: this.head,
+    };
+    const hash = hashAuditRow(content);
+    const { changes } = this.statements.insertAudit.run({ ...content, clientId: item.id, hash });
+    if (changes === 0) return false;
+    this.head = hash;
+    this.auditAppended = true;
+    return true;
+  }
+
+  flush() {
+    for (const { agentId, model, minute, add } of this.rollups.values()) {
+      this.statements.upsertRollup.run({ projectId: this.projectId, agentId, model, minute, ...add });
+    }
+    for (const row of this.latency.values()) this.statements.upsertLatency.run({ projectId: this.projectId, ...row });
+  }
 }
 
 function storeMetric(
-  tx: DbOrTx,
+  statements: IngestStatements,
+  writer: BatchWriter,
   projectId: string,
   agent: AgentRow,
   item: MetricItem,
@@ -87,29 +141,26 @@ function storeMetric(
   const priced = item.costUsd ?? priceTokens(prices(), item.model, item.tokensIn, item.tokensOut);
   const costSource = item.costUsd !== undefined ? "reported" : priced !== null ? "price_table" : "unpriced";
   const costUsd = priced ?? 0;
-  const inserted = tx
-    .insert(metrics)
-    .values({
-      projectId,
-      clientId: item.id,
-      agentId: agent.id,
-      sessionId: item.sessionId ?? null,
-      type: item.type,
-      executionMs: item.executionMs ?? null,
-      success: item.success ?? null,
-      tokensIn: item.tokensIn,
-      tokensOut: item.tokensOut,
-      model: item.model ?? null,
-      costUsd,
-      costSource,
-      quality: item.quality ?? null,
-      at,
-    })
-    .onConflictDoNothing()
-    .run();
+  const inserted = statements.insertMetric.run({
+    projectId,
+    clientId: item.id,
+    agentId: agent.id,
+    sessionId: item.sessionId ?? null,
+    type: item.type,
+    executionMs: item.executionMs ?? null,
+    success: item.success ?? null,
+    tokensIn: item.tokensIn,
+    tokensOut: item.tokensOut,
+    model: item.model ?? null,
+    costUsd,
+    costSource,
+    quality: item.quality ?? null,
+    at,
+  });
   if (inserted.changes === 0) return false;
   const tokens = item.tokensIn + item.tokensOut;
-  rollup(tx, projectId, agent.id, item.model ?? "", at, {
+  const model = item.model ?? "";
+  writer.rollup(agent.id, model, at, {
     count: 1,
     successes: item.success === true ? 1 : 0,
     failures: item.success === false ? 1 : 0,
@@ -119,28 +170,7 @@ function storeMetric(
     executionMsSum: item.executionMs ?? 0,
     executionCount: item.executionMs === undefined ? 0 : 1,
   });
-  if (item.executionMs !== undefined) {
-    tx.insert(latencyRollups)
-      .values({
-        projectId,
-        agentId: agent.id,
-        model: item.model ?? "",
-        minute: at - (at % MINUTE),
-        bucket: latencyBucket(item.executionMs),
-        count: 1,
-      })
-      .onConflictDoUpdate({
-        target: [
-          latencyRollups.projectId,
-          latencyRollups.agentId,
-          latencyRollups.model,
-          latencyRollups.minute,
-          latencyRollups.bucket,
-        ],
-        set: { count: sql`${latencyRollups.count} + 1` },
-      })
-      .run();
-  }
+  if (item.executionMs !== undefined) writer.latencySample(agent.id, model, at, item.executionMs);
   if (item.success !== undefined) {
     delta.runs++;
     if (item.success) delta.successes++;
@@ -154,40 +184,6 @@ function storeMetric(
   }
   delta.dayCost += costUsd;
   delta.dayTokens += tokens;
-  return true;
-}
-
-function storeEvent(
-  deps: Deps,
-  tx: DbOrTx,
-  projectId: string,
-  agent: AgentRow,
-  item: Extract<ReportItem, { kind: "event" }>,
-  at: number,
-) {
-  const seen = tx
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .where(and(eq(auditEvents.projectId, projectId), eq(auditEvents.clientId, item.id)))
-    .get();
-  if (seen) return false;
-  appendAudit(
-    deps,
-    tx,
-    projectId,
-    { type: "agent", id: agent.id, name: agent.name },
-    {
-      operation: item.operation,
-      target: item.target,
-      decision: item.decision,
-      agentId: agent.id,
-      sessionId: item.sessionId ?? null,
-      detail: item.detail,
-      clientId: item.id,
-    },
-    at,
-  );
-  rollup(tx, projectId, agent.id, "", at, { events: 1 });
   return true;
 }
 
@@ -249,6 +245,8 @@ function ingestTx(
   now: number,
   events: ChangeEvent[],
 ): IngestResult {
+  const statements = ingestStatements(deps.db);
+  const writer = new BatchWriter(statements, projectId, chainHead(tx, projectId));
   const agents = new Map<string, AgentRow | null>();
   let projectPrices: Record<string, ModelPrice> | undefined;
   const prices = () => (projectPrices ??= effectivePrices(tx, projectId));
@@ -278,13 +276,18 @@ function ingestTx(
       };
       deltas.set(agent.id, delta);
     }
-    const stored =
-      item.kind === "event"
-        ? storeEvent(deps, tx, projectId, agent, item, at)
-        : storeMetric(tx, projectId, agent, item, at, delta, prices);
+    let stored: boolean;
+    if (item.kind === "event") {
+      stored = writer.appendEvent(agent, item, at);
+      if (stored) writer.rollup(agent.id, "", at, { events: 1 });
+    } else {
+      stored = storeMetric(statements, writer, projectId, agent, item, at, delta, prices);
+    }
     if (stored) delta.lastActiveAt = Math.max(delta.lastActiveAt, Math.min(at, now));
     return { id, status: stored ? "stored" : "duplicate" };
   });
+  writer.flush();
+  if (writer.auditAppended) wakeAuditTails(deps, projectId);
   const overBudget = applyDeltas(tx, projectId, deltas, now, events);
   const count = (status: IngestItemResult["status"]) => results.filter((r) => r.status === status).length;
   return { results, stored: count("stored"), duplicates: count("duplicate"), rejected: count("rejected"), overBudget };
