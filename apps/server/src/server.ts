@@ -105,7 +105,8 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: ({ req, info }) => createContext(deps, credentialsFrom(req, info.connectionParams?.apiKey)),
+    createContext: ({ req, info }) =>
+      createContext(deps, credentialsFrom(req, info.connectionParams?.apiKey), undefined, { longLived: true }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")

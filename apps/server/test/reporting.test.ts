@@ -72,6 +72,33 @@ describe("SDK reporting through an outage", () => {
     await client.shutdown();
   }, 30_000);
 
+  it("splits a batch too large for one request instead of retrying it forever", async () => {
+    const client = createTowerClient({ url: tower.url, apiKey: tower.apiKey, reporting: { flushIntervalMs: 10 } });
+    const agent = client.agent("big-reports", { profile: { role: "worker" } });
+    await agent.start();
+    // 300 events of about 10 KB: three megabytes in one batch, over the 1 MiB request limit.
+    for (let i = 0; i < 300; i++)
+      agent.event({ operation: "tool_use", target: `big-${i}`, detail: { blob: "x".repeat(10_000) } });
+    await waitFor(() => client.reporter.pending === 0, "the big batch to be delivered in parts", 15_000);
+    expect(storedFor("big-reports")).toEqual({ n: 300, distinctIds: 300 });
+    expect(client.reporter.dropped).toBe(0);
+    await client.shutdown();
+  }, 30_000);
+
+  it("drops, and counts, reports Tower refuses for good", async () => {
+    const drops: string[] = [];
+    const client = createTowerClient({
+      url: tower.url,
+      apiKey: "tower_not-a-key",
+      reporting: { flushIntervalMs: 10, onDrop: (_n, _t, reason) => drops.push(reason) },
+    });
+    client.reporter.add({ kind: "event", id: "refused-0001", agent: "nobody", operation: "tool_use" });
+    await waitFor(() => client.reporter.pending === 0, "the refused batch to leave the queue");
+    expect(client.reporter.dropped).toBe(1);
+    expect(drops[0]).toMatch(/API key|Sign in/);
+    await client.shutdown();
+  });
+
   it("tells the agent when it goes over budget", async () => {
     const client = createTowerClient({ url: tower.url, apiKey: tower.apiKey, reporting: { flushIntervalMs: 10 } });
     const agent = client.agent("spender", { profile: { role: "worker", budgetCostUsdPerDay: 1 } });

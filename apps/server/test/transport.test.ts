@@ -1,5 +1,6 @@
 import type { ChangeEvent } from "@tower/shared";
-import { createTowerClient } from "@tower/sdk";
+import { createTowerClient, type AppRouter } from "@tower/sdk";
+import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import NodeWebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, waitFor, type TestServer } from "./harness";
@@ -136,6 +137,22 @@ describe("revocation", () => {
     await expect(client.api.agent.list.query({})).rejects.toThrow(/Sign in or pass an API key/);
     subscription.unsubscribe();
     client.close();
+  });
+});
+
+describe("revocation over an open WebSocket", () => {
+  it("refuses calls on a socket whose key was revoked after it connected", async () => {
+    const key = await tower.owner.apiKey.create({ projectId: tower.projectId, name: "socket-key", scopes: ["write"] });
+    const wsClient = createWSClient({
+      url: `ws://127.0.0.1:${tower.port}/trpc`,
+      WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
+      connectionParams: { apiKey: key.secret },
+    });
+    const api = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    expect((await api.agent.list.query({ limit: 1 })).items).toBeDefined();
+    await tower.owner.apiKey.revoke({ projectId: tower.projectId, id: key.id });
+    await expect(api.agent.create.mutate({ name: "after-revoke", role: "x" })).rejects.toThrow(/revoked/);
+    await wsClient.close();
   });
 });
 

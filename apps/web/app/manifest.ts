@@ -5,7 +5,7 @@ export default function manifest(): MetadataRoute.Manifest {
     name: "Tower",
     short_name: "Tower",
     description: "Self-hosted control plane for AI agents",
-    start_url: "/agents",
+    start_url: "/overview",
     scope: "/",
     display: "standalone",
     theme_color: "#2f5bea",

@@ -52,6 +52,7 @@ async function openProject(browser: Browser) {
 test("a new project gets the demo identity set by bulk import", async ({ page }) => {
   expect(FLEET_FILES.length).toBeGreaterThan(0);
   await logIn(page);
+  await openAgents(page);
   await page.getByRole("button", { name: "New project" }).click();
   const dialog = page.getByRole("dialog", { name: "New project" });
   await dialog.getByLabel("Project name").fill(PROJECT);

@@ -7,7 +7,7 @@ export async function logIn(page: Page) {
   await page.getByLabel("Email").fill(OWNER.email);
   await page.getByLabel("Password").fill(OWNER.password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(/\/agents/);
+  await page.waitForURL(/\/overview/);
 }
 
 /** The fleet table is loaded and the live subscription is connected. */

@@ -16,7 +16,8 @@ test("first sign-up creates the owner and shows the demo fleet", async ({ page }
   await page.getByLabel("Email").fill(OWNER.email);
   await page.getByLabel("Password").fill(OWNER.password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(/\/agents/);
+  await page.waitForURL(/\/overview/);
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
   await openAgents(page);
   // The demo fleet is large: the hand-written agents are found by search.
   for (const name of ["scout", "builder", "critic", "concierge"]) {
@@ -139,7 +140,7 @@ test("the web app manifest is served with 192 and 512 icons", async ({ page, req
     display: string;
     icons: { src: string; sizes: string }[];
   };
-  expect(manifest).toMatchObject({ name: "Tower", start_url: "/agents", display: "standalone" });
+  expect(manifest).toMatchObject({ name: "Tower", start_url: "/overview", display: "standalone" });
   const sizes = manifest.icons.map((icon) => icon.sizes);
   expect(sizes).toEqual(expect.arrayContaining(["192x192", "512x512"]));
   for (const icon of manifest.icons) {

@@ -314,7 +314,7 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
     call: (c, t, p) =>
       c.session.report({ projectId: t.projectId, sessionId: p.session.id, success: true, executionMs: 5 }),
     async allowed(result, t, p) {
-      expect(result).toEqual({ ok: true });
+      expect(result).toEqual({ ok: true, duplicate: false, overBudget: false });
       expect(sessionIn(t, p.session.id)?.runs).toBe(1);
       expect(agentIn(t, p.agent.id)?.runs_count).toBe(1);
     },

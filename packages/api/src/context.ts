@@ -37,6 +37,11 @@ export interface Credentials {
 export interface Context extends Deps {
   caller: Caller;
   cookie: SessionCookie;
+  /**
+   * True on a WebSocket, whose caller was resolved once when it connected: every call on it checks
+   * again that the session or key has not been revoked since.
+   */
+  longLived: boolean;
 }
 
 /** The id of the session or API key behind a call, so live streams can end when it is revoked. */
@@ -49,8 +54,13 @@ export function credentialIdOf(caller: Caller): string | null {
 export const noCookie: SessionCookie = { set: () => {}, clear: () => {} };
 
 /** Resolves who is calling from the raw credentials the transport found. */
-export function createContext(deps: Deps, credentials: Credentials, cookie: SessionCookie = noCookie): Context {
-  return { ...deps, caller: resolveCaller(deps, credentials), cookie };
+export function createContext(
+  deps: Deps,
+  credentials: Credentials,
+  cookie: SessionCookie = noCookie,
+  { longLived = false }: { longLived?: boolean } = {},
+): Context {
+  return { ...deps, caller: resolveCaller(deps, credentials), cookie, longLived };
 }
 
 function resolveCaller(deps: Deps, { sessionToken, apiKey }: Credentials): Caller {

@@ -4,7 +4,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { z, ZodError } from "zod";
 import type { Context } from "./context";
 import { DomainError } from "./errors";
-import { resolveProjectAccess } from "./services/access";
+import { isCallerStillValid, resolveProjectAccess } from "./services/access";
 import { actorOf } from "./services/actor";
 import { describeIssues } from "./services/zod-issues";
 
@@ -47,19 +47,27 @@ const errorBoundary = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(errorBoundary);
 
-export const userProcedure = publicProcedure.use(({ ctx, next }) => {
+/** On a WebSocket, a caller resolved at connect time is checked again on every call. */
+const stillAuthorized = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.longLived && ctx.caller.kind !== "anonymous" && !isCallerStillValid(ctx, ctx.caller)) {
+    throw new DomainError("UNAUTHORIZED", "This session or API key was revoked; sign in or reconnect with a valid key");
+  }
+  return next();
+});
+
+export const userProcedure = stillAuthorized.use(({ ctx, next }) => {
   if (ctx.caller.kind !== "user") throw new DomainError("UNAUTHORIZED", "Sign in first");
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
-export const apiKeyProcedure = publicProcedure.use(({ ctx, next }) => {
+export const apiKeyProcedure = stillAuthorized.use(({ ctx, next }) => {
   if (ctx.caller.kind !== "apiKey") throw new DomainError("UNAUTHORIZED", "Pass a project API key");
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
 /** A procedure inside one project, for callers with at least `minimum` role there. */
 export function projectProcedure(minimum: Role) {
-  return publicProcedure.input(ProjectScopeSchema).use(({ ctx, input, next }) => {
+  return stillAuthorized.input(ProjectScopeSchema).use(({ ctx, input, next }) => {
     const project = resolveProjectAccess(ctx, ctx.caller, input.projectId, minimum);
     let actor: Actor | undefined;
     // Looked up only by the mutations that write to the audit trail.

@@ -118,14 +118,15 @@ export class AgentHandle {
   async start(): Promise<AgentSession> {
     const started = await this.api.session.start.mutate({ name: this.name, profile: this.options.profile });
     this.#session = started.session;
-    this.#agent = await this.api.agent.byId.query({ id: started.session.agentId });
+    this.#agent = started.agent;
     this.#running = true;
     this.onRunningChange(this, true);
     clearInterval(this.#timer);
     this.#timer = setInterval(() => void this.#beat(), started.heartbeatIntervalMs);
     // Heartbeats alone never keep a process alive.
     (this.#timer as { unref?: () => void }).unref?.();
-    this.#follow(started.session.agentId);
+    // From the start's own change id, so a disable right after it is never missed.
+    this.#follow(started.session.agentId, started.lastEventId);
     return started.session;
   }
 
@@ -169,16 +170,38 @@ export class AgentHandle {
       await this.api.session.heartbeat.mutate({ sessionId: session.id });
     } catch (error) {
       const code = codeOf(error);
-      // The server ended the session (missed heartbeats during an outage): open a new one.
-      if (code === "CONFLICT" && this.#running) await this.start().catch((e: Error) => this.#emit("error", e));
-      else if (code !== "FORBIDDEN") this.#emit("error", error as Error);
+      if (code === "FORBIDDEN") {
+        // Disabled, whether or not the live connection told us yet.
+        this.#markDisabled();
+      } else if (code === "CONFLICT" && /\(replaced\)/.test((error as Error).message)) {
+        // Another process started a session under this agent's name; it wins, this one stops.
+        this.#running = false;
+        this.#session = null;
+        clearInterval(this.#timer);
+        this.#emit("error", new Error(`Agent "${this.name}" was started by another process; this handle stopped`));
+      } else if (code === "CONFLICT" && this.#running) {
+        // The server ended the session (missed heartbeats during an outage): open a new one.
+        await this.start().catch((e: Error) => this.#emit("error", e));
+      } else {
+        this.#emit("error", error as Error);
+      }
     }
   }
 
-  #follow(agentId: string) {
+  #markDisabled() {
+    if (this.#session === null && this.disabled) return;
+    this.#session = null;
+    clearInterval(this.#timer);
+    if (this.#agent && this.#agent.status !== "disabled") {
+      this.#agent = { ...this.#agent, status: "disabled" };
+      this.#emit("disabled", this.#agent);
+    }
+  }
+
+  #follow(agentId: string, lastEventId: string) {
     this.#watch?.unsubscribe();
     this.#watch = this.api.agent.onChange.subscribe(
-      { agentId },
+      { agentId, lastEventId },
       {
         onData: ({ data: change }) => {
           if (change.op === "deleted") return;

@@ -16,22 +16,37 @@ export interface ReporterOptions {
 export interface ReporterHooks {
   /** The answer for each delivered batch (per item: stored, duplicate, rejected). */
   onResult?: (result: IngestResult, batch: ReportItem[]) => void;
-  /** Items dropped because the buffer was full or the key was refused; `total` counts every drop so far. */
+  /** Items dropped (buffer full, or refused for good); `total` counts every drop so far. */
   onDrop?: (count: number, total: number, reason: string) => void;
   onError?: (error: Error) => void;
 }
 
-const PERMANENT = new Set(["UNAUTHORIZED", "FORBIDDEN"]);
+/** Worth retrying: Tower is down, overloaded or restarting. Any other 4xx will never succeed. */
+const RETRYABLE = new Set([
+  "TIMEOUT",
+  "TOO_MANY_REQUESTS",
+  "INTERNAL_SERVER_ERROR",
+  "BAD_GATEWAY",
+  "SERVICE_UNAVAILABLE",
+]);
+
+function codeOf(error: unknown): string | undefined {
+  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+}
 
 /**
  * Batches reports, retries failed batches with backoff (ids make retries safe: the server stores
- * each id once), and holds a bounded buffer through an outage.
+ * each id once), and holds a bounded buffer through an outage. The batch being sent is kept apart
+ * from the buffer, so only reports that never left are ever dropped.
  */
 export class Reporter {
   #queue: ReportItem[] = [];
+  #inFlight: ReportItem[] = [];
   #sending: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #retryDelay = 0;
+  /** Shrinks when a batch is too large for one request, grows back after a success. */
+  #batchSize: number;
   #dropped = 0;
   readonly #maxBatch: number;
   readonly #interval: number;
@@ -44,25 +59,30 @@ export class Reporter {
     private readonly hooks: ReporterHooks = {},
   ) {
     this.#maxBatch = Math.min(options.maxBatch ?? 500, INGEST_MAX_ITEMS);
+    this.#batchSize = this.#maxBatch;
     this.#interval = options.flushIntervalMs ?? 1_000;
     this.#maxBuffer = Math.max(options.maxBuffer ?? 10_000, 1);
     this.#maxRetryDelay = options.maxRetryDelayMs ?? 30_000;
   }
 
-  /** Items waiting to be delivered. */
+  /** Items waiting to be delivered, including a batch being sent. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#inFlight.length;
   }
 
-  /** Items dropped so far (buffer full, or refused key). */
+  /** Items dropped so far (buffer full, or refused for good). */
   get dropped(): number {
     return this.#dropped;
   }
 
   add(item: ReportItem): void {
     this.#queue.push(item);
-    if (this.#queue.length > this.#maxBuffer) this.#drop(this.#queue.length - this.#maxBuffer, "buffer full", true);
-    if (this.#queue.length >= this.#maxBatch && this.#retryDelay === 0) void this.#pump();
+    const over = this.#queue.length - this.#maxBuffer;
+    if (over > 0) {
+      this.#queue.splice(0, over);
+      this.#drop(over, "buffer full");
+    }
+    if (this.#queue.length >= this.#batchSize && this.#retryDelay === 0) void this.#pump();
     else this.#schedule(this.#retryDelay || this.#interval);
   }
 
@@ -70,15 +90,14 @@ export class Reporter {
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    while (this.#queue.length > 0) {
-      const before = this.#queue.length;
+    while (this.pending > 0) {
+      const before = this.pending;
       await this.#pump();
-      if (this.#retryDelay > 0 && this.#queue.length >= before) return; // Tower is unreachable
+      if (this.#retryDelay > 0 && this.pending >= before) return; // Tower is unreachable
     }
   }
 
-  #drop(count: number, reason: string, oldest: boolean) {
-    if (oldest) this.#queue.splice(0, count);
+  #drop(count: number, reason: string) {
     this.#dropped += count;
     this.hooks.onDrop?.(count, this.#dropped, reason);
   }
@@ -92,39 +111,41 @@ export class Reporter {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  /** Sends one batch at a time from the front of the queue; a failed batch stays at the front. */
+  /** One batch at a time from the front of the queue; a failed batch goes back to the front. */
   #pump(): Promise<void> {
     this.#sending ??= this.#sendFront().finally(() => {
       this.#sending = null;
-      if (this.#queue.length > 0)
-        this.#schedule(this.#retryDelay || (this.#queue.length >= this.#maxBatch ? 0 : this.#interval));
+      if (this.#queue.length > 0) {
+        this.#schedule(this.#retryDelay || (this.#queue.length >= this.#batchSize ? 0 : this.#interval));
+      }
     });
     return this.#sending;
   }
 
   async #sendFront(): Promise<void> {
-    const batch = this.#queue.slice(0, this.#maxBatch);
+    const batch = this.#queue.splice(0, this.#batchSize);
     if (batch.length === 0) return;
+    this.#inFlight = batch;
     try {
       const result = await this.api.ingest.report.mutate({ items: batch });
-      this.#removeDelivered(batch);
       this.#retryDelay = 0;
+      this.#batchSize = Math.min(this.#batchSize * 2, this.#maxBatch);
       this.hooks.onResult?.(result, batch);
     } catch (error) {
-      const code = error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
-      if (code && PERMANENT.has(code)) {
-        this.#removeDelivered(batch);
-        this.#drop(batch.length, (error as Error).message, false);
-        return;
+      const code = codeOf(error);
+      if (code === "PAYLOAD_TOO_LARGE" && batch.length > 1) {
+        // Too big for one request: send it in halves.
+        this.#batchSize = Math.max(1, Math.floor(batch.length / 2));
+        this.#queue.unshift(...batch);
+      } else if (code && !RETRYABLE.has(code)) {
+        this.#drop(batch.length, (error as Error).message);
+      } else {
+        this.#queue.unshift(...batch);
+        this.#retryDelay = Math.min(Math.max(this.#retryDelay * 2, 250), this.#maxRetryDelay);
+        this.hooks.onError?.(error as Error);
       }
-      this.#retryDelay = Math.min(Math.max(this.#retryDelay * 2, 250), this.#maxRetryDelay);
-      this.hooks.onError?.(error as Error);
+    } finally {
+      this.#inFlight = [];
     }
-  }
-
-  /** Removes the sent items; items dropped from the front meanwhile are already gone. */
-  #removeDelivered(batch: ReportItem[]) {
-    const sent = new Set(batch);
-    this.#queue = this.#queue.filter((item) => !sent.has(item));
   }
 }

@@ -27,9 +27,11 @@ export function priceTokens(
   tokensIn: number,
   tokensOut: number,
 ): number | null {
-  const price = model ? prices[model] : undefined;
+  // Own properties only: a model named "constructor" must not find Object.prototype's.
+  const price = model && Object.hasOwn(prices, model) ? prices[model] : undefined;
   if (!price) return null;
-  return (tokensIn * price.inputPerMTok + tokensOut * price.outputPerMTok) / 1_000_000;
+  const cost = (tokensIn * price.inputPerMTok + tokensOut * price.outputPerMTok) / 1_000_000;
+  return Number.isFinite(cost) ? cost : null;
 }
 
 export const ModelPriceInputSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AgentRegisterInputSchema } from "./agent";
+import { AgentRegisterInputSchema, type Agent } from "./agent";
 import { IdSchema, NameSchema, PageLimitSchema } from "./common";
 
 export const SESSION_END_REASONS = ["stopped", "process_exit", "expired", "replaced", "disabled"] as const;
@@ -41,6 +41,8 @@ export const SessionEndInputSchema = z.object({
 /** One finished task: feeds the session totals and the agent's success rate and average time. */
 export const SessionReportInputSchema = z.object({
   sessionId: IdSchema,
+  /** Idempotency key: a retried report with the same id counts once. */
+  id: z.string().min(8).max(64).optional(),
   success: z.boolean(),
   executionMs: z
     .number()
@@ -61,6 +63,10 @@ export const SessionListInputSchema = z.object({
 
 export interface SessionStarted {
   session: AgentSession;
+  /** The agent as the session started it. */
+  agent: Agent;
+  /** Follow the agent's changes from here (`agent.onChange`) to miss none, e.g. being disabled. */
+  lastEventId: string;
   /** The SDK heartbeats this often… */
   heartbeatIntervalMs: number;
   /** …and the server turns the agent offline after this long without one. */

@@ -168,3 +168,28 @@ describe("the audit trail", () => {
     expect(creates.items.every((e) => e.operation === "agent.create")).toBe(true);
   });
 });
+
+describe("audit edge cases", () => {
+  it("an event with a lone surrogate still verifies", async () => {
+    const key = world.as({ apiKey: world.keys.write.secret });
+    await key.ingest.report({
+      projectId,
+      items: [{ kind: "event", id: "surrogate-1", agent: "home-agent", operation: "tool_use", target: "x\ud800y" }],
+    });
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
+  });
+
+  it("an agent's back-dated event cannot make retention prune newer rows", async () => {
+    const key = world.as({ apiKey: world.keys.write.secret });
+    await someActivity();
+    const before = rows().length;
+    await key.ingest.report({
+      projectId,
+      items: [{ kind: "event", id: "ancient-01", agent: "home-agent", operation: "tool_use", at: 0 }],
+    });
+    expect(pruneAudit(world.deps, projectId, 90 * 86_400_000)).toEqual({ pruned: 0 });
+    expect(rows().length).toBe(before + 1);
+    const stored = rows().at(-1)!;
+    expect(JSON.parse(stored.detail)).toEqual({ reportedAt: 0 });
+  });
+});

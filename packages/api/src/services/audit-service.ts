@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { auditCheckpoints, auditEvents, projects, type DbOrTx, type TowerDb } from "@tower/db";
 import type { Actor, AuditEvent, AuditListQuery, AuditVerifyResult, Decision } from "@tower/shared";
-import { and, asc, count, desc, eq, gt, gte, lt, lte, max, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, lt, lte, max, min, type SQL } from "drizzle-orm";
 import type { Deps } from "../context";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -22,6 +22,22 @@ type AuditRow = typeof auditEvents.$inferSelect;
 type HashedContent = Omit<AuditRow, "id" | "hash" | "clientId">;
 
 /** SHA-256 over the predecessor's hash and every field of the row, in a fixed order. */
+/**
+ * Strings as SQLite will store them: a lone UTF-16 surrogate becomes U+FFFD in UTF-8, so content
+ * is normalised before it is hashed and stored, or `verify` would see a change that never happened.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const toWellFormed = (text: string) => text.replace(LONE_SURROGATE, "\uFFFD");
+
+export function wellFormed<T>(value: T): T {
+  if (typeof value === "string") return toWellFormed(value) as T;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toWellFormed(k), wellFormed(v)])) as T;
+  }
+  return value;
+}
+
 export function hashAuditRow(row: HashedContent): string {
   const content = [
     row.prevHash,
@@ -88,7 +104,7 @@ export function appendAudit(
   entry: AuditEntry,
   at: number,
 ): void {
-  const content: HashedContent = {
+  const content: HashedContent = wellFormed({
     projectId,
     at,
     actorType: actor.type,
@@ -101,7 +117,7 @@ export function appendAudit(
     sessionId: entry.sessionId ?? null,
     detail: entry.detail ?? {},
     prevHash: chainHead(tx, projectId),
-  };
+  });
   tx.insert(auditEvents)
     .values({ ...content, clientId: entry.clientId ?? null, hash: hashAuditRow(content) })
     .run();
@@ -178,10 +194,17 @@ export function verifyAudit(db: TowerDb, projectId: string): AuditVerifyResult {
 export function pruneAudit({ db, clock }: Deps, projectId: string, retentionMs: number): { pruned: number } {
   const cutoff = clock.now() - retentionMs;
   return db.transaction((tx) => {
+    // Only the unbroken run of old rows at the start of the chain: a single row with an old
+    // timestamp further along must never take newer rows with it.
+    const firstKept = tx
+      .select({ id: min(auditEvents.id) })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.projectId, projectId), gte(auditEvents.at, cutoff)))
+      .get()?.id;
     const through = tx
       .select({ id: max(auditEvents.id) })
       .from(auditEvents)
-      .where(and(eq(auditEvents.projectId, projectId), lt(auditEvents.at, cutoff)))
+      .where(and(eq(auditEvents.projectId, projectId), firstKept ? lt(auditEvents.id, firstKept) : undefined))
       .get()?.id;
     if (!through) return { pruned: 0 };
     const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).where(eq(auditEvents.id, through)).get();

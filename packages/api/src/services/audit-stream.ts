@@ -1,7 +1,7 @@
 import { auditEvents } from "@tower/db";
 import type { AuditEvent } from "@tower/shared";
 import { and, asc, eq, gt, max } from "drizzle-orm";
-import { type Caller, type Deps } from "../context";
+import { credentialIdOf, type Caller, type Deps } from "../context";
 import { isCallerStillValid } from "./access";
 
 const PAGE = 500;
@@ -18,7 +18,14 @@ export async function* streamAudit(
   caller: Caller,
 ): AsyncGenerator<AuditEvent> {
   let woken = true;
+  let revoked = false;
   let wake: (() => void) | undefined;
+  const credentialId = credentialIdOf(caller);
+  const stopRevocations = deps.bus.subscribeRevocations((id) => {
+    if (id !== credentialId) return;
+    revoked = true;
+    wake?.();
+  });
   const unsubscribe = deps.bus.subscribe(projectId, (event) => {
     if (event.entity !== "audit") return;
     woken = true;
@@ -35,7 +42,8 @@ export async function* streamAudit(
             .from(auditEvents)
             .where(eq(auditEvents.projectId, projectId))
             .get()?.id ?? 0);
-    while (!signal?.aborted && isCallerStillValid(deps, caller)) {
+    if (!isCallerStillValid(deps, caller)) revoked = true;
+    while (!signal?.aborted && !revoked) {
       if (!woken) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -59,6 +67,7 @@ export async function* streamAudit(
     }
   } finally {
     unsubscribe();
+    stopRevocations();
     signal?.removeEventListener("abort", onAbort);
   }
 }

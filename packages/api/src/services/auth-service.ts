@@ -65,13 +65,10 @@ export async function signUp(deps: Deps, input: SignUpInput): Promise<NewSession
 }
 
 export async function logIn(deps: Deps, input: LogInInput): Promise<NewSession> {
-  await deps.loginThrottle.assertAllowed(input.email);
+  await deps.loginThrottle.consumeAttempt(input.email);
   const row = deps.db.select().from(users).where(eq(users.email, input.email)).get();
   const valid = row ? await verifyPassword(row.passwordHash, input.password) : await burnPasswordCheck(input.password);
-  if (!row || !valid) {
-    await deps.loginThrottle.recordFailure(input.email);
-    throw new DomainError("UNAUTHORIZED", "Wrong email or password");
-  }
+  if (!row || !valid) throw new DomainError("UNAUTHORIZED", "Wrong email or password");
   await deps.loginThrottle.recordSuccess(input.email);
   return startSession(deps, { id: row.id, email: row.email, name: row.name });
 }

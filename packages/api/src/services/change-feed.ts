@@ -21,7 +21,7 @@ export function recordChange(tx: DbOrTx, change: NewChange): ChangeEvent {
   return { ...change, id: String(row.id) } as ChangeEvent;
 }
 
-export function latestChangeId(db: TowerDb, projectId: string): string {
+export function latestChangeId(db: DbOrTx, projectId: string): string {
   const row = db
     .select({ id: max(changes.id) })
     .from(changes)

@@ -201,3 +201,31 @@ describe("the price table", () => {
     expect(row).toEqual({ cost_usd: 0, cost_source: "unpriced" });
   });
 });
+
+describe("session.report", () => {
+  it("goes through ingest: counted once per id, and towards the session's token budget", async () => {
+    const admin = world.as({ sessionToken: world.users.owner.token });
+    const agent = await admin.agent.byName({ projectId, name: "home-agent" });
+    await admin.agent.update({ projectId, id: agent.id, patch: { budgetTokensPerSession: 1_000 } });
+    const caller = agentKey();
+    const { session } = await caller.session.start({ name: "home-agent" });
+    const report = {
+      projectId,
+      sessionId: session.id,
+      id: "outcome-0001",
+      success: true,
+      executionMs: 50,
+      tokens: 1_200,
+    };
+    expect(await caller.session.report(report)).toEqual({ ok: true, duplicate: false, overBudget: true });
+    expect(await caller.session.report(report)).toEqual({ ok: true, duplicate: true, overBudget: true });
+    const sessions = await caller.session.list({ projectId, agentId: agent.id });
+    expect(sessions.items[0]).toMatchObject({ runs: 1, successes: 1, tokens: 1_200 });
+    expect((await caller.agent.byId({ projectId, id: agent.id })).runsCount).toBe(1);
+    const alerts = world.sqlite
+      .prepare("select threshold from budget_alerts where budget = 'tokens_per_session'")
+      .pluck()
+      .all();
+    expect(alerts).toEqual([80, 90, 100]);
+  });
+});

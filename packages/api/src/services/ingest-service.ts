@@ -11,7 +11,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Deps } from "../context";
 import { findAgentByName, writeAgentTx, type AgentRow } from "./agent-writes";
-import { chainHead, hashAuditRow, wakeAuditTails } from "./audit-service";
+import { chainHead, hashAuditRow, wakeAuditTails, wellFormed } from "./audit-service";
 import { evaluateBudgets, utcDay } from "./budget-service";
 import { ingestStatements, type IngestStatements } from "./ingest-statements";
 import { latencyBucket } from "./latency";
@@ -29,7 +29,9 @@ interface AgentDelta {
   successes: number;
   executionMs: number;
   lastActiveAt: number;
-  sessions: Map<string, { tokens: number; costUsd: number }>;
+  /** Reports of this agent the batch actually stored (not duplicates). */
+  stored: number;
+  sessions: Map<string, { tokens: number; costUsd: number; runs: number; successes: number }>;
   dayCost: number;
   dayTokens: number;
 }
@@ -96,11 +98,14 @@ class BatchWriter {
     else this.latency.set(key, { agentId, model, minute, bucket, count: 1 });
   }
 
-  /** Appends an agent's event to the hash chain; false when its id was stored before. */
-  appendEvent(agent: AgentRow, item: EventItem, at: number): boolean {
-    const content = {
+  /**
+   * Appends an agent's event to the hash chain; false when its id was stored before. The row's time
+   * is Tower's own (retention relies on it); the agent's claimed time is kept in the detail.
+   */
+  appendEvent(agent: AgentRow, item: EventItem, now: number): boolean {
+    const content = wellFormed({
       projectId: this.projectId,
-      at,
+      at: now,
       actorType: "agent" as const,
       actorId: agent.id,
       actorName: agent.name,
@@ -109,9 +114,9 @@ class BatchWriter {
       decision: item.decision,
       agentId: agent.id,
       sessionId: item.sessionId ?? null,
-      detail: item.detail,
+      detail: item.at === undefined ? item.detail : { ...item.detail, reportedAt: item.at },
       prevHash: this.head,
-    };
+    });
     const hash = hashAuditRow(content);
     const { changes } = this.statements.insertAudit.run({ ...content, clientId: item.id, hash });
     if (changes === 0) return false;
@@ -177,9 +182,11 @@ function storeMetric(
     delta.executionMs += item.executionMs ?? 0;
   }
   if (item.sessionId) {
-    const session = delta.sessions.get(item.sessionId) ?? { tokens: 0, costUsd: 0 };
+    const session = delta.sessions.get(item.sessionId) ?? { tokens: 0, costUsd: 0, runs: 0, successes: 0 };
     session.tokens += tokens;
     session.costUsd += costUsd;
+    if (item.success !== undefined) session.runs++;
+    if (item.success === true) session.successes++;
     delta.sessions.set(item.sessionId, session);
   }
   delta.dayCost += costUsd;
@@ -197,11 +204,19 @@ function applyDeltas(
 ) {
   const overBudget: string[] = [];
   for (const delta of deltas.values()) {
+    // A batch of retries stores nothing new: nothing to write, but the agent still hears its budget state.
+    if (delta.stored === 0) {
+      if (evaluateBudgets(tx, projectId, delta.agent, [], now).over) overBudget.push(delta.agent.name);
+      continue;
+    }
+    const lastActiveAt = Math.max(delta.agent.lastActiveAt ?? 0, delta.lastActiveAt);
     for (const [sessionId, add] of delta.sessions) {
       tx.update(agentSessions)
         .set({
           tokens: sql`${agentSessions.tokens} + ${add.tokens}`,
           costUsd: sql`${agentSessions.costUsd} + ${add.costUsd}`,
+          runs: sql`${agentSessions.runs} + ${add.runs}`,
+          successes: sql`${agentSessions.successes} + ${add.successes}`,
         })
         .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.agentId, delta.agent.id)))
         .run();
@@ -221,12 +236,12 @@ function applyDeltas(
     const changes =
       delta.runs > 0
         ? {
-            lastActiveAt: delta.lastActiveAt,
+            lastActiveAt,
             runsCount: delta.agent.runsCount + delta.runs,
             successCount: delta.agent.successCount + delta.successes,
             totalExecutionMs: delta.agent.totalExecutionMs + delta.executionMs,
           }
-        : { lastActiveAt: delta.lastActiveAt };
+        : { lastActiveAt };
     const written = writeAgentTx(tx, delta.agent, changes, now);
     if (written.event) events.push(written.event);
     const budget = evaluateBudgets(tx, projectId, written.agent, [...delta.sessions.keys()], now);
@@ -270,6 +285,7 @@ function ingestTx(
         successes: 0,
         executionMs: 0,
         lastActiveAt: 0,
+        stored: 0,
         sessions: new Map(),
         dayCost: 0,
         dayTokens: 0,
@@ -278,12 +294,15 @@ function ingestTx(
     }
     let stored: boolean;
     if (item.kind === "event") {
-      stored = writer.appendEvent(agent, item, at);
+      stored = writer.appendEvent(agent, item, now);
       if (stored) writer.rollup(agent.id, "", at, { events: 1 });
     } else {
       stored = storeMetric(statements, writer, projectId, agent, item, at, delta, prices);
     }
-    if (stored) delta.lastActiveAt = Math.max(delta.lastActiveAt, Math.min(at, now));
+    if (stored) {
+      delta.stored++;
+      delta.lastActiveAt = Math.max(delta.lastActiveAt, Math.min(at, now));
+    }
     return { id, status: stored ? "stored" : "duplicate" };
   });
   writer.flush();

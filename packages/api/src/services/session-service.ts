@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { agentSessions, agents, type DbOrTx } from "@tower/db";
 import {
   AgentCreateInputSchema,
@@ -18,7 +19,9 @@ import {
   writeAgentTx,
   type AgentRow,
 } from "./agent-writes";
+import { latestChangeId } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
+import { ingestReports } from "./ingest-service";
 import { newId } from "./tokens";
 
 export interface HeartbeatPolicy {
@@ -51,7 +54,7 @@ export function startSession(
   policy: HeartbeatPolicy = DEFAULT_HEARTBEAT,
 ): SessionStarted {
   const now = deps.clock.now();
-  const { session, events } = deps.db.transaction((tx) => {
+  const { session, agent, lastEventId, events } = deps.db.transaction((tx) => {
     const events: (ChangeEvent | null)[] = [];
     let agent = findAgentByName(tx, projectId, input.name);
     if (!agent && !input.profile) {
@@ -93,13 +96,23 @@ export function startSession(
       successes: 0,
     };
     tx.insert(agentSessions).values(session).run();
-    events.push(
-      writeAgentTx(tx, agent, { status: "idle", lastActiveAt: now, sessionsCount: agent.sessionsCount + 1 }, now).event,
+    const started = writeAgentTx(
+      tx,
+      agent,
+      { status: "idle", lastActiveAt: now, sessionsCount: agent.sessionsCount + 1 },
+      now,
     );
-    return { session, events };
+    events.push(started.event);
+    return { session, agent: started.agent, lastEventId: latestChangeId(tx, projectId), events };
   });
   publishAll(deps, events);
-  return { session, heartbeatIntervalMs: policy.intervalMs, heartbeatTimeoutMs: policy.timeoutMs };
+  return {
+    session,
+    agent,
+    lastEventId,
+    heartbeatIntervalMs: policy.intervalMs,
+    heartbeatTimeoutMs: policy.timeoutMs,
+  };
 }
 
 /** The open session and its agent, refusing ended sessions and disabled agents with a clear reason. */
@@ -154,35 +167,37 @@ export function endSession(deps: Deps, projectId: string, sessionId: string, rea
 }
 
 /** A finished task: adds to the session's totals and the agent's success rate and average time. */
-export function reportOutcome(deps: Deps, projectId: string, input: SessionReport) {
-  const now = deps.clock.now();
-  const event = deps.db.transaction((tx) => {
-    const { session, agent } = requireOpenSession(tx, projectId, input.sessionId);
-    const success = input.success ? 1 : 0;
-    tx.update(agentSessions)
-      .set({
-        lastHeartbeatAt: now,
-        tokens: session.tokens + input.tokens,
-        costUsd: session.costUsd + input.costUsd,
-        runs: session.runs + 1,
-        successes: session.successes + success,
-      })
-      .where(eq(agentSessions.id, session.id))
-      .run();
-    return writeAgentTx(
-      tx,
-      agent,
-      {
-        lastActiveAt: now,
-        runsCount: agent.runsCount + 1,
-        successCount: agent.successCount + success,
-        totalExecutionMs: agent.totalExecutionMs + input.executionMs,
-      },
-      now,
-    ).event;
-  });
-  if (event) deps.bus.publish(event);
-  return { ok: true as const };
+/**
+ * A finished task, stored as a `task_completion` metric through ingest: one path for counters,
+ * session totals, daily usage, rollups and budgets, idempotent on `id`.
+ */
+export async function reportOutcome(deps: Deps, projectId: string, input: SessionReport) {
+  const { agent } = requireOpenSession(deps.db, projectId, input.sessionId);
+  deps.db
+    .update(agentSessions)
+    .set({ lastHeartbeatAt: deps.clock.now() })
+    .where(eq(agentSessions.id, input.sessionId))
+    .run();
+  const result = await ingestReports(deps, projectId, [
+    {
+      kind: "metric",
+      id: input.id ?? randomUUID(),
+      agent: agent.name,
+      sessionId: input.sessionId,
+      type: "task_completion",
+      success: input.success,
+      executionMs: input.executionMs,
+      tokensIn: input.tokens,
+      costUsd: input.costUsd,
+    },
+  ]);
+  const [item] = result.results;
+  if (item?.status === "rejected") throw new DomainError("BAD_REQUEST", item.reason ?? "Report rejected");
+  return {
+    ok: true as const,
+    duplicate: item?.status === "duplicate",
+    overBudget: result.overBudget.includes(agent.name),
+  };
 }
 
 /** Ends every session silent for longer than the timeout and turns its agent offline. */

@@ -126,14 +126,20 @@ export function updateTeam(
 /** Deletes the team; its agents keep their state and leave the team. */
 export function deleteTeam(deps: Deps, projectId: string, id: string, actor: Actor): { id: string } {
   const now = deps.clock.now();
-  const event = deps.db.transaction((tx) => {
+  const events = deps.db.transaction((tx) => {
     const current = requireTeam(tx, projectId, id);
-    tx.update(agents).set({ teamId: null }).where(eq(agents.teamId, id)).run();
+    const events: (ChangeEvent | null)[] = [];
+    for (const member of tx.select().from(agents).where(eq(agents.teamId, id)).all()) {
+      events.push(writeAgentTx(tx, member, { teamId: null }, now).event);
+    }
     tx.delete(teams).where(eq(teams.id, id)).run();
     appendAudit(deps, tx, projectId, actor, { operation: "team.delete", target: current.name }, now);
-    return recordChange(tx, { projectId, entity: "team", op: "deleted", at: now, data: { id, name: current.name } });
+    events.push(
+      recordChange(tx, { projectId, entity: "team", op: "deleted", at: now, data: { id, name: current.name } }),
+    );
+    return events;
   });
-  deps.bus.publish(event);
+  publishAll(deps, events);
   return { id };
 }
 

@@ -2,6 +2,8 @@
 import { agentPerformance, hasRole, type Agent, type AgentSession } from "@tower/shared";
 import Link from "next/link";
 import { useMemo, useState, type ReactNode } from "react";
+import { BudgetBar } from "~/features/budgets/budget-bar";
+import { useBudgetUsage } from "~/features/budgets/hooks";
 import { useProject } from "~/features/shell/project";
 import { useTeamName } from "~/features/teams/hooks";
 import { errorMessage } from "~/lib/errors";
@@ -82,28 +84,22 @@ function Profile({ agent, teamName }: { agent: Agent; teamName: string | null })
   );
 }
 
-function Budgets({ agent, open }: { agent: Agent; open: AgentSession | null }) {
+function Budgets({ agent, open, costToday }: { agent: Agent; open: AgentSession | null; costToday: number }) {
   return (
     <section className="card" aria-labelledby="budgets-title">
       <h2 id="budgets-title">Budgets</h2>
-      <dl className="facts">
-        <Item term="Tokens per session">
-          {agent.budgetTokensPerSession === null ? "No limit" : count(agent.budgetTokensPerSession)}
-          {open && agent.budgetTokensPerSession !== null ? (
-            <span className="muted"> · {count(open.tokens)} used now</span>
-          ) : null}
-        </Item>
-        <Item term="USD per day">
-          {agent.budgetCostUsdPerDay === null ? "No limit" : usd(agent.budgetCostUsdPerDay)}
-        </Item>
-      </dl>
-      {open && agent.budgetTokensPerSession ? (
-        <progress
-          aria-label="Session token budget used"
-          value={Math.min(open.tokens, agent.budgetTokensPerSession)}
-          max={agent.budgetTokensPerSession}
-        />
-      ) : null}
+      {agent.budgetCostUsdPerDay === null ? (
+        <p className="muted">No daily cost budget · {usd(costToday)} spent today</p>
+      ) : (
+        <BudgetBar label="Cost today" used={costToday} limit={agent.budgetCostUsdPerDay} unit="usd" />
+      )}
+      {agent.budgetTokensPerSession === null ? (
+        <p className="muted">No token budget per session</p>
+      ) : open ? (
+        <BudgetBar label="Session tokens" used={open.tokens} limit={agent.budgetTokensPerSession} unit="tokens" />
+      ) : (
+        <p className="muted">{count(agent.budgetTokensPerSession)} tokens per session · no live session</p>
+      )}
     </section>
   );
 }
@@ -243,6 +239,7 @@ export function AgentDetailPage({ id }: { id: string }) {
   const update = useUpdateAgent(projectId, null);
   const [editing, setEditing] = useState(false);
   const teams = useTeamName(projectId, agent.data?.teamId ?? null);
+  const budget = useBudgetUsage(projectId);
 
   const first = sessions.data?.pages[0]?.items[0];
   const open = first && first.endedAt === null ? first : null;
@@ -305,7 +302,7 @@ export function AgentDetailPage({ id }: { id: string }) {
         <div className="detail-side">
           <Performance agent={a} />
           <CurrentSession session={open} />
-          <Budgets agent={a} open={open} />
+          <Budgets agent={a} open={open} costToday={budget.byAgent.get(id)?.costUsd ?? 0} />
           <Activity items={activity} />
         </div>
       </div>

@@ -9,6 +9,7 @@ import {
 } from "@tower/shared";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
+import { useBudgetUsage } from "~/features/budgets/hooks";
 import { TeamPanel } from "~/features/teams/team-panel";
 import { useTeams } from "~/features/teams/hooks";
 import { useProject } from "~/features/shell/project";
@@ -92,6 +93,7 @@ export function AgentsPage() {
   );
   const { query, agents } = useAgentList(projectId, filters);
   const summary = useAgentSummary(projectId);
+  const budget = useBudgetUsage(projectId);
   const teams = useTeams(projectId);
   const create = useCreateAgent(projectId, filters);
   const update = useUpdateAgent(projectId, filters);
@@ -290,9 +292,9 @@ export function AgentsPage() {
           )}
         </div>
       ) : view === "grid" ? (
-        <AgentGrid agents={agents} projectId={projectId} actions={actions} />
+        <AgentGrid agents={agents} projectId={projectId} actions={actions} spend={budget.byAgent} />
       ) : (
-        <AgentTable agents={agents} projectId={projectId} actions={actions} />
+        <AgentTable agents={agents} projectId={projectId} actions={actions} spend={budget.byAgent} />
       )}
 
       {query.hasNextPage ? (

@@ -1,6 +1,8 @@
 "use client";
 import { agentPerformance, type Agent, type AgentStatus } from "@tower/shared";
 import Link from "next/link";
+import { BudgetBar } from "~/features/budgets/budget-bar";
+import type { Spend } from "~/features/budgets/hooks";
 
 export function relativeTime(at: number | null | undefined): string {
   if (!at) return "never";
@@ -45,6 +47,28 @@ function Tags({ tags }: { tags: string[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** Today's cost against the agent's daily budget, or a dash when it has none. */
+function DailyBudget({
+  agent,
+  spend,
+  hideEmpty = false,
+}: {
+  agent: Agent;
+  spend: Map<string, Spend> | undefined;
+  hideEmpty?: boolean;
+}) {
+  if (agent.budgetCostUsdPerDay === null) return hideEmpty ? null : <span className="muted">—</span>;
+  return (
+    <BudgetBar
+      label={`${agent.name} cost today`}
+      used={spend?.get(agent.id)?.costUsd ?? 0}
+      limit={agent.budgetCostUsdPerDay}
+      unit="usd"
+      compact
+    />
   );
 }
 
@@ -97,10 +121,13 @@ export function AgentTable({
   agents,
   projectId,
   actions,
+  spend,
 }: {
   agents: Agent[];
   projectId: string;
   actions: AgentActions;
+  /** Today's spend per agent id, for the budget bars. */
+  spend?: Map<string, Spend> | undefined;
 }) {
   const hasActions = actions.canToggle || actions.canEdit || actions.canDelete;
   return (
@@ -114,6 +141,7 @@ export function AgentTable({
             <th scope="col">Status</th>
             <th scope="col">Tags</th>
             <th scope="col">Success</th>
+            <th scope="col">Budget today</th>
             <th scope="col">Last active</th>
             {hasActions ? (
               <th scope="col">
@@ -140,6 +168,9 @@ export function AgentTable({
                 <Tags tags={agent.tags} />
               </td>
               <td data-label="Success">{formatPercent(agentPerformance(agent).successRate)}</td>
+              <td data-label="Budget today" className="budget-cell">
+                <DailyBudget agent={agent} spend={spend} />
+              </td>
               <td data-label="Last active">
                 {agent.lastActiveAt ? (
                   <time dateTime={new Date(agent.lastActiveAt).toISOString()}>{relativeTime(agent.lastActiveAt)}</time>
@@ -164,10 +195,13 @@ export function AgentGrid({
   agents,
   projectId,
   actions,
+  spend,
 }: {
   agents: Agent[];
   projectId: string;
   actions: AgentActions;
+  /** Today's spend per agent id, for the budget bars. */
+  spend?: Map<string, Spend> | undefined;
 }) {
   return (
     <ul className="agent-grid" aria-label="Agents">
@@ -194,6 +228,7 @@ export function AgentGrid({
               <dd>{relativeTime(agent.lastActiveAt)}</dd>
             </div>
           </dl>
+          <DailyBudget agent={agent} spend={spend} hideEmpty />
           {actions.canToggle || actions.canEdit || actions.canDelete ? (
             <div className="agent-card-actions">
               <Actions agent={agent} actions={actions} />

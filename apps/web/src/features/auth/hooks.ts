@@ -10,7 +10,7 @@ export function useMe() {
  * the signed-out visitor: a full page load starts clean.
  */
 function useResetAfterAuth() {
-  return (to = "/agents") => {
+  return (to = "/overview") => {
     window.location.assign(to);
   };
 }
@@ -36,6 +36,6 @@ export function useInvitePreview(token: string) {
 
 export function useAcceptInvite() {
   return trpc.invite.accept.useMutation({
-    onSuccess: ({ projectId }) => window.location.assign(`/agents?project=${encodeURIComponent(projectId)}`),
+    onSuccess: ({ projectId }) => window.location.assign(`/overview?project=${encodeURIComponent(projectId)}`),
   });
 }

@@ -16,7 +16,7 @@ export function LoginForm() {
   const errors = toFormErrors(logIn.error);
 
   useEffect(() => {
-    if (me.data?.user) router.replace("/agents");
+    if (me.data?.user) router.replace("/overview");
     else if (me.data?.setupNeeded) router.replace("/signup");
   }, [me.data, router]);
 

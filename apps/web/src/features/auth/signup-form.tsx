@@ -61,7 +61,7 @@ export function SignUpPage() {
   const router = useRouter();
 
   useEffect(() => {
-    if (me.data?.user) router.replace("/agents");
+    if (me.data?.user) router.replace("/overview");
   }, [me.data, router]);
 
   if (me.isPending)

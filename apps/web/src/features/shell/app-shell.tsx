@@ -102,7 +102,10 @@ function UserMenu({ name, email }: { name: string; email: string }) {
 function Nav() {
   const pathname = usePathname();
   const links = [
+    { href: "/overview", label: "Overview" },
     { href: "/agents", label: "Agents" },
+    { href: "/metrics", label: "Metrics" },
+    { href: "/audit", label: "Audit" },
     { href: "/settings", label: "Settings" },
   ];
   return (
@@ -138,7 +141,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   return (
     <ProjectProvider memberships={me.data.memberships}>
       <header className="app-header">
-        <Link href="/agents" className="brand">
+        <Link href="/overview" className="brand">
           Tower
         </Link>
         <Nav />
