@@ -156,11 +156,14 @@ export function useAgent(projectId: string, id: string) {
 
 export const SESSION_PAGE_SIZE = 20;
 
-/** The agent's sessions, newest first; the open one (if any) is the first item. */
+/**
+ * The agent's sessions, newest first; the open one (if any) is the first item. Kept fresh by the
+ * agent's live activity (every change of the agent invalidates it), never by polling.
+ */
 export function useAgentSessions(projectId: string, agentId: string) {
   return trpc.session.list.useInfiniteQuery(
     { projectId, agentId, limit: SESSION_PAGE_SIZE },
-    { getNextPageParam: (last) => last.nextCursor ?? undefined, refetchInterval: 15_000 },
+    { getNextPageParam: (last) => last.nextCursor ?? undefined },
   );
 }
 
