@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   TOWER_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   /** Audit rows older than this are pruned (behind a checkpoint that keeps the chain verifiable). */
   TOWER_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  /** Reports one API key may send per second before it gets 429 with the time to wait. */
+  TOWER_INGEST_ITEMS_PER_SECOND: z.coerce.number().int().min(1).default(100_000),
   /** Create the demo project on start (idempotent). */
   TOWER_DEMO_DIR: z.string().default(fileURLToPath(new URL("../../../examples/fleet", import.meta.url))),
   TOWER_DEMO: z

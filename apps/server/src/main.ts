@@ -1,6 +1,7 @@
 import {
   createInProcessEventBus,
   createLoginThrottle,
+  createIngestThrottle,
   ensureDemoProject,
   expireStaleSessions,
   pruneAllAudit,
@@ -27,6 +28,7 @@ const deps: Deps = {
   clock: systemClock,
   logger,
   loginThrottle: createLoginThrottle(),
+  ingestThrottle: createIngestThrottle({ itemsPerSecond: env.TOWER_INGEST_ITEMS_PER_SECOND }),
   heartbeat: { timeoutMs: env.TOWER_HEARTBEAT_TIMEOUT_MS, intervalMs: Math.floor(env.TOWER_HEARTBEAT_TIMEOUT_MS / 3) },
 };
 

@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createInProcessEventBus, createLoginThrottle, DEFAULT_HEARTBEAT, systemClock, type Deps } from "@tower/api";
+import {
+  createInProcessEventBus,
+  createLoginThrottle,
+  createIngestThrottle,
+  DEFAULT_HEARTBEAT,
+  systemClock,
+  type Deps,
+} from "@tower/api";
 import { callerFor } from "@tower/api/testing";
 import { createDb } from "@tower/db";
 import pino from "pino";
@@ -17,6 +24,7 @@ export async function startTestServer() {
     clock: systemClock,
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
+    ingestThrottle: createIngestThrottle(),
     heartbeat: DEFAULT_HEARTBEAT,
   };
   const options = { allowedOrigins: ["http://dashboard.test"], secureCookies: "auto" } as const;

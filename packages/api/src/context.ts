@@ -3,6 +3,7 @@ import type { ApiKeyScope } from "@tower/shared";
 import type { Logger } from "pino";
 import type { Clock } from "./clock";
 import type { EventBus } from "./event-bus";
+import type { IngestThrottle } from "./services/ingest-throttle";
 import type { LoginThrottle } from "./services/login-throttle";
 import type { HeartbeatPolicy } from "./services/session-service";
 import { resolveApiKey } from "./services/api-key-service";
@@ -15,6 +16,7 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   loginThrottle: LoginThrottle;
+  ingestThrottle: IngestThrottle;
   heartbeat: HeartbeatPolicy;
 }
 

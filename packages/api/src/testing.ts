@@ -4,6 +4,7 @@ import type { Clock } from "./clock";
 import { createContext, type Credentials, type Deps } from "./context";
 import { createInProcessEventBus } from "./event-bus";
 import { appRouter } from "./root";
+import { createIngestThrottle } from "./services/ingest-throttle";
 import { createLoginThrottle } from "./services/login-throttle";
 import { DEFAULT_HEARTBEAT } from "./services/session-service";
 import { createCallerFactory } from "./trpc";
@@ -24,6 +25,7 @@ export function createTestDeps() {
     clock,
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
+    ingestThrottle: createIngestThrottle(),
     heartbeat: DEFAULT_HEARTBEAT,
   };
   return { deps, clock, close: handle.close, sqlite: handle.sqlite };

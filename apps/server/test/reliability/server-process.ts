@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { createInProcessEventBus, createLoginThrottle, DEFAULT_HEARTBEAT, systemClock } from "@tower/api";
+import {
+  createInProcessEventBus,
+  createLoginThrottle,
+  createIngestThrottle,
+  DEFAULT_HEARTBEAT,
+  systemClock,
+} from "@tower/api";
 import { callerFor } from "@tower/api/testing";
 import { createDb } from "@tower/db";
 import pino from "pino";
@@ -29,6 +35,7 @@ export async function prepareDatabase(file: string, agentNames: string[]) {
     clock: systemClock,
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
+    ingestThrottle: createIngestThrottle(),
     heartbeat: DEFAULT_HEARTBEAT,
   };
   const anonymous = callerFor(deps);

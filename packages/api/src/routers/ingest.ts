@@ -1,5 +1,6 @@
 import { IngestInputSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
+import { credentialIdOf } from "../context";
 import { ingestReports } from "../services/ingest-service";
 import { projectProcedure } from "../trpc";
 
@@ -10,5 +11,8 @@ export const ingestRouter = {
    */
   report: projectProcedure("operator")
     .input(IngestInputSchema)
-    .mutation(({ ctx, input }) => ingestReports(ctx, ctx.project.projectId, input.items)),
+    .mutation(async ({ ctx, input }) => {
+      await ctx.ingestThrottle.consume(credentialIdOf(ctx.caller) ?? "anonymous", input.items.length);
+      return ingestReports(ctx, ctx.project.projectId, input.items);
+    }),
 } satisfies TRPCRouterRecord;

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWorld, type World } from "../test-fixtures";
+import { callerFor } from "../testing";
 import { verifyAudit } from "./audit-service";
+import { createIngestThrottle } from "./ingest-throttle";
 
 let world: World;
 let projectId: string;
@@ -227,5 +229,22 @@ describe("session.report", () => {
       .pluck()
       .all();
     expect(alerts).toEqual([80, 90, 100]);
+  });
+});
+
+describe("ingest rate limit", () => {
+  it("answers TOO_MANY_REQUESTS with the time to wait once a key sends more than its limit", async () => {
+    const limited = { ...world.deps, ingestThrottle: createIngestThrottle({ itemsPerSecond: 10 }) };
+    const caller = callerFor(limited, { apiKey: world.keys.write.secret });
+    const batch = (n: number) => Array.from({ length: 10 }, (_, i) => event(`limited-${n}-${i}`));
+    expect(await caller.ingest.report({ projectId, items: batch(1) })).toMatchObject({ stored: 10 });
+    await expect(caller.ingest.report({ projectId, items: batch(2) })).rejects.toThrow(/retry in \d+ ms/);
+    expect(
+      (
+        world.sqlite.prepare("select count(*) n from audit_events where client_id like 'limited-2-%'").get() as {
+          n: number;
+        }
+      ).n,
+    ).toBe(0);
   });
 });
