@@ -1,0 +1,587 @@
+/**
+ * `pnpm bench`: starts the real Tower server on a fresh SQLite file per benchmark, drives it from
+ * forked worker processes, repeats each measurement BENCH_RUNS times and prints median and spread.
+ *
+ *   BENCH_QUICK=1          smaller sizes, a 1–2 minute smoke run
+ *   BENCH_RUNS=3           repetitions per figure
+ *   BENCH_SOAK_SECONDS=600 length of the memory soak (quick: 30)
+ *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory   run a subset
+ */
+import Database from "better-sqlite3";
+import { fork, type ChildProcess } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, type BenchServer } from "./server";
+import { histPercentile, merge, newHistogram, nowMs, summarize } from "./stats";
+import type { Job } from "./worker";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const ONLY = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+const SIZES = {
+  ingestEvents: Number(process.env.BENCH_INGEST_EVENTS ?? (QUICK ? 20_000 : 100_000)),
+  concurrency: [1, 10, 100],
+  subscribers: Number(process.env.BENCH_SUBSCRIBERS ?? (QUICK ? 100 : 1_000)),
+  fanoutRate: 1_000,
+  fanoutSeconds: QUICK ? 5 : 10,
+  rows: Number(process.env.BENCH_ROWS ?? (QUICK ? 100_000 : 1_000_000)),
+  querySamples: QUICK ? 50 : 200,
+  queryBudgetMs: QUICK ? 3_000 : 8_000,
+  roundtripSamples: QUICK ? 1_000 : 5_000,
+  idleSockets: QUICK ? [100, 1_000] : [1_000, 10_000],
+  soakSeconds: Number(process.env.BENCH_SOAK_SECONDS ?? (QUICK ? 30 : 600)),
+  soakSubscribers: Number(process.env.BENCH_SOAK_SUBSCRIBERS ?? 100),
+  soakRate: Number(process.env.BENCH_SOAK_RATE ?? 200),
+  deliveryWaitMs: 30_000,
+};
+const workerTs = fileURLToPath(new URL("./worker.ts", import.meta.url));
+const benchDir = fileURLToPath(new URL("..", import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (...args: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+interface Target {
+  op: ">=" | "<=";
+  value: number;
+  text: string;
+}
+interface Figure {
+  bench: string;
+  name: string;
+  unit: string;
+  values: number[];
+  target?: Target;
+  note?: string;
+}
+const figures: Figure[] = [];
+
+function add(bench: string, name: string, unit: string, value: number, target?: Target, note?: string) {
+  let figure = figures.find((f) => f.bench === bench && f.name === name);
+  if (!figure) figures.push((figure = { bench, name, unit, values: [], target, note }));
+  figure.values.push(value);
+  if (note) figure.note = note;
+}
+const atLeast = (value: number, unit: string): Target => ({ op: ">=", value, text: `≥ ${value.toLocaleString("en-US")} ${unit}` });
+const atMost = (value: number, unit: string): Target => ({ op: "<=", value, text: `≤ ${value.toLocaleString("en-US")} ${unit}` });
+
+// ---------------------------------------------------------------------------------------------
+// Workers
+
+class Worker {
+  readonly child: ChildProcess;
+  #waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+  #inbox: Record<string, unknown>[] = [];
+  readonly exited: Promise<void>;
+
+  constructor(job: Job) {
+    this.child = fork(workerTs, [], { cwd: benchDir, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
+    this.child.on("message", (message: Record<string, unknown>) => {
+      if (message.type === "error") {
+        log("worker failed:", message.message);
+        process.exitCode = 1;
+      }
+      const i = this.#waiters.findIndex((w) => w.type === message.type);
+      if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(message);
+      else this.#inbox.push(message);
+    });
+    this.child.send({ job });
+  }
+
+  next<T = Record<string, unknown>>(type: string, timeoutMs = 600_000): Promise<T> {
+    const i = this.#inbox.findIndex((m) => m.type === type);
+    if (i >= 0) return Promise.resolve(this.#inbox.splice(i, 1)[0] as T);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker: no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+      this.#waiters.push({
+        type,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as T);
+        },
+      });
+    });
+  }
+
+  cmd(cmd: string) {
+    if (this.child.connected) this.child.send({ cmd });
+  }
+
+  kill() {
+    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+  }
+}
+
+async function spawnAll(jobs: Job[]): Promise<Worker[]> {
+  const workers = jobs.map((job) => new Worker(job));
+  await Promise.all(workers.map((w) => w.next("ready")));
+  return workers;
+}
+
+function split<T>(items: T[], parts: number): T[][] {
+  const out: T[][] = Array.from({ length: parts }, () => []);
+  items.forEach((item, i) => out[i % parts]!.push(item));
+  return out.filter((part) => part.length > 0);
+}
+
+const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+function countRows(server: BenchServer, sql: string): number {
+  const db = new Database(server.dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare(sql).pluck().get() as number) ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Ingest
+
+/** The floor: better-sqlite3 inserting equivalent audit rows in 1,000-row transactions, same pragmas and indexes. */
+function rawInsertRate(rows: number): number {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tower-bench-raw-"));
+  const db = new Database(path.join(dir, "raw.sqlite"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.exec(`CREATE TABLE scratch (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, project_id TEXT NOT NULL, at INTEGER NOT NULL,
+    actor_type TEXT NOT NULL, actor_id TEXT, actor_name TEXT NOT NULL, operation TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT '', decision TEXT, agent_id TEXT, session_id TEXT,
+    detail TEXT NOT NULL DEFAULT '{}', client_id TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+    CREATE INDEX scratch_project_id_idx ON scratch (project_id, id);
+    CREATE INDEX scratch_project_at_idx ON scratch (project_id, at);
+    CREATE UNIQUE INDEX scratch_project_client_unique ON scratch (project_id, client_id);`);
+  const insert = db.prepare(
+    `INSERT INTO scratch (project_id, at, actor_type, actor_id, actor_name, operation, target, decision,
+      agent_id, session_id, detail, client_id, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+  );
+  const projectId = randomUUID();
+  const agentId = randomUUID();
+  const sessionId = randomUUID();
+  let prev = "0".repeat(64);
+  const data = Array.from({ length: rows }, (_, i) => {
+    const hash = createHash("sha256").update(`${prev}${i}`).digest("hex");
+    const row = [projectId, Date.now(), "agent", agentId, "agent-0", "tool_use", `tool-${i % 50}`, "allowed",
+      agentId, sessionId, JSON.stringify({ n: i }), randomUUID(), prev, hash];
+    prev = hash;
+    return row;
+  });
+  const batch = db.transaction((chunk: unknown[][]) => {
+    for (const row of chunk) insert.run(...row);
+  });
+  const started = nowMs();
+  for (let i = 0; i < data.length; i += 1_000) batch(data.slice(i, i + 1_000));
+  const seconds = (nowMs() - started) / 1000;
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rows / seconds;
+}
+
+async function benchIngest() {
+  const B = "1. ingest";
+  for (let run = 1; run <= RUNS; run++) {
+    let best = 0;
+    for (const agents of SIZES.concurrency) {
+      const server = await startServer("ingest");
+      try {
+        const perAgent = Math.ceil(SIZES.ingestEvents / agents);
+        const total = perAgent * agents;
+        const workers = await spawnAll(
+          split(names("agent", agents), Math.min(4, agents)).map((group) => ({
+            role: "ingest" as const,
+            url: server.url,
+            apiKey: server.apiKey,
+            agents: group,
+            perAgent,
+          })),
+        );
+        const cpu0 = server.cpuMs();
+        const t0 = nowMs();
+        workers.forEach((w) => w.cmd("go"));
+        const done = await Promise.all(workers.map((w) => w.next<{ acked: number; dropped: number }>("done")));
+        const seconds = (nowMs() - t0) / 1000;
+        const cpu = (server.cpuMs() - cpu0) / 10 / seconds;
+        const acked = done.reduce((s, d) => s + d.acked, 0);
+        const storedRows = countRows(server, "SELECT count(*) FROM audit_events WHERE client_id IS NOT NULL");
+        if (storedRows !== total || acked !== total)
+          log(`ingest ${agents} agents: expected ${total}, acknowledged ${acked}, stored ${storedRows}`);
+        const rate = storedRows / seconds;
+        best = Math.max(best, rate);
+        log(`ingest run ${run}, ${agents} agents: ${Math.round(rate)} events/s (${storedRows}/${total} stored, server CPU ${Math.round(cpu)} %)`);
+        add(B, `SDK over HTTP, ${agents} agent${agents > 1 ? "s" : ""}`, "events/s", rate, atLeast(50_000, "events/s"));
+        add(B, `server CPU, ${agents} agent${agents > 1 ? "s" : ""}`, "% of a core", cpu);
+        if (agents === SIZES.concurrency.at(-1)) add(B, "events stored / sent (last level)", "%", (100 * storedRows) / total, atLeast(100, "%"));
+        await Promise.all(workers.map((w) => w.exited));
+      } finally {
+        await server.stop();
+      }
+    }
+    const raw = rawInsertRate(SIZES.ingestEvents);
+    log(`raw better-sqlite3: ${Math.round(raw)} rows/s`);
+    add(B, "raw better-sqlite3, 1,000-row transactions", "rows/s", raw);
+    add(B, "best SDK rate / raw rate", "%", (100 * best) / raw, atLeast(25, "%"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Live fan-out
+
+interface SubDone {
+  started: number;
+  errors: number;
+  firstError: string;
+  received: number[];
+  hist: [number, number][];
+}
+
+async function openSubscribers(server: BenchServer, count: number, tag?: string, processes = 4) {
+  const per = split(Array.from({ length: count }, (_, i) => i), processes).map((g) => g.length);
+  const workers = per.map(
+    (n) => new Worker({ role: "subscribe", url: server.url, apiKey: server.apiKey, count: n, tag, openTimeoutMs: 20_000 }),
+  );
+  const ready = await Promise.all(workers.map((w) => w.next<{ started: number; errors: number; firstError: string }>("ready")));
+  const started = ready.reduce((s, r) => s + r.started, 0);
+  const errors = ready.reduce((s, r) => s + r.errors, 0);
+  if (errors > 0) log(`${errors} subscribers failed to open: ${ready.find((r) => r.firstError)?.firstError}`);
+  return { workers, started };
+}
+
+async function closeSubscribers(workers: Worker[]): Promise<SubDone[]> {
+  workers.forEach((w) => w.cmd("stop"));
+  const done = await Promise.all(workers.map((w) => w.next<SubDone>("done")));
+  await Promise.all(workers.map((w) => w.exited));
+  return done;
+}
+
+async function waitForDelivery(workers: Worker[], expected: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    workers.forEach((w) => w.cmd("progress"));
+    const progress = await Promise.all(workers.map((w) => w.next<{ min: number }>("progress")));
+    if (progress.every((p) => p.min >= expected)) return;
+    await sleep(250);
+  }
+}
+
+async function benchFanout() {
+  const B = "2. live fan-out";
+  const tag = "bench.fanout";
+  for (let run = 1; run <= RUNS; run++) {
+    const server = await startServer("fanout");
+    try {
+      const subs = await openSubscribers(server, SIZES.subscribers, tag);
+      const [pacer] = await spawnAll([
+        { role: "paced", url: server.url, apiKey: server.apiKey, agents: names("agent", 10), perSecond: SIZES.fanoutRate, tag },
+      ]);
+      const cpu0 = server.cpuMs();
+      const t0 = nowMs();
+      pacer!.cmd("go");
+      await sleep(SIZES.fanoutSeconds * 1000);
+      pacer!.cmd("stop");
+      const paced = await pacer!.next<{ sent: number; stored: number; failed: number }>("done");
+      await waitForDelivery(subs.workers, paced.stored, SIZES.deliveryWaitMs);
+      const cpu = (server.cpuMs() - cpu0) / 10 / ((nowMs() - t0) / 1000);
+      const done = await closeSubscribers(subs.workers);
+      const hist = newHistogram();
+      let missed = 0;
+      let deliveries = 0;
+      for (const d of done) {
+        merge(hist, d.hist);
+        for (const r of d.received) {
+          missed += Math.max(0, paced.stored - r);
+          deliveries += r;
+        }
+      }
+      // Not delivered within the wait counts as the slowest possible sample, so percentiles never flatter.
+      hist[hist.length - 1] = (hist[hist.length - 1] ?? 0) + missed;
+      const p = (q: number) => histPercentile(hist, q);
+      log(`fan-out run ${run}: ${subs.started} subscribers, ${paced.stored} events, ${deliveries} deliveries, p50 ${p(50)} p95 ${p(95)} p99 ${p(99)} ms, missed ${missed}, server CPU ${Math.round(cpu)} %`);
+      const label = `${subs.started.toLocaleString("en-US")} subscribers, ${SIZES.fanoutRate.toLocaleString("en-US")} events/s`;
+      add(B, `ingest → subscriber p50 (${label})`, "ms", p(50));
+      add(B, `ingest → subscriber p95 (${label})`, "ms", p(95));
+      add(B, `ingest → subscriber p99 (${label})`, "ms", p(99), atMost(50, "ms"));
+      add(B, "events missed (not received 30 s after ingest stopped, all subscribers)", "events", missed, atMost(0, "events"));
+      add(B, "deliveries per second achieved", "messages/s", deliveries / ((nowMs() - t0) / 1000));
+      add(B, "subscribers connected", "sockets", subs.started, atLeast(SIZES.subscribers, "sockets"));
+      add(B, "server CPU during fan-out", "% of a core", cpu);
+      await pacer!.exited;
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Queries at scale
+
+const QUERY_NAMES = [
+  "metrics.overview",
+  "metrics.aggregate (24 hourly buckets)",
+  "audit.list (operation + decision filter, 50)",
+  "agent.list (page of 50)",
+];
+
+async function measureQueries(server: BenchServer) {
+  const [worker] = await spawnAll([
+    { role: "query", url: server.url, apiKey: server.apiKey, samples: SIZES.querySamples, budgetMs: SIZES.queryBudgetMs, queries: QUERY_NAMES },
+  ]);
+  worker!.cmd("go");
+  const done = await worker!.next<{ results: Record<string, { p50: number; p95: number }> }>("done");
+  await worker!.exited;
+  return done.results;
+}
+
+async function benchQueries() {
+  const B = "3. queries at scale";
+  const server = await startServer("queries");
+  try {
+    // Loaded through the real ingest path (SDK, 1,000-item batches), spread over the last 24 hours.
+    const agents = 20;
+    const perAgent = Math.ceil(SIZES.rows / agents);
+    const workers = await spawnAll(
+      split(names("agent", agents), 4).map((group) => ({
+        role: "ingest" as const,
+        url: server.url,
+        apiKey: server.apiKey,
+        agents: group,
+        perAgent,
+        metrics: true,
+        spreadMs: 86_400_000,
+      })),
+    );
+    const t0 = nowMs();
+    workers.forEach((w) => w.cmd("go"));
+    await Promise.all(workers.map((w) => w.next("done", 3_600_000)));
+    const loadSeconds = (nowMs() - t0) / 1000;
+    const events = countRows(server, "SELECT count(*) FROM audit_events");
+    const metrics = countRows(server, "SELECT count(*) FROM metrics");
+    log(`queries: loaded ${events} audit rows and ${metrics} metrics in ${loadSeconds.toFixed(1)} s`);
+    add(B, "audit rows stored", "rows", events);
+    add(B, "metrics stored", "rows", metrics);
+    add(B, "load rate (events + metrics through ingest)", "items/s", (perAgent * agents * 2) / loadSeconds);
+    for (let run = 1; run <= RUNS; run++) {
+      const idle = await measureQueries(server);
+      const flood = await spawnAll(
+        split(names("flood", 4), 2).map((group) => ({ role: "flood" as const, url: server.url, apiKey: server.apiKey, agents: group })),
+      );
+      flood.forEach((w) => w.cmd("go"));
+      await sleep(2_000);
+      const cpu0 = server.cpuMs();
+      const t1 = nowMs();
+      const loaded = await measureQueries(server);
+      const cpu = (server.cpuMs() - cpu0) / 10 / ((nowMs() - t1) / 1000);
+      flood.forEach((w) => w.cmd("stop"));
+      const floodDone = await Promise.all(flood.map((w) => w.next<{ sent: number; ms: number }>("done")));
+      const floodRate = floodDone.reduce((s, d) => s + d.sent / (d.ms / 1000), 0);
+      for (const name of QUERY_NAMES) {
+        add(B, `${name} p50, idle`, "ms", idle[name]!.p50);
+        add(B, `${name} p95, idle`, "ms", idle[name]!.p95, atMost(50, "ms"));
+        add(B, `${name} p50, during ingest`, "ms", loaded[name]!.p50);
+        add(B, `${name} p95, during ingest`, "ms", loaded[name]!.p95, atMost(50, "ms"));
+      }
+      add(B, "concurrent ingest rate while querying", "items/s", floodRate);
+      add(B, "server CPU while querying during ingest", "% of a core", cpu);
+      log(`queries run ${run}: idle ${JSON.stringify(idle)} loaded ${JSON.stringify(loaded)} (ingest ${Math.round(floodRate)} items/s)`);
+      await Promise.all(flood.map((w) => w.exited));
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Round trip
+
+async function benchRoundtrip() {
+  const B = "4. round trip";
+  for (let run = 1; run <= RUNS; run++) {
+    const server = await startServer("roundtrip");
+    try {
+      const [worker] = await spawnAll([
+        { role: "roundtrip", url: server.url, apiKey: server.apiKey, samples: SIZES.roundtripSamples },
+      ]);
+      worker!.cmd("go");
+      const r = await worker!.next<{ http: { p50: number; p99: number }; ws: { p50: number; p99: number } }>("done");
+      log(`round trip run ${run}: http p50 ${r.http.p50.toFixed(3)} p99 ${r.http.p99.toFixed(3)}; ws p50 ${r.ws.p50.toFixed(3)} p99 ${r.ws.p99.toFixed(3)} ms`);
+      add(B, "agent.list {limit:1} over HTTP p50", "ms", r.http.p50, atMost(1, "ms"));
+      add(B, "agent.list {limit:1} over HTTP p99", "ms", r.http.p99);
+      add(B, "agent.list {limit:1} over WebSocket p50", "ms", r.ws.p50, atMost(1, "ms"));
+      add(B, "agent.list {limit:1} over WebSocket p99", "ms", r.ws.p99);
+      await worker!.exited;
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Memory
+
+async function benchMemory() {
+  const B = "5. memory";
+  for (let run = 1; run <= RUNS; run++) {
+    const server = await startServer("memory");
+    const open: Worker[] = [];
+    try {
+      await sleep(2_000);
+      const idle = server.rssKb();
+      add(B, "server RSS idle", "MB", idle / 1024);
+      let connected = 0;
+      for (const level of SIZES.idleSockets) {
+        const more = level - connected;
+        const subs = await openSubscribers(server, more, undefined, 4);
+        open.push(...subs.workers);
+        connected += subs.started;
+        await sleep(3_000);
+        const rss = server.rssKb();
+        const perConn = (rss - idle) / Math.max(1, connected);
+        log(`memory run ${run}: ${connected}/${level} idle subscribed sockets, RSS ${Math.round(rss / 1024)} MB, ${perConn.toFixed(1)} KB each`);
+        add(B, `server RSS, ${level.toLocaleString("en-US")} idle subscribed WebSockets`, "MB", rss / 1024);
+        add(B, `KB per idle subscribed WebSocket (at ${level.toLocaleString("en-US")})`, "KB", perConn, atMost(50, "KB"));
+        add(B, `WebSockets reached (of ${level.toLocaleString("en-US")})`, "sockets", connected, atLeast(level, "sockets"));
+        if (connected < level) break;
+      }
+    } finally {
+      await closeSubscribers(open).catch(() => open.forEach((w) => w.kill()));
+      await server.stop();
+    }
+  }
+}
+
+async function benchSoak() {
+  const B = "5. memory";
+  const tag = "bench.soak";
+  const server = await startServer("soak");
+  try {
+    const subs = await openSubscribers(server, SIZES.soakSubscribers, tag);
+    const [pacer] = await spawnAll([
+      { role: "paced", url: server.url, apiKey: server.apiKey, agents: names("agent", 10), perSecond: SIZES.soakRate, tag },
+    ]);
+    pacer!.cmd("go");
+    const samples: { t: number; rss: number }[] = [];
+    const t0 = Date.now();
+    const warmup = Math.min(30, SIZES.soakSeconds / 5) * 1000;
+    while (Date.now() - t0 < SIZES.soakSeconds * 1000) {
+      await sleep(Math.min(5_000, SIZES.soakSeconds * 100));
+      samples.push({ t: Date.now() - t0, rss: server.rssKb() });
+    }
+    pacer!.cmd("stop");
+    const paced = await pacer!.next<{ stored: number }>("done");
+    await waitForDelivery(subs.workers, paced.stored, SIZES.deliveryWaitMs);
+    const done = await closeSubscribers(subs.workers);
+    const missed = done.reduce((s, d) => s + d.received.reduce((m, r) => m + Math.max(0, paced.stored - r), 0), 0);
+    const start = samples.find((s) => s.t >= warmup) ?? samples[0]!;
+    const end = samples.at(-1)!;
+    const peak = Math.max(...samples.map((s) => s.rss));
+    const growth = (100 * (end.rss - start.rss)) / start.rss;
+    log(`soak: ${SIZES.soakSeconds} s, ${paced.stored} events to ${subs.started} subscribers, RSS ${Math.round(start.rss / 1024)} → ${Math.round(end.rss / 1024)} MB (peak ${Math.round(peak / 1024)}), missed ${missed}`);
+    const label = `${SIZES.soakSeconds} s soak, ${subs.started} subscribers, ${SIZES.soakRate} events/s`;
+    add(B, `RSS at start (after ${warmup / 1000} s warm-up), ${label}`, "MB", start.rss / 1024);
+    add(B, `RSS at end, ${label}`, "MB", end.rss / 1024);
+    add(B, `RSS peak, ${label}`, "MB", peak / 1024);
+    add(B, `RSS growth start → end, ${label}`, "%", growth, atMost(10, "%"), "stable = within 10 % of the start");
+    add(B, `events missed during soak`, "events", missed, atMost(0, "events"));
+    await pacer!.exited;
+  } finally {
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+function met(figure: Figure, median: number): boolean | null {
+  if (!figure.target) return null;
+  return figure.target.op === ">=" ? median >= figure.target.value : median <= figure.target.value;
+}
+
+type Machine = { cpus: number; model: string; memoryGB: number; node: string; platform: string };
+
+/** Written after every benchmark, so a long run that is cut short still leaves its figures. */
+function writeResults(began: number, machine: Machine) {
+  const results = figures.map((f) => {
+    const s = summarize(f.values);
+    return {
+      bench: f.bench,
+      name: f.name,
+      unit: f.unit,
+      median: s.median,
+      min: s.min,
+      max: s.max,
+      runs: f.values.length,
+      values: f.values,
+      target: f.target?.text ?? null,
+      met: met(f, s.median),
+      ...(f.note ? { note: f.note } : {}),
+    };
+  });
+  const durationSeconds = Math.round((Date.now() - began) / 1000);
+  const out = { date: new Date().toISOString(), machine, quick: QUICK, runs: RUNS, sizes: SIZES, durationSeconds, results };
+  writeFileSync(fileURLToPath(new URL("../results.json", import.meta.url)), JSON.stringify(out, null, 2) + "\n");
+
+  return results;
+}
+
+async function main() {
+  const began = Date.now();
+  const cpus = os.cpus();
+  const machine = {
+    cpus: cpus.length,
+    model: cpus[0]?.model ?? "unknown",
+    memoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+  log(`machine: ${machine.cpus} × ${machine.model}, ${machine.memoryGB} GB, node ${machine.node}; runs ${RUNS}${QUICK ? ", quick" : ""}`);
+  const benches: [string, () => Promise<void>][] = [
+    ["ingest", benchIngest],
+    ["roundtrip", benchRoundtrip],
+    ["memory", benchMemory],
+    ["fanout", benchFanout],
+    ["queries", benchQueries],
+    ["soak", benchSoak],
+  ];
+  for (const [name, fn] of benches) {
+    if (ONLY && !ONLY.includes(name)) continue;
+    log(`--- ${name}`);
+    try {
+      await fn();
+    } catch (error) {
+      log(`${name} failed:`, error);
+      process.exitCode = 1;
+    }
+    writeResults(began, machine);
+  }
+  const results = writeResults(began, machine);
+  const durationSeconds = Math.round((Date.now() - began) / 1000);
+  const rows = results.map((r) => [
+    r.bench,
+    r.name,
+    `${fmt(r.median)} ${r.unit}`,
+    r.runs > 1 ? `${fmt(r.min)}–${fmt(r.max)}` : "",
+    r.target ?? "",
+    r.met === null ? "" : r.met ? "yes" : "NO",
+  ]);
+  const header = ["benchmark", "figure", "median", "min–max", "target", "met"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  console.log(`\nTower bench — ${machine.cpus} × ${machine.model}, ${machine.memoryGB} GB, node ${machine.node}, ${RUNS} run(s)${QUICK ? " (quick)" : ""}, ${durationSeconds} s\n`);
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+  console.log(`\nwritten to bench/results.json`);
+}
+
+await main();

@@ -1,0 +1,318 @@
+/**
+ * Load generator, forked by run.ts so that clients never share the server's CPU. It takes one job
+ * per process (a JSON message), answers `{type: "ready"}` when set up, starts on `{cmd: "go"}`,
+ * winds down on `{cmd: "stop"}` and ends with `{type: "done", ...figures}`.
+ */
+import type { AppRouter } from "@tower/api";
+import { createTowerClient, type TowerClient } from "@tower/sdk";
+import { createTRPCClient, createWSClient, httpLink, wsLink, type TRPCClient } from "@trpc/client";
+import WebSocket from "ws";
+import { compact, newHistogram, nowMs, percentile, record } from "./stats";
+
+export type Job =
+  | { role: "ingest"; url: string; apiKey: string; agents: string[]; perAgent: number; metrics?: boolean; spreadMs?: number }
+  | { role: "flood"; url: string; apiKey: string; agents: string[] }
+  | { role: "paced"; url: string; apiKey: string; agents: string[]; perSecond: number; tag: string }
+  | { role: "subscribe"; url: string; apiKey: string; count: number; tag?: string; openTimeoutMs: number }
+  | { role: "roundtrip"; url: string; apiKey: string; samples: number }
+  | { role: "query"; url: string; apiKey: string; samples: number; budgetMs: number; queries: string[] };
+
+const WS = WebSocket as unknown as typeof globalThis.WebSocket;
+const send = (message: Record<string, unknown>) => process.send?.(message);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let stopRequested: () => void = () => {};
+const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+let goSignal: () => void = () => {};
+const go = new Promise<void>((resolve) => (goSignal = resolve));
+let isStopped = false;
+
+process.on("message", (message: { cmd?: string; job?: Job }) => {
+  if (message.job) void run(message.job).catch((error: unknown) => {
+    send({ type: "error", message: (error as Error).stack ?? String(error) });
+    process.exit(1);
+  });
+  if (message.cmd === "go") goSignal();
+  if (message.cmd === "stop") {
+    isStopped = true;
+    stopRequested();
+  }
+});
+process.on("disconnect", () => process.exit(0));
+// Every SDK client registers its own exit hook; one process here holds many clients.
+process.setMaxListeners(0);
+
+const profile = { role: "worker", category: "bench" };
+const OPERATIONS = ["tool_use", "api_call", "file_access", "agent_spawn"] as const;
+const MODELS = ["gpt-4o", "claude-sonnet", "gpt-4o-mini"] as const;
+
+function sdkClient(job: { url: string; apiKey: string }, maxBuffer = 10_000_000): TowerClient {
+  return createTowerClient({
+    url: job.url,
+    apiKey: job.apiKey,
+    WebSocket: WS,
+    reporting: { maxBatch: 1_000, flushIntervalMs: 20, maxBuffer },
+  });
+}
+
+async function startAgents(job: { url: string; apiKey: string; agents: string[] }) {
+  const clients = job.agents.map(() => sdkClient(job));
+  const handles = job.agents.map((name, i) => clients[i]!.agent(name, { profile }));
+  for (let i = 0; i < handles.length; i += 20) await Promise.all(handles.slice(i, i + 20).map((h) => h.start()));
+  return { clients, handles };
+}
+
+async function drain(clients: TowerClient[]) {
+  for (;;) {
+    await Promise.all(clients.map((c) => c.reporter.flush()));
+    if (clients.every((c) => c.reporter.pending === 0)) return;
+    await sleep(10);
+  }
+}
+
+async function run(job: Job) {
+  switch (job.role) {
+    case "ingest": {
+      // Every agent queues its share, then waits until every report is acknowledged (after commit).
+      const { clients, handles } = await startAgents(job);
+      send({ type: "ready" });
+      await go;
+      const started = nowMs();
+      const now = Date.now();
+      await Promise.all(
+        handles.map(async (h, a) => {
+          for (let i = 0; i < job.perAgent; i++) {
+            const at = job.spreadMs ? now - Math.floor(Math.random() * job.spreadMs) : undefined;
+            const op = OPERATIONS[i % OPERATIONS.length]!;
+            h.event({ operation: op, target: `tool-${i % 50}`, decision: i % 20 === 0 ? "denied" : "allowed", at, detail: { n: i } });
+            if (job.metrics) {
+              h.metric({
+                type: "execution",
+                executionMs: 5 + (i % 400),
+                success: i % 10 !== 0,
+                tokensIn: 100 + (i % 50),
+                tokensOut: 20 + (i % 30),
+                model: MODELS[(a + i) % MODELS.length],
+                at,
+              });
+            }
+            // Yield now and then so batches leave while the rest is still being queued.
+            if (i % 1_000 === 999) await new Promise((r) => setImmediate(r));
+          }
+        }),
+      );
+      await drain(clients);
+      const ms = nowMs() - started;
+      const dropped = clients.reduce((sum, c) => sum + c.reporter.dropped, 0);
+      const acked = handles.length * job.perAgent * (job.metrics ? 2 : 1) - dropped;
+      send({ type: "done", ms, acked, dropped });
+      await Promise.all(clients.map((c) => c.shutdown()));
+      process.exit(0);
+      break;
+    }
+    case "flood": {
+      // Ingest as fast as the server takes it, until told to stop (load for the query benchmark).
+      const { clients, handles } = await startAgents(job);
+      send({ type: "ready" });
+      await go;
+      let sent = 0;
+      const started = nowMs();
+      while (!isStopped) {
+        handles.forEach((h, a) => {
+          for (let i = 0; i < 1_000; i++) {
+            h.event({ operation: OPERATIONS[i % 4]!, target: `tool-${i % 50}` });
+            h.metric({ type: "execution", executionMs: i % 300, success: true, tokensIn: 10, tokensOut: 5, model: MODELS[a % 3] });
+          }
+        });
+        sent += handles.length * 2_000;
+        await Promise.race([drain(clients), stopped]);
+      }
+      await drain(clients);
+      send({ type: "done", sent, ms: nowMs() - started });
+      await Promise.all(clients.map((c) => c.shutdown()));
+      process.exit(0);
+      break;
+    }
+    case "paced": {
+      // A steady rate of events, each carrying its send time (taken at the ingest call) in `detail`.
+      const { clients, handles } = await startAgents(job);
+      send({ type: "ready" });
+      await go;
+      const api = clients[0]!.api;
+      const tickMs = 10;
+      const perTick = job.perSecond / (1000 / tickMs);
+      let sent = 0;
+      let stored = 0;
+      let failed = 0;
+      const started = nowMs();
+      const inFlight = new Set<Promise<void>>();
+      let seq = 0;
+      while (!isStopped) {
+        const due = Math.floor(((nowMs() - started) / tickMs) * perTick) - sent;
+        if (due > 0) {
+          const sentAt = nowMs();
+          const items = Array.from({ length: due }, () => {
+            const h = handles[seq % handles.length]!;
+            seq++;
+            return {
+              kind: "event" as const,
+              id: crypto.randomUUID(),
+              agent: h.name,
+              sessionId: h.session?.id,
+              operation: job.tag,
+              target: "fanout",
+              detail: { sentAt, seq },
+            };
+          });
+          sent += due;
+          const p: Promise<void> = api.ingest.report
+            .mutate({ items })
+            .then((r) => void (stored += r.stored), () => void (failed += items.length))
+            .finally(() => inFlight.delete(p));
+          inFlight.add(p);
+        }
+        await sleep(tickMs);
+      }
+      await Promise.all(inFlight);
+      send({ type: "done", sent, stored, failed, ms: nowMs() - started });
+      await Promise.all(clients.map((c) => c.shutdown()));
+      process.exit(0);
+      break;
+    }
+    case "subscribe": {
+      // `count` dashboard-like subscribers, each on its own WebSocket, tailing audit.onAppend.
+      const hist = newHistogram();
+      const received = new Array<number>(job.count).fill(0);
+      let started = 0;
+      let errors = 0;
+      let firstError = "";
+      const closers: (() => void)[] = [];
+      const wsUrl = job.url.replace(/^http/, "ws") + "/trpc";
+      const openOne = (index: number) =>
+        new Promise<void>((resolve) => {
+          let settled = false;
+          const done = () => {
+            if (!settled) {
+              settled = true;
+              resolve();
+            }
+          };
+          const fail = (error: unknown) => {
+            errors++;
+            firstError ||= String((error as Error)?.message ?? error);
+            done();
+          };
+          try {
+            const client = createWSClient({
+              url: wsUrl,
+              WebSocket: WS,
+              connectionParams: { apiKey: job.apiKey },
+              retryDelayMs: () => 60_000,
+              onError: fail,
+            });
+            const api = createTRPCClient<AppRouter>({ links: [wsLink({ client })] });
+            const sub = api.audit.onAppend.subscribe(
+              { lastEventId: null },
+              {
+                onStarted: () => {
+                  started++;
+                  done();
+                },
+                onData: ({ data }) => {
+                  if (!job.tag || data.operation !== job.tag) return;
+                  const sentAt = (data.detail as { sentAt?: number }).sentAt;
+                  received[index]!++;
+                  if (typeof sentAt === "number") record(hist, nowMs() - sentAt);
+                },
+                onError: fail,
+              },
+            );
+            closers.push(() => {
+              sub.unsubscribe();
+              void client.close();
+            });
+          } catch (error) {
+            fail(error);
+          }
+          setTimeout(done, job.openTimeoutMs).unref();
+        });
+      for (let i = 0; i < job.count; i += 100) {
+        await Promise.all(Array.from({ length: Math.min(100, job.count - i) }, (_, k) => openOne(i + k)));
+        if (errors > 0 && started === 0) break;
+      }
+      send({ type: "ready", started, errors, firstError });
+      process.on("message", (message: { cmd?: string }) => {
+        if (message.cmd === "progress") send({ type: "progress", min: Math.min(...received) });
+      });
+      await stopped;
+      send({ type: "done", started, errors, firstError, received, hist: compact(hist) });
+      for (const close of closers) close();
+      await sleep(200);
+      process.exit(0);
+      break;
+    }
+    case "roundtrip": {
+      const http = createTRPCClient<AppRouter>({
+        links: [httpLink({ url: `${job.url}/trpc`, headers: { authorization: `Bearer ${job.apiKey}` } })],
+      });
+      const wsClient = createWSClient({
+        url: job.url.replace(/^http/, "ws") + "/trpc",
+        WebSocket: WS,
+        connectionParams: { apiKey: job.apiKey },
+      });
+      const ws = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+      const measure = async (client: TRPCClient<AppRouter>) => {
+        for (let i = 0; i < Math.min(500, job.samples); i++) await client.agent.list.query({ limit: 1 });
+        const samples: number[] = [];
+        for (let i = 0; i < job.samples; i++) {
+          const t = performance.now();
+          await client.agent.list.query({ limit: 1 });
+          samples.push(performance.now() - t);
+        }
+        return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+      };
+      send({ type: "ready" });
+      await go;
+      const httpResult = await measure(http);
+      const wsResult = await measure(ws);
+      send({ type: "done", http: httpResult, ws: wsResult });
+      await wsClient.close();
+      process.exit(0);
+      break;
+    }
+    case "query": {
+      const http = createTRPCClient<AppRouter>({
+        links: [httpLink({ url: `${job.url}/trpc`, headers: { authorization: `Bearer ${job.apiKey}` } })],
+      });
+      const dayAgo = Date.now() - 86_400_000;
+      const calls: Record<string, () => Promise<unknown>> = {
+        "metrics.overview": () => http.metrics.overview.query({}),
+        "metrics.aggregate (24 hourly buckets)": () =>
+          http.metrics.aggregate.query({ bucket: "hour", from: dayAgo, to: Date.now() }),
+        "audit.list (operation + decision filter, 50)": () =>
+          http.audit.list.query({ limit: 50, operation: "api_call", decision: "denied" }),
+        "agent.list (page of 50)": () => http.agent.list.query({ limit: 50 }),
+      };
+      send({ type: "ready" });
+      await go;
+      const out: Record<string, { p50: number; p95: number; n: number }> = {};
+      for (const name of job.queries) {
+        const fn = calls[name]!;
+        for (let i = 0; i < 3; i++) await fn();
+        const samples: number[] = [];
+        // Up to `samples` calls, but stop after `budgetMs` (at least 10 calls) so slow queries stay bounded.
+        const deadline = performance.now() + job.budgetMs;
+        for (let i = 0; i < job.samples && (i < 10 || performance.now() < deadline); i++) {
+          const t = performance.now();
+          await fn();
+          samples.push(performance.now() - t);
+        }
+        out[name] = { p50: percentile(samples, 50), p95: percentile(samples, 95), n: samples.length };
+      }
+      send({ type: "done", results: out });
+      process.exit(0);
+      break;
+    }
+  }
+}
+
