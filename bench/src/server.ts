@@ -33,7 +33,12 @@ export function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
-async function call<T>(url: string, procedure: string, input: unknown, cookie?: string): Promise<{ data: T; cookie?: string }> {
+async function call<T>(
+  url: string,
+  procedure: string,
+  input: unknown,
+  cookie?: string,
+): Promise<{ data: T; cookie?: string }> {
   const response = await fetch(`${url}/trpc/${procedure}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
@@ -107,7 +112,10 @@ export async function startServer(label: string): Promise<BenchServer> {
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -10,7 +10,15 @@ import WebSocket from "ws";
 import { compact, newHistogram, nowMs, percentile, record } from "./stats";
 
 export type Job =
-  | { role: "ingest"; url: string; apiKey: string; agents: string[]; perAgent: number; metrics?: boolean; spreadMs?: number }
+  | {
+      role: "ingest";
+      url: string;
+      apiKey: string;
+      agents: string[];
+      perAgent: number;
+      metrics?: boolean;
+      spreadMs?: number;
+    }
   | { role: "flood"; url: string; apiKey: string; agents: string[] }
   | { role: "paced"; url: string; apiKey: string; agents: string[]; perSecond: number; tag: string }
   | { role: "subscribe"; url: string; apiKey: string; count: number; tag?: string; openTimeoutMs: number }
@@ -28,10 +36,11 @@ const go = new Promise<void>((resolve) => (goSignal = resolve));
 let isStopped = false;
 
 process.on("message", (message: { cmd?: string; job?: Job }) => {
-  if (message.job) void run(message.job).catch((error: unknown) => {
-    send({ type: "error", message: (error as Error).stack ?? String(error) });
-    process.exit(1);
-  });
+  if (message.job)
+    void run(message.job).catch((error: unknown) => {
+      send({ type: "error", message: (error as Error).stack ?? String(error) });
+      process.exit(1);
+    });
   if (message.cmd === "go") goSignal();
   if (message.cmd === "stop") {
     isStopped = true;
@@ -84,7 +93,13 @@ async function run(job: Job) {
           for (let i = 0; i < job.perAgent; i++) {
             const at = job.spreadMs ? now - Math.floor(Math.random() * job.spreadMs) : undefined;
             const op = OPERATIONS[i % OPERATIONS.length]!;
-            h.event({ operation: op, target: `tool-${i % 50}`, decision: i % 20 === 0 ? "denied" : "allowed", at, detail: { n: i } });
+            h.event({
+              operation: op,
+              target: `tool-${i % 50}`,
+              decision: i % 20 === 0 ? "denied" : "allowed",
+              at,
+              detail: { n: i },
+            });
             if (job.metrics) {
               h.metric({
                 type: "execution",
@@ -121,7 +136,14 @@ async function run(job: Job) {
         handles.forEach((h, a) => {
           for (let i = 0; i < 1_000; i++) {
             h.event({ operation: OPERATIONS[i % 4]!, target: `tool-${i % 50}` });
-            h.metric({ type: "execution", executionMs: i % 300, success: true, tokensIn: 10, tokensOut: 5, model: MODELS[a % 3] });
+            h.metric({
+              type: "execution",
+              executionMs: i % 300,
+              success: true,
+              tokensIn: 10,
+              tokensOut: 5,
+              model: MODELS[a % 3],
+            });
           }
         });
         sent += handles.length * 2_000;
@@ -167,7 +189,10 @@ async function run(job: Job) {
           sent += due;
           const p: Promise<void> = api.ingest.report
             .mutate({ items })
-            .then((r) => void (stored += r.stored), () => void (failed += items.length))
+            .then(
+              (r) => void (stored += r.stored),
+              () => void (failed += items.length),
+            )
             .finally(() => inFlight.delete(p));
           inFlight.add(p);
         }
@@ -315,4 +340,3 @@ async function run(job: Job) {
     }
   }
 }
-
