@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 
 /**
  * Runs `fn` at most once per `ms`, trailing: a burst of pushes costs one refetch, and a steady
@@ -24,4 +24,14 @@ export function useTrailingThrottle(fn: () => void, ms = 500) {
       latest.current();
     }, ms);
   }, [ms]);
+}
+
+/** `value`, once it has stopped changing for `ms` (for search boxes that query as you type). */
+export function useDebounced<T>(value: T, ms = 250): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
 }

@@ -1,4 +1,5 @@
 "use client";
+import { useDebounced } from "~/lib/throttle";
 import {
   AgentSortSchema,
   AgentStatusSchema,
@@ -8,7 +9,7 @@ import {
   type AgentStatus,
 } from "@tower/shared";
 import Link from "next/link";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useBudgetUsage } from "~/features/budgets/hooks";
 import { TeamPanel } from "~/features/teams/team-panel";
 import { useTeams } from "~/features/teams/hooks";
@@ -33,15 +34,6 @@ const SORT_LABELS: Record<AgentSort, string> = {
 
 const VIEW_KEY = "tower.fleetView";
 type View = "table" | "grid";
-
-function useDebounced<T>(value: T, ms = 250): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return debounced;
-}
 
 /** Table or grid, remembered in localStorage (the page only renders in the browser, after sign-in). */
 function useView(): [View, (view: View) => void] {

@@ -1,5 +1,6 @@
 "use client";
 import type { Agent, AgentCreateInput, AgentPatch, ChangeEvent } from "@tower/shared";
+import { useTrailingThrottle } from "~/lib/throttle";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { patchTeamMembers } from "~/features/teams/cache";
 import { trpc } from "~/lib/trpc";
@@ -20,28 +21,6 @@ function listInput(projectId: string, filters: ListFilters) {
     ...(filters.teamId ? { teamId: filters.teamId } : {}),
     ...(filters.q ? { q: filters.q } : {}),
   };
-}
-
-/** Runs `fn` at most once per `ms`, trailing: a burst of 200 events costs one refetch. */
-function useTrailingThrottle(fn: () => void, ms = 400) {
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const latest = useRef(fn);
-  useEffect(() => {
-    latest.current = fn;
-  }, [fn]);
-  useEffect(
-    () => () => {
-      if (timer.current) clearTimeout(timer.current);
-    },
-    [],
-  );
-  return useCallback(() => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      latest.current();
-    }, ms);
-  }, [ms]);
 }
 
 function toChange(event: ChangeEvent): AgentChange | null {

@@ -1,5 +1,6 @@
 "use client";
 import { ACTOR_TYPES, DECISIONS, type ActorType, type AuditEvent, type Decision } from "@tower/shared";
+import { useDebounced } from "~/lib/throttle";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useProject } from "~/features/shell/project";
 import { errorMessage } from "~/lib/errors";
@@ -21,15 +22,6 @@ function useRowHeight(): number {
     return () => media.removeEventListener("change", update);
   }, []);
   return wide ? 40 : 64;
-}
-
-function useDebounced<T>(value: T, ms = 300): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return debounced;
 }
 
 export function DecisionBadge({ decision }: { decision: Decision | null }) {
