@@ -89,7 +89,8 @@ class Worker {
   constructor(job: Job) {
     this.child = fork(workerTs, [], {
       cwd: benchDir,
-      execArgv: ["--import", "tsx"],
+      // BENCH_WORKER_ARGS passes extra Node flags to the load generators (e.g. "--cpu-prof").
+      execArgv: ["--import", "tsx", ...(process.env.BENCH_WORKER_ARGS?.split(" ").filter(Boolean) ?? [])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));

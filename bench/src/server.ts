@@ -87,7 +87,8 @@ export async function startServer(label: string): Promise<BenchServer> {
   const logFd = openSync(logPath, "a");
   const child: ChildProcess = fork(mainTs, [], {
     cwd: path.join(root, "apps/server"),
-    execArgv: ["--import", "tsx"],
+    // BENCH_SERVER_ARGS passes extra Node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_SERVER_ARGS?.split(" ").filter(Boolean) ?? [])],
     env: {
       ...process.env,
       TOWER_PORT: "0",

@@ -244,10 +244,13 @@ async function run(job: Job) {
                   done();
                 },
                 onData: ({ data }) => {
-                  if (!job.tag || data.operation !== job.tag) return;
-                  const sentAt = (data.detail as { sentAt?: number }).sentAt;
-                  received[index]!++;
-                  if (typeof sentAt === "number") record(hist, nowMs() - sentAt);
+                  const now = nowMs();
+                  for (const row of data) {
+                    if (!job.tag || row.operation !== job.tag) continue;
+                    const sentAt = (row.detail as { sentAt?: number }).sentAt;
+                    received[index]!++;
+                    if (typeof sentAt === "number") record(hist, now - sentAt);
+                  }
                 },
                 onError: fail,
               },

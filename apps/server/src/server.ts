@@ -9,6 +9,7 @@ import { pinoHttp } from "pino-http";
 import { WebSocketServer } from "ws";
 import { isOriginAllowed } from "./origin";
 import { credentialsFrom, sessionCookieFor, type SecureCookies } from "./session-cookie";
+import { wsEncoder } from "./ws-encoder";
 
 export interface ServerOptions {
   allowedOrigins: readonly string[];
@@ -108,6 +109,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     createContext: ({ req, info }) =>
       createContext(deps, credentialsFrom(req, info.connectionParams?.apiKey), undefined, { longLived: true }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    experimental_encoder: wsEncoder,
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")
         deps.logger.error({ err: error.cause ?? error, path }, "subscription failed");

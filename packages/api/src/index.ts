@@ -11,3 +11,4 @@ export { DEFAULT_HEARTBEAT, expireStaleSessions, type HeartbeatPolicy } from "./
 export { importIdentities } from "./services/identity-import";
 export { pruneAllAudit, verifyAudit } from "./services/audit-service";
 export { SYSTEM_ACTOR } from "./services/actor";
+export { SharedJson } from "./shared-json";

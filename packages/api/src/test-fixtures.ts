@@ -184,32 +184,32 @@ export function callerWithSignal(deps: Deps, credentials: Credentials, signal: A
   return createCaller(createContext(deps, credentials), { signal });
 }
 
-export interface Envelope {
+export interface Envelope<T = ChangeEvent> {
   id: string;
-  data: ChangeEvent;
+  data: T;
 }
 
 /**
  * Reads subscription items as `{ id, data }` whatever shape the caller hands them out in. A read
  * that timed out stays pending and is what the following `next()` returns, so nothing is lost.
  */
-export function reader(iterable: AsyncIterable<unknown>) {
+export function reader<T = ChangeEvent>(iterable: AsyncIterable<unknown>) {
   const iterator = iterable[Symbol.asyncIterator]();
-  let pending: Promise<Envelope> | null = null;
-  const pull = async (): Promise<Envelope> => {
+  let pending: Promise<Envelope<T>> | null = null;
+  const pull = async (): Promise<Envelope<T>> => {
     const result = await iterator.next();
     if (result.done) throw new Error("subscription ended");
     const value: unknown = result.value;
-    if (isTrackedEnvelope<ChangeEvent>(value)) return { id: value[0], data: value[1] };
-    return value as Envelope;
+    if (isTrackedEnvelope<T>(value)) return { id: value[0], data: value[1] };
+    return value as Envelope<T>;
   };
   /** The outstanding read; a read left pending when the stream stops must not reject unhandled. */
-  const start = (): Promise<Envelope> => {
+  const start = (): Promise<Envelope<T>> => {
     const current = pull();
     current.catch(() => {});
     return current;
   };
-  const next = (): Promise<Envelope> => {
+  const next = (): Promise<Envelope<T>> => {
     const current = pending ?? start();
     pending = current;
     return current.finally(() => {
@@ -218,13 +218,17 @@ export function reader(iterable: AsyncIterable<unknown>) {
   };
   return {
     next,
-    async take(n: number): Promise<Envelope[]> {
-      const out: Envelope[] = [];
+    /** Starts the subscription (a subscription runs from its first read) without taking an item. */
+    open() {
+      pending ??= start();
+    },
+    async take(n: number): Promise<Envelope<T>[]> {
+      const out: Envelope<T>[] = [];
       for (let i = 0; i < n; i++) out.push(await next());
       return out;
     },
     /** The next item, or "timeout" when none comes within `ms` of real time. */
-    async nextOrTimeout(ms = 50): Promise<Envelope | "timeout"> {
+    async nextOrTimeout(ms = 50): Promise<Envelope<T> | "timeout"> {
       const current = pending ?? start();
       pending = current;
       const result = await Promise.race([

@@ -34,7 +34,7 @@ describe("reconnect: a dashboard's socket is cut again and again during ingest",
     const received: AuditEvent[] = [];
     const subscription = dashboard.api.audit.onAppend.subscribe(
       { lastEventId: startId },
-      { onData: ({ data }) => received.push(data as AuditEvent) },
+      { onData: ({ data }) => received.push(...(data as AuditEvent[])) },
     );
     await waitFor(() => sockets[0]?.readyState === NodeWebSocket.OPEN, "the dashboard to connect");
 

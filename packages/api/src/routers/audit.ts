@@ -14,12 +14,12 @@ export const auditRouter = {
     .query(({ ctx, input }) => auditStats(ctx, ctx.project.projectId, input)),
   /** Walks the project's hash chain: "intact, N rows", or the first row that does not match. */
   verify: projectProcedure("viewer").query(({ ctx }) => verifyAudit(ctx.db, ctx.project.projectId)),
-  /** Live tail of new audit rows, resumable from the last row id. */
+  /** Live tail of new audit rows in batches (oldest first), resumable from the last row id. */
   onAppend: projectProcedure("viewer")
     .input(ResumeSchema)
     .subscription(async function* ({ ctx, input, signal }) {
-      for await (const row of streamAudit(ctx, ctx.project.projectId, input.lastEventId, signal, ctx.caller)) {
-        yield tracked(String(row.id), row);
+      for await (const batch of streamAudit(ctx, ctx.project.projectId, input.lastEventId, signal, ctx.caller)) {
+        yield tracked(String(batch.last), batch.rows);
       }
     }),
 } satisfies TRPCRouterRecord;

@@ -27,15 +27,30 @@ type HashedContent = Omit<AuditRow, "id" | "hash" | "clientId">;
  * is normalised before it is hashed and stored, or `verify` would see a change that never happened.
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
 const toWellFormed = (text: string) => text.replace(LONE_SURROGATE, "\uFFFD");
 
-export function wellFormed<T>(value: T): T {
-  if (typeof value === "string") return toWellFormed(value) as T;
-  if (Array.isArray(value)) return value.map(wellFormed) as T;
+function isWellFormed(value: unknown): boolean {
+  if (typeof value === "string") return !HAS_LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(isWellFormed);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toWellFormed(k), wellFormed(v)])) as T;
+    for (const [k, v] of Object.entries(value)) if (!isWellFormed(k) || !isWellFormed(v)) return false;
+  }
+  return true;
+}
+
+function rebuildWellFormed<T>(value: T): T {
+  if (typeof value === "string") return toWellFormed(value) as T;
+  if (Array.isArray(value)) return value.map(rebuildWellFormed) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [toWellFormed(k), rebuildWellFormed(v)])) as T;
   }
   return value;
+}
+
+/** The value itself when it is already well formed (the common case: nothing is copied). */
+export function wellFormed<T>(value: T): T {
+  return isWellFormed(value) ? value : rebuildWellFormed(value);
 }
 
 export function hashAuditRow(row: HashedContent): string {

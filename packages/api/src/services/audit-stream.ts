@@ -1,14 +1,22 @@
-import { auditEvents } from "@tower/db";
 import type { AuditEvent } from "@tower/shared";
-import { and, asc, eq, gt, max } from "drizzle-orm";
 import { credentialIdOf, type Caller, type Deps } from "../context";
+import { SharedJson } from "../shared-json";
 import { isCallerStillValid } from "./access";
+import { lastAuditId, listenToAudit, readAuditAfter, type AuditBatch } from "./audit-feed";
 
-const PAGE = 500;
+const REPLAY_PAGE = 500;
+
+/** Consecutive audit rows for one subscriber; `last` is the id to resume after. */
+export interface AuditTailBatch {
+  last: number;
+  rows: SharedJson<AuditEvent[]>;
+}
 
 /**
- * A live tail of the project's audit trail, resumable from the last row id seen: it listens for
- * wake-ups first, then reads every row after the last one sent, and reads again on each wake-up.
+ * A live tail of the project's audit trail, resumable from the last row id seen. It joins the
+ * project's shared feed first (queueing its batches), replays what was stored after `lastEventId`
+ * from the database, then passes the feed's batches on; ids already sent are skipped, so every row
+ * arrives exactly once, in order. Under load rows arrive in batches, one message per feed read.
  */
 export async function* streamAudit(
   deps: Deps,
@@ -16,8 +24,8 @@ export async function* streamAudit(
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
   caller: Caller,
-): AsyncGenerator<AuditEvent> {
-  let woken = true;
+): AsyncGenerator<AuditTailBatch> {
+  const queue: AuditBatch[] = [];
   let revoked = false;
   let wake: (() => void) | undefined;
   const credentialId = credentialIdOf(caller);
@@ -26,47 +34,39 @@ export async function* streamAudit(
     revoked = true;
     wake?.();
   });
-  const unsubscribe = deps.bus.subscribe(projectId, (event) => {
-    if (event.entity !== "audit") return;
-    woken = true;
+  const feed = listenToAudit(deps, projectId, (batch) => {
+    queue.push(batch);
     wake?.();
   });
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
   try {
-    let sent =
-      lastEventId != null
-        ? Number(lastEventId)
-        : (deps.db
-            .select({ id: max(auditEvents.id) })
-            .from(auditEvents)
-            .where(eq(auditEvents.projectId, projectId))
-            .get()?.id ?? 0);
+    let sent = lastEventId != null ? Number(lastEventId) : lastAuditId(deps.db, projectId);
     if (!isCallerStillValid(deps, caller)) revoked = true;
     while (!signal?.aborted && !revoked) {
-      if (!woken) {
+      // Rows up to the first queued batch (or the feed's head) that this tail has not sent come from
+      // the database: the backlog when resuming, or rows the feed read before this tail joined.
+      const upTo = queue[0]?.after ?? feed.head;
+      if (sent < upTo) {
+        const rows = readAuditAfter(deps.db, projectId, sent, REPLAY_PAGE).filter((row) => row.id <= upTo);
+        sent = rows.at(-1)?.id ?? upTo; // none left in between: pruned by retention
+        if (rows.length > 0) yield { last: sent, rows: new SharedJson(rows) };
+        continue;
+      }
+      const batch = queue.shift();
+      if (!batch) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
         continue;
       }
-      woken = false;
-      for (;;) {
-        const page = deps.db
-          .select()
-          .from(auditEvents)
-          .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, sent)))
-          .orderBy(asc(auditEvents.id))
-          .limit(PAGE)
-          .all() as AuditEvent[];
-        for (const row of page) {
-          sent = row.id;
-          yield row;
-        }
-        if (page.length < PAGE) break;
-      }
+      if (batch.last <= sent) continue;
+      // A batch this tail joined part-way through is trimmed to the rows it has not sent.
+      const rows = batch.after === sent ? batch.shared : new SharedJson(batch.rows.filter((row) => row.id > sent));
+      sent = batch.last;
+      yield { last: sent, rows };
     }
   } finally {
-    unsubscribe();
+    feed.stop();
     stopRevocations();
     signal?.removeEventListener("abort", onAbort);
   }

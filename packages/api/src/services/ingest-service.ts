@@ -118,7 +118,13 @@ class BatchWriter {
       prevHash: this.head,
     });
     const hash = hashAuditRow(content);
-    const { changes } = this.statements.insertAudit.run({ ...content, clientId: item.id, hash });
+    const { changes } = this.statements.insertAudit.run({
+      ...content,
+      decision: content.decision ?? null,
+      detail: JSON.stringify(content.detail),
+      clientId: item.id,
+      hash,
+    });
     if (changes === 0) return false;
     this.head = hash;
     this.auditAppended = true;
@@ -153,7 +159,7 @@ function storeMetric(
     sessionId: item.sessionId ?? null,
     type: item.type,
     executionMs: item.executionMs ?? null,
-    success: item.success ?? null,
+    success: item.success === undefined ? null : item.success ? 1 : 0,
     tokensIn: item.tokensIn,
     tokensOut: item.tokensOut,
     model: item.model ?? null,
@@ -312,6 +318,9 @@ function ingestTx(
   return { results, stored: count("stored"), duplicates: count("duplicate"), rejected: count("rejected"), overBudget };
 }
 
+/** Reports per transaction: big enough to amortise the commit, small enough to keep the event loop responsive. */
+const MAX_COMMIT_ITEMS = 1_000;
+
 interface Pending {
   projectId: string;
   items: unknown[];
@@ -341,9 +350,17 @@ class GroupCommitter {
   }
 
   #flush() {
-    this.#scheduled = false;
-    const batch = this.#queue;
-    this.#queue = [];
+    // One commit takes whole batches up to MAX_COMMIT_ITEMS; the rest waits for the next turn of
+    // the event loop, so queries and other requests are served between commits under full ingest.
+    let items = 0;
+    let take = 0;
+    while (take < this.#queue.length && (take === 0 || items + this.#queue[take]!.items.length <= MAX_COMMIT_ITEMS)) {
+      items += this.#queue[take]!.items.length;
+      take++;
+    }
+    const batch = this.#queue.splice(0, take);
+    if (this.#queue.length > 0) setImmediate(() => this.#flush());
+    else this.#scheduled = false;
     const now = this.deps.clock.now();
     const events: ChangeEvent[] = [];
     const outcomes: ({ ok: true; result: IngestResult } | { ok: false; error: unknown })[] = [];

@@ -1,7 +1,43 @@
-import { auditEvents, latencyRollups, metricRollups, metrics, type TowerDb } from "@tower/db";
+import { latencyRollups, metricRollups, type TowerDb } from "@tower/db";
 import { sql } from "drizzle-orm";
 
 const p = (name: string) => sql.placeholder(name);
+
+/** A metrics row as bound to the insert (booleans as 0/1). */
+export interface MetricRow {
+  projectId: string;
+  clientId: string;
+  agentId: string;
+  sessionId: string | null;
+  type: string;
+  executionMs: number | null;
+  success: 0 | 1 | null;
+  tokensIn: number;
+  tokensOut: number;
+  model: string | null;
+  costUsd: number;
+  costSource: string;
+  quality: number | null;
+  at: number;
+}
+
+/** An audit row as bound to the insert (detail as JSON text). */
+export interface AuditRow {
+  projectId: string;
+  at: number;
+  actorType: string;
+  actorId: string | null;
+  actorName: string;
+  operation: string;
+  target: string;
+  decision: string | null;
+  agentId: string | null;
+  sessionId: string | null;
+  detail: string;
+  clientId: string | null;
+  prevHash: string;
+  hash: string;
+}
 
 /**
  * The ingest hot path's statements, prepared once per database: building a query costs more than
@@ -9,46 +45,22 @@ const p = (name: string) => sql.placeholder(name);
  */
 function prepare(db: TowerDb) {
   return {
-    insertMetric: db
-      .insert(metrics)
-      .values({
-        projectId: p("projectId"),
-        clientId: p("clientId"),
-        agentId: p("agentId"),
-        sessionId: p("sessionId"),
-        type: p("type"),
-        executionMs: p("executionMs"),
-        success: p("success"),
-        tokensIn: p("tokensIn"),
-        tokensOut: p("tokensOut"),
-        model: p("model"),
-        costUsd: p("costUsd"),
-        costSource: p("costSource"),
-        quality: p("quality"),
-        at: p("at"),
-      })
-      .onConflictDoNothing()
-      .prepare(),
-    insertAudit: db
-      .insert(auditEvents)
-      .values({
-        projectId: p("projectId"),
-        at: p("at"),
-        actorType: p("actorType"),
-        actorId: p("actorId"),
-        actorName: p("actorName"),
-        operation: p("operation"),
-        target: p("target"),
-        decision: p("decision"),
-        agentId: p("agentId"),
-        sessionId: p("sessionId"),
-        detail: p("detail"),
-        clientId: p("clientId"),
-        prevHash: p("prevHash"),
-        hash: p("hash"),
-      })
-      .onConflictDoNothing()
-      .prepare(),
+    // The two per-report inserts use better-sqlite3 directly: Drizzle's placeholder mapping costs
+    // more per row than SQLite's insert. Column lists follow the Drizzle schema in @tower/db.
+    insertMetric: db.$client.prepare<MetricRow, never>(
+      `INSERT INTO metrics (project_id, client_id, agent_id, session_id, type, execution_ms, success, tokens_in,
+        tokens_out, model, cost_usd, cost_source, quality, at)
+       VALUES (@projectId, @clientId, @agentId, @sessionId, @type, @executionMs, @success, @tokensIn,
+        @tokensOut, @model, @costUsd, @costSource, @quality, @at)
+       ON CONFLICT DO NOTHING`,
+    ),
+    insertAudit: db.$client.prepare<AuditRow, never>(
+      `INSERT INTO audit_events (project_id, at, actor_type, actor_id, actor_name, operation, target, decision,
+        agent_id, session_id, detail, client_id, prev_hash, hash)
+       VALUES (@projectId, @at, @actorType, @actorId, @actorName, @operation, @target, @decision,
+        @agentId, @sessionId, @detail, @clientId, @prevHash, @hash)
+       ON CONFLICT DO NOTHING`,
+    ),
     upsertRollup: db
       .insert(metricRollups)
       .values({

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AuditEvent } from "@tower/shared";
+import type { SharedJson } from "../shared-json";
 import { createWorld, reader, callerWithSignal, type World } from "../test-fixtures";
 
 let world: World;
@@ -85,7 +87,7 @@ describe("audit.onAppend", () => {
   it("tails new audit rows live, each once, including agents' reported events", async () => {
     const controller = new AbortController();
     const viewer = callerWithSignal(world.deps, { sessionToken: world.users.viewer.token }, controller.signal);
-    const tail = reader(await viewer.audit.onAppend({ projectId }));
+    const tail = reader<SharedJson<AuditEvent[]>>(await viewer.audit.onAppend({ projectId }));
     const first = tail.nextOrTimeout(50);
     expect(await first).toBe("timeout");
     await world.as({ sessionToken: world.users.owner.token }).agent.create({ projectId, name: "tailed", role: "r" });
@@ -95,7 +97,8 @@ describe("audit.onAppend", () => {
         { kind: "event", id: "event-000001", agent: "home-agent", operation: "file_access", target: "/etc/hosts" },
       ],
     });
-    const rows = (await tail.take(2)).map((e) => e.data as unknown as { operation: string; target: string });
+    const rows: AuditEvent[] = [];
+    while (rows.length < 2) rows.push(...(await tail.next()).data.value);
     expect(rows.map((r) => r.operation)).toEqual(["agent.create", "file_access"]);
     expect(await tail.nextOrTimeout(50)).toBe("timeout");
     controller.abort();

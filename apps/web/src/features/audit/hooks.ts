@@ -56,6 +56,12 @@ function prepend<P>(data: InfiniteData<AuditPage, P> | undefined, rows: AuditEve
   return { ...data, pages: [{ ...first!, items: [...fresh, ...first!.items] }, ...rest] };
 }
 
+/** `rows` (oldest first) newest first in front of `current`, skipping ids already there. */
+function prependNew(current: AuditEvent[], rows: AuditEvent[]) {
+  const seen = new Set(current.map((r) => r.id));
+  return [...rows.filter((r) => !seen.has(r.id)).reverse(), ...current];
+}
+
 /**
  * The audit trail, newest first, in keyset pages, with a live tail: rows appended after the list
  * loaded arrive through `audit.onAppend` (resumed from the newest row loaded, so none is missed)
@@ -91,10 +97,10 @@ export function useAuditTrail(projectId: string, filters: AuditFilters, paused: 
     {
       enabled: resume !== null && resume.key === key,
       onData: (tracked) => {
-        const row: AuditEvent = tracked.data;
-        if (!matchesAudit(row, filters)) return;
-        if (paused) setWaiting((current) => (current.some((r) => r.id === row.id) ? current : [row, ...current]));
-        else insert([row]);
+        const rows: AuditEvent[] = tracked.data.filter((row) => matchesAudit(row, filters));
+        if (rows.length === 0) return;
+        if (paused) setWaiting((current) => prependNew(current, rows));
+        else insert(rows);
       },
     },
   );

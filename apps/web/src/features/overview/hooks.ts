@@ -56,13 +56,15 @@ export function useRecentDenials(projectId: string, onPush: () => void) {
     {
       onStarted: () => void utils.audit.list.invalidate(input),
       onData: (tracked) => {
-        const row: AuditEvent = tracked.data;
         onPush();
-        if (row.decision !== "denied") return;
+        const denied: AuditEvent[] = tracked.data.filter((row) => row.decision === "denied").reverse();
+        if (denied.length === 0) return;
         utils.audit.list.setData(input, (current) => {
           if (!current) return current;
-          if (current.items.some((r) => r.id === row.id)) return current;
-          return { ...current, items: [row, ...current.items].slice(0, DENIAL_LIMIT) };
+          const seen = new Set(current.items.map((r) => r.id));
+          const fresh = denied.filter((r) => !seen.has(r.id));
+          if (fresh.length === 0) return current;
+          return { ...current, items: [...fresh, ...current.items].slice(0, DENIAL_LIMIT) };
         });
       },
     },

@@ -1,0 +1,131 @@
+import { auditEvents } from "@tower/db";
+import type { AuditEvent } from "@tower/shared";
+import { and, asc, eq, gt, max } from "drizzle-orm";
+import type { Deps } from "../context";
+import { SharedJson } from "../shared-json";
+
+/** Every audit row of a project with `after < id <= last`, oldest first, serialised once for all. */
+export interface AuditBatch {
+  after: number;
+  last: number;
+  rows: AuditEvent[];
+  shared: SharedJson<AuditEvent[]>;
+}
+
+type Listener = (batch: AuditBatch) => void;
+
+const PAGE = 1_000;
+/**
+ * Reads are at most this often per project: under steady ingest every subscriber gets one message
+ * per interval instead of one per commit, which bounds the sends per second at any subscriber count.
+ */
+export const FEED_INTERVAL_MS = 25;
+
+export function readAuditAfter(db: Deps["db"], projectId: string, after: number, limit: number): AuditEvent[] {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, after)))
+    .orderBy(asc(auditEvents.id))
+    .limit(limit)
+    .all() as AuditEvent[];
+}
+
+export function lastAuditId(db: Deps["db"], projectId: string): number {
+  return (
+    db
+      .select({ id: max(auditEvents.id) })
+      .from(auditEvents)
+      .where(eq(auditEvents.projectId, projectId))
+      .get()?.id ?? 0
+  );
+}
+
+/**
+ * One project's live audit rows, read once per wake-up and handed to every subscriber: with N
+ * subscribers the database is read once, not N times, and each batch is serialised once.
+ */
+class AuditFeed {
+  readonly #listeners = new Set<Listener>();
+  #head: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastReadAt = 0;
+  readonly #stopWakes: () => void;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly projectId: string,
+    private readonly onIdle: () => void,
+  ) {
+    this.#head = lastAuditId(deps.db, projectId);
+    this.#stopWakes = deps.bus.subscribe(projectId, (event) => {
+      if (event.entity === "audit") this.#schedule();
+    });
+  }
+
+  /** The last row id already handed out (or current when the feed opened). */
+  get head() {
+    return this.#head;
+  }
+
+  add(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size > 0) return;
+      clearTimeout(this.#timer);
+      this.#stopWakes();
+      this.onIdle();
+    };
+  }
+
+  get listeners() {
+    return this.#listeners.size;
+  }
+
+  #schedule() {
+    if (this.#timer !== undefined) return;
+    const wait = Math.max(0, this.#lastReadAt + FEED_INTERVAL_MS - performance.now());
+    this.#timer = setTimeout(() => this.#read(), wait);
+  }
+
+  #read() {
+    this.#timer = undefined;
+    this.#lastReadAt = performance.now();
+    for (;;) {
+      const rows = readAuditAfter(this.deps.db, this.projectId, this.#head, PAGE);
+      if (rows.length === 0) return;
+      const batch: AuditBatch = { after: this.#head, last: rows.at(-1)!.id, rows, shared: new SharedJson(rows) };
+      this.#head = batch.last;
+      for (const listener of this.#listeners) listener(batch);
+      if (rows.length < PAGE) return;
+    }
+  }
+}
+
+const feeds = new WeakMap<Deps["db"], Map<string, AuditFeed>>();
+
+/** Listens to a project's audit feed; `head` is the last row id the feed has handed out so far. */
+export function listenToAudit(deps: Deps, projectId: string, listener: Listener): { head: number; stop: () => void } {
+  let byProject = feeds.get(deps.db);
+  if (!byProject) feeds.set(deps.db, (byProject = new Map()));
+  let feed = byProject.get(projectId);
+  if (!feed) {
+    const created = new AuditFeed(deps, projectId, () => {
+      if (byProject.get(projectId) === created) byProject.delete(projectId);
+    });
+    byProject.set(projectId, (feed = created));
+  }
+  const joined = feed;
+  return {
+    get head() {
+      return joined.head;
+    },
+    stop: feed.add(listener),
+  };
+}
+
+/** How many live tails a project's feed serves (for health figures and tests). */
+export function auditTailCount(deps: Deps, projectId: string): number {
+  return feeds.get(deps.db)?.get(projectId)?.listeners ?? 0;
+}

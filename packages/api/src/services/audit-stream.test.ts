@@ -1,0 +1,100 @@
+import type { AuditEvent } from "@tower/shared";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { SharedJson } from "../shared-json";
+import { callerWithSignal, createWorld, reader, type World } from "../test-fixtures";
+import { auditTailCount } from "./audit-feed";
+
+let world: World;
+let projectId: string;
+let controller: AbortController;
+beforeEach(async () => {
+  controller = new AbortController();
+  world = await createWorld();
+  projectId = world.projectId;
+});
+afterEach(() => {
+  controller.abort();
+  world.close();
+});
+
+const key = () => world.as({ apiKey: world.keys.write.secret });
+let nextId = 0;
+const events = (n: number) =>
+  Array.from({ length: n }, () => ({
+    kind: "event" as const,
+    id: `tail-${String(nextId++).padStart(6, "0")}`,
+    agent: "home-agent",
+    operation: "tool_use",
+    target: `t-${nextId}`,
+  }));
+
+/** Opens a tail and waits until it listens to the feed (a subscription starts on its first read). */
+async function tail(lastEventId: string | null) {
+  const viewer = callerWithSignal(world.deps, { sessionToken: world.users.viewer.token }, controller.signal);
+  const stream = reader<SharedJson<AuditEvent[]>>(await viewer.audit.onAppend({ projectId, lastEventId }));
+  const before = auditTailCount(world.deps, projectId);
+  stream.open();
+  await vi.waitFor(() => expect(auditTailCount(world.deps, projectId)).toBe(before + 1));
+  return stream;
+}
+
+/** Reads batches until `count` rows arrived; returns the rows and the batches they came in. */
+async function collect(stream: Awaited<ReturnType<typeof tail>>, count: number) {
+  const rows: AuditEvent[] = [];
+  const batches: SharedJson<AuditEvent[]>[] = [];
+  while (rows.length < count) {
+    const envelope = await stream.next();
+    expect(envelope.id).toBe(String(envelope.data.value.at(-1)!.id));
+    batches.push(envelope.data);
+    rows.push(...envelope.data.value);
+  }
+  return { rows, batches };
+}
+
+const storedIds = (after = 0) =>
+  world.deps.db.$client
+    .prepare("select id from audit_events where project_id = ? and id > ? order by id")
+    .pluck()
+    .all(projectId, after) as number[];
+
+describe("audit tail fan-out", () => {
+  it("reads each batch once and hands the same serialisation to every live subscriber", async () => {
+    const tails = await Promise.all([tail(null), tail(null), tail(null)]);
+    const before = storedIds().at(-1) ?? 0;
+    await key().ingest.report({ projectId, items: events(30) });
+    const received = await Promise.all(tails.map((t) => collect(t, 30)));
+    for (const { rows } of received) expect(rows.map((r) => r.id)).toEqual(storedIds(before));
+    const first = received[0]!.batches[0]!;
+    for (const { batches } of received) expect(batches[0]).toBe(first);
+    expect(JSON.parse(first.json)).toEqual(first.value);
+  });
+
+  it("resumes from lastEventId: the backlog from the database, then live rows, each once and in order", async () => {
+    await key().ingest.report({ projectId, items: events(40) });
+    const ids = storedIds();
+    const resumeAfter = ids[9]!;
+    const live = await tail(null);
+    const resumed = await tail(String(resumeAfter));
+    const more = key().ingest.report({ projectId, items: events(25) });
+    await more;
+    const all = storedIds(resumeAfter);
+    const { rows } = await collect(resumed, all.length);
+    expect(rows.map((r) => r.id)).toEqual(all);
+    expect((await collect(live, 25)).rows.map((r) => r.id)).toEqual(storedIds(ids.at(-1)));
+    expect(await resumed.nextOrTimeout(50)).toBe("timeout");
+  });
+
+  it("a subscriber that joins while the feed is ahead of it gets only rows it has not seen", async () => {
+    const early = await tail(null);
+    await key().ingest.report({ projectId, items: events(10) });
+    await collect(early, 10);
+    // Rows committed but not yet read by the feed are covered by the late tail's starting point.
+    await key().ingest.report({ projectId, items: events(5) });
+    const lastBefore = storedIds().at(-1)!;
+    const late = await tail(null);
+    await key().ingest.report({ projectId, items: events(5) });
+    const { rows } = await collect(late, 5);
+    expect(rows.map((r) => r.id)).toEqual(storedIds(lastBefore));
+    expect(await late.nextOrTimeout(50)).toBe("timeout");
+  });
+});
