@@ -2,7 +2,9 @@
  * Who may call what: every project-scoped procedure × every kind of caller × own or foreign project.
  * The expectations are written out as data below, not derived from the code under test.
  */
+import type { AuditEvent } from "@tower/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { SharedJson } from "./shared-json";
 import type { Credentials } from "./context";
 import { callerWithSignal, createWorld, expectTRPCError, reader, type World } from "./test-fixtures";
 import { callerFor } from "./testing";
@@ -707,8 +709,8 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
     },
     call: (c, t, p) => c.audit.onAppend({ projectId: t.projectId, lastEventId: p.last }),
     async allowed(result, _t, p) {
-      const first = await reader(result as AsyncIterable<unknown>).next();
-      expect(first.data).toMatchObject({ operation: "agent.create", target: p.agent.name });
+      const first = await reader<SharedJson<AuditEvent[]>>(result as AsyncIterable<unknown>).next();
+      expect(first.data.value[0]).toMatchObject({ operation: "agent.create", target: p.agent.name });
     },
   }),
   "project.members": spec({
