@@ -3,12 +3,14 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { appRouter, createContext, type Deps } from "@tower/api";
 import { LIMITS } from "@tower/shared";
+import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { pinoHttp } from "pino-http";
 import { WebSocketServer } from "ws";
 import { isOriginAllowed } from "./origin";
 import { credentialsFrom, sessionCookieFor, type SecureCookies } from "./session-cookie";
+import { createSingleQueryHandler } from "./single-query";
 import { wsEncoder } from "./ws-encoder";
 
 export interface ServerOptions {
@@ -51,17 +53,26 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug",
   });
 
+  const httpContext = ({ req, res }: { req: IncomingMessage; res: ServerResponse }) =>
+    createContext(deps, credentialsFrom(req), sessionCookieFor(req, res, options.secureCookies));
+  const onProcedureError = ({ error, path }: { error: TRPCError; path: string | undefined }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR")
+      deps.logger.error({ err: error.cause ?? error, path }, "procedure failed");
+  };
+
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: LIMITS.requestBodyBytes,
     maxBatchSize: LIMITS.batchSize,
-    createContext: ({ req, res }) =>
-      createContext(deps, credentialsFrom(req), sessionCookieFor(req, res, options.secureCookies)),
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR")
-        deps.logger.error({ err: error.cause ?? error, path }, "procedure failed");
-    },
+    createContext: httpContext,
+    onError: onProcedureError,
+  });
+
+  const singleQuery = createSingleQueryHandler({
+    router: appRouter,
+    createContext: httpContext,
+    onError: onProcedureError,
   });
 
   function readiness(): { ok: boolean; checks: Record<string, string> } {
@@ -97,7 +108,13 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
         error: { message: "This origin is not allowed; add it to TOWER_ALLOWED_ORIGINS" },
       });
     }
-    void trpcHandler(req, res);
+    void singleQuery(req, res, url, "/trpc/").then(
+      (answered) => answered || trpcHandler(req, res),
+      (error: unknown) => {
+        deps.logger.error({ err: error }, "request failed");
+        if (!res.headersSent) sendJson(res, 500, { error: { message: "Internal server error" } });
+      },
+    );
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;

@@ -57,12 +57,12 @@ const stillAuthorized = publicProcedure.use(({ ctx, next }) => {
 
 export const userProcedure = stillAuthorized.use(({ ctx, next }) => {
   if (ctx.caller.kind !== "user") throw new DomainError("UNAUTHORIZED", "Sign in first");
-  return next({ ctx: { ...ctx, caller: ctx.caller } });
+  return next({ ctx: { caller: ctx.caller } }); // narrows the type; tRPC merges it into ctx
 });
 
 export const apiKeyProcedure = stillAuthorized.use(({ ctx, next }) => {
   if (ctx.caller.kind !== "apiKey") throw new DomainError("UNAUTHORIZED", "Pass a project API key");
-  return next({ ctx: { ...ctx, caller: ctx.caller } });
+  return next({ ctx: { caller: ctx.caller } }); // narrows the type; tRPC merges it into ctx
 });
 
 /** A procedure inside one project, for callers with at least `minimum` role there. */
@@ -72,6 +72,6 @@ export function projectProcedure(minimum: Role) {
     let actor: Actor | undefined;
     // Looked up only by the mutations that write to the audit trail.
     const auditActor = () => (actor ??= actorOf(ctx, ctx.caller));
-    return next({ ctx: { ...ctx, project, actor: auditActor } });
+    return next({ ctx: { project, actor: auditActor } });
   });
 }

@@ -19,6 +19,7 @@ import { appendAudit } from "./audit-service";
 import { insertAgentTx, requireAgent, setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
 import { latestChangeId, recordChange } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
+import { prepared, slot } from "./prepared";
 
 const sortColumns: Record<AgentListQuery["sort"], SQLWrapper> = {
   name: agents.name,
@@ -38,33 +39,51 @@ function escapeLike(value: string): string {
 }
 
 export function listAgents({ db }: Deps, projectId: string, input: AgentListQuery): AgentPage {
-  const column = sortColumns[input.sort];
-  const where: (SQL | undefined)[] = [eq(agents.projectId, projectId)];
-  if (input.role) where.push(eq(agents.role, input.role));
-  if (input.category) where.push(eq(agents.category, input.category));
-  if (input.status) where.push(eq(agents.status, input.status));
-  if (input.teamId) where.push(eq(agents.teamId, input.teamId));
-  if (input.tag) where.push(sql`exists (select 1 from json_each(${agents.tags}) where value = ${input.tag})`);
-  if (input.q) {
-    // drizzle's like() sets no ESCAPE character, and SQLite has no default one.
-    const pattern = `%${escapeLike(input.q)}%`;
-    const matches = (column: SQLWrapper) => sql`${column} like ${pattern} escape '\\'`;
-    where.push(or(matches(agents.name), matches(agents.role), matches(agents.description), matches(agents.tags)));
-  }
-  if (input.cursor) {
-    const [value, id] = decodeCursor(input.cursor);
-    const after = input.order === "asc" ? sql`>` : sql`<`;
-    where.push(sql`(${column} ${after} ${value} or (${column} = ${value} and ${agents.id} ${after} ${id}))`);
-  }
-  const direction = input.order === "asc" ? asc : desc;
+  const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
+  const filters = (["role", "category", "status", "teamId", "tag", "q"] as const).filter((f) => input[f]);
+  // One prepared query per shape (sort, order, which filters, cursor or not); values bind at run time.
+  const shape = `agents.list:${input.sort}:${input.order}:${filters.join(",")}:${cursor ? "after" : ""}`;
+  const query = prepared(db, shape, () => {
+    const column = sortColumns[input.sort];
+    const where: (SQL | undefined)[] = [eq(agents.projectId, slot("projectId"))];
+    if (input.role) where.push(eq(agents.role, slot("role")));
+    if (input.category) where.push(eq(agents.category, slot("category")));
+    if (input.status) where.push(eq(agents.status, slot("status")));
+    if (input.teamId) where.push(eq(agents.teamId, slot("teamId")));
+    if (input.tag) where.push(sql`exists (select 1 from json_each(${agents.tags}) where value = ${slot("tag")})`);
+    if (input.q) {
+      // drizzle's like() sets no ESCAPE character, and SQLite has no default one.
+      const matches = (column: SQLWrapper) => sql`${column} like ${slot("pattern")} escape '\\'`;
+      where.push(or(matches(agents.name), matches(agents.role), matches(agents.description), matches(agents.tags)));
+    }
+    if (cursor) {
+      const after = input.order === "asc" ? sql`>` : sql`<`;
+      where.push(
+        sql`(${column} ${after} ${slot("afterValue")} or (${column} = ${slot("afterValue")} and ${agents.id} ${after} ${slot("afterId")}))`,
+      );
+    }
+    const direction = input.order === "asc" ? asc : desc;
+    return db
+      .select()
+      .from(agents)
+      .where(and(...where))
+      .orderBy(direction(column), direction(agents.id))
+      .limit(slot("limit"))
+      .prepare();
+  });
   const lastEventId = latestChangeId(db, projectId);
-  const rows = db
-    .select()
-    .from(agents)
-    .where(and(...where))
-    .orderBy(direction(column), direction(agents.id))
-    .limit(input.limit + 1)
-    .all();
+  const rows = query.all({
+    projectId,
+    role: input.role,
+    category: input.category,
+    status: input.status,
+    teamId: input.teamId,
+    tag: input.tag,
+    pattern: input.q ? `%${escapeLike(input.q)}%` : undefined,
+    afterValue: cursor?.[0],
+    afterId: cursor?.[1],
+    limit: input.limit + 1,
+  });
   const items = rows.slice(0, input.limit).map(toAgent);
   const last = items.at(-1);
   const nextCursor =

@@ -5,6 +5,7 @@ import type { Deps } from "../context";
 import { DomainError } from "../errors";
 import { appendAudit } from "./audit-service";
 import { newId, randomToken, sha256 } from "./tokens";
+import { prepared, slot } from "./prepared";
 
 /** lastUsedAt is refreshed at most this often, so a busy key does not write on every request. */
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -81,16 +82,18 @@ export function revokeApiKey(deps: Deps, projectId: string, id: string, actor: A
 /** The live key for a secret, or undefined when it is unknown or revoked. */
 export function resolveApiKey({ db, clock }: Deps, secret: string) {
   if (!secret.startsWith(API_KEY_PREFIX)) return undefined;
-  const key = db
-    .select({
-      id: apiKeys.id,
-      projectId: apiKeys.projectId,
-      scopes: apiKeys.scopes,
-      lastUsedAt: apiKeys.lastUsedAt,
-    })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.secretHash, sha256(secret)), isNull(apiKeys.revokedAt)))
-    .get();
+  const key = prepared(db, "apiKey.bySecret", () =>
+    db
+      .select({
+        id: apiKeys.id,
+        projectId: apiKeys.projectId,
+        scopes: apiKeys.scopes,
+        lastUsedAt: apiKeys.lastUsedAt,
+      })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.secretHash, slot("hash")), isNull(apiKeys.revokedAt)))
+      .prepare(),
+  ).get({ hash: sha256(secret) });
   if (!key) return undefined;
   const now = clock.now();
   if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_GRANULARITY_MS) {

@@ -6,6 +6,7 @@ import { DomainError } from "../errors";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { acceptInviteTx, findOpenInvite } from "./invite-service";
 import { newId, randomToken, sha256 } from "./tokens";
+import { prepared, slot } from "./prepared";
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -89,11 +90,13 @@ export function logOut({ db, clock, bus }: Deps, sessionId: string): void {
 }
 
 export function resolveSession({ db, clock }: Deps, token: string) {
-  return db
-    .select({ id: sessions.id, userId: sessions.userId })
-    .from(sessions)
-    .where(and(eq(sessions.tokenHash, sha256(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
-    .get();
+  return prepared(db, "session.byToken", () =>
+    db
+      .select({ id: sessions.id, userId: sessions.userId })
+      .from(sessions)
+      .where(and(eq(sessions.tokenHash, slot("hash")), isNull(sessions.revokedAt), gt(sessions.expiresAt, slot("now"))))
+      .prepare(),
+  ).get({ hash: sha256(token), now: clock.now() });
 }
 
 export function getUser({ db }: Deps, userId: string): User {

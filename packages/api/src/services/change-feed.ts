@@ -1,6 +1,7 @@
 import { changes, type DbOrTx, type TowerDb } from "@tower/db";
 import type { ChangeEntity, ChangeEvent } from "@tower/shared";
 import { and, asc, eq, gt, max } from "drizzle-orm";
+import { prepared, slot } from "./prepared";
 
 type NewChange = Omit<ChangeEvent, "id">;
 
@@ -21,12 +22,14 @@ export function recordChange(tx: DbOrTx, change: NewChange): ChangeEvent {
   return { ...change, id: String(row.id) } as ChangeEvent;
 }
 
-export function latestChangeId(db: DbOrTx, projectId: string): string {
-  const row = db
-    .select({ id: max(changes.id) })
-    .from(changes)
-    .where(eq(changes.projectId, projectId))
-    .get();
+export function latestChangeId(db: TowerDb, projectId: string): string {
+  const row = prepared(db, "changes.latestId", () =>
+    db
+      .select({ id: max(changes.id) })
+      .from(changes)
+      .where(eq(changes.projectId, slot("projectId")))
+      .prepare(),
+  ).get({ projectId });
   return String(row?.id ?? 0);
 }
 

@@ -103,7 +103,8 @@ export function startSession(
       now,
     );
     events.push(started.event);
-    return { session, agent: started.agent, lastEventId: latestChangeId(tx, projectId), events };
+    // The database handle runs on this transaction's connection, so it sees the changes just written.
+    return { session, agent: started.agent, lastEventId: latestChangeId(deps.db, projectId), events };
   });
   publishAll(deps, events);
   return {
