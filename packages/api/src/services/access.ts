@@ -3,6 +3,7 @@ import { hasRole, type Role } from "@tower/shared";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Caller, Deps } from "../context";
 import { DomainError } from "../errors";
+import { prepared, slot } from "./prepared";
 
 export interface ProjectAccess {
   projectId: string;
@@ -31,11 +32,13 @@ export function resolveProjectAccess(
     };
   } else {
     if (!requestedProjectId) throw new DomainError("BAD_REQUEST", "projectId: Choose a project");
-    const membership = db
-      .select({ role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.projectId, requestedProjectId), eq(memberships.userId, caller.userId)))
-      .get();
+    const membership = prepared(db, "membership.role", () =>
+      db
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.projectId, slot("projectId")), eq(memberships.userId, slot("userId"))))
+        .prepare(),
+    ).get({ projectId: requestedProjectId, userId: caller.userId });
     if (!membership) throw new DomainError("FORBIDDEN", "You are not a member of this project");
     access = { projectId: requestedProjectId, role: membership.role };
   }
@@ -51,22 +54,24 @@ export function resolveProjectAccess(
  */
 export function isCallerStillValid({ db, clock }: Deps, caller: Caller): boolean {
   if (caller.kind === "user") {
-    return Boolean(
+    const live = prepared(db, "session.live", () =>
       db
         .select({ id: sessions.id })
         .from(sessions)
-        .where(and(eq(sessions.id, caller.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
-        .get(),
+        .where(and(eq(sessions.id, slot("id")), isNull(sessions.revokedAt), gt(sessions.expiresAt, slot("now"))))
+        .prepare(),
     );
+    return live.get({ id: caller.sessionId, now: clock.now() }) !== undefined;
   }
   if (caller.kind === "apiKey") {
-    return Boolean(
+    const live = prepared(db, "apiKey.live", () =>
       db
         .select({ id: apiKeys.id })
         .from(apiKeys)
-        .where(and(eq(apiKeys.id, caller.keyId), isNull(apiKeys.revokedAt)))
-        .get(),
+        .where(and(eq(apiKeys.id, slot("id")), isNull(apiKeys.revokedAt)))
+        .prepare(),
     );
+    return live.get({ id: caller.keyId }) !== undefined;
   }
   return false;
 }
