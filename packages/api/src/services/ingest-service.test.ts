@@ -53,6 +53,19 @@ describe("ingest.report", () => {
     expect(row).toEqual({ cost_usd: 0.5, cost_source: "reported" });
   });
 
+  it("a batch larger than one commit is answered item by item, in order, once every part is stored", async () => {
+    const id = (i: number) => `big-${String(i).padStart(6, "0")}`;
+    const items = Array.from({ length: 1_000 }, (_, i) =>
+      i % 250 === 7 ? event(id(i), { operation: "Not Valid!" }) : i % 2 ? metric(id(i)) : event(id(i)),
+    );
+    const result = await agentKey().ingest.report({ projectId, items });
+    expect(result).toMatchObject({ stored: 996, duplicates: 0, rejected: 4 });
+    expect(result.results.map((r) => r.id)).toEqual(items.map((item) => item.id));
+    expect(result.results.filter((r) => r.status === "rejected").map((r) => r.id)).toEqual([7, 257, 507, 757].map(id));
+    expect(count("metrics")).toBe(496);
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
+  });
+
   it("re-ingesting the same batch stores nothing twice", async () => {
     const items = [event("evt-dup-1"), metric("met-dup-1"), metric("met-dup-2")];
     await agentKey().ingest.report({ projectId, items });
