@@ -1,12 +1,11 @@
-import Link from "next/link";
-
 export default function NotFound() {
   return (
     <main className="auth-page">
       <div className="auth-card">
         <h1>Page not found</h1>
         <p>
-          <Link href="/agents">Go to your agents</Link>
+          {/* A plain link: next/link here would put its client code into every route's first load. */}
+          <a href="/agents">Go to your agents</a>
         </p>
       </div>
     </main>

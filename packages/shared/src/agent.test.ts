@@ -9,9 +9,9 @@ import {
 import { ApiKeyCreateInputSchema } from "./api-key";
 import { LogInInputSchema, SignUpInputSchema } from "./auth";
 import { MetadataSchema, ResumeSchema } from "./common";
-import { LIMITS } from "./limits";
+import { LIMITS } from "./domain/limits";
+import { hasRole } from "./domain/roles";
 import { InviteCreateInputSchema } from "./project";
-import { hasRole } from "./roles";
 
 const issuePaths = (result: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) =>
   (result.error?.issues ?? []).map((issue) => issue.path.join("."));

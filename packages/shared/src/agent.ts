@@ -8,10 +8,10 @@ import {
   SortOrderSchema,
   StringListSchema,
 } from "./common";
-import { LIMITS } from "./limits";
+import { AGENT_SORTS, AGENT_STATUSES, type Agent, type AgentStatus } from "./domain/agent";
+import { LIMITS } from "./domain/limits";
 
-export const AgentStatusSchema = z.enum(["idle", "busy", "offline", "error", "disabled"]);
-export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+export const AgentStatusSchema = z.enum(AGENT_STATUSES);
 
 /** Glob path scopes such as `src/**` or `/data/*.csv`. */
 export const PathScopeSchema = z
@@ -72,8 +72,7 @@ export type AgentUpdateInput = z.infer<typeof AgentUpdateInputSchema>;
 export const AgentIdInputSchema = z.object({ id: IdSchema });
 export const AgentNameInputSchema = z.object({ name: NameSchema });
 
-export const AgentSortSchema = z.enum(["name", "createdAt", "updatedAt", "lastActiveAt", "status", "role"]);
-export type AgentSort = z.infer<typeof AgentSortSchema>;
+export const AgentSortSchema = z.enum(AGENT_SORTS);
 
 export const AgentListInputSchema = z.object({
   role: ShortTextSchema.optional(),
@@ -90,49 +89,11 @@ export const AgentListInputSchema = z.object({
 export type AgentListInput = z.input<typeof AgentListInputSchema>;
 export type AgentListQuery = z.output<typeof AgentListInputSchema>;
 
-export interface Agent {
-  id: string;
-  projectId: string;
-  name: string;
-  role: string;
-  category: string;
-  description: string;
-  capabilities: string[];
-  allowedTools: string[];
-  pathScopes: string[];
-  budgetTokensPerSession: number | null;
-  budgetCostUsdPerDay: number | null;
-  status: AgentStatus;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  version: string;
-  owner: string;
-  /** The team that activated this agent, if any. */
-  teamId: string | null;
-  sessionsCount: number;
-  /** Reported task outcomes, from which success rate and average execution time derive. */
-  runsCount: number;
-  successCount: number;
-  totalExecutionMs: number;
-  createdAt: number;
-  updatedAt: number;
-  lastActiveAt: number | null;
-}
-
 export interface AgentPage {
   items: Agent[];
   nextCursor: string | null;
   /** Id of the newest change at read time: subscribe from here to miss nothing. */
   lastEventId: string;
-}
-
-/** Success rate and average execution time, or null before the first reported outcome. */
-export function agentPerformance(agent: Pick<Agent, "runsCount" | "successCount" | "totalExecutionMs">) {
-  if (agent.runsCount === 0) return { successRate: null, avgExecutionMs: null };
-  return {
-    successRate: agent.successCount / agent.runsCount,
-    avgExecutionMs: agent.totalExecutionMs / agent.runsCount,
-  };
 }
 
 export const AgentSetEnabledInputSchema = z.object({ id: IdSchema, enabled: z.boolean() });

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { IdSchema, NameSchema } from "./common";
+import { API_KEY_SCOPES } from "./domain/api-key";
 
-/** `read` acts as a viewer; `write` as an operator (register agents, change them, report). */
-export const ApiKeyScopeSchema = z.enum(["read", "write"]);
-export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
+export const ApiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 
 export const ApiKeyCreateInputSchema = z.object({
   name: NameSchema,
@@ -12,6 +11,3 @@ export const ApiKeyCreateInputSchema = z.object({
 export type ApiKeyCreateInput = z.infer<typeof ApiKeyCreateInputSchema>;
 
 export const ApiKeyRevokeInputSchema = z.object({ id: IdSchema });
-
-/** Every key starts with this, so leaked keys are easy to find with secret scanners. */
-export const API_KEY_PREFIX = "tower_";

@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { PageLimitSchema, ShortTextSchema } from "./common";
-
-export const ACTOR_TYPES = ["user", "apiKey", "agent", "system"] as const;
-export type ActorType = (typeof ACTOR_TYPES)[number];
+import { ACTOR_TYPES, DECISIONS, type ActorType, type Decision } from "./domain/audit";
 
 /** Who did something: a person, an API key, an agent, or Tower itself. */
 export interface Actor {
@@ -10,9 +8,6 @@ export interface Actor {
   id: string | null;
   name: string;
 }
-
-export const DECISIONS = ["allowed", "denied", "requires_approval"] as const;
-export type Decision = (typeof DECISIONS)[number];
 
 export interface AuditEvent {
   id: number;

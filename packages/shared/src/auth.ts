@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NameSchema } from "./common";
-import { LIMITS } from "./limits";
+import { LIMITS } from "./domain/limits";
 import { RoleSchema } from "./roles";
 
 export const EmailSchema = z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address").max(254));

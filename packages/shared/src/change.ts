@@ -1,4 +1,4 @@
-import type { Agent } from "./agent";
+import type { Agent } from "./domain/agent";
 import type { BudgetAlert } from "./ingest";
 import type { Team } from "./team";
 

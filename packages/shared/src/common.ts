@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "./limits";
+import { LIMITS } from "./domain/limits";
 
 export const IdSchema = z.string().min(1).max(64);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { agentPerformance } from "./agent";
-import { AgentImportInputSchema, IMPORT_FILES_PER_CALL } from "./identity-import";
+import { agentPerformance } from "./domain/agent";
+import { IMPORT_FILES_PER_CALL } from "./domain/identity-import";
+import { AgentImportInputSchema } from "./identity-import";
 import {
   SessionEndInputSchema,
   SessionHeartbeatInputSchema,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkIdentityFiles, emptyImportReport, mergeImportReports, type IdentityFile } from "./identity-import";
+import { chunkIdentityFiles, emptyImportReport, mergeImportReports, type IdentityFile } from "./domain/identity-import";
 
 const file = (name: string, size: number): IdentityFile => ({ name, content: "x".repeat(size) });
 

@@ -1,13 +1,7 @@
 import { z } from "zod";
-import { DECISIONS } from "./audit";
 import { MetadataSchema, NameSchema } from "./common";
-
-export const OPERATION_TYPES = ["tool_use", "api_call", "file_access", "agent_spawn"] as const;
-export const METRIC_TYPES = ["execution", "cost", "quality", "task_completion"] as const;
-export type MetricType = (typeof METRIC_TYPES)[number];
-
-/** Most items one report batch may carry; a larger one is refused whole. */
-export const INGEST_MAX_ITEMS = 1_000;
+import { DECISIONS } from "./domain/audit";
+import { INGEST_MAX_ITEMS, METRIC_TYPES, type BUDGET_THRESHOLDS } from "./domain/ingest";
 
 const reportBase = {
   /** Client-generated idempotency key: a retried report with the same id is stored once. */
@@ -80,7 +74,6 @@ export interface IngestResult {
   overBudget: string[];
 }
 
-export const BUDGET_THRESHOLDS = [80, 90, 100] as const;
 export type BudgetKind = "tokens_per_session" | "cost_per_day";
 
 export interface BudgetAlert {

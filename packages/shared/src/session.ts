@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { AgentRegisterInputSchema, type Agent } from "./agent";
+import { AgentRegisterInputSchema } from "./agent";
 import { IdSchema, NameSchema, PageLimitSchema } from "./common";
+import { type Agent } from "./domain/agent";
+import { SESSION_END_REASONS, type SessionEndReason } from "./domain/session";
 
-export const SESSION_END_REASONS = ["stopped", "process_exit", "expired", "replaced", "disabled"] as const;
 export const SessionEndReasonSchema = z.enum(SESSION_END_REASONS);
-export type SessionEndReason = z.infer<typeof SessionEndReasonSchema>;
 
 export interface AgentSession {
   id: string;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { IdSchema, NameSchema, ShortTextSchema } from "./common";
-import { LIMITS } from "./limits";
+import { LIMITS } from "./domain/limits";
 
 /** How many agents of each role a team needs, e.g. `{ researcher: 3, reviewer: 1 }`. */
 export const RoleMixSchema = z

@@ -1,14 +1,10 @@
 import { z } from "zod";
-import { type DECISIONS } from "./audit";
 import { IdSchema, PageLimitSchema } from "./common";
-import { METRIC_TYPES } from "./ingest";
+import { type DECISIONS } from "./domain/audit";
+import { METRIC_TYPES } from "./domain/ingest";
+import { BUCKETS } from "./domain/telemetry";
 
-export const BucketSchema = z.enum(["minute", "hour", "day"]);
-export type Bucket = z.infer<typeof BucketSchema>;
-export const BUCKET_MS: Record<Bucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
-
-/** At most this many buckets per aggregate query, so a wide range needs a coarser bucket. */
-export const MAX_BUCKETS = 2_000;
+export const BucketSchema = z.enum(BUCKETS);
 
 const RangeSchema = z.object({
   from: z.number().int().min(0),

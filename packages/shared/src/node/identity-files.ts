@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { IDENTITY_FILE_PATTERN, type IdentityFile } from "../identity-import";
+import { IDENTITY_FILE_PATTERN, type IdentityFile } from "../domain/identity-import";
 
 /** Every YAML or JSON identity file directly in a folder, sorted by name. */
 export function readIdentityFolder(dir: string): IdentityFile[] {

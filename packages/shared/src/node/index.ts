@@ -1,2 +1,3 @@
-// Node-only helpers (file system); browsers import "@tower/shared" alone.
+// Node-only helpers (file system). Browsers never import this: they take types from "@tower/shared"
+// and values from the zod-free "@tower/shared/domain".
 export { readIdentityFolder } from "./identity-files";

@@ -1,5 +1,6 @@
 "use client";
-import { agentPerformance, hasRole, type Agent, type AgentSession } from "@tower/shared";
+import type { Agent, AgentSession } from "@tower/shared";
+import { agentPerformance, hasRole } from "@tower/shared/domain";
 import Link from "next/link";
 import { useMemo, useState, type ReactNode } from "react";
 import { BudgetBar } from "~/features/budgets/budget-bar";

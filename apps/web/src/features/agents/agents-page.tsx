@@ -1,16 +1,10 @@
 "use client";
 import { useDebounced } from "~/lib/throttle";
-import {
-  AgentSortSchema,
-  AgentStatusSchema,
-  hasRole,
-  type Agent,
-  type AgentSort,
-  type AgentStatus,
-} from "@tower/shared";
+import type { Agent, AgentSort, AgentStatus } from "@tower/shared";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useBudgetUsage } from "~/features/budgets/hooks";
+import { AGENT_SORTS, AGENT_STATUSES, hasRole } from "@tower/shared/domain";
 import { TeamPanel } from "~/features/teams/team-panel";
 import { useTeams } from "~/features/teams/hooks";
 import { useProject } from "~/features/shell/project";
@@ -162,7 +156,7 @@ export function AgentsPage() {
           <label htmlFor="filter-status">Status</label>
           <select id="filter-status" value={status} onChange={(e) => setStatus(e.target.value as AgentStatus | "")}>
             <option value="">All statuses</option>
-            {AgentStatusSchema.options.map((s) => (
+            {AGENT_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -214,7 +208,7 @@ export function AgentsPage() {
         <div className="filter">
           <label htmlFor="filter-sort-by">Sort by</label>
           <select id="filter-sort-by" value={sort} onChange={(e) => setSort(e.target.value as AgentSort)}>
-            {AgentSortSchema.options.map((s) => (
+            {AGENT_SORTS.map((s) => (
               <option key={s} value={s}>
                 {SORT_LABELS[s]}
               </option>

@@ -1,5 +1,6 @@
 "use client";
-import { AgentStatusSchema, type AgentStatus, type AgentSummary } from "@tower/shared";
+import type { AgentStatus, AgentSummary } from "@tower/shared";
+import { AGENT_STATUSES } from "@tower/shared/domain";
 import { useEffect, useId, useRef, useState } from "react";
 import { errorMessage } from "~/lib/errors";
 import { FormError } from "~/ui/field";
@@ -33,7 +34,7 @@ export function SummaryStrip({
           </span>
         </button>
       </li>
-      {AgentStatusSchema.options.map((s) => (
+      {AGENT_STATUSES.map((s) => (
         <li key={s}>
           <button
             type="button"

@@ -1,5 +1,6 @@
 "use client";
-import { agentPerformance, type Agent, type AgentStatus } from "@tower/shared";
+import type { Agent, AgentStatus } from "@tower/shared";
+import { agentPerformance } from "@tower/shared/domain";
 import Link from "next/link";
 import { BudgetBar } from "~/features/budgets/budget-bar";
 import type { Spend } from "~/features/budgets/hooks";

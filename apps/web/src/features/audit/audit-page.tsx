@@ -1,5 +1,6 @@
 "use client";
-import { ACTOR_TYPES, DECISIONS, type ActorType, type AuditEvent, type Decision } from "@tower/shared";
+import type { ActorType, AuditEvent, Decision } from "@tower/shared";
+import { ACTOR_TYPES, DECISIONS } from "@tower/shared/domain";
 import { useDebounced } from "~/lib/throttle";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useProject } from "~/features/shell/project";

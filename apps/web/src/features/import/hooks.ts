@@ -3,7 +3,7 @@ import type { AgentImportReport, IdentityFile, ImportFileReport } from "@tower/s
 import { useCallback, useRef, useState } from "react";
 import { errorMessage } from "~/lib/errors";
 import { trpc } from "~/lib/trpc";
-import { chunkIdentityFiles, IDENTITY_FILE_PATTERN, MAX_IDENTITY_FILE_CHARS } from "@tower/shared";
+import { chunkIdentityFiles, IDENTITY_FILE_PATTERN, MAX_IDENTITY_FILE_CHARS } from "@tower/shared/domain";
 import { emptyTotals, mergeReport } from "./report";
 
 export interface ImportState {

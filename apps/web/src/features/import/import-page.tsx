@@ -1,9 +1,9 @@
 "use client";
-import { hasRole, IMPORT_OUTCOMES, type ImportFileReport } from "@tower/shared";
+import type { ImportFileReport } from "@tower/shared";
 import Link from "next/link";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useProject } from "~/features/shell/project";
-import { IDENTITY_FILE_PATTERN } from "@tower/shared";
+import { hasRole, IDENTITY_FILE_PATTERN, IMPORT_OUTCOMES } from "@tower/shared/domain";
 import { displayName, useImportAgents } from "./hooks";
 
 function countOf(file: ImportFileReport, outcome: (typeof IMPORT_OUTCOMES)[number]) {

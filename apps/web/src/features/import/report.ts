@@ -1,4 +1,5 @@
-import { IMPORT_OUTCOMES, type AgentImportReport, type ImportFileReport } from "@tower/shared";
+import type { AgentImportReport, ImportFileReport } from "@tower/shared";
+import { IMPORT_OUTCOMES } from "@tower/shared/domain";
 
 export function emptyTotals(): AgentImportReport["totals"] {
   return Object.fromEntries(IMPORT_OUTCOMES.map((o) => [o, 0])) as AgentImportReport["totals"];

@@ -1,5 +1,6 @@
 "use client";
-import { BUCKET_MS, type Bucket, type MetricsBucket } from "@tower/shared";
+import type { Bucket, MetricsBucket } from "@tower/shared";
+import { BUCKET_MS } from "@tower/shared/domain";
 import { keepPreviousData } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { useTrailingThrottle } from "~/lib/throttle";

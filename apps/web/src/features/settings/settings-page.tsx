@@ -1,5 +1,6 @@
 "use client";
-import { ApiKeyScopeSchema, hasRole, type ApiKeyScope } from "@tower/shared";
+import type { ApiKeyScope } from "@tower/shared";
+import { API_KEY_SCOPES, hasRole } from "@tower/shared/domain";
 import { useState, type FormEvent } from "react";
 import { useProject } from "~/features/shell/project";
 import { errorMessage, toFormErrors } from "~/lib/errors";
@@ -59,7 +60,7 @@ function ApiKeys({ projectId }: { projectId: string }) {
         </Field>
         <fieldset className="scopes">
           <legend>Scopes</legend>
-          {ApiKeyScopeSchema.options.map((scope) => (
+          {API_KEY_SCOPES.map((scope) => (
             <label key={scope} className="check">
               <input
                 type="checkbox"

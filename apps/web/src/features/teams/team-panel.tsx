@@ -1,5 +1,6 @@
 "use client";
-import { hasRole, type Role, type Team, type TeamActivationReport } from "@tower/shared";
+import type { Role, Team, TeamActivationReport } from "@tower/shared";
+import { hasRole } from "@tower/shared/domain";
 import type { UseQueryResult } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { ConfirmDialog } from "~/features/agents/agent-form";
