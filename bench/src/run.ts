@@ -5,7 +5,7 @@
  *   BENCH_QUICK=1          smaller sizes, a 1–2 minute smoke run
  *   BENCH_RUNS=3           repetitions per figure
  *   BENCH_SOAK_SECONDS=600 length of the memory soak (quick: 30)
- *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory   run a subset
+ *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web   run a subset
  */
 import Database from "better-sqlite3";
 import { fork, type ChildProcess } from "node:child_process";
@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer, type BenchServer } from "./server";
 import { histPercentile, merge, newHistogram, nowMs, summarize } from "./stats";
+import { analyzeWebBundle, WEB_BUNDLE_TARGET_KB } from "./web-bundle";
 import type { Job } from "./worker";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -647,6 +648,17 @@ function writeResults(began: number, machine: Machine) {
   return results;
 }
 
+// ---------------------------------------------------------------------------------------------
+// 7. Dashboard first-load JavaScript
+
+async function benchWeb() {
+  const B = "7. dashboard";
+  // Built afresh (a stale .next would measure old code); sizes do not vary between runs, so once.
+  for (const { route, kB } of analyzeWebBundle({ build: true })) {
+    add(B, `first-load JS ${route}`, "kB gzip", kB, atMost(WEB_BUNDLE_TARGET_KB, "kB gzip"));
+  }
+}
+
 async function main() {
   const began = Date.now();
   const cpus = os.cpus();
@@ -667,6 +679,7 @@ async function main() {
     ["fanout", benchFanout],
     ["queries", benchQueries],
     ["soak", benchSoak],
+    ["web", benchWeb],
   ];
   for (const [name, fn] of benches) {
     if (ONLY && !ONLY.includes(name)) continue;
