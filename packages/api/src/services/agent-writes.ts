@@ -4,6 +4,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { DomainError, notFound } from "../errors";
 import { recordChange } from "./change-feed";
 import { newId } from "./tokens";
+import { prepared, slot } from "./prepared";
 
 /**
  * Agent writes inside a caller's transaction. Each returns the change event to publish once the
@@ -13,19 +14,23 @@ export type AgentRow = typeof agents.$inferSelect;
 export type AgentChanges = Partial<Omit<AgentRow, "id" | "projectId" | "createdAt">>;
 
 export function findAgent(tx: DbOrTx, projectId: string, id: string): AgentRow | undefined {
-  return tx
-    .select()
-    .from(agents)
-    .where(and(eq(agents.projectId, projectId), eq(agents.id, id)))
-    .get();
+  return prepared(tx, "agents.byId", () =>
+    tx
+      .select()
+      .from(agents)
+      .where(and(eq(agents.projectId, slot("projectId")), eq(agents.id, slot("id"))))
+      .prepare(),
+  ).get({ projectId, id });
 }
 
 export function findAgentByName(tx: DbOrTx, projectId: string, name: string): AgentRow | undefined {
-  return tx
-    .select()
-    .from(agents)
-    .where(and(eq(agents.projectId, projectId), eq(agents.name, name)))
-    .get();
+  return prepared(tx, "agents.byName", () =>
+    tx
+      .select()
+      .from(agents)
+      .where(and(eq(agents.projectId, slot("projectId")), eq(agents.name, slot("name"))))
+      .prepare(),
+  ).get({ projectId, name });
 }
 
 export function requireAgent(tx: DbOrTx, projectId: string, id: string): AgentRow {
@@ -79,10 +84,18 @@ export function writeAgentTx(
     assertNameFree(tx, current.projectId, defined.name as string, current.id);
   }
   const next: AgentRow = { ...current, ...defined, updatedAt: now };
-  tx.update(agents)
-    .set({ ...defined, updatedAt: now })
-    .where(eq(agents.id, current.id))
-    .run();
+  // One prepared update per set of changed columns (ingest repeats the same few).
+  const columns = Object.keys(defined).sort();
+  prepared(tx, `agents.update:${columns.join(",")}`, () =>
+    tx
+      .update(agents)
+      .set({
+        ...Object.fromEntries(columns.map((column) => [column, slot(column)])),
+        updatedAt: slot("updatedAt") as never,
+      })
+      .where(eq(agents.id, slot("id")))
+      .prepare(),
+  ).run({ ...defined, updatedAt: now, id: current.id });
   const event = recordChange(tx, { projectId: current.projectId, entity: "agent", op: "updated", at: now, data: next });
   return { agent: next, event };
 }

@@ -92,6 +92,8 @@ class AuditFeed {
   #read() {
     this.#timer = undefined;
     this.#lastReadAt = performance.now();
+    // A wake-up may outlive the database (shutdown, a test's teardown): nothing to read then.
+    if (!this.deps.db.$client.open) return;
     for (;;) {
       const rows = readAuditAfter(this.deps.db, this.projectId, this.#head, PAGE);
       if (rows.length === 0) return;

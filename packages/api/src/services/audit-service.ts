@@ -3,6 +3,7 @@ import { auditCheckpoints, auditEvents, projects, type DbOrTx, type TowerDb } fr
 import type { Actor, AuditEvent, AuditListQuery, AuditVerifyResult, Decision } from "@tower/shared";
 import { and, asc, count, desc, eq, gt, gte, lt, lte, max, min, type SQL } from "drizzle-orm";
 import type { Deps } from "../context";
+import { prepared, slot } from "./prepared";
 
 export const GENESIS_HASH = "0".repeat(64);
 const VERIFY_PAGE = 1_000;
@@ -72,13 +73,15 @@ export function hashAuditRow(row: HashedContent): string {
 }
 
 export function chainHead(tx: DbOrTx, projectId: string): string {
-  const last = tx
-    .select({ hash: auditEvents.hash })
-    .from(auditEvents)
-    .where(eq(auditEvents.projectId, projectId))
-    .orderBy(desc(auditEvents.id))
-    .limit(1)
-    .get();
+  const last = prepared(tx, "audit.head", () =>
+    tx
+      .select({ hash: auditEvents.hash })
+      .from(auditEvents)
+      .where(eq(auditEvents.projectId, slot("projectId")))
+      .orderBy(desc(auditEvents.id))
+      .limit(1)
+      .prepare(),
+  ).get({ projectId });
   if (last) return last.hash;
   return latestCheckpoint(tx, projectId)?.throughHash ?? GENESIS_HASH;
 }

@@ -3,6 +3,7 @@ import { BUDGET_THRESHOLDS, type BudgetAlert, type BudgetKind, type ChangeEvent 
 import { and, eq, isNull } from "drizzle-orm";
 import type { AgentRow } from "./agent-writes";
 import { recordChange } from "./change-feed";
+import { prepared, slot } from "./prepared";
 
 /** Budgets reset at midnight UTC. */
 export function utcDay(at: number): string {
@@ -20,25 +21,31 @@ function currentUsage(tx: DbOrTx, agent: AgentRow, sessionIds: string[], now: nu
   const usage: Usage[] = [];
   if (agent.budgetCostUsdPerDay !== null) {
     const day = utcDay(now);
-    const row = tx
-      .select({ costUsd: agentDailyUsage.costUsd })
-      .from(agentDailyUsage)
-      .where(and(eq(agentDailyUsage.agentId, agent.id), eq(agentDailyUsage.day, day)))
-      .get();
+    const row = prepared(tx, "budget.dayCost", () =>
+      tx
+        .select({ costUsd: agentDailyUsage.costUsd })
+        .from(agentDailyUsage)
+        .where(and(eq(agentDailyUsage.agentId, slot("agentId")), eq(agentDailyUsage.day, slot("day"))))
+        .prepare(),
+    ).get({ agentId: agent.id, day });
     usage.push({ budget: "cost_per_day", period: day, used: row?.costUsd ?? 0, limit: agent.budgetCostUsdPerDay });
   }
   if (agent.budgetTokensPerSession !== null) {
-    const open = tx
-      .select({ id: agentSessions.id })
-      .from(agentSessions)
-      .where(and(eq(agentSessions.agentId, agent.id), isNull(agentSessions.endedAt)))
-      .get();
-    for (const sessionId of new Set([...sessionIds, ...(open ? [open.id] : [])])) {
-      const session = tx
-        .select({ tokens: agentSessions.tokens })
+    const open = prepared(tx, "budget.openSession", () =>
+      tx
+        .select({ id: agentSessions.id })
         .from(agentSessions)
-        .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.agentId, agent.id)))
-        .get();
+        .where(and(eq(agentSessions.agentId, slot("agentId")), isNull(agentSessions.endedAt)))
+        .prepare(),
+    ).get({ agentId: agent.id });
+    for (const sessionId of new Set([...sessionIds, ...(open ? [open.id] : [])])) {
+      const session = prepared(tx, "budget.sessionTokens", () =>
+        tx
+          .select({ tokens: agentSessions.tokens })
+          .from(agentSessions)
+          .where(and(eq(agentSessions.id, slot("sessionId")), eq(agentSessions.agentId, slot("agentId"))))
+          .prepare(),
+      ).get({ sessionId, agentId: agent.id });
       if (session) {
         usage.push({
           budget: "tokens_per_session",

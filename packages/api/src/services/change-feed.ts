@@ -7,22 +7,31 @@ type NewChange = Omit<ChangeEvent, "id">;
 
 /** Appends a change inside the caller's transaction; publish the result only after commit. */
 export function recordChange(tx: DbOrTx, change: NewChange): ChangeEvent {
-  const row = tx
-    .insert(changes)
-    .values({
-      projectId: change.projectId,
-      entity: change.entity,
-      op: change.op,
-      entityId: String(change.data.id),
-      data: change.data,
-      at: change.at,
-    })
-    .returning({ id: changes.id })
-    .get();
+  const row = prepared(tx, "changes.insert", () =>
+    tx
+      .insert(changes)
+      .values({
+        projectId: slot("projectId"),
+        entity: slot("entity"),
+        op: slot("op"),
+        entityId: slot("entityId"),
+        data: slot("data"),
+        at: slot("at"),
+      })
+      .returning({ id: changes.id })
+      .prepare(),
+  ).get({
+    projectId: change.projectId,
+    entity: change.entity,
+    op: change.op,
+    entityId: String(change.data.id),
+    data: change.data,
+    at: change.at,
+  })!;
   return { ...change, id: String(row.id) } as ChangeEvent;
 }
 
-export function latestChangeId(db: TowerDb, projectId: string): string {
+export function latestChangeId(db: DbOrTx, projectId: string): string {
   const row = prepared(db, "changes.latestId", () =>
     db
       .select({ id: max(changes.id) })

@@ -17,6 +17,7 @@ import { ingestStatements, type IngestStatements } from "./ingest-statements";
 import { latencyBucket } from "./latency";
 import { effectivePrices } from "./price-service";
 import { describeIssues } from "./zod-issues";
+import { prepared, slot } from "./prepared";
 
 type ReportItem = z.output<typeof ReportItemSchema>;
 type MetricItem = Extract<ReportItem, { kind: "metric" }>;
@@ -217,27 +218,33 @@ function applyDeltas(
     }
     const lastActiveAt = Math.max(delta.agent.lastActiveAt ?? 0, delta.lastActiveAt);
     for (const [sessionId, add] of delta.sessions) {
-      tx.update(agentSessions)
-        .set({
-          tokens: sql`${agentSessions.tokens} + ${add.tokens}`,
-          costUsd: sql`${agentSessions.costUsd} + ${add.costUsd}`,
-          runs: sql`${agentSessions.runs} + ${add.runs}`,
-          successes: sql`${agentSessions.successes} + ${add.successes}`,
-        })
-        .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.agentId, delta.agent.id)))
-        .run();
+      prepared(tx, "ingest.sessionTotals", () =>
+        tx
+          .update(agentSessions)
+          .set({
+            tokens: sql`${agentSessions.tokens} + ${slot("tokens")}`,
+            costUsd: sql`${agentSessions.costUsd} + ${slot("costUsd")}`,
+            runs: sql`${agentSessions.runs} + ${slot("runs")}`,
+            successes: sql`${agentSessions.successes} + ${slot("successes")}`,
+          })
+          .where(and(eq(agentSessions.id, slot("sessionId")), eq(agentSessions.agentId, slot("agentId"))))
+          .prepare(),
+      ).run({ ...add, sessionId, agentId: delta.agent.id });
     }
     if (delta.dayCost > 0 || delta.dayTokens > 0) {
-      tx.insert(agentDailyUsage)
-        .values({ agentId: delta.agent.id, day: utcDay(now), costUsd: delta.dayCost, tokens: delta.dayTokens })
-        .onConflictDoUpdate({
-          target: [agentDailyUsage.agentId, agentDailyUsage.day],
-          set: {
-            costUsd: sql`${agentDailyUsage.costUsd} + ${delta.dayCost}`,
-            tokens: sql`${agentDailyUsage.tokens} + ${delta.dayTokens}`,
-          },
-        })
-        .run();
+      prepared(tx, "ingest.dailyUsage", () =>
+        tx
+          .insert(agentDailyUsage)
+          .values({ agentId: slot("agentId"), day: slot("day"), costUsd: slot("costUsd"), tokens: slot("tokens") })
+          .onConflictDoUpdate({
+            target: [agentDailyUsage.agentId, agentDailyUsage.day],
+            set: {
+              costUsd: sql`${agentDailyUsage.costUsd} + excluded.cost_usd`,
+              tokens: sql`${agentDailyUsage.tokens} + excluded.tokens`,
+            },
+          })
+          .prepare(),
+      ).run({ agentId: delta.agent.id, day: utcDay(now), costUsd: delta.dayCost, tokens: delta.dayTokens });
     }
     const changes =
       delta.runs > 0

@@ -23,6 +23,7 @@ import { latestChangeId } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { ingestReports } from "./ingest-service";
 import { newId } from "./tokens";
+import { prepared, slot } from "./prepared";
 
 export interface HeartbeatPolicy {
   /** How often the SDK heartbeats. */
@@ -103,8 +104,7 @@ export function startSession(
       now,
     );
     events.push(started.event);
-    // The database handle runs on this transaction's connection, so it sees the changes just written.
-    return { session, agent: started.agent, lastEventId: latestChangeId(deps.db, projectId), events };
+    return { session, agent: started.agent, lastEventId: latestChangeId(tx, projectId), events };
   });
   publishAll(deps, events);
   return {
