@@ -23,7 +23,6 @@ import { latestChangeId } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { ingestReports } from "./ingest-service";
 import { newId } from "./tokens";
-import { prepared, slot } from "./prepared";
 
 export interface HeartbeatPolicy {
   /** How often the SDK heartbeats. */
