@@ -1,4 +1,18 @@
-import { agentDailyUsage, agents, auditEvents, budgetAlerts, latencyRollups, metricRollups, metrics } from "@tower/db";
+import {
+  agentDailyUsage,
+  agents,
+  auditEvents,
+  budgetAlerts,
+  latencyHourlyRollups,
+  latencyRollups,
+  metricHourlyRollups,
+  metricRollups,
+  metrics,
+  projectLatencyHourlyRollups,
+  projectLatencyRollups,
+  projectMetricHourlyRollups,
+  projectMetricRollups,
+} from "@tower/db";
 import {
   BUCKET_MS,
   MAX_BUCKETS,
@@ -9,6 +23,7 @@ import {
   type MetricsBucket,
 } from "@tower/shared";
 import { and, desc, eq, gte, inArray, lt, lte, sql, type SQLWrapper } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { z } from "zod";
 import type {
   AlertListInputSchema,
@@ -22,6 +37,7 @@ import { utcDay } from "./budget-service";
 import { quantile } from "./latency";
 
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
 function assertBucketCount(from: number, to: number, bucketMs: number) {
   if ((to - from) / bucketMs > MAX_BUCKETS) {
@@ -32,7 +48,56 @@ function assertBucketCount(from: number, to: number, bucketMs: number) {
   }
 }
 
-/** Time-bucketed totals from the per-minute rollups (never the raw rows). */
+type Range = { from: number; to: number };
+
+/**
+ * Which rollups answer `[from, to)` (taken from the start of `from`'s minute, as minute rollups are
+ * stamped): for buckets of whole hours, the whole hours inside the range come from the hourly
+ * rollups and only the minutes at either end from the minute rollups; finer buckets read minutes.
+ * Either way a row is read per hour or minute of range, never per report stored.
+ */
+export function splitRange(from: number, to: number, bucketMs: number): { minutes: Range[]; hours: Range | null } {
+  const first = from - (from % MINUTE);
+  const hoursFrom = Math.ceil(first / HOUR) * HOUR;
+  const hoursTo = to - (to % HOUR);
+  if (bucketMs % HOUR !== 0 || hoursFrom >= hoursTo) return { minutes: [{ from: first, to }], hours: null };
+  const minutes: Range[] = [];
+  if (first < hoursFrom) minutes.push({ from: first, to: hoursFrom });
+  if (hoursTo < to) minutes.push({ from: hoursTo, to });
+  return { minutes, hours: { from: hoursFrom, to: hoursTo } };
+}
+
+type Counters = Omit<typeof metricRollups.$inferSelect, "projectId" | "agentId" | "model" | "minute">;
+const COUNTERS = [
+  "count",
+  "successes",
+  "failures",
+  "tokensIn",
+  "tokensOut",
+  "costUsd",
+  "events",
+  "executionMsSum",
+  "executionCount",
+] as const satisfies readonly (keyof Counters)[];
+
+/** Group labels sort as SQLite's BINARY collation does (UTF-8 bytes), as they did in SQL. */
+const byteOrder = (a: string, b: string) => (a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b)));
+
+type CounterTable =
+  typeof metricRollups | typeof metricHourlyRollups | typeof projectMetricRollups | typeof projectMetricHourlyRollups;
+type LatencyTable =
+  | typeof latencyRollups
+  | typeof latencyHourlyRollups
+  | typeof projectLatencyRollups
+  | typeof projectLatencyHourlyRollups;
+/** A rollup table with its time column (`minute` or `hour`). */
+type Source<T> = { table: T; time: SQLiteColumn };
+
+/**
+ * Time-bucketed totals from the rollups (never the raw rows). The fleet as a whole (not split, not
+ * filtered) reads the whole-project rollups, whose size does not depend on how many agents and
+ * models report; a split or filtered view reads the per-agent-and-model ones.
+ */
 export function aggregateMetrics(
   { db }: Deps,
   projectId: string,
@@ -40,74 +105,126 @@ export function aggregateMetrics(
 ): MetricsBucket[] {
   const size = BUCKET_MS[input.bucket];
   assertBucketCount(input.from, input.to, size);
+  const { minutes, hours } = splitRange(input.from, input.to, size);
+  const wholeProject = input.groupBy === "none" && !input.agentId && input.model === undefined;
+  const counters = wholeProject
+    ? {
+        minute: { table: projectMetricRollups, time: projectMetricRollups.minute },
+        hour: { table: projectMetricHourlyRollups, time: projectMetricHourlyRollups.hour },
+      }
+    : {
+        minute: { table: metricRollups, time: metricRollups.minute },
+        hour: { table: metricHourlyRollups, time: metricHourlyRollups.hour },
+      };
+  const latency = wholeProject
+    ? {
+        minute: { table: projectLatencyRollups, time: projectLatencyRollups.minute },
+        hour: { table: projectLatencyHourlyRollups, time: projectLatencyHourlyRollups.hour },
+      }
+    : {
+        minute: { table: latencyRollups, time: latencyRollups.minute },
+        hour: { table: latencyHourlyRollups, time: latencyHourlyRollups.hour },
+      };
+
   // Inlined (not bound): bound numbers are REAL in SQLite and would not divide as integers.
   const startOf = (column: SQLWrapper) =>
     sql<number>`(${column} / ${sql.raw(String(size))}) * ${sql.raw(String(size))}`;
-  const groupColumn = (table: typeof metricRollups | typeof latencyRollups) =>
-    input.groupBy === "agent" ? table.agentId : input.groupBy === "model" ? table.model : sql<string>`''`;
-  const where = (table: typeof metricRollups | typeof latencyRollups) =>
+  // The per-agent-and-model tables have `agentId` and `model`; the whole-project ones do not.
+  const groupOf = ({ table }: Source<CounterTable | LatencyTable>) =>
+    "agentId" in table && input.groupBy !== "none"
+      ? input.groupBy === "agent"
+        ? table.agentId
+        : table.model
+      : sql<string>`''`;
+  const where = ({ table, time }: Source<CounterTable | LatencyTable>, range: Range) =>
     and(
       eq(table.projectId, projectId),
-      gte(table.minute, input.from - (input.from % MINUTE)),
-      lt(table.minute, input.to),
-      input.agentId ? eq(table.agentId, input.agentId) : undefined,
-      input.model !== undefined ? eq(table.model, input.model) : undefined,
+      gte(time, range.from),
+      lt(time, range.to),
+      "agentId" in table && input.agentId ? eq(table.agentId, input.agentId) : undefined,
+      "agentId" in table && input.model !== undefined ? eq(table.model, input.model) : undefined,
     );
-  const rows = db
-    .select({
-      start: startOf(metricRollups.minute),
-      group: groupColumn(metricRollups),
-      count: sql<number>`sum(${metricRollups.count})`,
-      successes: sql<number>`sum(${metricRollups.successes})`,
-      failures: sql<number>`sum(${metricRollups.failures})`,
-      tokensIn: sql<number>`sum(${metricRollups.tokensIn})`,
-      tokensOut: sql<number>`sum(${metricRollups.tokensOut})`,
-      costUsd: sql<number>`sum(${metricRollups.costUsd})`,
-      events: sql<number>`sum(${metricRollups.events})`,
-      executionMsSum: sql<number>`sum(${metricRollups.executionMsSum})`,
-      executionCount: sql<number>`sum(${metricRollups.executionCount})`,
-    })
-    .from(metricRollups)
-    .where(where(metricRollups))
-    .groupBy(sql`1`, sql`2`)
-    .orderBy(sql`1`, sql`2`)
-    .all();
+
+  const totals = new Map<string, { start: number; group: string } & Counters>();
+  const addCounters = (source: Source<CounterTable>, range: Range) => {
+    const { table } = source;
+    const rows = db
+      .select({
+        start: startOf(source.time),
+        group: groupOf(source),
+        count: sql<number>`sum(${table.count})`,
+        successes: sql<number>`sum(${table.successes})`,
+        failures: sql<number>`sum(${table.failures})`,
+        tokensIn: sql<number>`sum(${table.tokensIn})`,
+        tokensOut: sql<number>`sum(${table.tokensOut})`,
+        costUsd: sql<number>`sum(${table.costUsd})`,
+        events: sql<number>`sum(${table.events})`,
+        executionMsSum: sql<number>`sum(${table.executionMsSum})`,
+        executionCount: sql<number>`sum(${table.executionCount})`,
+      })
+      .from(table)
+      .where(where(source, range))
+      .groupBy(sql`1`, sql`2`)
+      .all();
+    for (const row of rows) {
+      const key = `${row.start}|${row.group}`;
+      const total = totals.get(key);
+      if (!total) totals.set(key, row);
+      else for (const counter of COUNTERS) total[counter] += row[counter];
+    }
+  };
+
   const histograms = new Map<string, Map<number, number>>();
-  for (const row of db
-    .select({
-      start: startOf(latencyRollups.minute),
-      group: groupColumn(latencyRollups),
-      bucket: latencyRollups.bucket,
-      count: sql<number>`sum(${latencyRollups.count})`,
-    })
-    .from(latencyRollups)
-    .where(where(latencyRollups))
-    .groupBy(sql`1`, sql`2`, latencyRollups.bucket)
-    .all()) {
-    const key = `${row.start}|${row.group}`;
-    const histogram = histograms.get(key) ?? new Map<number, number>();
-    histogram.set(row.bucket, row.count);
-    histograms.set(key, histogram);
+  const addLatency = (source: Source<LatencyTable>, range: Range) => {
+    const rows = db
+      .select({
+        start: startOf(source.time),
+        group: groupOf(source),
+        bucket: source.table.bucket,
+        count: sql<number>`sum(${source.table.count})`,
+      })
+      .from(source.table)
+      .where(where(source, range))
+      .groupBy(sql`1`, sql`2`, sql`3`)
+      .all();
+    for (const row of rows) {
+      const key = `${row.start}|${row.group}`;
+      const histogram = histograms.get(key) ?? new Map<number, number>();
+      histogram.set(row.bucket, (histogram.get(row.bucket) ?? 0) + row.count);
+      histograms.set(key, histogram);
+    }
+  };
+
+  for (const range of minutes) {
+    addCounters(counters.minute, range);
+    addLatency(latency.minute, range);
   }
-  return rows.map((row) => {
-    const histogram = histograms.get(`${row.start}|${row.group}`) ?? new Map();
-    const runs = row.successes + row.failures;
-    return {
-      start: row.start,
-      group: row.group,
-      count: row.count,
-      successes: row.successes,
-      failures: row.failures,
-      successRate: runs > 0 ? row.successes / runs : null,
-      tokensIn: row.tokensIn,
-      tokensOut: row.tokensOut,
-      costUsd: row.costUsd,
-      events: row.events,
-      avgExecutionMs: row.executionCount > 0 ? row.executionMsSum / row.executionCount : null,
-      p50ExecutionMs: quantile(histogram, 0.5),
-      p95ExecutionMs: quantile(histogram, 0.95),
-    };
-  });
+  if (hours) {
+    addCounters(counters.hour, hours);
+    addLatency(latency.hour, hours);
+  }
+
+  return [...totals.values()]
+    .sort((a, b) => a.start - b.start || byteOrder(a.group, b.group))
+    .map((row) => {
+      const histogram = histograms.get(`${row.start}|${row.group}`) ?? new Map();
+      const runs = row.successes + row.failures;
+      return {
+        start: row.start,
+        group: row.group,
+        count: row.count,
+        successes: row.successes,
+        failures: row.failures,
+        successRate: runs > 0 ? row.successes / runs : null,
+        tokensIn: row.tokensIn,
+        tokensOut: row.tokensOut,
+        costUsd: row.costUsd,
+        events: row.events,
+        avgExecutionMs: row.executionCount > 0 ? row.executionMsSum / row.executionCount : null,
+        p50ExecutionMs: quantile(histogram, 0.5),
+        p95ExecutionMs: quantile(histogram, 0.95),
+      };
+    });
 }
 
 /** Raw metric reports, newest first, keyset-paged. */
@@ -138,20 +255,27 @@ export function listMetrics({ db }: Deps, projectId: string, input: z.output<typ
 export function fleetOverview({ db, clock }: Deps, projectId: string): FleetOverview {
   const now = clock.now();
   const midnight = now - (now % 86_400_000);
+  // Midnight is a whole hour, so the hourly rollups hold exactly today's minutes: at most 24 rows
+  // (more only if reports are stamped in the future), and 5 for the last five minutes.
   const today = db
     .select({
-      costUsd: sql<number>`coalesce(sum(${metricRollups.costUsd}), 0)`,
-      tokens: sql<number>`coalesce(sum(${metricRollups.tokensIn} + ${metricRollups.tokensOut}), 0)`,
-      successes: sql<number>`coalesce(sum(${metricRollups.successes}), 0)`,
-      failures: sql<number>`coalesce(sum(${metricRollups.failures}), 0)`,
+      costUsd: sql<number>`coalesce(sum(${projectMetricHourlyRollups.costUsd}), 0)`,
+      tokens: sql<number>`coalesce(sum(${projectMetricHourlyRollups.tokensIn} + ${projectMetricHourlyRollups.tokensOut}), 0)`,
+      successes: sql<number>`coalesce(sum(${projectMetricHourlyRollups.successes}), 0)`,
+      failures: sql<number>`coalesce(sum(${projectMetricHourlyRollups.failures}), 0)`,
     })
-    .from(metricRollups)
-    .where(and(eq(metricRollups.projectId, projectId), gte(metricRollups.minute, midnight)))
+    .from(projectMetricHourlyRollups)
+    .where(and(eq(projectMetricHourlyRollups.projectId, projectId), gte(projectMetricHourlyRollups.hour, midnight)))
     .get()!;
   const recent = db
-    .select({ n: sql<number>`coalesce(sum(${metricRollups.count} + ${metricRollups.events}), 0)` })
-    .from(metricRollups)
-    .where(and(eq(metricRollups.projectId, projectId), gte(metricRollups.minute, now - (now % MINUTE) - 4 * MINUTE)))
+    .select({ n: sql<number>`coalesce(sum(${projectMetricRollups.count} + ${projectMetricRollups.events}), 0)` })
+    .from(projectMetricRollups)
+    .where(
+      and(
+        eq(projectMetricRollups.projectId, projectId),
+        gte(projectMetricRollups.minute, now - (now % MINUTE) - 4 * MINUTE),
+      ),
+    )
     .get()!;
   const fleet = db
     .select({

@@ -32,6 +32,9 @@ export const auditEvents = sqliteTable(
   (t) => [
     index("audit_project_id_idx").on(t.projectId, t.id),
     index("audit_project_at_idx").on(t.projectId, t.at),
+    // The audit page filtered by operation and decision, newest first, keyset-paged by id: a seek
+    // to the newest match, whatever the table size. (One filter alone still walks the id index.)
+    index("audit_project_operation_decision_idx").on(t.projectId, t.operation, t.decision, t.id),
     // Agents' reported events are stored once per id, even if two writers raced.
     uniqueIndex("audit_project_client_unique").on(t.projectId, t.clientId),
   ],

@@ -67,6 +67,70 @@ export const metricRollups = sqliteTable(
   ],
 );
 
+/** The counters of the hourly and whole-project rollups, as in `metric_rollups`. */
+const rollupCounters = () => ({
+  count: integer("count").notNull().default(0),
+  successes: integer("successes").notNull().default(0),
+  failures: integer("failures").notNull().default(0),
+  tokensIn: integer("tokens_in").notNull().default(0),
+  tokensOut: integer("tokens_out").notNull().default(0),
+  costUsd: real("cost_usd").notNull().default(0),
+  executionMsSum: integer("execution_ms_sum").notNull().default(0),
+  executionCount: integer("execution_count").notNull().default(0),
+  events: integer("events").notNull().default(0),
+});
+
+/**
+ * The same counters per hour. This table and the other coarse rollups below are kept equal to the
+ * sums of the minute rollups by triggers on `metric_rollups` and `latency_rollups` (migration
+ * `0003_rollup-triggers`), whoever writes those, so a day reads at most 24 rows per agent and
+ * model. Keys lead with (project, time), so range reads need no second index.
+ */
+export const metricHourlyRollups = sqliteTable(
+  "metric_hourly_rollups",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    model: text("model").notNull().default(""),
+    hour: epochMs("hour").notNull(),
+    ...rollupCounters(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour, t.agentId, t.model] })],
+);
+
+/**
+ * The whole project's counters per minute (all agents and models together), kept by triggers on
+ * `metric_rollups`: fleet-wide figures read one row per minute, however many agents report.
+ */
+export const projectMetricRollups = sqliteTable(
+  "project_metric_rollups",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    minute: epochMs("minute").notNull(),
+    ...rollupCounters(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.minute] })],
+);
+
+/** The whole project's counters per hour, kept by triggers on `metric_rollups`. */
+export const projectMetricHourlyRollups = sqliteTable(
+  "project_metric_hourly_rollups",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    hour: epochMs("hour").notNull(),
+    ...rollupCounters(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour] })],
+);
+
 /** What each agent spent per UTC day, for the cost-per-day budget. */
 export const agentDailyUsage = sqliteTable(
   "agent_daily_usage",
@@ -128,6 +192,56 @@ export const latencyRollups = sqliteTable(
     primaryKey({ columns: [t.projectId, t.agentId, t.model, t.minute, t.bucket] }),
     index("latency_rollups_project_minute_idx").on(t.projectId, t.minute),
   ],
+);
+
+/** The latency histogram per hour, kept equal to the sum of `latency_rollups` by triggers. */
+export const latencyHourlyRollups = sqliteTable(
+  "latency_hourly_rollups",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    model: text("model").notNull().default(""),
+    hour: epochMs("hour").notNull(),
+    bucket: integer("bucket").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour, t.agentId, t.model, t.bucket] })],
+);
+
+/**
+ * The whole project's latency histogram per minute (all agents and models together), kept by
+ * triggers on `latency_rollups`. A fleet-wide percentile then reads one row per histogram bucket
+ * and minute instead of one per agent, model, bucket and minute.
+ */
+export const projectLatencyRollups = sqliteTable(
+  "project_latency_rollups",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    minute: epochMs("minute").notNull(),
+    bucket: integer("bucket").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.minute, t.bucket] })],
+);
+
+/** The whole project's latency histogram per hour, kept by triggers on `latency_rollups`. */
+export const projectLatencyHourlyRollups = sqliteTable(
+  "project_latency_hourly_rollups",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    hour: epochMs("hour").notNull(),
+    bucket: integer("bucket").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour, t.bucket] })],
 );
 
 /** A project's own model prices; models not listed here use Tower's default price table. */
