@@ -53,7 +53,7 @@ describe("ingest.report", () => {
     expect(row).toEqual({ cost_usd: 0.5, cost_source: "reported" });
   });
 
-  it("a batch larger than one commit is answered item by item, in order, once every part is stored", async () => {
+  it("a batch of 1,000 reports, the most one call may carry, is answered item by item and in order", async () => {
     const id = (i: number) => `big-${String(i).padStart(6, "0")}`;
     const items = Array.from({ length: 1_000 }, (_, i) =>
       i % 250 === 7 ? event(id(i), { operation: "Not Valid!" }) : i % 2 ? metric(id(i)) : event(id(i)),

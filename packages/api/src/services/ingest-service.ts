@@ -326,20 +326,11 @@ function ingestTx(
 }
 
 /**
- * Reports per transaction: enough to amortise the commit, few enough that one commit holds the
- * event loop for milliseconds, not tens of them.
+ * Reports per group commit: enough to amortise the commit, few enough that one commit holds the
+ * event loop for milliseconds, not tens of them. A single larger report (up to 1,000 items) is
+ * still one commit: splitting it would pay a second fsync for every such report.
  */
 const MAX_COMMIT_ITEMS = 500;
-
-function mergeResults(parts: IngestResult[]): IngestResult {
-  return {
-    results: parts.flatMap((part) => part.results),
-    stored: parts.reduce((sum, part) => sum + part.stored, 0),
-    duplicates: parts.reduce((sum, part) => sum + part.duplicates, 0),
-    rejected: parts.reduce((sum, part) => sum + part.rejected, 0),
-    overBudget: [...new Set(parts.flatMap((part) => part.overBudget))],
-  };
-}
 
 interface Pending {
   projectId: string;
@@ -359,17 +350,7 @@ class GroupCommitter {
 
   constructor(private readonly deps: Deps) {}
 
-  /** Resolves after every part of the batch committed (a batch larger than one commit is split). */
   submit(projectId: string, items: unknown[]): Promise<IngestResult> {
-    if (items.length <= MAX_COMMIT_ITEMS) return this.#enqueue(projectId, items);
-    const parts: Promise<IngestResult>[] = [];
-    for (let i = 0; i < items.length; i += MAX_COMMIT_ITEMS) {
-      parts.push(this.#enqueue(projectId, items.slice(i, i + MAX_COMMIT_ITEMS)));
-    }
-    return Promise.all(parts).then(mergeResults);
-  }
-
-  #enqueue(projectId: string, items: unknown[]): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ projectId, items, resolve, reject });
       if (!this.#scheduled) {
