@@ -83,7 +83,7 @@ const atMost = (value: number, unit: string): Target => ({
 
 class Worker {
   readonly child: ChildProcess;
-  #waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+  #waiters: { type: string; resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
   #inbox: Record<string, unknown>[] = [];
   readonly exited: Promise<void>;
 
@@ -94,7 +94,15 @@ class Worker {
       execArgv: ["--import", "tsx", ...(process.env.BENCH_WORKER_ARGS?.split(" ").filter(Boolean) ?? [])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
+    this.exited = new Promise((resolve) =>
+      this.child.once("exit", (code, signal) => {
+        // A worker that is gone will not answer: say so now instead of waiting out the timeout.
+        for (const waiter of this.#waiters.splice(0)) {
+          waiter.reject(new Error(`worker exited (${signal ?? code}) before sending "${waiter.type}"`));
+        }
+        resolve();
+      }),
+    );
     this.child.on("message", (message: Record<string, unknown>) => {
       if (message.type === "error") {
         log("worker failed:", message.message);
@@ -111,14 +119,23 @@ class Worker {
     const i = this.#inbox.findIndex((m) => m.type === type);
     if (i >= 0) return Promise.resolve(this.#inbox.splice(i, 1)[0] as T);
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker: no "${type}" within ${timeoutMs} ms`)), timeoutMs);
-      this.#waiters.push({
+      const waiter = {
         type,
-        resolve: (m) => {
+        resolve: (m: Record<string, unknown>) => {
           clearTimeout(timer);
           resolve(m as T);
         },
-      });
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1); // a late answer must not go to a dead waiter
+        reject(new Error(`worker: no "${type}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
     });
   }
 
