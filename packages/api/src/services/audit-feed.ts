@@ -1,8 +1,9 @@
 import { auditEvents } from "@tower/db";
 import type { AuditEvent } from "@tower/shared";
-import { and, asc, eq, gt, max } from "drizzle-orm";
+import { eq, max } from "drizzle-orm";
 import type { Deps } from "../context";
 import { SharedJson } from "../shared-json";
+import { readAuditAfter } from "./audit-service";
 
 /** Every audit row of a project with `after < id <= last`, oldest first, serialised once for all. */
 export interface AuditBatch {
@@ -19,17 +20,7 @@ const PAGE = 1_000;
  * Reads are at most this often per project: under steady ingest every subscriber gets one message
  * per interval instead of one per commit, which bounds the sends per second at any subscriber count.
  */
-export const FEED_INTERVAL_MS = 25;
-
-export function readAuditAfter(db: Deps["db"], projectId: string, after: number, limit: number): AuditEvent[] {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, after)))
-    .orderBy(asc(auditEvents.id))
-    .limit(limit)
-    .all() as AuditEvent[];
-}
+const FEED_INTERVAL_MS = 25;
 
 export function lastAuditId(db: Deps["db"], projectId: string): number {
   return (

@@ -142,6 +142,17 @@ export function appendAudit(
   wakeAuditTails(deps, projectId);
 }
 
+/** A project's stored audit rows after `after`, oldest first, at most `limit` (for the live tail and `verify`). */
+export function readAuditAfter(db: TowerDb, projectId: string, after: number, limit: number) {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, after)))
+    .orderBy(asc(auditEvents.id))
+    .limit(limit)
+    .all() as (AuditEvent & Pick<AuditRow, "clientId">)[];
+}
+
 export function listAudit({ db }: Deps, projectId: string, input: AuditListQuery) {
   const where: (SQL | undefined)[] = [eq(auditEvents.projectId, projectId)];
   if (input.operation) where.push(eq(auditEvents.operation, input.operation));
@@ -172,13 +183,7 @@ export function verifyAudit(db: TowerDb, projectId: string): AuditVerifyResult {
   let afterId = checkpoint?.throughId ?? 0;
   let rows = 0;
   for (;;) {
-    const page = db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, afterId)))
-      .orderBy(asc(auditEvents.id))
-      .limit(VERIFY_PAGE)
-      .all();
+    const page = readAuditAfter(db, projectId, afterId, VERIFY_PAGE);
     for (const row of page) {
       if (row.prevHash !== expectedPrev) {
         return {

@@ -2,7 +2,8 @@ import type { AuditEvent } from "@tower/shared";
 import { credentialIdOf, type Caller, type Deps } from "../context";
 import { SharedJson } from "../shared-json";
 import { isCallerStillValid } from "./access";
-import { lastAuditId, listenToAudit, readAuditAfter, type AuditBatch } from "./audit-feed";
+import { lastAuditId, listenToAudit, type AuditBatch } from "./audit-feed";
+import { readAuditAfter } from "./audit-service";
 
 const REPLAY_PAGE = 500;
 

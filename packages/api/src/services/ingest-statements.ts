@@ -1,7 +1,6 @@
 import { latencyRollups, metricRollups, type TowerDb } from "@tower/db";
 import { sql } from "drizzle-orm";
-
-const p = (name: string) => sql.placeholder(name);
+import { prepared, slot as p } from "./prepared";
 
 /** A metrics row as bound to the insert (booleans as 0/1). */
 export interface MetricRow {
@@ -119,10 +118,6 @@ function prepare(db: TowerDb) {
 
 export type IngestStatements = ReturnType<typeof prepare>;
 
-const cache = new WeakMap<TowerDb, IngestStatements>();
-
 export function ingestStatements(db: TowerDb): IngestStatements {
-  let statements = cache.get(db);
-  if (!statements) cache.set(db, (statements = prepare(db)));
-  return statements;
+  return prepared(db, "ingest.statements", () => prepare(db));
 }

@@ -19,20 +19,22 @@ interface Values {
   owner: string;
 }
 
-export interface AgentFields {
-  name: string;
-  role: string;
-  category: string;
-  description: string;
-  capabilities: string[];
-  allowedTools: string[];
-  pathScopes: string[];
-  budgetTokensPerSession: number | null;
-  budgetCostUsdPerDay: number | null;
-  tags: string[];
-  version: string;
-  owner: string;
-}
+/** What the form edits: the agent's own profile fields. */
+export type AgentFields = Pick<
+  Agent,
+  | "name"
+  | "role"
+  | "category"
+  | "description"
+  | "capabilities"
+  | "allowedTools"
+  | "pathScopes"
+  | "budgetTokensPerSession"
+  | "budgetCostUsdPerDay"
+  | "tags"
+  | "version"
+  | "owner"
+>;
 
 const EMPTY: Values = {
   name: "",
