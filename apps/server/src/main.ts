@@ -2,9 +2,11 @@ import {
   createInProcessEventBus,
   createLoginThrottle,
   createIngestThrottle,
+  createIngestWriter,
   ensureDemoProject,
   expireStaleSessions,
   pruneAllAudit,
+  startIngestWriterThread,
   systemClock,
   type Deps,
 } from "@tower/api";
@@ -29,6 +31,11 @@ const deps: Deps = {
   logger,
   loginThrottle: createLoginThrottle(),
   ingestThrottle: createIngestThrottle({ itemsPerSecond: env.TOWER_INGEST_ITEMS_PER_SECOND }),
+  // A file database gets its own writer thread; ":memory:" exists on this connection only.
+  ingestWriter:
+    env.TOWER_DB_PATH === ":memory:"
+      ? createIngestWriter(database.db)
+      : await startIngestWriterThread({ file: env.TOWER_DB_PATH, logger }),
   heartbeat: { timeoutMs: env.TOWER_HEARTBEAT_TIMEOUT_MS, intervalMs: Math.floor(env.TOWER_HEARTBEAT_TIMEOUT_MS / 3) },
 };
 
@@ -81,6 +88,7 @@ async function shutdown(signal: string) {
   clearInterval(sweep);
   clearInterval(retention);
   await server.close();
+  await deps.ingestWriter.close();
   database.close();
   logger.info("stopped");
   process.exit(0);

@@ -89,6 +89,9 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
 
   const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // Draining: answer what arrived, but let no kept-alive connection carry another request, or a
+    // busy client would hold the shutdown open for as long as it keeps sending.
+    if (shuttingDown) res.setHeader("Connection", "close");
     const url = req.url ?? "/";
     if (url === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url === "/readyz") {

@@ -5,6 +5,7 @@ import {
   createInProcessEventBus,
   createLoginThrottle,
   createIngestThrottle,
+  startIngestWriterThread,
   DEFAULT_HEARTBEAT,
   systemClock,
   type Deps,
@@ -17,14 +18,18 @@ import { createTowerServer } from "../src/server";
 /** The real server on a real SQLite file on a loopback port, plus an owner and an API key. */
 export async function startTestServer() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tower-transport-"));
-  const database = createDb(path.join(dir, "tower.sqlite"));
+  const file = path.join(dir, "tower.sqlite");
+  const database = createDb(file);
+  const logger = pino({ level: "silent" });
   const deps: Deps = {
     db: database.db,
     bus: createInProcessEventBus(),
     clock: systemClock,
-    logger: pino({ level: "silent" }),
+    logger,
     loginThrottle: createLoginThrottle(),
     ingestThrottle: createIngestThrottle(),
+    // As in the server: reports are stored by a writer thread on its own connection.
+    ingestWriter: await startIngestWriterThread({ file, logger, execArgv: [] }),
     heartbeat: DEFAULT_HEARTBEAT,
   };
   const options = { allowedOrigins: ["http://dashboard.test"], secureCookies: "auto" } as const;
@@ -68,6 +73,7 @@ export async function startTestServer() {
     },
     async stop() {
       await server.close();
+      await deps.ingestWriter.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },

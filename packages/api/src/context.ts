@@ -3,6 +3,7 @@ import type { ApiKeyScope } from "@tower/shared";
 import type { Logger } from "pino";
 import type { Clock } from "./clock";
 import type { EventBus } from "./event-bus";
+import type { IngestWriter } from "./services/ingest-service";
 import type { IngestThrottle } from "./services/ingest-throttle";
 import type { LoginThrottle } from "./services/login-throttle";
 import type { HeartbeatPolicy } from "./services/session-service";
@@ -17,6 +18,8 @@ export interface Deps {
   logger: Logger;
   loginThrottle: LoginThrottle;
   ingestThrottle: IngestThrottle;
+  /** Where reports are stored: a writer thread in the server, in-process in tests. */
+  ingestWriter: IngestWriter;
   heartbeat: HeartbeatPolicy;
 }
 

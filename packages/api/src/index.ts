@@ -7,6 +7,8 @@ export { ensureDemoProject, DEMO_PROJECT_NAME } from "./services/demo-seed";
 export { SESSION_TTL_MS } from "./services/auth-service";
 export { createLoginThrottle, type LoginThrottle } from "./services/login-throttle";
 export { createIngestThrottle, type IngestThrottle } from "./services/ingest-throttle";
+export { createIngestWriter, type IngestWriter } from "./services/ingest-service";
+export { startIngestWriterThread } from "./services/ingest-writer-thread";
 export { DEFAULT_HEARTBEAT, expireStaleSessions, type HeartbeatPolicy } from "./services/session-service";
 export { importIdentities } from "./services/identity-import";
 export { pruneAllAudit, verifyAudit } from "./services/audit-service";

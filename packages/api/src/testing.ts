@@ -1,9 +1,11 @@
+import { createDb } from "@tower/db";
 import { createTestDb } from "@tower/db/test";
 import pino from "pino";
 import type { Clock } from "./clock";
 import { createContext, type Credentials, type Deps } from "./context";
 import { createInProcessEventBus } from "./event-bus";
 import { appRouter } from "./root";
+import { createIngestWriter } from "./services/ingest-service";
 import { createIngestThrottle } from "./services/ingest-throttle";
 import { createLoginThrottle } from "./services/login-throttle";
 import { DEFAULT_HEARTBEAT } from "./services/session-service";
@@ -15,9 +17,9 @@ export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advan
   return { now: () => now, advance: (ms) => (now += ms) };
 }
 
-/** Real dependencies on an in-memory database with the real migrations. */
-export function createTestDeps() {
-  const handle = createTestDb();
+/** Real dependencies on an in-memory database (or the given file) with the real migrations. */
+export function createTestDeps({ file }: { file?: string } = {}) {
+  const handle = file ? createDb(file) : createTestDb();
   const clock = createManualClock();
   const deps: Deps = {
     db: handle.db,
@@ -26,6 +28,7 @@ export function createTestDeps() {
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
     ingestThrottle: createIngestThrottle(),
+    ingestWriter: createIngestWriter(handle.db),
     heartbeat: DEFAULT_HEARTBEAT,
   };
   return { deps, clock, close: handle.close, sqlite: handle.sqlite };

@@ -28,6 +28,11 @@ export function createDb(file: string): DbHandle {
   sqlite.pragma("busy_timeout = 5000");
   cacheStatements(sqlite);
   const db = drizzle(sqlite, { schema });
+  // Two connections write (the server's and its ingest writer thread's). A transaction that reads
+  // and then writes must take the write lock when it begins: a deferred one fails with SQLITE_BUSY
+  // when the other connection committed after its first read, and no busy timeout can save it.
+  const transaction = db.transaction.bind(db);
+  db.transaction = (run, config) => transaction(run, { behavior: "immediate", ...config });
   migrate(db, { migrationsFolder });
   return {
     db,

@@ -6,6 +6,7 @@ import {
   createInProcessEventBus,
   createLoginThrottle,
   createIngestThrottle,
+  createIngestWriter,
   DEFAULT_HEARTBEAT,
   systemClock,
 } from "@tower/api";
@@ -36,6 +37,7 @@ export async function prepareDatabase(file: string, agentNames: string[]) {
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
     ingestThrottle: createIngestThrottle(),
+    ingestWriter: createIngestWriter(handle.db),
     heartbeat: DEFAULT_HEARTBEAT,
   };
   const anonymous = callerFor(deps);

@@ -17,7 +17,7 @@ import type { Deps } from "../context";
 import { notFound } from "../errors";
 import { appendAudit } from "./audit-service";
 import { insertAgentTx, requireAgent, setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
-import { latestChangeId, recordChange } from "./change-feed";
+import { latestChangeId, recordChange, publishChanges } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { prepared, slot } from "./prepared";
 
@@ -127,7 +127,7 @@ export function createAgent(deps: Deps, projectId: string, input: AgentCreate, a
     );
     return created;
   });
-  deps.bus.publish(event);
+  publishChanges(deps, [event]);
   return agent;
 }
 
@@ -146,7 +146,7 @@ export function updateAgent(deps: Deps, projectId: string, id: string, patch: Ag
     );
     return updated;
   });
-  if (event) deps.bus.publish(event);
+  publishChanges(deps, [event]);
   return agent;
 }
 
@@ -161,7 +161,7 @@ export function setAgentEnabled(deps: Deps, projectId: string, id: string, enabl
     }
     return result;
   });
-  if (event) deps.bus.publish(event);
+  publishChanges(deps, [event]);
   return agent;
 }
 
@@ -190,7 +190,7 @@ export function deleteAgent(deps: Deps, projectId: string, id: string, actor: Ac
     appendAudit(deps, tx, projectId, actor, { operation: "agent.delete", target: current.name, agentId: id }, now);
     return recordChange(tx, { projectId, entity: "agent", op: "deleted", at: now, data: current });
   });
-  deps.bus.publish(event);
+  publishChanges(deps, [event]);
   return { id };
 }
 

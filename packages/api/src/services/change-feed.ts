@@ -1,6 +1,7 @@
 import { changes, type DbOrTx, type TowerDb } from "@tower/db";
 import type { ChangeEntity, ChangeEvent } from "@tower/shared";
-import { and, asc, eq, gt, max } from "drizzle-orm";
+import { and, asc, eq, gt, max, type SQL } from "drizzle-orm";
+import type { Deps } from "../context";
 import { prepared, slot } from "./prepared";
 
 type NewChange = Omit<ChangeEvent, "id">;
@@ -31,6 +32,54 @@ export function recordChange(tx: DbOrTx, change: NewChange): ChangeEvent {
   return { ...change, id: String(row.id) } as ChangeEvent;
 }
 
+/**
+ * The id through which every committed change has been published, per database. Changes are
+ * committed by two connections (the server's and the ingest writer thread's), and the writer's
+ * notice can arrive after a later change of the server's own: publishing must still go in id order,
+ * because live streams resume by id.
+ */
+const published = new WeakMap<TowerDb, { through: number }>();
+const PUBLISH_PAGE = 500;
+
+/** Called before handing work to another connection: from here on, every commit is published. */
+export function prepareToPublish({ db }: Pick<Deps, "db">) {
+  if (published.has(db)) return;
+  const latest = db
+    .select({ id: max(changes.id) })
+    .from(changes)
+    .get();
+  published.set(db, { through: latest?.id ?? 0 });
+}
+
+/**
+ * Publishes committed changes, in id order, each exactly once. When `events` continue straight on
+ * from what was published (the usual case) they go out as they are; after a gap (another
+ * connection committed in between and its notice is still on its way) the changes are read back
+ * from the database from the last published id.
+ */
+export function publishChanges(
+  { db, bus }: Pick<Deps, "db" | "bus">,
+  events: readonly (ChangeEvent | null | undefined)[],
+) {
+  const committed = events.filter((event): event is ChangeEvent => !!event);
+  if (committed.length === 0) return;
+  let head = published.get(db);
+  if (!head) published.set(db, (head = { through: Number(committed[0]!.id) - 1 }));
+  const contiguous = committed.every((event, i) => Number(event.id) === head.through + 1 + i);
+  if (contiguous) {
+    for (const event of committed) bus.publish(event);
+    head.through += committed.length;
+    return;
+  }
+  const last = Math.max(...committed.map((event) => Number(event.id)));
+  while (head.through < last) {
+    const page = readChangeRows(db, gt(changes.id, head.through), PUBLISH_PAGE);
+    for (const event of page) bus.publish(event);
+    if (page.length === 0) break;
+    head.through = Number(page.at(-1)!.id);
+  }
+}
+
 export function latestChangeId(db: DbOrTx, projectId: string): string {
   const row = prepared(db, "changes.latestId", () =>
     db
@@ -51,17 +100,23 @@ export function readChangesAfter(
   limit: number,
   entityId?: string,
 ): ChangeEvent[] {
+  return readChangeRows(
+    db,
+    and(
+      eq(changes.projectId, projectId),
+      eq(changes.entity, entity),
+      gt(changes.id, Number(afterId)),
+      entityId === undefined ? undefined : eq(changes.entityId, entityId),
+    ),
+    limit,
+  );
+}
+
+function readChangeRows(db: TowerDb, where: SQL | undefined, limit: number): ChangeEvent[] {
   return db
     .select()
     .from(changes)
-    .where(
-      and(
-        eq(changes.projectId, projectId),
-        eq(changes.entity, entity),
-        gt(changes.id, Number(afterId)),
-        entityId === undefined ? undefined : eq(changes.entityId, entityId),
-      ),
-    )
+    .where(where)
     .orderBy(asc(changes.id))
     .limit(limit)
     .all()

@@ -5,6 +5,7 @@ import type { Deps } from "../context";
 import { DomainError } from "../errors";
 import { setEnabledTx } from "./agent-writes";
 import { appendAudit } from "./audit-service";
+import { publishChanges } from "./change-feed";
 
 function setAll(deps: Deps, projectId: string, enabled: boolean, actor: Actor): FleetBulkResult {
   const now = deps.clock.now();
@@ -30,7 +31,7 @@ function setAll(deps: Deps, projectId: string, enabled: boolean, actor: Actor): 
     );
     return events;
   });
-  for (const event of events) deps.bus.publish(event);
+  publishChanges(deps, events);
   return { changed: events.length };
 }
 

@@ -14,6 +14,7 @@ import type { Deps } from "../context";
 import { appendAudit } from "./audit-service";
 import { findAgentByName, insertAgentTx, writeAgentTx, type AgentRow } from "./agent-writes";
 import { describeIssues } from "./zod-issues";
+import { publishChanges } from "./change-feed";
 
 /** The agents a file describes: one identity, a list of them, or `{ agents: [...] }`. */
 function readIdentities(file: IdentityFile): unknown[] {
@@ -90,6 +91,6 @@ export function importIdentities(
     );
     return { reports, events };
   });
-  for (const event of events) if (event) deps.bus.publish(event);
+  publishChanges(deps, events);
   return { files: reports, totals };
 }

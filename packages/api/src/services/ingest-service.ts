@@ -1,4 +1,4 @@
-import { agentDailyUsage, agentSessions, type DbOrTx } from "@tower/db";
+import { agentDailyUsage, agentSessions, type DbOrTx, type TowerDb } from "@tower/db";
 import {
   priceTokens,
   ReportItemSchema,
@@ -13,6 +13,7 @@ import type { Deps } from "../context";
 import { findAgentByName, writeAgentTx, type AgentRow } from "./agent-writes";
 import { chainHead, hashAuditRow, wakeAuditTails, wellFormed } from "./audit-service";
 import { evaluateBudgets, utcDay } from "./budget-service";
+import { prepareToPublish, publishChanges } from "./change-feed";
 import { ingestStatements, type IngestStatements } from "./ingest-statements";
 import { latencyBucket } from "./latency";
 import { effectivePrices } from "./price-service";
@@ -266,14 +267,14 @@ function applyDeltas(
 
 /** Validates and stores one batch inside the caller's transaction; returns its per-item answer. */
 function ingestTx(
-  deps: Deps,
+  db: TowerDb,
   tx: DbOrTx,
   projectId: string,
   items: unknown[],
   now: number,
   events: ChangeEvent[],
-): IngestResult {
-  const statements = ingestStatements(deps.db);
+): { result: IngestResult; auditAppended: boolean } {
+  const statements = ingestStatements(db);
   const writer = new BatchWriter(statements, projectId, chainHead(tx, projectId));
   const agents = new Map<string, AgentRow | null>();
   let projectPrices: Record<string, ModelPrice> | undefined;
@@ -319,10 +320,18 @@ function ingestTx(
     return { id, status: stored ? "stored" : "duplicate" };
   });
   writer.flush();
-  if (writer.auditAppended) wakeAuditTails(deps, projectId);
   const overBudget = applyDeltas(tx, projectId, deltas, now, events);
   const count = (status: IngestItemResult["status"]) => results.filter((r) => r.status === status).length;
-  return { results, stored: count("stored"), duplicates: count("duplicate"), rejected: count("rejected"), overBudget };
+  return {
+    result: {
+      results,
+      stored: count("stored"),
+      duplicates: count("duplicate"),
+      rejected: count("rejected"),
+      overBudget,
+    },
+    auditAppended: writer.auditAppended,
+  };
 }
 
 /**
@@ -332,10 +341,33 @@ function ingestTx(
  */
 const MAX_COMMIT_ITEMS = 500;
 
-interface Pending {
+/** One report as handed to the writer; `now` is the caller's clock, so tests can move time. */
+export interface IngestBatch {
   projectId: string;
   items: unknown[];
-  resolve: (result: IngestResult) => void;
+  now: number;
+}
+
+/** What a committed batch produced: its answer, the changes to publish, whether the audit trail grew. */
+export interface IngestOutcome {
+  result: IngestResult;
+  events: ChangeEvent[];
+  auditAppended: boolean;
+}
+
+/**
+ * Stores reports. In the server it runs on its own thread and database connection
+ * (`startIngestWriterThread`), so ingest commits never hold up queries; tests and in-memory
+ * databases use the in-process writer from `createIngestWriter`.
+ */
+export interface IngestWriter {
+  submit(batch: IngestBatch): Promise<IngestOutcome>;
+  /** Waits for what was submitted, then stops. */
+  close(): Promise<void>;
+}
+
+interface Pending extends IngestBatch {
+  resolve: (outcome: IngestOutcome) => void;
   reject: (error: unknown) => void;
 }
 
@@ -344,15 +376,16 @@ interface Pending {
  * transaction (each in its own savepoint, so one failing batch never takes the others down), and
  * every caller is answered only after that commit returned.
  */
-class GroupCommitter {
+class GroupCommitter implements IngestWriter {
   #queue: Pending[] = [];
   #scheduled = false;
+  #idle: (() => void) | undefined;
 
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly db: TowerDb) {}
 
-  submit(projectId: string, items: unknown[]): Promise<IngestResult> {
+  submit(batch: IngestBatch): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ projectId, items, resolve, reject });
+      this.#queue.push({ ...batch, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
@@ -360,9 +393,14 @@ class GroupCommitter {
     });
   }
 
+  close(): Promise<void> {
+    if (!this.#scheduled) return Promise.resolve();
+    return new Promise((resolve) => (this.#idle = resolve));
+  }
+
   #flush() {
     // One commit takes whole batches up to MAX_COMMIT_ITEMS; the rest waits for the next turn of
-    // the event loop, so queries and other requests are served between commits under full ingest.
+    // the event loop.
     let items = 0;
     let take = 0;
     while (take < this.#queue.length && (take === 0 || items + this.#queue[take]!.items.length <= MAX_COMMIT_ITEMS)) {
@@ -372,42 +410,47 @@ class GroupCommitter {
     const batch = this.#queue.splice(0, take);
     if (this.#queue.length > 0) setImmediate(() => this.#flush());
     else this.#scheduled = false;
-    const now = this.deps.clock.now();
-    const events: ChangeEvent[] = [];
-    const outcomes: ({ ok: true; result: IngestResult } | { ok: false; error: unknown })[] = [];
+    const outcomes: ({ ok: true; outcome: IngestOutcome } | { ok: false; error: unknown })[] = [];
     try {
-      this.deps.db.transaction((tx) => {
+      this.db.transaction((tx) => {
         for (const pending of batch) {
-          const before = events.length;
+          const events: ChangeEvent[] = [];
           try {
-            outcomes.push({
-              ok: true,
-              result: tx.transaction((sp) => ingestTx(this.deps, sp, pending.projectId, pending.items, now, events)),
-            });
+            const stored = tx.transaction((sp) =>
+              ingestTx(this.db, sp, pending.projectId, pending.items, pending.now, events),
+            );
+            outcomes.push({ ok: true, outcome: { ...stored, events } });
           } catch (error) {
-            events.length = before;
             outcomes.push({ ok: false, error });
           }
         }
       });
+      batch.forEach((pending, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) pending.resolve(outcome.outcome);
+        else pending.reject(outcome.error);
+      });
     } catch (error) {
       for (const pending of batch) pending.reject(error);
-      return;
+    } finally {
+      if (!this.#scheduled) this.#idle?.();
     }
-    for (const event of events) this.deps.bus.publish(event);
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) pending.resolve(outcome.result);
-      else pending.reject(outcome.error);
-    });
   }
 }
 
-const committers = new WeakMap<Deps["db"], GroupCommitter>();
+/** The in-process writer, on the caller's connection and thread. */
+export function createIngestWriter(db: TowerDb): IngestWriter {
+  return new GroupCommitter(db);
+}
 
-/** Stores a batch of reports; resolves after the commit that made them durable. */
-export function ingestReports(deps: Deps, projectId: string, items: unknown[]): Promise<IngestResult> {
-  let committer = committers.get(deps.db);
-  if (!committer) committers.set(deps.db, (committer = new GroupCommitter(deps)));
-  return committer.submit(projectId, items);
+/**
+ * Stores a batch of reports; resolves after the commit that made them durable, once its changes
+ * are published and the project's live audit tails are woken.
+ */
+export async function ingestReports(deps: Deps, projectId: string, items: unknown[]): Promise<IngestResult> {
+  prepareToPublish(deps);
+  const { result, events, auditAppended } = await deps.ingestWriter.submit({ projectId, items, now: deps.clock.now() });
+  publishChanges(deps, events);
+  if (auditAppended) wakeAuditTails(deps, projectId);
+  return result;
 }

@@ -19,7 +19,7 @@ import {
   writeAgentTx,
   type AgentRow,
 } from "./agent-writes";
-import { latestChangeId } from "./change-feed";
+import { latestChangeId, publishChanges } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { ingestReports } from "./ingest-service";
 import { newId } from "./tokens";
@@ -37,10 +37,6 @@ function assertEnabled(agent: AgentRow) {
   if (agent.status === "disabled") {
     throw new DomainError("FORBIDDEN", `Agent "${agent.name}" is disabled; an operator must enable it first`);
   }
-}
-
-function publishAll(deps: Deps, events: (ChangeEvent | null)[]) {
-  for (const event of events) if (event) deps.bus.publish(event);
 }
 
 /**
@@ -105,7 +101,7 @@ export function startSession(
     events.push(started.event);
     return { session, agent: started.agent, lastEventId: latestChangeId(tx, projectId), events };
   });
-  publishAll(deps, events);
+  publishChanges(deps, events);
   return {
     session,
     agent,
@@ -143,7 +139,7 @@ export function heartbeat(deps: Deps, projectId: string, sessionId: string, stat
     tx.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, agent.id)).run();
     return null;
   });
-  if (event) deps.bus.publish(event);
+  publishChanges(deps, [event]);
   return { ok: true as const, status: status ?? "unchanged" };
 }
 
@@ -162,7 +158,7 @@ export function endSession(deps: Deps, projectId: string, sessionId: string, rea
     if (agent.status === "disabled") return null;
     return writeAgentTx(tx, agent, { status: "offline", lastActiveAt: now }, now).event;
   });
-  if (event) deps.bus.publish(event);
+  publishChanges(deps, [event]);
   return { ok: true as const };
 }
 
@@ -220,7 +216,7 @@ export function expireStaleSessions(deps: Deps, timeoutMs: number): { expired: n
     }
     return { events, expired: stale.length };
   });
-  publishAll(deps, events);
+  publishChanges(deps, events);
   return { expired };
 }
 

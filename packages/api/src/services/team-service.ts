@@ -5,7 +5,7 @@ import type { Deps } from "../context";
 import { DomainError, notFound } from "../errors";
 import { setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
 import { appendAudit } from "./audit-service";
-import { recordChange } from "./change-feed";
+import { recordChange, publishChanges } from "./change-feed";
 import { newId } from "./tokens";
 
 type TeamRow = typeof teams.$inferSelect;
@@ -54,10 +54,6 @@ function teamChanged(tx: DbOrTx, row: TeamRow, now: number, op: "created" | "upd
   return recordChange(tx, { projectId: row.projectId, entity: "team", op, at: now, data: toTeam(tx, row) });
 }
 
-function publishAll(deps: Deps, events: (ChangeEvent | null)[]) {
-  for (const event of events) if (event) deps.bus.publish(event);
-}
-
 export function listTeams({ db }: Deps, projectId: string): Team[] {
   return db
     .select()
@@ -88,7 +84,7 @@ export function createTeam(deps: Deps, projectId: string, input: TeamCreateInput
     );
     return { team: toTeam(tx, row), event: teamChanged(tx, row, now, "created") };
   });
-  deps.bus.publish(event);
+  publishChanges(deps, [event]);
   return team;
 }
 
@@ -119,7 +115,7 @@ export function updateTeam(
     );
     return { team: toTeam(tx, row), event: teamChanged(tx, row, now, "updated") };
   });
-  deps.bus.publish(event);
+  publishChanges(deps, [event]);
   return team;
 }
 
@@ -139,7 +135,7 @@ export function deleteTeam(deps: Deps, projectId: string, id: string, actor: Act
     );
     return events;
   });
-  publishAll(deps, events);
+  publishChanges(deps, events);
   return { id };
 }
 
@@ -215,7 +211,7 @@ export function activateTeam(deps: Deps, projectId: string, id: string, actor: A
     events.push(teamChanged(tx, row, now, "updated"));
     return { report: { team: toTeam(tx, row), changed, unchanged, shortfall }, events };
   });
-  publishAll(deps, events);
+  publishChanges(deps, events);
   return report;
 }
 
@@ -239,6 +235,6 @@ export function deactivateTeam(deps: Deps, projectId: string, id: string, actor:
     events.push(teamChanged(tx, row, now, "updated"));
     return { report: { team: toTeam(tx, row), changed, unchanged, shortfall: [] }, events };
   });
-  publishAll(deps, events);
+  publishChanges(deps, events);
   return report;
 }

@@ -1,0 +1,105 @@
+import { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import type { IngestBatch, IngestOutcome, IngestWriter } from "./ingest-service";
+
+export type WriterRequest = { type: "submit"; id: number; batch: IngestBatch } | { type: "close" };
+export type WriterReply =
+  | { type: "ready" }
+  | { type: "done"; id: number; ok: true; outcome: IngestOutcome }
+  | { type: "done"; id: number; ok: false; message: string };
+
+/**
+ * The thread's bootstrap. Run from TypeScript sources (as the server is), the thread registers the
+ * TypeScript loader itself: Node 20 applies neither a .ts entry nor `--import` hooks to a worker.
+ */
+function workerSource(): string {
+  const typescript = import.meta.url.endsWith(".ts");
+  const entry = new URL(`./ingest-writer-worker.${typescript ? "ts" : "js"}`, import.meta.url).href;
+  if (!typescript) return `import(${JSON.stringify(entry)})`;
+  const loader = import.meta.resolve("tsx/esm/api");
+  return `import(${JSON.stringify(loader)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(entry)}))`;
+}
+
+export interface WriterThreadOptions {
+  /** The SQLite file; the thread opens its own connection to it (WAL: readers never wait for it). */
+  file: string;
+  logger: Logger;
+  /** Node flags for the thread (e.g. `--cpu-prof`); the default inherits the process's. */
+  execArgv?: string[];
+}
+
+/**
+ * Ingest on its own thread: validation, hashing and the write transaction (fsync included) run
+ * beside the server's event loop instead of in it, so queries and live updates are served while
+ * reports are committed, and ingest gets the second core. Batches are answered after their commit.
+ * If the thread dies, waiting batches fail (the SDK retries them; ids make retries idempotent) and
+ * the next batch starts a new thread. Resolves once the thread has opened the database.
+ */
+export async function startIngestWriterThread({
+  file,
+  logger,
+  execArgv = process.execArgv,
+}: WriterThreadOptions): Promise<IngestWriter> {
+  const waiting = new Map<number, { resolve: (outcome: IngestOutcome) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let worker: Worker | undefined;
+  let closing: Promise<void> | undefined;
+
+  const start = () => {
+    const thread = new Worker(workerSource(), { eval: true, workerData: { file }, execArgv });
+    // The thread keeps the process alive only while it has work: batches waiting, or closing.
+    thread.unref();
+    thread.on("message", (reply: WriterReply) => {
+      if (reply.type === "ready") return;
+      const caller = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      if (waiting.size === 0 && !closing) thread.unref();
+      if (reply.ok) caller?.resolve(reply.outcome);
+      else caller?.reject(new Error(`Storing the reports failed: ${reply.message}`));
+    });
+    thread.on("error", (error) => logger.error({ err: error }, "ingest writer thread failed"));
+    thread.on("exit", (code) => {
+      if (worker === thread) worker = undefined;
+      if (waiting.size === 0) return;
+      logger.error({ code, waiting: waiting.size }, "ingest writer thread stopped with batches waiting");
+      for (const caller of waiting.values()) caller.reject(new Error("The ingest writer stopped; retry the batch"));
+      waiting.clear();
+    });
+    return thread;
+  };
+
+  worker = start();
+  const thread = worker;
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (reply: WriterReply) => reply.type === "ready" && done();
+    const onExit = (code: number) => done(new Error(`The ingest writer thread exited while starting (code ${code})`));
+    const done = (error?: Error) => {
+      thread.off("message", onMessage).off("exit", onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    thread.on("message", onMessage).on("exit", onExit);
+  });
+
+  return {
+    submit(batch) {
+      if (closing) return Promise.reject(new Error("The ingest writer is shutting down"));
+      worker ??= start();
+      const id = nextId++;
+      return new Promise<IngestOutcome>((resolve, reject) => {
+        if (waiting.size === 0) worker!.ref();
+        waiting.set(id, { resolve, reject });
+        worker!.postMessage({ type: "submit", id, batch } satisfies WriterRequest);
+      });
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        if (!worker) return resolve();
+        worker.ref();
+        worker.once("exit", () => resolve());
+        worker.postMessage({ type: "close" } satisfies WriterRequest);
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The ingest writer thread: its own connection to the database file, one group committer, and a
+ * message loop. See `startIngestWriterThread`.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { createDb } from "@tower/db";
+import { createIngestWriter } from "./ingest-service";
+import type { WriterReply, WriterRequest } from "./ingest-writer-thread";
+
+const port = parentPort!;
+const database = createDb((workerData as { file: string }).file);
+const writer = createIngestWriter(database.db);
+
+port.on("message", (request: WriterRequest) => {
+  if (request.type === "close") {
+    void writer.close().then(() => {
+      database.close();
+      port.close();
+    });
+    return;
+  }
+  writer.submit(request.batch).then(
+    (outcome) => port.postMessage({ type: "done", id: request.id, ok: true, outcome } satisfies WriterReply),
+    (error: unknown) =>
+      port.postMessage({
+        type: "done",
+        id: request.id,
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+      } satisfies WriterReply),
+  );
+});
+
+port.postMessage({ type: "ready" } satisfies WriterReply);
