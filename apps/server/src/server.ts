@@ -11,7 +11,7 @@ import { WebSocketServer } from "ws";
 import { isOriginAllowed } from "./origin";
 import { credentialsFrom, sessionCookieFor, type SecureCookies } from "./session-cookie";
 import { createSingleQueryHandler } from "./single-query";
-import { wsEncoder } from "./ws-encoder";
+import { TextWebSocket, wsEncoder } from "./ws-encoder";
 
 export interface ServerOptions {
   allowedOrigins: readonly string[];
@@ -122,7 +122,11 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.wsMessageBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.wsMessageBytes,
+    WebSocket: TextWebSocket,
+  });
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,

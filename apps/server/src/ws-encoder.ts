@@ -1,13 +1,22 @@
 import { SharedJson } from "@tower/api";
 import { jsonEncoder, type Encoder } from "@trpc/server/adapters/ws";
+import WebSocket from "ws";
 
 // A string no value can contain unescaped; it marks where the shared JSON goes.
 const MARK = "\u0000tower-shared\u0000";
 const MARK_JSON = JSON.stringify(MARK);
 
 /**
+ * A shared payload's finished messages, by envelope. Clients number their subscriptions alike, so
+ * most sockets share one envelope and thus one encoded message: no per-socket UTF-8 copy.
+ */
+const messages = new WeakMap<SharedJson<unknown>, Map<string, Buffer<ArrayBuffer>>>();
+const MAX_ENVELOPES = 64;
+
+/**
  * tRPC's JSON wire format, except that a subscription payload wrapped in `SharedJson` is spliced
- * in from its cached serialisation: a batch fanned out to 1,000 dashboards is stringified once.
+ * in from its cached serialisation: a batch fanned out to 1,000 dashboards is stringified once,
+ * and encoded once per distinct envelope (handed over as bytes; `TextWebSocket` sends them as text).
  */
 export const wsEncoder: Encoder = {
   encode(message) {
@@ -19,7 +28,22 @@ export const wsEncoder: Encoder = {
     if (!shared) return jsonEncoder.encode(message);
     const marked = shared === data ? MARK : { ...tracked, data: MARK };
     const envelope = JSON.stringify({ ...(message as object), result: { ...result, data: marked } });
-    return envelope.replace(MARK_JSON, () => shared.json);
+    let encoded = messages.get(shared);
+    if (!encoded) messages.set(shared, (encoded = new Map()));
+    let bytes = encoded.get(envelope);
+    if (!bytes) {
+      bytes = Buffer.from(envelope.replace(MARK_JSON, () => shared.json));
+      if (encoded.size < MAX_ENVELOPES) encoded.set(envelope, bytes);
+    }
+    return bytes;
   },
   decode: jsonEncoder.decode,
 };
+
+/** A server socket whose every message is a text frame: Tower speaks JSON, also when it is bytes. */
+export class TextWebSocket extends WebSocket {
+  override send(data: Parameters<WebSocket["send"]>[0], options?: unknown, callback?: unknown): void {
+    if (typeof options === "function") return super.send(data, { binary: false }, options as () => void);
+    return super.send(data, { ...(options as object), binary: false }, callback as (() => void) | undefined);
+  }
+}
