@@ -8,7 +8,7 @@ import { useBudgetUsage } from "~/features/budgets/hooks";
 import { useProject } from "~/features/shell/project";
 import { useTeamName } from "~/features/teams/hooks";
 import { errorMessage } from "~/lib/errors";
-import { AgentFormDialog, type AgentFields } from "./agent-form";
+import { AgentFormDialog, type AgentFields } from "./dialogs";
 import { formatDuration, formatPercent, relativeTime, StatusBadge } from "./fleet-views";
 import { useAgent, useAgentActivity, useAgentSessions, useSetEnabled, useUpdateAgent } from "./hooks";
 

@@ -2,12 +2,17 @@
 import type { ActorType, AuditEvent, Decision } from "@tower/shared";
 import { ACTOR_TYPES, DECISIONS } from "@tower/shared/domain";
 import { useDebounced } from "~/lib/throttle";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { useProject } from "~/features/shell/project";
 import { errorMessage } from "~/lib/errors";
-import { count, dateTimeOf } from "~/lib/format";
+import { count } from "~/lib/format";
+import { lazyComponent } from "~/ui/lazy";
+import { DecisionBadge } from "./decision-badge";
 import { TIME_RANGES, useAuditFacets, useAuditTrail, useVerifyChain, type AuditFilters, type TimeRange } from "./hooks";
 import { VirtualRows } from "./virtual-rows";
+
+// A row's detail opens on a click; its code loads then, not with the page.
+const Drawer = lazyComponent(() => import("./drawer").then((m) => m.Drawer));
 
 const WIDE = "(min-width: 760px)";
 
@@ -23,11 +28,6 @@ function useRowHeight(): number {
     return () => media.removeEventListener("change", update);
   }, []);
   return wide ? 40 : 64;
-}
-
-export function DecisionBadge({ decision }: { decision: Decision | null }) {
-  if (!decision) return <span className="muted">—</span>;
-  return <span className={`badge decision-${decision}`}>{decision.replace("_", " ")}</span>;
 }
 
 function VerifyChain({ projectId }: { projectId: string }) {
@@ -55,82 +55,6 @@ function VerifyChain({ projectId }: { projectId: string }) {
         ) : null}
       </span>
     </div>
-  );
-}
-
-function Drawer({ row, agentName, onClose }: { row: AuditEvent; agentName: string | null; onClose(): void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const node = dialog.current;
-    if (node && !node.open) node.showModal();
-    return () => node?.close();
-  }, []);
-  return (
-    <dialog
-      ref={dialog}
-      className="dialog drawer"
-      aria-labelledby="audit-row-title"
-      onCancel={onClose}
-      onClick={(e) => {
-        if (e.target === dialog.current) onClose();
-      }}
-    >
-      <div className="drawer-head">
-        <h2 id="audit-row-title">Audit row {row.id}</h2>
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
-      <dl className="facts">
-        <div>
-          <dt>Time</dt>
-          <dd>{dateTimeOf(row.at)}</dd>
-        </div>
-        <div>
-          <dt>Actor</dt>
-          <dd>
-            {row.actorName} <span className="muted">({row.actorType})</span>
-          </dd>
-        </div>
-        <div>
-          <dt>Operation</dt>
-          <dd>{row.operation}</dd>
-        </div>
-        <div>
-          <dt>Decision</dt>
-          <dd>
-            <DecisionBadge decision={row.decision} />
-          </dd>
-        </div>
-        <div>
-          <dt>Target</dt>
-          <dd>{row.target ? <code>{row.target}</code> : "—"}</dd>
-        </div>
-        <div>
-          <dt>Agent</dt>
-          <dd>{agentName ?? row.agentId ?? "—"}</dd>
-        </div>
-        <div>
-          <dt>Session</dt>
-          <dd>{row.sessionId ? <code>{row.sessionId}</code> : "—"}</dd>
-        </div>
-      </dl>
-      <h3>Detail</h3>
-      <pre className="metadata" aria-label="Detail JSON">
-        {JSON.stringify(row.detail, null, 2)}
-      </pre>
-      <h3>Hash chain</h3>
-      <dl className="hashes">
-        <dt>Hash</dt>
-        <dd>
-          <code>{row.hash}</code>
-        </dd>
-        <dt>Previous hash</dt>
-        <dd>
-          <code>{row.prevHash}</code>
-        </dd>
-      </dl>
-    </dialog>
   );
 }
 

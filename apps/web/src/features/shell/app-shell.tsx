@@ -1,64 +1,15 @@
 "use client";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useLogOut, useMe } from "~/features/auth/hooks";
 import { ConnectionBadge } from "~/lib/connection";
-import { errorMessage, toFormErrors } from "~/lib/errors";
-import { trpc } from "~/lib/trpc";
-import { Field, FormError } from "~/ui/field";
+import { errorMessage } from "~/lib/errors";
+import { lazyComponent } from "~/ui/lazy";
 import { ProjectProvider, useProject } from "./project";
 
-/** Creates a project (the caller becomes its owner), refreshes the memberships and switches to it. */
-function NewProjectDialog({ onClose }: { onClose(): void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const { select } = useProject();
-  const utils = trpc.useUtils();
-  const create = trpc.project.create.useMutation();
-  const [name, setName] = useState("");
-  const errors = toFormErrors(create.error);
-
-  useEffect(() => {
-    const node = dialog.current;
-    if (node && !node.open) node.showModal();
-    return () => node?.close();
-  }, []);
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate(
-      { name },
-      {
-        onSuccess: async (project) => {
-          await utils.auth.me.refetch();
-          select(project.projectId);
-          onClose();
-        },
-      },
-    );
-  }
-
-  return (
-    <dialog ref={dialog} className="dialog dialog-small" aria-labelledby="new-project-title" onCancel={onClose}>
-      <form onSubmit={submit} noValidate>
-        <h2 id="new-project-title">New project</h2>
-        <p className="muted">You become its owner. Agents, teams and API keys belong to one project.</p>
-        <FormError message={errors.form} />
-        <Field label="Project name" errors={errors.fields.name}>
-          {(p) => <input {...p} required value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
-        </Field>
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create project"}
-          </button>
-        </div>
-      </form>
-    </dialog>
-  );
-}
+// Opens on a click; its code loads then, not with every page.
+const NewProjectDialog = lazyComponent(() => import("./new-project").then((m) => m.NewProjectDialog));
 
 function ProjectSwitcher() {
   const { memberships, current, select } = useProject();

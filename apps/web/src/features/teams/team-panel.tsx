@@ -3,12 +3,16 @@ import type { Role, Team, TeamActivationReport } from "@tower/shared";
 import { hasRole } from "@tower/shared/domain";
 import type { UseQueryResult } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { ConfirmDialog } from "~/features/agents/agent-form";
+import { ConfirmDialog } from "~/features/agents/dialogs";
 import { StatusBadge } from "~/features/agents/fleet-views";
 import { errorMessage } from "~/lib/errors";
 import { formatRoleMix } from "./cache";
 import { useCreateTeam, useDeleteTeam, useTeamActivation, useUpdateTeam } from "./hooks";
-import { TeamFormDialog, type TeamFields } from "./team-form";
+import type { TeamFields } from "./team-form";
+import { lazyComponent } from "~/ui/lazy";
+
+// Opens on a click; its code loads then, not with the page.
+const TeamFormDialog = lazyComponent(() => import("./team-form").then((m) => m.TeamFormDialog));
 
 type Feedback = { kind: "activate" | "deactivate"; report: TeamActivationReport } | { kind: "error"; message: string };
 

@@ -1,0 +1,81 @@
+"use client";
+import { useEffect, useId, useRef, useState } from "react";
+import { errorMessage } from "~/lib/errors";
+import { FormError } from "~/ui/field";
+import { useDeactivateAll } from "./hooks";
+
+function useModal() {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const node = ref.current;
+    if (node && !node.open) node.showModal();
+    return () => node?.close();
+  }, []);
+  return ref;
+}
+
+/** The kill switch: disabling every agent needs the project name typed back. */
+export function KillSwitchDialog({
+  projectId,
+  projectName,
+  onClose,
+}: {
+  projectId: string;
+  projectName: string;
+  onClose(): void;
+}) {
+  const dialog = useModal();
+  const inputId = useId();
+  const [confirm, setConfirm] = useState("");
+  const deactivate = useDeactivateAll();
+  const matches = confirm === projectName;
+  const done = deactivate.data;
+
+  return (
+    <dialog ref={dialog} className="dialog dialog-small" aria-labelledby="kill-title" onCancel={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (matches && !done) deactivate.mutate({ projectId, confirm });
+        }}
+      >
+        <h2 id="kill-title">Deactivate all agents?</h2>
+        {done ? (
+          <p role="status" className="kill-result">
+            {done.changed} agent{done.changed === 1 ? "" : "s"} disabled.
+          </p>
+        ) : (
+          <>
+            <p>
+              Every agent in <strong>{projectName}</strong> is disabled and its session ended. Agents stay disabled
+              until enabled again.
+            </p>
+            <FormError message={deactivate.error ? errorMessage(deactivate.error) : null} />
+            <div className="field">
+              <label htmlFor={inputId}>Type the project name to confirm</label>
+              <input
+                id={inputId}
+                value={confirm}
+                onChange={(e) => setConfirm(e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+                autoFocus
+                placeholder={projectName}
+              />
+            </div>
+          </>
+        )}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            {done ? "Close" : "Cancel"}
+          </button>
+          {done ? null : (
+            <button type="submit" className="danger" disabled={!matches || deactivate.isPending}>
+              {deactivate.isPending ? "Deactivating…" : "Deactivate all agents"}
+            </button>
+          )}
+        </div>
+      </form>
+    </dialog>
+  );
+}

@@ -1,0 +1,82 @@
+"use client";
+import type { AuditEvent } from "@tower/shared";
+import { useEffect, useRef } from "react";
+import { dateTimeOf } from "~/lib/format";
+import { DecisionBadge } from "./decision-badge";
+
+/** One audit row in full: its detail JSON and its place in the hash chain. */
+export function Drawer({ row, agentName, onClose }: { row: AuditEvent; agentName: string | null; onClose(): void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const node = dialog.current;
+    if (node && !node.open) node.showModal();
+    return () => node?.close();
+  }, []);
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog drawer"
+      aria-labelledby="audit-row-title"
+      onCancel={onClose}
+      onClick={(e) => {
+        if (e.target === dialog.current) onClose();
+      }}
+    >
+      <div className="drawer-head">
+        <h2 id="audit-row-title">Audit row {row.id}</h2>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Time</dt>
+          <dd>{dateTimeOf(row.at)}</dd>
+        </div>
+        <div>
+          <dt>Actor</dt>
+          <dd>
+            {row.actorName} <span className="muted">({row.actorType})</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Operation</dt>
+          <dd>{row.operation}</dd>
+        </div>
+        <div>
+          <dt>Decision</dt>
+          <dd>
+            <DecisionBadge decision={row.decision} />
+          </dd>
+        </div>
+        <div>
+          <dt>Target</dt>
+          <dd>{row.target ? <code>{row.target}</code> : "—"}</dd>
+        </div>
+        <div>
+          <dt>Agent</dt>
+          <dd>{agentName ?? row.agentId ?? "—"}</dd>
+        </div>
+        <div>
+          <dt>Session</dt>
+          <dd>{row.sessionId ? <code>{row.sessionId}</code> : "—"}</dd>
+        </div>
+      </dl>
+      <h3>Detail</h3>
+      <pre className="metadata" aria-label="Detail JSON">
+        {JSON.stringify(row.detail, null, 2)}
+      </pre>
+      <h3>Hash chain</h3>
+      <dl className="hashes">
+        <dt>Hash</dt>
+        <dd>
+          <code>{row.hash}</code>
+        </dd>
+        <dt>Previous hash</dt>
+        <dd>
+          <code>{row.prevHash}</code>
+        </dd>
+      </dl>
+    </dialog>
+  );
+}
