@@ -105,7 +105,8 @@ class BatchWriter {
    * is Tower's own (retention relies on it); the agent's claimed time is kept in the detail.
    */
   appendEvent(agent: AgentRow, item: EventItem, now: number): boolean {
-    const content = wellFormed({
+    // Well formed already: the item was checked by `checkReports`, the agent read from the database.
+    const content = {
       projectId: this.projectId,
       at: now,
       actorType: "agent" as const,
@@ -118,7 +119,7 @@ class BatchWriter {
       sessionId: item.sessionId ?? null,
       detail: item.at === undefined ? item.detail : { ...item.detail, reportedAt: item.at },
       prevHash: this.head,
-    });
+    };
     const hash = hashAuditRow(content);
     const { changes } = this.statements.insertAudit.run({
       ...content,
@@ -265,12 +266,29 @@ function applyDeltas(
   return overBudget;
 }
 
-/** Validates and stores one batch inside the caller's transaction; returns its per-item answer. */
+/** A report as checked where it arrived: its parsed value, or why it is refused. */
+export type CheckedReport =
+  { id: string | null; item: ReportItem; reason?: never } | { id: string | null; item?: never; reason: string };
+
+/**
+ * Validates reports (schema, and strings made well formed for the hash chain). Runs on the thread
+ * that received them, so the writer only stores.
+ */
+export function checkReports(items: unknown[]): CheckedReport[] {
+  return items.map((raw) => {
+    const rawId = raw && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined;
+    const id = typeof rawId === "string" ? rawId.slice(0, 64) : null;
+    const parsed = ReportItemSchema.safeParse(raw);
+    return parsed.success ? { id, item: wellFormed(parsed.data) } : { id, reason: describeIssues(parsed.error) };
+  });
+}
+
+/** Stores one checked batch inside the caller's transaction; returns its per-item answer. */
 function ingestTx(
   db: TowerDb,
   tx: DbOrTx,
   projectId: string,
-  items: unknown[],
+  items: CheckedReport[],
   now: number,
   events: ChangeEvent[],
 ): { result: IngestResult; auditAppended: boolean } {
@@ -280,12 +298,10 @@ function ingestTx(
   let projectPrices: Record<string, ModelPrice> | undefined;
   const prices = () => (projectPrices ??= effectivePrices(tx, projectId));
   const deltas = new Map<string, AgentDelta>();
-  const results: IngestItemResult[] = items.map((raw) => {
-    const parsed = ReportItemSchema.safeParse(raw);
-    const rawId = raw && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined;
-    const id = typeof rawId === "string" ? rawId.slice(0, 64) : null;
-    if (!parsed.success) return { id, status: "rejected", reason: describeIssues(parsed.error) };
-    const item = parsed.data;
+  const results: IngestItemResult[] = items.map((checked) => {
+    const { id } = checked;
+    if (!checked.item) return { id, status: "rejected", reason: checked.reason };
+    const { item } = checked;
     if (!agents.has(item.agent)) agents.set(item.agent, findAgentByName(tx, projectId, item.agent) ?? null);
     const agent = agents.get(item.agent);
     if (!agent) return { id, status: "rejected", reason: `agent: Unknown agent "${item.agent}"; register it first` };
@@ -344,7 +360,7 @@ const MAX_COMMIT_ITEMS = 500;
 /** One report as handed to the writer; `now` is the caller's clock, so tests can move time. */
 export interface IngestBatch {
   projectId: string;
-  items: unknown[];
+  items: CheckedReport[];
   now: number;
 }
 
@@ -449,7 +465,12 @@ export function createIngestWriter(db: TowerDb): IngestWriter {
  */
 export async function ingestReports(deps: Deps, projectId: string, items: unknown[]): Promise<IngestResult> {
   prepareToPublish(deps);
-  const { result, events, auditAppended } = await deps.ingestWriter.submit({ projectId, items, now: deps.clock.now() });
+  const checked = checkReports(items);
+  const { result, events, auditAppended } = await deps.ingestWriter.submit({
+    projectId,
+    items: checked,
+    now: deps.clock.now(),
+  });
   publishChanges(deps, events);
   if (auditAppended) wakeAuditTails(deps, projectId);
   return result;

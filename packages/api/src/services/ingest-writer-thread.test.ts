@@ -8,7 +8,7 @@ import type { Deps } from "../context";
 import { callerFor, createTestDeps } from "../testing";
 import { signUpUser } from "../test-fixtures";
 import { prepareToPublish, publishChanges, recordChange } from "./change-feed";
-import { createIngestWriter, ingestReports, type IngestWriter } from "./ingest-service";
+import { checkReports, createIngestWriter, ingestReports, type IngestWriter } from "./ingest-service";
 import { startIngestWriterThread } from "./ingest-writer-thread";
 
 let dir: string;
@@ -96,10 +96,10 @@ describe("the ingest writer thread", () => {
       logger: deps.logger,
       execArgv: [],
     });
-    const pending = writer.submit({ projectId, items: reports(100, "d"), now: Date.now() });
+    const pending = writer.submit({ projectId, items: checkReports(reports(100, "d")), now: Date.now() });
     await writer.close();
     await expect(pending).resolves.toMatchObject({ result: { stored: 200 } });
-    await expect(writer.submit({ projectId, items: reports(1, "e"), now: Date.now() })).rejects.toThrow(
+    await expect(writer.submit({ projectId, items: checkReports(reports(1, "e")), now: Date.now() })).rejects.toThrow(
       /shutting down/,
     );
   });
@@ -136,7 +136,7 @@ describe("publishing changes committed by two connections", () => {
 
 it("the in-process writer also waits for submitted batches on close", async () => {
   const writer = createIngestWriter(deps.db);
-  const pending = writer.submit({ projectId, items: reports(10, "f"), now: Date.now() });
+  const pending = writer.submit({ projectId, items: checkReports(reports(10, "f")), now: Date.now() });
   await writer.close();
   await expect(pending).resolves.toMatchObject({ result: { stored: 20 } });
 });
