@@ -29,8 +29,8 @@ export interface WriterThreadOptions {
 }
 
 /**
- * Ingest on its own thread: validation, hashing and the write transaction (fsync included) run
- * beside the server's event loop instead of in it, so queries and live updates are served while
+ * Ingest on its own thread: the hash chain and the write transaction (fsync included) run beside
+ * the server's event loop instead of in it, so queries and live updates are served while
  * reports are committed, and ingest gets the second core. Batches are answered after their commit.
  * If the thread dies, waiting batches fail (the SDK retries them; ids make retries idempotent) and
  * the next batch starts a new thread. Resolves once the thread has opened the database.
