@@ -1,8 +1,9 @@
 "use client";
 import type { Agent } from "@tower/shared";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { toFormErrors } from "~/lib/errors";
 import { Field, FormError } from "~/ui/field";
+import { useModalDialog } from "~/ui/modal";
 
 interface Values {
   name: string;
@@ -108,16 +109,10 @@ interface AgentFormDialogProps {
 
 /** Create (agent = null) or edit an agent in a modal dialog; server errors appear at their fields. */
 export function AgentFormDialog({ agent, pending, error, onSubmit, onClose }: AgentFormDialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [values, setValues] = useState<Values>(() => (agent ? fromAgent(agent) : EMPTY));
   const errors = toFormErrors(error);
   const title = agent ? `Edit ${agent.name}` : "New agent";
-
-  useEffect(() => {
-    const node = dialog.current;
-    if (node && !node.open) node.showModal();
-    return () => node?.close();
-  }, []);
 
   const set = (key: keyof Values) => (event: { target: { value: string } }) =>
     setValues((v) => ({ ...v, [key]: event.target.value }));
@@ -230,12 +225,7 @@ export function ConfirmDialog({
   onConfirm(): void;
   onClose(): void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const node = dialog.current;
-    if (node && !node.open) node.showModal();
-    return () => node?.close();
-  }, []);
+  const dialog = useModalDialog();
   return (
     <dialog ref={dialog} className="dialog dialog-small" aria-labelledby="confirm-title" onCancel={onClose}>
       <h2 id="confirm-title">{title}</h2>

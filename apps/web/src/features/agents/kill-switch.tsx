@@ -1,18 +1,9 @@
 "use client";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { errorMessage } from "~/lib/errors";
 import { FormError } from "~/ui/field";
 import { useDeactivateAll } from "./hooks";
-
-function useModal() {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const node = ref.current;
-    if (node && !node.open) node.showModal();
-    return () => node?.close();
-  }, []);
-  return ref;
-}
+import { useModalDialog } from "~/ui/modal";
 
 /** The kill switch: disabling every agent needs the project name typed back. */
 export function KillSwitchDialog({
@@ -24,7 +15,7 @@ export function KillSwitchDialog({
   projectName: string;
   onClose(): void;
 }) {
-  const dialog = useModal();
+  const dialog = useModalDialog();
   const inputId = useId();
   const [confirm, setConfirm] = useState("");
   const deactivate = useDeactivateAll();

@@ -1,17 +1,12 @@
 "use client";
 import type { AuditEvent } from "@tower/shared";
-import { useEffect, useRef } from "react";
 import { dateTimeOf } from "~/lib/format";
 import { DecisionBadge } from "./decision-badge";
+import { useModalDialog } from "~/ui/modal";
 
 /** One audit row in full: its detail JSON and its place in the hash chain. */
 export function Drawer({ row, agentName, onClose }: { row: AuditEvent; agentName: string | null; onClose(): void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const node = dialog.current;
-    if (node && !node.open) node.showModal();
-    return () => node?.close();
-  }, []);
+  const dialog = useModalDialog();
   return (
     <dialog
       ref={dialog}

@@ -1,24 +1,19 @@
 "use client";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { toFormErrors } from "~/lib/errors";
 import { trpc } from "~/lib/trpc";
 import { Field, FormError } from "~/ui/field";
 import { useProject } from "./project";
+import { useModalDialog } from "~/ui/modal";
 
 /** Creates a project (the caller becomes its owner), refreshes the memberships and switches to it. */
 export function NewProjectDialog({ onClose }: { onClose(): void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const { select } = useProject();
   const utils = trpc.useUtils();
   const create = trpc.project.create.useMutation();
   const [name, setName] = useState("");
   const errors = toFormErrors(create.error);
-
-  useEffect(() => {
-    const node = dialog.current;
-    if (node && !node.open) node.showModal();
-    return () => node?.close();
-  }, []);
 
   function submit(event: FormEvent) {
     event.preventDefault();

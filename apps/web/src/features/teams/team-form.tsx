@@ -1,8 +1,9 @@
 "use client";
 import type { RoleMix, Team } from "@tower/shared";
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { toFormErrors } from "~/lib/errors";
 import { Field, FormError } from "~/ui/field";
+import { useModalDialog } from "~/ui/modal";
 
 export interface TeamFields {
   name: string;
@@ -46,7 +47,7 @@ export function TeamFormDialog({
   onSubmit(fields: TeamFields): void;
   onClose(): void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const listId = useId();
   const [name, setName] = useState(team?.name ?? "");
   const [description, setDescription] = useState(team?.description ?? "");
@@ -57,12 +58,6 @@ export function TeamFormDialog({
   const mixErrors = Object.entries(errors.fields)
     .filter(([key]) => key === "roleMix" || key.startsWith("roleMix."))
     .flatMap(([, messages]) => messages);
-
-  useEffect(() => {
-    const node = dialog.current;
-    if (node && !node.open) node.showModal();
-    return () => node?.close();
-  }, []);
 
   function submit(event: FormEvent) {
     event.preventDefault();
