@@ -3,9 +3,11 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ProbeMemory } from "./server-probe";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const mainTs = path.join(root, "apps/server/src/main.ts");
+const probeTs = fileURLToPath(new URL("./server-probe.ts", import.meta.url));
 
 export interface BenchServer {
   url: string;
@@ -14,8 +16,13 @@ export interface BenchServer {
   apiKey: string;
   projectId: string;
   rssKb(): number;
+  rssPartsKb(): { anon: number; file: number; shmem: number };
   /** CPU time (user + system) the server process has used, in ms. */
   cpuMs(): number;
+  /** The server's `process.memoryUsage()` in bytes; `gc` runs a full GC first (needs `--expose-gc`). */
+  memory(options?: { gc?: boolean }): Promise<ProbeMemory>;
+  /** Writes a V8 heap snapshot of the server to `file` and resolves when it is written. */
+  heapSnapshot(file: string, options?: { gc?: boolean }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -23,6 +30,13 @@ export function rssKbOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
   return match ? Number(match[1]) : Number.NaN;
+}
+
+/** The RSS split of /proc/<pid>/status in kB: anonymous (heaps, malloc), file-backed (code, mmap), shared. */
+export function rssPartsKbOf(pid: number): { anon: number; file: number; shmem: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? Number.NaN);
+  return { anon: field("RssAnon"), file: field("RssFile"), shmem: field("RssShmem") };
 }
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
@@ -88,7 +102,14 @@ export async function startServer(label: string): Promise<BenchServer> {
   const child: ChildProcess = fork(mainTs, [], {
     cwd: path.join(root, "apps/server"),
     // BENCH_SERVER_ARGS passes extra Node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-    execArgv: ["--import", "tsx", ...(process.env.BENCH_SERVER_ARGS?.split(" ").filter(Boolean) ?? [])],
+    // server-probe.ts answers the bench's memory questions over IPC (see there); main.ts is unchanged.
+    execArgv: [
+      "--import",
+      "tsx",
+      "--import",
+      probeTs,
+      ...(process.env.BENCH_SERVER_ARGS?.split(" ").filter(Boolean) ?? []),
+    ],
     env: {
       ...process.env,
       TOWER_PORT: "0",
@@ -122,6 +143,33 @@ export async function startServer(label: string): Promise<BenchServer> {
   }
   const { apiKey, projectId } = await provision(url);
   const pid = child.pid!;
+  let probeId = 0;
+  const ask = <T>(request: Record<string, unknown>, pick: (m: Record<string, unknown>) => T, timeoutMs: number) =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++probeId;
+      const onMessage = (message: Record<string, unknown>) => {
+        if (message?.type !== request.type || message.id !== id) return;
+        cleanup();
+        if (typeof message.error === "string") reject(new Error(`${String(request.type)}: ${message.error}`));
+        else resolve(pick(message));
+      };
+      const onExit = () => {
+        cleanup();
+        reject(new Error(`server exited before answering ${String(request.type)}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`server did not answer ${String(request.type)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+      };
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+      child.send({ ...request, id });
+    });
   return {
     url,
     pid,
@@ -129,7 +177,11 @@ export async function startServer(label: string): Promise<BenchServer> {
     apiKey,
     projectId,
     rssKb: () => rssKbOf(pid),
+    rssPartsKb: () => rssPartsKbOf(pid),
     cpuMs: () => cpuMsOf(pid),
+    memory: (options = {}) => ask({ type: "bench.memory", gc: options.gc }, (m) => m.memory as ProbeMemory, 30_000),
+    heapSnapshot: (file, options = {}) =>
+      ask({ type: "bench.heapsnapshot", file, gc: options.gc }, (m) => m.file as string, 300_000),
     stop: async () => {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
