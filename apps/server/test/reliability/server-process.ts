@@ -61,7 +61,8 @@ export interface ServerProcess {
 
 /** Starts the real server (`src/main.ts`) as its own process and waits until it is ready. */
 export async function startServerProcess(file: string, port: number): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", main], {
+  // A V8 flag as deployments set them: the ingest writer thread must start under it too.
+  const child = spawn(process.execPath, ["--max-old-space-size=1024", "--import", "tsx", main], {
     env: {
       ...process.env,
       TOWER_PORT: String(port),

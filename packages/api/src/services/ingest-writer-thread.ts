@@ -24,7 +24,7 @@ export interface WriterThreadOptions {
   /** The SQLite file; the thread opens its own connection to it (WAL: readers never wait for it). */
   file: string;
   logger: Logger;
-  /** Node flags for the thread (e.g. `--cpu-prof`); the default inherits the process's. */
+  /** Node flags for the thread (e.g. `--cpu-prof`); by default it inherits the process's. */
   execArgv?: string[];
 }
 
@@ -38,7 +38,9 @@ export interface WriterThreadOptions {
 export async function startIngestWriterThread({
   file,
   logger,
-  execArgv = process.execArgv,
+  // Undefined: the thread inherits the process's flags. Passing them explicitly would make Node
+  // reject V8 flags such as --max-old-space-size and stop the server at startup.
+  execArgv,
 }: WriterThreadOptions): Promise<IngestWriter> {
   const waiting = new Map<number, { resolve: (outcome: IngestOutcome) => void; reject: (error: Error) => void }>();
   let nextId = 0;
