@@ -303,14 +303,13 @@ interface SubDone {
   hist: [number, number][];
 }
 
-async function openSubscribers(server: BenchServer, count: number, tag?: string, processes = 4) {
+async function openSubscribers(server: BenchServer, count: number, processes = 4) {
   const per = split(
     Array.from({ length: count }, (_, i) => i),
     processes,
   ).map((g) => g.length);
   const workers = per.map(
-    (n) =>
-      new Worker({ role: "subscribe", url: server.url, apiKey: server.apiKey, count: n, tag, openTimeoutMs: 20_000 }),
+    (n) => new Worker({ role: "subscribe", url: server.url, apiKey: server.apiKey, count: n, openTimeoutMs: 20_000 }),
   );
   const ready = await Promise.all(
     workers.map((w) => w.next<{ started: number; errors: number; firstError: string }>("ready")),
@@ -350,7 +349,7 @@ async function benchFanout() {
   for (let run = 1; run <= runs; run++) {
     const server = await startServer("fanout");
     try {
-      const subs = await openSubscribers(server, SIZES.subscribers, tag);
+      const subs = await openSubscribers(server, SIZES.subscribers);
       const [pacer] = await spawnAll([
         {
           role: "paced",
@@ -556,7 +555,7 @@ async function benchMemory() {
       let connected = 0;
       for (const level of SIZES.idleSockets) {
         const more = level - connected;
-        const subs = await openSubscribers(server, more, undefined, 4);
+        const subs = await openSubscribers(server, more, 4);
         open.push(...subs.workers);
         connected += subs.started;
         await sleep(3_000);
@@ -660,7 +659,7 @@ async function benchSoak() {
   if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
   const server = await startServer("soak");
   try {
-    const subs = await openSubscribers(server, SIZES.soakSubscribers, tag);
+    const subs = await openSubscribers(server, SIZES.soakSubscribers);
     const [pacer] = await spawnAll([
       {
         role: "paced",

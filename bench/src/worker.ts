@@ -22,7 +22,7 @@ export type Job =
     }
   | { role: "flood"; url: string; apiKey: string; agents: string[] }
   | { role: "paced"; url: string; apiKey: string; agents: string[]; perSecond: number; tag: string }
-  | { role: "subscribe"; url: string; apiKey: string; count: number; tag?: string; openTimeoutMs: number }
+  | { role: "subscribe"; url: string; apiKey: string; count: number; openTimeoutMs: number }
   | { role: "roundtrip"; url: string; apiKey: string; samples: number }
   | { role: "query"; url: string; apiKey: string; samples: number; budgetMs: number; queries: string[] };
 

@@ -10,13 +10,9 @@ import type {
 } from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
-import { uuidv7 } from "uuidv7";
-
-/**
- * Report ids are time-ordered (UUIDv7, monotonic within this process): Tower's unique index on them
- * then grows at its end instead of at random pages, which made storing a report about 3× cheaper.
- */
-const reportId = (): string => uuidv7();
+// Report ids are time-ordered (UUIDv7, monotonic within this process): Tower's unique index on
+// them then grows at its end instead of at random pages, which made storing a report ~3× cheaper.
+import { uuidv7 as reportId } from "uuidv7";
 
 export type AgentProfile = Omit<AgentRegisterInput, "name">;
 

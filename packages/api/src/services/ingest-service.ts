@@ -352,7 +352,7 @@ function ingestTx(
 
 /**
  * Reports per group commit: enough to amortise the commit, few enough that one commit holds the
- * event loop for milliseconds, not tens of them. A single larger report (up to 1,000 items) is
+ * writer (its thread, or the event loop when in process) for milliseconds, not tens of them. A single larger report (up to 1,000 items) is
  * still one commit: splitting it would pay a second fsync for every such report.
  */
 const MAX_COMMIT_ITEMS = 500;

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { agentSessions, agents, type DbOrTx } from "@tower/db";
 import {
   AgentCreateInputSchema,
@@ -177,7 +176,7 @@ export async function reportOutcome(deps: Deps, projectId: string, input: Sessio
   const result = await ingestReports(deps, projectId, [
     {
       kind: "metric",
-      id: input.id ?? randomUUID(),
+      id: input.id ?? newId(),
       agent: agent.name,
       sessionId: input.sessionId,
       type: "task_completion",
