@@ -365,7 +365,11 @@ async function benchFanout() {
       pacer!.cmd("go");
       await sleep(SIZES.fanoutSeconds * 1000);
       pacer!.cmd("stop");
-      const paced = await pacer!.next<{ sent: number; stored: number; failed: number }>("done");
+      const paced = await pacer!.next<{ sent: number; stored: number; failed: number; acks: [number, number][] }>(
+        "done",
+      );
+      const acks = newHistogram();
+      merge(acks, paced.acks);
       // Expected: what the database holds (an ingest call that timed out may still have committed).
       const expected = countRows(server, `SELECT count(*) FROM audit_events WHERE operation = '${tag}'`);
       await waitForDelivery(subs.workers, expected, SIZES.deliveryWaitMs);
@@ -385,7 +389,7 @@ async function benchFanout() {
       hist[hist.length - 1] = (hist[hist.length - 1] ?? 0) + missed;
       const p = (q: number) => histPercentile(hist, q);
       log(
-        `fan-out run ${run}: ${subs.started} subscribers, ${paced.sent} sent, ${paced.stored} acknowledged, ${expected} stored, ${deliveries} deliveries, p50 ${p(50)} p95 ${p(95)} p99 ${p(99)} ms, missed ${missed}, server CPU ${Math.round(cpu)} %`,
+        `fan-out run ${run}: ${subs.started} subscribers, ${paced.sent} sent, ${paced.stored} acknowledged, ${expected} stored, ${deliveries} deliveries, p50 ${p(50)} p95 ${p(95)} p99 ${p(99)} ms, missed ${missed}, server CPU ${Math.round(cpu)} %, ingest acknowledged p50 ${histPercentile(acks, 50)} p99 ${histPercentile(acks, 99)} ms`,
       );
       const label = `${subs.started.toLocaleString("en-US")} subscribers, ${SIZES.fanoutRate.toLocaleString("en-US")} events/s`;
       add(B, `ingest → subscriber p50 (${label})`, "ms", p(50));
@@ -398,6 +402,8 @@ async function benchFanout() {
         missed,
         atMost(0, "events"),
       );
+      add(B, "ingest call → acknowledged after commit p50", "ms", histPercentile(acks, 50));
+      add(B, "ingest call → acknowledged after commit p99", "ms", histPercentile(acks, 99));
       add(B, "deliveries per second achieved", "messages/s", deliveries / ((nowMs() - t0) / 1000));
       add(
         B,

@@ -27,7 +27,9 @@ export type Job =
   | { role: "query"; url: string; apiKey: string; samples: number; budgetMs: number; queries: string[] };
 
 const WS = WebSocket as unknown as typeof globalThis.WebSocket;
-const send = (message: Record<string, unknown>) => process.send?.(message);
+/** Resolves once the message is written to the IPC channel, so a `process.exit` after it cannot drop it. */
+const send = (message: Record<string, unknown>) =>
+  new Promise<void>((resolve) => (process.send ? process.send(message, undefined, {}, () => resolve()) : resolve()));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let stopRequested: () => void = () => {};
@@ -39,8 +41,7 @@ let isStopped = false;
 process.on("message", (message: { cmd?: string; job?: Job }) => {
   if (message.job)
     void run(message.job).catch((error: unknown) => {
-      send({ type: "error", message: (error as Error).stack ?? String(error) });
-      process.exit(1);
+      void send({ type: "error", message: (error as Error).stack ?? String(error) }).then(() => process.exit(1));
     });
   if (message.cmd === "go") goSignal();
   if (message.cmd === "stop") {
@@ -154,7 +155,7 @@ async function run(job: Job) {
     case "ingest": {
       // Every agent queues its share, then waits until every report is acknowledged (after commit).
       const { clients, handles } = await startAgents(job);
-      send({ type: "ready" });
+      void send({ type: "ready" });
       await go;
       const started = nowMs();
       const now = Date.now();
@@ -190,7 +191,7 @@ async function run(job: Job) {
       const ms = nowMs() - started;
       const dropped = clients.reduce((sum, c) => sum + c.reporter.dropped, 0);
       const acked = handles.length * job.perAgent * (job.metrics ? 2 : 1) - dropped;
-      send({ type: "done", ms, acked, dropped });
+      await send({ type: "done", ms, acked, dropped });
       await Promise.all(clients.map((c) => c.shutdown()));
       process.exit(0);
       break;
@@ -198,7 +199,7 @@ async function run(job: Job) {
     case "flood": {
       // Ingest as fast as the server takes it, until told to stop (load for the query benchmark).
       const { clients, handles } = await startAgents(job);
-      send({ type: "ready" });
+      void send({ type: "ready" });
       await go;
       let sent = 0;
       const started = nowMs();
@@ -220,7 +221,7 @@ async function run(job: Job) {
         await Promise.race([drain(clients), stopped]);
       }
       await drain(clients);
-      send({ type: "done", sent, ms: nowMs() - started });
+      await send({ type: "done", sent, ms: nowMs() - started });
       await Promise.all(clients.map((c) => c.shutdown()));
       process.exit(0);
       break;
@@ -228,7 +229,7 @@ async function run(job: Job) {
     case "paced": {
       // A steady rate of events, each carrying its send time (taken at the ingest call) in `detail`.
       const { clients, handles } = await startAgents(job);
-      send({ type: "ready" });
+      void send({ type: "ready" });
       await go;
       const api = clients[0]!.api;
       const tickMs = 10;
@@ -236,6 +237,7 @@ async function run(job: Job) {
       let sent = 0;
       let stored = 0;
       let failed = 0;
+      const acks = newHistogram();
       const started = nowMs();
       const inFlight = new Set<Promise<void>>();
       let seq = 0;
@@ -260,7 +262,10 @@ async function run(job: Job) {
           const p: Promise<void> = api.ingest.report
             .mutate({ items })
             .then(
-              (r) => void (stored += r.stored),
+              (r) => {
+                stored += r.stored;
+                record(acks, nowMs() - sentAt);
+              },
               () => void (failed += items.length),
             )
             .finally(() => inFlight.delete(p));
@@ -269,7 +274,7 @@ async function run(job: Job) {
         await sleep(tickMs);
       }
       await Promise.all(inFlight);
-      send({ type: "done", sent, stored, failed, ms: nowMs() - started });
+      await send({ type: "done", sent, stored, failed, ms: nowMs() - started, acks: compact(acks) });
       await Promise.all(clients.map((c) => c.shutdown()));
       process.exit(0);
       break;
@@ -345,15 +350,15 @@ async function run(job: Job) {
         await Promise.all(Array.from({ length: Math.min(100, job.count - i) }, (_, k) => openOne(i + k)));
         if (errors > 0 && started === 0) break;
       }
-      send({ type: "ready", started, errors, firstError });
+      void send({ type: "ready", started, errors, firstError });
       process.on("message", (message: { cmd?: string }) => {
-        if (message.cmd === "progress") send({ type: "progress", min: Math.min(...received) });
+        if (message.cmd === "progress") void send({ type: "progress", min: Math.min(...received) });
       });
       // Raw sockets that all closed would leave nothing to keep this process up until it reports.
       const alive = setInterval(() => {}, 60_000);
       await stopped;
       clearInterval(alive);
-      send({ type: "done", started, errors, firstError, received, closed, hist: compact(hist) });
+      await send({ type: "done", started, errors, firstError, received, closed, hist: compact(hist) });
       for (const close of closers) close();
       await sleep(200);
       process.exit(0);
@@ -380,13 +385,13 @@ async function run(job: Job) {
         return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
       };
       const wire = await wireClients(job);
-      send({ type: "ready" });
+      void send({ type: "ready" });
       await go;
       const httpResult = await measure(() => http.agent.list.query({ limit: 1 }));
       const wsResult = await measure(() => ws.agent.list.query({ limit: 1 }));
       const httpWire = await measure(wire.http);
       const wsWire = await measure(wire.ws);
-      send({ type: "done", http: httpResult, ws: wsResult, httpWire, wsWire });
+      await send({ type: "done", http: httpResult, ws: wsResult, httpWire, wsWire });
       wire.close();
       await wsClient.close();
       process.exit(0);
@@ -405,7 +410,7 @@ async function run(job: Job) {
           http.audit.list.query({ limit: 50, operation: "api_call", decision: "denied" }),
         "agent.list (page of 50)": () => http.agent.list.query({ limit: 50 }),
       };
-      send({ type: "ready" });
+      void send({ type: "ready" });
       await go;
       const out: Record<string, { p50: number; p95: number; n: number }> = {};
       for (const name of job.queries) {
@@ -421,7 +426,7 @@ async function run(job: Job) {
         }
         out[name] = { p50: percentile(samples, 50), p95: percentile(samples, 95), n: samples.length };
       }
-      send({ type: "done", results: out });
+      await send({ type: "done", results: out });
       process.exit(0);
       break;
     }

@@ -3,6 +3,7 @@ import { createWorld, type World } from "../test-fixtures";
 import { callerFor } from "../testing";
 import { verifyAudit } from "./audit-service";
 import { createIngestThrottle } from "./ingest-throttle";
+import { ACTIVITY_RESOLUTION_MS } from "./ingest-service";
 
 let world: World;
 let projectId: string;
@@ -117,6 +118,29 @@ describe("ingest.report", () => {
     expect(agent).toMatchObject({ runsCount: 2, successCount: 1, totalExecutionMs: 400 });
     const sessions = await caller.session.list({ projectId, agentId: agent.id });
     expect(sessions.items[0]).toMatchObject({ tokens: 3000 });
+  });
+
+  it("moves the agent's last activity for events at most once a second, each move published once", async () => {
+    const caller = agentKey();
+    const agentUpdates: number[] = [];
+    const stop = world.deps.bus.subscribe(projectId, (change) => {
+      if (change.entity === "agent" && change.op === "updated") agentUpdates.push(world.clock.now());
+    });
+    const start = world.clock.now();
+    const lastActive = async () => (await caller.agent.byName({ projectId, name: "home-agent" })).lastActiveAt;
+    for (let i = 0; i < 5; i++) {
+      await caller.ingest.report({ projectId, items: [event(`evt-act-${i}`)] });
+      world.clock.advance(ACTIVITY_RESOLUTION_MS / 5);
+    }
+    // Five batches within one second: the first moved it; the others were too close to rewrite the agent.
+    expect(await lastActive()).toBe(start);
+    await caller.ingest.report({ projectId, items: [event("evt-act-5")] });
+    expect(await lastActive()).toBe(start + ACTIVITY_RESOLUTION_MS);
+    expect(agentUpdates).toEqual([start, start + ACTIVITY_RESOLUTION_MS]);
+    // Metrics change the agent's counters, so each batch of them is written whatever the time.
+    await caller.ingest.report({ projectId, items: [metric("met-act-1")] });
+    expect(agentUpdates).toHaveLength(3);
+    stop();
   });
 
   it("refuses a batch over the item limit as a whole", async () => {

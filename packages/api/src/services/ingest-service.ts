@@ -204,6 +204,9 @@ function storeMetric(
 }
 
 /** Applies a batch's per-agent totals: counters, session totals, daily usage, then budgets. */
+/** How far `lastActiveAt` must move before events alone rewrite the agent (see applyDeltas). */
+export const ACTIVITY_RESOLUTION_MS = 1_000;
+
 function applyDeltas(
   tx: DbOrTx,
   projectId: string,
@@ -257,7 +260,14 @@ function applyDeltas(
             totalExecutionMs: delta.agent.totalExecutionMs + delta.executionMs,
           }
         : { lastActiveAt };
-    const written = writeAgentTx(tx, delta.agent, changes, now);
+    // Events alone move only `lastActiveAt`: to the second is enough for "last active", and an
+    // agent sending many small batches then costs one agent write (and one change pushed to every
+    // dashboard) per second instead of one per batch.
+    const moved = lastActiveAt - (delta.agent.lastActiveAt ?? 0);
+    const written =
+      delta.runs > 0 || moved >= ACTIVITY_RESOLUTION_MS
+        ? writeAgentTx(tx, delta.agent, changes, now)
+        : { agent: delta.agent, event: null };
     if (written.event) events.push(written.event);
     const budget = evaluateBudgets(tx, projectId, written.agent, [...delta.sessions.keys()], now);
     events.push(...budget.alerts);
