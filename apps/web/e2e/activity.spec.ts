@@ -102,6 +102,9 @@ test("reported activity reaches Overview, Audit and Metrics live", async ({ page
   const drawer = page.getByRole("dialog");
   await expect(drawer.getByLabel("Detail JSON")).toBeVisible();
   await expect(drawer.getByText("Previous hash")).toBeVisible();
+  // The links are fetched when the drawer opens (lists and the live tail leave them out).
+  await expect(drawer.locator(".hashes code")).toHaveCount(2);
+  await expect(drawer.locator(".hashes code").first()).toHaveText(/^[0-9a-f]{64}$/);
   await drawer.getByRole("button", { name: "Close" }).click();
   await expect(drawer).toBeHidden();
 

@@ -73,6 +73,7 @@ const OWN_PROJECT = {
   "metrics.setPrice": [ok, ok, F, F, F, F, F, U, U],
   "metrics.resetPrice": [ok, ok, F, F, F, F, F, U, U],
   "audit.list": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "audit.get": [ok, ok, ok, ok, ok, ok, F, U, U],
   "audit.stats": [ok, ok, ok, ok, ok, ok, F, U, U],
   "audit.verify": [ok, ok, ok, ok, ok, ok, F, U, U],
   "audit.onAppend": [ok, ok, ok, ok, ok, ok, F, U, U],
@@ -124,6 +125,7 @@ const FOREIGN_PROJECT = {
   "metrics.setPrice": [F, F, F, F, F, F, F, U, U],
   "metrics.resetPrice": [F, F, F, F, F, F, F, U, U],
   "audit.list": [F, F, F, F, F, F, F, U, U],
+  "audit.get": [F, F, F, F, F, F, F, U, U],
   "audit.stats": [F, F, F, F, F, F, F, U, U],
   "audit.verify": [F, F, F, F, F, F, F, U, U],
   "audit.onAppend": [F, F, F, F, F, F, F, U, U],
@@ -680,6 +682,20 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
       expect((result as { items: { target: string }[] }).items[0]?.target).toBe(agent.name);
     },
   }),
+  "audit.get": spec({
+    async prepare(t) {
+      const agent = await freshAgent(t);
+      const row = world.sqlite
+        .prepare("select max(id) as id from audit_events where project_id = ?")
+        .get(t.projectId) as { id: number };
+      return { id: row.id, agent };
+    },
+    call: (c, t, p) => c.audit.get({ projectId: t.projectId, id: p.id }),
+    async allowed(result, _t, p) {
+      expect(result).toMatchObject({ id: p.id, operation: "agent.create", target: p.agent.name });
+      expect((result as { hash: string }).hash).toMatch(/^[0-9a-f]{64}$/);
+    },
+  }),
   "audit.stats": spec({
     prepare: freshAgent,
     call: (c, t) => {
@@ -742,7 +758,7 @@ const cases = (["own", "foreign"] as const).flatMap((targetName) =>
 
 describe("access matrix", () => {
   it("covers every procedure × caller × target", () => {
-    expect(cases).toHaveLength(47 * CALLERS.length * 2);
+    expect(cases).toHaveLength(48 * CALLERS.length * 2);
   });
 
   it.each(cases)("$name", async ({ procedure, caller: callerName, targetName, expected }) => {

@@ -9,9 +9,13 @@ export interface Actor {
   name: string;
 }
 
+/**
+ * An audit row as lists and live tails carry it: what happened, by whom, to what. Its links in the
+ * hash chain are left out (they are half of a row's bytes, and a live tail sends rows to every
+ * dashboard); `audit.get` answers one row with them.
+ */
 export interface AuditEvent {
   id: number;
-  projectId: string;
   at: number;
   actorType: ActorType;
   actorId: string | null;
@@ -23,9 +27,15 @@ export interface AuditEvent {
   agentId: string | null;
   sessionId: string | null;
   detail: Record<string, unknown>;
+}
+
+/** One audit row with its place in the project's hash chain. */
+export interface AuditRecord extends AuditEvent {
   prevHash: string;
   hash: string;
 }
+
+export const AuditGetInputSchema = z.object({ id: z.number().int().positive() });
 
 export const AuditListInputSchema = z.object({
   operation: ShortTextSchema.optional(),

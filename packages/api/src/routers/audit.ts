@@ -1,6 +1,6 @@
-import { AuditListInputSchema, AuditStatsInputSchema, ResumeSchema } from "@tower/shared";
+import { AuditGetInputSchema, AuditListInputSchema, AuditStatsInputSchema, ResumeSchema } from "@tower/shared";
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
-import { listAudit, verifyAudit } from "../services/audit-service";
+import { getAudit, listAudit, verifyAudit } from "../services/audit-service";
 import { streamAudit } from "../services/audit-stream";
 import { auditStats } from "../services/telemetry-service";
 import { projectProcedure } from "../trpc";
@@ -9,6 +9,10 @@ export const auditRouter = {
   list: projectProcedure("viewer")
     .input(AuditListInputSchema)
     .query(({ ctx, input }) => listAudit(ctx, ctx.project.projectId, input)),
+  /** One row with its hash-chain links (lists and the live tail leave them out). */
+  get: projectProcedure("viewer")
+    .input(AuditGetInputSchema)
+    .query(({ ctx, input }) => getAudit(ctx, ctx.project.projectId, input.id)),
   stats: projectProcedure("viewer")
     .input(AuditStatsInputSchema)
     .query(({ ctx, input }) => auditStats(ctx, ctx.project.projectId, input)),

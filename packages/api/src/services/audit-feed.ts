@@ -3,7 +3,7 @@ import type { AuditEvent } from "@tower/shared";
 import { eq, max } from "drizzle-orm";
 import type { Deps } from "../context";
 import { SharedJson } from "../shared-json";
-import { readAuditAfter } from "./audit-service";
+import { readAuditEventsAfter } from "./audit-service";
 
 /** Every audit row of a project with `after < id <= last`, oldest first, serialised once for all. */
 export interface AuditBatch {
@@ -86,7 +86,7 @@ class AuditFeed {
     // A wake-up may outlive the database (shutdown, a test's teardown): nothing to read then.
     if (!this.deps.db.$client.open) return;
     for (;;) {
-      const rows = readAuditAfter(this.deps.db, this.projectId, this.#head, PAGE);
+      const rows = readAuditEventsAfter(this.deps.db, this.projectId, this.#head, PAGE);
       if (rows.length === 0) return;
       const batch: AuditBatch = { after: this.#head, last: rows.at(-1)!.id, rows, shared: new SharedJson(rows) };
       this.#head = batch.last;

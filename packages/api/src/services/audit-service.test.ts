@@ -11,6 +11,20 @@ beforeEach(async () => {
 afterEach(() => world.close());
 
 const owner = () => world.as({ sessionToken: world.users.owner.token });
+/** The fields of an `AuditEvent`, as lists and live tails send them. */
+const EVENT_FIELDS = [
+  "id",
+  "at",
+  "actorType",
+  "actorId",
+  "actorName",
+  "operation",
+  "target",
+  "decision",
+  "agentId",
+  "sessionId",
+  "detail",
+] as const;
 const rows = () =>
   world.sqlite
     .prepare(
@@ -166,6 +180,30 @@ describe("the audit trail", () => {
     expect([...page1.items, ...page2.items].map((e) => e.id)).toEqual(all.slice(0, 4).map((row) => row.id));
     const creates = await owner().audit.list({ projectId, operation: "agent.create" });
     expect(creates.items.every((e) => e.operation === "agent.create")).toBe(true);
+  });
+
+  it("lists carry what happened without the chain links; audit.get answers a row with them", async () => {
+    await someActivity();
+    const { items } = await owner().audit.list({ projectId, limit: 3 });
+    for (const item of items) expect(Object.keys(item).sort()).toEqual([...EVENT_FIELDS].sort());
+    const [newest, previous] = await Promise.all(
+      items.slice(0, 2).map((item) => owner().audit.get({ projectId, id: item.id })),
+    );
+    expect(newest).toMatchObject(items[0]!);
+    // The links are the stored chain: the newest row points at the one before it.
+    expect(newest!.prevHash).toBe(previous!.hash);
+    const stored = world.sqlite.prepare("select hash from audit_events where id = ?").get(items[0]!.id) as {
+      hash: string;
+    };
+    expect(newest!.hash).toBe(stored.hash);
+  });
+
+  it("audit.get refuses a row of another project, or none, as not found", async () => {
+    const foreignRow = world.sqlite
+      .prepare("select max(id) as id from audit_events where project_id = ?")
+      .get(world.foreignProjectId) as { id: number };
+    await expect(owner().audit.get({ projectId, id: foreignRow.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(owner().audit.get({ projectId, id: 9_999_999 })).rejects.toThrow(/Audit row 9999999 not found/);
   });
 });
 

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { auditCheckpoints, auditEvents, projects, type DbOrTx, type TowerDb } from "@tower/db";
-import type { Actor, AuditEvent, AuditListQuery, AuditVerifyResult, Decision } from "@tower/shared";
+import type { Actor, AuditEvent, AuditListQuery, AuditRecord, AuditVerifyResult, Decision } from "@tower/shared";
 import { and, asc, count, desc, eq, gt, gte, lt, lte, max, min, type SQL } from "drizzle-orm";
 import type { Deps } from "../context";
+import { DomainError } from "../errors";
 import { prepared, slot } from "./prepared";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -142,7 +143,22 @@ export function appendAudit(
   wakeAuditTails(deps, projectId);
 }
 
-/** A project's stored audit rows after `after`, oldest first, at most `limit` (for the live tail and `verify`). */
+/** The columns of an `AuditEvent`: what lists and live tails send (no chain links, no client id). */
+const EVENT_COLUMNS = {
+  id: auditEvents.id,
+  at: auditEvents.at,
+  actorType: auditEvents.actorType,
+  actorId: auditEvents.actorId,
+  actorName: auditEvents.actorName,
+  operation: auditEvents.operation,
+  target: auditEvents.target,
+  decision: auditEvents.decision,
+  agentId: auditEvents.agentId,
+  sessionId: auditEvents.sessionId,
+  detail: auditEvents.detail,
+};
+
+/** A project's stored audit rows after `after`, whole, oldest first, at most `limit` (for `verify`). */
 export function readAuditAfter(db: TowerDb, projectId: string, after: number, limit: number) {
   return db
     .select()
@@ -150,7 +166,33 @@ export function readAuditAfter(db: TowerDb, projectId: string, after: number, li
     .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, after)))
     .orderBy(asc(auditEvents.id))
     .limit(limit)
-    .all() as (AuditEvent & Pick<AuditRow, "clientId">)[];
+    .all();
+}
+
+/** The same rows as `AuditEvent`s (for the live tail). */
+export function readAuditEventsAfter(db: TowerDb, projectId: string, after: number, limit: number) {
+  return db
+    .select(EVENT_COLUMNS)
+    .from(auditEvents)
+    .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, after)))
+    .orderBy(asc(auditEvents.id))
+    .limit(limit)
+    .all() as AuditEvent[];
+}
+
+/** One row of the project's trail with its hash-chain links. */
+export function getAudit({ db }: Deps, projectId: string, id: number): AuditRecord {
+  const row = db
+    .select({ ...EVENT_COLUMNS, prevHash: auditEvents.prevHash, hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.projectId, projectId), eq(auditEvents.id, id)))
+    .get() as AuditRecord | undefined;
+  if (!row)
+    throw new DomainError(
+      "NOT_FOUND",
+      `Audit row ${id} not found in this project (pruned by retention, or never written)`,
+    );
+  return row;
 }
 
 export function listAudit({ db }: Deps, projectId: string, input: AuditListQuery) {
@@ -163,7 +205,7 @@ export function listAudit({ db }: Deps, projectId: string, input: AuditListQuery
   if (input.to !== undefined) where.push(lte(auditEvents.at, input.to));
   if (input.cursor) where.push(lt(auditEvents.id, input.cursor));
   const rows = db
-    .select()
+    .select(EVENT_COLUMNS)
     .from(auditEvents)
     .where(and(...where))
     .orderBy(desc(auditEvents.id))

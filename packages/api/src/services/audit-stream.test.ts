@@ -69,6 +69,29 @@ describe("audit tail fan-out", () => {
     expect(JSON.parse(first.json)).toEqual(first.value);
   });
 
+  it("sends rows without their chain links, project or client id (half of a row's bytes)", async () => {
+    const stream = await tail(null);
+    await key().ingest.report({ projectId, items: events(3) });
+    const { rows } = await collect(stream, 3);
+    for (const row of rows) {
+      expect(Object.keys(row).sort()).toEqual(
+        [
+          "id",
+          "at",
+          "actorType",
+          "actorId",
+          "actorName",
+          "operation",
+          "target",
+          "decision",
+          "agentId",
+          "sessionId",
+          "detail",
+        ].sort(),
+      );
+    }
+  });
+
   it("resumes from lastEventId: the backlog from the database, then live rows, each once and in order", async () => {
     await key().ingest.report({ projectId, items: events(40) });
     const ids = storedIds();

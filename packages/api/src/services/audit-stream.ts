@@ -3,7 +3,7 @@ import { credentialIdOf, type Caller, type Deps } from "../context";
 import { SharedJson } from "../shared-json";
 import { isCallerStillValid } from "./access";
 import { lastAuditId, listenToAudit, type AuditBatch } from "./audit-feed";
-import { readAuditAfter } from "./audit-service";
+import { readAuditEventsAfter } from "./audit-service";
 
 const REPLAY_PAGE = 500;
 
@@ -49,7 +49,7 @@ export async function* streamAudit(
       // the database: the backlog when resuming, or rows the feed read before this tail joined.
       const upTo = queue[0]?.after ?? feed.head;
       if (sent < upTo) {
-        const rows = readAuditAfter(deps.db, projectId, sent, REPLAY_PAGE).filter((row) => row.id <= upTo);
+        const rows = readAuditEventsAfter(deps.db, projectId, sent, REPLAY_PAGE).filter((row) => row.id <= upTo);
         sent = rows.at(-1)?.id ?? upTo; // none left in between: pruned by retention
         if (rows.length > 0) yield { last: sent, rows: new SharedJson(rows) };
         continue;

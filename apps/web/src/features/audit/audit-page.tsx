@@ -268,7 +268,9 @@ export function AuditPage() {
         />
       )}
       {query.isFetchingNextPage ? <p className="loading">Loading older rows…</p> : null}
-      {selected ? <Drawer row={selected} agentName={agentOf(selected)} onClose={() => setSelected(null)} /> : null}
+      {selected ? (
+        <Drawer projectId={projectId} row={selected} agentName={agentOf(selected)} onClose={() => setSelected(null)} />
+      ) : null}
     </section>
   );
 }

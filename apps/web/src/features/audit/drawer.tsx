@@ -2,11 +2,26 @@
 import type { AuditEvent } from "@tower/shared";
 import { dateTimeOf } from "~/lib/format";
 import { DecisionBadge } from "./decision-badge";
+import { errorMessage } from "~/lib/errors";
 import { useModalDialog } from "~/ui/modal";
+import { useAuditRecord } from "./hooks";
 
 /** One audit row in full: its detail JSON and its place in the hash chain. */
-export function Drawer({ row, agentName, onClose }: { row: AuditEvent; agentName: string | null; onClose(): void }) {
+export function Drawer({
+  projectId,
+  row,
+  agentName,
+  onClose,
+}: {
+  projectId: string;
+  row: AuditEvent;
+  agentName: string | null;
+  onClose(): void;
+}) {
   const dialog = useModalDialog();
+  const record = useAuditRecord(projectId, row.id);
+  const link = (value: string | undefined) =>
+    value ? <code>{value}</code> : record.error ? errorMessage(record.error) : "Loading…";
   return (
     <dialog
       ref={dialog}
@@ -64,13 +79,9 @@ export function Drawer({ row, agentName, onClose }: { row: AuditEvent; agentName
       <h3>Hash chain</h3>
       <dl className="hashes">
         <dt>Hash</dt>
-        <dd>
-          <code>{row.hash}</code>
-        </dd>
+        <dd>{link(record.data?.hash)}</dd>
         <dt>Previous hash</dt>
-        <dd>
-          <code>{row.prevHash}</code>
-        </dd>
+        <dd>{link(record.data?.prevHash)}</dd>
       </dl>
     </dialog>
   );

@@ -126,6 +126,11 @@ export function useAuditFacets(projectId: string) {
 }
 
 /** Walks the hash chain on demand (the button), never by itself. */
+/** One row with its hash-chain links (lists and the live tail leave them out); rows never change. */
+export function useAuditRecord(projectId: string, id: number) {
+  return trpc.audit.get.useQuery({ projectId, id }, { staleTime: Infinity });
+}
+
 export function useVerifyChain(projectId: string) {
   return trpc.audit.verify.useQuery({ projectId }, { enabled: false, staleTime: 0, gcTime: 0, retry: false });
 }
