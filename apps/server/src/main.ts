@@ -10,7 +10,7 @@ import {
   systemClock,
   type Deps,
 } from "@tower/api";
-import { createDb } from "@tower/db";
+import { createDb, WriteGate } from "@tower/db";
 import { readIdentityFolder } from "@tower/shared/node";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -23,7 +23,9 @@ const logger = createLogger(env.TOWER_LOG_LEVEL);
 
 if (env.TOWER_DB_PATH !== ":memory:") mkdirSync(path.dirname(env.TOWER_DB_PATH), { recursive: true });
 // Migrations run inside createDb, before the server listens.
-const database = createDb(env.TOWER_DB_PATH);
+// The event loop's writes go before the writer thread's next transaction (see WriteGate).
+const writeGate = new WriteGate();
+const database = createDb(env.TOWER_DB_PATH, { writesFirst: writeGate });
 const deps: Deps = {
   db: database.db,
   bus: createInProcessEventBus(),
@@ -35,7 +37,7 @@ const deps: Deps = {
   ingestWriter:
     env.TOWER_DB_PATH === ":memory:"
       ? createIngestWriter(database.db)
-      : await startIngestWriterThread({ file: env.TOWER_DB_PATH, logger }),
+      : await startIngestWriterThread({ file: env.TOWER_DB_PATH, logger, writeGate }),
   heartbeat: { timeoutMs: env.TOWER_HEARTBEAT_TIMEOUT_MS, intervalMs: Math.floor(env.TOWER_HEARTBEAT_TIMEOUT_MS / 3) },
 };
 

@@ -11,7 +11,7 @@ import {
   type Deps,
 } from "@tower/api";
 import { callerFor } from "@tower/api/testing";
-import { createDb } from "@tower/db";
+import { createDb, WriteGate } from "@tower/db";
 import pino from "pino";
 import { createTowerServer } from "../src/server";
 
@@ -19,7 +19,8 @@ import { createTowerServer } from "../src/server";
 export async function startTestServer() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tower-transport-"));
   const file = path.join(dir, "tower.sqlite");
-  const database = createDb(file);
+  const writeGate = new WriteGate();
+  const database = createDb(file, { writesFirst: writeGate });
   const logger = pino({ level: "silent" });
   const deps: Deps = {
     db: database.db,
@@ -29,7 +30,7 @@ export async function startTestServer() {
     loginThrottle: createLoginThrottle(),
     ingestThrottle: createIngestThrottle(),
     // As in the server: reports are stored by a writer thread on its own connection.
-    ingestWriter: await startIngestWriterThread({ file, logger, execArgv: [] }),
+    ingestWriter: await startIngestWriterThread({ file, logger, execArgv: [], writeGate }),
     heartbeat: DEFAULT_HEARTBEAT,
   };
   const options = { allowedOrigins: ["http://dashboard.test"], secureCookies: "auto" } as const;

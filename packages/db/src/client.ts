@@ -4,6 +4,7 @@ import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3"
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema";
 import { cacheStatements } from "./statement-cache";
+import { gateWrites, type WriteGate } from "./write-gate";
 
 export type TowerDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -15,11 +16,18 @@ export interface DbHandle {
 
 export const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
 
+export interface DbOptions {
+  /** The connection whose writes go first when another one (the ingest writer thread's) shares the file. */
+  writesFirst?: WriteGate;
+  /** The connection that waits, before each transaction, while the other one writes. */
+  yieldsTo?: WriteGate;
+}
+
 /**
  * Opens (or creates) the SQLite file, applies pragmas for a busy server and runs every committed
  * migration before anything else touches it.
  */
-export function createDb(file: string): DbHandle {
+export function createDb(file: string, { writesFirst, yieldsTo }: DbOptions = {}): DbHandle {
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
   // FULL: a commit that was acknowledged survives power loss, not only a process crash.
@@ -27,12 +35,17 @@ export function createDb(file: string): DbHandle {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   cacheStatements(sqlite);
+  if (writesFirst) gateWrites(sqlite, writesFirst);
   const db = drizzle(sqlite, { schema });
   // Two connections write (the server's and its ingest writer thread's). A transaction that reads
   // and then writes must take the write lock when it begins: a deferred one fails with SQLITE_BUSY
   // when the other connection committed after its first read, and no busy timeout can save it.
   const transaction = db.transaction.bind(db);
-  db.transaction = (run, config) => transaction(run, { behavior: "immediate", ...config });
+  db.transaction = (run, config) => {
+    const begin = () => transaction(run, { behavior: "immediate", ...config });
+    if (writesFirst) return writesFirst.first(begin);
+    return yieldsTo ? yieldsTo.after(begin) : begin();
+  };
   migrate(db, { migrationsFolder });
   return {
     db,

@@ -1,2 +1,11 @@
-export { createDb, migrationsFolder, type DbHandle, type DbOrTx, type TowerDb, type TowerTx } from "./client";
+export {
+  createDb,
+  migrationsFolder,
+  type DbHandle,
+  type DbOptions,
+  type DbOrTx,
+  type TowerDb,
+  type TowerTx,
+} from "./client";
+export { WriteGate } from "./write-gate";
 export * from "./schema";

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createDb, type DbHandle } from "@tower/db";
+import { createDb, WriteGate, type DbHandle } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Deps } from "../context";
@@ -102,6 +102,50 @@ describe("the ingest writer thread", () => {
     await expect(writer.submit({ projectId, items: checkReports(reports(1, "e")), now: Date.now() })).rejects.toThrow(
       /shutting down/,
     );
+  });
+});
+
+describe("writes of the server's own connection while the thread ingests", () => {
+  /** Three producers ingest batches of 150 events and 150 metrics back to back until stopped. */
+  function keepIngesting(target: Deps) {
+    let stop = false;
+    let batch = 0;
+    const producers = Array.from({ length: 3 }, async (_, p) => {
+      while (!stop) await ingestReports(target, projectId, reports(150, `load-${p}-${batch++}`));
+    });
+    return async () => {
+      stop = true;
+      await Promise.all(producers);
+    };
+  }
+
+  /** Audit rows the thread committed between just before a write of `db` and the moment it holds the lock. */
+  async function rowsCommittedWhileWaiting(db: DbHandle["db"]) {
+    const rows = () => db.$client.prepare("select count(*) from audit_events").pluck().get() as number;
+    const counts: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const before = rows();
+      counts.push(db.transaction(() => rows()) - before);
+    }
+    return counts;
+  }
+
+  it("go first: they wait at most for the thread's transaction in progress, not for a run of them", async () => {
+    const file = path.join(dir, "tower.sqlite");
+    const gate = new WriteGate();
+    const first = createDb(file, { writesFirst: gate });
+    opened.push(first);
+    const gated = await startIngestWriterThread({ file, logger: deps.logger, execArgv: [], writeGate: gate });
+    const stop = keepIngesting({ ...deps, db: first.db, ingestWriter: gated });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const counts = await rowsCommittedWhileWaiting(first.db);
+    await stop();
+    await gated.close();
+    // 150 events a batch, one batch a transaction: the one in progress and, at worst, one that began
+    // just before the gate rose. Without the gate the thread went on through the queued batches (450).
+    expect(Math.max(...counts)).toBeLessThanOrEqual(300);
+    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0); // the thread was busy meanwhile
   });
 });
 

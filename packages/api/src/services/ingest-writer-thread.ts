@@ -1,7 +1,9 @@
 import { Worker } from "node:worker_threads";
+import type { WriteGate } from "@tower/db";
 import type { Logger } from "pino";
 import type { IngestBatch, IngestOutcome, IngestWriter } from "./ingest-service";
 
+export type WriterData = { file: string; gate: SharedArrayBuffer | undefined };
 export type WriterRequest = { type: "submit"; id: number; batch: IngestBatch } | { type: "close" };
 export type WriterReply =
   | { type: "ready" }
@@ -26,6 +28,12 @@ export interface WriterThreadOptions {
   logger: Logger;
   /** Node flags for the thread (e.g. `--cpu-prof`); by default it inherits the process's. */
   execArgv?: string[];
+  /**
+   * The gate of the server's connection (`createDb(file, { writesFirst })`): the thread waits before
+   * each transaction while the server's connection writes, so the event loop never queues behind a
+   * run of ingest commits.
+   */
+  writeGate?: WriteGate;
 }
 
 /**
@@ -41,6 +49,7 @@ export async function startIngestWriterThread({
   // Undefined: the thread inherits the process's flags. Passing them explicitly would make Node
   // reject V8 flags such as --max-old-space-size and stop the server at startup.
   execArgv,
+  writeGate,
 }: WriterThreadOptions): Promise<IngestWriter> {
   const waiting = new Map<number, { resolve: (outcome: IngestOutcome) => void; reject: (error: Error) => void }>();
   let nextId = 0;
@@ -48,7 +57,11 @@ export async function startIngestWriterThread({
   let closing: Promise<void> | undefined;
 
   const start = () => {
-    const thread = new Worker(workerSource(), { eval: true, workerData: { file }, execArgv });
+    const thread = new Worker(workerSource(), {
+      eval: true,
+      workerData: { file, gate: writeGate?.buffer } satisfies WriterData,
+      execArgv,
+    });
     // The thread keeps the process alive only while it has work: batches waiting, or closing.
     thread.unref();
     thread.on("message", (reply: WriterReply) => {
@@ -62,6 +75,7 @@ export async function startIngestWriterThread({
     thread.on("error", (error) => logger.error({ err: error }, "ingest writer thread failed"));
     thread.on("exit", (code) => {
       if (worker === thread) worker = undefined;
+      writeGate?.writerGone();
       if (waiting.size === 0) return;
       logger.error({ code, waiting: waiting.size }, "ingest writer thread stopped with batches waiting");
       for (const caller of waiting.values()) caller.reject(new Error("The ingest writer stopped; retry the batch"));

@@ -3,12 +3,13 @@
  * message loop. See `startIngestWriterThread`.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { createDb } from "@tower/db";
+import { createDb, WriteGate } from "@tower/db";
 import { createIngestWriter } from "./ingest-service";
-import type { WriterReply, WriterRequest } from "./ingest-writer-thread";
+import type { WriterData, WriterReply, WriterRequest } from "./ingest-writer-thread";
 
 const port = parentPort!;
-const database = createDb((workerData as { file: string }).file);
+const { file, gate } = workerData as WriterData;
+const database = createDb(file, { yieldsTo: gate && new WriteGate(gate) });
 const writer = createIngestWriter(database.db);
 
 port.on("message", (request: WriterRequest) => {
