@@ -9,8 +9,8 @@ import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { pinoHttp } from "pino-http";
 import { WebSocketServer } from "ws";
 import { isOriginAllowed } from "./origin";
+import { createFastCallHandler } from "./fast-call";
 import { credentialsFrom, sessionCookieFor, type SecureCookies } from "./session-cookie";
-import { createSingleQueryHandler } from "./single-query";
 import { TextWebSocket, wsEncoder } from "./ws-encoder";
 
 export interface ServerOptions {
@@ -69,8 +69,11 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     onError: onProcedureError,
   });
 
-  const singleQuery = createSingleQueryHandler({
+  const fastCall = createFastCallHandler({
     router: appRouter,
+    basePath: "/trpc/",
+    maxBodySize: LIMITS.requestBodyBytes,
+    maxBatchSize: LIMITS.batchSize,
     createContext: httpContext,
     onError: onProcedureError,
   });
@@ -111,7 +114,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
         error: { message: "This origin is not allowed; add it to TOWER_ALLOWED_ORIGINS" },
       });
     }
-    void singleQuery(req, res, url, "/trpc/").then(
+    void fastCall(req, res).then(
       (answered) => answered || trpcHandler(req, res),
       (error: unknown) => {
         deps.logger.error({ err: error }, "request failed");
