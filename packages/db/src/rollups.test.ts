@@ -200,3 +200,76 @@ describe("hourly and whole-project rollups", () => {
     expect(drift(upgraded.sqlite)).toEqual([]);
   });
 });
+
+describe("rollup revisions", () => {
+  const revisions = (sqlite: Database.Database) =>
+    Object.fromEntries(
+      (
+        sqlite.prepare("select project_id, hour, revision from rollup_revisions").raw().all() as [
+          string,
+          number,
+          number,
+        ][]
+      ).map(([project, hour, revision]) => [`${project}@${(hour - t0) / HOUR}`, revision]),
+    );
+
+  it("rise with every write to a minute rollup of their project's hour, and only there", () => {
+    const { sqlite } = createTestDb();
+    seedOwners(sqlite);
+    sqlite.exec(`
+      insert into metric_rollups (project_id, agent_id, model, minute, count) values ('p1', 'a1', '', ${t0 + 60_000}, 1);
+      insert into latency_rollups (project_id, agent_id, model, minute, bucket, count) values ('p1', 'a1', '', ${t0 + 60_000}, 3, 1);
+      insert into metric_rollups (project_id, agent_id, model, minute, count) values ('p2', 'b1', '', ${t0 + HOUR}, 1);
+    `);
+    expect(revisions(sqlite)).toEqual({ "p1@0": 2, "p2@1": 1 });
+    sqlite.exec(`update metric_rollups set count = count + 1 where project_id = 'p1'`);
+    sqlite.exec(`update latency_rollups set count = count + 1`);
+    expect(revisions(sqlite)).toEqual({ "p1@0": 4, "p2@1": 1 });
+    sqlite.exec(`delete from latency_rollups`);
+    sqlite.exec(`delete from metric_rollups where project_id = 'p2'`);
+    expect(revisions(sqlite)).toEqual({ "p1@0": 5, "p2@1": 2 });
+  });
+
+  it("rise when a cascade removes minute rollups, and leave with their project", () => {
+    const { sqlite } = createTestDb();
+    seedOwners(sqlite);
+    writeMinutes(sqlite, 300, 6);
+    const before = revisions(sqlite);
+    sqlite.exec(`delete from agents where id = 'a2'`);
+    const after = revisions(sqlite);
+    for (const key of Object.keys(before).filter((k) => k.startsWith("p1@")))
+      expect(after[key]).toBeGreaterThan(before[key]!);
+    sqlite.exec(`delete from projects where id = 'p2'`);
+    expect(Object.keys(revisions(sqlite)).filter((k) => k.startsWith("p2@"))).toEqual([]);
+  });
+
+  it("exist for every hour a database already holds when the migration runs", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tower-revisions-"));
+    dirs.push(dir);
+    const before = path.join(dir, "migrations");
+    cpSync(migrationsFolder, before, { recursive: true });
+    const journalFile = path.join(before, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === "0003_rollup-triggers") + 1);
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const file = path.join(dir, "old.sqlite");
+    const old = new Database(file);
+    migrate(drizzle(old), { migrationsFolder: before });
+    seedOwners(old);
+    writeMinutes(old, 500, 7);
+    const hours = old
+      .prepare(
+        `select distinct project_id || '@' || ((minute - minute % ${HOUR} - ${t0}) / ${HOUR}) from metric_rollups`,
+      )
+      .pluck()
+      .all();
+    old.close();
+
+    const upgraded: DbHandle = createDb(file);
+    handles.push(upgraded);
+    expect(Object.keys(revisions(upgraded.sqlite)).sort()).toEqual((hours as string[]).sort());
+    // Deletes only raise existing rows: every hour with minute rollups must have one.
+    upgraded.sqlite.exec(`delete from metric_rollups where agent_id = 'a1'`);
+    expect(Object.values(revisions(upgraded.sqlite)).some((revision) => revision > 1)).toBe(true);
+  });
+});

@@ -6,7 +6,7 @@ import { BUCKET_MS, type MetricsBucket } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWorld, type World } from "../test-fixtures";
 import { latencyBucket, quantile } from "./latency";
-import { splitRange } from "./telemetry-service";
+import { hoursOf } from "./telemetry-service";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -190,28 +190,19 @@ function expectSameBuckets(actual: MetricsBucket[], expected: MetricsBucket[]) {
   });
 }
 
-describe("splitRange", () => {
+describe("hoursOf", () => {
   const h0 = Date.UTC(2026, 0, 1, 10);
-  it("reads whole hours from the hourly rollups and the minutes at either end from the minute rollups", () => {
-    expect(splitRange(h0 + 17 * MINUTE + 5_000, h0 + 5 * HOUR + 3 * MINUTE + 1, HOUR)).toEqual({
-      minutes: [
-        { from: h0 + 17 * MINUTE, to: h0 + HOUR },
-        { from: h0 + 5 * HOUR, to: h0 + 5 * HOUR + 3 * MINUTE + 1 },
-      ],
-      hours: { from: h0 + HOUR, to: h0 + 5 * HOUR },
-    });
-    expect(splitRange(h0, h0 + 24 * HOUR, BUCKET_MS.day)).toEqual({
-      minutes: [],
-      hours: { from: h0, to: h0 + 24 * HOUR },
-    });
-  });
-
-  it("reads minutes only for minute buckets and for ranges without a whole hour", () => {
-    expect(splitRange(h0, h0 + 3 * HOUR, MINUTE)).toEqual({ minutes: [{ from: h0, to: h0 + 3 * HOUR }], hours: null });
-    expect(splitRange(h0 + MINUTE, h0 + HOUR + MINUTE, HOUR)).toEqual({
-      minutes: [{ from: h0 + MINUTE, to: h0 + HOUR + MINUTE }],
-      hours: null,
-    });
+  it("lists every hour the range touches, whole where the range holds all of its minutes", () => {
+    expect(hoursOf(h0 + 17 * MINUTE, h0 + 2 * HOUR + 3 * MINUTE + 1)).toEqual([
+      { hour: h0, whole: false },
+      { hour: h0 + HOUR, whole: true },
+      { hour: h0 + 2 * HOUR, whole: false },
+    ]);
+    expect(hoursOf(h0, h0 + 2 * HOUR)).toEqual([
+      { hour: h0, whole: true },
+      { hour: h0 + HOUR, whole: true },
+    ]);
+    expect(hoursOf(h0 + MINUTE, h0 + 2 * MINUTE)).toEqual([{ hour: h0, whole: false }]);
   });
 });
 

@@ -3,13 +3,7 @@ import {
   agents,
   auditEvents,
   budgetAlerts,
-  latencyHourlyRollups,
-  latencyRollups,
-  metricHourlyRollups,
-  metricRollups,
   metrics,
-  projectLatencyHourlyRollups,
-  projectLatencyRollups,
   projectMetricHourlyRollups,
   projectMetricRollups,
 } from "@tower/db";
@@ -22,8 +16,7 @@ import {
   type MetricRecord,
   type MetricsBucket,
 } from "@tower/shared";
-import { and, desc, eq, gte, inArray, lt, lte, sql, type SQLWrapper } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type {
   AlertListInputSchema,
@@ -35,9 +28,8 @@ import type { Deps } from "../context";
 import { DomainError } from "../errors";
 import { utcDay } from "./budget-service";
 import { quantile } from "./latency";
-
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
+import { prepared, slot } from "./prepared";
+import { anyMinuteIn, HOUR, hourRows, MINUTE, readSnapshot, type HourRequest } from "./rollup-cache";
 
 function assertBucketCount(from: number, to: number, bucketMs: number) {
   if ((to - from) / bucketMs > MAX_BUCKETS) {
@@ -48,55 +40,28 @@ function assertBucketCount(from: number, to: number, bucketMs: number) {
   }
 }
 
-type Range = { from: number; to: number };
-
 /**
- * Which rollups answer `[from, to)` (taken from the start of `from`'s minute, as minute rollups are
- * stamped): for buckets of whole hours, the whole hours inside the range come from the hourly
- * rollups and only the minutes at either end from the minute rollups; finer buckets read minutes.
- * Either way a row is read per hour or minute of range, never per report stored.
+ * The hours that `[first, to)` touches (`first` at a minute's start, as minute rollups are
+ * stamped), each with whether every minute of it lies in the range.
  */
-export function splitRange(from: number, to: number, bucketMs: number): { minutes: Range[]; hours: Range | null } {
-  const first = from - (from % MINUTE);
-  const hoursFrom = Math.ceil(first / HOUR) * HOUR;
-  const hoursTo = to - (to % HOUR);
-  if (bucketMs % HOUR !== 0 || hoursFrom >= hoursTo) return { minutes: [{ from: first, to }], hours: null };
-  const minutes: Range[] = [];
-  if (first < hoursFrom) minutes.push({ from: first, to: hoursFrom });
-  if (hoursTo < to) minutes.push({ from: hoursTo, to });
-  return { minutes, hours: { from: hoursFrom, to: hoursTo } };
+export function hoursOf(first: number, to: number): { hour: number; whole: boolean }[] {
+  const hours = [];
+  for (let hour = first - (first % HOUR); hour < to; hour += HOUR) {
+    hours.push({ hour, whole: hour >= first && hour + HOUR <= to });
+  }
+  return hours;
 }
-
-type Counters = Omit<typeof metricRollups.$inferSelect, "projectId" | "agentId" | "model" | "minute">;
-const COUNTERS = [
-  "count",
-  "successes",
-  "failures",
-  "tokensIn",
-  "tokensOut",
-  "costUsd",
-  "events",
-  "executionMsSum",
-  "executionCount",
-] as const satisfies readonly (keyof Counters)[];
 
 /** Group labels sort as SQLite's BINARY collation does (UTF-8 bytes), as they did in SQL. */
 const byteOrder = (a: string, b: string) => (a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
-type CounterTable =
-  typeof metricRollups | typeof metricHourlyRollups | typeof projectMetricRollups | typeof projectMetricHourlyRollups;
-type LatencyTable =
-  | typeof latencyRollups
-  | typeof latencyHourlyRollups
-  | typeof projectLatencyRollups
-  | typeof projectLatencyHourlyRollups;
-/** A rollup table with its time column (`minute` or `hour`). */
-type Source<T> = { table: T; time: SQLiteColumn };
-
 /**
- * Time-bucketed totals from the rollups (never the raw rows). The fleet as a whole (not split, not
- * filtered) reads the whole-project rollups, whose size does not depend on how many agents and
- * models report; a split or filtered view reads the per-agent-and-model ones.
+ * Time-bucketed totals from the rollups (never the raw rows), read an hour at a time through the
+ * rollup cache: for buckets of whole hours, an hour comes from the hourly rollups when the range
+ * holds all of its minutes (or all the minutes it has: the current hour, with nothing stamped
+ * after `to`), else from its minute rollups. The fleet as a whole (not split, not filtered) reads
+ * the whole-project rollups, whose size does not depend on how many agents and models report; a
+ * split or filtered view reads the per-agent-and-model ones and filters them here.
  */
 export function aggregateMetrics(
   { db }: Deps,
@@ -105,126 +70,75 @@ export function aggregateMetrics(
 ): MetricsBucket[] {
   const size = BUCKET_MS[input.bucket];
   assertBucketCount(input.from, input.to, size);
-  const { minutes, hours } = splitRange(input.from, input.to, size);
+  const first = input.from - (input.from % MINUTE);
+  const { to } = input;
   const wholeProject = input.groupBy === "none" && !input.agentId && input.model === undefined;
-  const counters = wholeProject
-    ? {
-        minute: { table: projectMetricRollups, time: projectMetricRollups.minute },
-        hour: { table: projectMetricHourlyRollups, time: projectMetricHourlyRollups.hour },
-      }
-    : {
-        minute: { table: metricRollups, time: metricRollups.minute },
-        hour: { table: metricHourlyRollups, time: metricHourlyRollups.hour },
-      };
-  const latency = wholeProject
-    ? {
-        minute: { table: projectLatencyRollups, time: projectLatencyRollups.minute },
-        hour: { table: projectLatencyHourlyRollups, time: projectLatencyHourlyRollups.hour },
-      }
-    : {
-        minute: { table: latencyRollups, time: latencyRollups.minute },
-        hour: { table: latencyHourlyRollups, time: latencyHourlyRollups.hour },
-      };
+  const planned = hoursOf(first, to);
+  const rows = readSnapshot(db, () => {
+    const hours = planned.map(({ hour, whole }): HourRequest => {
+      const byHour =
+        size % HOUR === 0 &&
+        (whole || (!anyMinuteIn(db, projectId, hour, first) && !anyMinuteIn(db, projectId, to, hour + HOUR)));
+      return byHour
+        ? { hour, resolution: "hour", from: hour, to: hour + HOUR }
+        : { hour, resolution: "minute", from: Math.max(hour, first), to: Math.min(hour + HOUR, to) };
+    });
+    return { hours, rows: hourRows(db, projectId, wholeProject ? "project" : "split", hours) };
+  });
 
-  // Inlined (not bound): bound numbers are REAL in SQLite and would not divide as integers.
-  const startOf = (column: SQLWrapper) =>
-    sql<number>`(${column} / ${sql.raw(String(size))}) * ${sql.raw(String(size))}`;
-  // The per-agent-and-model tables have `agentId` and `model`; the whole-project ones do not.
-  const groupOf = ({ table }: Source<CounterTable | LatencyTable>) =>
-    "agentId" in table && input.groupBy !== "none"
-      ? input.groupBy === "agent"
-        ? table.agentId
-        : table.model
-      : sql<string>`''`;
-  const where = ({ table, time }: Source<CounterTable | LatencyTable>, range: Range) =>
-    and(
-      eq(table.projectId, projectId),
-      gte(time, range.from),
-      lt(time, range.to),
-      "agentId" in table && input.agentId ? eq(table.agentId, input.agentId) : undefined,
-      "agentId" in table && input.model !== undefined ? eq(table.model, input.model) : undefined,
-    );
-
-  const totals = new Map<string, { start: number; group: string } & Counters>();
-  const addCounters = (source: Source<CounterTable>, range: Range) => {
-    const { table } = source;
-    const rows = db
-      .select({
-        start: startOf(source.time),
-        group: groupOf(source),
-        count: sql<number>`sum(${table.count})`,
-        successes: sql<number>`sum(${table.successes})`,
-        failures: sql<number>`sum(${table.failures})`,
-        tokensIn: sql<number>`sum(${table.tokensIn})`,
-        tokensOut: sql<number>`sum(${table.tokensOut})`,
-        costUsd: sql<number>`sum(${table.costUsd})`,
-        events: sql<number>`sum(${table.events})`,
-        executionMsSum: sql<number>`sum(${table.executionMsSum})`,
-        executionCount: sql<number>`sum(${table.executionCount})`,
-      })
-      .from(table)
-      .where(where(source, range))
-      .groupBy(sql`1`, sql`2`)
-      .all();
-    for (const row of rows) {
-      const key = `${row.start}|${row.group}`;
-      const total = totals.get(key);
-      if (!total) totals.set(key, row);
-      else for (const counter of COUNTERS) total[counter] += row[counter];
-    }
-  };
-
+  const totals = new Map<string, { start: number; group: string; counters: number[] }>();
   const histograms = new Map<string, Map<number, number>>();
-  const addLatency = (source: Source<LatencyTable>, range: Range) => {
-    const rows = db
-      .select({
-        start: startOf(source.time),
-        group: groupOf(source),
-        bucket: source.table.bucket,
-        count: sql<number>`sum(${source.table.count})`,
-      })
-      .from(source.table)
-      .where(where(source, range))
-      .groupBy(sql`1`, sql`2`, sql`3`)
-      .all();
-    for (const row of rows) {
-      const key = `${row.start}|${row.group}`;
-      const histogram = histograms.get(key) ?? new Map<number, number>();
-      histogram.set(row.bucket, (histogram.get(row.bucket) ?? 0) + row.count);
-      histograms.set(key, histogram);
+  const latencyOnly: [string, number[]][] = [];
+  rows.hours.forEach(({ resolution }, i) => {
+    for (const row of rows.rows[i]!) {
+      if (resolution === "minute" && (row.time < first || row.time >= to)) continue;
+      if (input.agentId && row.agentId !== input.agentId) continue;
+      if (input.model !== undefined && row.model !== input.model) continue;
+      const start = row.time - (row.time % size);
+      const group = input.groupBy === "agent" ? row.agentId : input.groupBy === "model" ? row.model : "";
+      const key = `${start}|${group}`;
+      if (row.counters) {
+        const total = totals.get(key);
+        if (!total) totals.set(key, { start, group, counters: [...row.counters] });
+        else row.counters.forEach((value, c) => (total.counters[c]! += value));
+      }
+      if (row.histogram.length === 0) continue;
+      if (!row.counters) latencyOnly.push([key, row.histogram]);
+      else addHistogram(histograms, key, row.histogram);
     }
-  };
-
-  for (const range of minutes) {
-    addCounters(counters.minute, range);
-    addLatency(latency.minute, range);
-  }
-  if (hours) {
-    addCounters(counters.hour, hours);
-    addLatency(latency.hour, hours);
-  }
+  });
+  // The counters decide which buckets exist; a histogram without counters joins only those.
+  for (const [key, histogram] of latencyOnly) if (totals.has(key)) addHistogram(histograms, key, histogram);
 
   return [...totals.values()]
     .sort((a, b) => a.start - b.start || byteOrder(a.group, b.group))
-    .map((row) => {
-      const histogram = histograms.get(`${row.start}|${row.group}`) ?? new Map();
-      const runs = row.successes + row.failures;
+    .map(({ start, group, counters }) => {
+      const [count, successes, failures, tokensIn, tokensOut, costUsd, events, executionMsSum, executionCount] =
+        counters as [number, number, number, number, number, number, number, number, number];
+      const histogram = histograms.get(`${start}|${group}`) ?? new Map<number, number>();
+      const runs = successes + failures;
       return {
-        start: row.start,
-        group: row.group,
-        count: row.count,
-        successes: row.successes,
-        failures: row.failures,
-        successRate: runs > 0 ? row.successes / runs : null,
-        tokensIn: row.tokensIn,
-        tokensOut: row.tokensOut,
-        costUsd: row.costUsd,
-        events: row.events,
-        avgExecutionMs: row.executionCount > 0 ? row.executionMsSum / row.executionCount : null,
+        start,
+        group,
+        count,
+        successes,
+        failures,
+        successRate: runs > 0 ? successes / runs : null,
+        tokensIn,
+        tokensOut,
+        costUsd,
+        events,
+        avgExecutionMs: executionCount > 0 ? executionMsSum / executionCount : null,
         p50ExecutionMs: quantile(histogram, 0.5),
         p95ExecutionMs: quantile(histogram, 0.95),
       };
     });
+}
+
+function addHistogram(histograms: Map<string, Map<number, number>>, key: string, pairs: number[]) {
+  let histogram = histograms.get(key);
+  if (!histogram) histograms.set(key, (histogram = new Map()));
+  for (let j = 0; j < pairs.length; j += 2) histogram.set(pairs[j]!, (histogram.get(pairs[j]!) ?? 0) + pairs[j + 1]!);
 }
 
 /** Raw metric reports, newest first, keyset-paged. */
@@ -251,52 +165,68 @@ export function listMetrics({ db }: Deps, projectId: string, input: z.output<typ
   return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.id ?? null) : null };
 }
 
+/**
+ * The Overview page's queries, built once per database (building one costs more than running it):
+ * each reads a handful of index entries.
+ */
+function overviewQueries(db: Deps["db"]) {
+  return prepared(db, "telemetry.overview", () => ({
+    // Midnight is a whole hour, so the hourly rollups hold exactly today's minutes: at most 24 rows
+    // (more only if reports are stamped in the future), and 5 for the last five minutes.
+    today: db
+      .select({
+        costUsd: sql<number>`coalesce(sum(${projectMetricHourlyRollups.costUsd}), 0)`,
+        tokens: sql<number>`coalesce(sum(${projectMetricHourlyRollups.tokensIn} + ${projectMetricHourlyRollups.tokensOut}), 0)`,
+        successes: sql<number>`coalesce(sum(${projectMetricHourlyRollups.successes}), 0)`,
+        failures: sql<number>`coalesce(sum(${projectMetricHourlyRollups.failures}), 0)`,
+      })
+      .from(projectMetricHourlyRollups)
+      .where(
+        and(
+          eq(projectMetricHourlyRollups.projectId, slot("projectId")),
+          gte(projectMetricHourlyRollups.hour, slot("midnight")),
+        ),
+      )
+      .prepare(),
+    recent: db
+      .select({ n: sql<number>`coalesce(sum(${projectMetricRollups.count} + ${projectMetricRollups.events}), 0)` })
+      .from(projectMetricRollups)
+      .where(
+        and(eq(projectMetricRollups.projectId, slot("projectId")), gte(projectMetricRollups.minute, slot("since"))),
+      )
+      .prepare(),
+    fleet: db
+      .select({
+        total: sql<number>`count(*)`,
+        active: sql<number>`coalesce(sum(${agents.status} in ('idle', 'busy')), 0)`,
+      })
+      .from(agents)
+      .where(eq(agents.projectId, slot("projectId")))
+      .prepare(),
+    // Served by budget_alerts_project_period_idx alone: today's alerts, not every day's.
+    over: db
+      .select({ n: sql<number>`count(distinct ${budgetAlerts.agentId})` })
+      .from(budgetAlerts)
+      .where(
+        and(
+          eq(budgetAlerts.projectId, slot("projectId")),
+          eq(budgetAlerts.period, slot("day")),
+          eq(budgetAlerts.budget, "cost_per_day"),
+          eq(budgetAlerts.threshold, 100),
+        ),
+      )
+      .prepare(),
+  }));
+}
+
 /** The numbers on the Overview page. */
 export function fleetOverview({ db, clock }: Deps, projectId: string): FleetOverview {
   const now = clock.now();
-  const midnight = now - (now % 86_400_000);
-  // Midnight is a whole hour, so the hourly rollups hold exactly today's minutes: at most 24 rows
-  // (more only if reports are stamped in the future), and 5 for the last five minutes.
-  const today = db
-    .select({
-      costUsd: sql<number>`coalesce(sum(${projectMetricHourlyRollups.costUsd}), 0)`,
-      tokens: sql<number>`coalesce(sum(${projectMetricHourlyRollups.tokensIn} + ${projectMetricHourlyRollups.tokensOut}), 0)`,
-      successes: sql<number>`coalesce(sum(${projectMetricHourlyRollups.successes}), 0)`,
-      failures: sql<number>`coalesce(sum(${projectMetricHourlyRollups.failures}), 0)`,
-    })
-    .from(projectMetricHourlyRollups)
-    .where(and(eq(projectMetricHourlyRollups.projectId, projectId), gte(projectMetricHourlyRollups.hour, midnight)))
-    .get()!;
-  const recent = db
-    .select({ n: sql<number>`coalesce(sum(${projectMetricRollups.count} + ${projectMetricRollups.events}), 0)` })
-    .from(projectMetricRollups)
-    .where(
-      and(
-        eq(projectMetricRollups.projectId, projectId),
-        gte(projectMetricRollups.minute, now - (now % MINUTE) - 4 * MINUTE),
-      ),
-    )
-    .get()!;
-  const fleet = db
-    .select({
-      total: sql<number>`count(*)`,
-      active: sql<number>`coalesce(sum(${agents.status} in ('idle', 'busy')), 0)`,
-    })
-    .from(agents)
-    .where(eq(agents.projectId, projectId))
-    .get()!;
-  const over = db
-    .select({ n: sql<number>`count(distinct ${budgetAlerts.agentId})` })
-    .from(budgetAlerts)
-    .where(
-      and(
-        eq(budgetAlerts.projectId, projectId),
-        eq(budgetAlerts.threshold, 100),
-        eq(budgetAlerts.budget, "cost_per_day"),
-        eq(budgetAlerts.period, utcDay(now)),
-      ),
-    )
-    .get()!;
+  const queries = overviewQueries(db);
+  const today = queries.today.get({ projectId, midnight: now - (now % 86_400_000) })!;
+  const recent = queries.recent.get({ projectId, since: now - (now % MINUTE) - 4 * MINUTE })!;
+  const fleet = queries.fleet.get({ projectId })!;
+  const over = queries.over.get({ projectId, day: utcDay(now) })!;
   const runs = today.successes + today.failures;
   return {
     today: {

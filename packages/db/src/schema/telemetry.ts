@@ -131,6 +131,24 @@ export const projectMetricHourlyRollups = sqliteTable(
   (t) => [primaryKey({ columns: [t.projectId, t.hour] })],
 );
 
+/**
+ * A counter per project and hour, raised (by triggers, migration `0005_rollup-revision-triggers`) by every
+ * insert, update or delete of a minute rollup (`metric_rollups`, `latency_rollups`) in that hour,
+ * whoever writes it. Rows leave only with their project, so a revision never repeats: a reader
+ * may keep an hour's rollups in memory for as long as its revision is unchanged.
+ */
+export const rollupRevisions = sqliteTable(
+  "rollup_revisions",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    hour: epochMs("hour").notNull(),
+    revision: integer("revision").notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour] })],
+);
+
 /** What each agent spent per UTC day, for the cost-per-day budget. */
 export const agentDailyUsage = sqliteTable(
   "agent_daily_usage",
@@ -167,6 +185,8 @@ export const budgetAlerts = sqliteTable(
   (t) => [
     uniqueIndex("budget_alerts_once").on(t.agentId, t.budget, t.period, t.threshold),
     index("budget_alerts_project_idx").on(t.projectId, t.id),
+    // The overview counts today's agents over budget without reading older days' alerts.
+    index("budget_alerts_project_period_idx").on(t.projectId, t.period, t.budget, t.threshold, t.agentId),
   ],
 );
 
