@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWorld, type World } from "../test-fixtures";
 import { hashAuditRow, pruneAudit, verifyAudit } from "./audit-service";
@@ -229,5 +230,31 @@ describe("audit edge cases", () => {
     expect(rows().length).toBe(before + 1);
     const stored = rows().at(-1)!;
     expect(JSON.parse(stored.detail)).toEqual({ reportedAt: 0 });
+  });
+});
+
+describe("hashAuditRow", () => {
+  // Chains written by earlier versions hashed the fields and the detail as one JSON array; they
+  // must still verify, so the hash is byte for byte that one, however the detail is passed in.
+  const row = {
+    prevHash: "0".repeat(64),
+    projectId: "p-1",
+    at: 1_790_000_000_123,
+    actorType: "agent",
+    actorId: "a-1",
+    actorName: "ünïcode agent",
+    operation: "tool_use",
+    target: 'quote " and \\ backslash',
+    decision: null,
+    agentId: "a-1",
+    sessionId: null,
+  };
+  const details = [{}, { n: 1 }, { nested: { list: [1, "two", null, { deep: true }] }, emoji: "🛰️", reportedAt: 5 }];
+  it.each(details)("is the SHA-256 of the row as one JSON array: %j", (detail) => {
+    const legacy = createHash("sha256")
+      .update(JSON.stringify([...Object.values(row), detail]))
+      .digest("hex");
+    expect(hashAuditRow({ ...row, detail })).toBe(legacy);
+    expect(hashAuditRow({ ...row, detail }, JSON.stringify(detail))).toBe(legacy);
   });
 });

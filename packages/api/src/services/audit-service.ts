@@ -23,7 +23,6 @@ export interface AuditEntry {
 type AuditRow = typeof auditEvents.$inferSelect;
 type HashedContent = Omit<AuditRow, "id" | "hash" | "clientId">;
 
-/** SHA-256 over the predecessor's hash and every field of the row, in a fixed order. */
 /**
  * Strings as SQLite will store them: a lone UTF-16 surrogate becomes U+FFFD in UTF-8, so content
  * is normalised before it is hashed and stored, or `verify` would see a change that never happened.
@@ -55,8 +54,9 @@ export function wellFormed<T>(value: T): T {
   return isWellFormed(value) ? value : rebuildWellFormed(value);
 }
 
-export function hashAuditRow(row: HashedContent): string {
-  const content = [
+/** SHA-256 over the predecessor's hash and every field of the row, in a fixed order. */
+export function hashAuditRow(row: HashedContent, detailJson = JSON.stringify(row.detail)): string {
+  const fields = JSON.stringify([
     row.prevHash,
     row.projectId,
     row.at,
@@ -68,9 +68,12 @@ export function hashAuditRow(row: HashedContent): string {
     row.decision,
     row.agentId,
     row.sessionId,
-    row.detail,
-  ];
-  return createHash("sha256").update(JSON.stringify(content)).digest("hex");
+  ]);
+  // The same bytes as stringifying the array with `detail` as its last element; ingest passes the
+  // detail's JSON it stores, so it is serialised once.
+  return createHash("sha256")
+    .update(`${fields.slice(0, -1)},${detailJson}]`)
+    .digest("hex");
 }
 
 export function chainHead(tx: DbOrTx, projectId: string): string {

@@ -120,14 +120,25 @@ class BatchWriter {
       detail: item.at === undefined ? item.detail : { ...item.detail, reportedAt: item.at },
       prevHash: this.head,
     };
-    const hash = hashAuditRow(content);
-    const { changes } = this.statements.insertAudit.run({
-      ...content,
-      decision: content.decision ?? null,
-      detail: JSON.stringify(content.detail),
-      clientId: item.id,
+    const detail = JSON.stringify(content.detail);
+    const hash = hashAuditRow(content, detail);
+    // Stores exactly what was hashed.
+    const { changes } = this.statements.insertAudit.run(
+      content.projectId,
+      content.at,
+      content.actorType,
+      content.actorId,
+      content.actorName,
+      content.operation,
+      content.target,
+      content.decision ?? null,
+      content.agentId,
+      content.sessionId,
+      detail,
+      item.id,
+      content.prevHash,
       hash,
-    });
+    );
     if (changes === 0) return false;
     this.head = hash;
     this.auditAppended = true;
@@ -155,22 +166,22 @@ function storeMetric(
   const priced = item.costUsd ?? priceTokens(prices(), item.model, item.tokensIn, item.tokensOut);
   const costSource = item.costUsd !== undefined ? "reported" : priced !== null ? "price_table" : "unpriced";
   const costUsd = priced ?? 0;
-  const inserted = statements.insertMetric.run({
+  const inserted = statements.insertMetric.run(
     projectId,
-    clientId: item.id,
-    agentId: agent.id,
-    sessionId: item.sessionId ?? null,
-    type: item.type,
-    executionMs: item.executionMs ?? null,
-    success: item.success === undefined ? null : item.success ? 1 : 0,
-    tokensIn: item.tokensIn,
-    tokensOut: item.tokensOut,
-    model: item.model ?? null,
+    item.id,
+    agent.id,
+    item.sessionId ?? null,
+    item.type,
+    item.executionMs ?? null,
+    item.success === undefined ? null : item.success ? 1 : 0,
+    item.tokensIn,
+    item.tokensOut,
+    item.model ?? null,
     costUsd,
     costSource,
-    quality: item.quality ?? null,
+    item.quality ?? null,
     at,
-  });
+  );
   if (inserted.changes === 0) return false;
   const tokens = item.tokensIn + item.tokensOut;
   const model = item.model ?? "";
