@@ -2,7 +2,7 @@ import type { AuditEvent } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SharedJson } from "../shared-json";
 import { callerWithSignal, createWorld, reader, type World } from "../test-fixtures";
-import { auditTailCount } from "./audit-feed";
+import { auditTailCount, feedIntervalMs } from "./audit-feed";
 
 let world: World;
 let projectId: string;
@@ -58,6 +58,17 @@ const storedIds = (after = 0) =>
     .all(projectId, after) as number[];
 
 describe("audit tail fan-out", () => {
+  it("spaces reads by the number of subscribers: a few get every commit, many share a read every 25 ms", () => {
+    expect(feedIntervalMs(1)).toBeLessThan(1); // a timer turn: each commit's rows at once
+    expect(feedIntervalMs(10)).toBeLessThan(1);
+    expect(feedIntervalMs(100)).toBeGreaterThan(feedIntervalMs(10));
+    // Up to 500 subscribers, subscribers × reads per second stay within 20,000 sends a second.
+    for (const n of [1, 10, 100, 400, 500])
+      expect(Math.round((n * 1_000) / feedIntervalMs(n))).toBeLessThanOrEqual(20_000);
+    expect(feedIntervalMs(1_000)).toBe(25);
+    expect(feedIntervalMs(10_000)).toBe(25);
+  });
+
   it("reads each batch once and hands the same serialisation to every live subscriber", async () => {
     const tails = await Promise.all([tail(null), tail(null), tail(null)]);
     const before = storedIds().at(-1) ?? 0;
