@@ -8,6 +8,8 @@
  *   BENCH_SOAK_SAMPLE_SECONDS=15 how often the soak samples the server's memory (more in benchSoak)
  *   BENCH_RESULTS=path     where the figures go (default bench/results.json)
  *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web   run a subset
+ *   BENCH_SUBSCRIBERS=1000 BENCH_FANOUT_RUNS=1   fan-out size and repetitions
+ *   BENCH_INGEST_EVENTS=100000 BENCH_ROWS=1000000   ingest and query-benchmark sizes
  */
 import Database from "better-sqlite3";
 import { fork, type ChildProcess } from "node:child_process";

@@ -14,6 +14,21 @@ import { createCallerFactory } from "./trpc";
 
 export const PASSWORD = "correct horse battery staple";
 
+/** The fields of an `AuditEvent`, as lists and live tails send them (no chain links, project or client id). */
+export const AUDIT_EVENT_FIELDS = [
+  "id",
+  "at",
+  "actorType",
+  "actorId",
+  "actorName",
+  "operation",
+  "target",
+  "decision",
+  "agentId",
+  "sessionId",
+  "detail",
+] as const;
+
 export type TestCaller = ReturnType<typeof callerFor>;
 
 /** Signs a user up through `auth.signUp` and returns a caller holding the session cookie it set. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWorld, type World } from "../test-fixtures";
+import { AUDIT_EVENT_FIELDS, createWorld, type World } from "../test-fixtures";
 import { hashAuditRow, pruneAudit, verifyAudit } from "./audit-service";
 
 let world: World;
@@ -12,20 +12,6 @@ beforeEach(async () => {
 afterEach(() => world.close());
 
 const owner = () => world.as({ sessionToken: world.users.owner.token });
-/** The fields of an `AuditEvent`, as lists and live tails send them. */
-const EVENT_FIELDS = [
-  "id",
-  "at",
-  "actorType",
-  "actorId",
-  "actorName",
-  "operation",
-  "target",
-  "decision",
-  "agentId",
-  "sessionId",
-  "detail",
-] as const;
 const rows = () =>
   world.sqlite
     .prepare(
@@ -186,7 +172,7 @@ describe("the audit trail", () => {
   it("lists carry what happened without the chain links; audit.get answers a row with them", async () => {
     await someActivity();
     const { items } = await owner().audit.list({ projectId, limit: 3 });
-    for (const item of items) expect(Object.keys(item).sort()).toEqual([...EVENT_FIELDS].sort());
+    for (const item of items) expect(Object.keys(item).sort()).toEqual([...AUDIT_EVENT_FIELDS].sort());
     const [newest, previous] = await Promise.all(
       items.slice(0, 2).map((item) => owner().audit.get({ projectId, id: item.id })),
     );

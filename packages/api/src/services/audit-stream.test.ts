@@ -1,7 +1,7 @@
 import type { AuditEvent } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SharedJson } from "../shared-json";
-import { callerWithSignal, createWorld, reader, type World } from "../test-fixtures";
+import { AUDIT_EVENT_FIELDS, callerWithSignal, createWorld, reader, type World } from "../test-fixtures";
 import { auditTailCount, feedIntervalMs } from "./audit-feed";
 
 let world: World;
@@ -85,21 +85,7 @@ describe("audit tail fan-out", () => {
     await key().ingest.report({ projectId, items: events(3) });
     const { rows } = await collect(stream, 3);
     for (const row of rows) {
-      expect(Object.keys(row).sort()).toEqual(
-        [
-          "id",
-          "at",
-          "actorType",
-          "actorId",
-          "actorName",
-          "operation",
-          "target",
-          "decision",
-          "agentId",
-          "sessionId",
-          "detail",
-        ].sort(),
-      );
+      expect(Object.keys(row).sort()).toEqual([...AUDIT_EVENT_FIELDS].sort());
     }
   });
 
