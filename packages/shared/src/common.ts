@@ -15,10 +15,18 @@ export const StringListSchema = z
   .array(z.string().trim().min(1).max(LIMITS.shortTextLength))
   .max(LIMITS.listItems, `At most ${LIMITS.listItems} items`);
 
+const utf8 = new TextEncoder();
+
+/** Whether `value`'s JSON fits in `limit` bytes of UTF-8 (each UTF-16 unit is at most 3 bytes). */
+function jsonFits(value: unknown, limit: number): boolean {
+  const json = JSON.stringify(value);
+  return json.length * 3 <= limit || (json.length <= limit && utf8.encode(json).length <= limit);
+}
+
 /** Free-form JSON object, bounded in size so one agent cannot bloat the database. */
 export const MetadataSchema = z
   .record(z.string().max(LIMITS.shortTextLength), z.json())
-  .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= LIMITS.metadataBytes, {
+  .refine((value) => jsonFits(value, LIMITS.metadataBytes), {
     message: `Metadata must be at most ${LIMITS.metadataBytes} bytes of JSON`,
   });
 

@@ -195,12 +195,18 @@ describe("the audit trail", () => {
 });
 
 describe("audit edge cases", () => {
-  it("an event with a lone surrogate still verifies", async () => {
+  it("events with lone surrogates (in a target, a detail key, a nested detail value) still verify", async () => {
     const key = world.as({ apiKey: world.keys.write.secret });
-    await key.ingest.report({
+    const event = { kind: "event", agent: "home-agent", operation: "tool_use" };
+    const result = await key.ingest.report({
       projectId,
-      items: [{ kind: "event", id: "surrogate-1", agent: "home-agent", operation: "tool_use", target: "x\ud800y" }],
+      items: [
+        { ...event, id: "surrogate-1", target: "x\ud800y" },
+        { ...event, id: "surrogate-2", detail: { "k\udc00": "fine" } },
+        { ...event, id: "surrogate-3", detail: { list: ["ok", { deep: "v\ud800" }] } },
+      ],
     });
+    expect(result.stored).toBe(3);
     expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
   });
 

@@ -31,11 +31,20 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
 const toWellFormed = (text: string) => text.replace(LONE_SURROGATE, "\uFFFD");
 
+// Node 20 has String.prototype.isWellFormed (ES2024), several times faster than the expression.
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+const isWellFormedString = nativeIsWellFormed
+  ? (text: string) => nativeIsWellFormed.call(text)
+  : (text: string) => !HAS_LONE_SURROGATE.test(text);
+
 function isWellFormed(value: unknown): boolean {
-  if (typeof value === "string") return !HAS_LONE_SURROGATE.test(value);
+  if (typeof value === "string") return isWellFormedString(value);
   if (Array.isArray(value)) return value.every(isWellFormed);
   if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) if (!isWellFormed(k) || !isWellFormed(v)) return false;
+    for (const k in value) {
+      if (Object.hasOwn(value, k) && (!isWellFormedString(k) || !isWellFormed((value as Record<string, unknown>)[k])))
+        return false;
+    }
   }
   return true;
 }
