@@ -12,7 +12,7 @@ import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
 // Report ids are time-ordered (UUIDv7, monotonic within this process): Tower's unique index on
 // them then grows at its end instead of at random pages, which made storing a report ~3× cheaper.
-import { uuidv7 as reportId } from "uuidv7";
+import { reportId } from "./report-id";
 
 export type AgentProfile = Omit<AgentRegisterInput, "name">;
 
