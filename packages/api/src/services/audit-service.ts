@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash as cryptoHash } from "node:crypto";
 import { auditCheckpoints, auditEvents, projects, type DbOrTx, type TowerDb } from "@tower/db";
 import type { Actor, AuditEvent, AuditListQuery, AuditRecord, AuditVerifyResult, Decision } from "@tower/shared";
 import { and, asc, count, desc, eq, gt, gte, lt, lte, max, min, type SQL } from "drizzle-orm";
@@ -80,10 +80,14 @@ export function hashAuditRow(row: HashedContent, detailJson = JSON.stringify(row
   ]);
   // The same bytes as stringifying the array with `detail` as its last element; ingest passes the
   // detail's JSON it stores, so it is serialised once.
-  return createHash("sha256")
-    .update(`${fields.slice(0, -1)},${detailJson}]`)
-    .digest("hex");
+  return sha256Hex(`${fields.slice(0, -1)},${detailJson}]`);
 }
+
+// One-shot `crypto.hash` (Node 20.12+) costs a third of a Hash object per row; older 20.x fall back.
+const sha256Hex: (text: string) => string =
+  typeof cryptoHash === "function"
+    ? (text) => cryptoHash("sha256", text, "hex")
+    : (text) => createHash("sha256").update(text).digest("hex");
 
 export function chainHead(tx: DbOrTx, projectId: string): string {
   const last = prepared(tx, "audit.head", () =>
