@@ -23,6 +23,22 @@ afterEach(() => {
   dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
 });
 
+/** A new database file migrated only up to the migration `tag`, as an older Tower left it. */
+function databaseMigratedThrough(tag: string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tower-rollups-"));
+  dirs.push(dir);
+  const migrations = path.join(dir, "migrations");
+  cpSync(migrationsFolder, migrations, { recursive: true });
+  const journalFile = path.join(migrations, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === tag) + 1);
+  writeFileSync(journalFile, JSON.stringify(journal));
+  const file = path.join(dir, "old.sqlite");
+  const old = new Database(file);
+  migrate(drizzle(old), { migrationsFolder: migrations });
+  return { file, old };
+}
+
 const COUNTERS = [
   "count",
   "successes",
@@ -171,20 +187,8 @@ describe("hourly and whole-project rollups", () => {
   });
 
   it("are filled from the minute rollups a database already holds when the migration runs", () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "tower-rollups-"));
-    dirs.push(dir);
-    // The migrations as they stood before the coarse rollups existed.
-    const before = path.join(dir, "migrations");
-    cpSync(migrationsFolder, before, { recursive: true });
-    const journalFile = path.join(before, "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
-    const last = journal.entries.findIndex((entry) => entry.tag === "0001_audit-triggers");
-    journal.entries = journal.entries.slice(0, last + 1);
-    writeFileSync(journalFile, JSON.stringify(journal));
-
-    const file = path.join(dir, "old.sqlite");
-    const old = new Database(file);
-    migrate(drizzle(old), { migrationsFolder: before });
+    // The database as it stood before the coarse rollups existed.
+    const { file, old } = databaseMigratedThrough("0001_audit-triggers");
     seedOwners(old);
     writeMinutes(old, 1_000, 4);
     old.close();
@@ -244,17 +248,7 @@ describe("rollup revisions", () => {
   });
 
   it("exist for every hour a database already holds when the migration runs", () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "tower-revisions-"));
-    dirs.push(dir);
-    const before = path.join(dir, "migrations");
-    cpSync(migrationsFolder, before, { recursive: true });
-    const journalFile = path.join(before, "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === "0003_rollup-triggers") + 1);
-    writeFileSync(journalFile, JSON.stringify(journal));
-    const file = path.join(dir, "old.sqlite");
-    const old = new Database(file);
-    migrate(drizzle(old), { migrationsFolder: before });
+    const { file, old } = databaseMigratedThrough("0003_rollup-triggers");
     seedOwners(old);
     writeMinutes(old, 500, 7);
     const hours = old

@@ -1,4 +1,5 @@
 import type { TowerDb } from "@tower/db";
+import { prepared } from "./prepared";
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -119,12 +120,9 @@ class Cache {
   }
 }
 
-const connections = new WeakMap<object, { statements: Statements; cache: Cache }>();
-
+/** The statements and the cache of this database's connection. */
 function stateOf(db: TowerDb) {
-  let state = connections.get(db.$client);
-  if (!state) connections.set(db.$client, (state = { statements: prepare(db.$client), cache: new Cache() }));
-  return state;
+  return prepared(db, "rollups.cache", () => ({ statements: prepare(db.$client), cache: new Cache() }));
 }
 
 /** Runs `read` in one read transaction: every statement sees the same commit. */
