@@ -3,8 +3,10 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { appRouter, createContext, type Deps } from "@tower/api";
 import { LIMITS } from "@tower/shared";
-import type { TRPCError } from "@trpc/server";
+import { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { pinoHttp } from "pino-http";
 import { WebSocketServer } from "ws";
@@ -36,6 +38,28 @@ const SECURITY_HEADERS: Record<string, string> = {
 function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "Content-Type": "application/json" });
   res.end(JSON.stringify(body));
+}
+
+/** A refusal decided before tRPC sees the request, in tRPC's error shape so clients read it alike. */
+function sendError(res: ServerResponse, code: TRPC_ERROR_CODE_KEY, message: string) {
+  const httpStatus = getHTTPStatusCodeFromError(new TRPCError({ code, message }));
+  sendJson(res, httpStatus, { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus } } });
+}
+
+/** Whether every percent-escape of the URL's path decodes (tRPC's adapter throws a URIError otherwise). */
+function hasDecodablePath(url: string): boolean {
+  try {
+    decodeURIComponent(url.split("?")[0]!);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** ws reports a peer's protocol violation (bad UTF-8, oversized frame, …) as an error with a WS_ERR_ code. */
+function isClientFrameError(error: TRPCError): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && code.startsWith("WS_ERR_");
 }
 
 export function createTowerServer(deps: Deps, options: ServerOptions): TowerServer {
@@ -105,14 +129,12 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       });
     }
     logHttp(req, res);
-    if (!url.startsWith("/trpc/"))
-      return sendJson(res, 404, {
-        error: { message: `No route for ${req.method} ${url.split("?")[0]}` },
-      });
+    if (!url.startsWith("/trpc/")) return sendError(res, "NOT_FOUND", `No route for ${req.method} ${url.split("?")[0]}`);
+    if (!hasDecodablePath(url)) {
+      return sendError(res, "BAD_REQUEST", "The URL path has a malformed percent-escape (such as %ZZ)");
+    }
     if (!isOriginAllowed(req, options.allowedOrigins)) {
-      return sendJson(res, 403, {
-        error: { message: "This origin is not allowed; add it to TOWER_ALLOWED_ORIGINS" },
-      });
+      return sendError(res, "FORBIDDEN", "This origin is not allowed; add it to TOWER_ALLOWED_ORIGINS");
     }
     void fastCall(req, res).then(
       (answered) => answered || trpcHandler(req, res),
@@ -129,6 +151,9 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     noServer: true,
     maxPayload: LIMITS.wsMessageBytes,
     WebSocket: TextWebSocket,
+    // Each message in its own turn of the event loop: a client that sends many at once waits its
+    // turn behind every other connection instead of holding the loop.
+    allowSynchronousEvents: false,
   });
   const wsHandler = applyWSSHandler({
     wss,
@@ -138,7 +163,9 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     experimental_encoder: wsEncoder,
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR")
+      // A misbehaving client is worth a warning; ws has already closed its socket with the reason.
+      if (isClientFrameError(error)) deps.logger.warn({ err: error.cause }, "client sent an invalid WebSocket frame");
+      else if (error.code === "INTERNAL_SERVER_ERROR")
         deps.logger.error({ err: error.cause ?? error, path }, "subscription failed");
     },
   });

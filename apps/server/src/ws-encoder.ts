@@ -1,4 +1,5 @@
 import { SharedJson } from "@tower/api";
+import { LIMITS } from "@tower/shared";
 import { jsonEncoder, type Encoder } from "@trpc/server/adapters/ws";
 import WebSocket from "ws";
 
@@ -37,7 +38,16 @@ export const wsEncoder: Encoder = {
     }
     return bytes;
   },
-  decode: jsonEncoder.decode,
+  decode(data) {
+    const message: unknown = jsonEncoder.decode(data);
+    // As an HTTP batch: tRPC's adapter would otherwise start every call of the message at once.
+    if (Array.isArray(message) && message.length > LIMITS.wsCallsPerMessage) {
+      throw new Error(
+        `A WebSocket message may carry at most ${LIMITS.wsCallsPerMessage} calls; this one has ${message.length}`,
+      );
+    }
+    return message;
+  },
 };
 
 /** A server socket whose every message is a text frame: Tower speaks JSON, also when it is bytes. */

@@ -12,16 +12,18 @@ import {
 } from "@tower/api";
 import { callerFor } from "@tower/api/testing";
 import { createDb, WriteGate } from "@tower/db";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { createTowerServer } from "../src/server";
 
-/** The real server on a real SQLite file on a loopback port, plus an owner and an API key. */
-export async function startTestServer() {
+/**
+ * The real server on a real SQLite file on a loopback port, plus an owner and an API key. Pass a
+ * `logger` to see what the server logs.
+ */
+export async function startTestServer({ logger = pino({ level: "silent" }) }: { logger?: Logger } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tower-transport-"));
   const file = path.join(dir, "tower.sqlite");
   const writeGate = new WriteGate();
   const database = createDb(file, { writesFirst: writeGate });
-  const logger = pino({ level: "silent" });
   const deps: Deps = {
     db: database.db,
     bus: createInProcessEventBus(),
@@ -90,4 +92,11 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A pino logger that keeps every line it writes, parsed, for a test to read. */
+export function recordingLogger() {
+  const lines: { level: number; msg: string; err?: { message?: string } }[] = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines, at: (level: "warn" | "error") => lines.filter((l) => l.level === pino.levels.values[level]) };
 }

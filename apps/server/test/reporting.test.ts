@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { createTowerClient } from "@tower/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, waitFor, type TestServer } from "./harness";
@@ -114,4 +116,124 @@ describe("SDK reporting through an outage", () => {
     expect(budgetEvents).toEqual([true]);
     await client.shutdown();
   });
+});
+
+/**
+ * A reverse proxy in front of the real server that answers 500 (as an HTML page, the way proxies
+ * do) for every request whose body matches `fails`, and forwards the rest.
+ */
+async function failingProxy(target: string, fails: (body: string) => boolean) {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      requests.push(body.toString());
+      if (fails(body.toString())) {
+        res.writeHead(500, { "content-type": "text/html" }).end("<h1>500 Internal Server Error</h1>");
+        return;
+      }
+      const headers = { "content-type": "application/json", authorization: req.headers.authorization ?? "" };
+      const upstream = http.request(`${target}${req.url}`, { method: req.method, headers }, (answer) => {
+        const reply: Buffer[] = [];
+        answer.on("data", (chunk: Buffer) => reply.push(chunk));
+        answer.on("end", () => {
+          res.writeHead(answer.statusCode ?? 502, { "content-type": "application/json" }).end(Buffer.concat(reply));
+        });
+      });
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("no report can hold up the ones behind it", () => {
+  it("a report the server would refuse (nested 5,000 levels) is refused at once; the ten behind it are delivered", async () => {
+    const errors: string[] = [];
+    const client = createTowerClient({
+      url: tower.url,
+      apiKey: tower.apiKey,
+      reporting: { flushIntervalMs: 10, onError: (e) => errors.push(e.message) },
+    });
+    const agent = client.agent("poisoned", { profile: { role: "worker" } });
+    await agent.start();
+    let detail: Record<string, unknown> = {};
+    for (let i = 0; i < 5_000; i++) detail = { next: detail };
+    agent.event({ operation: "tool_use", target: "poison", detail: detail as never });
+    for (let i = 0; i < 10; i++) agent.event({ operation: "tool_use", target: `after-${i}` });
+    await client.reporter.flush();
+    expect(storedFor("poisoned")).toEqual({ n: 10, distinctIds: 10 });
+    expect(client.reporter.dropped).toBe(1);
+    expect(errors).toEqual(["Report not sent: detail.next.next.next.….next: is nested more than 32 levels deep"]);
+    await client.shutdown();
+  });
+
+  it("a batch refused with a 4xx is not retried: said once through onError, and dropped", async () => {
+    const errors: string[] = [];
+    const key = await tower.owner.apiKey.create({
+      projectId: tower.projectId,
+      name: "revoked soon",
+      scopes: ["write"],
+    });
+    const client = createTowerClient({
+      url: tower.url,
+      apiKey: key.secret,
+      reporting: { flushIntervalMs: 10, maxRetryDelayMs: 50, onError: (e) => errors.push(e.message) },
+    });
+    const agent = client.agent("refused", { profile: { role: "worker" } });
+    await agent.start();
+    await tower.owner.apiKey.revoke({ projectId: tower.projectId, id: key.id });
+    for (let i = 0; i < 5; i++) agent.event({ operation: "tool_use", target: `refused-${i}` });
+    await client.reporter.flush();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // time for retries, if there were any
+    expect(errors).toHaveLength(1);
+    expect(client.reporter.dropped).toBe(5);
+    expect(client.reporter.pending).toBe(0);
+    client.close();
+  });
+
+  it("a report that keeps failing with 500 behind a proxy is narrowed down and given up; the rest arrive once", async () => {
+    const proxy = await failingProxy(tower.url, (body) => body.includes("poison-marker"));
+    const errors: string[] = [];
+    const client = createTowerClient({
+      url: proxy.url,
+      apiKey: tower.apiKey,
+      reporting: { flushIntervalMs: 10, maxBatch: 40, maxRetryDelayMs: 20, onError: (e) => errors.push(e.message) },
+    });
+    const agent = client.agent("proxied", { profile: { role: "worker" } });
+    await agent.start();
+    for (let i = 0; i < 40; i++) agent.event({ operation: "tool_use", target: i === 17 ? "poison-marker" : `ok-${i}` });
+    await waitFor(() => client.reporter.pending === 0, "every report delivered or given up", 15_000);
+    expect(storedFor("proxied")).toEqual({ n: 39, distinctIds: 39 });
+    expect(client.reporter.dropped).toBe(1);
+    await client.shutdown();
+    await proxy.close();
+  }, 30_000);
+
+  it("a server that answers 500 to everything is an outage: nothing is given up, all arrive when it heals", async () => {
+    let failing = true;
+    const proxy = await failingProxy(tower.url, (body) => failing && body.includes("outage-"));
+    const client = createTowerClient({
+      url: proxy.url,
+      apiKey: tower.apiKey,
+      reporting: { flushIntervalMs: 10, maxBatch: 8, maxRetryDelayMs: 20 },
+    });
+    const agent = client.agent("outage", { profile: { role: "worker" } });
+    await agent.start();
+    for (let i = 0; i < 20; i++) agent.event({ operation: "tool_use", target: `outage-${i}` });
+    await waitFor(() => proxy.requests.length > 60, "many failed attempts", 15_000);
+    expect(client.reporter.dropped).toBe(0);
+    expect(client.reporter.pending).toBe(20);
+    failing = false;
+    await waitFor(() => client.reporter.pending === 0, "the buffer to drain", 15_000);
+    expect(storedFor("outage")).toEqual({ n: 20, distinctIds: 20 });
+    await client.shutdown();
+    await proxy.close();
+  }, 30_000);
 });

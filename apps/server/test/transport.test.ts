@@ -134,7 +134,7 @@ describe("revocation", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await tower.owner.apiKey.revoke({ projectId: tower.projectId, id: key.id });
     await waitFor(() => completed, "the subscription to end");
-    await expect(client.api.agent.list.query({})).rejects.toThrow(/Sign in or pass an API key/);
+    await expect(client.api.agent.list.query({})).rejects.toThrow(/This API key was revoked on /);
     subscription.unsubscribe();
     client.close();
   });

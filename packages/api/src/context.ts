@@ -24,9 +24,11 @@ export interface Deps {
 }
 
 export type Caller =
-  | { kind: "anonymous" }
+  /** `rejectedKey`: an API key was passed but did not authenticate; says why (unknown, revoked, expired). */
+  | { kind: "anonymous"; rejectedKey?: string }
   | { kind: "user"; userId: string; sessionId: string }
-  | { kind: "apiKey"; keyId: string; projectId: string; scopes: ApiKeyScope[] };
+  /** `expiresAt`: null for a key that never expires; live streams opened with it end then. */
+  | { kind: "apiKey"; keyId: string; projectId: string; scopes: ApiKeyScope[]; expiresAt: number | null };
 
 /** How the transport sets the session cookie; over WebSocket there is nothing to set. */
 export interface SessionCookie {
@@ -47,6 +49,8 @@ export interface Context extends Deps {
    * again that the session or key has not been revoked since.
    */
   longLived: boolean;
+  /** On a WebSocket, its calls started and not yet answered (see `callsInFlight` in trpc.ts). */
+  callsInFlight: { count: number } | null;
 }
 
 /** The id of the session or API key behind a call, so live streams can end when it is revoked. */
@@ -65,17 +69,23 @@ export function createContext(
   cookie: SessionCookie = noCookie,
   { longLived = false }: { longLived?: boolean } = {},
 ): Context {
-  return { ...deps, caller: resolveCaller(deps, credentials), cookie, longLived };
+  const callsInFlight = longLived ? { count: 0 } : null;
+  return { ...deps, caller: resolveCaller(deps, credentials), cookie, longLived, callsInFlight };
 }
 
 function resolveCaller(deps: Deps, { sessionToken, apiKey }: Credentials): Caller {
+  let rejectedKey: string | undefined;
   if (apiKey) {
     const key = resolveApiKey(deps, apiKey);
-    if (key) return { kind: "apiKey", keyId: key.id, projectId: key.projectId, scopes: key.scopes };
+    if (key.ok) {
+      return { kind: "apiKey", keyId: key.id, projectId: key.projectId, scopes: key.scopes, expiresAt: key.expiresAt };
+    }
+    rejectedKey = key.reason;
   }
   if (sessionToken) {
     const session = resolveSession(deps, sessionToken);
     if (session) return { kind: "user", userId: session.userId, sessionId: session.id };
   }
-  return { kind: "anonymous" };
+  // Remembered so that a call needing a caller says what is wrong with the key, not "sign in".
+  return rejectedKey ? { kind: "anonymous", rejectedKey } : { kind: "anonymous" };
 }

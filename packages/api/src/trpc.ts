@@ -1,14 +1,19 @@
 import type { Actor, Role } from "@tower/shared";
-import { ProjectScopeSchema } from "@tower/shared";
+import { findInputProblem, LIMITS, ProjectScopeSchema, type InputProblem } from "@tower/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
-import { z, ZodError } from "zod";
+import { z, ZodError, ZodRealError } from "zod";
 import type { Context } from "./context";
 import { DomainError } from "./errors";
-import { isCallerStillValid, resolveProjectAccess } from "./services/access";
+import { invalidCallerMessage, isCallerStillValid, resolveProjectAccess } from "./services/access";
 import { actorOf } from "./services/actor";
 import { describeIssues } from "./services/zod-issues";
 
-const t = initTRPC.context<Context>().create({
+export interface ProcedureMeta {
+  /** The root's `items` are checked one by one by the procedure, so one bad item is refused alone. */
+  itemsCheckedOneByOne?: boolean;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   // Never send stack traces, whatever NODE_ENV says.
   isDev: false,
   errorFormatter({ shape, error }) {
@@ -45,12 +50,52 @@ const errorBoundary = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorBoundary);
+/**
+ * The problem as the zod error a failed parse throws (an Error, unlike a bare `ZodError`), so it
+ * reaches clients as every other invalid input does: "Invalid input: …" with its field errors.
+ */
+const inputProblemError = ({ path, message }: InputProblem) =>
+  new ZodRealError([{ code: "custom", path, message, input: undefined }]);
 
-/** On a WebSocket, a caller resolved at connect time is checked again on every call. */
+/**
+ * Every input, before any parser sees it: bounded nesting and valid Unicode text (see
+ * `findInputProblem`), so no input can overflow the stack or be stored as something else.
+ */
+const inputGuard = t.middleware(async ({ getRawInput, meta, next }) => {
+  const problem = findInputProblem(await getRawInput(), { skipItems: meta?.itemsCheckedOneByOne });
+  if (problem) throw new TRPCError({ code: "BAD_REQUEST", cause: inputProblemError(problem) });
+  return next();
+});
+
+/**
+ * A WebSocket carries calls as fast as a client sends them: past `LIMITS.wsCallsInFlight` calls
+ * started and not yet answered, its next calls are refused until answers go out, so one client's
+ * burst cannot queue unbounded work ahead of everyone else's. (A subscription counts until it
+ * has started.)
+ */
+const callsInFlight = t.middleware(async ({ ctx, next }) => {
+  const calls = ctx.callsInFlight;
+  if (!calls) return next();
+  if (calls.count >= LIMITS.wsCallsInFlight) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `At most ${LIMITS.wsCallsInFlight} calls may wait for an answer on one connection; wait for answers before sending more`,
+    });
+  }
+  calls.count++;
+  try {
+    return await next();
+  } finally {
+    calls.count--;
+  }
+});
+
+export const publicProcedure = t.procedure.use(callsInFlight).use(errorBoundary).use(inputGuard);
+
+/** On a WebSocket, a caller resolved at connect time is checked again on every call (revoked, expired). */
 const stillAuthorized = publicProcedure.use(({ ctx, next }) => {
   if (ctx.longLived && ctx.caller.kind !== "anonymous" && !isCallerStillValid(ctx, ctx.caller)) {
-    throw new DomainError("UNAUTHORIZED", "This session or API key was revoked; sign in or reconnect with a valid key");
+    throw new DomainError("UNAUTHORIZED", invalidCallerMessage(ctx, ctx.caller));
   }
   return next();
 });
@@ -61,7 +106,10 @@ export const userProcedure = stillAuthorized.use(({ ctx, next }) => {
 });
 
 export const apiKeyProcedure = stillAuthorized.use(({ ctx, next }) => {
-  if (ctx.caller.kind !== "apiKey") throw new DomainError("UNAUTHORIZED", "Pass a project API key");
+  if (ctx.caller.kind !== "apiKey") {
+    const rejected = ctx.caller.kind === "anonymous" ? ctx.caller.rejectedKey : undefined;
+    throw new DomainError("UNAUTHORIZED", rejected ?? "Pass a project API key");
+  }
   return next({ ctx: { caller: ctx.caller } }); // narrows the type; tRPC merges it into ctx
 });
 

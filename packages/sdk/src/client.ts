@@ -3,6 +3,7 @@ import { LIMITS } from "@tower/shared";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
 import NodeWebSocket from "ws";
 import { AgentHandle, type AgentHandleOptions } from "./agent";
+import { fetchWithStatus } from "./http-status";
 import { onProcessExit } from "./process-exit";
 import { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 
@@ -58,7 +59,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize }),
+        false: httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus }),
       }),
     ],
   });

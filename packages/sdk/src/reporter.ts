@@ -1,6 +1,13 @@
 import type { AppRouter } from "@tower/api";
-import { INGEST_MAX_ITEMS, type IngestResult, type ReportItem } from "@tower/shared";
+import {
+  describeInputProblem,
+  findInputProblem,
+  INGEST_MAX_ITEMS,
+  type IngestResult,
+  type ReportItem,
+} from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
+import { HttpStatusError } from "./http-status";
 
 export interface ReporterOptions {
   /** Items per request; a full batch is sent at once. Default 500, at most 1,000. */
@@ -21,14 +28,23 @@ export interface ReporterHooks {
   onError?: (error: Error) => void;
 }
 
-/** Worth retrying: Tower is down, overloaded or restarting. Any other 4xx will never succeed. */
-const RETRYABLE = new Set([
-  "TIMEOUT",
-  "TOO_MANY_REQUESTS",
-  "INTERNAL_SERVER_ERROR",
-  "BAD_GATEWAY",
-  "SERVICE_UNAVAILABLE",
-]);
+/** Answers worth retrying: Tower is down, overloaded or restarting (or a proxy in front says so). */
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * A batch that keeps failing with 500 may hold a report the server cannot take: after this many
+ * tries in a row it is split in halves; a lone report that still fails is set aside behind the
+ * rest, and given up only if it fails again after others were delivered (a server that fails
+ * everything is having an outage, and nothing is given up). So one report never holds up the rest.
+ */
+const SERVER_ERRORS_BEFORE_SPLIT = 3;
+
+/** The HTTP status of a failed call, or undefined when no answer came (network down). */
+function statusOf(error: unknown): number | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  if (error.cause instanceof HttpStatusError) return error.cause.status;
+  return (error.data as { httpStatus?: number } | undefined)?.httpStatus;
+}
 
 function codeOf(error: unknown): string | undefined {
   return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
@@ -45,6 +61,12 @@ export class Reporter {
   #sending: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #retryDelay = 0;
+  /** 500s in a row for the batch at the front of the queue. */
+  #serverErrors = 0;
+  /** Batches delivered so far. */
+  #delivered = 0;
+  /** Reports set aside after failing alone with 500, with `#delivered` at that time. */
+  #suspects = new Map<ReportItem, number>();
   /** Shrinks when a batch is too large for one request, grows back after a success. */
   #batchSize: number;
   #dropped = 0;
@@ -76,10 +98,13 @@ export class Reporter {
   }
 
   add(item: ReportItem): void {
+    // The server's own first check: a report it would refuse never enters the queue.
+    const problem = findInputProblem(item);
+    if (problem) return this.#giveUp([item], new Error(`Report not sent: ${describeInputProblem(problem)}`));
     this.#queue.push(item);
     const over = this.#queue.length - this.#maxBuffer;
     if (over > 0) {
-      this.#queue.splice(0, over);
+      for (const dropped of this.#queue.splice(0, over)) this.#suspects.delete(dropped);
       this.#drop(over, "buffer full");
     }
     if (this.#queue.length >= this.#batchSize && this.#retryDelay === 0) void this.#pump();
@@ -95,6 +120,31 @@ export class Reporter {
       await this.#pump();
       if (this.#retryDelay > 0 && this.pending >= before) return; // Tower is unreachable
     }
+  }
+
+  /** Narrows down a batch that keeps failing with 500 (see SERVER_ERRORS_BEFORE_SPLIT). */
+  #isolate(batch: ReportItem[], error: Error) {
+    if (batch.length > 1) {
+      this.#batchSize = Math.max(1, Math.floor(batch.length / 2));
+      this.#queue.unshift(...batch);
+      return;
+    }
+    const item = batch[0]!;
+    const setAsideAt = this.#suspects.get(item);
+    if (setAsideAt !== undefined && this.#delivered > setAsideAt) {
+      this.#suspects.delete(item);
+      return this.#giveUp(batch, error);
+    }
+    this.#suspects.set(item, this.#delivered);
+    this.#queue.push(item);
+    this.#retryDelay = Math.min(Math.max(this.#retryDelay * 2, 250), this.#maxRetryDelay);
+    this.hooks.onError?.(error);
+  }
+
+  /** Reports the server will never take: said through onError and counted as dropped. */
+  #giveUp(batch: ReportItem[], error: Error) {
+    this.hooks.onError?.(error);
+    this.#drop(batch.length, error.message);
   }
 
   #drop(count: number, reason: string) {
@@ -129,16 +179,23 @@ export class Reporter {
     try {
       const result = await this.api.ingest.report.mutate({ items: batch });
       this.#retryDelay = 0;
+      this.#serverErrors = 0;
+      this.#delivered++;
+      if (this.#suspects.size > 0) for (const item of batch) this.#suspects.delete(item);
       this.#batchSize = Math.min(this.#batchSize * 2, this.#maxBatch);
       this.hooks.onResult?.(result, batch);
     } catch (error) {
-      const code = codeOf(error);
-      if (code === "PAYLOAD_TOO_LARGE" && batch.length > 1) {
+      const status = statusOf(error);
+      if (codeOf(error) === "PAYLOAD_TOO_LARGE" && batch.length > 1) {
         // Too big for one request: send it in halves.
         this.#batchSize = Math.max(1, Math.floor(batch.length / 2));
         this.#queue.unshift(...batch);
-      } else if (code && !RETRYABLE.has(code)) {
-        this.#drop(batch.length, (error as Error).message);
+      } else if (status !== undefined && !RETRYABLE_STATUS.has(status)) {
+        // Refused as it is (invalid, unauthorised, …): sending it again would be refused again.
+        this.#giveUp(batch, error as Error);
+      } else if (status === 500 && ++this.#serverErrors >= SERVER_ERRORS_BEFORE_SPLIT) {
+        this.#serverErrors = 0;
+        this.#isolate(batch, error as Error);
       } else {
         this.#queue.unshift(...batch);
         this.#retryDelay = Math.min(Math.max(this.#retryDelay * 2, 250), this.#maxRetryDelay);

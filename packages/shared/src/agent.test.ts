@@ -84,6 +84,32 @@ describe("AgentCreateInputSchema", () => {
     expect(parse({ budgetCostUsdPerDay: Number.POSITIVE_INFINITY })).toBe(false);
   });
 
+  // What a person reads under a field: one message per field, in words, agreeing with the form's hint.
+  it.each([
+    [{ name: "", role: "r" }, "name", "Name is required"],
+    [{ name: "a/b", role: "r" }, "name", "Use letters, digits, spaces, dots, dashes or underscores"],
+    [{ name: "a", role: "" }, "role", "Role is required"],
+    [
+      { name: "a", role: "r", budgetTokensPerSession: 0 },
+      "budgetTokensPerSession",
+      "Enter more than 0 tokens, or leave it empty for no limit",
+    ],
+    [
+      { name: "a", role: "r", budgetTokensPerSession: 2.5 },
+      "budgetTokensPerSession",
+      "Enter a whole number of tokens, or leave it empty for no limit",
+    ],
+    [
+      { name: "a", role: "r", budgetCostUsdPerDay: 0 },
+      "budgetCostUsdPerDay",
+      "Enter more than $0, or leave it empty for no limit",
+    ],
+    [{ name: "a", role: "r", capabilities: [" "] }, "capabilities.0", "Remove the empty item"],
+  ])("%j reads: %s: %s", (input, path, message) => {
+    const issues = AgentCreateInputSchema.safeParse(input).error?.issues ?? [];
+    expect(issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([[path, message]]);
+  });
+
   it("lists: at most 100 items, none blank", () => {
     const items = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);
     const parse = (extra: object) => AgentCreateInputSchema.safeParse({ name: "a", role: "r", ...extra });
@@ -102,14 +128,31 @@ describe("AgentCreateInputSchema", () => {
 describe("PathScopeSchema", () => {
   it.each([
     ["src/**", true],
-    ["/data/*.csv", true],
+    ["data/*.csv", true],
     ["  notes/**  ", true],
+    ["*.{ts,tsx}", true],
+    ["src/[abc]/x.ts", true],
     ["", false],
-    ["src/***", false],
     ["a\0b", false],
     ["x".repeat(513), false],
   ])("%j is valid: %s", (value, valid) => {
     expect(PathScopeSchema.safeParse(value).success).toBe(valid);
+  });
+
+  // Each refused with the reason a person can act on, as one message.
+  it.each([
+    ["src/[unclosed", /not a valid glob: Missing closing: "\]"/],
+    ["src/{a,b", /not a valid glob: Missing closing: "\}"/],
+    ["**/../etc/passwd", /"\.\." segment/],
+    ["src/..", /"\.\." segment/],
+    ["/abs/**", /is absolute; path scopes are relative/],
+    ["C:\\data\\**", /is absolute/],
+    ["~/notes/**", /is absolute/],
+    ["!src/secret/**", /is negated/],
+  ])("%j is refused: %s", (value, reason) => {
+    const result = PathScopeSchema.safeParse(value);
+    expect(result.error?.issues).toHaveLength(1);
+    expect(result.error?.issues[0]?.message).toMatch(reason);
   });
 });
 

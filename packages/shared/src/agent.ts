@@ -10,27 +10,48 @@ import {
 } from "./common";
 import { AGENT_SORTS, AGENT_STATUSES, type Agent, type AgentStatus } from "./domain/agent";
 import { LIMITS } from "./domain/limits";
+import { pathScopeProblem } from "./path-scope";
 
 export const AgentStatusSchema = z.enum(AGENT_STATUSES);
 
-/** Glob path scopes such as `src/**` or `/data/*.csv`. */
+/** Glob path scopes relative to the agent's workspace, such as `src/**` or `data/*.csv`. */
 export const PathScopeSchema = z
   .string()
   .trim()
-  .min(1)
-  .max(512)
-  .refine((value) => !value.includes("\0") && !/\*{3,}/.test(value), "Not a valid glob pattern");
+  .min(1, { error: "Remove the empty path scope", abort: true })
+  .max(512, { error: "A path scope must be at most 512 characters", abort: true })
+  .superRefine((scope, ctx) => {
+    const problem = pathScopeProblem(scope);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const BUDGET_HINT = "or leave it empty for no limit";
+const budgetTokensSchema = z
+  .number({ error: `Enter a number of tokens, ${BUDGET_HINT}` })
+  .int({ error: `Enter a whole number of tokens, ${BUDGET_HINT}`, abort: true })
+  .positive({ error: `Enter more than 0 tokens, ${BUDGET_HINT}`, abort: true })
+  .max(1e12, "At most 1,000,000,000,000 tokens")
+  .nullable();
+const budgetCostSchema = z
+  .number({ error: `Enter an amount in USD, ${BUDGET_HINT}` })
+  .positive({ error: `Enter more than $0, ${BUDGET_HINT}`, abort: true })
+  .max(1e9, "At most $1,000,000,000 a day")
+  .nullable();
 
 const agentFields = {
   name: NameSchema.regex(/^[\w.\- ]+$/, "Use letters, digits, spaces, dots, dashes or underscores"),
-  role: ShortTextSchema.min(1, "Role is required"),
+  role: ShortTextSchema.min(1, { error: "Role is required", abort: true }),
   category: ShortTextSchema.default("general"),
-  description: z.string().trim().max(LIMITS.descriptionLength).default(""),
+  description: z
+    .string()
+    .trim()
+    .max(LIMITS.descriptionLength, `Description must be at most ${LIMITS.descriptionLength} characters`)
+    .default(""),
   capabilities: StringListSchema.default([]),
   allowedTools: StringListSchema.default([]),
-  pathScopes: z.array(PathScopeSchema).max(LIMITS.listItems).default([]),
-  budgetTokensPerSession: z.number().int().positive().max(1e12).nullable().default(null),
-  budgetCostUsdPerDay: z.number().positive().max(1e9).nullable().default(null),
+  pathScopes: z.array(PathScopeSchema).max(LIMITS.listItems, `At most ${LIMITS.listItems} path scopes`).default([]),
+  budgetTokensPerSession: budgetTokensSchema.default(null),
+  budgetCostUsdPerDay: budgetCostSchema.default(null),
   tags: StringListSchema.default([]),
   metadata: MetadataSchema.default({}),
   version: ShortTextSchema.default(""),
@@ -46,12 +67,12 @@ export const AgentPatchSchema = z.object({
   name: agentFields.name.optional(),
   role: agentFields.role.optional(),
   category: ShortTextSchema.optional(),
-  description: z.string().trim().max(LIMITS.descriptionLength).optional(),
+  description: agentFields.description.unwrap().optional(),
   capabilities: StringListSchema.optional(),
   allowedTools: StringListSchema.optional(),
-  pathScopes: z.array(PathScopeSchema).max(LIMITS.listItems).optional(),
-  budgetTokensPerSession: z.number().int().positive().max(1e12).nullable().optional(),
-  budgetCostUsdPerDay: z.number().positive().max(1e9).nullable().optional(),
+  pathScopes: agentFields.pathScopes.unwrap().optional(),
+  budgetTokensPerSession: budgetTokensSchema.optional(),
+  budgetCostUsdPerDay: budgetCostSchema.optional(),
   tags: StringListSchema.optional(),
   metadata: MetadataSchema.optional(),
   version: ShortTextSchema.optional(),

@@ -3,16 +3,26 @@ import { LIMITS } from "./domain/limits";
 
 export const IdSchema = z.string().min(1).max(64);
 
+// `abort`: a field that fails its first rule shows that message alone, not every rule after it.
 export const NameSchema = z
   .string()
   .trim()
-  .min(1, "Name is required")
-  .max(LIMITS.nameLength, `Name must be at most ${LIMITS.nameLength} characters`);
+  .min(1, { error: "Name is required", abort: true })
+  .max(LIMITS.nameLength, { error: `Name must be at most ${LIMITS.nameLength} characters`, abort: true });
 
-export const ShortTextSchema = z.string().trim().max(LIMITS.shortTextLength);
+export const ShortTextSchema = z
+  .string()
+  .trim()
+  .max(LIMITS.shortTextLength, `Must be at most ${LIMITS.shortTextLength} characters`);
 
 export const StringListSchema = z
-  .array(z.string().trim().min(1).max(LIMITS.shortTextLength))
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1, "Remove the empty item")
+      .max(LIMITS.shortTextLength, `Each item must be at most ${LIMITS.shortTextLength} characters`),
+  )
   .max(LIMITS.listItems, `At most ${LIMITS.listItems} items`);
 
 const utf8 = new TextEncoder();

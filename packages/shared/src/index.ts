@@ -7,6 +7,7 @@ export * from "./common";
 export * from "./domain";
 export * from "./identity-import";
 export * from "./ingest";
+export * from "./path-scope";
 export * from "./prices";
 export * from "./project";
 export * from "./roles";

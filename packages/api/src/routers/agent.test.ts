@@ -312,7 +312,12 @@ describe("agent input validation", () => {
     ["tags as a string", { name: "ok", role: "r", tags: "a,b" }, "tags"],
     ["metadata as an array", { name: "ok", role: "r", metadata: [1, 2] }, "metadata"],
     ["a budget as a string", { name: "ok", role: "r", budgetCostUsdPerDay: "5" }, "budgetCostUsdPerDay"],
-    ["a path scope with ***", { name: "ok", role: "r", pathScopes: ["src/***"] }, "pathScopes"],
+    ["an unclosed bracket in a path scope", { name: "ok", role: "r", pathScopes: ["src/[unclosed"] }, "pathScopes"],
+    ["a path scope reaching out with ..", { name: "ok", role: "r", pathScopes: ["**/../etc/passwd"] }, "pathScopes"],
+    ["an absolute path scope", { name: "ok", role: "r", pathScopes: ["/abs/**"] }, "pathScopes"],
+    ["a lone surrogate in the role", { name: "ok", role: "x\ud800y" }, "role"],
+    ["a lone surrogate in the description", { name: "ok", role: "r", description: "\udc00" }, "description"],
+    ["a lone surrogate in a metadata key", { name: "ok", role: "r", metadata: { "k\ud800": 1 } }, "metadata"],
   ];
 
   it.each(createCases)("create with %s is BAD_REQUEST naming %s and writes nothing", async (_label, input, field) => {
@@ -325,6 +330,22 @@ describe("agent input validation", () => {
     const shape = errorShape(error, "agent.create");
     expect(shape.message).toMatch(new RegExp(`^Invalid input: (.*; )?${field}(\\.\\d+)?: `));
     expect(shape.data.zodError?.fieldErrors).toHaveProperty(field);
+    expect(countAgents(world.deps)).toBe(before);
+  });
+
+  it("metadata nested 5,000 levels deep is BAD_REQUEST naming metadata, not a stack overflow", async () => {
+    let metadata: Record<string, unknown> = {};
+    for (let i = 0; i < 5_000; i++) metadata = { a: metadata };
+    const before = countAgents(world.deps);
+    const call = world.users.owner.caller.agent.create({
+      projectId: world.projectId,
+      name: "deep",
+      role: "r",
+      metadata: metadata as never,
+    });
+    const shape = errorShape(await expectTRPCError(call, "BAD_REQUEST"), "agent.create");
+    expect(shape.message).toBe("Invalid input: metadata.a.a.a.….a: is nested more than 32 levels deep");
+    expect(shape.data.zodError?.fieldErrors).toHaveProperty("metadata");
     expect(countAgents(world.deps)).toBe(before);
   });
 
@@ -569,6 +590,13 @@ describe("agent.list", () => {
     await owner.agent.create({ projectId, name: "unders", role: "r", description: "snakeXcase" });
     expect((await owner.agent.list({ projectId, q: "100%" })).items.map((a) => a.name)).toEqual(["pct"]);
     expect((await owner.agent.list({ projectId, q: "snake_case" })).items.map((a) => a.name)).toEqual(["under"]);
+  });
+
+  it("q matches tags one by one, never the JSON they are stored as", async () => {
+    await owner.agent.create({ projectId, name: "tagged", role: "r", tags: ["night-shift", "eu"] });
+    const names = async (q: string) => (await owner.agent.list({ projectId, q })).items.map((a) => a.name);
+    expect(await names("night-sh")).toEqual(["tagged"]);
+    for (const syntax of ["[", "]", '"', '","', '["']) expect(await names(syntax), `q=${syntax}`).toEqual([]);
   });
 
   it("a garbage cursor is BAD_REQUEST", async () => {

@@ -10,6 +10,7 @@ export const ingestRouter = {
    * rejected with the reason); the answer comes only after the commit.
    */
   report: projectProcedure("operator")
+    .meta({ itemsCheckedOneByOne: true })
     .input(IngestInputSchema)
     .mutation(async ({ ctx, input }) => {
       await ctx.ingestThrottle.consume(credentialIdOf(ctx.caller) ?? "anonymous", input.items.length);

@@ -54,7 +54,9 @@ export function listAgents({ db }: Deps, projectId: string, input: AgentListQuer
     if (input.q) {
       // drizzle's like() sets no ESCAPE character, and SQLite has no default one.
       const matches = (column: SQLWrapper) => sql`${column} like ${slot("pattern")} escape '\\'`;
-      where.push(or(matches(agents.name), matches(agents.role), matches(agents.description), matches(agents.tags)));
+      // Tags one by one, not their JSON text: `[` or `"` must not match every agent.
+      const tagMatches = sql`exists (select 1 from json_each(${agents.tags}) where value like ${slot("pattern")} escape '\\')`;
+      where.push(or(matches(agents.name), matches(agents.role), matches(agents.description), tagMatches));
     }
     if (cursor) {
       const after = input.order === "asc" ? sql`>` : sql`<`;

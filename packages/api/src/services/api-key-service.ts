@@ -1,5 +1,5 @@
 import { apiKeys } from "@tower/db";
-import { API_KEY_PREFIX, type Actor, type ApiKeyCreateInput } from "@tower/shared";
+import { API_KEY_PREFIX, apiKeyState, type Actor, type ApiKeyCreateInput, type ApiKeyScope } from "@tower/shared";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError } from "../errors";
@@ -9,6 +9,11 @@ import { prepared, slot } from "./prepared";
 
 /** lastUsedAt is refreshed at most this often, so a busy key does not write on every request. */
 const LAST_USED_GRANULARITY_MS = 60_000;
+
+const DAY_MS = 86_400_000;
+
+/** Where the holder of a dead key can get a new one. */
+const NEW_KEY_HINT = "an admin can create a new one in Settings → API keys";
 
 /** Creates a key; the secret is returned this once and only its hash is stored. */
 export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateInput, actor: Actor) {
@@ -23,10 +28,13 @@ export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateI
     scopes: [...new Set(input.scopes)],
     createdBy: actor.type === "user" ? actor.id : null,
     createdAt: clock.now(),
+    expiresAt: null as number | null,
   };
+  if (input.expiresInDays != null) row.expiresAt = row.createdAt + input.expiresInDays * DAY_MS;
   db.transaction((tx) => {
     tx.insert(apiKeys).values(row).run();
-    const detail = { prefix: row.prefix, scopes: row.scopes };
+    const expiresAt = row.expiresAt === null ? null : new Date(row.expiresAt).toISOString();
+    const detail = { prefix: row.prefix, scopes: row.scopes, expiresAt };
     appendAudit(deps, tx, projectId, actor, { operation: "apiKey.create", target: row.name, detail }, row.createdAt);
   });
   return {
@@ -35,6 +43,7 @@ export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateI
     prefix: row.prefix,
     scopes: row.scopes,
     createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
     secret,
   };
 }
@@ -49,6 +58,7 @@ export function listApiKeys({ db }: Deps, projectId: string) {
       createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt,
       revokedAt: apiKeys.revokedAt,
+      expiresAt: apiKeys.expiresAt,
     })
     .from(apiKeys)
     .where(eq(apiKeys.projectId, projectId))
@@ -79,9 +89,33 @@ export function revokeApiKey(deps: Deps, projectId: string, id: string, actor: A
   bus.publishRevocation(id);
 }
 
-/** The live key for a secret, or undefined when it is unknown or revoked. */
-export function resolveApiKey({ db, clock }: Deps, secret: string) {
-  if (!secret.startsWith(API_KEY_PREFIX)) return undefined;
+export type ApiKeyResolution =
+  | { ok: true; id: string; projectId: string; scopes: ApiKeyScope[]; expiresAt: number | null }
+  /** `reason` is told to the caller: it holds the secret, and it names nothing of any project. */
+  | { ok: false; reason: string };
+
+/** Why a revoked or expired key no longer authenticates, or null while it is live at `now`. */
+export function apiKeyRejection(key: { revokedAt: number | null; expiresAt: number | null }, now: number) {
+  switch (apiKeyState(key, now)) {
+    case "revoked":
+      return `This API key was revoked on ${new Date(key.revokedAt!).toISOString()}; ${NEW_KEY_HINT}`;
+    case "expired":
+      return `This API key expired on ${new Date(key.expiresAt!).toISOString()}; ${NEW_KEY_HINT}`;
+    case "active":
+      return null;
+  }
+}
+
+/**
+ * The key for a secret, or why it does not authenticate (unknown, revoked or expired). Revoked and
+ * expired keys are looked up too, so their holder learns which it is rather than "sign in".
+ */
+export function resolveApiKey({ db, clock }: Deps, secret: string): ApiKeyResolution {
+  const unknown = {
+    ok: false,
+    reason: `This API key is unknown: check that it was copied whole, or ${NEW_KEY_HINT}`,
+  } as const;
+  if (!secret.startsWith(API_KEY_PREFIX)) return unknown;
   const key = prepared(db, "apiKey.bySecret", () =>
     db
       .select({
@@ -89,15 +123,31 @@ export function resolveApiKey({ db, clock }: Deps, secret: string) {
         projectId: apiKeys.projectId,
         scopes: apiKeys.scopes,
         lastUsedAt: apiKeys.lastUsedAt,
+        revokedAt: apiKeys.revokedAt,
+        expiresAt: apiKeys.expiresAt,
       })
       .from(apiKeys)
-      .where(and(eq(apiKeys.secretHash, slot("hash")), isNull(apiKeys.revokedAt)))
+      .where(eq(apiKeys.secretHash, slot("hash")))
       .prepare(),
   ).get({ hash: sha256(secret) });
-  if (!key) return undefined;
+  if (!key) return unknown;
   const now = clock.now();
+  const rejection = apiKeyRejection(key, now);
+  if (rejection) return { ok: false, reason: rejection };
   if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_GRANULARITY_MS) {
     db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id)).run();
   }
-  return key;
+  return { ok: true, id: key.id, projectId: key.projectId, scopes: key.scopes, expiresAt: key.expiresAt };
+}
+
+/** Why the key with this id no longer authenticates, or null while it is live. */
+export function apiKeyRejectionById({ db, clock }: Deps, id: string): string | null {
+  const key = db
+    .select({ revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, id))
+    .get();
+  // Its project was deleted (keys go with it) while a socket held it.
+  if (!key) return `This API key no longer exists; ${NEW_KEY_HINT}`;
+  return apiKeyRejection(key, clock.now());
 }

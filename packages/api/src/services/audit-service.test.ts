@@ -195,18 +195,27 @@ describe("the audit trail", () => {
 });
 
 describe("audit edge cases", () => {
-  it("events with lone surrogates (in a target, a detail key, a nested detail value) still verify", async () => {
+  it("events with lone surrogates (in a target, a detail key, a nested detail value) are refused one by one, naming the field", async () => {
     const key = world.as({ apiKey: world.keys.write.secret });
     const event = { kind: "event", agent: "home-agent", operation: "tool_use" };
+    const before = rows().length;
     const result = await key.ingest.report({
       projectId,
       items: [
         { ...event, id: "surrogate-1", target: "x\ud800y" },
         { ...event, id: "surrogate-2", detail: { "k\udc00": "fine" } },
         { ...event, id: "surrogate-3", detail: { list: ["ok", { deep: "v\ud800" }] } },
+        { ...event, id: "surrogate-ok", detail: { text: "emoji \ud83d\ude00 is fine" } },
       ],
     });
-    expect(result.stored).toBe(3);
+    expect(result.results.map((r) => [r.id, r.status, r.reason?.split(":")[0]])).toEqual([
+      ["surrogate-1", "rejected", "target"],
+      ["surrogate-2", "rejected", "detail"],
+      ["surrogate-3", "rejected", "detail.list.1.deep"],
+      ["surrogate-ok", "stored", undefined],
+    ]);
+    expect(result.results[0]!.reason).toMatch(/broken character/);
+    expect(rows().length).toBe(before + 1);
     expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
   });
 

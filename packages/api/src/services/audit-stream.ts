@@ -1,7 +1,7 @@
 import type { AuditEvent } from "@tower/shared";
-import { credentialIdOf, type Caller, type Deps } from "../context";
+import type { Caller, Deps } from "../context";
 import { SharedJson } from "../shared-json";
-import { isCallerStillValid } from "./access";
+import { isCallerStillValid, watchCaller } from "./access";
 import { lastAuditId, listenToAudit, type AuditBatch } from "./audit-feed";
 import { readAuditEventsAfter } from "./audit-service";
 
@@ -18,6 +18,7 @@ export interface AuditTailBatch {
  * project's shared feed first (queueing its batches), replays what was stored after `lastEventId`
  * from the database, then passes the feed's batches on; ids already sent are skipped, so every row
  * arrives exactly once, in order. Under load rows arrive in batches, one message per feed read.
+ * It ends when the session or key it was opened with is revoked, or the key expires.
  */
 export async function* streamAudit(
   deps: Deps,
@@ -27,11 +28,9 @@ export async function* streamAudit(
   caller: Caller,
 ): AsyncGenerator<AuditTailBatch> {
   const queue: AuditBatch[] = [];
-  let revoked = false;
+  let revoked = false; // or expired
   let wake: (() => void) | undefined;
-  const credentialId = credentialIdOf(caller);
-  const stopRevocations = deps.bus.subscribeRevocations((id) => {
-    if (id !== credentialId) return;
+  const stopWatching = watchCaller(deps, caller, () => {
     revoked = true;
     wake?.();
   });
@@ -68,7 +67,7 @@ export async function* streamAudit(
     }
   } finally {
     feed.stop();
-    stopRevocations();
+    stopWatching();
     signal?.removeEventListener("abort", onAbort);
   }
 }

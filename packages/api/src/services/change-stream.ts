@@ -1,6 +1,6 @@
 import type { ChangeEntity, ChangeEvent, ChangeOf } from "@tower/shared";
-import { credentialIdOf, type Caller, type Deps } from "../context";
-import { isCallerStillValid } from "./access";
+import type { Caller, Deps } from "../context";
+import { isCallerStillValid, watchCaller } from "./access";
 import { latestChangeId, readChangesAfter } from "./change-feed";
 
 const REPLAY_PAGE = 500;
@@ -9,7 +9,7 @@ const REPLAY_PAGE = 500;
  * Live changes of one project and entity, resumable: subscribe to the bus first (buffering), then
  * replay what was committed after `lastEventId`, then stream live; ids already sent are skipped,
  * so the client gets every change exactly once, in order. The stream ends when the session or key
- * it was opened with is revoked.
+ * it was opened with is revoked, or the key expires.
  */
 export interface StreamOptions<E extends ChangeEntity> {
   projectId: string;
@@ -25,12 +25,10 @@ export async function* streamChanges<E extends ChangeEntity>(
   deps: Deps,
   { projectId, entity, entityId, lastEventId, signal, caller }: StreamOptions<E>,
 ): AsyncGenerator<ChangeOf<E>> {
-  const credentialId = credentialIdOf(caller);
   const pending: ChangeEvent[] = [];
   let wake: (() => void) | undefined;
-  let revoked = false;
-  const stopRevocations = deps.bus.subscribeRevocations((id) => {
-    if (id !== credentialId) return;
+  let revoked = false; // or expired
+  const stopWatching = watchCaller(deps, caller, () => {
     revoked = true;
     wake?.();
   });
@@ -69,7 +67,7 @@ export async function* streamChanges<E extends ChangeEntity>(
     }
   } finally {
     unsubscribe();
-    stopRevocations();
+    stopWatching();
     signal?.removeEventListener("abort", onAbort);
   }
 }

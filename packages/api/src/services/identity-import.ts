@@ -1,6 +1,9 @@
 import {
   AgentCreateInputSchema,
+  describeInputProblem,
+  findInputProblem,
   IMPORT_OUTCOMES,
+  LIMITS,
   type Actor,
   type AgentCreate,
   type AgentImportReport,
@@ -16,13 +19,27 @@ import { findAgentByName, insertAgentTx, writeAgentTx, type AgentRow } from "./a
 import { describeIssues } from "./zod-issues";
 import { publishChanges } from "./change-feed";
 
+/** The YAML parser recurses; it reports a stack overflow as a parse error, which we say in words. */
+function parseYamlBounded(content: string): unknown {
+  try {
+    return parseYaml(content);
+  } catch (error) {
+    if (/Maximum call stack/.test((error as Error).message)) {
+      throw new Error(`The file is nested too deeply to read (at most ${LIMITS.inputDepth} levels)`);
+    }
+    throw error;
+  }
+}
+
 /** The agents a file describes: one identity, a list of them, or `{ agents: [...] }`. */
 function readIdentities(file: IdentityFile): unknown[] {
   const lower = file.name.toLowerCase();
   let document: unknown;
   if (lower.endsWith(".json")) document = JSON.parse(file.content);
-  else if (lower.endsWith(".yaml") || lower.endsWith(".yml")) document = parseYaml(file.content);
+  else if (lower.endsWith(".yaml") || lower.endsWith(".yml")) document = parseYamlBounded(file.content);
   else throw new Error("Unsupported file type: use .yaml, .yml or .json");
+  const problem = findInputProblem(document);
+  if (problem) throw new Error(describeInputProblem(problem));
   if (Array.isArray(document)) return document;
   if (document && typeof document === "object") {
     const agents = (document as { agents?: unknown }).agents;
@@ -86,7 +103,7 @@ export function importIdentities(
       tx,
       projectId,
       actor,
-      { operation: "agent.import", target: `${files.length} files`, detail },
+      { operation: "agent.import", target: `${files.length} ${files.length === 1 ? "file" : "files"}`, detail },
       now,
     );
     return { reports, events };

@@ -104,6 +104,36 @@ describe("ingest.report", () => {
     expect(count("metrics")).toBe(1);
   });
 
+  it("a poison report (detail nested thousands of levels deep) is refused alone; the rest of its batch is stored", async () => {
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 5_000; i++) deep = { next: deep };
+    const atLimit = (levels: number) => {
+      let value: Record<string, unknown> = {};
+      for (let i = 1; i < levels; i++) value = { n: value };
+      return value;
+    };
+    const items = [
+      event("poison-ok-1"),
+      event("poison-deep", { detail: deep }),
+      metric("poison-ok-2"),
+      // An item counts from its own root: the item is level 1, its detail 2, so 31 more fit.
+      event("poison-limit", { detail: atLimit(31) }),
+      event("poison-over", { detail: atLimit(32) }),
+      event("poison-ok-3"),
+    ];
+    const result = await agentKey().ingest.report({ projectId, items });
+    expect(result.results.map((r) => [r.id, r.status])).toEqual([
+      ["poison-ok-1", "stored"],
+      ["poison-deep", "rejected"],
+      ["poison-ok-2", "stored"],
+      ["poison-limit", "stored"],
+      ["poison-over", "rejected"],
+      ["poison-ok-3", "stored"],
+    ]);
+    expect(result.results[1]!.reason).toBe("detail.next.next.next.….next: is nested more than 32 levels deep");
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
+  });
+
   it("updates the agent's performance and the session's totals", async () => {
     const caller = agentKey();
     const { session } = await caller.session.start({ name: "home-agent" });

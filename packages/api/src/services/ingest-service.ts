@@ -1,5 +1,7 @@
 import { agentDailyUsage, agentSessions, type DbOrTx, type TowerDb } from "@tower/db";
 import {
+  describeInputProblem,
+  findInputProblem,
   priceTokens,
   ReportItemSchema,
   type ChangeEvent,
@@ -11,7 +13,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Deps } from "../context";
 import { findAgentByName, writeAgentTx, type AgentRow } from "./agent-writes";
-import { chainHead, hashAuditRow, wakeAuditTails, wellFormed } from "./audit-service";
+import { chainHead, hashAuditRow, wakeAuditTails } from "./audit-service";
 import { evaluateBudgets, utcDay } from "./budget-service";
 import { prepareToPublish, publishChanges } from "./change-feed";
 import { ingestStatements, type IngestStatements } from "./ingest-statements";
@@ -292,15 +294,17 @@ export type CheckedReport =
   { id: string | null; item: ReportItem; reason?: never } | { id: string | null; item?: never; reason: string };
 
 /**
- * Validates reports (schema, and strings made well formed for the hash chain). Runs on the thread
- * that received them, so the writer only stores.
+ * Validates reports one by one: nesting and Unicode first (as every input), then the schema. Runs
+ * on the thread that received them, so the writer only stores.
  */
 export function checkReports(items: unknown[]): CheckedReport[] {
   return items.map((raw) => {
     const rawId = raw && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined;
     const id = typeof rawId === "string" ? rawId.slice(0, 64) : null;
+    const problem = findInputProblem(raw);
+    if (problem) return { id, reason: describeInputProblem(problem) };
     const parsed = ReportItemSchema.safeParse(raw);
-    return parsed.success ? { id, item: wellFormed(parsed.data) } : { id, reason: describeIssues(parsed.error) };
+    return parsed.success ? { id, item: parsed.data } : { id, reason: describeIssues(parsed.error) };
   });
 }
 

@@ -88,6 +88,8 @@ export const apiKeys = sqliteTable(
     createdAt: epochMs("created_at").notNull(),
     lastUsedAt: epochMs("last_used_at"),
     revokedAt: epochMs("revoked_at"),
+    /** Null: the key never expires. From this instant on it no longer authenticates. */
+    expiresAt: epochMs("expires_at"),
   },
   (t) => [uniqueIndex("api_keys_secret_hash_unique").on(t.secretHash), index("api_keys_project_idx").on(t.projectId)],
 );

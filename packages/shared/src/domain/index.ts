@@ -8,6 +8,7 @@ export * from "./audit";
 export * from "./errors";
 export * from "./identity-import";
 export * from "./ingest";
+export * from "./input-guard";
 export * from "./limits";
 export * from "./prices";
 export * from "./roles";

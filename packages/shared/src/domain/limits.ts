@@ -15,4 +15,13 @@ export const LIMITS = {
   batchSize: 100,
   /** Largest WebSocket message the server accepts. */
   wsMessageBytes: 1_048_576,
+  /** Most calls in one WebSocket message, as in one HTTP batch. */
+  wsCallsPerMessage: 100,
+  /** Calls one WebSocket connection may have waiting for an answer at once. */
+  wsCallsInFlight: 100,
+  /**
+   * Deepest nesting of objects and arrays in any input (a report counts from its own root). Checked
+   * before anything recursive touches the input, so no value can overflow the stack.
+   */
+  inputDepth: 32,
 } as const;
