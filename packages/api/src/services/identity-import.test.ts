@@ -170,6 +170,53 @@ describe("agent.import", () => {
     await expectTRPCError(owner.agent.byName({ projectId, name: "x" }), "NOT_FOUND");
   });
 
+  it("a file nested too deeply to read is a file-level error in words, not a stack overflow", async () => {
+    const report = await owner.agent.import({
+      projectId,
+      files: [
+        { name: "deep.yaml", content: `name: a\nrole: r\nmetadata: ${"[".repeat(5_000)}${"]".repeat(5_000)}\n` },
+        {
+          name: "deep.json",
+          content: `{"name":"b","role":"r","metadata":{"x":${"[".repeat(5_000)}${"]".repeat(5_000)}}}`,
+        },
+        singleFile,
+      ],
+    });
+    expect(report.files.map((f) => [f.file, f.error])).toEqual([
+      ["deep.yaml", "The file is nested too deeply to read (at most 32 levels)"],
+      ["deep.json", "metadata.x.0.0.….0: is nested more than 32 levels deep"],
+      ["solo.yml", undefined],
+    ]);
+    expect(report.totals.created).toBe(1);
+  });
+
+  it("path scopes are checked by the glob matcher: an unclosed bracket, '..' or an absolute path is rejected with why", async () => {
+    const report = await owner.agent.import({
+      projectId,
+      files: [
+        {
+          name: "scopes.yaml",
+          content: `agents:
+  - { name: bracket, role: r, pathScopes: ["src/[unclosed"] }
+  - { name: escape, role: r, pathScopes: ["**/../etc/passwd"] }
+  - { name: absolute, role: r, pathScopes: ["/abs/**"] }
+  - { name: fine, role: r, pathScopes: ["src/**", "data/*.{csv,json}"] }
+`,
+        },
+      ],
+    });
+    expect(report.files[0]!.agents).toEqual([
+      {
+        name: "bracket",
+        outcome: "rejected",
+        reason: expect.stringMatching(/^pathScopes\.0: "src\/\[unclosed" is not a valid glob: Missing closing: "\]"/),
+      },
+      { name: "escape", outcome: "rejected", reason: expect.stringMatching(/^pathScopes\.0: .* has a "\.\." segment/) },
+      { name: "absolute", outcome: "rejected", reason: expect.stringMatching(/^pathScopes\.0: .* is absolute/) },
+      { name: "fine", outcome: "created" },
+    ]);
+  });
+
   it("an invalid item is rejected with a reason naming the field; its siblings are created", async () => {
     const report = await owner.agent.import({
       projectId,
