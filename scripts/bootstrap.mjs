@@ -12,6 +12,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const mode = process.argv[2];
 const isWindows = process.platform === "win32";
 
+// The build tools' telemetry notices ("Next.js now collects completely anonymous telemetry…",
+// Turborepo's) mean nothing to someone who ran `npm start`: telemetry is off for every process this
+// script starts (install, build, servers, tests), unless the user set these variables themselves.
+const TELEMETRY_OFF = { NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
+for (const [key, value] of Object.entries(TELEMETRY_OFF)) process.env[key] ??= value;
+
 function fail(message) {
   console.error(`\n✖ ${message}`);
   process.exit(1);

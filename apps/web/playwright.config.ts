@@ -50,9 +50,16 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "chromium", testIgnore: /(fleet|activity)\.spec\.ts$/, use: { ...devices["Desktop Chrome"] } },
+    { name: "chromium", testIgnore: /(fleet|activity|first-use)\.spec\.ts$/, use: { ...devices["Desktop Chrome"] } },
     // Needs the owner account the first project signs up, so it runs after it (same database).
     { name: "fleet", testMatch: /fleet\.spec\.ts$/, dependencies: ["chromium"], use: { ...devices["Desktop Chrome"] } },
+    // The rough edges a new user meets; needs the owner account and the demo project.
+    {
+      name: "first-use",
+      testMatch: /first-use\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
     // Reports activity with the SDK (examples/report-activity.ts) and watches Overview, Audit and Metrics.
     {
       name: "activity",

@@ -54,6 +54,34 @@ test("an agent registered with an API key appears live", async ({ page }) => {
   await expect(agentRow(page, "e2e-agent")).toContainText("researcher");
 });
 
+test("an API key gets the expiry chosen for it, shown in the key list", async ({ page }) => {
+  await logIn(page);
+  await page.getByRole("link", { name: "Settings" }).click();
+  const expiry = page.getByLabel("Key expires in");
+  await expect(expiry).toHaveValue("90"); // the form's default, as the page says
+  await expect(page.getByText("A new key expires after 90 days")).toBeVisible();
+
+  await page.getByLabel("Key name").fill("e2e-expiring");
+  await expiry.selectOption({ label: "30 days" });
+  await page.getByRole("button", { name: "Create API key" }).click();
+  await expect(page.getByLabel("New API key secret")).toBeVisible();
+  const row = page.getByRole("row", { name: /e2e-expiring/ });
+  await expect(row).toBeVisible();
+  // The date as the browser formats it, 30 days from the key's creation (give or take the minute).
+  const expected = await page.evaluate(() => {
+    const at = Date.now() + 30 * 86_400_000;
+    return new Date(at).toLocaleDateString(undefined, { dateStyle: "medium" });
+  });
+  await expect(row.getByRole("cell").filter({ hasText: /^expires / })).toHaveText(`expires ${expected}`);
+  await expect(row).toContainText("active");
+
+  await page.getByLabel("Key name").fill("e2e-forever");
+  await expiry.selectOption({ label: "Never" });
+  await page.getByRole("button", { name: "Create API key" }).click();
+  await expect(page.getByText("It never expires.")).toBeVisible();
+  await expect(page.getByRole("row", { name: /e2e-forever/ })).toContainText("never expires");
+});
+
 test("create, edit and delete sync between two sessions", async ({ browser }) => {
   const contextA = await browser.newContext();
   const contextB = await browser.newContext();

@@ -23,3 +23,8 @@ export function timeOf(at: number): string {
 export function dateTimeOf(at: number): string {
   return new Date(at).toLocaleString();
 }
+
+/** A count with its noun in the right number: "1 file", "2 files", "1,024 rows". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${Math.round(n) === 1 ? one : many}`;
+}

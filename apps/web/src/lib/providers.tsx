@@ -2,16 +2,13 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
 import { useEffect, useState, type ReactNode } from "react";
-import { ConnectionContext, type ConnectionStatus } from "./connection";
+import { ConnectionContext, createRetryDelay, watchConnection, type ConnectionStatus } from "./connection";
 import { trpc } from "./trpc";
 
 function wsUrl(): string {
   const { protocol, host } = window.location;
   return `${protocol === "https:" ? "wss" : "ws"}://${host}/trpc`;
 }
-
-/** 0.5 s, 1 s, 2 s … capped at 15 s, with jitter so a fleet of tabs does not reconnect in step. */
-const backoff = (attempt: number) => Math.min(500 * 2 ** attempt, 15_000) * (0.75 + Math.random() * 0.5);
 
 function makeQueryClient() {
   return new QueryClient({
@@ -30,9 +27,10 @@ function makeQueryClient() {
 }
 
 function makeBrowserClients() {
+  const retryDelay = createRetryDelay();
   const ws = createWSClient({
     url: wsUrl,
-    retryDelayMs: backoff,
+    retryDelayMs: retryDelay,
     keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
   });
   const trpcClient = trpc.createClient({
@@ -44,7 +42,7 @@ function makeBrowserClients() {
       }),
     ],
   });
-  return { ws, queryClient: makeQueryClient(), trpcClient };
+  return { ws, retryDelay, queryClient: makeQueryClient(), trpcClient };
 }
 
 /**
@@ -60,6 +58,7 @@ function getClients() {
     // Server render: pages are client components that fetch after hydration.
     return {
       ws: null,
+      retryDelay: null,
       queryClient: makeQueryClient(),
       trpcClient: trpc.createClient({ links: [httpBatchLink({ url: "http://localhost/trpc" })] }),
     };
@@ -73,34 +72,10 @@ export function Providers({ children }: { children: ReactNode }) {
   const { queryClient } = clients;
 
   useEffect(() => {
-    const ws = clients.ws;
-    if (!ws) return;
-    let everConnected = false;
-    const sub = ws.connectionState.subscribe({
-      next(state) {
-        if (state.state === "pending") {
-          everConnected = true;
-          setStatus("connected");
-        } else if (state.state === "connecting") {
-          setStatus(
-            state.error
-              ? typeof navigator !== "undefined" && !navigator.onLine
-                ? "offline"
-                : "reconnecting"
-              : everConnected
-                ? "reconnecting"
-                : "connecting",
-          );
-        } else setStatus("offline");
-      },
-    });
-    const goOffline = () => setStatus("offline");
-    window.addEventListener("offline", goOffline);
-    return () => {
-      sub.unsubscribe();
-      window.removeEventListener("offline", goOffline);
-    };
-  }, [clients.ws]);
+    const { ws, retryDelay } = clients;
+    if (!ws || !retryDelay) return;
+    return watchConnection(ws, retryDelay, setStatus);
+  }, [clients]);
 
   return (
     <trpc.Provider client={clients.trpcClient} queryClient={queryClient}>

@@ -8,7 +8,7 @@ interface FieldProps {
   children: (props: { id: string; "aria-invalid": boolean; "aria-describedby": string | undefined }) => ReactNode;
 }
 
-/** A labelled input with its hint and the server's messages for this field right below it. */
+/** A labelled input with its hint and one message for this field (the first rule it failed) right below it. */
 export function Field({ label, errors, hint, children }: FieldProps) {
   const id = useId();
   const errorId = `${id}-error`;
@@ -26,7 +26,7 @@ export function Field({ label, errors, hint, children }: FieldProps) {
       ) : null}
       {hasError ? (
         <p className="field-error" id={errorId} role="alert">
-          {errors?.join(" ")}
+          {errors?.[0]}
         </p>
       ) : null}
     </div>

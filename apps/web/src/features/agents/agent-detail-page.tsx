@@ -7,7 +7,7 @@ import { BudgetBar } from "~/features/budgets/budget-bar";
 import { useBudgetUsage } from "~/features/budgets/hooks";
 import { useProject } from "~/features/shell/project";
 import { useTeamName } from "~/features/teams/hooks";
-import { errorMessage } from "~/lib/errors";
+import { errorMessage, isNotFound } from "~/lib/errors";
 import { AgentFormDialog, type AgentFields } from "./dialogs";
 import { formatDuration, formatPercent, relativeTime, StatusBadge } from "./fleet-views";
 import { useAgent, useAgentActivity, useAgentSessions, useSetEnabled, useUpdateAgent } from "./hooks";
@@ -227,6 +227,22 @@ function Activity({ items }: { items: { id: string; at: number; text: string }[]
   );
 }
 
+/** Shown in place of the actions once the agent is gone: what happened, and the way back. */
+function DeletedNotice({ deletedAt, fleetHref }: { deletedAt: number | null; fleetHref: string }) {
+  return (
+    <div className="notice notice-danger" role="alert" data-testid="agent-deleted">
+      <p>
+        <strong>This agent was deleted</strong>
+        {deletedAt ? ` at ${new Date(deletedAt).toLocaleTimeString()}` : ""}, in this window or another. Below is its
+        last known state; it can no longer be edited, enabled or disabled.
+      </p>
+      <Link className="button" href={fleetHref}>
+        Back to agents
+      </Link>
+    </div>
+  );
+}
+
 /** One agent: profile, budgets, performance, sessions and a live activity feed. */
 export function AgentDetailPage({ id }: { id: string }) {
   const { current } = useProject();
@@ -241,17 +257,25 @@ export function AgentDetailPage({ id }: { id: string }) {
   const [editing, setEditing] = useState(false);
   const teams = useTeamName(projectId, agent.data?.teamId ?? null);
   const budget = useBudgetUsage(projectId);
+  const fleetHref = `/agents?project=${encodeURIComponent(projectId)}`;
 
   const first = sessions.data?.pages[0]?.items[0];
   const open = first && first.endedAt === null ? first : null;
+  // Deleted while this page was open: pushed by the live feed, or learnt from a refused call.
+  const deleted =
+    activity.deletedAt !== null || isNotFound(agent.error) || isNotFound(update.error) || isNotFound(setEnabled.error);
 
   if (agent.isPending) return <p className="loading">Loading agent…</p>;
-  if (agent.error || !agent.data)
+  if (!agent.data)
     return (
       <div className="empty">
-        <p role="alert">{agent.error ? errorMessage(agent.error) : "This agent no longer exists."}</p>
+        <p role="alert">
+          {isNotFound(agent.error)
+            ? "This agent does not exist: it may have been deleted."
+            : `Could not load this agent: ${errorMessage(agent.error)}`}
+        </p>
         <p>
-          <Link href={`/agents?project=${encodeURIComponent(projectId)}`}>Back to agents</Link>
+          <Link href={fleetHref}>Back to agents</Link>
         </p>
       </div>
     );
@@ -263,34 +287,37 @@ export function AgentDetailPage({ id }: { id: string }) {
   }
 
   return (
-    <section className="page agent-detail">
+    <section className={`page agent-detail${deleted ? " agent-deleted" : ""}`}>
       <p className="crumbs">
-        <Link href={`/agents?project=${encodeURIComponent(projectId)}`}>← Agents</Link>
+        <Link href={fleetHref}>← Agents</Link>
       </p>
       <div className="page-head">
         <div className="title-row">
           <h1>{a.name}</h1>
-          <StatusBadge status={a.status} />
+          {deleted ? <span className="badge status-error">deleted</span> : <StatusBadge status={a.status} />}
         </div>
-        <div className="page-actions">
-          {canOperate ? (
-            <button
-              type="button"
-              className={disabled ? "primary" : "danger"}
-              disabled={setEnabled.isPending}
-              onClick={() => setEnabled.mutate({ projectId, id, enabled: disabled })}
-            >
-              {disabled ? "Enable" : "Disable"}
-            </button>
-          ) : null}
-          {canEdit ? (
-            <button type="button" onClick={() => setEditing(true)}>
-              Edit
-            </button>
-          ) : null}
-        </div>
+        {deleted ? null : (
+          <div className="page-actions">
+            {canOperate ? (
+              <button
+                type="button"
+                className={disabled ? "primary" : "danger"}
+                disabled={setEnabled.isPending}
+                onClick={() => setEnabled.mutate({ projectId, id, enabled: disabled })}
+              >
+                {disabled ? "Enable" : "Disable"}
+              </button>
+            ) : null}
+            {canEdit ? (
+              <button type="button" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+            ) : null}
+          </div>
+        )}
       </div>
-      {setEnabled.error ? (
+      {deleted ? <DeletedNotice deletedAt={activity.deletedAt} fleetHref={fleetHref} /> : null}
+      {setEnabled.error && !deleted ? (
         <p className="error" role="alert">
           {errorMessage(setEnabled.error)}
         </p>
@@ -302,16 +329,19 @@ export function AgentDetailPage({ id }: { id: string }) {
         </div>
         <div className="detail-side">
           <Performance agent={a} />
-          <CurrentSession session={open} />
+          <CurrentSession session={deleted ? null : open} />
           <Budgets agent={a} open={open} costToday={budget.byAgent.get(id)?.costUsd ?? 0} />
-          <Activity items={activity} />
+          <Activity items={activity.items} />
         </div>
       </div>
       {editing ? (
         <AgentFormDialog
           agent={a}
           pending={update.isPending}
-          error={update.error}
+          error={deleted ? null : update.error}
+          closedReason={
+            deleted ? "This agent was deleted meanwhile, so these changes cannot be saved. Close this form." : null
+          }
           onSubmit={save}
           onClose={() => {
             setEditing(false);

@@ -1,6 +1,6 @@
 "use client";
 import type { Agent } from "@tower/shared";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { toFormErrors } from "~/lib/errors";
 import { Field, FormError } from "~/ui/field";
 import { useModalDialog } from "~/ui/modal";
@@ -77,9 +77,45 @@ export function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
+/** A number as typed: spaces, commas and underscores between digits are allowed ("10 000", "1,000"). */
+function numberText(text: string): string {
+  return text.trim().replace(/(?<=\d)[\s,_](?=\d)/g, "");
+}
+
 function toNumber(text: string): number | null {
-  const trimmed = text.trim();
+  const trimmed = numberText(text);
   return trimmed === "" ? null : Number(trimmed);
+}
+
+const TOKENS_BUDGET_MESSAGE = "Enter a whole number above 0, or leave empty for no limit";
+const USD_BUDGET_MESSAGE = "Enter an amount in USD above 0, or leave empty for no limit";
+const MAX_TOKENS = 1e12;
+const MAX_USD = 1e9;
+
+/**
+ * The rules the server checks that a person most often trips over, checked before sending, with
+ * the same wording as the field's hint: required name and role, budgets that are empty (no limit)
+ * or above 0.
+ */
+function checkValues(values: Values): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  if (!values.name.trim()) errors.name = ["Name is required"];
+  if (!values.role.trim()) errors.role = ["Role is required"];
+  const tokens = numberText(values.budgetTokensPerSession);
+  if (tokens !== "") {
+    const n = Number(tokens);
+    if (!/^\d+$/.test(tokens) || !(n > 0)) errors.budgetTokensPerSession = [TOKENS_BUDGET_MESSAGE];
+    else if (n > MAX_TOKENS)
+      errors.budgetTokensPerSession = [`Enter at most ${MAX_TOKENS.toLocaleString("en-US")} tokens, or leave empty`];
+  }
+  const usd = numberText(values.budgetCostUsdPerDay).replace(/^\$/, "");
+  if (usd !== "") {
+    const n = Number(usd);
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(usd) || !(n > 0)) errors.budgetCostUsdPerDay = [USD_BUDGET_MESSAGE];
+    else if (n > MAX_USD)
+      errors.budgetCostUsdPerDay = [`Enter at most $${MAX_USD.toLocaleString("en-US")}, or leave empty`];
+  }
+  return errors;
 }
 
 function toFields(values: Values): AgentFields {
@@ -92,43 +128,65 @@ function toFields(values: Values): AgentFields {
     allowedTools: splitList(values.allowedTools),
     pathScopes: splitList(values.pathScopes),
     budgetTokensPerSession: toNumber(values.budgetTokensPerSession),
-    budgetCostUsdPerDay: toNumber(values.budgetCostUsdPerDay),
+    budgetCostUsdPerDay: toNumber(values.budgetCostUsdPerDay.trim().replace(/^\$/, "")),
     tags: splitList(values.tags),
     version: values.version.trim(),
     owner: values.owner.trim(),
   };
 }
 
+const FIELDS = Object.keys(EMPTY);
+
 interface AgentFormDialogProps {
   agent: Agent | null;
   pending: boolean;
   error: unknown;
+  /** Why the form cannot be saved any more (the agent was deleted meanwhile): shown, and Save is disabled. */
+  closedReason?: string | null;
   onSubmit(fields: AgentFields): void;
   onClose(): void;
 }
 
-/** Create (agent = null) or edit an agent in a modal dialog; server errors appear at their fields. */
-export function AgentFormDialog({ agent, pending, error, onSubmit, onClose }: AgentFormDialogProps) {
+/**
+ * Create (agent = null) or edit an agent in a modal dialog. Budgets and required fields are checked
+ * before sending; the server's errors appear at their fields, one message per field.
+ */
+export function AgentFormDialog({ agent, pending, error, closedReason, onSubmit, onClose }: AgentFormDialogProps) {
   const dialog = useModalDialog();
+  const form = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<Values>(() => (agent ? fromAgent(agent) : EMPTY));
-  const errors = toFormErrors(error);
+  const [clientErrors, setClientErrors] = useState<Record<string, string[]>>({});
+  const [attempts, setAttempts] = useState(0);
+  const errors = toFormErrors(error, FIELDS);
   const title = agent ? `Edit ${agent.name}` : "New agent";
 
-  const set = (key: keyof Values) => (event: { target: { value: string } }) =>
+  const set = (key: keyof Values) => (event: { target: { value: string } }) => {
     setValues((v) => ({ ...v, [key]: event.target.value }));
+    // A message checked here goes once the field is edited; it is checked again on submit.
+    setClientErrors(({ [key]: _edited, ...rest }) => rest);
+  };
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    onSubmit(toFields(values));
+    if (closedReason) return;
+    const found = checkValues(values);
+    setClientErrors(found);
+    setAttempts((n) => n + 1);
+    if (Object.keys(found).length === 0) onSubmit(toFields(values));
   }
 
-  const fieldErrors = (key: string) => errors.fields[key];
+  // After a refused submit (here or by the server), the first field with a message gets the focus.
+  useEffect(() => {
+    if (attempts > 0 || error) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [attempts, error]);
+
+  const fieldErrors = (key: string) => clientErrors[key] ?? errors.fields[key];
 
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="agent-form-title" onCancel={onClose}>
-      <form onSubmit={submit} noValidate>
+      <form ref={form} onSubmit={submit} noValidate>
         <h2 id="agent-form-title">{title}</h2>
-        <FormError message={errors.form} />
+        <FormError message={closedReason ?? errors.form} />
         <div className="form-grid">
           <Field label="Name" errors={fieldErrors("name")}>
             {(p) => <input {...p} required value={values.name} onChange={set("name")} autoFocus />}
@@ -167,28 +225,30 @@ export function AgentFormDialog({ agent, pending, error, onSubmit, onClose }: Ag
           <Field
             label="Budget tokens per session"
             errors={fieldErrors("budgetTokensPerSession")}
-            hint="Empty for no limit."
+            hint="A whole number above 0; empty for no limit."
           >
             {(p) => (
               <input
                 {...p}
-                type="number"
-                min={1}
-                step={1}
                 inputMode="numeric"
+                autoComplete="off"
+                placeholder="No limit"
                 value={values.budgetTokensPerSession}
                 onChange={set("budgetTokensPerSession")}
               />
             )}
           </Field>
-          <Field label="Budget USD per day" errors={fieldErrors("budgetCostUsdPerDay")} hint="Empty for no limit.">
+          <Field
+            label="Budget USD per day"
+            errors={fieldErrors("budgetCostUsdPerDay")}
+            hint="An amount above 0, such as 2.50; empty for no limit."
+          >
             {(p) => (
               <input
                 {...p}
-                type="number"
-                min={0}
-                step="0.01"
                 inputMode="decimal"
+                autoComplete="off"
+                placeholder="No limit"
                 value={values.budgetCostUsdPerDay}
                 onChange={set("budgetCostUsdPerDay")}
               />
@@ -199,7 +259,7 @@ export function AgentFormDialog({ agent, pending, error, onSubmit, onClose }: Ag
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={pending}>
+          <button type="submit" className="primary" disabled={pending || Boolean(closedReason)}>
             {pending ? "Saving…" : agent ? "Save changes" : "Create agent"}
           </button>
         </div>

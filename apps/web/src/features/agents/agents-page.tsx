@@ -8,7 +8,7 @@ import { AGENT_SORTS, AGENT_STATUSES, hasRole } from "@tower/shared/domain";
 import { TeamPanel } from "~/features/teams/team-panel";
 import { useTeams } from "~/features/teams/hooks";
 import { useProject } from "~/features/shell/project";
-import { errorMessage } from "~/lib/errors";
+import { errorMessage, isNotFound } from "~/lib/errors";
 import { AgentFormDialog, ConfirmDialog, KillSwitchDialog, type AgentFields } from "./dialogs";
 import { ActivateAllButton, SummaryStrip } from "./fleet-controls";
 import { AgentGrid, AgentTable, type AgentActions } from "./fleet-views";
@@ -86,7 +86,10 @@ export function AgentsPage() {
   const remove = useDeleteAgent(projectId, filters);
   const setEnabled = useSetEnabled(projectId, filters);
   const [editing, setEditing] = useState<Editing>(null);
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const filtered = Boolean(status || role || category || tag || teamId || q);
+  // Filters besides the search box (folded away on a phone): how many are set.
+  const moreSet = [status, role, category, tagText.trim(), teamId].filter(Boolean).length;
 
   function close() {
     setEditing(null);
@@ -142,7 +145,7 @@ export function AgentsPage() {
       <TeamPanel projectId={projectId} role={current.role} teams={teams} knownRoles={roles} />
 
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <div className="filter">
+        <div className="filter filter-search">
           <label htmlFor="filter-search">Search</label>
           <input
             id="filter-search"
@@ -152,75 +155,86 @@ export function AgentsPage() {
             placeholder="Name, role, description, tag"
           />
         </div>
-        <div className="filter">
-          <label htmlFor="filter-status">Status</label>
-          <select id="filter-status" value={status} onChange={(e) => setStatus(e.target.value as AgentStatus | "")}>
-            <option value="">All statuses</option>
-            {AGENT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-role-filter">Role filter</label>
-          <select id="filter-role-filter" value={role} onChange={(e) => setRole(e.target.value)}>
-            <option value="">Any role</option>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-category-filter">Category filter</label>
-          <select id="filter-category-filter" value={category} onChange={(e) => setCategory(e.target.value)}>
-            <option value="">Any category</option>
-            {categories.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-tag-filter">Tag filter</label>
-          <input
-            id="filter-tag-filter"
-            value={tagText}
-            onChange={(e) => setTagText(e.target.value)}
-            placeholder="Any tag"
-          />
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-team-filter">Team filter</label>
-          <select id="filter-team-filter" value={teamId} onChange={(e) => setTeamId(e.target.value)}>
-            <option value="">Any team</option>
-            {(teams.data ?? []).map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-sort-by">Sort by</label>
-          <select id="filter-sort-by" value={sort} onChange={(e) => setSort(e.target.value as AgentSort)}>
-            {AGENT_SORTS.map((s) => (
-              <option key={s} value={s}>
-                {SORT_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-order">Order</label>
-          <select id="filter-order" value={order} onChange={(e) => setOrder(e.target.value as "asc" | "desc")}>
-            <option value="asc">Ascending</option>
-            <option value="desc">Descending</option>
-          </select>
+        <button
+          type="button"
+          className="filters-toggle narrow-only"
+          aria-expanded={filtersOpen}
+          aria-controls="more-filters"
+          onClick={() => setFiltersOpen((open) => !open)}
+        >
+          {moreSet > 0 ? `Filters (${moreSet})` : "Filters"}
+        </button>
+        <div id="more-filters" className={`filters-more${filtersOpen ? " open" : ""}`}>
+          <div className="filter">
+            <label htmlFor="filter-status">Status</label>
+            <select id="filter-status" value={status} onChange={(e) => setStatus(e.target.value as AgentStatus | "")}>
+              <option value="">All statuses</option>
+              {AGENT_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="filter">
+            <label htmlFor="filter-role-filter">Role filter</label>
+            <select id="filter-role-filter" value={role} onChange={(e) => setRole(e.target.value)}>
+              <option value="">Any role</option>
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="filter">
+            <label htmlFor="filter-category-filter">Category filter</label>
+            <select id="filter-category-filter" value={category} onChange={(e) => setCategory(e.target.value)}>
+              <option value="">Any category</option>
+              {categories.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="filter">
+            <label htmlFor="filter-tag-filter">Tag filter</label>
+            <input
+              id="filter-tag-filter"
+              value={tagText}
+              onChange={(e) => setTagText(e.target.value)}
+              placeholder="Any tag"
+            />
+          </div>
+          <div className="filter">
+            <label htmlFor="filter-team-filter">Team filter</label>
+            <select id="filter-team-filter" value={teamId} onChange={(e) => setTeamId(e.target.value)}>
+              <option value="">Any team</option>
+              {(teams.data ?? []).map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="filter">
+            <label htmlFor="filter-sort-by">Sort by</label>
+            <select id="filter-sort-by" value={sort} onChange={(e) => setSort(e.target.value as AgentSort)}>
+              {AGENT_SORTS.map((s) => (
+                <option key={s} value={s}>
+                  {SORT_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="filter">
+            <label htmlFor="filter-order">Order</label>
+            <select id="filter-order" value={order} onChange={(e) => setOrder(e.target.value as "asc" | "desc")}>
+              <option value="asc">Ascending</option>
+              <option value="desc">Descending</option>
+            </select>
+          </div>
         </div>
       </form>
 
@@ -296,7 +310,12 @@ export function AgentsPage() {
           key={editing.kind === "edit" ? editing.agent.id : "new"}
           agent={editing.kind === "edit" ? editing.agent : null}
           pending={create.isPending || update.isPending}
-          error={editing.kind === "edit" ? update.error : create.error}
+          error={editing.kind === "edit" ? (isNotFound(update.error) ? null : update.error) : create.error}
+          closedReason={
+            editing.kind === "edit" && isNotFound(update.error)
+              ? "This agent was deleted meanwhile, so these changes cannot be saved. Close this form."
+              : null
+          }
           onSubmit={save}
           onClose={close}
         />

@@ -2,6 +2,7 @@
 import type { AgentStatus, AgentSummary } from "@tower/shared";
 import { AGENT_STATUSES } from "@tower/shared/domain";
 import { errorMessage } from "~/lib/errors";
+import { plural } from "~/lib/format";
 import { useActivateAll } from "./hooks";
 
 const STATUS_LABELS: Record<AgentStatus, string> = {
@@ -66,9 +67,7 @@ export function ActivateAllButton({ projectId }: { projectId: string }) {
       </button>
       {activate.data || activate.error ? (
         <span id="activate-all-result" role="status" className={activate.error ? "error" : "muted"}>
-          {activate.error
-            ? errorMessage(activate.error)
-            : `${activate.data?.changed ?? 0} agent${activate.data?.changed === 1 ? "" : "s"} enabled.`}
+          {activate.error ? errorMessage(activate.error) : `${plural(activate.data?.changed ?? 0, "agent")} enabled.`}
         </span>
       ) : null}
     </>

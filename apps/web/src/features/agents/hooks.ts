@@ -3,6 +3,7 @@ import type { Agent, AgentCreateInput, AgentPatch, ChangeEvent } from "@tower/sh
 import { useTrailingThrottle } from "~/lib/throttle";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { patchTeamMembers } from "~/features/teams/cache";
+import { plural } from "~/lib/format";
 import { trpc } from "~/lib/trpc";
 import { applyChange, type AgentChange, type ListFilters } from "./live-cache";
 
@@ -164,27 +165,37 @@ function describe(event: ChangeEvent, before: Agent | undefined): string {
       (key) => before[key] !== after[key],
     );
     if (changed.length > 0) parts.push(`updated ${changed.join(", ")}`);
-    if (before.runsCount !== after.runsCount) parts.push(`reported ${after.runsCount - before.runsCount} run(s)`);
+    if (before.runsCount !== after.runsCount)
+      parts.push(`reported ${plural(after.runsCount - before.runsCount, "run")}`);
   }
   return parts.length > 0 ? parts.join("; ") : "updated";
 }
 
 const ACTIVITY_LIMIT = 100;
 
+export interface AgentActivity {
+  items: ActivityItem[];
+  /** When the agent was deleted (by anyone, anywhere) while this page was open; else null. */
+  deletedAt: number | null;
+}
+
 /**
  * Live activity of one agent: its change events as they arrive (`agent.onChange {agentId}`),
- * newest first, each described against the cached copy before it; the cache is updated too.
+ * newest first, each described against the cached copy before it; the cache is updated too. A
+ * deletion is reported as `deletedAt`, and the last known copy stays in the cache for the page.
  */
-export function useAgentActivity(projectId: string, agentId: string, enabled: boolean) {
+export function useAgentActivity(projectId: string, agentId: string, enabled: boolean): AgentActivity {
   const utils = trpc.useUtils();
   const apply = useApplyChange(projectId, null);
   const [items, setItems] = useState<ActivityItem[]>([]);
+  const [deletedAt, setDeletedAt] = useState<number | null>(null);
   // The copy each event is compared with: the first one loaded, then each event's. Not the cache,
   // which the page's own mutations update before their event arrives.
   const seen = useRef<Agent | undefined>(undefined);
 
   useEffect(() => {
     setItems([]);
+    setDeletedAt(null);
     seen.current = undefined;
   }, [projectId, agentId]);
 
@@ -210,12 +221,16 @@ export function useAgentActivity(projectId: string, agentId: string, enabled: bo
         setItems((current) =>
           current.some((i) => i.id === item.id) ? current : [item, ...current].slice(0, ACTIVITY_LIMIT),
         );
+        if (change.op === "deleted") {
+          setDeletedAt(event.at);
+          return; // keep the last known copy on screen; there is nothing left to refetch
+        }
         apply(change);
         void utils.session.list.invalidate({ projectId, agentId });
       },
     },
   );
-  return items;
+  return { items, deletedAt };
 }
 
 export type { AgentCreateInput, AgentPatch };

@@ -1,6 +1,7 @@
 "use client";
 import { useId, useState } from "react";
 import { errorMessage } from "~/lib/errors";
+import { plural } from "~/lib/format";
 import { FormError } from "~/ui/field";
 import { useDeactivateAll } from "./hooks";
 import { useModalDialog } from "~/ui/modal";
@@ -33,7 +34,7 @@ export function KillSwitchDialog({
         <h2 id="kill-title">Deactivate all agents?</h2>
         {done ? (
           <p role="status" className="kill-result">
-            {done.changed} agent{done.changed === 1 ? "" : "s"} disabled.
+            {plural(done.changed, "agent")} disabled.
           </p>
         ) : (
           <>
@@ -43,7 +44,9 @@ export function KillSwitchDialog({
             </p>
             <FormError message={deactivate.error ? errorMessage(deactivate.error) : null} />
             <div className="field">
-              <label htmlFor={inputId}>Type the project name to confirm</label>
+              <label htmlFor={inputId}>
+                Type the project name to confirm: <strong className="confirm-name">{projectName}</strong>
+              </label>
               <input
                 id={inputId}
                 value={confirm}
@@ -51,7 +54,7 @@ export function KillSwitchDialog({
                 autoComplete="off"
                 spellCheck={false}
                 autoFocus
-                placeholder={projectName}
+                placeholder="Type the project name"
               />
             </div>
           </>

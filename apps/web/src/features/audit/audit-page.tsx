@@ -5,7 +5,7 @@ import { useDebounced } from "~/lib/throttle";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useProject } from "~/features/shell/project";
 import { errorMessage } from "~/lib/errors";
-import { count } from "~/lib/format";
+import { count, plural } from "~/lib/format";
 import { lazyComponent } from "~/ui/lazy";
 import { DecisionBadge } from "./decision-badge";
 import { TIME_RANGES, useAuditFacets, useAuditTrail, useVerifyChain, type AuditFilters, type TimeRange } from "./hooks";
@@ -43,7 +43,7 @@ function VerifyChain({ projectId }: { projectId: string }) {
           <span className="error">Could not verify: {errorMessage(verify.error)}</span>
         ) : result?.intact ? (
           <span className="verify-ok">
-            Intact: {count(result.rows)} rows
+            Intact: {plural(result.rows, "row")}
             {result.checkpoint ? (
               <span className="muted"> (after a checkpoint through row {result.checkpoint.throughId})</span>
             ) : null}
@@ -183,8 +183,8 @@ export function AuditPage() {
           </button>
         ) : null}
         <span className="muted" aria-live="polite">
-          {paused ? `Paused${waiting > 0 ? ` · ${count(waiting)} new waiting` : ""}` : "Live"} · {count(rows.length)}{" "}
-          rows loaded{query.hasNextPage ? ", more as you scroll" : ""}
+          {paused ? `Paused${waiting > 0 ? ` · ${count(waiting)} new waiting` : ""}` : "Live"} ·{" "}
+          {plural(rows.length, "row")} loaded{query.hasNextPage ? ", more as you scroll" : ""}
         </span>
         {filtered ? (
           <button

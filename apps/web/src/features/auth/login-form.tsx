@@ -13,7 +13,7 @@ export function LoginForm() {
   const logIn = useLogIn();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const errors = toFormErrors(logIn.error);
+  const errors = toFormErrors(logIn.error, ["email", "password"]);
 
   useEffect(() => {
     if (me.data?.user) router.replace("/overview");
@@ -57,9 +57,17 @@ export function LoginForm() {
           {logIn.isPending ? "Logging in…" : "Log in"}
         </button>
       </form>
-      <p className="muted">
-        New here? <Link href="/signup">Create an account</Link>
-      </p>
+      {/* Sign-up is open only for the very first account; after that, people join by invite. */}
+      {me.data?.setupNeeded ? (
+        <p className="muted">
+          New here? <Link href="/signup">Create an account</Link>
+        </p>
+      ) : me.data ? (
+        <p className="muted">
+          New here? Joining this Tower needs an invite link from a project owner or admin. Open the link to create your
+          account.
+        </p>
+      ) : null}
     </AuthCard>
   );
 }

@@ -12,7 +12,7 @@ export function SignUpFields({ inviteToken, submitLabel }: { inviteToken?: strin
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
-  const errors = toFormErrors(signUp.error);
+  const errors = toFormErrors(signUp.error, ["name", "email", "password"]);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -21,7 +21,7 @@ export function SignUpFields({ inviteToken, submitLabel }: { inviteToken?: strin
 
   return (
     <form onSubmit={submit} noValidate>
-      <FormError message={errors.form ?? errors.fields.inviteToken?.join(" ")} />
+      <FormError message={errors.form} />
       <Field label="Name" errors={errors.fields.name}>
         {(p) => <input {...p} autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>

@@ -4,6 +4,8 @@ import Link from "next/link";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useProject } from "~/features/shell/project";
 import { hasRole, IDENTITY_FILE_PATTERN, IMPORT_OUTCOMES } from "@tower/shared/domain";
+import { describeIssues } from "~/lib/errors";
+import { plural } from "~/lib/format";
 import { displayName, useImportAgents } from "./hooks";
 
 function countOf(file: ImportFileReport, outcome: (typeof IMPORT_OUTCOMES)[number]) {
@@ -12,6 +14,24 @@ function countOf(file: ImportFileReport, outcome: (typeof IMPORT_OUTCOMES)[numbe
 
 function kb(bytes: number) {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/**
+ * A file name or path that wraps only after a separator ("fleet/research-", "assistant.yaml"),
+ * never in the middle of a word.
+ */
+function FileName({ name }: { name: string }) {
+  const parts = name.split(/(?<=[/\\._-])/);
+  return (
+    <code className="file-name">
+      {parts.map((part, i) => (
+        <span key={i}>
+          {i > 0 ? <wbr /> : null}
+          {part}
+        </span>
+      ))}
+    </code>
+  );
 }
 
 function ReportTable({ files, problemsOnly }: { files: ImportFileReport[]; problemsOnly: boolean }) {
@@ -36,7 +56,7 @@ function ReportTable({ files, problemsOnly }: { files: ImportFileReport[]; probl
             return (
               <tr key={`${file.file}-${index}`} data-file={file.file} className={file.error ? "row-error" : undefined}>
                 <th scope="row" data-label="File">
-                  <code>{file.file}</code>
+                  <FileName name={file.file} />
                 </th>
                 <td data-label="Created">{countOf(file, "created")}</td>
                 <td data-label="Updated">{countOf(file, "updated")}</td>
@@ -48,7 +68,7 @@ function ReportTable({ files, problemsOnly }: { files: ImportFileReport[]; probl
                     <ul className="problems">
                       {rejected.map((a, i) => (
                         <li key={`${a.name}-${i}`}>
-                          <strong>{a.name || "(no name)"}</strong>: {a.reason ?? "rejected"}
+                          <strong>{a.name || "(no name)"}</strong>: {a.reason ? describeIssues(a.reason) : "rejected"}
                         </li>
                       ))}
                     </ul>
@@ -136,7 +156,7 @@ export function ImportPage() {
           <p className="muted" aria-live="polite">
             {files.length === 0
               ? "No files chosen."
-              : `${files.length} file${files.length === 1 ? "" : "s"} chosen (${kb(totalBytes)}): ${files
+              : `${plural(files.length, "file")} chosen (${kb(totalBytes)}): ${files
                   .slice(0, 3)
                   .map(displayName)
                   .join(", ")}${files.length > 3 ? ", …" : ""}`}
@@ -148,11 +168,7 @@ export function ImportPage() {
               </button>
             ) : null}
             <button type="submit" className="primary" disabled={files.length === 0 || busy}>
-              {busy
-                ? "Importing…"
-                : files.length === 0
-                  ? "Import"
-                  : `Import ${files.length} file${files.length === 1 ? "" : "s"}`}
+              {busy ? "Importing…" : files.length === 0 ? "Import" : `Import ${plural(files.length, "file")}`}
             </button>
           </div>
         </form>
@@ -166,7 +182,7 @@ export function ImportPage() {
           <div className="progress-row">
             <progress aria-label="Import progress" value={state.done} max={Math.max(state.total, 1)} />
             <span className="progress-text" role="status">
-              {state.done} of {state.total} files
+              {state.done} of {plural(state.total, "file")}
             </span>
           </div>
           <ul className="import-totals" aria-label="Import totals">
@@ -177,7 +193,8 @@ export function ImportPage() {
             ))}
             {state.report.files.some((f) => f.error) ? (
               <li data-outcome="file-errors" className="outcome-rejected">
-                <strong>{state.report.files.filter((f) => f.error).length}</strong> file errors
+                <strong>{state.report.files.filter((f) => f.error).length}</strong>{" "}
+                {state.report.files.filter((f) => f.error).length === 1 ? "file error" : "file errors"}
               </li>
             ) : null}
           </ul>

@@ -4,7 +4,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { useProject } from "~/features/shell/project";
 import { errorMessage } from "~/lib/errors";
-import { count, percent, timeOf, usd } from "~/lib/format";
+import { count, percent, plural, timeOf, usd } from "~/lib/format";
 import { useBudgetAlerts, useOverview, useRecentDenials } from "./hooks";
 
 export function describeAlert(alert: BudgetAlert): string {
@@ -128,7 +128,7 @@ export function OverviewPage() {
             value={o ? percent(o.today.successRate) : "…"}
             raw={o?.today.successRate ?? null}
           >
-            {o ? `${count(o.today.runs)} runs` : null}
+            {o ? plural(o.today.runs, "run") : null}
           </StatCard>
           <StatCard
             name="active"

@@ -1,6 +1,6 @@
 "use client";
 import type { ApiKeyScope } from "@tower/shared";
-import { API_KEY_SCOPES, hasRole } from "@tower/shared/domain";
+import { API_KEY_EXPIRY_DAYS, API_KEY_SCOPES, apiKeyState, hasRole } from "@tower/shared/domain";
 import { useState, type FormEvent } from "react";
 import { useProject } from "~/features/shell/project";
 import { errorMessage, toFormErrors } from "~/lib/errors";
@@ -19,6 +19,25 @@ import {
 import { PriceTable } from "./price-table";
 
 const date = (at: number | null | undefined) => (at ? new Date(at).toLocaleString() : "—");
+const day = (at: number) => new Date(at).toLocaleDateString(undefined, { dateStyle: "medium" });
+
+/** What the form offers first. The API's own default is no expiry, so older scripts keep working. */
+const DEFAULT_EXPIRY_DAYS = 90;
+type Expiry = `${(typeof API_KEY_EXPIRY_DAYS)[number]}` | "never";
+const expiryLabel = (days: number) => (days % 365 === 0 ? `${days / 365} year` : `${days} days`);
+
+/** "expires <date>", "expired <date>" or "never expires"; nothing for a revoked key. */
+function ExpiryCell({ expiresAt, revoked, now }: { expiresAt: number | null; revoked: boolean; now: number }) {
+  if (revoked) return <>—</>;
+  if (expiresAt === null) return <span className="muted">never expires</span>;
+  return (
+    <time dateTime={new Date(expiresAt).toISOString()} title={date(expiresAt)}>
+      {expiresAt <= now ? "expired" : "expires"} {day(expiresAt)}
+    </time>
+  );
+}
+
+const STATE_BADGE = { active: "status-idle", expired: "status-offline", revoked: "status-disabled" } as const;
 
 function ApiKeys({ projectId }: { projectId: string }) {
   const keys = useApiKeys(projectId, true);
@@ -26,13 +45,16 @@ function ApiKeys({ projectId }: { projectId: string }) {
   const revoke = useRevokeApiKey(projectId);
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<ApiKeyScope[]>(["read", "write"]);
+  const [expiry, setExpiry] = useState<Expiry>(`${DEFAULT_EXPIRY_DAYS}`);
   const [created, setCreated] = useState<RouterOutputs["apiKey"]["create"] | null>(null);
   const errors = toFormErrors(create.error);
+  // Read at each render (the list refetches on every change), enough to tell expired keys apart.
+  const now = Date.now();
 
   function submit(event: FormEvent) {
     event.preventDefault();
     create.mutate(
-      { projectId, name, scopes },
+      { projectId, name, scopes, expiresInDays: expiry === "never" ? null : Number(expiry) },
       {
         onSuccess: (key) => {
           setCreated(key);
@@ -51,7 +73,8 @@ function ApiKeys({ projectId }: { projectId: string }) {
       <h2 id="api-keys-title">API keys</h2>
       <p className="muted">
         Agents and scripts use a project API key with the SDK. Read acts as a viewer; write can register and change
-        agents.
+        agents. A new key expires after {expiryLabel(DEFAULT_EXPIRY_DAYS)} unless you choose another lifetime or Never;
+        an expired key stops working, like a revoked one.
       </p>
       <form className="inline-form" onSubmit={submit} noValidate>
         <FormError message={errors.form} />
@@ -76,6 +99,19 @@ function ApiKeys({ projectId }: { projectId: string }) {
             </p>
           ) : null}
         </fieldset>
+        <Field label="Key expires in" errors={errors.fields.expiresInDays}>
+          {(p) => (
+            <select {...p} value={expiry} onChange={(e) => setExpiry(e.target.value as Expiry)}>
+              {API_KEY_EXPIRY_DAYS.map((days) => (
+                <option key={days} value={days}>
+                  {expiryLabel(days)}
+                  {days === DEFAULT_EXPIRY_DAYS ? " (default)" : ""}
+                </option>
+              ))}
+              <option value="never">Never</option>
+            </select>
+          )}
+        </Field>
         <button type="submit" className="primary" disabled={create.isPending}>
           Create API key
         </button>
@@ -84,7 +120,8 @@ function ApiKeys({ projectId }: { projectId: string }) {
       {created ? (
         <div className="secret" role="region" aria-label="New API key">
           <p className="warning">
-            <strong>Copy this key now.</strong> It is shown only once; Tower stores only its hash.
+            <strong>Copy this key now.</strong> It is shown only once; Tower stores only its hash.{" "}
+            {created.expiresAt === null ? "It never expires." : `It expires ${date(created.expiresAt)}.`}
           </p>
           <label htmlFor="new-secret">New API key secret</label>
           <div className="secret-row">
@@ -115,6 +152,7 @@ function ApiKeys({ projectId }: { projectId: string }) {
                 <th scope="col">Scopes</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
                 <th scope="col">Status</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
@@ -122,42 +160,44 @@ function ApiKeys({ projectId }: { projectId: string }) {
               </tr>
             </thead>
             <tbody>
-              {keys.data.map((key) => (
-                <tr key={key.id}>
-                  <th scope="row" data-label="Name">
-                    {key.name}
-                  </th>
-                  <td data-label="Prefix">
-                    <code>{key.prefix}…</code>
-                  </td>
-                  <td data-label="Scopes">{key.scopes.join(", ")}</td>
-                  <td data-label="Created">{date(key.createdAt)}</td>
-                  <td data-label="Last used">{date(key.lastUsedAt)}</td>
-                  <td data-label="Status">
-                    {key.revokedAt ? (
-                      <span className="badge status-disabled">revoked</span>
-                    ) : (
-                      <span className="badge status-idle">active</span>
-                    )}
-                  </td>
-                  <td className="row-actions">
-                    {key.revokedAt ? null : (
-                      <button
-                        type="button"
-                        className="danger-text"
-                        aria-label={`Revoke ${key.name}`}
-                        disabled={revoke.isPending}
-                        onClick={() => {
-                          if (window.confirm(`Revoke the key "${key.name}"? Software using it stops working.`))
-                            revoke.mutate({ projectId, id: key.id });
-                        }}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
+              {keys.data.map((key) => {
+                const state = apiKeyState(key, now);
+                return (
+                  <tr key={key.id}>
+                    <th scope="row" data-label="Name">
+                      {key.name}
+                    </th>
+                    <td data-label="Prefix">
+                      <code>{key.prefix}…</code>
+                    </td>
+                    <td data-label="Scopes">{key.scopes.join(", ")}</td>
+                    <td data-label="Created">{date(key.createdAt)}</td>
+                    <td data-label="Last used">{date(key.lastUsedAt)}</td>
+                    <td data-label="Expires">
+                      <ExpiryCell expiresAt={key.expiresAt} revoked={state === "revoked"} now={now} />
+                    </td>
+                    <td data-label="Status">
+                      <span className={`badge ${STATE_BADGE[state]}`}>{state}</span>
+                    </td>
+                    <td className="row-actions">
+                      {state !== "active" ? null : (
+                        <button
+                          type="button"
+                          className="danger-text"
+                          aria-label={`Revoke ${key.name}`}
+                          disabled={revoke.isPending}
+                          onClick={() => {
+                            if (window.confirm(`Revoke the key "${key.name}"? Software using it stops working.`))
+                              revoke.mutate({ projectId, id: key.id });
+                          }}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>

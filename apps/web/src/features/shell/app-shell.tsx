@@ -11,9 +11,21 @@ import { ProjectProvider, useProject } from "./project";
 // Opens on a click; its code loads then, not with every page.
 const NewProjectDialog = lazyComponent(() => import("./new-project").then((m) => m.NewProjectDialog));
 
-function ProjectSwitcher() {
+const LINKS = [
+  { href: "/overview", label: "Overview" },
+  { href: "/agents", label: "Agents" },
+  { href: "/metrics", label: "Metrics" },
+  { href: "/audit", label: "Audit" },
+  { href: "/settings", label: "Settings" },
+];
+
+interface User {
+  name: string;
+  email: string;
+}
+
+function ProjectSwitcher({ onNewProject }: { onNewProject(): void }) {
   const { memberships, current, select } = useProject();
-  const [creating, setCreating] = useState(false);
   return (
     <div className="project-switcher">
       <label>
@@ -26,25 +38,30 @@ function ProjectSwitcher() {
           ))}
         </select>
       </label>
-      <button type="button" className="icon-button" title="New project" onClick={() => setCreating(true)}>
+      <button type="button" className="icon-button wide-only" title="New project" onClick={onNewProject}>
         <span aria-hidden="true">+</span>
         <span className="sr-only">New project</span>
       </button>
-      {creating ? <NewProjectDialog onClose={() => setCreating(false)} /> : null}
     </div>
   );
 }
 
-function UserMenu({ name, email }: { name: string; email: string }) {
+function LogOutButton() {
   const logOut = useLogOut();
   return (
+    <button type="button" onClick={() => logOut.mutate()} disabled={logOut.isPending}>
+      Log out
+    </button>
+  );
+}
+
+function UserMenu({ user }: { user: User }) {
+  return (
     <details className="user-menu">
-      <summary aria-label={`Account menu for ${name}`}>{name}</summary>
+      <summary aria-label={`Account menu for ${user.name}`}>{user.name}</summary>
       <div className="user-menu-panel">
-        <p className="muted">{email}</p>
-        <button type="button" onClick={() => logOut.mutate()} disabled={logOut.isPending}>
-          Log out
-        </button>
+        <p className="muted">{user.email}</p>
+        <LogOutButton />
       </div>
     </details>
   );
@@ -52,16 +69,9 @@ function UserMenu({ name, email }: { name: string; email: string }) {
 
 function Nav() {
   const pathname = usePathname();
-  const links = [
-    { href: "/overview", label: "Overview" },
-    { href: "/agents", label: "Agents" },
-    { href: "/metrics", label: "Metrics" },
-    { href: "/audit", label: "Audit" },
-    { href: "/settings", label: "Settings" },
-  ];
   return (
     <nav aria-label="Main">
-      {links.map((link) => (
+      {LINKS.map((link) => (
         <Link key={link.href} href={link.href} aria-current={pathname.startsWith(link.href) ? "page" : undefined}>
           {link.label}
         </Link>
@@ -70,7 +80,103 @@ function Nav() {
   );
 }
 
-/** Signed-in layout: header with project switcher, live badge and user menu. */
+/** Stand-ins for the project switcher and the live badge while the account loads (same size, no layout shift). */
+function ToolsSkeleton() {
+  return (
+    <div className="header-tools" aria-hidden="true">
+      <span className="skeleton skeleton-select" />
+      <span className="skeleton skeleton-badge" />
+    </div>
+  );
+}
+
+/** A page's outline while its data loads, in place of a bare "Loading…". */
+function PageSkeleton({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div className="page-skeleton" aria-busy="true">
+      <p className="sr-only">{label}</p>
+      <span className="skeleton skeleton-title" aria-hidden="true" />
+      <span className="skeleton skeleton-block" aria-hidden="true" />
+      <span className="skeleton skeleton-block" aria-hidden="true" />
+    </div>
+  );
+}
+
+/**
+ * The header and the main area. On a phone the header is one compact row (brand, project, live
+ * badge, menu button) and the navigation and account fold into the menu; from 760 px everything
+ * sits in the header. Rendered at once, on the server too: the first paint is the app's frame.
+ */
+function Frame({ user, hasProject, children }: { user: User | null; hasProject: boolean; children: ReactNode }) {
+  const pathname = usePathname();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [creating, setCreating] = useState(false);
+
+  // A link in the menu closes it (the page changes under it).
+  useEffect(() => setMenuOpen(false), [pathname]);
+
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setMenuOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [menuOpen]);
+
+  return (
+    <>
+      <header className="app-header">
+        <Link href="/overview" className="brand">
+          Tower
+        </Link>
+        {user ? (
+          <div className="header-tools">
+            {hasProject ? <ProjectSwitcher onNewProject={() => setCreating(true)} /> : null}
+            <ConnectionBadge />
+          </div>
+        ) : (
+          <ToolsSkeleton />
+        )}
+        <button
+          type="button"
+          className="menu-button narrow-only"
+          aria-expanded={menuOpen}
+          aria-controls="app-menu"
+          aria-label="Menu"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <span aria-hidden="true">{menuOpen ? "✕" : "☰"}</span>
+        </button>
+        <div id="app-menu" className={`header-menu${menuOpen ? " open" : ""}`}>
+          <Nav />
+          {user ? (
+            <>
+              <div className="wide-only">
+                <UserMenu user={user} />
+              </div>
+              <div className="menu-account narrow-only">
+                {hasProject ? (
+                  <button type="button" onClick={() => setCreating(true)}>
+                    New project
+                  </button>
+                ) : null}
+                <p className="muted">
+                  {user.name} · {user.email}
+                </p>
+                <LogOutButton />
+              </div>
+            </>
+          ) : null}
+        </div>
+      </header>
+      <main className="app-main">{children}</main>
+      {creating ? <NewProjectDialog onClose={() => setCreating(false)} /> : null}
+    </>
+  );
+}
+
+/** Signed-in layout: header with project switcher, live badge, navigation and user menu. */
 export function AppShell({ children }: { children: ReactNode }) {
   const me = useMe();
   const router = useRouter();
@@ -80,29 +186,45 @@ export function AppShell({ children }: { children: ReactNode }) {
     if (signedOut) router.replace(me.data?.setupNeeded ? "/signup" : "/login");
   }, [signedOut, me.data?.setupNeeded, router]);
 
-  if (me.isPending) return <p className="loading">Loading…</p>;
+  if (me.isPending)
+    return (
+      <Frame user={null} hasProject={false}>
+        <PageSkeleton />
+      </Frame>
+    );
   if (me.error)
     return (
-      <p className="error" role="alert">
-        Could not reach Tower: {errorMessage(me.error)}
-      </p>
+      <Frame user={null} hasProject={false}>
+        <p className="error" role="alert">
+          Could not reach Tower: {errorMessage(me.error)}
+        </p>
+      </Frame>
     );
-  if (!me.data.user) return <p className="loading">Redirecting to sign in…</p>;
+  if (!me.data.user)
+    return (
+      <Frame user={null} hasProject={false}>
+        <PageSkeleton label="Redirecting to sign in…" />
+      </Frame>
+    );
 
+  const user = me.data.user;
   return (
-    <ProjectProvider memberships={me.data.memberships}>
-      <header className="app-header">
-        <Link href="/overview" className="brand">
-          Tower
-        </Link>
-        <Nav />
-        <div className="header-tools">
-          <ProjectSwitcher />
-          <ConnectionBadge />
-          <UserMenu name={me.data.user.name} email={me.data.user.email} />
-        </div>
-      </header>
-      <main className="app-main">{children}</main>
+    <ProjectProvider
+      memberships={me.data.memberships}
+      fallback={
+        <Frame user={null} hasProject={false}>
+          <PageSkeleton />
+        </Frame>
+      }
+      empty={
+        <Frame user={user} hasProject={false}>
+          <p className="empty">You are not a member of any project yet. Ask an owner or admin for an invite link.</p>
+        </Frame>
+      }
+    >
+      <Frame user={user} hasProject>
+        {children}
+      </Frame>
     </ProjectProvider>
   );
 }

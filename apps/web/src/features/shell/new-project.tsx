@@ -13,7 +13,7 @@ export function NewProjectDialog({ onClose }: { onClose(): void }) {
   const utils = trpc.useUtils();
   const create = trpc.project.create.useMutation();
   const [name, setName] = useState("");
-  const errors = toFormErrors(create.error);
+  const errors = toFormErrors(create.error, ["name"]);
 
   function submit(event: FormEvent) {
     event.preventDefault();

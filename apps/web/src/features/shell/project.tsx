@@ -29,9 +29,25 @@ function initialProjectId(memberships: Membership[]): string | undefined {
   return memberships[0]?.projectId;
 }
 
-/** The selected project: from `?project=`, else localStorage, else the first membership. */
-export function ProjectProvider({ memberships, children }: { memberships: Membership[]; children: ReactNode }) {
-  const [projectId, setProjectId] = useState<string | undefined>(undefined);
+/**
+ * The selected project: from `?project=`, else localStorage, else the first membership. Chosen on
+ * the first render (this mounts once the account is loaded, in the browser), so the page does not
+ * flash a loading state in between; `fallback` covers the server render, `empty` no membership.
+ */
+export function ProjectProvider({
+  memberships,
+  fallback,
+  empty,
+  children,
+}: {
+  memberships: Membership[];
+  fallback: ReactNode;
+  empty: ReactNode;
+  children: ReactNode;
+}) {
+  const [projectId, setProjectId] = useState<string | undefined>(() =>
+    typeof window === "undefined" ? undefined : initialProjectId(memberships),
+  );
 
   useEffect(() => {
     setProjectId((current) =>
@@ -48,10 +64,6 @@ export function ProjectProvider({ memberships, children }: { memberships: Member
   }, []);
 
   const current = memberships.find((m) => m.projectId === projectId);
-  if (!current) {
-    if (memberships.length === 0)
-      return <p className="empty">You are not a member of any project yet. Ask an admin for an invite link.</p>;
-    return <p className="loading">Loading…</p>;
-  }
+  if (!current) return memberships.length === 0 ? empty : fallback;
   return <ProjectContext.Provider value={{ memberships, current, select }}>{children}</ProjectContext.Provider>;
 }

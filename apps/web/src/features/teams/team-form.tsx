@@ -32,6 +32,18 @@ export function toRoleMix(rows: { role: string; count: string }[]): RoleMix {
   return mix;
 }
 
+/** The role mix as a person would be told: a role, and a whole number of agents from 1 to 1,000 for each. */
+function checkRows(rows: { role: string; count: string }[]): string | null {
+  const filled = rows.filter((r) => r.role.trim());
+  if (filled.length === 0) return "Add at least one role";
+  for (const r of filled) {
+    const count = r.count.trim();
+    if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 1_000)
+      return `Enter a whole number of agents from 1 to 1,000 for ${r.role.trim()}`;
+  }
+  return null;
+}
+
 export function TeamFormDialog({
   team,
   knownRoles,
@@ -54,14 +66,15 @@ export function TeamFormDialog({
   const [rows, setRows] = useState<MixRow[]>(() =>
     team ? Object.entries(team.roleMix).map(([role, count]) => row(role, String(count))) : [row()],
   );
-  const errors = toFormErrors(error);
-  const mixErrors = Object.entries(errors.fields)
-    .filter(([key]) => key === "roleMix" || key.startsWith("roleMix."))
-    .flatMap(([, messages]) => messages);
+  const [mixProblem, setMixProblem] = useState<string | null>(null);
+  const errors = toFormErrors(error, ["name", "description", "roleMix"]);
+  const mixError = mixProblem ?? errors.fields.roleMix?.[0] ?? null;
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    onSubmit({ name, description, roleMix: toRoleMix(rows) });
+    const problem = checkRows(rows);
+    setMixProblem(problem);
+    if (!problem) onSubmit({ name, description, roleMix: toRoleMix(rows) });
   }
 
   const setRow = (key: number, patch: Partial<MixRow>) =>
@@ -117,9 +130,9 @@ export function TeamFormDialog({
           <button type="button" onClick={() => setRows((current) => [...current, row()])}>
             Add role
           </button>
-          {mixErrors.length > 0 ? (
+          {mixError ? (
             <p className="field-error" role="alert">
-              {mixErrors.join(" ")}
+              {mixError}
             </p>
           ) : null}
         </fieldset>

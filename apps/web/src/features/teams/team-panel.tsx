@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { ConfirmDialog } from "~/features/agents/dialogs";
 import { StatusBadge } from "~/features/agents/fleet-views";
 import { errorMessage } from "~/lib/errors";
+import { plural } from "~/lib/format";
 import { formatRoleMix } from "./cache";
 import { useCreateTeam, useDeleteTeam, useTeamActivation, useUpdateTeam } from "./hooks";
 import type { TeamFields } from "./team-form";
@@ -34,7 +35,7 @@ function ReportView({ feedback }: { feedback: Feedback }) {
       <p>
         {report.changed.length === 0
           ? `No agents ${verb}.`
-          : `${report.changed.length} agent${report.changed.length === 1 ? "" : "s"} ${verb}: ${names(report.changed)}.`}
+          : `${plural(report.changed.length, "agent")} ${verb}: ${names(report.changed)}.`}
         {report.unchanged.length > 0 ? ` ${report.unchanged.length} already ${verb}.` : null}
       </p>
       {report.shortfall.length > 0 ? (
