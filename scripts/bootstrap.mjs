@@ -4,6 +4,7 @@
 //   npm test   → install what is missing, then typecheck, lint and run every test
 // Everything else in the repo goes through pnpm and turbo; this file only bootstraps them.
 import { spawn, spawnSync } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,12 +82,23 @@ function start(pm) {
     PORT: process.env.PORT ?? "3000",
   };
   env.TOWER_SERVER_URL ??= `http://127.0.0.1:${env.TOWER_PORT}`;
+  // The only browser origins the API answers: the dashboard's, as it is opened on this machine.
+  env.TOWER_ALLOWED_ORIGINS ??= `http://localhost:${env.PORT},http://127.0.0.1:${env.PORT}`;
+  // Until the first account exists it needs this code; the API server prints it too.
+  env.TOWER_SETUP_CODE ??= setupCode();
+  const server = {
+    ...env,
+    // The dashboard's proxy on loopback says who each browser is (X-Forwarded-For): without this,
+    // every person signing in would share one address, and one typo-prone neighbour's failed
+    // sign-ins would count against everyone.
+    TOWER_TRUSTED_PROXIES: process.env.TOWER_TRUSTED_PROXIES ?? "loopback",
+  };
   // Started directly (not through pnpm) so that stopping this script stops both processes.
   const children = [
-    ["apps/server", "src/main.ts"],
-    ["apps/web", "server.ts"],
-  ].map(([dir, entry]) =>
-    spawn(process.execPath, ["--import", "tsx", entry], { cwd: path.join(root, dir), env, stdio: "inherit" }),
+    ["apps/server", "src/main.ts", server],
+    ["apps/web", "server.ts", env],
+  ].map(([dir, entry, childEnv]) =>
+    spawn(process.execPath, ["--import", "tsx", entry], { cwd: path.join(root, dir), env: childEnv, stdio: "inherit" }),
   );
   let stopped = false;
   const stop = () => {
@@ -104,6 +116,23 @@ function start(pm) {
   void announce(env, () => stopped);
 }
 
+/** A one-time setup code like the server's own (16 letters and digits that cannot be misread). */
+function setupCode() {
+  const alphabet = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
+  const chars = Array.from({ length: 16 }, () => alphabet[randomInt(alphabet.length)]);
+  return [0, 4, 8, 12].map((at) => chars.slice(at, at + 4).join("")).join("-");
+}
+
+/** Whether the install still waits for its first account (then the setup code is needed). */
+async function setupNeeded(env) {
+  try {
+    const response = await fetch(`${env.TOWER_SERVER_URL}/trpc/auth.me`);
+    return Boolean((await response.json())?.result?.data?.setupNeeded);
+  } catch {
+    return false;
+  }
+}
+
 async function announce(env, isStopped) {
   const url = `http://localhost:${env.PORT}`;
   for (let i = 0; i < 120 && !isStopped(); i++) {
@@ -112,7 +141,10 @@ async function announce(env, isStopped) {
       if (api.ok && web.ok) {
         console.log(`\n  Tower is running: ${url}`);
         console.log(`  Database: ${env.TOWER_DB_PATH}`);
-        console.log("  First visit? Create the first account: it becomes the owner of the demo project.");
+        if (await setupNeeded(env)) {
+          console.log("  First visit? Create the first account: it becomes the owner of the demo project.");
+          console.log(`  It asks for this one-time setup code:\n\n      ${env.TOWER_SETUP_CODE}\n`);
+        }
         console.log(`  Agents and the SDK talk to the API at ${env.TOWER_SERVER_URL}. Stop with Ctrl+C.\n`);
         return;
       }

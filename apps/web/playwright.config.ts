@@ -21,6 +21,8 @@ if (!process.env.TEST_WORKER_INDEX) {
 /** The examples folder (register-agent.ts), for the spec that registers an agent with the SDK. */
 process.env.TOWER_E2E_EXAMPLES_DIR = path.resolve(import.meta.dirname, "../../examples");
 process.env.TOWER_E2E_API_URL = `http://127.0.0.1:${API_PORT}`;
+/** The fresh install's setup code, preset so the spec that signs up the first owner can give it. */
+const setupCode = (process.env.TOWER_E2E_SETUP_CODE ??= "E2E0-SETU-PCOD-E234");
 
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 
@@ -50,13 +52,24 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "chromium", testIgnore: /(fleet|activity|first-use)\.spec\.ts$/, use: { ...devices["Desktop Chrome"] } },
+    {
+      name: "chromium",
+      testIgnore: /(fleet|activity|first-use|people)\.spec\.ts$/,
+      use: { ...devices["Desktop Chrome"] },
+    },
     // Needs the owner account the first project signs up, so it runs after it (same database).
     { name: "fleet", testMatch: /fleet\.spec\.ts$/, dependencies: ["chromium"], use: { ...devices["Desktop Chrome"] } },
     // The rough edges a new user meets; needs the owner account and the demo project.
     {
       name: "first-use",
       testMatch: /first-use\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // Members, passwords, sessions and headers; needs the owner account.
+    {
+      name: "people",
+      testMatch: /people\.spec\.ts$/,
       dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },
@@ -84,6 +97,11 @@ export default defineConfig({
         TOWER_DEMO: "true",
         TOWER_DB_PATH: dbPath,
         TOWER_LOG_LEVEL: "warn",
+        TOWER_SETUP_CODE: setupCode,
+        // The dashboard's origin as the browser opens it; the dashboard's proxy on loopback is trusted
+        // to say who the browser is, as under `npm start`.
+        TOWER_ALLOWED_ORIGINS: `http://127.0.0.1:${WEB_PORT}`,
+        TOWER_TRUSTED_PROXIES: "loopback",
       },
     },
     {
@@ -100,6 +118,8 @@ export default defineConfig({
         PORT: String(WEB_PORT),
         HOST: "127.0.0.1",
         TOWER_SERVER_URL: `http://127.0.0.1:${API_PORT}`,
+        // Lets the header spec play a TLS-terminating proxy in front of the dashboard.
+        TOWER_TRUSTED_PROXIES: "loopback",
       },
     },
   ],

@@ -4,11 +4,12 @@ import http from "node:http";
 import next from "next";
 import { loadEnv } from "./src/server/env";
 import { createProxy } from "./src/server/proxy";
+import { applySecurityHeaders } from "./src/server/security-headers";
 
 const env = loadEnv();
 const dev = env.NODE_ENV !== "production";
 const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT });
-const proxy = createProxy(env.TOWER_SERVER_URL);
+const proxy = createProxy(env.TOWER_SERVER_URL, env.TOWER_TRUSTED_PROXIES);
 
 const isApi = (url: string | undefined) =>
   url === "/trpc" || Boolean(url?.startsWith("/trpc/") || url?.startsWith("/trpc?"));
@@ -19,6 +20,7 @@ const handleUpgrade = app.getUpgradeHandler();
 
 const server = http.createServer((req, res) => {
   if (isApi(req.url)) return proxy.web(req, res);
+  applySecurityHeaders(req, res, { dev, trust: env.TOWER_TRUSTED_PROXIES });
   void handle(req, res);
 });
 

@@ -71,12 +71,16 @@ async function getCall<T>(url: string, procedure: string, cookie: string): Promi
   return body.result.data;
 }
 
+/** Preset for the server the bench starts, so it can sign up the first account. */
+const BENCH_SETUP_CODE = "BENCH-SETUP-CODE";
+
 /** Signs up the first account over the real API and makes a read/write API key for its project. */
 async function provision(url: string): Promise<{ apiKey: string; projectId: string }> {
   const signUp = await call(url, "auth.signUp", {
     email: "bench@example.com",
     name: "Bench",
     password: "bench-password-123",
+    setupCode: BENCH_SETUP_CODE,
   });
   const cookie = signUp.cookie;
   if (!cookie) throw new Error("auth.signUp set no session cookie");
@@ -86,7 +90,7 @@ async function provision(url: string): Promise<{ apiKey: string; projectId: stri
   const key = await call<{ secret: string }>(
     url,
     "apiKey.create",
-    { projectId, name: "bench", scopes: ["read", "write"] },
+    { projectId, name: "bench", scopes: ["manage"] },
     cookie,
   );
   return { apiKey: key.data.secret, projectId };
@@ -117,6 +121,11 @@ export async function startServer(label: string): Promise<BenchServer> {
       TOWER_DB_PATH: dbPath,
       TOWER_LOG_LEVEL: "warn",
       TOWER_DEMO: "false",
+      TOWER_SETUP_CODE: BENCH_SETUP_CODE,
+      // One key drives every load: the per-key ingest limit and WebSocket cap would measure
+      // themselves, not the server (the 1,000 fan-out subscribers share the key).
+      TOWER_INGEST_ITEMS_PER_SECOND: "100000000",
+      TOWER_WS_SOCKETS_PER_CREDENTIAL: "100000",
       NODE_ENV: "production",
     },
     stdio: ["ignore", logFd, logFd, "ipc"],

@@ -1,32 +1,70 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_INGEST_ITEMS_PER_SECOND } from "@tower/api";
+import { INGEST_MAX_ITEMS, LIMITS } from "@tower/shared";
+import { parseTrustedProxies } from "@tower/shared/node";
 import { z } from "zod";
 
-const list = z
-  .string()
-  .default("")
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
+/** A comma-separated list, `fallback` when the variable is unset (set it empty for none). */
+const listOr = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+const list = listOr("");
 
 const EnvSchema = z.object({
   TOWER_HOST: z.string().default("127.0.0.1"),
   TOWER_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
   TOWER_DB_PATH: z.string().default("data/tower.sqlite"),
-  /** Browser origins allowed besides the request's own (same-origin is always allowed). */
-  TOWER_ALLOWED_ORIGINS: list,
-  /** `auto` marks the cookie Secure when the request came over HTTPS (directly or via a proxy). */
+  /**
+   * The browser origins allowed to call the API (the dashboard's, as people open it). Never
+   * inferred from the request's own Host header, which a DNS-rebinding page controls.
+   */
+  TOWER_ALLOWED_ORIGINS: listOr("http://localhost:3000,http://127.0.0.1:3000"),
+  /**
+   * Addresses or CIDR ranges (or `loopback`) of proxies whose X-Forwarded-For and -Proto are
+   * believed; from anyone else the socket's peer is the client. Default none.
+   */
+  TOWER_TRUSTED_PROXIES: list.transform((entries, ctx) => {
+    try {
+      return parseTrustedProxies(entries);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** Presets the one-time setup code for the first account (else a random one is printed at start). */
+  TOWER_SETUP_CODE: z.string().trim().min(8, "Use at least 8 characters").optional(),
+  /** `auto` marks the cookie Secure when the request came over HTTPS (directly or via a trusted proxy). */
   TOWER_SECURE_COOKIES: z.enum(["auto", "true", "false"]).default("auto"),
   TOWER_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** An agent that sends no heartbeat for this long turns offline and its session ends. */
   TOWER_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   /** Audit rows older than this are pruned (behind a checkpoint that keeps the chain verifiable). */
   TOWER_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
-  /** Reports one API key may send per second before it gets 429 with the time to wait. */
-  TOWER_INGEST_ITEMS_PER_SECOND: z.coerce.number().int().min(1).default(100_000),
+  /**
+   * The Ed25519 private key that signs audit chain heads, created on first start (mode 0600).
+   * Default: `audit-signing-key.pem` beside the database. Somewhere else (another volume, other
+   * permissions) is better: whoever holds both the database and the key can forge signed heads.
+   */
+  TOWER_AUDIT_KEY_PATH: z.string().min(1).optional(),
+  /** The signed chain heads, appended as JSON lines. Default: `audit-heads.jsonl` beside the database. */
+  TOWER_AUDIT_HEADS_PATH: z.string().min(1).optional(),
+  /** How often each project's chain head is signed when it moved (it is also signed at shutdown). */
+  TOWER_AUDIT_SIGN_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
+  /**
+   * Reports one API key (or session) may send per second before it gets 429 with the time to wait.
+   * At least one full batch, or a batch that size could never pass.
+   */
+  TOWER_INGEST_ITEMS_PER_SECOND: z.coerce.number().int().min(INGEST_MAX_ITEMS).default(DEFAULT_INGEST_ITEMS_PER_SECOND),
+  /** WebSockets one API key or session may hold open at once (load tests with one key raise it). */
+  TOWER_WS_SOCKETS_PER_CREDENTIAL: z.coerce.number().int().min(1).default(LIMITS.wsSocketsPerCredential),
   /** Create the demo project on start (idempotent). */
   TOWER_DEMO_DIR: z.string().default(fileURLToPath(new URL("../../../examples/fleet", import.meta.url))),
   TOWER_DEMO: z
@@ -35,7 +73,7 @@ const EnvSchema = z.object({
     .transform((v) => v === "true"),
 });
 
-export type Env = z.infer<typeof EnvSchema>;
+export type Env = z.infer<typeof EnvSchema> & { TOWER_AUDIT_KEY_PATH: string; TOWER_AUDIT_HEADS_PATH: string };
 
 /** The only place the server reads process.env. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
@@ -44,5 +82,15 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
     throw new Error(`Invalid server configuration:\n${problems}`);
   }
-  return { ...parsed.data, TOWER_DB_PATH: path.resolve(parsed.data.TOWER_DB_PATH) };
+  const dataFolder = path.dirname(path.resolve(parsed.data.TOWER_DB_PATH));
+  return {
+    ...parsed.data,
+    TOWER_DB_PATH: path.resolve(parsed.data.TOWER_DB_PATH),
+    TOWER_AUDIT_KEY_PATH: path.resolve(
+      parsed.data.TOWER_AUDIT_KEY_PATH ?? path.join(dataFolder, "audit-signing-key.pem"),
+    ),
+    TOWER_AUDIT_HEADS_PATH: path.resolve(
+      parsed.data.TOWER_AUDIT_HEADS_PATH ?? path.join(dataFolder, "audit-heads.jsonl"),
+    ),
+  };
 }

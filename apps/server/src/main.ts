@@ -1,11 +1,18 @@
 import {
+  createAuditHeadSigner,
+  createAuditVerifyThrottle,
+  createInProcessAuditReader,
   createInProcessEventBus,
   createLoginThrottle,
+  generateSetupCode,
+  hasAnyUser,
   createIngestThrottle,
   createIngestWriter,
   ensureDemoProject,
   expireStaleSessions,
+  openAuditAnchor,
   pruneAllAudit,
+  startAuditReaderThread,
   startIngestWriterThread,
   systemClock,
   type Deps,
@@ -39,7 +46,30 @@ const deps: Deps = {
       ? createIngestWriter(database.db)
       : await startIngestWriterThread({ file: env.TOWER_DB_PATH, logger, writeGate }),
   heartbeat: { timeoutMs: env.TOWER_HEARTBEAT_TIMEOUT_MS, intervalMs: Math.floor(env.TOWER_HEARTBEAT_TIMEOUT_MS / 3) },
+  // Until the first account exists, only someone who can read this process's output can create it.
+  setupCode: env.TOWER_SETUP_CODE ?? generateSetupCode(),
+  audit: {
+    // Verify walks and heads to sign are read on their own thread and read-only connection, so a
+    // walk of the whole trail never stalls the event loop (":memory:" has no second connection).
+    reader:
+      env.TOWER_DB_PATH === ":memory:"
+        ? createInProcessAuditReader(database.db)
+        : await startAuditReaderThread({ file: env.TOWER_DB_PATH, logger }),
+    // The signing key and the signed heads live in files beside the database, never in it.
+    anchor: await openAuditAnchor({ keyPath: env.TOWER_AUDIT_KEY_PATH, headsPath: env.TOWER_AUDIT_HEADS_PATH, logger }),
+    verifyThrottle: createAuditVerifyThrottle(),
+  },
 };
+
+// Each project's chain head is signed when it moved: periodically, after pruning, and at shutdown.
+const headSigner = createAuditHeadSigner(deps);
+const signAuditHeads = () =>
+  headSigner.signNow().then(
+    ({ signed, refused }) => {
+      if (signed > 0 || refused > 0) logger.debug({ signed, refused }, "audit chain heads signed");
+    },
+    (error: unknown) => logger.error({ err: error }, "signing audit chain heads failed"),
+  );
 
 if (env.TOWER_DEMO) {
   const demo = ensureDemoProject(deps, readIdentityFolder(env.TOWER_DEMO_DIR));
@@ -60,20 +90,31 @@ sweep.unref();
 const pruneAudit = () => {
   const { pruned } = pruneAllAudit(deps, env.TOWER_AUDIT_RETENTION_DAYS * 86_400_000);
   if (pruned > 0) logger.info({ pruned }, "audit rows past retention pruned");
+  // A new checkpoint is covered by a signed head at once, so it never looks forged for long.
+  return signAuditHeads();
 };
-pruneAudit();
-const retention = setInterval(pruneAudit, 3_600_000);
+await pruneAudit();
+const retention = setInterval(() => void pruneAudit(), 3_600_000);
 retention.unref();
+headSigner.start(env.TOWER_AUDIT_SIGN_INTERVAL_MS);
 
 const server = createTowerServer(deps, {
   allowedOrigins: env.TOWER_ALLOWED_ORIGINS,
   secureCookies: env.TOWER_SECURE_COOKIES,
+  trustedProxies: env.TOWER_TRUSTED_PROXIES,
+  socketsPerCredential: env.TOWER_WS_SOCKETS_PER_CREDENTIAL,
 });
 const address = await server.listen(env.TOWER_PORT, env.TOWER_HOST);
 logger.info(
   { url: `http://${address.address}:${address.port}`, database: env.TOWER_DB_PATH },
   "tower server listening",
 );
+if (!hasAnyUser(deps)) {
+  logger.info(
+    { setupCode: deps.setupCode },
+    `no account yet: create the first one in the dashboard with the setup code ${deps.setupCode}`,
+  );
+}
 // Machine-readable line for scripts and tests that start the server on port 0.
 if (process.send) process.send({ type: "listening", port: address.port });
 
@@ -91,6 +132,11 @@ async function shutdown(signal: string) {
   clearInterval(retention);
   await server.close();
   await deps.ingestWriter.close();
+  // The last head covers every row committed before the stop.
+  headSigner.stop();
+  await signAuditHeads();
+  await deps.audit.reader.close();
+  deps.audit.anchor.close();
   database.close();
   logger.info("stopped");
   process.exit(0);

@@ -10,14 +10,21 @@ import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from "@trpc/server/
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { pinoHttp } from "pino-http";
 import { WebSocketServer } from "ws";
+import { NO_TRUSTED_PROXIES, type ProxyTrust } from "@tower/shared/node";
 import { isOriginAllowed } from "./origin";
 import { createFastCallHandler } from "./fast-call";
 import { credentialsFrom, sessionCookieFor, type SecureCookies } from "./session-cookie";
+import { createCredentialSockets } from "./credential-sockets";
 import { TextWebSocket, wsEncoder } from "./ws-encoder";
+import { outboxOf } from "./ws-outbox";
 
 export interface ServerOptions {
   allowedOrigins: readonly string[];
   secureCookies: SecureCookies;
+  /** Proxies whose X-Forwarded-* headers are believed (the client's address, HTTPS); default none. */
+  trustedProxies?: ProxyTrust;
+  /** WebSockets one API key or session may hold open at once; `LIMITS.wsSocketsPerCredential` by default. */
+  socketsPerCredential?: number;
 }
 
 export interface TowerServer {
@@ -77,8 +84,13 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug",
   });
 
+  const trust = { secureCookies: options.secureCookies, proxies: options.trustedProxies ?? NO_TRUSTED_PROXIES };
   const httpContext = ({ req, res }: { req: IncomingMessage; res: ServerResponse }) =>
-    createContext(deps, credentialsFrom(req), sessionCookieFor(req, res, options.secureCookies));
+    createContext(
+      deps,
+      credentialsFrom(req, undefined, trust),
+      sessionCookieFor(req, res, trust.secureCookies, trust.proxies),
+    );
   const onProcedureError = ({ error, path }: { error: TRPCError; path: string | undefined }) => {
     if (error.code === "INTERNAL_SERVER_ERROR")
       deps.logger.error({ err: error.cause ?? error, path }, "procedure failed");
@@ -108,7 +120,9 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       deps.db.$client.prepare("select 1").get();
       checks.database = "ok";
     } catch (error) {
-      checks.database = `failing: ${(error as Error).message}`;
+      // The reason goes to the log only: /readyz answers anyone, and the message can name paths.
+      deps.logger.error({ err: error }, "readiness: database check failed");
+      checks.database = "failing";
     }
     checks.server = shuttingDown ? "shutting down" : "ok";
     return { ok: Object.values(checks).every((value) => value === "ok"), checks };
@@ -147,6 +161,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
 
+  const credentialSockets = createCredentialSockets(options.socketsPerCredential ?? LIMITS.wsSocketsPerCredential);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: LIMITS.wsMessageBytes,
@@ -155,11 +170,23 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     // turn behind every other connection instead of holding the loop.
     allowSynchronousEvents: false,
   });
+  wss.on("connection", (socket) => {
+    socket.once("slow-consumer", (unread: number) => {
+      deps.logger.warn({ unread }, "websocket client cut off: it stopped reading what it is sent");
+    });
+  });
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: ({ req, info }) =>
-      createContext(deps, credentialsFrom(req, info.connectionParams?.apiKey), undefined, { longLived: true }),
+    createContext: ({ req, res, info }) => {
+      const credentials = credentialsFrom(req, info.connectionParams?.apiKey, trust);
+      const ctx = createContext(deps, credentials, undefined, { longLived: true, outbox: outboxOf(res) });
+      if (!credentialSockets.admit(ctx.caller, res)) {
+        deps.logger.warn({ caller: ctx.caller.kind }, "websocket refused: too many open with one credential");
+        throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Too many connections with this credential" });
+      }
+      return ctx;
+    },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     experimental_encoder: wsEncoder,
     onError: ({ error, path }) => {

@@ -50,10 +50,38 @@ export const wsEncoder: Encoder = {
   },
 };
 
-/** A server socket whose every message is a text frame: Tower speaks JSON, also when it is bytes. */
+/** Close code for a client cut off for not reading what it is sent (4000–4999 are the application's). */
+export const SLOW_CONSUMER_CLOSE = 4008;
+/**
+ * How long a cut-off client has to take the close frame, which waits behind the data it is not
+ * reading, before its socket is destroyed and that data freed (ws alone would wait 30 s).
+ */
+const SLOW_CONSUMER_GRACE_MS = 1_000;
+
+/**
+ * A server socket whose every message is a text frame (Tower speaks JSON, also when it is bytes),
+ * and which cuts off a client that stops reading: a message for it finding more than
+ * `LIMITS.wsBufferedBytes` still unread closes it with `SLOW_CONSUMER_CLOSE` instead of queueing
+ * behind, and it emits `slow-consumer`. Its client reconnects and resumes from the last event it
+ * read, while everyone else's stream goes on. Checked before each send, so one large message (an
+ * audit batch can be megabytes) never cuts a reading client off by itself; a socket holds at most
+ * the bound plus one message.
+ */
 export class TextWebSocket extends WebSocket {
   override send(data: Parameters<WebSocket["send"]>[0], options?: unknown, callback?: unknown): void {
+    // Once closing, ws counts what is sent but queues none of it.
+    if (this.bufferedAmount > LIMITS.wsBufferedBytes && this.readyState === WebSocket.OPEN) this.#cutOff();
     if (typeof options === "function") return super.send(data, { binary: false }, options as () => void);
     return super.send(data, { ...(options as object), binary: false }, callback as (() => void) | undefined);
+  }
+
+  #cutOff() {
+    const unread = this.bufferedAmount;
+    this.close(
+      SLOW_CONSUMER_CLOSE,
+      `Too slow: over ${LIMITS.wsBufferedBytes / 1_048_576} MiB unread; reconnect and resume from lastEventId`,
+    );
+    setTimeout(() => this.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+    this.emit("slow-consumer", unread);
   }
 }

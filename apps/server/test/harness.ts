@@ -2,26 +2,36 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
+  createAuditVerifyThrottle,
   createInProcessEventBus,
   createLoginThrottle,
   createIngestThrottle,
+  openAuditAnchor,
+  startAuditReaderThread,
   startIngestWriterThread,
   DEFAULT_HEARTBEAT,
   systemClock,
   type Deps,
 } from "@tower/api";
-import { callerFor } from "@tower/api/testing";
+import { callerFor, TEST_SETUP_CODE } from "@tower/api/testing";
+import { parseTrustedProxies } from "@tower/shared/node";
 import { createDb, WriteGate } from "@tower/db";
 import pino, { type Logger } from "pino";
 import { createTowerServer } from "../src/server";
 
 /**
  * The real server on a real SQLite file on a loopback port, plus an owner and an API key. Pass a
- * `logger` to see what the server logs.
+ * `logger` to see what the server logs, `trustedProxies` (e.g. `["loopback"]`) to have the test's
+ * own requests count as a proxy's.
  */
-export async function startTestServer({ logger = pino({ level: "silent" }) }: { logger?: Logger } = {}) {
+export async function startTestServer({
+  logger = pino({ level: "silent" }),
+  trustedProxies = [],
+}: { logger?: Logger; trustedProxies?: string[] } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tower-transport-"));
   const file = path.join(dir, "tower.sqlite");
+  const auditKeyPath = path.join(dir, "audit-signing-key.pem");
+  const auditHeadsPath = path.join(dir, "audit-heads.jsonl");
   const writeGate = new WriteGate();
   const database = createDb(file, { writesFirst: writeGate });
   const deps: Deps = {
@@ -34,8 +44,19 @@ export async function startTestServer({ logger = pino({ level: "silent" }) }: { 
     // As in the server: reports are stored by a writer thread on its own connection.
     ingestWriter: await startIngestWriterThread({ file, logger, execArgv: [], writeGate }),
     heartbeat: DEFAULT_HEARTBEAT,
+    setupCode: TEST_SETUP_CODE,
+    // As in the server: the chain is read on its own thread, heads signed with a key in the folder.
+    audit: {
+      reader: await startAuditReaderThread({ file, logger, execArgv: [] }),
+      anchor: await openAuditAnchor({ keyPath: auditKeyPath, headsPath: auditHeadsPath, logger }),
+      verifyThrottle: createAuditVerifyThrottle(),
+    },
   };
-  const options = { allowedOrigins: ["http://dashboard.test"], secureCookies: "auto" } as const;
+  const options = {
+    allowedOrigins: ["http://dashboard.test"],
+    secureCookies: "auto",
+    trustedProxies: parseTrustedProxies(trustedProxies),
+  } as const;
   let server = createTowerServer(deps, options);
   const address = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;
@@ -45,6 +66,7 @@ export async function startTestServer({ logger = pino({ level: "silent" }) }: { 
     email: "owner@example.com",
     name: "Owner",
     password: "correct horse battery",
+    setupCode: TEST_SETUP_CODE,
   });
   const owner = callerFor(deps, { sessionToken: anonymous.cookies.token });
   const [membership] = await owner.project.list();
@@ -52,12 +74,14 @@ export async function startTestServer({ logger = pino({ level: "silent" }) }: { 
   const key = await owner.apiKey.create({
     projectId: membership.projectId,
     name: "transport test",
-    scopes: ["read", "write"],
+    scopes: ["manage"],
   });
 
   return {
     url,
     port: address.port,
+    /** The data folder: the database file, the audit signing key and signed heads. */
+    files: { dir, database: file, auditKey: auditKeyPath, auditHeads: auditHeadsPath },
     deps,
     owner,
     projectId: membership.projectId,
@@ -77,6 +101,8 @@ export async function startTestServer({ logger = pino({ level: "silent" }) }: { 
     async stop() {
       await server.close();
       await deps.ingestWriter.close();
+      await deps.audit.reader.close();
+      deps.audit.anchor.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -179,7 +179,7 @@ describe("no report can hold up the ones behind it", () => {
     const key = await tower.owner.apiKey.create({
       projectId: tower.projectId,
       name: "revoked soon",
-      scopes: ["write"],
+      scopes: ["manage"],
     });
     const client = createTowerClient({
       url: tower.url,

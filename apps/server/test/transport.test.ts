@@ -142,7 +142,7 @@ describe("revocation", () => {
 
 describe("revocation over an open WebSocket", () => {
   it("refuses calls on a socket whose key was revoked after it connected", async () => {
-    const key = await tower.owner.apiKey.create({ projectId: tower.projectId, name: "socket-key", scopes: ["write"] });
+    const key = await tower.owner.apiKey.create({ projectId: tower.projectId, name: "socket-key", scopes: ["manage"] });
     const wsClient = createWSClient({
       url: `ws://127.0.0.1:${tower.port}/trpc`,
       WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
@@ -245,6 +245,8 @@ describe("HTTP transport rules", () => {
         socket.on("error", () => resolve(-1));
       });
     expect(await upgrade("https://evil.example")).toBe(403);
-    expect(await upgrade(`http://127.0.0.1:${tower.port}`)).toBe(101);
+    expect(await upgrade("http://dashboard.test")).toBe(101);
+    // The server's own address is not allowed just because it matches the Host header.
+    expect(await upgrade(`http://127.0.0.1:${tower.port}`)).toBe(403);
   });
 });

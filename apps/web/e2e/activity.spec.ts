@@ -37,11 +37,15 @@ test("reported activity reaches Overview, Audit and Metrics live", async ({ page
 
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Key name").fill(`activity-key-${AGENT}`);
+  // The dashboard's default: an agent key, bound to the one agent that reports with it.
+  await expect(page.getByLabel(/^Agent:/)).toBeChecked();
+  await page.getByLabel("Agents it runs").fill(AGENT);
   await page.getByRole("button", { name: "Create API key" }).click();
   const secretField = page.getByLabel("New API key secret");
   await expect(secretField).toBeVisible();
   secret = await secretField.inputValue();
   expect(secret).toMatch(/^tower_/);
+  await expect(page.getByRole("row", { name: new RegExp(`activity-key-${AGENT}`) })).toContainText(`agent as ${AGENT}`);
 
   // Overview: note today's numbers, report, and watch them move without a reload.
   await page.getByRole("link", { name: "Overview" }).click();

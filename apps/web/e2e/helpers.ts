@@ -2,6 +2,22 @@ import { expect, type Page } from "@playwright/test";
 
 export const OWNER = { name: "Olive Owner", email: "owner@example.test", password: "correct-horse-battery" };
 
+/** The fresh install's setup code, preset for the API server by playwright.config.ts. */
+export const SETUP_CODE = process.env.TOWER_E2E_SETUP_CODE ?? "";
+
+/** Signs up the first account on the fresh install, with the setup code the server was given. */
+export async function signUpFirstOwner(page: Page) {
+  await page.goto("/agents");
+  await page.waitForURL(/\/signup/);
+  await expect(page.getByRole("heading", { name: "Create the first account" })).toBeVisible();
+  await page.getByLabel("Setup code").fill(SETUP_CODE);
+  await page.getByLabel("Name").fill(OWNER.name);
+  await page.getByLabel("Email").fill(OWNER.email);
+  await page.getByLabel("Password").fill(OWNER.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/overview/);
+}
+
 export async function logIn(page: Page) {
   await page.goto("/login");
   await page.getByLabel("Email").fill(OWNER.email);

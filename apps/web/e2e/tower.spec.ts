@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect, test } from "@playwright/test";
-import { agentRow, logIn, OWNER, openAgents, searchAgents } from "./helpers";
+import { agentRow, logIn, openAgents, searchAgents, signUpFirstOwner } from "./helpers";
 
 const run = promisify(execFile);
 
@@ -9,14 +9,7 @@ const run = promisify(execFile);
 test.describe.configure({ mode: "serial" });
 
 test("first sign-up creates the owner and shows the demo fleet", async ({ page }) => {
-  await page.goto("/agents");
-  await page.waitForURL(/\/signup/);
-  await expect(page.getByRole("heading", { name: "Create the first account" })).toBeVisible();
-  await page.getByLabel("Name").fill(OWNER.name);
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(/\/overview/);
+  await signUpFirstOwner(page);
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
   await openAgents(page);
   // The demo fleet is large: the hand-written agents are found by search.
@@ -31,6 +24,8 @@ test("an agent registered with an API key appears live", async ({ page }) => {
   await logIn(page);
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Key name").fill("e2e-key");
+  // Registering agents is administering them: a manage key (an agent key can only run its agents).
+  await page.getByLabel(/^Manage:/).check();
   await page.getByRole("button", { name: "Create API key" }).click();
   const secretField = page.getByLabel("New API key secret");
   await expect(secretField).toBeVisible();
@@ -62,6 +57,7 @@ test("an API key gets the expiry chosen for it, shown in the key list", async ({
   await expect(page.getByText("A new key expires after 90 days")).toBeVisible();
 
   await page.getByLabel("Key name").fill("e2e-expiring");
+  await page.getByLabel(/^Read:/).check();
   await expiry.selectOption({ label: "30 days" });
   await page.getByRole("button", { name: "Create API key" }).click();
   await expect(page.getByLabel("New API key secret")).toBeVisible();
@@ -76,6 +72,7 @@ test("an API key gets the expiry chosen for it, shown in the key list", async ({
   await expect(row).toContainText("active");
 
   await page.getByLabel("Key name").fill("e2e-forever");
+  await page.getByLabel(/^Read:/).check();
   await expiry.selectOption({ label: "Never" });
   await page.getByRole("button", { name: "Create API key" }).click();
   await expect(page.getByText("It never expires.")).toBeVisible();

@@ -6,7 +6,7 @@ import type { AuditEvent } from "@tower/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SharedJson } from "./shared-json";
 import type { Credentials } from "./context";
-import { callerWithSignal, createWorld, expectTRPCError, reader, type World } from "./test-fixtures";
+import { callerWithSignal, createWorld, expectTRPCError, inviteAndSignUp, reader, type World } from "./test-fixtures";
 import { callerFor } from "./testing";
 
 const CALLERS = [
@@ -14,121 +14,146 @@ const CALLERS = [
   "admin",
   "operator",
   "viewer",
-  "keyWrite",
+  "keyAdmin",
+  "keyManage",
   "keyRead",
+  "keyAgent",
   "otherProjectMember",
   "anonymous",
   "revokedKey",
 ] as const;
 type CallerName = (typeof CALLERS)[number];
-type Outcome = "ok" | "FORBIDDEN" | "UNAUTHORIZED";
+/** `REFUSED`: the call is answered, but every report in it is refused and nothing is stored. */
+type Outcome = "ok" | "FORBIDDEN" | "UNAUTHORIZED" | "REFUSED";
 
 const ok = "ok" as const;
 const F = "FORBIDDEN" as const;
 const U = "UNAUTHORIZED" as const;
+const R = "REFUSED" as const;
 
-/** Columns follow CALLERS: owner, admin, operator, viewer, key write, key read, other project's member, anonymous, revoked key. */
+/**
+ * Columns follow CALLERS: owner, admin, operator, viewer, admin key, manage key, read key, agent key
+ * (bound to home-agent: every call here is about another agent, so it is refused), other project's
+ * member, anonymous, revoked key. Enabling agents again (one, a team, all) is for people and admin
+ * keys; a manage key can only disable.
+ */
 const OWN_PROJECT = {
-  "agent.list": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "agent.byId": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "agent.byName": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "agent.onChange": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "agent.create": [ok, ok, ok, F, ok, F, F, U, U],
-  "agent.register": [ok, ok, ok, F, ok, F, F, U, U],
-  "agent.update": [ok, ok, ok, F, ok, F, F, U, U],
-  "agent.delete": [ok, ok, F, F, F, F, F, U, U],
-  "apiKey.list": [ok, ok, F, F, F, F, F, U, U],
-  "apiKey.create": [ok, ok, F, F, F, F, F, U, U],
-  "apiKey.revoke": [ok, ok, F, F, F, F, F, U, U],
-  "invite.list": [ok, ok, F, F, F, F, F, U, U],
-  "invite.create": [ok, ok, F, F, F, F, F, U, U],
-  "invite.revoke": [ok, ok, F, F, F, F, F, U, U],
-  "project.members": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "agent.summary": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "agent.setEnabled": [ok, ok, ok, F, ok, F, F, U, U],
-  "agent.import": [ok, ok, ok, F, ok, F, F, U, U],
-  "session.start": [ok, ok, ok, F, ok, F, F, U, U],
-  "session.heartbeat": [ok, ok, ok, F, ok, F, F, U, U],
-  "session.report": [ok, ok, ok, F, ok, F, F, U, U],
-  "session.end": [ok, ok, ok, F, ok, F, F, U, U],
-  "session.list": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "team.list": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "team.byId": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "team.onChange": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "team.create": [ok, ok, ok, F, ok, F, F, U, U],
-  "team.update": [ok, ok, ok, F, ok, F, F, U, U],
-  "team.activate": [ok, ok, ok, F, ok, F, F, U, U],
-  "team.deactivate": [ok, ok, ok, F, ok, F, F, U, U],
-  "team.delete": [ok, ok, F, F, F, F, F, U, U],
-  "fleet.activateAll": [ok, ok, ok, F, ok, F, F, U, U],
-  "fleet.deactivateAll": [ok, ok, ok, F, ok, F, F, U, U],
-  "ingest.report": [ok, ok, ok, F, ok, F, F, U, U],
-  "metrics.list": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "metrics.aggregate": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "metrics.overview": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "metrics.budgetUsage": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "metrics.alerts": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "metrics.onAlert": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "metrics.prices": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "metrics.setPrice": [ok, ok, F, F, F, F, F, U, U],
-  "metrics.resetPrice": [ok, ok, F, F, F, F, F, U, U],
-  "audit.list": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "audit.get": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "audit.stats": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "audit.verify": [ok, ok, ok, ok, ok, ok, F, U, U],
-  "audit.onAppend": [ok, ok, ok, ok, ok, ok, F, U, U],
+  "agent.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "agent.byId": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "agent.byName": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "agent.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "agent.create": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "agent.register": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "agent.update": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "agent.delete": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "apiKey.list": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "apiKey.create": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "apiKey.revoke": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "invite.list": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "invite.create": [ok, ok, F, F, F, F, F, F, F, U, U],
+  "invite.revoke": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "project.members": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "member.remove": [ok, ok, F, F, F, F, F, F, F, U, U],
+  "member.setRole": [ok, ok, F, F, F, F, F, F, F, U, U],
+  "member.revokeSessions": [ok, ok, F, F, F, F, F, F, F, U, U],
+  "member.createResetLink": [ok, ok, F, F, F, F, F, F, F, U, U],
+  "project.settings": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "project.updateSettings": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "agent.summary": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "agent.setEnabled": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "agent.import": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "session.start": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "session.heartbeat": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "session.report": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "session.end": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "session.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "team.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "team.byId": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "team.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "team.create": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "team.update": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "team.activate": [ok, ok, ok, F, ok, F, F, F, F, U, U],
+  "team.deactivate": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "team.delete": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "fleet.activateAll": [ok, ok, ok, F, ok, F, F, F, F, U, U],
+  "fleet.deactivateAll": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "ingest.report": [ok, ok, ok, F, ok, ok, F, R, F, U, U],
+  "metrics.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "metrics.aggregate": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "metrics.overview": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "metrics.budgetUsage": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "metrics.alerts": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "metrics.onAlert": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "metrics.prices": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "metrics.setPrice": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "metrics.resetPrice": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "audit.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "audit.get": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "audit.stats": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "audit.verify": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "audit.heads": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "audit.export": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "audit.onAppend": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
 } satisfies Record<string, Outcome[]>;
 
 /** Nobody here is a member of the foreign project, and keys are bound to their own project. */
 const FOREIGN_PROJECT = {
-  "agent.list": [F, F, F, F, F, F, F, U, U],
-  "agent.byId": [F, F, F, F, F, F, F, U, U],
-  "agent.byName": [F, F, F, F, F, F, F, U, U],
-  "agent.onChange": [F, F, F, F, F, F, F, U, U],
-  "agent.create": [F, F, F, F, F, F, F, U, U],
-  "agent.register": [F, F, F, F, F, F, F, U, U],
-  "agent.update": [F, F, F, F, F, F, F, U, U],
-  "agent.delete": [F, F, F, F, F, F, F, U, U],
-  "apiKey.list": [F, F, F, F, F, F, F, U, U],
-  "apiKey.create": [F, F, F, F, F, F, F, U, U],
-  "apiKey.revoke": [F, F, F, F, F, F, F, U, U],
-  "invite.list": [F, F, F, F, F, F, F, U, U],
-  "invite.create": [F, F, F, F, F, F, F, U, U],
-  "invite.revoke": [F, F, F, F, F, F, F, U, U],
-  "project.members": [F, F, F, F, F, F, F, U, U],
-  "agent.summary": [F, F, F, F, F, F, F, U, U],
-  "agent.setEnabled": [F, F, F, F, F, F, F, U, U],
-  "agent.import": [F, F, F, F, F, F, F, U, U],
-  "session.start": [F, F, F, F, F, F, F, U, U],
-  "session.heartbeat": [F, F, F, F, F, F, F, U, U],
-  "session.report": [F, F, F, F, F, F, F, U, U],
-  "session.end": [F, F, F, F, F, F, F, U, U],
-  "session.list": [F, F, F, F, F, F, F, U, U],
-  "team.list": [F, F, F, F, F, F, F, U, U],
-  "team.byId": [F, F, F, F, F, F, F, U, U],
-  "team.onChange": [F, F, F, F, F, F, F, U, U],
-  "team.create": [F, F, F, F, F, F, F, U, U],
-  "team.update": [F, F, F, F, F, F, F, U, U],
-  "team.activate": [F, F, F, F, F, F, F, U, U],
-  "team.deactivate": [F, F, F, F, F, F, F, U, U],
-  "team.delete": [F, F, F, F, F, F, F, U, U],
-  "fleet.activateAll": [F, F, F, F, F, F, F, U, U],
-  "fleet.deactivateAll": [F, F, F, F, F, F, F, U, U],
-  "ingest.report": [F, F, F, F, F, F, F, U, U],
-  "metrics.list": [F, F, F, F, F, F, F, U, U],
-  "metrics.aggregate": [F, F, F, F, F, F, F, U, U],
-  "metrics.overview": [F, F, F, F, F, F, F, U, U],
-  "metrics.budgetUsage": [F, F, F, F, F, F, F, U, U],
-  "metrics.alerts": [F, F, F, F, F, F, F, U, U],
-  "metrics.onAlert": [F, F, F, F, F, F, F, U, U],
-  "metrics.prices": [F, F, F, F, F, F, F, U, U],
-  "metrics.setPrice": [F, F, F, F, F, F, F, U, U],
-  "metrics.resetPrice": [F, F, F, F, F, F, F, U, U],
-  "audit.list": [F, F, F, F, F, F, F, U, U],
-  "audit.get": [F, F, F, F, F, F, F, U, U],
-  "audit.stats": [F, F, F, F, F, F, F, U, U],
-  "audit.verify": [F, F, F, F, F, F, F, U, U],
-  "audit.onAppend": [F, F, F, F, F, F, F, U, U],
+  "agent.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.byId": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.byName": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.create": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.register": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.update": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.delete": [F, F, F, F, F, F, F, F, F, U, U],
+  "apiKey.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "apiKey.create": [F, F, F, F, F, F, F, F, F, U, U],
+  "apiKey.revoke": [F, F, F, F, F, F, F, F, F, U, U],
+  "invite.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "invite.create": [F, F, F, F, F, F, F, F, F, U, U],
+  "invite.revoke": [F, F, F, F, F, F, F, F, F, U, U],
+  "project.members": [F, F, F, F, F, F, F, F, F, U, U],
+  "member.remove": [F, F, F, F, F, F, F, F, F, U, U],
+  "member.setRole": [F, F, F, F, F, F, F, F, F, U, U],
+  "member.revokeSessions": [F, F, F, F, F, F, F, F, F, U, U],
+  "member.createResetLink": [F, F, F, F, F, F, F, F, F, U, U],
+  "project.settings": [F, F, F, F, F, F, F, F, F, U, U],
+  "project.updateSettings": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.summary": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.setEnabled": [F, F, F, F, F, F, F, F, F, U, U],
+  "agent.import": [F, F, F, F, F, F, F, F, F, U, U],
+  "session.start": [F, F, F, F, F, F, F, F, F, U, U],
+  "session.heartbeat": [F, F, F, F, F, F, F, F, F, U, U],
+  "session.report": [F, F, F, F, F, F, F, F, F, U, U],
+  "session.end": [F, F, F, F, F, F, F, F, F, U, U],
+  "session.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "team.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "team.byId": [F, F, F, F, F, F, F, F, F, U, U],
+  "team.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "team.create": [F, F, F, F, F, F, F, F, F, U, U],
+  "team.update": [F, F, F, F, F, F, F, F, F, U, U],
+  "team.activate": [F, F, F, F, F, F, F, F, F, U, U],
+  "team.deactivate": [F, F, F, F, F, F, F, F, F, U, U],
+  "team.delete": [F, F, F, F, F, F, F, F, F, U, U],
+  "fleet.activateAll": [F, F, F, F, F, F, F, F, F, U, U],
+  "fleet.deactivateAll": [F, F, F, F, F, F, F, F, F, U, U],
+  "ingest.report": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.aggregate": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.overview": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.budgetUsage": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.alerts": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.onAlert": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.prices": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.setPrice": [F, F, F, F, F, F, F, F, F, U, U],
+  "metrics.resetPrice": [F, F, F, F, F, F, F, F, F, U, U],
+  "audit.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "audit.get": [F, F, F, F, F, F, F, F, F, U, U],
+  "audit.stats": [F, F, F, F, F, F, F, F, F, U, U],
+  "audit.verify": [F, F, F, F, F, F, F, F, F, U, U],
+  "audit.heads": [F, F, F, F, F, F, F, F, F, U, U],
+  "audit.export": [F, F, F, F, F, F, F, F, F, U, U],
+  "audit.onAppend": [F, F, F, F, F, F, F, F, F, U, U],
 } satisfies Record<keyof typeof OWN_PROJECT, Outcome[]>;
 
 type ProcedureName = keyof typeof OWN_PROJECT;
@@ -156,10 +181,14 @@ function credentialsOf(name: CallerName): Credentials {
       return { sessionToken: users.operator.token };
     case "viewer":
       return { sessionToken: users.viewer.token };
-    case "keyWrite":
-      return { apiKey: keys.write.secret };
+    case "keyAdmin":
+      return { apiKey: keys.admin.secret };
+    case "keyManage":
+      return { apiKey: keys.manage.secret };
     case "keyRead":
       return { apiKey: keys.read.secret };
+    case "keyAgent":
+      return { apiKey: keys.agent.secret };
     case "otherProjectMember":
       return { sessionToken: users.outsider.token };
     case "anonymous":
@@ -250,6 +279,15 @@ const freshSession = async (t: Target) => {
   const { session } = await t.admin.session.start({ projectId: t.projectId, name: agent.name });
   return { agent, session };
 };
+/** A new viewer of the target project, signed in, with an invite from its owner. */
+const freshMember = async (t: Target) => {
+  const name = unique("member");
+  const member = await inviteAndSignUp(world.deps, t.admin, t.projectId, "viewer", `${name}@example.com`, name);
+  return { userId: member.user.id, token: member.token };
+};
+const membershipIn = (t: Target, userId: string) =>
+  world.sqlite.prepare("select role from memberships where project_id = ? and user_id = ?").get(t.projectId, userId) as
+    { role: string } | undefined;
 const freshTeam = (t: Target) =>
   t.admin.team.create({ projectId: t.projectId, name: unique("team"), description: "original", roleMix: { coder: 1 } });
 /** A team of one agent with a role of its own, so activation has exactly one candidate. */
@@ -523,6 +561,7 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
       expect(await callerFor(world.deps, { apiKey: key.secret }).apiKey.whoami()).toEqual({
         projectId: t.projectId,
         scopes: ["read"],
+        agentNames: null,
       });
     },
   }),
@@ -715,6 +754,33 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
       expect(result).toMatchObject({ intact: true });
     },
   }),
+  "audit.heads": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.audit.heads({ projectId: t.projectId }),
+    async allowed(result) {
+      expect(result).toMatchObject({
+        publicKey: expect.stringMatching(/PUBLIC KEY/),
+        keyId: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
+    },
+  }),
+  "audit.export": spec({
+    async prepare(t) {
+      const last = world.sqlite
+        .prepare("select max(id) as id from audit_events where project_id = ?")
+        .get(t.projectId) as { id: number };
+      return { last: last.id, agent: await freshAgent(t) };
+    },
+    call: (c, t, p) => c.audit.export({ projectId: t.projectId, after: p.last }),
+    async allowed(result, _t, p) {
+      const { rows } = result as { rows: { operation: string; target: string; hash: string }[] };
+      expect(rows[0]).toMatchObject({
+        operation: "agent.create",
+        target: p.agent.name,
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+    },
+  }),
   "audit.onAppend": spec({
     async prepare(t) {
       const last = world.sqlite
@@ -729,12 +795,65 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
       expect(first.data.value[0]).toMatchObject({ operation: "agent.create", target: p.agent.name });
     },
   }),
+  "member.remove": spec({
+    prepare: freshMember,
+    call: (c, t, m) => c.member.remove({ projectId: t.projectId, userId: m.userId }),
+    async allowed(result, t, m) {
+      expect(result).toEqual({ ok: true });
+      expect(membershipIn(t, m.userId)).toBeUndefined();
+    },
+  }),
+  "member.setRole": spec({
+    prepare: freshMember,
+    call: (c, t, m) => c.member.setRole({ projectId: t.projectId, userId: m.userId, role: "operator" }),
+    async allowed(_result, t, m) {
+      expect(membershipIn(t, m.userId)).toEqual({ role: "operator" });
+    },
+  }),
+  "member.revokeSessions": spec({
+    prepare: freshMember,
+    call: (c, t, m) => c.member.revokeSessions({ projectId: t.projectId, userId: m.userId }),
+    async allowed(result, _t, m) {
+      expect(result).toMatchObject({ sessionsEnded: 1 });
+      await expectTRPCError(callerFor(world.deps, { sessionToken: m.token }).auth.sessions(), "UNAUTHORIZED");
+    },
+  }),
+  "member.createResetLink": spec({
+    prepare: freshMember,
+    call: (c, t, m) => c.member.createResetLink({ projectId: t.projectId, userId: m.userId }),
+    async allowed(result) {
+      expect(result).toMatchObject({ token: expect.any(String) });
+    },
+  }),
+  "project.settings": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.project.settings({ projectId: t.projectId }),
+    async allowed(result) {
+      expect(result).toEqual({ agentSelfRegistration: true });
+    },
+  }),
+  "project.updateSettings": spec({
+    prepare: async () => undefined,
+    // Sets what is already there, so the shared world keeps letting agents register.
+    call: (c, t) => c.project.updateSettings({ projectId: t.projectId, agentSelfRegistration: true }),
+    async allowed(result, t) {
+      expect(result).toEqual({ agentSelfRegistration: true });
+      const row = world.sqlite
+        .prepare(
+          "select actor_name from audit_events where project_id = ? and operation = 'project.settings' order by id desc",
+        )
+        .get(t.projectId);
+      expect(row).toBeDefined();
+    },
+  }),
   "project.members": spec({
     prepare: async () => undefined,
     call: (c, t) => c.project.members({ projectId: t.projectId }),
     async allowed(result, t) {
-      const members = result as { email: string; role: string }[];
-      expect(members).toContainEqual(expect.objectContaining({ email: t.ownerEmail, role: "owner" }));
+      const members = result as { email: string | null; role: string }[];
+      // Emails are for owners and admins (and admin keys); everyone else sees null.
+      const owner = members.find((m) => m.role === "owner");
+      expect([t.ownerEmail, null]).toContain(owner?.email);
       expect(members.every((m) => !("passwordHash" in m))).toBe(true);
     },
   }),
@@ -758,7 +877,7 @@ const cases = (["own", "foreign"] as const).flatMap((targetName) =>
 
 describe("access matrix", () => {
   it("covers every procedure × caller × target", () => {
-    expect(cases).toHaveLength(48 * CALLERS.length * 2);
+    expect(cases).toHaveLength(Object.keys(SPECS).length * CALLERS.length * 2);
   });
 
   it.each(cases)("$name", async ({ procedure, caller: callerName, targetName, expected }) => {
@@ -771,6 +890,10 @@ describe("access matrix", () => {
     const prepared = await s.prepare(t);
     if (expected === "ok") {
       await s.allowed(await s.call(caller, t, prepared), t, prepared);
+    } else if (expected === "REFUSED") {
+      const before = snapshot(t.projectId);
+      expect(await s.call(caller, t, prepared)).toMatchObject({ stored: 0, rejected: 1 });
+      expect(snapshot(t.projectId)).toEqual(before);
     } else {
       const before = snapshot(t.projectId);
       const other = snapshot(targetName === "own" ? world.foreignProjectId : world.projectId);
@@ -788,17 +911,20 @@ describe("access edge cases", () => {
     await expectTRPCError(world.users.owner.caller.project.members({}), "BAD_REQUEST");
   });
 
-  it("an API key never reaches admin, even with both scopes", async () => {
+  it("an API key reaches admin only with the admin scope an owner gave it", async () => {
     const both = await world.users.owner.caller.apiKey.create({
       projectId: world.projectId,
       name: unique("both"),
-      scopes: ["read", "write"],
+      scopes: ["read", "manage", "agent"],
+      agentNames: ["home-agent"],
     });
     const caller = callerFor(world.deps, { apiKey: both.secret });
     await expectTRPCError(caller.apiKey.list({}), "FORBIDDEN");
     await expectTRPCError(caller.invite.create({}), "FORBIDDEN");
     await expectTRPCError(caller.agent.delete({ id: world.homeAgent.id }), "FORBIDDEN");
     expect(await caller.agent.byId({ id: world.homeAgent.id })).toMatchObject({ id: world.homeAgent.id });
+    const admin = callerFor(world.deps, { apiKey: world.keys.admin.secret });
+    expect((await admin.apiKey.list({})).length).toBeGreaterThan(0);
   });
 
   it("a valid API key wins over a session; a revoked one falls back to the session", async () => {

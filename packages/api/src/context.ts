@@ -3,12 +3,13 @@ import type { ApiKeyScope } from "@tower/shared";
 import type { Logger } from "pino";
 import type { Clock } from "./clock";
 import type { EventBus } from "./event-bus";
+import type { AuditDeps } from "./services/audit-deps";
 import type { IngestWriter } from "./services/ingest-service";
 import type { IngestThrottle } from "./services/ingest-throttle";
 import type { LoginThrottle } from "./services/login-throttle";
 import type { HeartbeatPolicy } from "./services/session-service";
 import { resolveApiKey } from "./services/api-key-service";
-import { resolveSession } from "./services/auth-service";
+import { resolveSession } from "./services/user-session-service";
 
 /** Side effects created once by the app (server main, or a test) and passed to every call. */
 export interface Deps {
@@ -21,6 +22,10 @@ export interface Deps {
   /** Where reports are stored: a writer thread in the server, in-process in tests. */
   ingestWriter: IngestWriter;
   heartbeat: HeartbeatPolicy;
+  /** The audit chain's reader (a thread in the server), signing key and heads, verify limits. */
+  audit: AuditDeps;
+  /** The one-time code the first account must give (printed by the server while no account exists). */
+  setupCode: string;
 }
 
 export type Caller =
@@ -28,7 +33,17 @@ export type Caller =
   | { kind: "anonymous"; rejectedKey?: string }
   | { kind: "user"; userId: string; sessionId: string }
   /** `expiresAt`: null for a key that never expires; live streams opened with it end then. */
-  | { kind: "apiKey"; keyId: string; projectId: string; scopes: ApiKeyScope[]; expiresAt: number | null };
+  | {
+      kind: "apiKey";
+      keyId: string;
+      projectId: string;
+      scopes: ApiKeyScope[];
+      /** With the agent scope: the agents it may act as. */
+      agentNames: string[] | null;
+      /** What the key's holder and Settings see of it (`tower_ab12cd`), recorded with what it reports. */
+      prefix: string;
+      expiresAt: number | null;
+    };
 
 /** How the transport sets the session cookie; over WebSocket there is nothing to set. */
 export interface SessionCookie {
@@ -39,6 +54,18 @@ export interface SessionCookie {
 export interface Credentials {
   sessionToken?: string | null;
   apiKey?: string | null;
+  /**
+   * The client's network address as the transport determined it (the socket's peer, or what a
+   * trusted proxy forwarded): login throttling counts by it and the audit trail records it.
+   */
+  clientAddress?: string | null;
+  userAgent?: string | null;
+}
+
+/** Where a call came from, as far as the transport knows. */
+export interface ClientInfo {
+  address: string | null;
+  userAgent: string | null;
 }
 
 export interface Context extends Deps {
@@ -51,6 +78,20 @@ export interface Context extends Deps {
   longLived: boolean;
   /** On a WebSocket, its calls started and not yet answered (see `callsInFlight` in trpc.ts). */
   callsInFlight: { count: number } | null;
+  /** On a WebSocket, its subscriptions now open (see `subscriptionsPerSocket` in trpc.ts). */
+  subscriptions: { count: number } | null;
+  /** On a WebSocket, the send side its live streams pace their replays by. */
+  outbox: Outbox | null;
+  client: ClientInfo;
+}
+
+/**
+ * What a transport offers live streams about its socket: a stream replaying a backlog sends its
+ * next page only when the client has read most of the last, so no backlog piles up unsent.
+ */
+export interface Outbox {
+  /** Resolves once the client has read most of what was sent to it, or the socket has closed. */
+  drained(): Promise<void>;
 }
 
 /** The id of the session or API key behind a call, so live streams can end when it is revoked. */
@@ -67,10 +108,13 @@ export function createContext(
   deps: Deps,
   credentials: Credentials,
   cookie: SessionCookie = noCookie,
-  { longLived = false }: { longLived?: boolean } = {},
+  { longLived = false, outbox = null }: { longLived?: boolean; outbox?: Outbox | null } = {},
 ): Context {
   const callsInFlight = longLived ? { count: 0 } : null;
-  return { ...deps, caller: resolveCaller(deps, credentials), cookie, longLived, callsInFlight };
+  const subscriptions = longLived ? { count: 0 } : null;
+  const client = { address: credentials.clientAddress ?? null, userAgent: credentials.userAgent ?? null };
+  const caller = resolveCaller(deps, credentials);
+  return { ...deps, caller, cookie, longLived, callsInFlight, subscriptions, outbox, client };
 }
 
 function resolveCaller(deps: Deps, { sessionToken, apiKey }: Credentials): Caller {
@@ -78,7 +122,8 @@ function resolveCaller(deps: Deps, { sessionToken, apiKey }: Credentials): Calle
   if (apiKey) {
     const key = resolveApiKey(deps, apiKey);
     if (key.ok) {
-      return { kind: "apiKey", keyId: key.id, projectId: key.projectId, scopes: key.scopes, expiresAt: key.expiresAt };
+      const { id: keyId, projectId, scopes, agentNames, prefix, expiresAt } = key;
+      return { kind: "apiKey", keyId, projectId, scopes, agentNames, prefix, expiresAt };
     }
     rejectedKey = key.reason;
   }

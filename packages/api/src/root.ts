@@ -6,6 +6,7 @@ import { fleetRouter } from "./routers/fleet";
 import { ingestRouter } from "./routers/ingest";
 import { metricsRouter } from "./routers/metrics";
 import { inviteRouter } from "./routers/invite";
+import { memberRouter } from "./routers/member";
 import { projectRouter } from "./routers/project";
 import { sessionRouter } from "./routers/session";
 import { teamRouter } from "./routers/team";
@@ -15,6 +16,7 @@ export const appRouter = router({
   auth: authRouter,
   project: projectRouter,
   invite: inviteRouter,
+  member: memberRouter,
   apiKey: apiKeyRouter,
   agent: agentRouter,
   session: sessionRouter,

@@ -34,7 +34,9 @@ export type TestCaller = ReturnType<typeof callerFor>;
 /** Signs a user up through `auth.signUp` and returns a caller holding the session cookie it set. */
 export async function signUpUser(deps: Deps, email: string, name: string, inviteToken?: string) {
   const anonymous = callerFor(deps);
-  const { user } = await anonymous.auth.signUp({ email, name, password: PASSWORD, inviteToken });
+  // The first account gives the setup code; everyone after joins with an invite.
+  const setupCode = inviteToken ? undefined : deps.setupCode;
+  const { user } = await anonymous.auth.signUp({ email, name, password: PASSWORD, inviteToken, setupCode });
   const token = anonymous.cookies.token;
   if (!token) throw new Error("sign-up set no session cookie");
   return { user, token, caller: callerFor(deps, { sessionToken: token }) };
@@ -58,13 +60,14 @@ export async function createKey(
   projectId: string,
   scopes: ApiKeyScope[],
   name = `key-${scopes.join("-")}`,
+  agentNames?: string[],
 ) {
-  return caller.apiKey.create({ projectId, name, scopes });
+  return caller.apiKey.create({ projectId, name, scopes, agentNames });
 }
 
 /**
- * A project ("Home") with an owner, an admin, an operator and a viewer, API keys (write, read,
- * revoked), a user who is only a member of another project ("Lobby"), and a foreign project owned
+ * A project ("Home") with an owner, an admin, an operator and a viewer, API keys (admin, manage,
+ * read, an agent key bound to "home-agent", revoked), a user who is only a member of another project ("Lobby"), and a foreign project owned
  * by someone none of them share it with. Each project starts with one agent.
  */
 export async function createWorld() {
@@ -109,9 +112,11 @@ export async function createWorld() {
   const foreign = await foreignOwner.caller.project.create({ name: "Foreign" });
   const foreignProjectId = foreign.projectId;
 
-  const writeKey = await createKey(owner.caller, projectId, ["write"]);
+  const adminKey = await createKey(owner.caller, projectId, ["admin"]);
+  const manageKey = await createKey(owner.caller, projectId, ["manage"]);
   const readKey = await createKey(owner.caller, projectId, ["read"]);
-  const revokedKey = await createKey(owner.caller, projectId, ["read", "write"], "revoked");
+  const agentKey = await createKey(owner.caller, projectId, ["agent"], "home agent's key", ["home-agent"]);
+  const revokedKey = await createKey(owner.caller, projectId, ["manage"], "revoked");
   await owner.caller.apiKey.revoke({ projectId, id: revokedKey.id });
 
   const homeAgent = await owner.caller.agent.create({
@@ -133,7 +138,7 @@ export async function createWorld() {
     foreignProjectId,
     lobbyProjectId: lobby.projectId,
     users: { owner, admin, operator, viewer, outsider, foreignOwner },
-    keys: { write: writeKey, read: readKey, revoked: revokedKey },
+    keys: { admin: adminKey, manage: manageKey, read: readKey, agent: agentKey, revoked: revokedKey },
     homeAgent,
     foreignAgent,
     /** A fresh caller for the given credentials (credentials are resolved when it is made). */

@@ -1,10 +1,12 @@
-import { createDb } from "@tower/db";
+import { GENESIS_HASH, hashAuditRow } from "@tower/shared/node";
+import { createDb, type DbHandle } from "@tower/db";
 import { createTestDb } from "@tower/db/test";
 import pino from "pino";
 import type { Clock } from "./clock";
 import { createContext, type Credentials, type Deps } from "./context";
 import { createInProcessEventBus } from "./event-bus";
 import { appRouter } from "./root";
+import { createInProcessAuditDeps } from "./services/audit-deps";
 import { createIngestWriter } from "./services/ingest-service";
 import { createIngestThrottle } from "./services/ingest-throttle";
 import { createLoginThrottle } from "./services/login-throttle";
@@ -16,6 +18,9 @@ export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advan
   let now = start;
   return { now: () => now, advance: (ms) => (now += ms) };
 }
+
+/** The setup code test dependencies are made with: the first sign-up passes it. */
+export const TEST_SETUP_CODE = "TEST-SETU-PCOD-E234";
 
 /** Real dependencies on an in-memory database (or the given file) with the real migrations. */
 export function createTestDeps({ file }: { file?: string } = {}) {
@@ -30,6 +35,8 @@ export function createTestDeps({ file }: { file?: string } = {}) {
     ingestThrottle: createIngestThrottle(),
     ingestWriter: createIngestWriter(handle.db),
     heartbeat: DEFAULT_HEARTBEAT,
+    setupCode: TEST_SETUP_CODE,
+    audit: createInProcessAuditDeps(handle.db),
   };
   return { deps, clock, close: handle.close, sqlite: handle.sqlite };
 }
@@ -49,4 +56,46 @@ export function callerFor(deps: Deps, credentials: Credentials = {}) {
   return new Proxy(caller, {
     get: (target, property, receiver) => (property === "cookies" ? cookies : Reflect.get(target, property, receiver)),
   }) as typeof caller & { cookies: typeof cookies };
+}
+
+/**
+ * Appends `n` rows to a project's audit chain straight through SQLite, each correctly linked and
+ * hashed: a long chain in a second, for tests and measurements of verification. They are dated
+ * from `at` on (now by default, so a server's retention keeps them).
+ */
+export function appendAuditRows(sqlite: DbHandle["sqlite"], projectId: string, n: number, at = Date.now()): void {
+  const last = sqlite
+    .prepare("select hash from audit_events where project_id = ? order by id desc limit 1")
+    .pluck()
+    .get(projectId) as string | undefined;
+  const checkpoint = sqlite
+    .prepare("select through_hash from audit_checkpoints where project_id = ? order by id desc limit 1")
+    .pluck()
+    .get(projectId) as string | undefined;
+  let prevHash = last ?? checkpoint ?? GENESIS_HASH;
+  const insert = sqlite.prepare(
+    `insert into audit_events (project_id, at, actor_type, actor_id, actor_name, operation, target, decision,
+       agent_id, session_id, detail, prev_hash, hash) values (?, ?, 'agent', null, 'bulk', 'tool_use', ?, 'allowed', null, null, ?, ?, ?)`,
+  );
+  sqlite.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const content = {
+        prevHash,
+        projectId,
+        at: at + i,
+        actorType: "agent",
+        actorId: null,
+        actorName: "bulk",
+        operation: "tool_use",
+        target: `file-${i % 97}.ts`,
+        decision: "allowed",
+        agentId: null,
+        sessionId: null,
+        detail: { i, note: "appended in bulk" },
+      };
+      const hash = hashAuditRow(content);
+      insert.run(projectId, content.at, content.target, JSON.stringify(content.detail), prevHash, hash);
+      prevHash = hash;
+    }
+  })();
 }

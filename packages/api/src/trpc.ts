@@ -4,6 +4,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { z, ZodError, ZodRealError } from "zod";
 import type { Context } from "./context";
 import { DomainError } from "./errors";
+import { releaseOnEnd } from "./release-on-end";
 import { invalidCallerMessage, isCallerStillValid, resolveProjectAccess } from "./services/access";
 import { actorOf } from "./services/actor";
 import { describeIssues } from "./services/zod-issues";
@@ -13,26 +14,32 @@ export interface ProcedureMeta {
   itemsCheckedOneByOne?: boolean;
 }
 
-const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
-  // Never send stack traces, whatever NODE_ENV says.
-  isDev: false,
-  errorFormatter({ shape, error }) {
-    const zodError = error.cause instanceof ZodError ? error.cause : null;
-    let message = shape.message;
-    if (zodError) message = `Invalid input: ${describeIssues(zodError)}`;
-    else if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
-    return {
-      ...shape,
-      message,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        zodError: zodError ? z.flattenError(zodError) : null,
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    // Never send stack traces, whatever NODE_ENV says.
+    isDev: false,
+    // Subscriptions go over WebSocket only, where each socket's subscriptions, each credential's
+    // sockets and each client's unread data are capped; over HTTP (server-sent events) they were not.
+    sse: { enabled: false },
+    errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof ZodError ? error.cause : null;
+      let message = shape.message;
+      if (zodError) message = `Invalid input: ${describeIssues(zodError)}`;
+      else if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
+      return {
+        ...shape,
+        message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          zodError: zodError ? z.flattenError(zodError) : null,
+        },
+      };
+    },
+  });
 
 export const createCallerFactory = t.createCallerFactory;
 export const router = t.router;
@@ -90,7 +97,35 @@ const callsInFlight = t.middleware(async ({ ctx, next }) => {
   }
 });
 
-export const publicProcedure = t.procedure.use(callsInFlight).use(errorBoundary).use(inputGuard);
+/**
+ * A WebSocket holds at most `LIMITS.wsSubscriptionsPerSocket` subscriptions at once: each holds
+ * memory for as long as it is open, and a client could otherwise open them without end.
+ */
+const subscriptionsPerSocket = t.middleware(async ({ ctx, type, next }) => {
+  const open = ctx.subscriptions;
+  if (type !== "subscription" || !open) return next();
+  if (open.count >= LIMITS.wsSubscriptionsPerSocket) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `At most ${LIMITS.wsSubscriptionsPerSocket} subscriptions may be open on one connection; stop one before starting another`,
+    });
+  }
+  open.count++;
+  const result = await next();
+  const stream = result.ok ? result.data : null;
+  if (isAsyncIterable(stream)) return { ...result, data: releaseOnEnd(stream, () => open.count--) };
+  open.count--;
+  return result;
+});
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === "function";
+
+export const publicProcedure = t.procedure
+  .use(callsInFlight)
+  .use(subscriptionsPerSocket)
+  .use(errorBoundary)
+  .use(inputGuard);
 
 /** On a WebSocket, a caller resolved at connect time is checked again on every call (revoked, expired). */
 const stillAuthorized = publicProcedure.use(({ ctx, next }) => {
@@ -113,10 +148,13 @@ export const apiKeyProcedure = stillAuthorized.use(({ ctx, next }) => {
   return next({ ctx: { caller: ctx.caller } }); // narrows the type; tRPC merges it into ctx
 });
 
-/** A procedure inside one project, for callers with at least `minimum` role there. */
-export function projectProcedure(minimum: Role) {
+/**
+ * A procedure inside one project, for callers with at least `minimum` role there; with `agents`,
+ * also for agent keys, as their own agents only (`ctx.project.actsAs`, which the service checks).
+ */
+export function projectProcedure(minimum: Role, options: { agents?: boolean } = {}) {
   return stillAuthorized.input(ProjectScopeSchema).use(({ ctx, input, next }) => {
-    const project = resolveProjectAccess(ctx, ctx.caller, input.projectId, minimum);
+    const project = resolveProjectAccess(ctx, ctx.caller, input.projectId, minimum, options);
     let actor: Actor | undefined;
     // Looked up only by the mutations that write to the audit trail.
     const auditActor = () => (actor ??= actorOf(ctx, ctx.caller));

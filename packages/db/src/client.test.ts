@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -60,6 +60,25 @@ describe("createDb", () => {
     first.close();
     const second = open(file);
     expect(second.db.select().from(projects).all()).toHaveLength(1);
+  });
+
+  it("creates the file, its -wal and its -shm readable by their owner only (0600)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tower-db-"));
+    dirs.push(dir);
+    const file = path.join(dir, "t.sqlite");
+    const previous = process.umask(0o022); // the usual umask, under which SQLite's default is 0644
+    try {
+      const { db } = open(file);
+      db.insert(projects).values({ id: "p1", name: "P", createdAt: 1 }).run();
+    } finally {
+      process.umask(previous);
+    }
+    for (const name of [file, `${file}-wal`, `${file}-shm`]) {
+      expect({ name: path.basename(name), mode: statSync(name).mode & 0o777 }).toEqual({
+        name: path.basename(name),
+        mode: 0o600,
+      });
+    }
   });
 });
 

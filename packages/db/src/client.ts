@@ -1,3 +1,4 @@
+import { closeSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
@@ -28,6 +29,7 @@ export interface DbOptions {
  * migration before anything else touches it.
  */
 export function createDb(file: string, { writesFirst, yieldsTo }: DbOptions = {}): DbHandle {
+  createOwnerOnly(file);
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
   // FULL: a commit that was acknowledged survives power loss, not only a process crash.
@@ -54,6 +56,16 @@ export function createDb(file: string, { writesFirst, yieldsTo }: DbOptions = {}
       if (sqlite.open) sqlite.close();
     },
   };
+}
+
+/**
+ * The file holds password and key hashes and the audit trail: it is created with mode 0600, readable
+ * and writable by its owner only (SQLite's own default is 0644). SQLite gives the -wal and -shm files
+ * it creates next to it the database file's mode. An existing file keeps its mode.
+ */
+function createOwnerOnly(file: string) {
+  if (file === ":memory:" || file === "") return;
+  closeSync(openSync(file, "a", 0o600));
 }
 
 /** A transaction handle; services that must run inside one take this. */

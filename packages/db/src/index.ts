@@ -8,4 +8,5 @@ export {
   type TowerTx,
 } from "./client";
 export { WriteGate } from "./write-gate";
+export { openReadOnlyDb } from "./read-only";
 export * from "./schema";

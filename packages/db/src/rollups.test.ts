@@ -3,40 +3,26 @@
  * databases that already hold minute rollups, by the migration that adds them): whatever happens
  * to the minute rows, the coarser rows must stay their exact sums.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import Database from "better-sqlite3";
-import { drizzle } from "drizzle-orm/better-sqlite3";
-import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import type Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDb, migrationsFolder, type DbHandle } from "./client";
+import { createDb, type DbHandle } from "./client";
+import { databaseMigratedThrough as migratedThrough } from "./migration-fixtures";
 import { createTestDb } from "./test-db";
 
 const HOUR = 3_600_000;
 const t0 = Date.UTC(2026, 0, 1, 9);
 
 const handles: { close(): void }[] = [];
-const dirs: string[] = [];
+const cleanups: (() => void)[] = [];
 afterEach(() => {
   handles.splice(0).forEach((handle) => handle.close());
-  dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  cleanups.splice(0).forEach((cleanup) => cleanup());
 });
 
-/** A new database file migrated only up to the migration `tag`, as an older Tower left it. */
 function databaseMigratedThrough(tag: string) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tower-rollups-"));
-  dirs.push(dir);
-  const migrations = path.join(dir, "migrations");
-  cpSync(migrationsFolder, migrations, { recursive: true });
-  const journalFile = path.join(migrations, "meta", "_journal.json");
-  const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === tag) + 1);
-  writeFileSync(journalFile, JSON.stringify(journal));
-  const file = path.join(dir, "old.sqlite");
-  const old = new Database(file);
-  migrate(drizzle(old), { migrationsFolder: migrations });
-  return { file, old };
+  const migrated = migratedThrough(tag);
+  cleanups.push(migrated.cleanup);
+  return migrated;
 }
 
 const COUNTERS = [

@@ -27,6 +27,11 @@ export interface AgentEvents {
   error: Error;
   /** Tower said the agent reached (`over: true`) or left (`over: false`) a budget limit. */
   budget: { over: boolean };
+  /**
+   * Part of the profile sent on start was not applied (an agent key cannot change its agent's
+   * role, tools, path scopes or budgets). Printed with console.warn when nobody listens.
+   */
+  warning: string;
 }
 
 /** What `event()` takes: the rest (id, agent, session, kind) is filled in. */
@@ -122,6 +127,10 @@ export class AgentHandle {
     const started = await this.api.session.start.mutate({ name: this.name, profile: this.options.profile });
     this.#session = started.session;
     this.#agent = started.agent;
+    for (const warning of started.warnings) {
+      if (this.#listeners.get("warning")?.size) this.#emit("warning", warning);
+      else console.warn(`[tower] agent "${this.name}": ${warning}`);
+    }
     this.#running = true;
     this.onRunningChange(this, true);
     clearInterval(this.#timer);

@@ -256,7 +256,13 @@ describe("other contracts", () => {
     expect(InviteCreateInputSchema.parse({})).toEqual({ role: "operator", expiresInHours: 72 });
     expect(InviteCreateInputSchema.safeParse({ expiresInHours: 24 * 30 + 1 }).success).toBe(false);
     expect(ApiKeyCreateInputSchema.safeParse({ name: "k", scopes: [] }).success).toBe(false);
-    expect(ApiKeyCreateInputSchema.safeParse({ name: "k", scopes: ["admin"] }).success).toBe(false);
+    expect(ApiKeyCreateInputSchema.safeParse({ name: "k", scopes: ["owner"] }).success).toBe(false);
+    // An agent key names its agents; no other key does.
+    expect(ApiKeyCreateInputSchema.safeParse({ name: "k", scopes: ["agent"] }).success).toBe(false);
+    expect(ApiKeyCreateInputSchema.parse({ name: "k", scopes: ["agent"], agentNames: ["a", "a"] })).toMatchObject({
+      scopes: ["agent"],
+      agentNames: ["a"],
+    });
   });
 
   it("roles rank owner > admin > operator > viewer", () => {

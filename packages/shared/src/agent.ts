@@ -38,8 +38,11 @@ const budgetCostSchema = z
   .max(1e9, "At most $1,000,000,000 a day")
   .nullable();
 
+/** An agent's name: what keys are bound to and reports are sent as. */
+export const AgentNameSchema = NameSchema.regex(/^[\w.\- ]+$/, "Use letters, digits, spaces, dots, dashes or underscores");
+
 const agentFields = {
-  name: NameSchema.regex(/^[\w.\- ]+$/, "Use letters, digits, spaces, dots, dashes or underscores"),
+  name: AgentNameSchema,
   role: ShortTextSchema.min(1, { error: "Role is required", abort: true }),
   category: ShortTextSchema.default("general"),
   description: z

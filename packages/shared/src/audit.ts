@@ -50,6 +50,85 @@ export const AuditListInputSchema = z.object({
 });
 export type AuditListQuery = z.output<typeof AuditListInputSchema>;
 
-export type AuditVerifyResult =
+/**
+ * What can be wrong with a chain: a broken `link` or changed `content` at a row; a chain
+ * `rewritten` before a row whose hash was verified or signed earlier; `truncated` (rows missing
+ * after a signed head); or a `checkpoint` no signed head accounts for (a forged prune).
+ */
+export const AUDIT_CHAIN_PROBLEMS = ["link", "content", "rewritten", "truncated", "checkpoint"] as const;
+export type AuditChainProblem = (typeof AUDIT_CHAIN_PROBLEMS)[number];
+
+/** A walk of the chain as stored: "intact, N rows", or the first row that does not match. */
+export type AuditChainVerdict =
   | { intact: true; rows: number; checkpoint: { throughId: number; prunedRows: number } | null }
-  | { intact: false; rows: number; brokenAt: number; reason: string };
+  | { intact: false; rows: number; brokenAt: number; reason: string; problem: AuditChainProblem };
+
+export const AuditVerifyInputSchema = z.object({
+  /**
+   * Re-check every row. Without it, rows verified before are skipped (after checking that the
+   * last of them still has the hash it had) and only newer rows are read.
+   */
+  full: z.boolean().default(false),
+});
+
+export type AuditVerifyResult =
+  | (Extract<AuditChainVerdict, { intact: true }> & {
+      /** Rows read and hashed by this call (all of them when `full`). */
+      checked: number;
+      full: boolean;
+      /** The latest signed head the chain was compared with, if the project has one. */
+      signedHead: { throughId: number; at: number } | null;
+    })
+  | Extract<AuditChainVerdict, { intact: false }>;
+
+/** Where a project's stored chain starts once retention has pruned its old end. */
+export const AuditChainStartSchema = z.object({
+  throughId: z.number().int().min(0),
+  throughHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type AuditChainStart = z.infer<typeof AuditChainStartSchema>;
+
+/**
+ * A project's chain head as the server signs it (Ed25519, with a key kept outside the database):
+ * the last row, its hash, how many rows the chain has had since it began (pruned ones included),
+ * where the stored part starts, when, and which key signed it.
+ */
+export const SignedAuditHeadSchema = z.object({
+  projectId: z.string().min(1).max(64),
+  throughId: z.number().int().min(0),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  rows: z.number().int().min(0),
+  checkpoint: AuditChainStartSchema.nullable(),
+  at: z.number().int().min(0),
+  keyId: z.string().regex(/^[0-9a-f]{16}$/),
+  /** Base64 Ed25519 signature over `auditHeadMessage(head)`. */
+  signature: z.string().min(1).max(200),
+});
+export type SignedAuditHead = z.infer<typeof SignedAuditHeadSchema>;
+export type AuditHead = Omit<SignedAuditHead, "signature">;
+
+export const AuditHeadsInputSchema = z.object({ limit: z.number().int().min(1).max(100).default(20) });
+
+/** The project's latest signed heads (newest first) and the key that verifies them. */
+export interface AuditHeads {
+  /** SPKI PEM of the Ed25519 public key. */
+  publicKey: string;
+  keyId: string;
+  heads: SignedAuditHead[];
+}
+
+export const AuditExportInputSchema = z.object({
+  /** Rows after this id (0: from the start of the stored chain). */
+  after: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1_000).default(1_000),
+});
+
+/** One page of the project's chain, whole, oldest first, for checking elsewhere. */
+export interface AuditExportPage {
+  projectId: string;
+  /** Where the stored chain starts (its latest retention checkpoint), and rows pruned in all. */
+  checkpoint: (AuditChainStart & { prunedRows: number }) | null;
+  rows: AuditRecord[];
+  /** Pass as `after` for the next page; null on the last one. */
+  nextAfter: number | null;
+}

@@ -16,6 +16,8 @@ export const SignUpInputSchema = z.object({
   password: PasswordSchema,
   /** Required once the first account exists. */
   inviteToken: z.string().min(1).max(200).optional(),
+  /** The first account only: the one-time code the server printed when it started. */
+  setupCode: z.string().trim().max(100).optional(),
 });
 export type SignUpInput = z.infer<typeof SignUpInputSchema>;
 
@@ -34,3 +36,30 @@ export const MembershipSchema = z.object({
   role: RoleSchema,
 });
 export type Membership = z.infer<typeof MembershipSchema>;
+
+export const ChangePasswordInputSchema = z.object({
+  currentPassword: z.string().min(1, "Enter your current password").max(LIMITS.passwordMax),
+  newPassword: PasswordSchema,
+});
+export type ChangePasswordInput = z.infer<typeof ChangePasswordInputSchema>;
+
+/** A one-time reset link's token (from the link's fragment) and the new password. */
+export const ResetPasswordInputSchema = z.object({
+  token: z.string().min(1).max(200),
+  password: PasswordSchema,
+});
+export type ResetPasswordInput = z.infer<typeof ResetPasswordInputSchema>;
+
+/** One of the signed-in user's own sessions, as the sessions list shows it. */
+export interface UserSession {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** When it ends unless used again before (idle), or at the latest (absolute). */
+  idleExpiresAt: number;
+  expiresAt: number;
+  clientAddress: string | null;
+  userAgent: string | null;
+  /** The session this call was made with. */
+  current: boolean;
+}

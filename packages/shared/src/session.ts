@@ -71,4 +71,9 @@ export interface SessionStarted {
   heartbeatIntervalMs: number;
   /** …and the server turns the agent offline after this long without one. */
   heartbeatTimeoutMs: number;
+  /**
+   * Parts of the profile sent that were not applied, and why: an agent key cannot change its
+   * agent's role, allowed tools, path scopes or budgets (an operator can).
+   */
+  warnings: string[];
 }

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import {
+  createInProcessAuditDeps,
   createInProcessEventBus,
   createLoginThrottle,
   createIngestThrottle,
@@ -10,7 +11,7 @@ import {
   DEFAULT_HEARTBEAT,
   systemClock,
 } from "@tower/api";
-import { callerFor } from "@tower/api/testing";
+import { callerFor, TEST_SETUP_CODE } from "@tower/api/testing";
 import { createDb } from "@tower/db";
 import pino from "pino";
 
@@ -39,13 +40,20 @@ export async function prepareDatabase(file: string, agentNames: string[]) {
     ingestThrottle: createIngestThrottle(),
     ingestWriter: createIngestWriter(handle.db),
     heartbeat: DEFAULT_HEARTBEAT,
+    setupCode: TEST_SETUP_CODE,
+    audit: createInProcessAuditDeps(handle.db),
   };
   const anonymous = callerFor(deps);
-  await anonymous.auth.signUp({ email: "owner@example.com", name: "Owner", password: "correct horse battery" });
+  await anonymous.auth.signUp({
+    email: "owner@example.com",
+    name: "Owner",
+    password: "correct horse battery",
+    setupCode: TEST_SETUP_CODE,
+  });
   const owner = callerFor(deps, { sessionToken: anonymous.cookies.token });
   const [membership] = await owner.project.list();
   const projectId = membership!.projectId;
-  const key = await owner.apiKey.create({ projectId, name: "reliability", scopes: ["read", "write"] });
+  const key = await owner.apiKey.create({ projectId, name: "reliability", scopes: ["manage"] });
   for (const name of agentNames) await owner.agent.create({ projectId, name, role: "worker" });
   handle.close();
   return { projectId, apiKey: key.secret };
@@ -60,7 +68,11 @@ export interface ServerProcess {
 }
 
 /** Starts the real server (`src/main.ts`) as its own process and waits until it is ready. */
-export async function startServerProcess(file: string, port: number): Promise<ServerProcess> {
+export async function startServerProcess(
+  file: string,
+  port: number,
+  extraEnv: Record<string, string> = {},
+): Promise<ServerProcess> {
   // A V8 flag as deployments set them: the ingest writer thread must start under it too.
   const child = spawn(process.execPath, ["--max-old-space-size=1024", "--import", "tsx", main], {
     env: {
@@ -70,6 +82,7 @@ export async function startServerProcess(file: string, port: number): Promise<Se
       TOWER_DB_PATH: file,
       TOWER_LOG_LEVEL: "info",
       TOWER_DEMO: "false",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

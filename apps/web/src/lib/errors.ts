@@ -33,6 +33,9 @@ const FIELD_LABELS: Record<string, string> = {
   owner: "Owner",
   email: "Email",
   password: "Password",
+  currentPassword: "Current password",
+  newPassword: "New password",
+  setupCode: "Setup code",
   inviteToken: "Invite link",
   roleMix: "Role mix",
   model: "Model",
@@ -173,8 +176,9 @@ export function toFormErrors(error: unknown, known?: readonly string[]): FormErr
     return { fields, form: elsewhere.length > 0 ? [...new Set(elsewhere)].join(" ") : null };
   }
 
+  // A refusal that names its field ("email: …", "password: This password is too easy to guess…").
   const match = /^([A-Za-z]\w*): (.+)$/.exec(error.message);
-  if (data?.code === "CONFLICT" && match?.[1] && match[2]) {
+  if ((data?.code === "CONFLICT" || data?.code === "BAD_REQUEST") && match?.[1] && match[2]) {
     add(match[1], match[2]);
     return { fields, form: elsewhere.length > 0 ? elsewhere.join(" ") : null };
   }

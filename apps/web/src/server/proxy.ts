@@ -1,22 +1,27 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import net from "node:net";
 import type { Duplex } from "node:stream";
+import { isHttpsRequest, normalizeAddress, NO_TRUSTED_PROXIES, type ProxyTrust } from "@tower/shared/node";
 
-/** Host and Origin pass through unchanged (the API's same-origin check sees the browser's origin). */
-function forwardedHeaders(req: IncomingMessage): IncomingHttpHeaders {
-  const remote = req.socket.remoteAddress ?? "";
-  const prior = req.headers["x-forwarded-for"];
+/**
+ * Host and Origin pass through unchanged (the API checks the browser's origin against its allowed
+ * list). X-Forwarded-* say who the client is and whether it used HTTPS: what arrived with the
+ * request is passed on only from a trusted proxy (TOWER_TRUSTED_PROXIES), else replaced by what
+ * this server saw, so a browser cannot pick the address its sign-ins count against.
+ */
+function forwardedHeaders(req: IncomingMessage, trust: ProxyTrust): IncomingHttpHeaders {
+  const remote = normalizeAddress(req.socket.remoteAddress) ?? "";
+  const fromProxy = trust.isTrusted(req.socket.remoteAddress ?? "");
+  const prior = fromProxy ? req.headers["x-forwarded-for"] : undefined;
   return {
     ...req.headers,
     "x-forwarded-for": prior ? `${String(prior)}, ${remote}` : remote,
-    // A TLS terminator in front of Tower has already said what the browser used; keep its word.
-    "x-forwarded-proto":
-      req.headers["x-forwarded-proto"] ?? ("encrypted" in req.socket && req.socket.encrypted ? "https" : "http"),
-    "x-forwarded-host": req.headers["x-forwarded-host"] ?? req.headers.host ?? "",
+    "x-forwarded-proto": isHttpsRequest(req, trust) ? "https" : "http",
+    "x-forwarded-host": (fromProxy ? req.headers["x-forwarded-host"] : undefined) ?? req.headers.host ?? "",
   };
 }
 
-export function createProxy(target: string) {
+export function createProxy(target: string, trust: ProxyTrust = NO_TRUSTED_PROXIES) {
   const url = new URL(target);
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   const hostname = url.hostname;
@@ -24,7 +29,7 @@ export function createProxy(target: string) {
   /** Plain HTTP: stream the request up and the response down. */
   function web(req: IncomingMessage, res: ServerResponse) {
     const upstream = http.request(
-      { hostname, port, method: req.method, path: req.url, headers: forwardedHeaders(req) },
+      { hostname, port, method: req.method, path: req.url, headers: forwardedHeaders(req, trust) },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.rawHeaders);
         upRes.pipe(res);
@@ -32,8 +37,10 @@ export function createProxy(target: string) {
     );
     upstream.on("error", (error) => {
       if (res.headersSent) return void res.destroy(error);
+      // The cause (an address, a port, an error code) is for the operator's log, not the browser.
+      console.error(`tower web: the API server at ${target} failed a request: ${error.message}`);
       res.writeHead(502, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-      res.end(JSON.stringify({ error: { message: `The Tower API server is unreachable (${error.message})` } }));
+      res.end(JSON.stringify({ error: { message: "The Tower API server is unreachable; try again in a moment" } }));
     });
     req.on("aborted", () => upstream.destroy());
     req.pipe(upstream);
@@ -50,7 +57,7 @@ export function createProxy(target: string) {
     });
     upstream.on("connect", () => {
       const lines = [`${req.method ?? "GET"} ${req.url ?? "/"} HTTP/1.1`];
-      for (const [name, value] of Object.entries(forwardedHeaders(req))) {
+      for (const [name, value] of Object.entries(forwardedHeaders(req, trust))) {
         if (value === undefined) continue;
         for (const item of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${item}`);
       }

@@ -186,7 +186,7 @@ describe("agent CRUD", () => {
   });
 
   it("register creates, then updates only the fields given", async () => {
-    const key = world.as({ apiKey: world.keys.write.secret });
+    const key = world.as({ apiKey: world.keys.manage.secret });
     world.clock.advance(10);
     const first = await key.agent.register({
       name: "runner",

@@ -12,6 +12,7 @@ import {
 } from "@tower/shared";
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import {
+  assertMayFollow,
   createAgent,
   deleteAgent,
   getAgent,
@@ -30,12 +31,12 @@ export const agentRouter = {
   list: projectProcedure("viewer")
     .input(AgentListInputSchema)
     .query(({ ctx, input }) => listAgents(ctx, ctx.project.projectId, input)),
-  byId: projectProcedure("viewer")
+  byId: projectProcedure("viewer", { agents: true })
     .input(AgentIdInputSchema)
-    .query(({ ctx, input }) => getAgent(ctx, ctx.project.projectId, input.id)),
-  byName: projectProcedure("viewer")
+    .query(({ ctx, input }) => getAgent(ctx, ctx.project, input.id)),
+  byName: projectProcedure("viewer", { agents: true })
     .input(AgentNameInputSchema)
-    .query(({ ctx, input }) => getAgentByName(ctx, ctx.project.projectId, input.name)),
+    .query(({ ctx, input }) => getAgentByName(ctx, ctx.project, input.name)),
   create: projectProcedure("operator")
     .input(AgentCreateInputSchema)
     .mutation(({ ctx, input }) => createAgent(ctx, ctx.project.projectId, input, ctx.actor())),
@@ -51,15 +52,20 @@ export const agentRouter = {
   summary: projectProcedure("viewer").query(({ ctx }) => summarizeAgents(ctx, ctx.project.projectId)),
   setEnabled: projectProcedure("operator")
     .input(AgentSetEnabledInputSchema)
-    .mutation(({ ctx, input }) => setAgentEnabled(ctx, ctx.project.projectId, input.id, input.enabled, ctx.actor())),
+    .mutation(({ ctx, input }) => setAgentEnabled(ctx, ctx.project, input.id, input.enabled, ctx.actor())),
   /** Upsert by name from YAML/JSON identity files, with a report per file. */
   import: projectProcedure("operator")
     .input(AgentImportInputSchema)
     .mutation(({ ctx, input }) => importIdentities(ctx, ctx.project.projectId, input.files, ctx.actor())),
-  /** Every agent change in the project (or of one agent), resumable from `lastEventId`. */
-  onChange: projectProcedure("viewer")
+  /**
+   * Every agent change in the project (or of one agent), resumable from `lastEventId`. An agent key
+   * follows one of its own agents (how the SDK learns it was disabled).
+   */
+  onChange: projectProcedure("viewer", { agents: true })
     .input(ResumeSchema.extend({ agentId: IdSchema.optional() }))
-    .subscription(async function* ({ ctx, input, signal }) {
+    .subscription(({ ctx, input, signal }) => {
+      // Checked when the subscription starts, not when its first change is read.
+      assertMayFollow(ctx, ctx.project, input.agentId);
       const changes = streamChanges(ctx, {
         projectId: ctx.project.projectId,
         entity: "agent",
@@ -68,6 +74,8 @@ export const agentRouter = {
         signal,
         caller: ctx.caller,
       });
-      for await (const event of changes) yield tracked(event.id, event);
+      return (async function* () {
+        for await (const event of changes) yield tracked(event.id, event);
+      })();
     }),
 } satisfies TRPCRouterRecord;

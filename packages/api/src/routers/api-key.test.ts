@@ -28,27 +28,50 @@ describe("API keys", () => {
     const key = await users.owner.caller.apiKey.create({
       projectId,
       name: "ci",
-      scopes: ["write", "write"],
+      scopes: ["manage", "manage"],
     });
     expect(key.secret.startsWith(API_KEY_PREFIX)).toBe(true);
     expect(key.secret.length).toBeGreaterThan(30);
     expect(key.prefix).toBe(key.secret.slice(0, API_KEY_PREFIX.length + 6));
-    expect(key.scopes).toEqual(["write"]);
+    expect(key.scopes).toEqual(["manage"]);
     const row = deps.db.select().from(apiKeys).where(eq(apiKeys.id, key.id)).get();
     expect(row?.secretHash).not.toBe(key.secret);
     expect(JSON.stringify(sqlite.prepare("select * from api_keys").all())).not.toContain(key.secret);
   });
 
-  it("defaults to read and write scopes", async () => {
-    const key = await world.users.admin.caller.apiKey.create({
-      projectId: world.projectId,
-      name: "both",
-    });
-    expect([...key.scopes].sort()).toEqual(["read", "write"]);
+  it("defaults to the manage scope (an operator), and takes the old `write` as manage", async () => {
+    const key = await world.users.admin.caller.apiKey.create({ projectId: world.projectId, name: "default" });
+    expect(key.scopes).toEqual(["manage"]);
     expect(await world.as({ apiKey: key.secret }).apiKey.whoami()).toEqual({
       projectId: world.projectId,
-      scopes: key.scopes,
+      scopes: ["manage"],
+      agentNames: null,
     });
+    const old = await world.users.admin.caller.apiKey.create({
+      projectId: world.projectId,
+      name: "old",
+      scopes: ["read", "write"],
+    });
+    expect(old.scopes).toEqual(["read", "manage"]);
+  });
+
+  it("an agent key names its agents; only an agent key does", async () => {
+    const admin = world.users.admin.caller;
+    const key = await admin.apiKey.create({
+      projectId: world.projectId,
+      name: "scout key",
+      scopes: ["agent"],
+      agentNames: ["scout", "scout", "scribe"],
+    });
+    expect(key).toMatchObject({ scopes: ["agent"], agentNames: ["scout", "scribe"] });
+    expect((await admin.apiKey.list({ projectId: world.projectId })).find((k) => k.id === key.id)).toMatchObject({
+      agentNames: ["scout", "scribe"],
+    });
+    const create = (input: object) => admin.apiKey.create({ projectId: world.projectId, name: "k", ...input });
+    await expectTRPCError(create({ scopes: ["agent"] }), "BAD_REQUEST", /Name the agents this agent key may act as/);
+    await expectTRPCError(create({ scopes: ["read"], agentNames: ["scout"] }), "BAD_REQUEST", /Only a key with the agent scope is bound to agents/);
+    await expectTRPCError(create({ scopes: ["agent"], agentNames: ["a/b"] }), "BAD_REQUEST", /Use letters, digits/);
+    await expectTRPCError(create({ scopes: ["operator"] }), "BAD_REQUEST", /Scopes are agent, read, manage, admin/);
   });
 
   it("list never contains the secret or its hash, only the prefix", async () => {
@@ -66,6 +89,7 @@ describe("API keys", () => {
       name: "listed",
       prefix: key.prefix,
       scopes: ["read"],
+      agentNames: null,
       createdAt: key.createdAt,
       lastUsedAt: null,
       revokedAt: null,
@@ -84,8 +108,8 @@ describe("API keys", () => {
   });
 
   it("a key authenticates as its project with its scopes", async () => {
-    const caller = world.as({ apiKey: world.keys.write.secret });
-    expect(await caller.apiKey.whoami()).toEqual({ projectId: world.projectId, scopes: ["write"] });
+    const caller = world.as({ apiKey: world.keys.manage.secret });
+    expect(await caller.apiKey.whoami()).toEqual({ projectId: world.projectId, scopes: ["manage"], agentNames: null });
     // The key implies its project; projectId may be left out.
     const page = await caller.agent.list({});
     expect(page.items.map((a) => a.name)).toContain("home-agent");
@@ -180,7 +204,7 @@ describe("API key expiry", () => {
 
   const owner = () => w.users.owner.caller;
   const createExpiring = (expiresInDays: number | null | undefined, name = "expiring") =>
-    owner().apiKey.create({ projectId, name, scopes: ["read", "write"], expiresInDays });
+    owner().apiKey.create({ projectId, name, scopes: ["manage"], expiresInDays });
   /** A caller as a WebSocket makes one: resolved once, checked again on every call. */
   const longLived = (credentials: Credentials) =>
     createCallerFactory(appRouter)(createContext(w.deps, credentials, undefined, { longLived: true }));
@@ -205,7 +229,8 @@ describe("API key expiry", () => {
     const details = Object.fromEntries(audit.items.map((row) => [row.target, row.detail]));
     expect(details.expiring).toEqual({
       prefix: created.prefix,
-      scopes: ["read", "write"],
+      scopes: ["manage"],
+      agentNames: null,
       expiresAt: iso(created.expiresAt!),
     });
     expect(details.forever).toMatchObject({ expiresAt: null });
@@ -237,7 +262,7 @@ describe("API key expiry", () => {
     await expectTRPCError(expired.agent.create({ name: "late", role: "bot" }), "UNAUTHORIZED", message);
     await expectTRPCError(expired.apiKey.whoami(), "UNAUTHORIZED", message);
     // Other keys, and keys that never expire, are unaffected.
-    expect(await w.as({ apiKey: w.keys.write.secret }).apiKey.whoami()).toMatchObject({ projectId });
+    expect(await w.as({ apiKey: w.keys.manage.secret }).apiKey.whoami()).toMatchObject({ projectId });
   });
 
   it("tells a key that is unknown, revoked or expired what is wrong, and nothing about any project", async () => {

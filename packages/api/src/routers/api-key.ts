@@ -18,5 +18,6 @@ export const apiKeyRouter = {
   whoami: apiKeyProcedure.query(({ ctx }) => ({
     projectId: ctx.caller.projectId,
     scopes: ctx.caller.scopes,
+    agentNames: ctx.caller.agentNames,
   })),
 } satisfies TRPCRouterRecord;

@@ -1,6 +1,16 @@
-import { AuditGetInputSchema, AuditListInputSchema, AuditStatsInputSchema, ResumeSchema } from "@tower/shared";
+import {
+  AuditExportInputSchema,
+  AuditGetInputSchema,
+  AuditHeadsInputSchema,
+  AuditListInputSchema,
+  AuditStatsInputSchema,
+  AuditVerifyInputSchema,
+  ResumeSchema,
+} from "@tower/shared";
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
-import { getAudit, listAudit, verifyAudit } from "../services/audit-service";
+import { exportAudit, signedAuditHeads } from "../services/audit-export-service";
+import { getAudit, listAudit } from "../services/audit-service";
+import { verifyAuditChain } from "../services/audit-verify-service";
 import { streamAudit } from "../services/audit-stream";
 import { auditStats } from "../services/telemetry-service";
 import { projectProcedure } from "../trpc";
@@ -16,8 +26,23 @@ export const auditRouter = {
   stats: projectProcedure("viewer")
     .input(AuditStatsInputSchema)
     .query(({ ctx, input }) => auditStats(ctx, ctx.project.projectId, input)),
-  /** Walks the project's hash chain: "intact, N rows", or the first row that does not match. */
-  verify: projectProcedure("viewer").query(({ ctx }) => verifyAudit(ctx.db, ctx.project.projectId)),
+  /**
+   * Walks the project's hash chain (on the reader thread; only rows new since the last verify
+   * unless `full`) and compares it with the latest signed head: "intact, N rows", or the first row
+   * that does not match, rows cut from the end, or a forged checkpoint. Admins only, one at a time
+   * and a few a minute per project: it reads the whole trail.
+   */
+  verify: projectProcedure("admin")
+    .input(AuditVerifyInputSchema)
+    .query(({ ctx, input }) => verifyAuditChain(ctx, ctx.project.projectId, input)),
+  /** The latest signed chain heads (newest first) and the public key, to keep outside the server. */
+  heads: projectProcedure("viewer")
+    .input(AuditHeadsInputSchema)
+    .query(({ ctx, input }) => signedAuditHeads(ctx, ctx.project.projectId, input.limit)),
+  /** The chain, whole rows with their links, oldest first, a page at a time (`tower audit export`). */
+  export: projectProcedure("viewer")
+    .input(AuditExportInputSchema)
+    .query(({ ctx, input }) => exportAudit(ctx, ctx.project.projectId, input)),
   /** Live tail of new audit rows in batches (oldest first), resumable from the last row id. */
   onAppend: projectProcedure("viewer")
     .input(ResumeSchema)

@@ -1,10 +1,13 @@
 import { memberships, projects, users } from "@tower/db";
 import { eq } from "drizzle-orm";
+import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { SESSION_TTL_MS } from "../services/auth-service";
+import { SESSION_IDLE_MS, SESSION_TTL_MS } from "../services/auth-service";
 import { DEMO_PROJECT_NAME, ensureDemoProject } from "../services/demo-seed";
+import { createLoginThrottle } from "../services/login-throttle";
+import { hashPassword } from "../services/password";
 import { countAgents, countUsers, expectTRPCError, inviteAndSignUp, PASSWORD, signUpUser } from "../test-fixtures";
-import { callerFor, createTestDeps } from "../testing";
+import { callerFor, createTestDeps, TEST_SETUP_CODE } from "../testing";
 
 let env: ReturnType<typeof createTestDeps>;
 afterEach(() => env?.close());
@@ -30,6 +33,7 @@ describe("auth.signUp", () => {
       email: "First@Example.com",
       name: "First",
       password: PASSWORD,
+      setupCode: TEST_SETUP_CODE,
     });
     expect(user.email).toBe("first@example.com");
     expect(anonymous.cookies.token).toEqual(expect.any(String));
@@ -135,7 +139,7 @@ describe("auth.logIn", () => {
 });
 
 describe("sign-in throttle", () => {
-  it("locks an account after 10 failed sign-ins, even for the right password, without touching others", async () => {
+  it("locks an account from an address after 10 failed sign-ins, even for the right password, without touching others", async () => {
     const { deps } = fresh();
     const owner = await signUpUser(deps, "first@example.com", "First");
     const projectId = (await owner.caller.auth.me()).memberships[0]!.projectId;
@@ -223,11 +227,18 @@ describe("sessions", () => {
     expect(await callerFor(deps, { sessionToken: other.cookies.token }).project.list()).toHaveLength(1);
   });
 
-  it("treats an expired session as anonymous", async () => {
+  it("ends a session at its absolute lifetime, however active it is", async () => {
     const { deps, clock } = fresh();
+    const start = clock.now();
     const { token } = await signUpUser(deps, "first@example.com", "First");
-    clock.advance(SESSION_TTL_MS - 1);
-    expect((await callerFor(deps, { sessionToken: token }).auth.me()).user).not.toBeNull();
+    const use = async () => (await callerFor(deps, { sessionToken: token }).auth.me()).user;
+    // Used every half idle period, so it never idles out, until just before its absolute end.
+    while (clock.now() + SESSION_IDLE_MS / 2 < start + SESSION_TTL_MS) {
+      clock.advance(SESSION_IDLE_MS / 2);
+      expect(await use()).not.toBeNull();
+    }
+    clock.advance(start + SESSION_TTL_MS - 1 - clock.now());
+    expect(await use()).not.toBeNull();
     clock.advance(1);
     const expired = callerFor(deps, { sessionToken: token });
     expect((await expired.auth.me()).user).toBeNull();
@@ -241,5 +252,163 @@ describe("sessions", () => {
     const op = await inviteAndSignUp(deps, owner.caller, projectId, "operator", "op@example.com", "Op");
     const rows = deps.db.select().from(memberships).where(eq(memberships.userId, op.user.id)).all();
     expect(rows).toEqual([expect.objectContaining({ projectId, role: "operator" })]);
+  });
+});
+
+describe("a fresh install", () => {
+  it("is claimed only with the setup code the server printed, in any case or grouping", async () => {
+    const { deps } = fresh();
+    const anonymous = callerFor(deps);
+    const attempt = (setupCode?: string) =>
+      anonymous.auth.signUp({ email: "first@example.com", name: "First", password: PASSWORD, setupCode });
+    await expectTRPCError(attempt(), "FORBIDDEN", "Enter the setup code the Tower server printed when it started");
+    await expectTRPCError(attempt("AAAA-BBBB-CCCC-DDDD"), "FORBIDDEN", /^This setup code is wrong/);
+    expect(countUsers(deps)).toBe(0);
+    expect((await anonymous.auth.me()).setupNeeded).toBe(true);
+
+    await attempt(` ${TEST_SETUP_CODE.toLowerCase().replaceAll("-", " ")} `);
+    expect(countUsers(deps)).toBe(1);
+    // Spent with the first account: the code opens nothing any more.
+    await expectTRPCError(
+      callerFor(deps).auth.signUp({
+        email: "second@example.com",
+        name: "Second",
+        password: PASSWORD,
+        setupCode: TEST_SETUP_CODE,
+      }),
+      "FORBIDDEN",
+      "Sign-up needs an invite link from a project admin",
+    );
+  });
+});
+
+describe("sign-up without an invite", () => {
+  it("gets one answer whatever the email, and hashes no password first", async () => {
+    const { deps } = fresh();
+    await signUpUser(deps, "first@example.com", "First");
+    const anonymous = callerFor(deps);
+    const refusal = async (email: string, extra: { inviteToken?: string; setupCode?: string } = {}) => {
+      const started = performance.now();
+      const error = await expectTRPCError(
+        anonymous.auth.signUp({ email, name: "Someone", password: PASSWORD, ...extra }),
+        "FORBIDDEN",
+      );
+      return { message: error.message, ms: performance.now() - started };
+    };
+    const taken = await refusal("first@example.com");
+    const free = await refusal("nobody@example.com");
+    expect(taken.message).toBe("Sign-up needs an invite link from a project admin");
+    expect(free.message).toBe(taken.message);
+    const badInvite = await refusal("first@example.com", { inviteToken: "not-an-invite" });
+    const withCode = await refusal("first@example.com", { setupCode: TEST_SETUP_CODE });
+    expect(withCode.message).toBe(taken.message);
+
+    // An argon2id hash costs tens of milliseconds; four refusals together cost less than one.
+    const hashing = performance.now();
+    await hashPassword(PASSWORD);
+    const hashMs = performance.now() - hashing;
+    expect(taken.ms + free.ms + badInvite.ms + withCode.ms).toBeLessThan(hashMs);
+    expect(countUsers(deps)).toBe(1);
+  });
+});
+
+describe("password strength", () => {
+  it("refuses the commonest and weakest passwords with the reason, and writes nothing", async () => {
+    const { deps } = fresh();
+    const anonymous = callerFor(deps);
+    const attempt = (password: string) =>
+      anonymous.auth.signUp({ email: "ada@example.com", name: "Ada Lovelace", password, setupCode: TEST_SETUP_CODE });
+    const common = await expectTRPCError(attempt("password1234"), "BAD_REQUEST");
+    expect(common.message).toMatch(
+      /^password: This password is too easy to guess: it is (too close to )?(a commonly used|one of the)/,
+    );
+    await expectTRPCError(attempt("qwertyuiopas"), "BAD_REQUEST", /^password: This password is too easy to guess/);
+    await expectTRPCError(attempt("adalovelace1"), "BAD_REQUEST", /contains your name or email address/);
+    expect(countUsers(deps)).toBe(0);
+    await attempt("a quiet lake at dawn");
+    expect(countUsers(deps)).toBe(1);
+  });
+});
+
+describe("sign-in throttle by account and address", () => {
+  it("lets nobody lock another person out by typing their email from elsewhere", async () => {
+    const { deps } = fresh();
+    await signUpUser(deps, "victim@example.com", "Victim");
+    const attacker = callerFor(deps, { clientAddress: "203.0.113.9" });
+    for (let i = 0; i < 10; i++) {
+      await expectTRPCError(
+        attacker.auth.logIn({ email: "victim@example.com", password: `guess ${i}` }),
+        "UNAUTHORIZED",
+      );
+    }
+    await expectTRPCError(
+      attacker.auth.logIn({ email: "victim@example.com", password: PASSWORD }),
+      "TOO_MANY_REQUESTS",
+      /^Too many failed sign-ins for this account from your network address; try again in \d+ s$/,
+    );
+    const victim = callerFor(deps, { clientAddress: "198.51.100.7" });
+    await victim.auth.logIn({ email: "victim@example.com", password: PASSWORD });
+    expect(victim.cookies.token).not.toBeNull();
+  });
+
+  it("limits failures per address across accounts, and does not count successes", async () => {
+    const { deps } = fresh();
+    deps.loginThrottle = createLoginThrottle({ failsPerAddressPerDay: 5 });
+    await signUpUser(deps, "first@example.com", "First");
+    const from = (clientAddress: string) => callerFor(deps, { clientAddress });
+    // Successes from the address are handed back: they never use up its allowance.
+    for (let i = 0; i < 3; i++)
+      await from("203.0.113.9").auth.logIn({ email: "first@example.com", password: PASSWORD });
+    for (let i = 0; i < 5; i++) {
+      await expectTRPCError(
+        from("203.0.113.9").auth.logIn({ email: `user${i}@example.com`, password: "nope" }),
+        "UNAUTHORIZED",
+      );
+    }
+    await expectTRPCError(
+      from("203.0.113.9").auth.logIn({ email: "first@example.com", password: PASSWORD }),
+      "TOO_MANY_REQUESTS",
+      /^Too many failed sign-ins from your network address; try again in \d+ s$/,
+    );
+    await from("198.51.100.7").auth.logIn({ email: "first@example.com", password: PASSWORD });
+  });
+
+  it("audits failed and successful sign-ins with the address in the account's projects", async () => {
+    const { deps } = fresh();
+    const lines: { msg: string; address?: string }[] = [];
+    deps.logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const owner = await signUpUser(deps, "first@example.com", "First");
+    const projectId = (await owner.caller.auth.me()).memberships[0]!.projectId;
+    const from = callerFor(deps, { clientAddress: "203.0.113.9", userAgent: "test-agent/1" });
+    await expectTRPCError(from.auth.logIn({ email: "first@example.com", password: "wrong one" }), "UNAUTHORIZED");
+    await from.auth.logIn({ email: "first@example.com", password: PASSWORD });
+    await expectTRPCError(from.auth.logIn({ email: "ghost@example.com", password: "wrong one" }), "UNAUTHORIZED");
+
+    const rows = (await owner.caller.audit.list({ projectId, operation: "auth.logIn" })).items;
+    expect(
+      rows.map((r) => [r.decision, r.actorType, r.actorName, r.target, r.detail.address, r.detail.userAgent]),
+    ).toEqual([
+      ["allowed", "user", "first@example.com", "first@example.com", "203.0.113.9", "test-agent/1"],
+      ["denied", "system", "anonymous", "first@example.com", "203.0.113.9", "test-agent/1"],
+    ]);
+    // An email with no account has no project to audit in: the server log has it, with the address.
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: "sign-in failed for an email with no account", address: "203.0.113.9" }),
+    );
+  });
+});
+
+describe("session idle lifetime", () => {
+  it("ends a session unused for the idle lifetime; each use moves the end on", async () => {
+    const { deps, clock } = fresh();
+    const { token } = await signUpUser(deps, "first@example.com", "First");
+    const use = async () => (await callerFor(deps, { sessionToken: token }).auth.me()).user;
+    clock.advance(SESSION_IDLE_MS - 1);
+    expect(await use()).not.toBeNull();
+    clock.advance(SESSION_IDLE_MS - 1);
+    expect(await use()).not.toBeNull();
+    clock.advance(SESSION_IDLE_MS);
+    expect(await use()).toBeNull();
+    await expectTRPCError(callerFor(deps, { sessionToken: token }).project.list(), "UNAUTHORIZED");
   });
 });

@@ -1,6 +1,24 @@
-import { LogInInputSchema, SignUpInputSchema } from "@tower/shared";
+import {
+  ChangePasswordInputSchema,
+  IdSchema,
+  LogInInputSchema,
+  ResetPasswordInputSchema,
+  SignUpInputSchema,
+} from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
-import { getUser, hasAnyUser, listMemberships, logIn, logOut, signUp } from "../services/auth-service";
+import { z } from "zod";
+import {
+  changePassword,
+  getUser,
+  hasAnyUser,
+  listMemberships,
+  logIn,
+  logOut,
+  resetPassword,
+  revokeOwnSession,
+  signUp,
+} from "../services/auth-service";
+import { listUserSessions } from "../services/user-session-service";
 import { publicProcedure, userProcedure } from "../trpc";
 
 export const authRouter = {
@@ -15,12 +33,12 @@ export const authRouter = {
     };
   }),
   signUp: publicProcedure.input(SignUpInputSchema).mutation(async ({ ctx, input }) => {
-    const session = await signUp(ctx, input);
+    const session = await signUp(ctx, input, ctx.client);
     ctx.cookie.set(session.token, session.expiresAt);
     return { user: session.user };
   }),
   logIn: publicProcedure.input(LogInInputSchema).mutation(async ({ ctx, input }) => {
-    const session = await logIn(ctx, input);
+    const session = await logIn(ctx, input, ctx.client);
     ctx.cookie.set(session.token, session.expiresAt);
     return { user: session.user };
   }),
@@ -28,5 +46,22 @@ export const authRouter = {
     logOut(ctx, ctx.caller.sessionId);
     ctx.cookie.clear();
     return { ok: true };
+  }),
+  /** The signed-in user's own open sessions (this one marked `current`). */
+  sessions: userProcedure.query(({ ctx }) => listUserSessions(ctx, ctx.caller.userId, ctx.caller.sessionId)),
+  revokeSession: userProcedure.input(z.object({ id: IdSchema })).mutation(({ ctx, input }) => {
+    revokeOwnSession(ctx, ctx.caller.userId, input.id, ctx.client);
+    if (input.id === ctx.caller.sessionId) ctx.cookie.clear();
+    return { ok: true };
+  }),
+  /** Needs the current password; every other session of the user ends. */
+  changePassword: userProcedure
+    .input(ChangePasswordInputSchema)
+    .mutation(({ ctx, input }) => changePassword(ctx, ctx.caller.userId, ctx.caller.sessionId, input, ctx.client)),
+  /** Spends a one-time reset link an admin issued; signs the person in with the new password. */
+  resetPassword: publicProcedure.input(ResetPasswordInputSchema).mutation(async ({ ctx, input }) => {
+    const session = await resetPassword(ctx, input, ctx.client);
+    ctx.cookie.set(session.token, session.expiresAt);
+    return { user: session.user };
   }),
 } satisfies TRPCRouterRecord;

@@ -14,7 +14,7 @@ beforeEach(async () => {
   world = await createWorld();
   owner = world.users.owner.caller;
   operator = world.users.operator.caller;
-  sdk = world.as({ apiKey: world.keys.write.secret });
+  sdk = world.as({ apiKey: world.keys.manage.secret });
   projectId = world.projectId;
 });
 afterEach(() => world.close());
@@ -49,7 +49,9 @@ describe("fleet kill switch", () => {
     const before = statuses(projectId);
     const events = agentEvents(projectId);
     for (const confirm of ["", "olivia owner's project", "Foreign", `${PROJECT_NAME} `]) {
-      await expectTRPCError(operator.fleet.deactivateAll({ projectId, confirm }), "BAD_REQUEST", /^confirm:/);
+      const error = await expectTRPCError(operator.fleet.deactivateAll({ projectId, confirm }), "BAD_REQUEST", /^confirm:/);
+      // Whoever must type the name sees it in the dashboard; the error never gives it away.
+      expect(error.message).not.toContain(PROJECT_NAME);
     }
     expect(statuses(projectId)).toEqual(before);
     expect(agentEvents(projectId)).toBe(events);
@@ -90,14 +92,16 @@ describe("fleet kill switch", () => {
       enabled: false,
     });
     await operator.fleet.deactivateAll({ projectId, confirm: PROJECT_NAME });
-    const result = await sdk.fleet.activateAll({});
+    // Recovery from the kill switch is for people: the manage key that could press it cannot undo it.
+    await expectTRPCError(sdk.fleet.activateAll({}), "FORBIDDEN", /Only a person/);
+    const result = await operator.fleet.activateAll({ projectId });
     expect(result).toEqual({ changed: 5 });
     expect(new Set(Object.values(statuses(projectId)))).toEqual(new Set(["offline"]));
     expect(agentRow(world.deps, world.foreignAgent.id)?.status).toBe("disabled");
     // Agents can start again.
     await sdk.session.start({ name: "idle-1" });
     expect(statuses(projectId)["idle-1"]).toBe("idle");
-    expect(await sdk.fleet.activateAll({})).toEqual({ changed: 0 });
+    expect(await operator.fleet.activateAll({ projectId })).toEqual({ changed: 0 });
   });
 
   it("the foreign project's kill switch is FORBIDDEN to this project's callers and changes nothing there", async () => {

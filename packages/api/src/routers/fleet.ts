@@ -4,7 +4,7 @@ import { activateAll, deactivateAll } from "../services/fleet-service";
 import { projectProcedure } from "../trpc";
 
 export const fleetRouter = {
-  activateAll: projectProcedure("operator").mutation(({ ctx }) => activateAll(ctx, ctx.project.projectId, ctx.actor())),
+  activateAll: projectProcedure("operator").mutation(({ ctx }) => activateAll(ctx, ctx.project, ctx.actor())),
   /** The kill switch. */
   deactivateAll: projectProcedure("operator")
     .input(FleetDeactivateAllInputSchema)

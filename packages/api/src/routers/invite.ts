@@ -1,6 +1,7 @@
 import { IdSchema, InviteCreateInputSchema, InviteTokenInputSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
+import { DomainError } from "../errors";
 import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite } from "../services/invite-service";
 import { projectProcedure, publicProcedure, userProcedure } from "../trpc";
 
@@ -9,8 +10,8 @@ export const inviteRouter = {
   create: projectProcedure("admin")
     .input(InviteCreateInputSchema)
     .mutation(({ ctx, input }) => {
-      // Only users invite: an API key acts for software, not for people.
-      if (ctx.caller.kind !== "user") throw new Error("unreachable: API keys never reach admin");
+      // Only people invite people: even an admin key acts for software.
+      if (ctx.caller.kind !== "user") throw new DomainError("FORBIDDEN", "Only a signed-in member can invite people");
       return createInvite(ctx, ctx.project.projectId, ctx.caller.userId, input, ctx.actor());
     }),
   revoke: projectProcedure("admin")
@@ -19,7 +20,11 @@ export const inviteRouter = {
       revokeInvite(ctx, ctx.project.projectId, input.id, ctx.actor());
       return { ok: true };
     }),
-  preview: publicProcedure.input(InviteTokenInputSchema).query(({ ctx, input }) => previewInvite(ctx, input.token)),
+  /**
+   * A mutation, not a query, though it changes nothing: a query's input travels in the GET URL,
+   * which proxies and access logs keep, and the token is a secret until it is used.
+   */
+  preview: publicProcedure.input(InviteTokenInputSchema).mutation(({ ctx, input }) => previewInvite(ctx, input.token)),
   accept: userProcedure
     .input(InviteTokenInputSchema)
     .mutation(({ ctx, input }) => acceptInvite(ctx, input.token, ctx.caller.userId)),

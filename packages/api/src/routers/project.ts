@@ -1,7 +1,10 @@
 import { ProjectCreateInputSchema } from "@tower/shared";
+import { ProjectSettingsPatchSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
+import { getProjectSettings, updateProjectSettings } from "../services/project-settings";
 import { listMemberships } from "../services/auth-service";
-import { createProject, listMembers } from "../services/project-service";
+import { listMembers } from "../services/member-service";
+import { createProject } from "../services/project-service";
 import { projectProcedure, userProcedure } from "../trpc";
 
 export const projectRouter = {
@@ -9,5 +12,10 @@ export const projectRouter = {
   create: userProcedure
     .input(ProjectCreateInputSchema)
     .mutation(({ ctx, input }) => createProject(ctx, ctx.caller.userId, input)),
-  members: projectProcedure("viewer").query(({ ctx }) => listMembers(ctx, ctx.project.projectId)),
+  /** Every member with their role; emails only for owners and admins. */
+  members: projectProcedure("viewer").query(({ ctx }) => listMembers(ctx, ctx.project.projectId, ctx.project.role)),
+  settings: projectProcedure("viewer").query(({ ctx }) => getProjectSettings(ctx, ctx.project.projectId)),
+  updateSettings: projectProcedure("admin")
+    .input(ProjectSettingsPatchSchema)
+    .mutation(({ ctx, input }) => updateProjectSettings(ctx, ctx.project.projectId, input, ctx.actor())),
 } satisfies TRPCRouterRecord;

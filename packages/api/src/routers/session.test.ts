@@ -14,7 +14,7 @@ beforeEach(async () => {
   world = await createWorld();
   owner = world.users.owner.caller;
   // Agents talk to Tower through the SDK with a write key.
-  sdk = world.as({ apiKey: world.keys.write.secret });
+  sdk = world.as({ apiKey: world.keys.manage.secret });
   projectId = world.projectId;
 });
 afterEach(() => world.close());

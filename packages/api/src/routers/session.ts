@@ -11,18 +11,18 @@ import { projectProcedure } from "../trpc";
 
 /** What a running agent calls through the SDK: start, heartbeat, report, end. */
 export const sessionRouter = {
-  start: projectProcedure("operator")
+  start: projectProcedure("operator", { agents: true })
     .input(SessionStartInputSchema)
-    .mutation(({ ctx, input }) => startSession(ctx, ctx.project.projectId, input, ctx.heartbeat)),
-  heartbeat: projectProcedure("operator")
+    .mutation(({ ctx, input }) => startSession(ctx, ctx.project, input, ctx.actor(), ctx.heartbeat)),
+  heartbeat: projectProcedure("operator", { agents: true })
     .input(SessionHeartbeatInputSchema)
-    .mutation(({ ctx, input }) => heartbeat(ctx, ctx.project.projectId, input.sessionId, input.status)),
-  report: projectProcedure("operator")
+    .mutation(({ ctx, input }) => heartbeat(ctx, ctx.project, input.sessionId, input.status)),
+  report: projectProcedure("operator", { agents: true })
     .input(SessionReportInputSchema)
-    .mutation(({ ctx, input }) => reportOutcome(ctx, ctx.project.projectId, input)),
-  end: projectProcedure("operator")
+    .mutation(({ ctx, input }) => reportOutcome(ctx, ctx.project, input)),
+  end: projectProcedure("operator", { agents: true })
     .input(SessionEndInputSchema)
-    .mutation(({ ctx, input }) => endSession(ctx, ctx.project.projectId, input.sessionId, input.reason)),
+    .mutation(({ ctx, input }) => endSession(ctx, ctx.project, input.sessionId, input.reason)),
   list: projectProcedure("viewer")
     .input(SessionListInputSchema)
     .query(({ ctx, input }) => listSessions(ctx, ctx.project.projectId, input.agentId, input.limit, input.cursor)),

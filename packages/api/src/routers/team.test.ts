@@ -24,7 +24,7 @@ beforeEach(async () => {
   world = await createWorld();
   owner = world.users.owner.caller;
   operator = world.users.operator.caller;
-  sdk = world.as({ apiKey: world.keys.write.secret });
+  sdk = world.as({ apiKey: world.keys.manage.secret });
   projectId = world.projectId;
 });
 afterEach(() => {

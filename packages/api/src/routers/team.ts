@@ -28,7 +28,7 @@ export const teamRouter = {
     .mutation(({ ctx, input }) => deleteTeam(ctx, ctx.project.projectId, input.id, ctx.actor())),
   activate: projectProcedure("operator")
     .input(TeamIdInputSchema)
-    .mutation(({ ctx, input }) => activateTeam(ctx, ctx.project.projectId, input.id, ctx.actor())),
+    .mutation(({ ctx, input }) => activateTeam(ctx, ctx.project, input.id, ctx.actor())),
   deactivate: projectProcedure("operator")
     .input(TeamIdInputSchema)
     .mutation(({ ctx, input }) => deactivateTeam(ctx, ctx.project.projectId, input.id, ctx.actor())),

@@ -1,10 +1,11 @@
-import { apiKeys, memberships, sessions } from "@tower/db";
-import { hasRole, type Role } from "@tower/shared";
+import { apiKeys, memberships } from "@tower/db";
+import { hasRole, type Actor, type ApiKeyScope, type Role } from "@tower/shared";
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { credentialIdOf, type Caller, type Deps } from "../context";
 import { DomainError } from "../errors";
 import { apiKeyRejectionById } from "./api-key-service";
 import { prepared, slot } from "./prepared";
+import { sessionDeadline } from "./user-session-service";
 
 /**
  * An open stream re-reads the clock at least this often before its key's expiry: timers cannot
@@ -14,20 +15,36 @@ const EXPIRY_RECHECK_MS = 3_600_000;
 
 export interface ProjectAccess {
   projectId: string;
-  role: Role;
+  /** The caller's role; null for a key that may only act as its agents. */
+  role: Role | null;
+  /**
+   * The only agents the caller may act as (an agent key reaching an agent operation); null when it
+   * may act as any agent of the project, as people and manage keys may.
+   */
+  actsAs: readonly string[] | null;
+}
+
+/** The role a key's scopes give it, if any: `agent` alone gives none. */
+function roleOfKey(scopes: readonly ApiKeyScope[]): Role | null {
+  if (scopes.includes("admin")) return "admin";
+  if (scopes.includes("manage")) return "operator";
+  if (scopes.includes("read")) return "viewer";
+  return null;
 }
 
 /**
  * Decides whether the caller may act in a project with at least `minimum` role. An API key is
- * bound to its own project: `write` acts as an operator, `read` as a viewer.
+ * bound to its own project, with the role its scopes give it (`admin`, `manage` → operator,
+ * `read` → viewer). Where `agents` allows, a key with the `agent` scope gets in without that role,
+ * as the agents it is bound to only (`actsAs`), which the operation then checks.
  */
 export function resolveProjectAccess(
   { db }: Deps,
   caller: Caller,
   requestedProjectId: string | undefined,
   minimum: Role,
+  { agents = false }: { agents?: boolean } = {},
 ): ProjectAccess {
-  let access: ProjectAccess;
   if (caller.kind === "anonymous") {
     throw new DomainError("UNAUTHORIZED", caller.rejectedKey ?? "Sign in or pass an API key");
   }
@@ -35,43 +52,58 @@ export function resolveProjectAccess(
     if (requestedProjectId && requestedProjectId !== caller.projectId) {
       throw new DomainError("FORBIDDEN", "This API key belongs to another project");
     }
-    access = {
-      projectId: caller.projectId,
-      role: caller.scopes.includes("write") ? "operator" : "viewer",
-    };
-  } else {
-    if (!requestedProjectId) throw new DomainError("BAD_REQUEST", "projectId: Choose a project");
-    const membership = prepared(db, "membership.role", () =>
-      db
-        .select({ role: memberships.role })
-        .from(memberships)
-        .where(and(eq(memberships.projectId, slot("projectId")), eq(memberships.userId, slot("userId"))))
-        .prepare(),
-    ).get({ projectId: requestedProjectId, userId: caller.userId });
-    if (!membership) throw new DomainError("FORBIDDEN", "You are not a member of this project");
-    access = { projectId: requestedProjectId, role: membership.role };
+    const role = roleOfKey(caller.scopes);
+    if (role && hasRole(role, minimum)) return { projectId: caller.projectId, role, actsAs: null };
+    if (agents && caller.agentNames) return { projectId: caller.projectId, role, actsAs: caller.agentNames };
+    if (caller.agentNames) {
+      throw new DomainError("FORBIDDEN", `This agent key can only run its agents (${caller.agentNames.join(", ")})`);
+    }
+    throw new DomainError("FORBIDDEN", `This needs the ${minimum} role or higher; this key acts as ${role}`);
   }
-  if (!hasRole(access.role, minimum)) {
-    throw new DomainError("FORBIDDEN", `This needs the ${minimum} role or higher; you are ${access.role}`);
+  if (!requestedProjectId) throw new DomainError("BAD_REQUEST", "projectId: Choose a project");
+  const membership = prepared(db, "membership.role", () =>
+    db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.projectId, slot("projectId")), eq(memberships.userId, slot("userId"))))
+      .prepare(),
+  ).get({ projectId: requestedProjectId, userId: caller.userId });
+  if (!membership) throw new DomainError("FORBIDDEN", "You are not a member of this project");
+  if (!hasRole(membership.role, minimum)) {
+    throw new DomainError("FORBIDDEN", `This needs the ${minimum} role or higher; you are ${membership.role}`);
   }
-  return access;
+  return { projectId: requestedProjectId, role: membership.role, actsAs: null };
+}
+
+/** Refuses an agent key acting as an agent it is not bound to. */
+export function assertActsAs(access: ProjectAccess, agentName: string): void {
+  if (access.actsAs && !access.actsAs.includes(agentName)) {
+    throw new DomainError(
+      "FORBIDDEN",
+      `This agent key cannot act as "${agentName}"; it runs ${access.actsAs.join(", ")}`,
+    );
+  }
 }
 
 /**
- * Whether the session or key a caller was resolved from still holds (not revoked, not expired). A
- * WebSocket resolves its caller once, when it connects, so a long-lived stream checks again before
- * it starts.
+ * Enabling agents again (one, a team, or all after the kill switch) is for people, or for a key an
+ * owner gave the admin scope: an agent, or automation that can disable, must not undo a stop.
  */
-export function isCallerStillValid({ db, clock }: Deps, caller: Caller): boolean {
+export function assertMayEnable(access: ProjectAccess, actor: Actor): void {
+  if (actor.type !== "user" && access.role !== "admin") {
+    throw new DomainError("FORBIDDEN", "Only a person (or a key with the admin scope) can enable agents again");
+  }
+}
+
+/**
+ * Whether the session or key a caller was resolved from still holds (not revoked, not expired, a
+ * session not idle too long) and, given a project, a person is still a member of it. A WebSocket
+ * resolves its caller once, when it connects, so a long-lived stream checks again before it starts.
+ */
+export function isCallerStillValid(deps: Deps, caller: Caller, projectId?: string): boolean {
+  const { db, clock } = deps;
   if (caller.kind === "user") {
-    const live = prepared(db, "session.live", () =>
-      db
-        .select({ id: sessions.id })
-        .from(sessions)
-        .where(and(eq(sessions.id, slot("id")), isNull(sessions.revokedAt), gt(sessions.expiresAt, slot("now"))))
-        .prepare(),
-    );
-    return live.get({ id: caller.sessionId, now: clock.now() }) !== undefined;
+    return sessionDeadline(deps, caller.sessionId) !== null && (!projectId || isMember(deps, projectId, caller.userId));
   }
   if (caller.kind === "apiKey") {
     const live = prepared(db, "apiKey.live", () =>
@@ -92,6 +124,24 @@ export function isCallerStillValid({ db, clock }: Deps, caller: Caller): boolean
   return false;
 }
 
+function isMember({ db }: Deps, projectId: string, userId: string): boolean {
+  return (
+    prepared(db, "membership.exists", () =>
+      db
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.projectId, slot("projectId")), eq(memberships.userId, slot("userId"))))
+        .prepare(),
+    ).get({ projectId, userId }) !== undefined
+  );
+}
+
+/**
+ * What the bus carries when a person's membership of a project is removed or changed: their live
+ * streams of that project check it again (and end once they are no longer a member).
+ */
+export const membershipRevocationId = (projectId: string, userId: string) => `membership:${projectId}:${userId}`;
+
 /** What to tell a long-lived caller whose session or key no longer holds. */
 export function invalidCallerMessage(deps: Deps, caller: Caller): string {
   if (caller.kind === "apiKey") {
@@ -101,12 +151,13 @@ export function invalidCallerMessage(deps: Deps, caller: Caller): string {
 }
 
 /**
- * Calls `onEnd` once, when the session or key behind `caller` is revoked or the key expires, so
- * that a live stream opened with it ends; returns the function that stops watching.
+ * Calls `onEnd` once, when the session or key behind `caller` is revoked or expires (a session also
+ * when it has been idle too long), or, given a project, when the person is removed from it, so that
+ * a live stream opened with it ends; returns the function that stops watching.
  */
-export function watchCaller(deps: Deps, caller: Caller, onEnd: () => void): () => void {
+export function watchCaller(deps: Deps, caller: Caller, onEnd: () => void, projectId?: string): () => void {
   const credentialId = credentialIdOf(caller);
-  const expiresAt = caller.kind === "apiKey" ? caller.expiresAt : null;
+  const membershipId = caller.kind === "user" && projectId ? membershipRevocationId(projectId, caller.userId) : null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let done = false;
   const stop = () => {
@@ -121,14 +172,24 @@ export function watchCaller(deps: Deps, caller: Caller, onEnd: () => void): () =
   };
   const stopRevocations = deps.bus.subscribeRevocations((id) => {
     if (id === credentialId) end();
+    else if (id === membershipId && caller.kind === "user" && !isMember(deps, projectId!, caller.userId)) end();
   });
+  // When the caller's credential lapses: a key's fixed expiry, or a session's idle or absolute end,
+  // read again at each wake-up (use elsewhere moves the idle end on). A revoked session ends now.
+  const deadline = (): number | null => {
+    if (caller.kind === "apiKey") return caller.expiresAt;
+    if (caller.kind === "user") return sessionDeadline(deps, caller.sessionId) ?? deps.clock.now();
+    return null;
+  };
   // Expiry is a moment, not an event: a timer wakes the stream then, judged by the injected clock.
   const checkExpiry = () => {
-    const left = expiresAt! - deps.clock.now();
+    const at = deadline();
+    if (at === null) return;
+    const left = at - deps.clock.now();
     if (left <= 0) return end();
     timer = setTimeout(checkExpiry, Math.min(left, EXPIRY_RECHECK_MS));
     timer.unref?.();
   };
-  if (expiresAt !== null) checkExpiry();
+  checkExpiry();
   return stop;
 }

@@ -14,8 +14,9 @@ import {
 } from "@tower/shared";
 import { and, asc, desc, eq, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Deps } from "../context";
-import { notFound } from "../errors";
+import { DomainError, notFound } from "../errors";
 import { appendAudit } from "./audit-service";
+import { assertActsAs, assertMayEnable, type ProjectAccess } from "./access";
 import { insertAgentTx, requireAgent, setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
 import { latestChangeId, recordChange, publishChanges } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -95,17 +96,28 @@ export function listAgents({ db }: Deps, projectId: string, input: AgentListQuer
   return { items, nextCursor, lastEventId };
 }
 
-export function getAgent({ db }: Deps, projectId: string, id: string): Agent {
+/** One agent; an agent key reads only its own. */
+export function getAgent({ db }: Deps, access: ProjectAccess, id: string): Agent {
   const row = db
     .select()
     .from(agents)
-    .where(and(eq(agents.projectId, projectId), eq(agents.id, id)))
+    .where(and(eq(agents.projectId, access.projectId), eq(agents.id, id)))
     .get();
   if (!row) throw notFound("Agent");
+  assertActsAs(access, row.name);
   return toAgent(row);
 }
 
-export function getAgentByName({ db }: Deps, projectId: string, name: string): Agent {
+/** An agent key may follow the changes of one of its own agents only, not the fleet's. */
+export function assertMayFollow(deps: Deps, access: ProjectAccess, agentId: string | undefined): void {
+  if (!access.actsAs) return;
+  if (!agentId) throw new DomainError("FORBIDDEN", "An agent key follows one of its own agents: pass its agentId");
+  getAgent(deps, access, agentId);
+}
+
+export function getAgentByName({ db }: Deps, access: ProjectAccess, name: string): Agent {
+  assertActsAs(access, name);
+  const { projectId } = access;
   const row = db
     .select()
     .from(agents)
@@ -153,7 +165,9 @@ export function updateAgent(deps: Deps, projectId: string, id: string, patch: Ag
 }
 
 /** Enables or disables one agent; a disabled agent's session ends and its SDK is refused. */
-export function setAgentEnabled(deps: Deps, projectId: string, id: string, enabled: boolean, actor: Actor): Agent {
+export function setAgentEnabled(deps: Deps, access: ProjectAccess, id: string, enabled: boolean, actor: Actor): Agent {
+  if (enabled) assertMayEnable(access, actor);
+  const { projectId } = access;
   const now = deps.clock.now();
   const { agent, event } = deps.db.transaction((tx) => {
     const result = setEnabledTx(tx, requireAgent(tx, projectId, id), enabled, now);

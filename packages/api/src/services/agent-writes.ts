@@ -5,6 +5,7 @@ import { DomainError, notFound } from "../errors";
 import { recordChange } from "./change-feed";
 import { newId } from "./tokens";
 import { prepared, slot } from "./prepared";
+import { assertRoomForAgent } from "./project-caps";
 
 /**
  * Agent writes inside a caller's transaction. Each returns the change event to publish once the
@@ -46,8 +47,19 @@ export function assertNameFree(tx: DbOrTx, projectId: string, name: string, exce
   }
 }
 
-export function insertAgentTx(tx: DbOrTx, projectId: string, input: AgentCreate, now: number) {
+/**
+ * Counting the project's agents takes about 0.5 ms at the cap, so a bulk caller that counted once
+ * and keeps its own tally (an import) passes `roomChecked`.
+ */
+export function insertAgentTx(
+  tx: DbOrTx,
+  projectId: string,
+  input: AgentCreate,
+  now: number,
+  { roomChecked = false }: { roomChecked?: boolean } = {},
+) {
   assertNameFree(tx, projectId, input.name);
+  if (!roomChecked) assertRoomForAgent(tx, projectId);
   const row: AgentRow = {
     ...input,
     id: newId(),

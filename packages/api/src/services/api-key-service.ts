@@ -6,6 +6,7 @@ import { DomainError } from "../errors";
 import { appendAudit } from "./audit-service";
 import { newId, randomToken, sha256 } from "./tokens";
 import { prepared, slot } from "./prepared";
+import { assertRoomForApiKey } from "./project-caps";
 
 /** lastUsedAt is refreshed at most this often, so a busy key does not write on every request. */
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -17,6 +18,7 @@ const NEW_KEY_HINT = "an admin can create a new one in Settings → API keys";
 
 /** Creates a key; the secret is returned this once and only its hash is stored. */
 export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateInput, actor: Actor) {
+  assertRoomForApiKey(deps.db, projectId, deps.clock.now());
   const { db, clock } = deps;
   const secret = `${API_KEY_PREFIX}${randomToken(30)}`;
   const row = {
@@ -25,7 +27,8 @@ export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateI
     name: input.name,
     prefix: secret.slice(0, API_KEY_PREFIX.length + 6),
     secretHash: sha256(secret),
-    scopes: [...new Set(input.scopes)],
+    scopes: input.scopes,
+    agentNames: input.scopes.includes("agent") ? (input.agentNames ?? []) : null,
     createdBy: actor.type === "user" ? actor.id : null,
     createdAt: clock.now(),
     expiresAt: null as number | null,
@@ -34,7 +37,7 @@ export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateI
   db.transaction((tx) => {
     tx.insert(apiKeys).values(row).run();
     const expiresAt = row.expiresAt === null ? null : new Date(row.expiresAt).toISOString();
-    const detail = { prefix: row.prefix, scopes: row.scopes, expiresAt };
+    const detail = { prefix: row.prefix, scopes: row.scopes, agentNames: row.agentNames, expiresAt };
     appendAudit(deps, tx, projectId, actor, { operation: "apiKey.create", target: row.name, detail }, row.createdAt);
   });
   return {
@@ -42,6 +45,7 @@ export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateI
     name: row.name,
     prefix: row.prefix,
     scopes: row.scopes,
+    agentNames: row.agentNames,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     secret,
@@ -55,6 +59,7 @@ export function listApiKeys({ db }: Deps, projectId: string) {
       name: apiKeys.name,
       prefix: apiKeys.prefix,
       scopes: apiKeys.scopes,
+      agentNames: apiKeys.agentNames,
       createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt,
       revokedAt: apiKeys.revokedAt,
@@ -90,7 +95,15 @@ export function revokeApiKey(deps: Deps, projectId: string, id: string, actor: A
 }
 
 export type ApiKeyResolution =
-  | { ok: true; id: string; projectId: string; scopes: ApiKeyScope[]; expiresAt: number | null }
+  | {
+      ok: true;
+      id: string;
+      projectId: string;
+      scopes: ApiKeyScope[];
+      agentNames: string[] | null;
+      prefix: string;
+      expiresAt: number | null;
+    }
   /** `reason` is told to the caller: it holds the secret, and it names nothing of any project. */
   | { ok: false; reason: string };
 
@@ -122,6 +135,8 @@ export function resolveApiKey({ db, clock }: Deps, secret: string): ApiKeyResolu
         id: apiKeys.id,
         projectId: apiKeys.projectId,
         scopes: apiKeys.scopes,
+        agentNames: apiKeys.agentNames,
+        prefix: apiKeys.prefix,
         lastUsedAt: apiKeys.lastUsedAt,
         revokedAt: apiKeys.revokedAt,
         expiresAt: apiKeys.expiresAt,
@@ -137,7 +152,8 @@ export function resolveApiKey({ db, clock }: Deps, secret: string): ApiKeyResolu
   if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_GRANULARITY_MS) {
     db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id)).run();
   }
-  return { ok: true, id: key.id, projectId: key.projectId, scopes: key.scopes, expiresAt: key.expiresAt };
+  const { id, projectId, scopes, agentNames, prefix, expiresAt } = key;
+  return { ok: true, id, projectId, scopes, agentNames, prefix, expiresAt };
 }
 
 /** Why the key with this id no longer authenticates, or null while it is live. */

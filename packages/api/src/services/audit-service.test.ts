@@ -86,7 +86,14 @@ describe("the audit trail", () => {
   it("verify reports an intact chain with its row count", async () => {
     await someActivity();
     expect(verifyAudit(world.deps.db, projectId)).toEqual({ intact: true, rows: rows().length, checkpoint: null });
-    expect(await owner().audit.verify({ projectId })).toEqual({ intact: true, rows: rows().length, checkpoint: null });
+    expect(await owner().audit.verify({ projectId })).toEqual({
+      intact: true,
+      rows: rows().length,
+      checkpoint: null,
+      checked: rows().length,
+      full: true,
+      signedHead: null,
+    });
   });
 
   it("verify finds an edited row", async () => {
@@ -142,7 +149,7 @@ describe("the audit trail", () => {
     const old = rows().length;
     world.clock.advance(100 * 86_400_000);
     // (The owner's session has expired by now; an API key acts instead.)
-    await world.as({ apiKey: world.keys.write.secret }).agent.create({ projectId, name: "recent", role: "coder" });
+    await world.as({ apiKey: world.keys.manage.secret }).agent.create({ projectId, name: "recent", role: "coder" });
     expect(pruneAudit(world.deps, projectId, 90 * 86_400_000)).toEqual({ pruned: old });
     expect(rows().map((row) => row.operation)).toEqual(["agent.create"]);
     expect(verifyAudit(world.deps.db, projectId)).toEqual({
@@ -196,7 +203,7 @@ describe("the audit trail", () => {
 
 describe("audit edge cases", () => {
   it("events with lone surrogates (in a target, a detail key, a nested detail value) are refused one by one, naming the field", async () => {
-    const key = world.as({ apiKey: world.keys.write.secret });
+    const key = world.as({ apiKey: world.keys.manage.secret });
     const event = { kind: "event", agent: "home-agent", operation: "tool_use" };
     const before = rows().length;
     const result = await key.ingest.report({
@@ -220,7 +227,7 @@ describe("audit edge cases", () => {
   });
 
   it("an agent's back-dated event cannot make retention prune newer rows", async () => {
-    const key = world.as({ apiKey: world.keys.write.secret });
+    const key = world.as({ apiKey: world.keys.manage.secret });
     await someActivity();
     const before = rows().length;
     await key.ingest.report({
@@ -230,7 +237,7 @@ describe("audit edge cases", () => {
     expect(pruneAudit(world.deps, projectId, 90 * 86_400_000)).toEqual({ pruned: 0 });
     expect(rows().length).toBe(before + 1);
     const stored = rows().at(-1)!;
-    expect(JSON.parse(stored.detail)).toEqual({ reportedAt: 0 });
+    expect(JSON.parse(stored.detail)).toEqual({ reportedAt: 0, reportedWith: world.keys.manage.prefix });
   });
 });
 

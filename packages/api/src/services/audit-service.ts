@@ -1,13 +1,15 @@
-import { createHash, hash as cryptoHash } from "node:crypto";
 import { auditCheckpoints, auditEvents, projects, type DbOrTx, type TowerDb } from "@tower/db";
-import type { Actor, AuditEvent, AuditListQuery, AuditRecord, AuditVerifyResult, Decision } from "@tower/shared";
+import type { Actor, AuditChainVerdict, AuditEvent, AuditListQuery, AuditRecord, Decision } from "@tower/shared";
+import { GENESIS_HASH, hashAuditRow } from "@tower/shared/node";
 import { and, asc, count, desc, eq, gt, gte, lt, lte, max, min, type SQL } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError } from "../errors";
+import { latestCheckpoint } from "./audit-chain-read";
+import { walkAuditChain } from "./audit-chain-walk";
 import { prepared, slot } from "./prepared";
 
-export const GENESIS_HASH = "0".repeat(64);
-const VERIFY_PAGE = 1_000;
+// The chain's hash lives in @tower/shared/node, where `tower audit verify` checks exports offline.
+export { GENESIS_HASH, hashAuditRow };
 
 export interface AuditEntry {
   operation: string;
@@ -58,32 +60,6 @@ export function wellFormed<T>(value: T): T {
   return isWellFormed(value) ? value : rebuildWellFormed(value);
 }
 
-/** SHA-256 over the predecessor's hash and every field of the row, in a fixed order. */
-export function hashAuditRow(row: HashedContent, detailJson = JSON.stringify(row.detail)): string {
-  const fields = JSON.stringify([
-    row.prevHash,
-    row.projectId,
-    row.at,
-    row.actorType,
-    row.actorId,
-    row.actorName,
-    row.operation,
-    row.target,
-    row.decision,
-    row.agentId,
-    row.sessionId,
-  ]);
-  // The same bytes as stringifying the array with `detail` as its last element; ingest passes the
-  // detail's JSON it stores, so it is serialised once.
-  return sha256Hex(`${fields.slice(0, -1)},${detailJson}]`);
-}
-
-// One-shot `crypto.hash` (Node 20.12+) costs a third of a Hash object per row; older 20.x fall back.
-const sha256Hex: (text: string) => string =
-  typeof cryptoHash === "function"
-    ? (text) => cryptoHash("sha256", text, "hex")
-    : (text) => createHash("sha256").update(text).digest("hex");
-
 export function chainHead(tx: DbOrTx, projectId: string): string {
   const last = prepared(tx, "audit.head", () =>
     tx
@@ -96,16 +72,6 @@ export function chainHead(tx: DbOrTx, projectId: string): string {
   ).get({ projectId });
   if (last) return last.hash;
   return latestCheckpoint(tx, projectId)?.throughHash ?? GENESIS_HASH;
-}
-
-function latestCheckpoint(tx: DbOrTx, projectId: string) {
-  return tx
-    .select()
-    .from(auditCheckpoints)
-    .where(eq(auditCheckpoints.projectId, projectId))
-    .orderBy(desc(auditCheckpoints.id))
-    .limit(1)
-    .get();
 }
 
 const wakePending = new WeakMap<Deps["bus"], Set<string>>();
@@ -169,17 +135,6 @@ const EVENT_COLUMNS = {
   detail: auditEvents.detail,
 };
 
-/** A project's stored audit rows after `after`, whole, oldest first, at most `limit` (for `verify`). */
-export function readAuditAfter(db: TowerDb, projectId: string, after: number, limit: number) {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.projectId, projectId), gt(auditEvents.id, after)))
-    .orderBy(asc(auditEvents.id))
-    .limit(limit)
-    .all();
-}
-
 /** The same rows as `AuditEvent`s (for the live tail). */
 export function readAuditEventsAfter(db: TowerDb, projectId: string, after: number, limit: number) {
   return db
@@ -227,49 +182,35 @@ export function listAudit({ db }: Deps, projectId: string, input: AuditListQuery
 }
 
 /**
- * Walks the project's chain from its latest checkpoint (or the start) and reports either how many
- * rows are intact, or the first row whose content or link does not match.
+ * Walks the project's whole chain from its latest checkpoint (or the start), here and now, and
+ * reports either how many rows are intact, or the first row whose content or link does not match.
+ * (`audit.verify` walks on the reader thread, remembers intact prefixes and compares with the
+ * signed heads: see `verifyAuditChain`.)
  */
-export function verifyAudit(db: TowerDb, projectId: string): AuditVerifyResult {
-  const checkpoint = latestCheckpoint(db, projectId);
-  let expectedPrev = checkpoint?.throughHash ?? GENESIS_HASH;
-  let afterId = checkpoint?.throughId ?? 0;
-  let rows = 0;
-  for (;;) {
-    const page = readAuditAfter(db, projectId, afterId, VERIFY_PAGE);
-    for (const row of page) {
-      if (row.prevHash !== expectedPrev) {
-        return {
-          intact: false,
-          rows,
-          brokenAt: row.id,
-          reason: "The link to the previous row is broken: a row before it was removed or inserted",
-        };
-      }
-      const { id: _id, hash, clientId: _clientId, ...content } = row;
-      if (hashAuditRow(content) !== hash) {
-        return { intact: false, rows, brokenAt: row.id, reason: "The row's content was changed after it was written" };
-      }
-      expectedPrev = hash;
-      afterId = row.id;
-      rows++;
-    }
-    if (page.length < VERIFY_PAGE) break;
+export function verifyAudit(db: TowerDb, projectId: string): AuditChainVerdict {
+  const walk = walkAuditChain(db, { projectId, resume: null, headThroughId: null });
+  if (walk.broken) {
+    const { at, reason, problem } = walk.broken;
+    return { intact: false, rows: walk.rows, brokenAt: at, reason, problem };
   }
   return {
     intact: true,
-    rows,
-    checkpoint: checkpoint ? { throughId: checkpoint.throughId, prunedRows: checkpoint.prunedRows } : null,
+    rows: walk.rows,
+    checkpoint: walk.checkpoint
+      ? { throughId: walk.checkpoint.throughId, prunedRows: walk.checkpoint.prunedRows }
+      : null,
   };
 }
 
 /**
  * Removes rows older than the retention period, oldest first, after recording a checkpoint with the
- * hash of the last removed row, so `verifyAudit` still proves the rest of the chain.
+ * hash of the last removed row, so `verifyAudit` still proves the rest of the chain. The anchor is
+ * told this process made the checkpoint: until the next signed head covers it, the chain may start
+ * there without looking forged.
  */
-export function pruneAudit({ db, clock }: Deps, projectId: string, retentionMs: number): { pruned: number } {
+export function pruneAudit({ db, clock, audit }: Deps, projectId: string, retentionMs: number): { pruned: number } {
   const cutoff = clock.now() - retentionMs;
-  return db.transaction((tx) => {
+  const result = db.transaction((tx) => {
     // Only the unbroken run of old rows at the start of the chain: a single row with an old
     // timestamp further along must never take newer rows with it.
     const firstKept = tx
@@ -290,8 +231,10 @@ export function pruneAudit({ db, clock }: Deps, projectId: string, retentionMs: 
       .values({ projectId, throughId: through, throughHash: last!.hash, prunedRows: n, at: clock.now() })
       .run();
     tx.delete(auditEvents).where(doomed).run();
-    return { pruned: n };
+    return { pruned: n, checkpoint: { throughId: through, throughHash: last!.hash } };
   });
+  if (result.checkpoint) audit.anchor.vouch(projectId, result.checkpoint);
+  return { pruned: result.pruned };
 }
 
 /** Applies the retention period to every project's trail. */

@@ -17,7 +17,7 @@ afterEach(() => {
   world.close();
 });
 
-const key = () => world.as({ apiKey: world.keys.write.secret });
+const key = () => world.as({ apiKey: world.keys.manage.secret });
 let nextId = 0;
 const events = (n: number) =>
   Array.from({ length: n }, () => ({

@@ -201,7 +201,7 @@ describe("agent.onChange", () => {
       subscribe({ sessionToken: world.users.owner.token }, null, world.foreignProjectId),
       "FORBIDDEN",
     );
-    await expectTRPCError(subscribe({ apiKey: world.keys.write.secret }, null, world.foreignProjectId), "FORBIDDEN");
+    await expectTRPCError(subscribe({ apiKey: world.keys.manage.secret }, null, world.foreignProjectId), "FORBIDDEN");
   });
 
   it("rejects a malformed lastEventId", async () => {

@@ -3,6 +3,7 @@ import type { Actor, ChangeEvent, FleetBulkResult } from "@tower/shared";
 import { and, eq, ne } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError } from "../errors";
+import { assertMayEnable, type ProjectAccess } from "./access";
 import { setEnabledTx } from "./agent-writes";
 import { appendAudit } from "./audit-service";
 import { publishChanges } from "./change-feed";
@@ -35,18 +36,18 @@ function setAll(deps: Deps, projectId: string, enabled: boolean, actor: Actor): 
   return { changed: events.length };
 }
 
-export function activateAll(deps: Deps, projectId: string, actor: Actor): FleetBulkResult {
-  return setAll(deps, projectId, true, actor);
+/** Recovery from the kill switch: for people (see `assertMayEnable`). */
+export function activateAll(deps: Deps, access: ProjectAccess, actor: Actor): FleetBulkResult {
+  assertMayEnable(access, actor);
+  return setAll(deps, access.projectId, true, actor);
 }
 
 /** The kill switch: disables every agent of the project, once its name has been typed back. */
 export function deactivateAll(deps: Deps, projectId: string, confirm: string, actor: Actor): FleetBulkResult {
   const project = deps.db.select({ name: projects.name }).from(projects).where(eq(projects.id, projectId)).get();
   if (!project || confirm !== project.name) {
-    throw new DomainError(
-      "BAD_REQUEST",
-      `confirm: Type the project name "${project?.name ?? ""}" to deactivate every agent`,
-    );
+    // Never says the name: whoever must type it back sees it in the dashboard.
+    throw new DomainError("BAD_REQUEST", "confirm: Type the project's name exactly as the dashboard shows it");
   }
   const result = setAll(deps, projectId, false, actor);
   deps.logger.warn({ projectId, changed: result.changed }, "kill switch: every agent deactivated");

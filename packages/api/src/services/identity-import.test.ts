@@ -133,7 +133,7 @@ describe("agent.import", () => {
 
   it("an import keeps the agent's runtime state: status, team and counters", async () => {
     await owner.agent.import({ projectId, files: [singleFile] });
-    const sdk = world.as({ apiKey: world.keys.write.secret });
+    const sdk = world.as({ apiKey: world.keys.manage.secret });
     const { session } = await sdk.session.start({ name: "loner" });
     await sdk.session.report({ sessionId: session.id, success: true, executionMs: 10 });
     const edited = { ...singleFile, content: singleFile.content.replace("Works alone", "Works together") };
@@ -308,7 +308,7 @@ describe("ensureDemoProject", () => {
 
 describe("agent.summary and the tag filter", () => {
   it("counts by status (all five always present), role and category", async () => {
-    const sdk = world.as({ apiKey: world.keys.write.secret });
+    const sdk = world.as({ apiKey: world.keys.manage.secret });
     const empty = await world.users.viewer.caller.agent.summary({ projectId });
     expect(empty.byStatus).toEqual({ idle: 0, busy: 0, offline: 1, error: 0, disabled: 0 });
     expect(Object.keys(empty.byStatus).sort()).toEqual([...AgentStatusSchema.options].sort());

@@ -12,31 +12,20 @@ import {
   type ImportFileReport,
   type ImportOutcome,
 } from "@tower/shared";
-import { parse as parseYaml } from "yaml";
 import type { Deps } from "../context";
 import { appendAudit } from "./audit-service";
 import { findAgentByName, insertAgentTx, writeAgentTx, type AgentRow } from "./agent-writes";
+import { readYaml } from "./identity-yaml";
+import { agentCount, AGENT_CAP_MESSAGE } from "./project-caps";
 import { describeIssues } from "./zod-issues";
 import { publishChanges } from "./change-feed";
-
-/** The YAML parser recurses; it reports a stack overflow as a parse error, which we say in words. */
-function parseYamlBounded(content: string): unknown {
-  try {
-    return parseYaml(content);
-  } catch (error) {
-    if (/Maximum call stack/.test((error as Error).message)) {
-      throw new Error(`The file is nested too deeply to read (at most ${LIMITS.inputDepth} levels)`);
-    }
-    throw error;
-  }
-}
 
 /** The agents a file describes: one identity, a list of them, or `{ agents: [...] }`. */
 function readIdentities(file: IdentityFile): unknown[] {
   const lower = file.name.toLowerCase();
   let document: unknown;
   if (lower.endsWith(".json")) document = JSON.parse(file.content);
-  else if (lower.endsWith(".yaml") || lower.endsWith(".yml")) document = parseYamlBounded(file.content);
+  else if (lower.endsWith(".yaml") || lower.endsWith(".yml")) document = readYaml(file.content);
   else throw new Error("Unsupported file type: use .yaml, .yml or .json");
   const problem = findInputProblem(document);
   if (problem) throw new Error(describeInputProblem(problem));
@@ -74,6 +63,8 @@ export function importIdentities(
   const totals = Object.fromEntries(IMPORT_OUTCOMES.map((outcome) => [outcome, 0])) as Record<ImportOutcome, number>;
   const { reports, events } = deps.db.transaction((tx) => {
     const events: (ChangeEvent | null)[] = [];
+    // Counted once: each new agent takes one place, and one past the cap is rejected on its own.
+    let room = LIMITS.projectAgents - agentCount(tx, projectId);
     const reports: ImportFileReport[] = files.map((file) => {
       let items: unknown[];
       try {
@@ -87,7 +78,9 @@ export function importIdentities(
         if (!parsed.success) return { name, outcome: "rejected" as const, reason: describeIssues(parsed.error) };
         const existing = findAgentByName(tx, projectId, parsed.data.name);
         if (!existing) {
-          events.push(insertAgentTx(tx, projectId, parsed.data, now).event);
+          if (room <= 0) return { name, outcome: "rejected" as const, reason: AGENT_CAP_MESSAGE };
+          room--;
+          events.push(insertAgentTx(tx, projectId, parsed.data, now, { roomChecked: true }).event);
           return { name, outcome: "created" as const };
         }
         if (sameIdentity(existing, parsed.data)) return { name, outcome: "unchanged" as const };

@@ -13,7 +13,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-const agentKey = () => world.as({ apiKey: world.keys.write.secret });
+const agentKey = () => world.as({ apiKey: world.keys.manage.secret });
 const count = (table: string) =>
   (world.sqlite.prepare(`select count(*) n from ${table} where project_id = ?`).get(projectId) as { n: number }).n;
 
@@ -302,7 +302,7 @@ describe("session.report", () => {
 describe("ingest rate limit", () => {
   it("answers TOO_MANY_REQUESTS with the time to wait once a key sends more than its limit", async () => {
     const limited = { ...world.deps, ingestThrottle: createIngestThrottle({ itemsPerSecond: 10 }) };
-    const caller = callerFor(limited, { apiKey: world.keys.write.secret });
+    const caller = callerFor(limited, { apiKey: world.keys.manage.secret });
     const batch = (n: number) => Array.from({ length: 10 }, (_, i) => event(`limited-${n}-${i}`));
     expect(await caller.ingest.report({ projectId, items: batch(1) })).toMatchObject({ stored: 10 });
     await expect(caller.ingest.report({ projectId, items: batch(2) })).rejects.toThrow(/retry in \d+ ms/);

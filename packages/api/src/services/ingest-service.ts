@@ -104,9 +104,10 @@ class BatchWriter {
 
   /**
    * Appends an agent's event to the hash chain; false when its id was stored before. The row's time
-   * is Tower's own (retention relies on it); the agent's claimed time is kept in the detail.
+   * is Tower's own (retention relies on it); the agent's claimed time is kept in the detail, and so
+   * is the prefix of the key that reported it (`reportedWith`), so a row tells which key did it.
    */
-  appendEvent(agent: AgentRow, item: EventItem, now: number): boolean {
+  appendEvent(agent: AgentRow, item: EventItem, now: number, via: string | null): boolean {
     // Well formed already: the item was checked by `checkReports`, the agent read from the database.
     const content = {
       projectId: this.projectId,
@@ -119,7 +120,14 @@ class BatchWriter {
       decision: item.decision,
       agentId: agent.id,
       sessionId: item.sessionId ?? null,
-      detail: item.at === undefined ? item.detail : { ...item.detail, reportedAt: item.at },
+      detail:
+        item.at === undefined && via === null
+          ? item.detail
+          : {
+              ...item.detail,
+              ...(item.at === undefined ? {} : { reportedAt: item.at }),
+              ...(via === null ? {} : { reportedWith: via }),
+            },
       prevHash: this.head,
     };
     const detail = JSON.stringify(content.detail);
@@ -312,9 +320,7 @@ export function checkReports(items: unknown[]): CheckedReport[] {
 function ingestTx(
   db: TowerDb,
   tx: DbOrTx,
-  projectId: string,
-  items: CheckedReport[],
-  now: number,
+  { projectId, items, now, via = null }: IngestBatch,
   events: ChangeEvent[],
 ): { result: IngestResult; auditAppended: boolean } {
   const statements = ingestStatements(db);
@@ -349,7 +355,7 @@ function ingestTx(
     }
     let stored: boolean;
     if (item.kind === "event") {
-      stored = writer.appendEvent(agent, item, now);
+      stored = writer.appendEvent(agent, item, now, via);
       if (stored) writer.rollup(agent.id, "", at, { events: 1 });
     } else {
       stored = storeMetric(statements, writer, projectId, agent, item, at, delta, prices);
@@ -387,6 +393,8 @@ export interface IngestBatch {
   projectId: string;
   items: CheckedReport[];
   now: number;
+  /** The prefix of the API key the reports came with, recorded with each event. */
+  via?: string | null;
 }
 
 /** What a committed batch produced: its answer, the changes to publish, whether the audit trail grew. */
@@ -457,9 +465,7 @@ class GroupCommitter implements IngestWriter {
         for (const pending of batch) {
           const events: ChangeEvent[] = [];
           try {
-            const stored = tx.transaction((sp) =>
-              ingestTx(this.db, sp, pending.projectId, pending.items, pending.now, events),
-            );
+            const stored = tx.transaction((sp) => ingestTx(this.db, sp, pending, events));
             outcomes.push({ ok: true, outcome: { ...stored, events } });
           } catch (error) {
             outcomes.push({ ok: false, error });
@@ -488,13 +494,37 @@ export function createIngestWriter(db: TowerDb): IngestWriter {
  * Stores a batch of reports; resolves after the commit that made them durable, once its changes
  * are published and the project's live audit tails are woken.
  */
-export async function ingestReports(deps: Deps, projectId: string, items: unknown[]): Promise<IngestResult> {
+export async function ingestReports(
+  deps: Deps,
+  projectId: string,
+  items: unknown[],
+  {
+    actsAs = null,
+    via = null,
+  }: {
+    /** An agent key's agents: a report as any other agent is refused (alone, like any bad report). */
+    actsAs?: readonly string[] | null;
+    /** The reporting key's prefix, recorded with each event. */
+    via?: string | null;
+  } = {},
+): Promise<IngestResult> {
   prepareToPublish(deps);
   const checked = checkReports(items);
+  if (actsAs) {
+    for (const [i, report] of checked.entries()) {
+      if (report.item && !actsAs.includes(report.item.agent)) {
+        checked[i] = {
+          id: report.id,
+          reason: `agent: this key cannot report as "${report.item.agent}"; it runs ${actsAs.join(", ")}`,
+        };
+      }
+    }
+  }
   const { result, events, auditAppended } = await deps.ingestWriter.submit({
     projectId,
     items: checked,
     now: deps.clock.now(),
+    via,
   });
   publishChanges(deps, events);
   if (auditAppended) wakeAuditTails(deps, projectId);

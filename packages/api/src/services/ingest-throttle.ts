@@ -6,7 +6,15 @@ export interface IngestThrottle {
   consume(key: string, items: number): Promise<void>;
 }
 
-export function createIngestThrottle({ itemsPerSecond = 100_000 } = {}): IngestThrottle {
+/**
+ * The default: about a quarter of what one server stores (some 20,000 reports a second measured on
+ * two cores), so one runaway agent or leaked key cannot take the whole ingest path, while 100
+ * agents sharing a key at 50 reports a second each, or an SDK emptying its 10,000-report outage
+ * buffer in two seconds, still fit.
+ */
+export const DEFAULT_INGEST_ITEMS_PER_SECOND = 5_000;
+
+export function createIngestThrottle({ itemsPerSecond = DEFAULT_INGEST_ITEMS_PER_SECOND } = {}): IngestThrottle {
   const limiter = new RateLimiterMemory({ points: itemsPerSecond, duration: 1 });
   return {
     async consume(key, items) {

@@ -4,6 +4,7 @@ import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError } from "../errors";
 import { appendAudit } from "./audit-service";
+import { assertRoomForInvite } from "./project-caps";
 import { newId, randomToken, sha256 } from "./tokens";
 
 type Invite = typeof invites.$inferSelect;
@@ -22,6 +23,7 @@ export function createInvite(deps: Deps, projectId: string, createdBy: string, i
     expiresAt: now + input.expiresInHours * 3_600_000,
   };
   db.transaction((tx) => {
+    assertRoomForInvite(tx, projectId, now);
     tx.insert(invites).values(row).run();
     appendAudit(
       deps,

@@ -1,6 +1,5 @@
-import { memberships, projects, users } from "@tower/db";
+import { memberships, projects } from "@tower/db";
 import type { ProjectCreateInput } from "@tower/shared";
-import { eq } from "drizzle-orm";
 import type { Deps } from "../context";
 import { newId } from "./tokens";
 
@@ -12,20 +11,4 @@ export function createProject({ db, clock }: Deps, ownerId: string, input: Proje
     tx.insert(memberships).values({ projectId: project.id, userId: ownerId, role: "owner", createdAt: now }).run();
   });
   return { projectId: project.id, projectName: project.name, role: "owner" as const };
-}
-
-export function listMembers({ db }: Deps, projectId: string) {
-  return db
-    .select({
-      userId: users.id,
-      email: users.email,
-      name: users.name,
-      role: memberships.role,
-      since: memberships.createdAt,
-    })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(eq(memberships.projectId, projectId))
-    .orderBy(users.name)
-    .all();
 }

@@ -1,6 +1,7 @@
-import { agentSessions, agents, type DbOrTx } from "@tower/db";
+import { agentSessions, agents, projects, type DbOrTx } from "@tower/db";
 import {
   AgentCreateInputSchema,
+  type Actor,
   type AgentSession,
   type ChangeEvent,
   type SessionReport,
@@ -18,6 +19,8 @@ import {
   writeAgentTx,
   type AgentRow,
 } from "./agent-writes";
+import { assertActsAs, type ProjectAccess } from "./access";
+import { appendAudit } from "./audit-service";
 import { latestChangeId, publishChanges } from "./change-feed";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { ingestReports } from "./ingest-service";
@@ -38,17 +41,55 @@ function assertEnabled(agent: AgentRow) {
   }
 }
 
+/** Fields of an agent's profile that only an operator changes: they are what policy enforces. */
+const OPERATOR_FIELDS = [
+  "role",
+  "allowedTools",
+  "pathScopes",
+  "budgetTokensPerSession",
+  "budgetCostUsdPerDay",
+] as const;
+
+type Profile = NonNullable<SessionStartInput["profile"]>;
+
+/** The fields of `profile` whose values differ from the agent's, as `{ field: { from, to } }`. */
+function profileChanges(agent: AgentRow, profile: Profile): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [field, to] of Object.entries(profile)) {
+    const from = agent[field as keyof AgentRow];
+    if (to !== undefined && JSON.stringify(from) !== JSON.stringify(to)) changes[field] = { from, to };
+  }
+  return changes;
+}
+
+function allowsSelfRegistration(tx: DbOrTx, projectId: string): boolean {
+  const row = tx
+    .select({ open: projects.agentSelfRegistration })
+    .from(projects)
+    .where(eq(projects.id, projectId))
+    .get();
+  return row?.open ?? false;
+}
+
 /**
  * Starts a session for an agent (registering it first when a profile is given). A session still
- * open for the same agent is ended as `replaced`: one process per agent name.
+ * open for the same agent is ended as `replaced`: one process per agent name. An agent key (bound
+ * to its agents) may register its agent the first time, where the project allows it, but changes
+ * none of the fields an operator owns: those it sent are ignored and listed in `warnings`. Profile
+ * changes and replaced sessions are audited.
  */
 export function startSession(
   deps: Deps,
-  projectId: string,
+  access: ProjectAccess,
   input: SessionStartInput,
+  actor: Actor,
   policy: HeartbeatPolicy = DEFAULT_HEARTBEAT,
 ): SessionStarted {
+  const { projectId } = access;
+  assertActsAs(access, input.name);
+  const asAgent = access.actsAs !== null;
   const now = deps.clock.now();
+  const warnings: string[] = [];
   const { session, agent, lastEventId, events } = deps.db.transaction((tx) => {
     const events: (ChangeEvent | null)[] = [];
     let agent = findAgentByName(tx, projectId, input.name);
@@ -56,18 +97,56 @@ export function startSession(
       throw new DomainError("NOT_FOUND", `Agent "${input.name}" not found; register it or pass a profile`);
     }
     if (!agent) {
-      const created = insertAgentTx(
-        tx,
-        projectId,
-        AgentCreateInputSchema.parse({ ...input.profile, name: input.name }),
-        now,
-      );
+      if (asAgent && !allowsSelfRegistration(tx, projectId)) {
+        throw new DomainError(
+          "FORBIDDEN",
+          `Agent "${input.name}" does not exist, and this project does not let agents register themselves; ask an operator to create it`,
+        );
+      }
+      const profile = AgentCreateInputSchema.parse({ ...input.profile, name: input.name });
+      const created = insertAgentTx(tx, projectId, profile, now);
       events.push(created.event);
       agent = requireAgent(tx, projectId, created.agent.id);
+      appendAudit(
+        deps,
+        tx,
+        projectId,
+        actor,
+        {
+          operation: "agent.register",
+          target: agent.name,
+          agentId: agent.id,
+          detail: { profile: input.profile ?? {}, via: "session.start" },
+        },
+        now,
+      );
     } else if (input.profile) {
-      const updated = writeAgentTx(tx, agent, input.profile, now);
-      events.push(updated.event);
-      agent = requireAgent(tx, projectId, agent.id);
+      const changes = profileChanges(agent, input.profile);
+      if (asAgent) {
+        for (const field of OPERATOR_FIELDS) {
+          if (!(field in changes)) continue;
+          delete changes[field];
+          warnings.push(`${field} was not changed: an agent key cannot change its agent's ${field}; an operator can`);
+        }
+      }
+      if (Object.keys(changes).length > 0) {
+        const patch = Object.fromEntries(Object.entries(changes).map(([field, { to }]) => [field, to]));
+        events.push(writeAgentTx(tx, agent, patch, now).event);
+        agent = requireAgent(tx, projectId, agent.id);
+        appendAudit(
+          deps,
+          tx,
+          projectId,
+          actor,
+          {
+            operation: "agent.profile",
+            target: agent.name,
+            agentId: agent.id,
+            detail: { changes, via: "session.start" },
+          },
+          now,
+        );
+      }
     }
     assertEnabled(agent);
     const previous = openSessionOf(tx, agent.id);
@@ -91,6 +170,22 @@ export function startSession(
       successes: 0,
     };
     tx.insert(agentSessions).values(session).run();
+    if (previous) {
+      appendAudit(
+        deps,
+        tx,
+        projectId,
+        actor,
+        {
+          operation: "session.replace",
+          target: agent.name,
+          agentId: agent.id,
+          sessionId: session.id,
+          detail: { replaced: previous.id, startedAt: previous.startedAt },
+        },
+        now,
+      );
+    }
     const started = writeAgentTx(
       tx,
       agent,
@@ -107,18 +202,23 @@ export function startSession(
     lastEventId,
     heartbeatIntervalMs: policy.intervalMs,
     heartbeatTimeoutMs: policy.timeoutMs,
+    warnings,
   };
 }
 
-/** The open session and its agent, refusing ended sessions and disabled agents with a clear reason. */
-function requireOpenSession(tx: DbOrTx, projectId: string, sessionId: string) {
+/**
+ * The open session and its agent, refusing ended sessions, disabled agents and (for an agent key)
+ * another agent's session with a clear reason.
+ */
+function requireOpenSession(tx: DbOrTx, access: ProjectAccess, sessionId: string) {
   const session = tx
     .select()
     .from(agentSessions)
-    .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.projectId, projectId)))
+    .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.projectId, access.projectId)))
     .get();
   if (!session) throw notFound("Session");
-  const agent = requireAgent(tx, projectId, session.agentId);
+  const agent = requireAgent(tx, access.projectId, session.agentId);
+  assertActsAs(access, agent.name);
   assertEnabled(agent);
   if (session.endedAt !== null) {
     throw new DomainError("CONFLICT", `This session has ended (${session.endReason}); start a new one`);
@@ -126,10 +226,10 @@ function requireOpenSession(tx: DbOrTx, projectId: string, sessionId: string) {
   return { session, agent };
 }
 
-export function heartbeat(deps: Deps, projectId: string, sessionId: string, status?: "idle" | "busy") {
+export function heartbeat(deps: Deps, access: ProjectAccess, sessionId: string, status?: "idle" | "busy") {
   const now = deps.clock.now();
   const event = deps.db.transaction((tx) => {
-    const { agent } = requireOpenSession(tx, projectId, sessionId);
+    const { agent } = requireOpenSession(tx, access, sessionId);
     tx.update(agentSessions).set({ lastHeartbeatAt: now }).where(eq(agentSessions.id, sessionId)).run();
     // Only a status change is news for dashboards; a plain heartbeat just moves lastActiveAt.
     if (status && status !== agent.status) {
@@ -142,18 +242,19 @@ export function heartbeat(deps: Deps, projectId: string, sessionId: string, stat
   return { ok: true as const, status: status ?? "unchanged" };
 }
 
-export function endSession(deps: Deps, projectId: string, sessionId: string, reason: "stopped" | "process_exit") {
+export function endSession(deps: Deps, access: ProjectAccess, sessionId: string, reason: "stopped" | "process_exit") {
   const now = deps.clock.now();
   const event = deps.db.transaction((tx) => {
     const session = tx
       .select()
       .from(agentSessions)
-      .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.projectId, projectId)))
+      .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.projectId, access.projectId)))
       .get();
     if (!session) throw notFound("Session");
+    const agent = requireAgent(tx, access.projectId, session.agentId);
+    assertActsAs(access, agent.name);
     if (session.endedAt !== null) return null; // ending twice is harmless: retries are safe
     tx.update(agentSessions).set({ endedAt: now, endReason: reason }).where(eq(agentSessions.id, sessionId)).run();
-    const agent = requireAgent(tx, projectId, session.agentId);
     if (agent.status === "disabled") return null;
     return writeAgentTx(tx, agent, { status: "offline", lastActiveAt: now }, now).event;
   });
@@ -161,13 +262,13 @@ export function endSession(deps: Deps, projectId: string, sessionId: string, rea
   return { ok: true as const };
 }
 
-/** A finished task: adds to the session's totals and the agent's success rate and average time. */
 /**
  * A finished task, stored as a `task_completion` metric through ingest: one path for counters,
  * session totals, daily usage, rollups and budgets, idempotent on `id`.
  */
-export async function reportOutcome(deps: Deps, projectId: string, input: SessionReport) {
-  const { agent } = requireOpenSession(deps.db, projectId, input.sessionId);
+export async function reportOutcome(deps: Deps, access: ProjectAccess, input: SessionReport) {
+  const { projectId } = access;
+  const { agent } = requireOpenSession(deps.db, access, input.sessionId);
   deps.db
     .update(agentSessions)
     .set({ lastHeartbeatAt: deps.clock.now() })

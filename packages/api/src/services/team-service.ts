@@ -5,7 +5,9 @@ import type { Deps } from "../context";
 import { DomainError, notFound } from "../errors";
 import { setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
 import { appendAudit } from "./audit-service";
+import { assertMayEnable, type ProjectAccess } from "./access";
 import { recordChange, publishChanges } from "./change-feed";
+import { assertRoomForTeam } from "./project-caps";
 import { newId } from "./tokens";
 
 type TeamRow = typeof teams.$inferSelect;
@@ -72,6 +74,7 @@ export function createTeam(deps: Deps, projectId: string, input: TeamCreateInput
   const now = deps.clock.now();
   const { team, event } = deps.db.transaction((tx) => {
     assertTeamNameFree(tx, projectId, input.name);
+    assertRoomForTeam(tx, projectId);
     const row: TeamRow = { id: newId(), projectId, ...input, active: false, createdAt: now, updatedAt: now };
     tx.insert(teams).values(row).run();
     appendAudit(
@@ -147,7 +150,9 @@ const pickOrder = sql`case ${agents.status} when 'idle' then 0 when 'busy' then 
  * agents of that role (in no other team) until the count is met, then enables them all. Roles
  * without enough free agents are reported as a shortfall rather than failing the whole activation.
  */
-export function activateTeam(deps: Deps, projectId: string, id: string, actor: Actor): TeamActivationReport {
+export function activateTeam(deps: Deps, access: ProjectAccess, id: string, actor: Actor): TeamActivationReport {
+  assertMayEnable(access, actor);
+  const { projectId } = access;
   const now = deps.clock.now();
   const { report, events } = deps.db.transaction((tx) => {
     const team = requireTeam(tx, projectId, id);

@@ -23,7 +23,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-const key = () => world.as({ apiKey: world.keys.write.secret });
+const key = () => world.as({ apiKey: world.keys.manage.secret });
 let ids = 0;
 const metric = (at: number, agent = "home-agent") => ({
   kind: "metric",

@@ -22,7 +22,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-const key = () => world.as({ apiKey: world.keys.write.secret });
+const key = () => world.as({ apiKey: world.keys.manage.secret });
 
 /** A small deterministic generator, so a failure can be replayed. */
 function random(seed: number) {

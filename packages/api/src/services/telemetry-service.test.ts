@@ -11,7 +11,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-const key = () => world.as({ apiKey: world.keys.write.secret });
+const key = () => world.as({ apiKey: world.keys.manage.secret });
 const t0 = Date.UTC(2026, 0, 1);
 const metric = (i: number, at: number, extra: Record<string, unknown> = {}) => ({
   kind: "metric",

@@ -51,3 +51,22 @@ export const auditCheckpoints = sqliteTable("audit_checkpoints", {
   prunedRows: integer("pruned_rows").notNull(),
   at: epochMs("at").notNull(),
 });
+
+/**
+ * The prefix of each project's chain that `audit.verify` last found intact, so the next verify
+ * reads only the rows after it. Only a shortcut: a verify first checks that row `throughId` still
+ * has `hash` (a chain rewritten before it changes that hash), `{ full: true }` ignores it, and the
+ * signed heads kept outside the database catch the rest. `checkpointId`: the checkpoint the walk
+ * started from; once retention moves it, the next verify starts over.
+ */
+export const auditVerified = sqliteTable("audit_verified", {
+  projectId: text("project_id")
+    .primaryKey()
+    .references(() => projects.id, { onDelete: "cascade" }),
+  checkpointId: integer("checkpoint_id"),
+  throughId: integer("through_id").notNull(),
+  hash: text("hash").notNull(),
+  /** Rows from the checkpoint (or the start) through `throughId`. */
+  rows: integer("rows").notNull(),
+  verifiedAt: epochMs("verified_at").notNull(),
+});

@@ -24,16 +24,44 @@ export const sessions = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: epochMs("created_at").notNull(),
+    /** The absolute end of the session, however active it is. */
     expiresAt: epochMs("expires_at").notNull(),
     revokedAt: epochMs("revoked_at"),
+    /** Last use, for the idle lifetime (refreshed at most once a minute); null on sessions from before it. */
+    lastSeenAt: epochMs("last_seen_at"),
+    /** Where and with what the session was opened, so its owner can tell their sessions apart. */
+    clientAddress: text("client_address"),
+    userAgent: text("user_agent"),
   },
   (t) => [uniqueIndex("sessions_token_hash_unique").on(t.tokenHash), index("sessions_user_idx").on(t.userId)],
+);
+
+/** One-time password-reset links an admin issues: only the SHA-256 of the token is kept. */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: epochMs("created_at").notNull(),
+    expiresAt: epochMs("expires_at").notNull(),
+    usedAt: epochMs("used_at"),
+  },
+  (t) => [
+    uniqueIndex("password_resets_token_hash_unique").on(t.tokenHash),
+    index("password_resets_user_idx").on(t.userId),
+  ],
 );
 
 export const projects = sqliteTable("projects", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   isDemo: integer("is_demo", { mode: "boolean" }).notNull().default(false),
+  /** Whether an agent key may register an agent of its own that does not exist yet. */
+  agentSelfRegistration: integer("agent_self_registration", { mode: "boolean" }).notNull().default(true),
   createdAt: epochMs("created_at").notNull(),
 });
 
@@ -84,6 +112,8 @@ export const apiKeys = sqliteTable(
     prefix: text("prefix").notNull(),
     secretHash: text("secret_hash").notNull(),
     scopes: jsonText<ApiKeyScope[]>("scopes").notNull(),
+    /** With the agent scope: the agent names the key may act as; null otherwise. */
+    agentNames: jsonText<string[]>("agent_names"),
     createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: epochMs("created_at").notNull(),
     lastUsedAt: epochMs("last_used_at"),

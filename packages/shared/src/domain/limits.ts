@@ -20,6 +20,36 @@ export const LIMITS = {
   /** Calls one WebSocket connection may have waiting for an answer at once. */
   wsCallsInFlight: 100,
   /**
+   * Subscriptions open at once on one WebSocket. Each holds memory while it is open (20,000 on one
+   * socket held 208 MiB); a dashboard tab uses under ten, an SDK client one per agent it runs.
+   */
+  wsSubscriptionsPerSocket: 100,
+  /**
+   * WebSockets open at once with one API key or one signed-in session (the server's default; the
+   * operator can raise it with TOWER_WS_SOCKETS_PER_CREDENTIAL). With the cap above, one credential
+   * holds at most 10,000 subscriptions.
+   */
+  wsSocketsPerCredential: 100,
+  /**
+   * Data sent to a WebSocket that its client has not read yet. Past this the client is cut off (it
+   * reconnects and resumes from its last event id); one that stopped reading held 350 MiB after
+   * 50,000 events before this bound.
+   */
+  wsBufferedBytes: 4_194_304,
+  /** Agents in one project. */
+  projectAgents: 10_000,
+  /** API keys of one project that still work (neither revoked nor expired). */
+  projectApiKeys: 100,
+  /** Invites of one project not yet used, revoked or expired. */
+  projectOpenInvites: 100,
+  /** Teams in one project. */
+  projectTeams: 1_000,
+  /**
+   * Aliases (`*name`) in one YAML identity file. The parser resolves each alias by walking the whole
+   * document, so 20,000 of them in a 600 KB file held the server for 11 s.
+   */
+  yamlAliases: 100,
+  /**
    * Deepest nesting of objects and arrays in any input (a report counts from its own root). Checked
    * before anything recursive touches the input, so no value can overflow the stack.
    */

@@ -1,3 +1,28 @@
-// Node-only helpers (file system). Browsers never import this: they take types from "@tower/shared"
+// Node-only helpers (file system, crypto). Browsers never import this: they take types from "@tower/shared"
 // and values from the zod-free "@tower/shared/domain".
 export { readIdentityFolder } from "./identity-files";
+export {
+  clientAddressOf,
+  isHttpsRequest,
+  normalizeAddress,
+  NO_TRUSTED_PROXIES,
+  parseTrustedProxies,
+  type ProxyTrust,
+} from "./trusted-proxies";
+export {
+  checkAuditRow,
+  GENESIS_HASH,
+  hashAuditRow,
+  type AuditChainBreak,
+  type AuditChainContent,
+  type AuditChainRow,
+} from "./audit-chain";
+export {
+  auditHeadMessage,
+  auditKeyId,
+  checkSignedHead,
+  compareWithSignedHead,
+  signAuditHead,
+  type AuditChainEnd,
+  type SignedHeadCheck,
+} from "./audit-heads";

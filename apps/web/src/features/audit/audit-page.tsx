@@ -1,6 +1,6 @@
 "use client";
 import type { ActorType, AuditEvent, Decision } from "@tower/shared";
-import { ACTOR_TYPES, DECISIONS } from "@tower/shared/domain";
+import { ACTOR_TYPES, DECISIONS, hasRole } from "@tower/shared/domain";
 import { useDebounced } from "~/lib/throttle";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useProject } from "~/features/shell/project";
@@ -106,7 +106,8 @@ export function AuditPage() {
     <section className="page audit">
       <div className="page-head">
         <h1>Audit trail</h1>
-        <VerifyChain projectId={projectId} />
+        {/* Verifying reads the whole trail: the server allows it to admins only. */}
+        {hasRole(current.role, "admin") ? <VerifyChain projectId={projectId} /> : null}
       </div>
 
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>

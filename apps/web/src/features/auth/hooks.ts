@@ -1,4 +1,5 @@
 "use client";
+import { useEffect, useState } from "react";
 import { trpc } from "~/lib/trpc";
 
 export function useMe() {
@@ -30,8 +31,38 @@ export function useLogOut() {
   return trpc.auth.logOut.useMutation({ onSettled: () => window.location.assign("/login") });
 }
 
-export function useInvitePreview(token: string) {
-  return trpc.invite.preview.useQuery({ token }, { retry: false });
+/**
+ * What an invite offers. A mutation (POST) though it changes nothing: the token must never travel
+ * in a GET URL, which proxies and access logs keep. Asked once per token.
+ */
+export function useInvitePreview(token: string | null) {
+  const preview = trpc.invite.preview.useMutation({ retry: false });
+  const { mutate } = preview;
+  useEffect(() => {
+    if (token) mutate({ token });
+  }, [token, mutate]);
+  return preview;
+}
+
+/** Spends a one-time reset link; a full page load then starts the new session clean. */
+export function useResetPassword() {
+  const reset = useResetAfterAuth();
+  return trpc.auth.resetPassword.useMutation({ onSuccess: () => reset() });
+}
+
+/**
+ * A secret passed in the page URL's fragment (`/invite#<token>`): browsers never send the fragment
+ * to the server, so it stays out of request lines and logs. Read after hydration.
+ */
+export function useFragmentSecret(): string | null | undefined {
+  const [secret, setSecret] = useState<string | null | undefined>(undefined);
+  useEffect(() => {
+    const read = () => setSecret(decodeURIComponent(window.location.hash.slice(1)) || null);
+    read();
+    window.addEventListener("hashchange", read);
+    return () => window.removeEventListener("hashchange", read);
+  }, []);
+  return secret;
 }
 
 export function useAcceptInvite() {

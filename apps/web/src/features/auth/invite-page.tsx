@@ -3,15 +3,35 @@ import Link from "next/link";
 import { errorMessage } from "~/lib/errors";
 import { FormError } from "~/ui/field";
 import { AuthCard } from "./auth-card";
-import { useAcceptInvite, useInvitePreview, useMe } from "./hooks";
+import { useAcceptInvite, useFragmentSecret, useInvitePreview, useMe } from "./hooks";
 import { SignUpFields } from "./signup-form";
+
+/** An invite link as Settings makes them: `/invite#<token>`, the token never sent in a request line. */
+export function InviteFromFragment() {
+  const token = useFragmentSecret();
+  if (token === undefined)
+    return (
+      <AuthCard title="Invitation">
+        <p className="loading">Loading…</p>
+      </AuthCard>
+    );
+  if (token === null) {
+    return (
+      <AuthCard title="Invitation not valid">
+        <p role="alert">This link has no invite in it.</p>
+        <p className="muted">Open the whole link you were sent, or ask for a new one.</p>
+      </AuthCard>
+    );
+  }
+  return <InvitePage token={token} />;
+}
 
 export function InvitePage({ token }: { token: string }) {
   const preview = useInvitePreview(token);
   const me = useMe();
   const accept = useAcceptInvite();
 
-  if (preview.isPending || me.isPending)
+  if (preview.isIdle || preview.isPending || me.isPending)
     return (
       <AuthCard title="Invitation">
         <p className="loading">Loading…</p>
@@ -25,6 +45,7 @@ export function InvitePage({ token }: { token: string }) {
       </AuthCard>
     );
   }
+  if (!preview.data) return null;
   const { projectName, role } = preview.data;
   const user = me.data?.user;
   return (

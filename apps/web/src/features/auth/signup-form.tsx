@@ -7,21 +7,55 @@ import { Field, FormError } from "~/ui/field";
 import { AuthCard } from "./auth-card";
 import { useMe, useSignUp } from "./hooks";
 
-export function SignUpFields({ inviteToken, submitLabel }: { inviteToken?: string; submitLabel: string }) {
+/** `askSetupCode`: the first account on a fresh install gives the code the server printed. */
+export function SignUpFields({
+  inviteToken,
+  submitLabel,
+  askSetupCode = false,
+}: {
+  inviteToken?: string;
+  submitLabel: string;
+  askSetupCode?: boolean;
+}) {
   const signUp = useSignUp();
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
-  const errors = toFormErrors(signUp.error, ["name", "email", "password"]);
+  const [setupCode, setSetupCode] = useState("");
+  const errors = toFormErrors(signUp.error, ["name", "email", "password", "setupCode"]);
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    signUp.mutate({ email, name, password, ...(inviteToken ? { inviteToken } : {}) });
+    signUp.mutate({
+      email,
+      name,
+      password,
+      ...(inviteToken ? { inviteToken } : {}),
+      ...(askSetupCode ? { setupCode } : {}),
+    });
   }
 
   return (
     <form onSubmit={submit} noValidate>
       <FormError message={errors.form} />
+      {askSetupCode ? (
+        <Field
+          label="Setup code"
+          errors={errors.fields.setupCode}
+          hint="Printed by the Tower server when it started (npm start shows it), like ABCD-EFGH-JKMN-PQRS."
+        >
+          {(p) => (
+            <input
+              {...p}
+              autoComplete="off"
+              spellCheck={false}
+              required
+              value={setupCode}
+              onChange={(e) => setSetupCode(e.target.value)}
+            />
+          )}
+        </Field>
+      ) : null}
       <Field label="Name" errors={errors.fields.name}>
         {(p) => <input {...p} autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -37,7 +71,11 @@ export function SignUpFields({ inviteToken, submitLabel }: { inviteToken?: strin
           />
         )}
       </Field>
-      <Field label="Password" errors={errors.fields.password} hint="At least 10 characters.">
+      <Field
+        label="Password"
+        errors={errors.fields.password}
+        hint="At least 10 characters; common or guessable passwords are refused. A few uncommon words work well."
+      >
         {(p) => (
           <input
             {...p}
@@ -74,7 +112,7 @@ export function SignUpPage() {
     return (
       <AuthCard title="Create the first account">
         <p className="muted">This Tower has no users yet. The first account becomes the owner of the demo project.</p>
-        <SignUpFields submitLabel="Create account" />
+        <SignUpFields submitLabel="Create account" askSetupCode />
       </AuthCard>
     );
   }

@@ -48,3 +48,58 @@ export function useResetPrice(projectId: string) {
     onSuccess: (rows) => utils.metrics.prices.setData({ projectId }, rows),
   });
 }
+
+export function useProjectSettings(projectId: string) {
+  return trpc.project.settings.useQuery({ projectId });
+}
+
+export function useUpdateProjectSettings(projectId: string) {
+  const utils = trpc.useUtils();
+  return trpc.project.updateSettings.useMutation({
+    onSuccess: (settings) => utils.project.settings.setData({ projectId }, settings),
+  });
+}
+
+/** Member changes refresh the member list (and the audit trail shows them live). */
+function useMembersInvalidation(projectId: string) {
+  const utils = trpc.useUtils();
+  return () => utils.project.members.invalidate({ projectId });
+}
+
+export function useRemoveMember(projectId: string) {
+  const invalidate = useMembersInvalidation(projectId);
+  return trpc.member.remove.useMutation({ onSuccess: invalidate });
+}
+
+export function useSetMemberRole(projectId: string) {
+  const invalidate = useMembersInvalidation(projectId);
+  return trpc.member.setRole.useMutation({ onSettled: invalidate });
+}
+
+export function useRevokeMemberSessions() {
+  return trpc.member.revokeSessions.useMutation();
+}
+
+export function useCreateResetLink() {
+  return trpc.member.createResetLink.useMutation();
+}
+
+export function useMySessions() {
+  return trpc.auth.sessions.useQuery();
+}
+
+export function useRevokeMySession() {
+  const utils = trpc.useUtils();
+  return trpc.auth.revokeSession.useMutation({
+    onSuccess: (_result, { id }) => {
+      // Ending this very session signs this page out: a full load lands on the login page.
+      if (utils.auth.sessions.getData()?.find((s) => s.id === id)?.current) window.location.assign("/login");
+      else void utils.auth.sessions.invalidate();
+    },
+  });
+}
+
+export function useChangePassword() {
+  const utils = trpc.useUtils();
+  return trpc.auth.changePassword.useMutation({ onSuccess: () => utils.auth.sessions.invalidate() });
+}

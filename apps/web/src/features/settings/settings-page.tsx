@@ -1,21 +1,16 @@
 "use client";
 import type { ApiKeyScope } from "@tower/shared";
-import { API_KEY_EXPIRY_DAYS, API_KEY_SCOPES, apiKeyState, hasRole } from "@tower/shared/domain";
+import { API_KEY_EXPIRY_DAYS, API_KEY_SCOPE_LABELS, API_KEY_SCOPES, apiKeyState, hasRole } from "@tower/shared/domain";
 import { useState, type FormEvent } from "react";
 import { useProject } from "~/features/shell/project";
 import { errorMessage, toFormErrors } from "~/lib/errors";
 import type { RouterOutputs } from "~/lib/trpc";
 import { CopyButton } from "~/ui/copy-button";
 import { Field, FormError } from "~/ui/field";
-import {
-  useApiKeys,
-  useCreateApiKey,
-  useCreateInvite,
-  useInvites,
-  useMembers,
-  useRevokeApiKey,
-  useRevokeInvite,
-} from "./hooks";
+import { useApiKeys, useCreateApiKey, useCreateInvite, useInvites, useRevokeApiKey, useRevokeInvite } from "./hooks";
+import { AccountSecurity } from "./account-security";
+import { AgentRegistration } from "./agent-registration";
+import { MemberList } from "./members";
 import { PriceTable } from "./price-table";
 
 const date = (at: number | null | undefined) => (at ? new Date(at).toLocaleString() : "—");
@@ -37,6 +32,13 @@ function ExpiryCell({ expiresAt, revoked, now }: { expiresAt: number | null; rev
   );
 }
 
+/** "scout, scribe" → ["scout", "scribe"]; the server checks each name. */
+const splitNames = (text: string) =>
+  text
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+
 const STATE_BADGE = { active: "status-idle", expired: "status-offline", revoked: "status-disabled" } as const;
 
 function ApiKeys({ projectId }: { projectId: string }) {
@@ -44,7 +46,9 @@ function ApiKeys({ projectId }: { projectId: string }) {
   const create = useCreateApiKey(projectId);
   const revoke = useRevokeApiKey(projectId);
   const [name, setName] = useState("");
-  const [scopes, setScopes] = useState<ApiKeyScope[]>(["read", "write"]);
+  // One scope per key in the dashboard (the API also takes combinations).
+  const [scope, setScope] = useState<ApiKeyScope>("agent");
+  const [agentNames, setAgentNames] = useState("");
   const [expiry, setExpiry] = useState<Expiry>(`${DEFAULT_EXPIRY_DAYS}`);
   const [created, setCreated] = useState<RouterOutputs["apiKey"]["create"] | null>(null);
   const errors = toFormErrors(create.error);
@@ -54,7 +58,13 @@ function ApiKeys({ projectId }: { projectId: string }) {
   function submit(event: FormEvent) {
     event.preventDefault();
     create.mutate(
-      { projectId, name, scopes, expiresInDays: expiry === "never" ? null : Number(expiry) },
+      {
+        projectId,
+        name,
+        scopes: [scope],
+        agentNames: scope === "agent" ? splitNames(agentNames) : undefined,
+        expiresInDays: expiry === "never" ? null : Number(expiry),
+      },
       {
         onSuccess: (key) => {
           setCreated(key);
@@ -64,17 +74,13 @@ function ApiKeys({ projectId }: { projectId: string }) {
     );
   }
 
-  function toggle(scope: ApiKeyScope, on: boolean) {
-    setScopes((current) => (on ? [...new Set([...current, scope])] : current.filter((s) => s !== scope)));
-  }
-
   return (
     <section className="card" aria-labelledby="api-keys-title">
       <h2 id="api-keys-title">API keys</h2>
       <p className="muted">
-        Agents and scripts use a project API key with the SDK. Read acts as a viewer; write can register and change
-        agents. A new key expires after {expiryLabel(DEFAULT_EXPIRY_DAYS)} unless you choose another lifetime or Never;
-        an expired key stops working, like a revoked one.
+        Agents and scripts use a project API key with the SDK. Give each agent an agent key bound to its name: it can
+        run that agent and nothing else. A new key expires after {expiryLabel(DEFAULT_EXPIRY_DAYS)} unless you choose
+        another lifetime or Never; an expired key stops working, like a revoked one.
       </p>
       <form className="inline-form" onSubmit={submit} noValidate>
         <FormError message={errors.form} />
@@ -82,15 +88,17 @@ function ApiKeys({ projectId }: { projectId: string }) {
           {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-runner" />}
         </Field>
         <fieldset className="scopes">
-          <legend>Scopes</legend>
-          {API_KEY_SCOPES.map((scope) => (
-            <label key={scope} className="check">
+          <legend>Who uses this key</legend>
+          {API_KEY_SCOPES.map((option) => (
+            <label key={option} className="check">
               <input
-                type="checkbox"
-                checked={scopes.includes(scope)}
-                onChange={(e) => toggle(scope, e.target.checked)}
+                type="radio"
+                name="scope"
+                value={option}
+                checked={scope === option}
+                onChange={() => setScope(option)}
               />
-              {scope === "read" ? "Read" : "Write"}
+              {API_KEY_SCOPE_LABELS[option]}
             </label>
           ))}
           {errors.fields.scopes ? (
@@ -99,6 +107,18 @@ function ApiKeys({ projectId }: { projectId: string }) {
             </p>
           ) : null}
         </fieldset>
+        {scope === "agent" ? (
+          <Field label="Agents it runs" errors={errors.fields.agentNames}>
+            {(p) => (
+              <input
+                {...p}
+                value={agentNames}
+                onChange={(e) => setAgentNames(e.target.value)}
+                placeholder="scout, scribe"
+              />
+            )}
+          </Field>
+        ) : null}
         <Field label="Key expires in" errors={errors.fields.expiresInDays}>
           {(p) => (
             <select {...p} value={expiry} onChange={(e) => setExpiry(e.target.value as Expiry)}>
@@ -170,7 +190,10 @@ function ApiKeys({ projectId }: { projectId: string }) {
                     <td data-label="Prefix">
                       <code>{key.prefix}…</code>
                     </td>
-                    <td data-label="Scopes">{key.scopes.join(", ")}</td>
+                    <td data-label="Scopes">
+                      {key.scopes.join(", ")}
+                      {key.agentNames ? <span className="muted"> as {key.agentNames.join(", ")}</span> : null}
+                    </td>
                     <td data-label="Created">{date(key.createdAt)}</td>
                     <td data-label="Last used">{date(key.lastUsedAt)}</td>
                     <td data-label="Expires">
@@ -206,33 +229,6 @@ function ApiKeys({ projectId }: { projectId: string }) {
   );
 }
 
-function Members({ projectId }: { projectId: string }) {
-  const members = useMembers(projectId);
-  return (
-    <section className="card" aria-labelledby="members-title">
-      <h2 id="members-title">Members</h2>
-      {members.isPending ? (
-        <p className="loading">Loading members…</p>
-      ) : members.error ? (
-        <p className="error" role="alert">
-          {errorMessage(members.error)}
-        </p>
-      ) : (
-        <ul className="members">
-          {members.data.map((m) => (
-            <li key={m.userId}>
-              <span>
-                <strong>{m.name}</strong> <span className="muted">{m.email}</span>
-              </span>
-              <span className="badge">{m.role}</span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
-}
-
 function Invites({ projectId }: { projectId: string }) {
   const invites = useInvites(projectId, true);
   const create = useCreateInvite(projectId);
@@ -245,7 +241,8 @@ function Invites({ projectId }: { projectId: string }) {
     event.preventDefault();
     create.mutate(
       { projectId, role, expiresInHours: hours },
-      { onSuccess: (invite) => setLink(`${window.location.origin}/invite/${invite.token}`) },
+      // The token goes in the fragment, which browsers never send to a server: it stays out of logs.
+      { onSuccess: (invite) => setLink(`${window.location.origin}/invite#${invite.token}`) },
     );
   }
 
@@ -335,9 +332,11 @@ export function SettingsPage() {
       ) : (
         <p className="card muted">Only project admins can manage API keys and invites.</p>
       )}
-      <Members projectId={current.projectId} />
+      <MemberList projectId={current.projectId} myRole={current.role} />
+      {isAdmin ? <AgentRegistration projectId={current.projectId} /> : null}
       {isAdmin ? <Invites projectId={current.projectId} /> : null}
       <PriceTable projectId={current.projectId} canEdit={isAdmin} />
+      <AccountSecurity />
     </section>
   );
 }

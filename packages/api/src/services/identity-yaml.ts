@@ -1,0 +1,60 @@
+import { LIMITS } from "@tower/shared";
+import { parseDocument, visit } from "yaml";
+
+/**
+ * Copies of anchored data the aliases may expand to (the parser's `maxAliasCount`, which multiplies
+ * through nested aliases): generous for the capped number of aliases, far below a billion laughs.
+ */
+const MAX_ALIAS_COPIES = 1_000;
+const TOO_DEEP = `The file is nested too deeply to read (at most ${LIMITS.inputDepth} levels)`;
+const tooDeep = (message: string) => /Maximum call stack/.test(message);
+
+/** The parser's own failures for these, said in words: a stack overflow, or aliases expanding too far. */
+function inWords<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (failure) {
+    if (failure instanceof Error && tooDeep(failure.message)) throw new Error(TOO_DEEP);
+    if (failure instanceof Error && /Excessive alias count/.test(failure.message)) {
+      throw new Error(
+        `The file's aliases expand to too much data (at most ${MAX_ALIAS_COPIES.toLocaleString("en-US")} copies)`,
+      );
+    }
+    throw failure;
+  }
+}
+
+/**
+ * Reads one YAML identity file as plain data, or throws an error whose message is the file's
+ * report. Guarded against files made to hurt the server rather than describe agents:
+ * - aliases: the parser resolves each `*alias` by walking the whole document, and `maxAliasCount`
+ *   limits only how often one anchor is used, so 20,000 distinct anchor/alias pairs (600 KB) held
+ *   the event loop for 11 s. The file's aliases are counted before anything is resolved.
+ * - unknown tags (`!thing`): the parser's default is one process warning per tag, so a file with
+ *   10,000 of them wrote 10,000 log lines. Warnings are kept off the log (`logLevel: "error"`) and
+ *   an unresolved tag rejects the file once, naming the first: its value would be read as something
+ *   the author did not mean.
+ * - depth: the parser recurses, and reports a stack overflow as a parse error.
+ */
+export function readYaml(content: string): unknown {
+  const doc = inWords(() => parseDocument(content, { logLevel: "error" }));
+  const [error] = doc.errors;
+  if (error) throw new Error(tooDeep(error.message) ? TOO_DEEP : error.message);
+  const unknownTags = doc.warnings.filter((warning) => warning.code === "TAG_RESOLVE_FAILED");
+  if (unknownTags.length > 0) {
+    const first = /Unresolved tag: (\S+)/.exec(unknownTags[0]!.message)?.[1] ?? "?";
+    const more = unknownTags.length > 1 ? ` and ${(unknownTags.length - 1).toLocaleString("en-US")} more` : "";
+    throw new Error(`The file uses YAML tags Tower does not know (${first}${more}); write plain values instead`);
+  }
+  let aliases = 0;
+  visit(doc, {
+    Alias() {
+      aliases++;
+      return aliases > LIMITS.yamlAliases ? visit.BREAK : undefined;
+    },
+  });
+  if (aliases > LIMITS.yamlAliases) {
+    throw new Error(`The file uses more than ${LIMITS.yamlAliases} YAML aliases (*name); write the values out instead`);
+  }
+  return inWords(() => doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES }));
+}
