@@ -12,6 +12,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Resident memory of a process, in MB. */
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
+// A socket holding everything grew the server by 347 MB (measured without the bound); with it,
+// heavy ingest alone grows the heap by 110–210 MB (the top under CI's parallel load).
 const EVENTS = 60_000;
 const DETAIL = "x".repeat(4_000);
 /** Reports per request: as many as fit in the 1 MiB body limit. */
@@ -86,8 +88,8 @@ describe("a slow consumer: a subscriber that stops reading during heavy ingest",
       console.log(
         `slow consumer: server RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after, peak ${peak.toFixed(0)} MB; ${EVENTS} events of 4 KB`,
       );
-      // Without the bound the paused socket alone held every message sent to it (~250 MB).
-      expect(peak - before).toBeLessThan(200);
+      // Without the bound the paused socket alone held every message sent to it (~250 MB of data).
+      expect(peak - before).toBeLessThan(290);
       expect(server.output()).toContain("websocket client cut off");
 
       slow.socket.resume();
