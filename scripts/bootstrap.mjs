@@ -36,7 +36,8 @@ function run(command, args, options = {}) {
 
 function checkNode() {
   const [major, minor] = process.versions.node.split(".").map(Number);
-  if (major < 20 || (major === 20 && minor < 9)) fail(`Tower needs Node.js 20.9 or newer; this is ${process.version}.`);
+  if (major < 20 || (major === 20 && minor < 19))
+    fail(`Tower needs Node.js 20.19 or newer; this is ${process.version}.`);
 }
 
 /** pnpm from PATH, else installed globally with npm, else run through npx. */
@@ -69,8 +70,10 @@ function ensureBrowser(pm) {
 }
 
 function start(pm) {
-  console.log("› Building the dashboard (next build)…");
-  if (pnpm(pm, ["turbo", "run", "build", "--filter=@tower/web"]) !== 0) fail("The build failed; see the output above.");
+  console.log("› Building the API server and the dashboard…");
+  const packages = ["@tower/server", "@tower/web", "@tower/demo-fleet"]; // the fleet needs the SDK's build
+  const built = pnpm(pm, ["turbo", "run", "build", ...packages.map((name) => `--filter=${name}`)]);
+  if (built !== 0) fail("The build failed; see the output above.");
   const dataDir = path.join(root, "data");
   mkdirSync(dataDir, { recursive: true });
   const env = {
@@ -95,18 +98,38 @@ function start(pm) {
   };
   // Started directly (not through pnpm) so that stopping this script stops both processes.
   const children = [
-    ["apps/server", "src/main.ts", server],
-    ["apps/web", "server.ts", env],
+    ["apps/server", "dist/main.js", server],
+    ["apps/web", "dist/server.js", env],
   ].map(([dir, entry, childEnv]) =>
-    spawn(process.execPath, ["--import", "tsx", entry], { cwd: path.join(root, dir), env: childEnv, stdio: "inherit" }),
+    // Each in its own process group (detached), so a Ctrl+C reaches only this script, which stops
+    // them in order (the demo fleet before the API server it reports to).
+    spawn(process.execPath, [entry], {
+      cwd: path.join(root, dir),
+      env: childEnv,
+      stdio: "inherit",
+      detached: !isWindows,
+    }),
   );
+  // The demo fleet (examples/demo-fleet): a few demo agents at work through the SDK, so the
+  // dashboard is alive on first visit. Started once the API answers; TOWER_DEMO_FLEET=false turns it off.
+  let fleet = null;
   let stopped = false;
+  if (env.TOWER_DEMO === "true" && env.TOWER_DEMO_FLEET !== "false") {
+    void apiReady(env, () => stopped).then((ready) => {
+      if (ready && !stopped) fleet = startFleet(env);
+    });
+  }
   const stop = () => {
+    if (stopped) return;
     stopped = true;
-    children.forEach((child) => child.kill("SIGTERM"));
+    // The fleet first: its agents end their sessions while the API server still answers.
+    void stopChild(fleet).then(() => children.forEach((child) => child.kill("SIGTERM")));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  process.on("SIGHUP", stop);
+  // Should this script die some other way, its children must not outlive it.
+  process.on("exit", () => [...children, fleet].forEach((child) => child?.kill("SIGTERM")));
   for (const child of children) {
     child.on("exit", (code) => {
       stop();
@@ -114,6 +137,42 @@ function start(pm) {
     });
   }
   void announce(env, () => stopped);
+}
+
+/** Resolves true once the API server answers /readyz (false if it never does or Tower stops). */
+async function apiReady(env, isStopped) {
+  for (let i = 0; i < 240 && !isStopped(); i++) {
+    try {
+      if ((await fetch(`${env.TOWER_SERVER_URL}/readyz`)).ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+/**
+ * Runs examples/demo-fleet against the API server, with the key the server wrote beside the
+ * database (TOWER_DEMO_FLEET_KEY_PATH). It prints one line; it stopping leaves Tower running.
+ */
+function startFleet(env) {
+  return spawn(process.execPath, ["main.mjs"], {
+    cwd: path.join(root, "examples/demo-fleet"),
+    env: { ...env, TOWER_URL: env.TOWER_SERVER_URL },
+    stdio: "inherit",
+    detached: !isWindows,
+  });
+}
+
+/** SIGTERM to `child`; resolves when it exited, or after 6 s whatever it does. */
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    setTimeout(resolve, 6_000).unref();
+    child.kill("SIGTERM");
+  });
 }
 
 /** A one-time setup code like the server's own (16 letters and digits that cannot be misread). */

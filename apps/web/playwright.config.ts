@@ -5,6 +5,9 @@ import { defineConfig, devices } from "@playwright/test";
 
 const API_PORT = 4101;
 const WEB_PORT = 4100;
+/** A third-party web app's origin the API allows (browser-sdk.spec.ts serves it), and one it does not. */
+const APP_PORT = 4102;
+const FOREIGN_APP_PORT = 4103;
 
 // One fresh database per run. Workers load this file too: they inherit the path through the
 // environment and must never delete it.
@@ -21,6 +24,8 @@ if (!process.env.TEST_WORKER_INDEX) {
 /** The examples folder (register-agent.ts), for the spec that registers an agent with the SDK. */
 process.env.TOWER_E2E_EXAMPLES_DIR = path.resolve(import.meta.dirname, "../../examples");
 process.env.TOWER_E2E_API_URL = `http://127.0.0.1:${API_PORT}`;
+process.env.TOWER_E2E_APP_PORT = String(APP_PORT);
+process.env.TOWER_E2E_FOREIGN_APP_PORT = String(FOREIGN_APP_PORT);
 /** The fresh install's setup code, preset so the spec that signs up the first owner can give it. */
 const setupCode = (process.env.TOWER_E2E_SETUP_CODE ??= "E2E0-SETU-PCOD-E234");
 
@@ -54,7 +59,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: /(fleet|activity|first-use|people)\.spec\.ts$/,
+      testIgnore: /(fleet|activity|first-use|people|browser-sdk)\.spec\.ts$/,
       use: { ...devices["Desktop Chrome"] },
     },
     // Needs the owner account the first project signs up, so it runs after it (same database).
@@ -70,6 +75,13 @@ export default defineConfig({
     {
       name: "people",
       testMatch: /people\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // A web app on another origin with the SDK's browser bundle and an API key; needs the owner account.
+    {
+      name: "browser-sdk",
+      testMatch: /browser-sdk\.spec\.ts$/,
       dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },
@@ -98,9 +110,9 @@ export default defineConfig({
         TOWER_DB_PATH: dbPath,
         TOWER_LOG_LEVEL: "warn",
         TOWER_SETUP_CODE: setupCode,
-        // The dashboard's origin as the browser opens it; the dashboard's proxy on loopback is trusted
-        // to say who the browser is, as under `npm start`.
-        TOWER_ALLOWED_ORIGINS: `http://127.0.0.1:${WEB_PORT}`,
+        // The dashboard's origin as the browser opens it, and a browser app's (not FOREIGN_APP_PORT's);
+        // the dashboard's proxy on loopback is trusted to say who the browser is, as under `npm start`.
+        TOWER_ALLOWED_ORIGINS: `http://127.0.0.1:${WEB_PORT},http://127.0.0.1:${APP_PORT}`,
         TOWER_TRUSTED_PROXIES: "loopback",
       },
     },

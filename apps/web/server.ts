@@ -1,6 +1,7 @@
 // Production (and dev) server: Next.js for pages, a hand-written proxy for `/trpc` (HTTP and
 // WebSocket) so the browser talks to one origin and the session cookie just works.
 import http from "node:http";
+import path from "node:path";
 import next from "next";
 import { loadEnv } from "./src/server/env";
 import { createProxy } from "./src/server/proxy";
@@ -8,7 +9,9 @@ import { applySecurityHeaders } from "./src/server/security-headers";
 
 const env = loadEnv();
 const dev = env.NODE_ENV !== "production";
-const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT });
+// The app folder (next.config.ts, .next/): this file's under tsx, the parent of dist/ when compiled.
+const dir = import.meta.filename.endsWith(".ts") ? import.meta.dirname : path.dirname(import.meta.dirname);
+const app = next({ dev, dir, hostname: env.HOST, port: env.PORT });
 const proxy = createProxy(env.TOWER_SERVER_URL, env.TOWER_TRUSTED_PROXIES);
 
 const isApi = (url: string | undefined) =>

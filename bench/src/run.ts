@@ -7,7 +7,8 @@
  *   BENCH_SOAK_SECONDS=600 length of the memory soak (quick: 30)
  *   BENCH_SOAK_SAMPLE_SECONDS=15 how often the soak samples the server's memory (more in benchSoak)
  *   BENCH_RESULTS=path     where the figures go (default bench/results.json)
- *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web   run a subset
+ *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web,startup   run a subset
+ *   BENCH_STARTUP_RUNS=5   server starts per mode, tsx and compiled (quick: 3)
  *   BENCH_SUBSCRIBERS=1000 BENCH_FANOUT_RUNS=1   fan-out size and repetitions
  *   BENCH_INGEST_EVENTS=100000 BENCH_ROWS=1000000   ingest and query-benchmark sizes
  */
@@ -21,6 +22,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer, type BenchServer } from "./server";
 import { histPercentile, merge, newHistogram, nowMs, summarize } from "./stats";
+import { measureStartups, STARTUP_MODES, type StartupMode } from "./startup";
 import { analyzeWebBundle, WEB_BUNDLE_TARGET_KB } from "./web-bundle";
 import type { Job } from "./worker";
 
@@ -99,7 +101,13 @@ class Worker {
     this.child = fork(workerTs, [], {
       cwd: benchDir,
       // BENCH_WORKER_ARGS passes extra Node flags to the load generators (e.g. "--cpu-prof").
-      execArgv: ["--import", "tsx", ...(process.env.BENCH_WORKER_ARGS?.split(" ").filter(Boolean) ?? [])],
+      // The SDK from its sources (as the repo's tests use it), so a bench never measures a stale build.
+      execArgv: [
+        "--conditions=@tower/source",
+        "--import",
+        "tsx",
+        ...(process.env.BENCH_WORKER_ARGS?.split(" ").filter(Boolean) ?? []),
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     this.exited = new Promise((resolve) =>
@@ -200,14 +208,17 @@ function rawInsertRate(rows: number): number {
     id INTEGER PRIMARY KEY AUTOINCREMENT, project_id TEXT NOT NULL, at INTEGER NOT NULL,
     actor_type TEXT NOT NULL, actor_id TEXT, actor_name TEXT NOT NULL, operation TEXT NOT NULL,
     target TEXT NOT NULL DEFAULT '', decision TEXT, agent_id TEXT, session_id TEXT,
-    detail TEXT NOT NULL DEFAULT '{}', client_id TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+    detail TEXT NOT NULL DEFAULT '{}', client_id TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+    reported_at INTEGER, seq INTEGER);
     CREATE INDEX scratch_project_id_idx ON scratch (project_id, id);
+    CREATE INDEX scratch_session_agent_order_idx ON scratch (session_id, coalesce(reported_at, at), coalesce(seq, 0), id)
+      WHERE session_id IS NOT NULL;
     CREATE INDEX scratch_project_at_idx ON scratch (project_id, at);
     CREATE UNIQUE INDEX scratch_project_client_unique ON scratch (project_id, client_id);
     CREATE INDEX scratch_project_operation_decision_idx ON scratch (project_id, operation, decision, id);`);
   const insert = db.prepare(
     `INSERT INTO scratch (project_id, at, actor_type, actor_id, actor_name, operation, target, decision,
-      agent_id, session_id, detail, client_id, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      agent_id, session_id, detail, client_id, prev_hash, hash, reported_at, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
   );
   const projectId = randomUUID();
   const agentId = randomUUID();
@@ -230,6 +241,8 @@ function rawInsertRate(rows: number): number {
       uuidv7(), // the SDK's report id format
       prev,
       hash,
+      Date.now(), // the agent's time and per-session sequence number, as the SDK sends them
+      i + 1,
     ];
     prev = hash;
     return row;
@@ -897,6 +910,22 @@ async function benchWeb() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// 8. API server startup: TypeScript through tsx against the compiled build (see startup.ts)
+
+async function benchStartup() {
+  const B = "8. startup";
+  const runs = Number(process.env.BENCH_STARTUP_RUNS ?? (QUICK ? 3 : 5));
+  const samples = await measureStartups(runs, log);
+  for (const mode of Object.keys(STARTUP_MODES) as StartupMode[]) {
+    const { label } = STARTUP_MODES[mode];
+    for (const sample of samples[mode]) {
+      add(B, `server spawn → /readyz 200, fresh database, ${label}`, "ms", sample.readyMs);
+      add(B, `server RSS after 5 s idle, ${label}`, "MB", sample.idleRssKb / 1024);
+    }
+  }
+}
+
 async function main() {
   const began = Date.now();
   const cpus = os.cpus();
@@ -918,6 +947,7 @@ async function main() {
     ["queries", benchQueries],
     ["soak", benchSoak],
     ["web", benchWeb],
+    ["startup", benchStartup],
   ];
   for (const [name, fn] of benches) {
     if (ONLY && !ONLY.includes(name)) continue;

@@ -65,15 +65,35 @@ const EnvSchema = z.object({
   TOWER_INGEST_ITEMS_PER_SECOND: z.coerce.number().int().min(INGEST_MAX_ITEMS).default(DEFAULT_INGEST_ITEMS_PER_SECOND),
   /** WebSockets one API key or session may hold open at once (load tests with one key raise it). */
   TOWER_WS_SOCKETS_PER_CREDENTIAL: z.coerce.number().int().min(1).default(LIMITS.wsSocketsPerCredential),
-  /** Create the demo project on start (idempotent). */
+  /**
+   * The identity files of the demo project: the repository's examples/fleet, found from this module
+   * both as src/env.ts and bundled into dist/main.js (one folder below apps/server either way).
+   */
   TOWER_DEMO_DIR: z.string().default(fileURLToPath(new URL("../../../examples/fleet", import.meta.url))),
+  /** Create the demo project on start (idempotent). */
   TOWER_DEMO: z
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
+  /**
+   * With TOWER_DEMO: give the demo project its own API key for `examples/demo-fleet` (which
+   * `npm start` runs beside the servers): an `agent` key bound to the fleet's agents, written to
+   * TOWER_DEMO_FLEET_KEY_PATH and never logged. `false` creates none, revokes the one made before
+   * and deletes the file (and `npm start` then starts no fleet).
+   */
+  TOWER_DEMO_FLEET: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+  /** Where the demo fleet's key is kept (mode 0600). Default: `demo-fleet.key` beside the database. */
+  TOWER_DEMO_FLEET_KEY_PATH: z.string().min(1).optional(),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { TOWER_AUDIT_KEY_PATH: string; TOWER_AUDIT_HEADS_PATH: string };
+export type Env = z.infer<typeof EnvSchema> & {
+  TOWER_AUDIT_KEY_PATH: string;
+  TOWER_AUDIT_HEADS_PATH: string;
+  TOWER_DEMO_FLEET_KEY_PATH: string;
+};
 
 /** The only place the server reads process.env. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
@@ -91,6 +111,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     ),
     TOWER_AUDIT_HEADS_PATH: path.resolve(
       parsed.data.TOWER_AUDIT_HEADS_PATH ?? path.join(dataFolder, "audit-heads.jsonl"),
+    ),
+    TOWER_DEMO_FLEET_KEY_PATH: path.resolve(
+      parsed.data.TOWER_DEMO_FLEET_KEY_PATH ?? path.join(dataFolder, "demo-fleet.key"),
     ),
   };
 }

@@ -10,6 +10,7 @@ import {
   createIngestWriter,
   ensureDemoProject,
   expireStaleSessions,
+  prepareDemoFleetKey,
   openAuditAnchor,
   pruneAllAudit,
   startAuditReaderThread,
@@ -74,6 +75,12 @@ const signAuditHeads = () =>
 if (env.TOWER_DEMO) {
   const demo = ensureDemoProject(deps, readIdentityFolder(env.TOWER_DEMO_DIR));
   if (demo.created) logger.info({ projectId: demo.projectId }, "demo project created");
+  // The key examples/demo-fleet reports with: in a 0600 file beside the database, never logged.
+  prepareDemoFleetKey(deps, {
+    projectId: demo.projectId,
+    file: env.TOWER_DEMO_FLEET_KEY_PATH,
+    enabled: env.TOWER_DEMO_FLEET,
+  });
 }
 
 // Agents that stopped heartbeating turn offline; checked a few times per timeout.

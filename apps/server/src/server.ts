@@ -11,9 +11,10 @@ import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { pinoHttp } from "pino-http";
 import { WebSocketServer } from "ws";
 import { NO_TRUSTED_PROXIES, type ProxyTrust } from "@tower/shared/node";
-import { isOriginAllowed } from "./origin";
+import { isCrossOriginBrowserRequest, isOriginAllowed } from "./origin";
+import { answerPreflight, applyCorsHeaders, isPreflight } from "./cors";
 import { createFastCallHandler } from "./fast-call";
-import { credentialsFrom, sessionCookieFor, type SecureCookies } from "./session-cookie";
+import { credentialsFrom, SESSION_COOKIE, sessionCookieFor, type SecureCookies } from "./session-cookie";
 import { createCredentialSockets } from "./credential-sockets";
 import { TextWebSocket, wsEncoder } from "./ws-encoder";
 import { outboxOf } from "./ws-outbox";
@@ -143,7 +144,12 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       });
     }
     logHttp(req, res);
-    if (!url.startsWith("/trpc/")) return sendError(res, "NOT_FOUND", `No route for ${req.method} ${url.split("?")[0]}`);
+    // Apps on allowed origins call the API from their pages with an API key (see cors.ts).
+    applyCorsHeaders(req, res, options.allowedOrigins);
+    if (!url.startsWith("/trpc/"))
+      return sendError(res, "NOT_FOUND", `No route for ${req.method} ${url.split("?")[0]}`);
+    // Refused origins fall through to the 403 below, with no CORS headers: their call is never sent.
+    if (isPreflight(req) && isOriginAllowed(req, options.allowedOrigins)) return answerPreflight(res);
     if (!hasDecodablePath(url)) {
       return sendError(res, "BAD_REQUEST", "The URL path has a malformed percent-escape (such as %ZZ)");
     }
@@ -206,6 +212,13 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     if (!isOriginAllowed(req, options.allowedOrigins)) {
       deps.logger.warn({ origin: req.headers.origin }, "websocket origin refused");
       return reject(403, "Forbidden");
+    }
+    if (req.headers.cookie?.includes(`${SESSION_COOKIE}=`) && isCrossOriginBrowserRequest(req, trust.proxies)) {
+      // Said once per socket: if this is the dashboard's, a proxy in front rewrites Host (see origin.ts).
+      deps.logger.info(
+        { origin: req.headers.origin, host: req.headers.host },
+        "websocket from another origin than the host it reached: its session cookie is ignored, only an API key counts",
+      );
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });

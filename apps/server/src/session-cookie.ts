@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Credentials, SessionCookie } from "@tower/api";
 import { clientAddressOf, isHttpsRequest, NO_TRUSTED_PROXIES, type ProxyTrust } from "@tower/shared/node";
 import { parseCookie, stringifySetCookie } from "cookie";
+import { isCrossOriginBrowserRequest } from "./origin";
 
 export const SESSION_COOKIE = "tower_session";
 /**
@@ -31,8 +32,9 @@ function cookieName(req: IncomingMessage, trust: TransportTrust): string {
 }
 
 /**
- * Session token from the cookie; API key from `Authorization: Bearer` or `X-Api-Key`; and where the
- * call came from (the socket's peer, or what a trusted proxy forwarded).
+ * Session token from the cookie (never on a cross-origin browser request); API key from
+ * `Authorization: Bearer` or `X-Api-Key`; and where the call came from (the socket's peer, or what
+ * a trusted proxy forwarded).
  */
 export function credentialsFrom(
   req: IncomingMessage,
@@ -46,7 +48,11 @@ export function credentialsFrom(
     bearer ??
     (typeof header === "string" ? header : undefined) ??
     (typeof connectionApiKey === "string" ? connectionApiKey : undefined);
-  const sessionToken = req.headers.cookie ? parseCookie(req.headers.cookie)[cookieName(req, trust)] : undefined;
+  // A page of another origin gets no session from the cookie its browser sends along (origin.ts).
+  const sessionToken =
+    req.headers.cookie && !isCrossOriginBrowserRequest(req, trust.proxies)
+      ? parseCookie(req.headers.cookie)[cookieName(req, trust)]
+      : undefined;
   return {
     apiKey: apiKey ?? null,
     sessionToken: sessionToken ?? null,

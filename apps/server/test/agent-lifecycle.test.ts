@@ -60,7 +60,7 @@ describe("an SDK agent's lifecycle against the real server", () => {
 
 describe("process exit", () => {
   it("ends the session when the agent process is terminated", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/agent-process.ts"], {
+    const child = spawn(process.execPath, ["--conditions=@tower/source", "--import", "tsx", "test/fixtures/agent-process.ts"], {
       env: { ...process.env, TOWER_URL: tower.url, TOWER_API_KEY: tower.apiKey, AGENT_NAME: "short-lived" },
       stdio: ["ignore", "pipe", "inherit"],
     });

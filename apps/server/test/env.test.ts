@@ -17,4 +17,14 @@ describe("server configuration", () => {
     );
     expect(loadEnv({ TOWER_INGEST_ITEMS_PER_SECOND: "250000" }).TOWER_INGEST_ITEMS_PER_SECOND).toBe(250_000);
   });
+
+  it("keeps the demo fleet's key beside the database unless told otherwise, and runs the fleet by default", () => {
+    const env = loadEnv({ TOWER_DB_PATH: "/var/lib/tower/tower.sqlite" });
+    expect(env.TOWER_DEMO_FLEET).toBe(true);
+    expect(env.TOWER_DEMO_FLEET_KEY_PATH).toBe("/var/lib/tower/demo-fleet.key");
+    const custom = loadEnv({ TOWER_DEMO_FLEET: "false", TOWER_DEMO_FLEET_KEY_PATH: "/run/secrets/fleet.key" });
+    expect(custom.TOWER_DEMO_FLEET).toBe(false);
+    expect(custom.TOWER_DEMO_FLEET_KEY_PATH).toBe("/run/secrets/fleet.key");
+    expect(() => loadEnv({ TOWER_DEMO_FLEET: "no" })).toThrow(/TOWER_DEMO_FLEET/);
+  });
 });

@@ -237,3 +237,257 @@ describe("no report can hold up the ones behind it", () => {
     await proxy.close();
   }, 30_000);
 });
+
+type SentItem = { id: string; seq?: number; target?: string; sessionId?: string };
+
+/** The reports of an ingest request, sent batched (`{"0": input}`) or alone (`input`). */
+function itemsOf(body: string): SentItem[] {
+  const parsed = JSON.parse(body) as { items?: SentItem[]; 0?: { items: SentItem[] } };
+  return parsed.items ?? parsed[0]?.items ?? [];
+}
+
+const seqsOf = (items: SentItem[]) => items.map((item) => item.seq);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A reverse proxy in front of the real server that watches report batches on their way: how many
+ * are in flight at once, and what each carried, in the order they arrived. `hold` keeps a batch
+ * until the promise it returns settles; `refuse` answers a status instead of forwarding it (the
+ * server never sees it); `loseAnswer` forwards it (the server commits) and answers a status instead
+ * of the server's answer. Statuses are answered as proxies do, with an HTML page.
+ */
+async function watchingProxy(
+  target: string,
+  hooks: {
+    hold?: (items: SentItem[]) => Promise<unknown> | undefined;
+    refuse?: (items: SentItem[]) => number | undefined;
+    loseAnswer?: (items: SentItem[]) => number | undefined;
+  } = {},
+) {
+  const watch = {
+    /** Every report batch that reached the proxy, in order of arrival. */
+    arrived: [] as SentItem[][],
+    /** Batches the server answered with success, in order of its answers. */
+    delivered: [] as SentItem[][],
+    refused: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const report = req.url?.includes("ingest.report") ?? false;
+      const items = report ? itemsOf(body.toString()) : [];
+      const answerWith = (status: number, headers: http.OutgoingHttpHeaders, reply: Buffer | string) => {
+        if (report) watch.inFlight--;
+        res.writeHead(status, headers).end(reply);
+      };
+      const html = (status: number) => answerWith(status, { "content-type": "text/html" }, `<h1>${status}</h1>`);
+      if (report) {
+        watch.arrived.push(items);
+        watch.inFlight++;
+        watch.maxInFlight = Math.max(watch.maxInFlight, watch.inFlight);
+      }
+      void Promise.resolve(report ? hooks.hold?.(items) : undefined).then(() => {
+        const refusal = report ? hooks.refuse?.(items) : undefined;
+        if (refusal !== undefined) {
+          watch.refused++;
+          return html(refusal);
+        }
+        const headers = { "content-type": "application/json", authorization: req.headers.authorization ?? "" };
+        const upstream = http.request(`${target}${req.url}`, { method: req.method, headers }, (answer) => {
+          const reply: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => reply.push(chunk));
+          answer.on("end", () => {
+            const status = answer.statusCode ?? 502;
+            if (report && status === 200) watch.delivered.push(items);
+            const lost = report && status === 200 ? hooks.loseAnswer?.(items) : undefined;
+            if (lost !== undefined) return html(lost);
+            answerWith(status, { "content-type": "application/json" }, Buffer.concat(reply));
+          });
+        });
+        upstream.end(body);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    watch,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A session's events as the audit trail lists them, by sequence number. */
+async function listedSeqs(sessionId: string, order: "commit" | "agent") {
+  const page = await tower.owner.audit.list({ projectId: tower.projectId, sessionId, order, limit: 200 });
+  return page.items.filter((row) => row.actorType === "agent").map((row) => row.seq);
+}
+
+describe("batches in flight at once", () => {
+  it.each([
+    { maxInFlight: undefined, expected: 2 },
+    { maxInFlight: 1, expected: 1 },
+    { maxInFlight: 3, expected: 3 },
+  ])(
+    "maxInFlight $maxInFlight: $expected batches are on their way at once, each its own request; flush waits for all of them",
+    async ({ maxInFlight, expected }) => {
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const proxy = await watchingProxy(tower.url, { hold: () => released });
+      // A long interval: only full batches leave until the flush.
+      const client = createTowerClient({
+        url: proxy.url,
+        apiKey: tower.apiKey,
+        reporting: { maxBatch: 5, flushIntervalMs: 60_000, maxInFlight },
+      });
+      const name = `in-flight-${expected}`;
+      const agent = client.agent(name, { profile: { role: "worker" } });
+      await agent.start();
+      const total = 5 * (expected + 2);
+      for (let i = 0; i < total; i++) agent.event({ operation: "tool_use", target: `t-${i}` });
+      await waitFor(() => proxy.watch.inFlight === expected, `${expected} batches held at the proxy at once`);
+      await sleep(100); // no more than that, however long they take
+      expect(proxy.watch.maxInFlight).toBe(expected);
+      expect(proxy.watch.arrived.map((items) => items.length)).toEqual(Array(expected).fill(5));
+      expect(client.reporter.pending).toBe(total);
+
+      let flushed = false;
+      const flush = client.reporter.flush().then(() => (flushed = true));
+      await sleep(100);
+      expect(flushed).toBe(false); // the batches on their way are not answered yet
+      release();
+      await flush;
+      expect(client.reporter.pending).toBe(0);
+      expect(storedFor(name)).toEqual({ n: total, distinctIds: total });
+      expect(proxy.watch.maxInFlight).toBe(expected);
+      // Every batch went alone, in the order its reports were made.
+      expect(proxy.watch.arrived.flat().map((item) => item.seq)).toEqual(
+        Array.from({ length: total }, (_, i) => i + 1),
+      );
+      await client.shutdown();
+      await proxy.close();
+    },
+    30_000,
+  );
+
+  it("when the second batch commits first, the trail is in commit order and the session still lists in the agent's order", async () => {
+    // The first batch is held at the proxy until the second has been committed and answered.
+    let secondAnswered: () => void = () => {};
+    const second = new Promise<void>((resolve) => (secondAnswered = resolve));
+    const proxy = await watchingProxy(tower.url, {
+      // (A fallback, so a reporter that waits for the first batch before sending the second fails
+      // the assertions below instead of hanging.)
+      hold: (items) => (items[0]?.seq === 1 ? Promise.race([second, sleep(3_000)]) : undefined),
+      loseAnswer: (items) => {
+        if (items[0]?.seq === 4) setImmediate(secondAnswered);
+        return undefined;
+      },
+    });
+    const client = createTowerClient({ url: proxy.url, apiKey: tower.apiKey, reporting: { maxBatch: 3 } });
+    const agent = client.agent("out-of-order", { profile: { role: "worker" } });
+    const session = await agent.start();
+    const before = Date.now();
+    for (let i = 1; i <= 6; i++) agent.event({ operation: "tool_use", target: `e-${i}` });
+    await client.reporter.flush();
+
+    expect(proxy.watch.delivered.map(seqsOf)).toEqual([
+      [4, 5, 6],
+      [1, 2, 3],
+    ]);
+    expect(await listedSeqs(session.id, "commit")).toEqual([3, 2, 1, 6, 5, 4]);
+    expect(await listedSeqs(session.id, "agent")).toEqual([6, 5, 4, 3, 2, 1]);
+    // Each report kept the time the agent made it, apart from Tower's time of commit.
+    const rows = tower.deps.db.$client
+      .prepare("select seq, reported_at as reportedAt from audit_events where session_id = ? order by seq")
+      .all(session.id) as { seq: number; reportedAt: number }[];
+    expect(rows.map((row) => row.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const row of rows) expect(row.reportedAt).toBeGreaterThanOrEqual(before);
+    // A chain in commit order, intact.
+    expect(await tower.owner.audit.verify({ projectId: tower.projectId })).toMatchObject({ intact: true });
+    await client.shutdown();
+    await proxy.close();
+  }, 30_000);
+
+  it("a batch whose answer is lost after its commit (500) is sent again with the same ids and numbers, and stored once", async () => {
+    let lost = false;
+    const proxy = await watchingProxy(tower.url, {
+      loseAnswer: (items) => {
+        if (lost || items[0]?.seq !== 1) return undefined;
+        lost = true;
+        return 500;
+      },
+    });
+    const results: { stored: number; duplicates: number }[] = [];
+    const errors: string[] = [];
+    const client = createTowerClient({
+      url: proxy.url,
+      apiKey: tower.apiKey,
+      reporting: {
+        maxBatch: 4,
+        maxRetryDelayMs: 50,
+        onResult: (result) => results.push({ stored: result.stored, duplicates: result.duplicates }),
+        onError: (error) => errors.push(error.message),
+      },
+    });
+    const agent = client.agent("lost-answer", { profile: { role: "worker" } });
+    const session = await agent.start();
+    for (let i = 1; i <= 8; i++) agent.event({ operation: "tool_use", target: `e-${i}` });
+    await waitFor(() => client.reporter.pending === 0, "every batch answered", 10_000);
+
+    const firstBatch = proxy.watch.arrived.filter((items) => items[0]?.seq === 1);
+    expect(firstBatch).toHaveLength(2);
+    expect(firstBatch[1]).toEqual(firstBatch[0]); // the same ids, numbers and times
+    expect(errors).toEqual([expect.stringMatching(/HTTP 500/)]);
+    expect(results).toEqual(
+      expect.arrayContaining([
+        { stored: 4, duplicates: 0 },
+        { stored: 4, duplicates: 0 },
+        { stored: 0, duplicates: 4 },
+      ]),
+    );
+    expect(storedFor("lost-answer")).toEqual({ n: 8, distinctIds: 8 });
+    expect(await listedSeqs(session.id, "agent")).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(client.reporter.dropped).toBe(0);
+    await client.shutdown();
+    await proxy.close();
+  }, 30_000);
+
+  it("two batches failing at once go back in their order: once Tower answers, the oldest is delivered first", async () => {
+    let failing = true;
+    const proxy = await watchingProxy(tower.url, {
+      // The second batch's failure comes last: it must still go back behind the first.
+      hold: (items) => (failing && items[0]?.seq === 3 ? sleep(100) : undefined),
+      refuse: () => (failing ? 503 : undefined),
+    });
+    const client = createTowerClient({
+      url: proxy.url,
+      apiKey: tower.apiKey,
+      reporting: { maxBatch: 2, flushIntervalMs: 10, maxRetryDelayMs: 200 },
+    });
+    const agent = client.agent("fail-together", { profile: { role: "worker" } });
+    await agent.start();
+    for (let i = 1; i <= 8; i++) agent.event({ operation: "tool_use", target: `e-${i}` });
+    await waitFor(() => proxy.watch.refused >= 2, "both batches refused");
+    expect(proxy.watch.arrived.slice(0, 2).map(seqsOf)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(client.reporter.pending).toBe(8);
+    failing = false;
+    await waitFor(() => client.reporter.pending === 0, "the buffer to drain", 10_000);
+    expect(proxy.watch.delivered[0]).toMatchObject([{ seq: 1 }, { seq: 2 }]);
+    expect(proxy.watch.delivered.map(seqsOf).sort((a, b) => a[0]! - b[0]!)).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
+    expect(storedFor("fail-together")).toEqual({ n: 8, distinctIds: 8 });
+    expect(client.reporter.dropped).toBe(0);
+    await client.shutdown();
+    await proxy.close();
+  }, 30_000);
+});

@@ -13,6 +13,13 @@ export { createInProcessEventBus, type EventBus } from "./event-bus";
 export { systemClock, type Clock } from "./clock";
 export { DomainError } from "./errors";
 export { ensureDemoProject, DEMO_PROJECT_NAME } from "./services/demo-seed";
+export {
+  DEMO_FLEET_AGENTS,
+  DEMO_FLEET_KEY_NAME,
+  ensureDemoFleetKey,
+  prepareDemoFleetKey,
+  retireDemoFleetKey,
+} from "./services/demo-fleet-key";
 export { hasAnyUser, SESSION_IDLE_MS, SESSION_TTL_MS } from "./services/auth-service";
 export { generateSetupCode } from "./services/setup-code";
 export { createLoginThrottle, type LoginThrottle } from "./services/login-throttle";

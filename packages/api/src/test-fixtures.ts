@@ -27,6 +27,8 @@ export const AUDIT_EVENT_FIELDS = [
   "agentId",
   "sessionId",
   "detail",
+  "reportedAt",
+  "seq",
 ] as const;
 
 export type TestCaller = ReturnType<typeof callerFor>;

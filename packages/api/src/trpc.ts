@@ -4,15 +4,11 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { z, ZodError, ZodRealError } from "zod";
 import type { Context } from "./context";
 import { DomainError } from "./errors";
+import type { ProcedureMeta, TowerErrorShape } from "./procedure-types";
 import { releaseOnEnd } from "./release-on-end";
 import { invalidCallerMessage, isCallerStillValid, resolveProjectAccess } from "./services/access";
 import { actorOf } from "./services/actor";
 import { describeIssues } from "./services/zod-issues";
-
-export interface ProcedureMeta {
-  /** The root's `items` are checked one by one by the procedure, so one bad item is refused alone. */
-  itemsCheckedOneByOne?: boolean;
-}
 
 const t = initTRPC
   .context<Context>()
@@ -23,7 +19,7 @@ const t = initTRPC
     // Subscriptions go over WebSocket only, where each socket's subscriptions, each credential's
     // sockets and each client's unread data are capped; over HTTP (server-sent events) they were not.
     sse: { enabled: false },
-    errorFormatter({ shape, error }) {
+    errorFormatter({ shape, error }): TowerErrorShape {
       const zodError = error.cause instanceof ZodError ? error.cause : null;
       let message = shape.message;
       if (zodError) message = `Invalid input: ${describeIssues(zodError)}`;

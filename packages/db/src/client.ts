@@ -15,7 +15,15 @@ export interface DbHandle {
   close(): void;
 }
 
-export const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
+/**
+ * The committed SQL migrations. Run from source (this module is `src/client.ts`), they are this
+ * package's `migrations/` folder. Compiled into a bundle (`apps/server/dist/`, where this code lands
+ * in a chunk at the top of the folder), they are `migrations/` beside the chunk: the server's build
+ * copies them there.
+ */
+export const migrationsFolder = fileURLToPath(
+  new URL(import.meta.url.endsWith(".ts") ? "../migrations" : "./migrations", import.meta.url),
+);
 
 export interface DbOptions {
   /** The connection whose writes go first when another one (the ingest writer thread's) shares the file. */

@@ -1,4 +1,4 @@
-import type { AppRouter } from "@tower/api";
+import type { ClientRouter as AppRouter } from "@tower/api/client";
 import type {
   Agent,
   AgentRegisterInput,
@@ -34,9 +34,12 @@ export interface AgentEvents {
   warning: string;
 }
 
-/** What `event()` takes: the rest (id, agent, session, kind) is filled in. */
-export type AgentEventReport = Omit<ReportEvent, "id" | "agent" | "sessionId" | "kind">;
-export type AgentMetricReport = Omit<ReportMetric, "id" | "agent" | "sessionId" | "kind">;
+/**
+ * What `event()` takes: the rest (id, agent, session, kind, sequence number) is filled in, and `at`
+ * is the time of the call unless given.
+ */
+export type AgentEventReport = Omit<ReportEvent, "id" | "agent" | "sessionId" | "kind" | "seq">;
+export type AgentMetricReport = Omit<ReportMetric, "id" | "agent" | "sessionId" | "kind" | "seq">;
 
 type Listener<T> = (value: T) => void;
 
@@ -61,6 +64,8 @@ export class AgentHandle {
   #running = false;
   #listeners = new Map<keyof AgentEvents, Set<Listener<never>>>();
   #overBudget = false;
+  /** The last sequence number given to a report of the current session. */
+  #seq = 0;
 
   constructor(
     private readonly api: TRPCClient<AppRouter>,
@@ -82,19 +87,37 @@ export class AgentHandle {
     this.#emit("budget", { over });
   }
 
-  /** Queues an event (a tool call, API call, file access…) for the audit trail; sent in batches. */
+  /**
+   * Queues an event (a tool call, API call, file access…) for the audit trail; sent in batches.
+   * Each report of a session is numbered (`seq`: 1, 2, 3…, events and metrics alike) and stamped
+   * with this process's time (`at`, unless given), so Tower can show the session in the order the
+   * agent made them even when batches are committed out of order. A retry sends the same id and
+   * number, so it is stored once.
+   */
   event(report: AgentEventReport): void {
-    this.enqueue({ ...report, kind: "event", id: reportId(), agent: this.name, sessionId: this.#session?.id });
+    const session = this.#session;
+    this.enqueue({
+      ...report,
+      kind: "event",
+      id: reportId(),
+      agent: this.name,
+      sessionId: session?.id,
+      at: report.at ?? Date.now(),
+      seq: session ? ++this.#seq : undefined,
+    });
   }
 
-  /** Queues a metric (execution time, tokens, cost, quality…); sent in batches. */
+  /** Queues a metric (execution time, tokens, cost, quality…); sent in batches, numbered as events are. */
   metric(report: AgentMetricReport): void {
+    const session = this.#session;
     this.enqueue({
       ...report,
       kind: "metric",
       id: reportId(),
       agent: this.name,
-      sessionId: this.#session?.id,
+      sessionId: session?.id,
+      at: report.at ?? Date.now(),
+      seq: session ? ++this.#seq : undefined,
     });
   }
 
@@ -126,6 +149,7 @@ export class AgentHandle {
   async start(): Promise<AgentSession> {
     const started = await this.api.session.start.mutate({ name: this.name, profile: this.options.profile });
     this.#session = started.session;
+    this.#seq = 0; // a new session numbers its reports from 1
     this.#agent = started.agent;
     for (const warning of started.warnings) {
       if (this.#listeners.get("warning")?.size) this.#emit("warning", warning);

@@ -1,6 +1,14 @@
-import type { AppRouter } from "@tower/api";
+import type { ClientRouter as AppRouter } from "@tower/api/client";
 import { LIMITS } from "@tower/shared";
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  httpLink,
+  splitLink,
+  wsLink,
+  type TRPCClient,
+} from "@trpc/client";
 import NodeWebSocket from "ws";
 import { AgentHandle, type AgentHandleOptions } from "./agent";
 import { fetchWithStatus } from "./http-status";
@@ -59,7 +67,13 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus }),
+        false: splitLink({
+          // A batch of reports is a request of its own: batched with other calls it would wait for
+          // them, and two report batches in flight at once would travel, and be answered, as one.
+          condition: (op) => op.path === "ingest.report",
+          true: httpLink({ url: urls.http, headers, fetch: fetchWithStatus }),
+          false: httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus }),
+        }),
       }),
     ],
   });

@@ -8,5 +8,5 @@ export {
 } from "./agent";
 export { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 export { createTowerClient, type TowerClient, type TowerClientOptions } from "./client";
-export type { AppRouter } from "@tower/api";
+export type { ClientRouter as AppRouter } from "@tower/api/client";
 export * from "@tower/shared";

@@ -27,6 +27,13 @@ export interface AuditEvent {
   agentId: string | null;
   sessionId: string | null;
   detail: Record<string, unknown>;
+  /**
+   * An agent's report only: when it happened by the agent's clock, as it said (`at` is Tower's time
+   * of commit); null for Tower's own rows, and for reports that gave no time.
+   */
+  reportedAt: number | null;
+  /** An agent's report only: its place in its session, in the order the agent made its reports. */
+  seq: number | null;
 }
 
 /** One audit row with its place in the project's hash chain. */
@@ -37,17 +44,37 @@ export interface AuditRecord extends AuditEvent {
 
 export const AuditGetInputSchema = z.object({ id: z.number().int().positive() });
 
-export const AuditListInputSchema = z.object({
-  operation: ShortTextSchema.optional(),
-  actorType: z.enum(ACTOR_TYPES).optional(),
-  decision: z.enum(DECISIONS).optional(),
-  agentId: z.string().max(64).optional(),
-  from: z.number().int().min(0).optional(),
-  to: z.number().int().min(0).optional(),
-  limit: PageLimitSchema,
-  /** Keyset: the id of the last row of the previous page (newest first). */
-  cursor: z.number().int().positive().nullish(),
-});
+/**
+ * How a list is ordered, newest first: `commit`, the order Tower stored the rows in (the audit
+ * chain's order); `agent`, one session in the order its agent made the reports (the agent's time,
+ * then its per-session sequence number), whatever order their batches were committed in.
+ */
+export const LIST_ORDERS = ["commit", "agent"] as const;
+export type ListOrder = (typeof LIST_ORDERS)[number];
+export const ListOrderSchema = z.enum(LIST_ORDERS).default("commit");
+/** Lists that take `order`: the agent's order is the order within one session. */
+export const agentOrderHasSession = (input: { order: ListOrder; sessionId?: string }) =>
+  input.order !== "agent" || input.sessionId !== undefined;
+export const AGENT_ORDER_NEEDS_SESSION = {
+  message: 'order "agent" lists one session: pass its sessionId',
+  path: ["order"],
+};
+
+export const AuditListInputSchema = z
+  .object({
+    operation: ShortTextSchema.optional(),
+    actorType: z.enum(ACTOR_TYPES).optional(),
+    decision: z.enum(DECISIONS).optional(),
+    agentId: z.string().max(64).optional(),
+    sessionId: z.string().max(64).optional(),
+    from: z.number().int().min(0).optional(),
+    to: z.number().int().min(0).optional(),
+    order: ListOrderSchema,
+    limit: PageLimitSchema,
+    /** Keyset: the id of the last row of the previous page (newest first, in the list's order). */
+    cursor: z.number().int().positive().nullish(),
+  })
+  .refine(agentOrderHasSession, AGENT_ORDER_NEEDS_SESSION);
 export type AuditListQuery = z.output<typeof AuditListInputSchema>;
 
 /**

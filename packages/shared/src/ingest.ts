@@ -1,16 +1,26 @@
 import { z } from "zod";
 import { MetadataSchema, NameSchema } from "./common";
 import { DECISIONS } from "./domain/audit";
-import { INGEST_MAX_ITEMS, METRIC_TYPES, type BUDGET_THRESHOLDS } from "./domain/ingest";
+import { INGEST_MAX_ITEMS, METRIC_TYPES, REPORT_SEQ_MAX, type BUDGET_THRESHOLDS } from "./domain/ingest";
 
 const reportBase = {
   /** Client-generated idempotency key: a retried report with the same id is stored once. */
   id: z.string().min(8, "id must be at least 8 characters").max(64),
-  /** When it happened, epoch milliseconds; defaults to the time Tower received it. */
+  /**
+   * When it happened by the agent's clock, epoch milliseconds (the SDK stamps it when the report is
+   * made); defaults to the time Tower received it. The audit trail's own order and time are Tower's
+   * (the order of commit); this is kept beside them.
+   */
   at: z.number().int().min(0).max(8.64e15).optional(),
   /** The reporting agent's name. */
   agent: NameSchema,
   sessionId: z.string().max(64).optional(),
+  /**
+   * The report's place in its session, 1, 2, 3… in the order the agent made them (events and
+   * metrics share one count), so a session can be shown in the agent's order even when batches
+   * were committed out of order. Optional: older clients and reports without a session have none.
+   */
+  seq: z.number().int().min(1).max(REPORT_SEQ_MAX).optional(),
 };
 
 export const ReportEventSchema = z.object({

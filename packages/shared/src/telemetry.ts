@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AGENT_ORDER_NEEDS_SESSION, agentOrderHasSession, ListOrderSchema } from "./audit";
 import { IdSchema, PageLimitSchema } from "./common";
 import { type DECISIONS } from "./domain/audit";
 import { METRIC_TYPES } from "./domain/ingest";
@@ -36,16 +37,21 @@ export interface MetricsBucket {
   p95ExecutionMs: number | null;
 }
 
-export const MetricsListInputSchema = z.object({
-  agentId: IdSchema.optional(),
-  sessionId: IdSchema.optional(),
-  type: z.enum(METRIC_TYPES).optional(),
-  model: z.string().max(200).optional(),
-  from: z.number().int().min(0).optional(),
-  to: z.number().int().min(0).optional(),
-  limit: PageLimitSchema,
-  cursor: z.number().int().positive().nullish(),
-});
+export const MetricsListInputSchema = z
+  .object({
+    agentId: IdSchema.optional(),
+    sessionId: IdSchema.optional(),
+    type: z.enum(METRIC_TYPES).optional(),
+    model: z.string().max(200).optional(),
+    from: z.number().int().min(0).optional(),
+    to: z.number().int().min(0).optional(),
+    /** `agent`: one session in the order its agent made the reports (`at`, then `seq`). */
+    order: ListOrderSchema,
+    limit: PageLimitSchema,
+    /** Keyset: the id of the last row of the previous page (newest first, in the list's order). */
+    cursor: z.number().int().positive().nullish(),
+  })
+  .refine(agentOrderHasSession, AGENT_ORDER_NEEDS_SESSION);
 
 export interface MetricRecord {
   id: number;
@@ -60,7 +66,10 @@ export interface MetricRecord {
   costUsd: number;
   costSource: string;
   quality: number | null;
+  /** When it happened by the agent's clock (the time Tower received it when the report gave none). */
   at: number;
+  /** Its place in its session, in the order the agent made its reports; null when it had none. */
+  seq: number | null;
 }
 
 export interface FleetOverview {

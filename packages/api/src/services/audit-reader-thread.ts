@@ -13,7 +13,11 @@ export type ReaderReply =
   | { type: "done"; id: number; ok: true; value: ChainWalk | ChainHeadState[] }
   | { type: "done"; id: number; ok: false; message: string };
 
-/** The thread's bootstrap; like the ingest writer's, it registers the TypeScript loader itself. */
+/**
+ * The thread's bootstrap, found like the ingest writer's: `audit-reader-worker.ts` beside this module
+ * from sources (with the TypeScript loader registered by the thread itself), `audit-reader-worker.js`
+ * beside the chunk in apps/server's dist/ when compiled.
+ */
 function workerSource(): string {
   const typescript = import.meta.url.endsWith(".ts");
   const entry = new URL(`./audit-reader-worker.${typescript ? "ts" : "js"}`, import.meta.url).href;

@@ -105,6 +105,32 @@ describe("the audit trail", () => {
     expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: false, brokenAt: victim.id, rows: 2 });
   });
 
+  it("verify finds an agent's sequence number or time changed after the fact", async () => {
+    const key = world.as({ apiKey: world.keys.manage.secret });
+    const { session } = await key.session.start({ name: "home-agent" });
+    const items = [1, 2, 3].map((seq) => ({
+      kind: "event" as const,
+      id: `seq-tamper-${seq}`,
+      agent: "home-agent",
+      sessionId: session.id,
+      operation: "tool_use",
+      seq,
+      at: 1_790_000_000_000 + seq,
+    }));
+    await key.ingest.report({ projectId, items });
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
+    const id = (clientId: string) =>
+      (world.sqlite.prepare("select id from audit_events where client_id = ?").get(clientId) as { id: number }).id;
+    // Swapping two events in the agent's order, or moving one in time, is a change of content.
+    withoutTriggers(() =>
+      world.sqlite.prepare("update audit_events set seq = 9 where client_id = 'seq-tamper-2'").run(),
+    );
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: false, brokenAt: id("seq-tamper-2") });
+    world.sqlite.prepare("update audit_events set seq = 2 where client_id = 'seq-tamper-2'").run();
+    world.sqlite.prepare("update audit_events set reported_at = 5 where client_id = 'seq-tamper-1'").run();
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: false, brokenAt: id("seq-tamper-1") });
+  });
+
   it("verify finds a deleted row at its successor", async () => {
     await someActivity();
     const [, victim, next] = rows();
@@ -237,7 +263,14 @@ describe("audit edge cases", () => {
     expect(pruneAudit(world.deps, projectId, 90 * 86_400_000)).toEqual({ pruned: 0 });
     expect(rows().length).toBe(before + 1);
     const stored = rows().at(-1)!;
-    expect(JSON.parse(stored.detail)).toEqual({ reportedAt: 0, reportedWith: world.keys.manage.prefix });
+    // The agent's claimed time is kept beside Tower's, in its own column (hashed with the row).
+    expect(world.sqlite.prepare("select at, reported_at, seq from audit_events where id = ?").get(stored.id)).toEqual({
+      at: expect.any(Number) as number,
+      reported_at: 0,
+      seq: null,
+    });
+    expect(JSON.parse(stored.detail)).toEqual({ reportedWith: world.keys.manage.prefix });
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
   });
 });
 
@@ -264,5 +297,22 @@ describe("hashAuditRow", () => {
       .digest("hex");
     expect(hashAuditRow({ ...row, detail })).toBe(legacy);
     expect(hashAuditRow({ ...row, detail }, JSON.stringify(detail))).toBe(legacy);
+    // Rows without an agent's time or sequence number (all rows before them, Tower's own) hash as before.
+    expect(hashAuditRow({ ...row, detail, reportedAt: null, seq: null })).toBe(legacy);
+  });
+
+  it("covers an agent's time and sequence number when the row has them", () => {
+    const detail = { n: 1 };
+    const hash = (extra: { reportedAt?: number | null; seq?: number | null }) =>
+      hashAuditRow({ ...row, detail, ...extra });
+    const both = hash({ reportedAt: 5, seq: 1 });
+    expect(both).toBe(
+      createHash("sha256")
+        .update(JSON.stringify([...Object.values(row), 5, 1, detail]))
+        .digest("hex"),
+    );
+    const variants = [hash({}), both, hash({ reportedAt: 5, seq: 2 }), hash({ reportedAt: 6, seq: 1 })];
+    variants.push(hash({ seq: 1 }), hash({ reportedAt: 5 }), hash({ reportedAt: 1, seq: 5 }));
+    expect(new Set(variants).size).toBe(variants.length);
   });
 });

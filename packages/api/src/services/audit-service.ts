@@ -1,7 +1,7 @@
 import { auditCheckpoints, auditEvents, projects, type DbOrTx, type TowerDb } from "@tower/db";
 import type { Actor, AuditChainVerdict, AuditEvent, AuditListQuery, AuditRecord, Decision } from "@tower/shared";
 import { GENESIS_HASH, hashAuditRow } from "@tower/shared/node";
-import { and, asc, count, desc, eq, gt, gte, lt, lte, max, min, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, lt, lte, max, min, sql, type SQL } from "drizzle-orm";
 import type { Deps } from "../context";
 import { DomainError } from "../errors";
 import { latestCheckpoint } from "./audit-chain-read";
@@ -113,6 +113,9 @@ export function appendAudit(
     sessionId: entry.sessionId ?? null,
     detail: entry.detail ?? {},
     prevHash: chainHead(tx, projectId),
+    // Tower's own rows: no agent's time or sequence number.
+    reportedAt: null,
+    seq: null,
   });
   tx.insert(auditEvents)
     .values({ ...content, clientId: entry.clientId ?? null, hash: hashAuditRow(content) })
@@ -133,7 +136,20 @@ const EVENT_COLUMNS = {
   agentId: auditEvents.agentId,
   sessionId: auditEvents.sessionId,
   detail: auditEvents.detail,
+  reportedAt: auditEvents.reportedAt,
+  seq: auditEvents.seq,
 };
+
+/**
+ * A session in its agent's order: the agent's time (Tower's for its own rows and for reports that
+ * gave none), then the agent's sequence number, then the order of commit. The same expressions as
+ * `audit_session_agent_order_idx`, so a page is a seek in that index.
+ */
+const agentOrderKeys = [
+  sql<number>`coalesce(${auditEvents.reportedAt}, ${auditEvents.at})`,
+  sql<number>`coalesce(${auditEvents.seq}, 0)`,
+  auditEvents.id,
+] as const;
 
 /** The same rows as `AuditEvent`s (for the live tail). */
 export function readAuditEventsAfter(db: TowerDb, projectId: string, after: number, limit: number) {
@@ -161,20 +177,41 @@ export function getAudit({ db }: Deps, projectId: string, id: number): AuditReco
   return row;
 }
 
+/**
+ * The project's trail, newest first: in the order of commit (the chain's), or with `order: "agent"`
+ * one session in the order its agent made the reports, whatever order their batches committed in.
+ */
 export function listAudit({ db }: Deps, projectId: string, input: AuditListQuery) {
   const where: (SQL | undefined)[] = [eq(auditEvents.projectId, projectId)];
   if (input.operation) where.push(eq(auditEvents.operation, input.operation));
   if (input.actorType) where.push(eq(auditEvents.actorType, input.actorType));
   if (input.decision) where.push(eq(auditEvents.decision, input.decision));
   if (input.agentId) where.push(eq(auditEvents.agentId, input.agentId));
+  if (input.sessionId) where.push(eq(auditEvents.sessionId, input.sessionId));
   if (input.from !== undefined) where.push(gte(auditEvents.at, input.from));
   if (input.to !== undefined) where.push(lte(auditEvents.at, input.to));
-  if (input.cursor) where.push(lt(auditEvents.id, input.cursor));
+  const byAgent = input.order === "agent";
+  if (input.cursor && !byAgent) where.push(lt(auditEvents.id, input.cursor));
+  if (input.cursor && byAgent) {
+    // Keyset on the agent's order: rows before the cursor's row in it. The leading bound on the
+    // agent's time is what lets SQLite seek in the index; the row value settles ties.
+    const [time, seq] = agentOrderKeys;
+    const after = db
+      .select({ time, seq })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.projectId, projectId), eq(auditEvents.id, input.cursor)))
+      .get();
+    if (!after) throw new DomainError("NOT_FOUND", `Audit row ${input.cursor} (the cursor) is not in this project`);
+    where.push(
+      lte(time, after.time),
+      sql`(${sql.join([...agentOrderKeys], sql`, `)}) < (${after.time}, ${after.seq}, ${input.cursor})`,
+    );
+  }
   const rows = db
     .select(EVENT_COLUMNS)
     .from(auditEvents)
     .where(and(...where))
-    .orderBy(desc(auditEvents.id))
+    .orderBy(...(byAgent ? agentOrderKeys.map((key) => desc(key)) : [desc(auditEvents.id)]))
     .limit(input.limit + 1)
     .all() as AuditEvent[];
   const items = rows.slice(0, input.limit);

@@ -315,3 +315,95 @@ describe("ingest rate limit", () => {
     ).toBe(0);
   });
 });
+
+describe("the agent's order beside the order of commit", () => {
+  /** Reports of one session, numbered as the SDK numbers them, each with the agent's own time. */
+  async function sessionReports() {
+    const caller = agentKey();
+    const { session } = await caller.session.start({ name: "home-agent" });
+    const at = 1_790_000_000_000;
+    const s = { sessionId: session.id };
+    const first = [
+      event("ord-evt-1", { ...s, seq: 1, at, target: "one" }),
+      metric("ord-met-2", { ...s, seq: 2, at: at + 1 }),
+    ];
+    // Same millisecond by the agent's clock: its sequence number keeps them apart.
+    const second = [
+      event("ord-evt-3", { ...s, seq: 3, at: at + 2, target: "three" }),
+      metric("ord-met-4", { ...s, seq: 4, at: at + 2 }),
+      event("ord-evt-5", { ...s, seq: 5, at: at + 2, target: "five" }),
+    ];
+    // The second batch commits first (two batches in flight), then the first; then the first again
+    // (its answer was lost): stored once, with the number it had.
+    expect(await caller.ingest.report({ projectId, items: second })).toMatchObject({ stored: 3 });
+    expect(await caller.ingest.report({ projectId, items: first })).toMatchObject({ stored: 2 });
+    expect(await caller.ingest.report({ projectId, items: first })).toMatchObject({ stored: 0, duplicates: 2 });
+    return { caller, session };
+  }
+
+  it("stores each report's sequence number and the agent's time; the trail stays in commit order", async () => {
+    const { session } = await sessionReports();
+    const events = world.sqlite
+      .prepare("select client_id, seq, reported_at from audit_events where session_id = ? order by id")
+      .all(session.id);
+    expect(events).toEqual([
+      { client_id: "ord-evt-3", seq: 3, reported_at: 1_790_000_000_002 },
+      { client_id: "ord-evt-5", seq: 5, reported_at: 1_790_000_000_002 },
+      { client_id: "ord-evt-1", seq: 1, reported_at: 1_790_000_000_000 },
+    ]);
+    const metrics = world.sqlite
+      .prepare("select client_id, seq, at from metrics where session_id = ? order by id")
+      .all(session.id);
+    expect(metrics).toEqual([
+      { client_id: "ord-met-4", seq: 4, at: 1_790_000_000_002 },
+      { client_id: "ord-met-2", seq: 2, at: 1_790_000_000_001 },
+    ]);
+    expect(verifyAudit(world.deps.db, projectId)).toMatchObject({ intact: true });
+  });
+
+  it("lists a session's events in the agent's order, newest first, page by page", async () => {
+    const { caller, session } = await sessionReports();
+    const list = (input: { order?: "commit" | "agent"; limit?: number; cursor?: number | null }) =>
+      caller.audit.list({ projectId, sessionId: session.id, ...input });
+    const seqs = (page: { items: { seq: number | null }[] }) => page.items.map((item) => item.seq);
+    expect(seqs(await list({}))).toEqual([1, 5, 3]);
+    const byAgent = await list({ order: "agent" });
+    expect(seqs(byAgent)).toEqual([5, 3, 1]);
+    expect(byAgent.items[0]).toMatchObject({ target: "five", reportedAt: 1_790_000_000_002, seq: 5 });
+    const pages: (number | null)[][] = [];
+    let cursor: number | null = null;
+    do {
+      const page = await list({ order: "agent", limit: 1, cursor });
+      pages.push(seqs(page));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(pages).toEqual([[5], [3], [1]]);
+    // The other sessions' rows stay out; asking for the agent's order needs a session.
+    await expect(caller.audit.list({ projectId, order: "agent" })).rejects.toThrow(/sessionId/);
+  });
+
+  it("lists a session's metrics in the agent's order too", async () => {
+    const { caller, session } = await sessionReports();
+    const list = (input: { order?: "commit" | "agent"; limit?: number; cursor?: number | null }) =>
+      caller.metrics.list({ projectId, sessionId: session.id, ...input });
+    expect((await list({})).items.map((item) => item.seq)).toEqual([2, 4]);
+    expect((await list({ order: "agent" })).items.map((item) => item.seq)).toEqual([4, 2]);
+    const first = await list({ order: "agent", limit: 1 });
+    const second = await list({ order: "agent", limit: 1, cursor: first.nextCursor });
+    expect([first.items[0]?.seq, second.items[0]?.seq, second.nextCursor]).toEqual([4, 2, null]);
+  });
+
+  it("refuses a report with a sequence number that is not a positive integer, alone", async () => {
+    const result = await agentKey().ingest.report({
+      projectId,
+      items: [
+        event("seq-bad-01", { seq: 0 }),
+        event("seq-bad-02", { seq: 2.5 }),
+        event("seq-bad-03", { seq: 2 ** 53 }),
+        event("seq-good-1", { seq: 7 }),
+      ],
+    });
+    expect(result.results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected", "stored"]);
+    expect(result.results[0]!.reason).toMatch(/^seq: /);
+  });
+});

@@ -104,8 +104,10 @@ class BatchWriter {
 
   /**
    * Appends an agent's event to the hash chain; false when its id was stored before. The row's time
-   * is Tower's own (retention relies on it); the agent's claimed time is kept in the detail, and so
-   * is the prefix of the key that reported it (`reportedWith`), so a row tells which key did it.
+   * and place in the chain are Tower's own, the order of commit (retention relies on the time); the
+   * agent's claimed time (`reportedAt`) and its per-session sequence number (`seq`) are kept beside
+   * them, hashed with the row, so a session can be shown in the agent's order. The prefix of the
+   * key that reported it is kept in the detail (`reportedWith`), so a row tells which key did it.
    */
   appendEvent(agent: AgentRow, item: EventItem, now: number, via: string | null): boolean {
     // Well formed already: the item was checked by `checkReports`, the agent read from the database.
@@ -120,15 +122,10 @@ class BatchWriter {
       decision: item.decision,
       agentId: agent.id,
       sessionId: item.sessionId ?? null,
-      detail:
-        item.at === undefined && via === null
-          ? item.detail
-          : {
-              ...item.detail,
-              ...(item.at === undefined ? {} : { reportedAt: item.at }),
-              ...(via === null ? {} : { reportedWith: via }),
-            },
+      detail: via === null ? item.detail : { ...item.detail, reportedWith: via },
       prevHash: this.head,
+      reportedAt: item.at ?? null,
+      seq: item.seq ?? null,
     };
     const detail = JSON.stringify(content.detail);
     const hash = hashAuditRow(content, detail);
@@ -148,6 +145,8 @@ class BatchWriter {
       item.id,
       content.prevHash,
       hash,
+      content.reportedAt,
+      content.seq,
     );
     if (changes === 0) return false;
     this.head = hash;
@@ -191,6 +190,7 @@ function storeMetric(
     costSource,
     item.quality ?? null,
     at,
+    item.seq ?? null,
   );
   if (inserted.changes === 0) return false;
   const tokens = item.tokensIn + item.tokensOut;

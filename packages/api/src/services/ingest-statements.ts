@@ -18,6 +18,7 @@ export type MetricRow = [
   costSource: string,
   quality: number | null,
   at: number,
+  seq: number | null,
 ];
 
 /** An audit row as bound to the insert, by position (detail as JSON text). */
@@ -36,6 +37,8 @@ export type AuditRow = [
   clientId: string | null,
   prevHash: string,
   hash: string,
+  reportedAt: number | null,
+  seq: number | null,
 ];
 
 /**
@@ -49,14 +52,14 @@ function prepare(db: TowerDb) {
     // much as the insert itself. Column lists follow the Drizzle schema in @tower/db.
     insertMetric: db.$client.prepare<MetricRow, never>(
       `INSERT INTO metrics (project_id, client_id, agent_id, session_id, type, execution_ms, success, tokens_in,
-        tokens_out, model, cost_usd, cost_source, quality, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        tokens_out, model, cost_usd, cost_source, quality, at, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     ),
     insertAudit: db.$client.prepare<AuditRow, never>(
       `INSERT INTO audit_events (project_id, at, actor_type, actor_id, actor_name, operation, target, decision,
-        agent_id, session_id, detail, client_id, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        agent_id, session_id, detail, client_id, prev_hash, hash, reported_at, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     ),
     upsertRollup: db

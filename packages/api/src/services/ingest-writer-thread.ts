@@ -11,8 +11,12 @@ export type WriterReply =
   | { type: "done"; id: number; ok: false; message: string };
 
 /**
- * The thread's bootstrap. Run from TypeScript sources (as the server is), the thread registers the
+ * The thread's bootstrap: it imports `ingest-writer-worker` beside this module. Run from TypeScript
+ * sources (tests, `pnpm dev`), that is the .ts file next to this one, and the thread registers the
  * TypeScript loader itself: Node 20 applies neither a .ts entry nor `--import` hooks to a worker.
+ * Compiled (`node apps/server/dist/main.js`), this code sits in a chunk at the top of dist/ and the
+ * server's build emits the worker as its own entry there, `ingest-writer-worker.js`
+ * (apps/server/tsdown.config.mjs).
  */
 function workerSource(): string {
   const typescript = import.meta.url.endsWith(".ts");

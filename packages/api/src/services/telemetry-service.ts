@@ -16,7 +16,7 @@ import {
   type MetricRecord,
   type MetricsBucket,
 } from "@tower/shared";
-import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type {
   AlertListInputSchema,
@@ -141,8 +141,27 @@ function addHistogram(histograms: Map<string, Map<number, number>>, key: string,
   for (let j = 0; j < pairs.length; j += 2) histogram.set(pairs[j]!, (histogram.get(pairs[j]!) ?? 0) + pairs[j + 1]!);
 }
 
-/** Raw metric reports, newest first, keyset-paged. */
+/** A session's metrics in the order its agent made them: its time, its sequence number, then commit. */
+const agentOrderKeys = [metrics.at, sql<number>`coalesce(${metrics.seq}, 0)`, metrics.id] as const;
+
+/**
+ * Raw metric reports, newest first, keyset-paged: in the order of commit, or with `order: "agent"`
+ * one session in the order its agent made the reports.
+ */
 export function listMetrics({ db }: Deps, projectId: string, input: z.output<typeof MetricsListInputSchema>) {
+  const byAgent = input.order === "agent";
+  let afterCursor: SQL | undefined;
+  if (input.cursor && !byAgent) afterCursor = lt(metrics.id, input.cursor);
+  if (input.cursor && byAgent) {
+    const [, seq] = agentOrderKeys;
+    const after = db
+      .select({ at: metrics.at, seq })
+      .from(metrics)
+      .where(and(eq(metrics.projectId, projectId), eq(metrics.id, input.cursor)))
+      .get();
+    if (!after) throw new DomainError("NOT_FOUND", `Metric ${input.cursor} (the cursor) is not in this project`);
+    afterCursor = sql`(${sql.join([...agentOrderKeys], sql`, `)}) < (${after.at}, ${after.seq}, ${input.cursor})`;
+  }
   const rows = db
     .select()
     .from(metrics)
@@ -155,10 +174,10 @@ export function listMetrics({ db }: Deps, projectId: string, input: z.output<typ
         input.model ? eq(metrics.model, input.model) : undefined,
         input.from !== undefined ? gte(metrics.at, input.from) : undefined,
         input.to !== undefined ? lte(metrics.at, input.to) : undefined,
-        input.cursor ? lt(metrics.id, input.cursor) : undefined,
+        afterCursor,
       ),
     )
-    .orderBy(desc(metrics.id))
+    .orderBy(...(byAgent ? agentOrderKeys.map((key) => desc(key)) : [desc(metrics.id)]))
     .limit(input.limit + 1)
     .all();
   const items: MetricRecord[] = rows.slice(0, input.limit).map(({ projectId: _p, clientId: _c, ...row }) => row);

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { projects } from "./auth";
 import { epochMs, jsonText } from "./columns";
@@ -28,6 +29,13 @@ export const auditEvents = sqliteTable(
     clientId: text("client_id"),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
+    /**
+     * An agent's report: when it happened by the agent's clock, as it said (`at` is Tower's time of
+     * commit, which retention goes by). Null for Tower's own rows and reports that gave no time.
+     */
+    reportedAt: epochMs("reported_at"),
+    /** An agent's report: its place in its session, in the order the agent made its reports. */
+    seq: integer("seq"),
   },
   (t) => [
     index("audit_project_id_idx").on(t.projectId, t.id),
@@ -37,6 +45,12 @@ export const auditEvents = sqliteTable(
     index("audit_project_operation_decision_idx").on(t.projectId, t.operation, t.decision, t.id),
     // Agents' reported events are stored once per id, even if two writers raced.
     uniqueIndex("audit_project_client_unique").on(t.projectId, t.clientId),
+    // One session in its agent's order (audit.list with order "agent"), keyset-paged: the agent's
+    // time (Tower's for its own rows and reports that gave none), then the agent's sequence number.
+    // Only rows of a session are indexed.
+    index("audit_session_agent_order_idx")
+      .on(t.sessionId, sql`coalesce(${t.reportedAt}, ${t.at})`, sql`coalesce(${t.seq}, 0)`, t.id)
+      .where(sql`${t.sessionId} is not null`),
   ],
 );
 

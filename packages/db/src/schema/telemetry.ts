@@ -27,7 +27,10 @@ export const metrics = sqliteTable(
     /** `reported`, `price_table`, or `unpriced` (no cost given and no price for the model). */
     costSource: text("cost_source").notNull(),
     quality: real("quality"),
+    /** When it happened by the agent's clock (the time Tower received it when the report gave none). */
     at: epochMs("at").notNull(),
+    /** Its place in its session, in the order the agent made its reports; null when it had none. */
+    seq: integer("seq"),
   },
   (t) => [
     uniqueIndex("metrics_project_client_unique").on(t.projectId, t.clientId),

@@ -1,77 +1,112 @@
 #!/usr/bin/env node
-// The Tower command line:
-//   tower import <folder-or-files…>   upsert agents from YAML/JSON identity files
-//   tower audit verify [--full]       the server checks the project's audit trail hash chain
-//   tower audit verify --chain FILE --heads FILE --public-key FILE
-//                                     check an exported chain offline against signed heads
-//   tower audit export [--out FILE]   the project's chain as JSON lines
-//   tower audit heads [--out FILE] [--public-key-out FILE] [--limit N]
-//                                     the latest signed chain heads as JSON lines, and the key
-// Options: --url (else TOWER_URL, else http://localhost:3001), --api-key (else TOWER_API_KEY).
+// The Tower command line: `tower --help` lists the commands, `tower <command> --help` explains one
+// (the words live in help.ts). Exit codes: 0 done, 1 the check or import found problems, 2 usage.
 import { parseArgs } from "node:util";
 import { createTowerClient, type TowerClient } from "../client";
 import { auditExportCommand, auditHeadsCommand, auditVerifyCommand } from "./audit-command";
 import { auditVerifyOfflineCommand } from "./audit-offline-verify";
 import { CliError } from "./cli-error";
 import { cliEnv } from "./env";
+import { COMMANDS, commandHelp, overview, type CommandHelp } from "./help";
 import { importCommand } from "./import-command";
+import { SDK_VERSION } from "../version";
 
-const usage = `Usage:
-  tower import <folder-or-files…> [--url URL] [--api-key KEY]
-  tower audit verify [--full] [--url URL] [--api-key KEY]
-  tower audit verify --chain FILE --heads FILE --public-key FILE
-  tower audit export [--out FILE] [--url URL] [--api-key KEY]
-  tower audit heads [--out FILE] [--public-key-out FILE] [--limit N] [--url URL] [--api-key KEY]`;
+type Values = ReturnType<typeof parse>["values"];
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      url: { type: "string" },
-      "api-key": { type: "string" },
-      help: { type: "boolean", short: "h" },
-      full: { type: "boolean" },
-      chain: { type: "string" },
-      heads: { type: "string" },
-      "public-key": { type: "string" },
-      out: { type: "string" },
-      "public-key-out": { type: "string" },
-      limit: { type: "string" },
-    },
-  });
-  const [command, ...rest] = positionals;
-  const audit = command === "audit" ? rest[0] : undefined;
-  if (values.help) throw new CliError(usage);
-  // Offline: nothing but the files given; no server, no key.
-  if (audit === "verify" && values.chain) {
-    return auditVerifyOfflineCommand({ chain: values.chain, heads: values.heads, publicKey: values["public-key"] });
-  }
-  const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
-    throw new CliError("--limit takes a whole number from 1 to 100");
-  }
-  const run: ((tower: TowerClient) => Promise<number>) | null =
-    command === "import" && rest.length > 0
-      ? (tower) => importCommand(tower, rest)
-      : audit === "verify"
-        ? (tower) => auditVerifyCommand(tower, { full: values.full })
-        : audit === "export"
-          ? (tower) => auditExportCommand(tower, { out: values.out })
-          : audit === "heads"
-            ? (tower) => auditHeadsCommand(tower, { out: values.out, publicKeyOut: values["public-key-out"], limit })
-            : null;
-  if (!run) throw new CliError(usage);
-  const apiKey = values["api-key"] ?? cliEnv.apiKey;
-  if (!apiKey) throw new CliError("Pass --api-key or set TOWER_API_KEY (Settings → API keys in the dashboard).");
-  const tower = createTowerClient({ url: values.url ?? cliEnv.url ?? "http://localhost:3001", apiKey });
+function parse(args: string[]) {
   try {
-    return await run(tower);
-  } finally {
-    tower.close();
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        url: { type: "string" },
+        "api-key": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+        full: { type: "boolean" },
+        chain: { type: "string" },
+        heads: { type: "string" },
+        "public-key": { type: "string" },
+        out: { type: "string" },
+        "public-key-out": { type: "string" },
+        limit: { type: "string" },
+      },
+    });
+  } catch (error) {
+    // parseArgs says e.g. "Unknown option '--foo'"; point at the help that lists the right ones.
+    throw new CliError(`${(error as Error).message}. See \`tower --help\`.`);
   }
 }
 
-main().then(
+/** The command named by the first positionals ("audit verify" takes two words), and the rest. */
+function findCommand(positionals: string[]): { command: CommandHelp | undefined; rest: string[] } {
+  for (const words of [2, 1]) {
+    const name = positionals.slice(0, words).join(" ");
+    const command = COMMANDS.find((candidate) => candidate.name === name);
+    if (command) return { command, rest: positionals.slice(words) };
+  }
+  return { command: undefined, rest: positionals };
+}
+
+function limitOf(values: Values): number | undefined {
+  if (values.limit === undefined) return undefined;
+  const limit = Number(values.limit);
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100)) throw new CliError("--limit takes a whole number from 1 to 100");
+  return limit;
+}
+
+function online(values: Values, run: (tower: TowerClient) => Promise<number>): Promise<number> {
+  const apiKey = values["api-key"] ?? cliEnv.apiKey;
+  if (!apiKey) throw new CliError("Pass --api-key or set TOWER_API_KEY (Settings → API keys in the dashboard).");
+  const tower = createTowerClient({ url: values.url ?? cliEnv.url ?? "http://localhost:3001", apiKey });
+  return run(tower).finally(() => tower.close());
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.version) {
+    console.log(SDK_VERSION);
+    return 0;
+  }
+  const asksHelp = positionals[0] === "help";
+  const { command, rest } = findCommand(asksHelp ? positionals.slice(1) : positionals);
+  if (values.help || asksHelp || positionals.length === 0) {
+    const named = asksHelp ? positionals.slice(1) : positionals;
+    if (command) console.log(commandHelp(command));
+    else if (named.length > 0 && named[0] !== "audit") throw new CliError(`Unknown command "${named.join(" ")}". See \`tower --help\`.`);
+    else console.log(overview(SDK_VERSION));
+    // `tower` alone is a usage error (exit 2) that still shows what to type.
+    return positionals.length === 0 && !values.help ? 2 : 0;
+  }
+  if (!command && positionals[0] === "audit") {
+    throw new CliError("`tower audit` takes one of: verify, export, heads. See `tower audit verify --help`.");
+  }
+  if (!command) throw new CliError(`Unknown command "${positionals.join(" ")}". See \`tower --help\`.`);
+
+  switch (command.name) {
+    case "import":
+      if (rest.length === 0) throw new CliError(`Name the folders or files to import.\n\n${commandHelp(command)}`);
+      return online(values, (tower) => importCommand(tower, rest));
+    case "audit verify":
+      // Offline: nothing but the files given; no server, no key.
+      if (values.chain) {
+        return auditVerifyOfflineCommand({ chain: values.chain, heads: values.heads, publicKey: values["public-key"] });
+      }
+      return online(values, (tower) => auditVerifyCommand(tower, { full: values.full }));
+    case "audit export":
+      return online(values, (tower) => auditExportCommand(tower, { out: values.out }));
+    case "audit heads": {
+      const limit = limitOf(values);
+      return online(values, (tower) =>
+        auditHeadsCommand(tower, { out: values.out, publicKeyOut: values["public-key-out"], limit }),
+      );
+    }
+    default:
+      throw new CliError(`"${command.name}" is listed but not wired; this is a bug in the tower CLI.`);
+  }
+}
+
+main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: Error) => {
     console.error(error instanceof CliError ? error.message : `Tower refused: ${error.message}`);

@@ -18,6 +18,9 @@ export interface AuditChainContent {
   agentId: string | null;
   sessionId: string | null;
   detail: Record<string, unknown>;
+  /** An agent's report: its own time and per-session sequence number (null or absent otherwise). */
+  reportedAt?: number | null;
+  seq?: number | null;
 }
 
 // One-shot `crypto.hash` (Node 20.12+) costs a third of a Hash object per row; older 20.x fall back.
@@ -29,10 +32,12 @@ const sha256Hex: (text: string) => string =
 /**
  * SHA-256 over the predecessor's hash and every field of the row, in a fixed order. The server
  * (writing and verifying) and `tower audit verify` offline (checking an export) share it, so an
- * exported chain is checked byte for byte as the server checks its own.
+ * exported chain is checked byte for byte as the server checks its own. The agent's time and
+ * sequence number (added later) are covered when the row has either; a row with neither hashes as
+ * rows always did, so chains written before them still verify.
  */
 export function hashAuditRow(row: AuditChainContent, detailJson = JSON.stringify(row.detail)): string {
-  const fields = JSON.stringify([
+  const values: unknown[] = [
     row.prevHash,
     row.projectId,
     row.at,
@@ -44,7 +49,10 @@ export function hashAuditRow(row: AuditChainContent, detailJson = JSON.stringify
     row.decision,
     row.agentId,
     row.sessionId,
-  ]);
+  ];
+  if ((row.reportedAt ?? null) !== null || (row.seq ?? null) !== null)
+    values.push(row.reportedAt ?? null, row.seq ?? null);
+  const fields = JSON.stringify(values);
   // The same bytes as stringifying the array with `detail` as its last element; ingest passes the
   // detail's JSON it stores, so it is serialised once.
   return sha256Hex(`${fields.slice(0, -1)},${detailJson}]`);
