@@ -8,11 +8,12 @@ import { defineConfig } from "tsdown";
 export default defineConfig({
   entry: {
     main: "src/main.ts",
-    // The worker threads' entries. The thread code (packages/api/src/services/*-thread.ts) starts
-    // `./<name>.js` beside its own module, so they must keep these names and sit in dist/ beside the
-    // chunks (rolldown's default: every chunk at the top of outDir).
-    "ingest-writer-worker": "../../packages/api/src/services/ingest-writer-worker.ts",
-    "audit-reader-worker": "../../packages/api/src/services/audit-reader-worker.ts",
+    // The worker threads' entries. The thread code (packages/api/src/ingest/ingest-writer-thread.ts and
+    // packages/api/src/audit/audit-reader-thread.ts) starts `./<name>.js` beside its own module, so
+    // they must keep these names and sit in dist/ beside the chunks (rolldown's default: every chunk
+    // at the top of outDir).
+    "ingest-writer-worker": "../../packages/api/src/ingest/ingest-writer-worker.ts",
+    "audit-reader-worker": "../../packages/api/src/audit/audit-reader-worker.ts",
   },
   format: ["esm"],
   platform: "node",

@@ -59,7 +59,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: /(fleet|activity|first-use|people|browser-sdk)\.spec\.ts$/,
+      testIgnore: /(fleet|activity|first-use|people|browser-sdk|navigation)\.spec\.ts$/,
       use: { ...devices["Desktop Chrome"] },
     },
     // Needs the owner account the first project signs up, so it runs after it (same database).
@@ -75,6 +75,13 @@ export default defineConfig({
     {
       name: "people",
       testMatch: /people\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // The shell rendered once, and filters in the URL; needs the owner account and the demo project.
+    {
+      name: "navigation",
+      testMatch: /navigation\.spec\.ts$/,
       dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },

@@ -1,13 +1,37 @@
-import { fork, type ChildProcess } from "node:child_process";
+/**
+ * The server under test: built (tsdown) and started as `npm start` runs it, `node
+ * apps/server/dist/main.js`, with server-probe.js loaded beside it for memory figures, on a fresh
+ * SQLite file and a free loopback port; then an account and an API key made over the real API.
+ */
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ProbeMemory } from "./server-probe";
+import type { ProbeMemory } from "./server-probe.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const mainTs = path.join(root, "apps/server/src/main.ts");
-const probeTs = fileURLToPath(new URL("./server-probe.ts", import.meta.url));
+const serverDir = path.join(root, "apps/server");
+/** What `npm start` runs: the compiled server (see docs/decisions/compiled-server.md). */
+const mainJs = path.join(serverDir, "dist/main.js");
+/** Plain JavaScript: the compiled server runs without a TypeScript loader, and so does the probe. */
+const probeJs = fileURLToPath(new URL("./server-probe.js", import.meta.url));
+
+let built = false;
+
+/**
+ * `pnpm --filter @tower/server build` (tsdown, a second or two) once per bench process, so a bench
+ * never measures a dist/ older than the sources; its output goes to stderr.
+ */
+export function buildServer(): void {
+  if (built) return;
+  const result = spawnSync("pnpm", ["--filter", "@tower/server", "build"], {
+    cwd: root,
+    stdio: ["ignore", process.stderr, process.stderr],
+  });
+  if (result.status !== 0) throw new Error(`pnpm --filter @tower/server build failed (exit ${result.status})`);
+  built = true;
+}
 
 export interface BenchServer {
   url: string;
@@ -96,38 +120,65 @@ async function provision(url: string): Promise<{ apiKey: string; projectId: stri
   return { apiKey: key.data.secret, projectId };
 }
 
-/** Starts the real server (`apps/server/src/main.ts`) on a free loopback port with a fresh SQLite file. */
-export async function startServer(label: string): Promise<BenchServer> {
+export interface StartOptions {
+  /**
+   * false: every HTTP call goes through tRPC's adapter, not Tower's fast path for plain queries and
+   * mutations (apps/server/src/fast-call.ts), to measure what that path gains.
+   */
+  fastCall?: boolean;
+}
+
+/** The server as shipped, and without the fast path, with the suffix their figures carry. */
+export interface ServerVariant {
+  server: StartOptions;
+  suffix: string;
+  /** The configuration users run: its figures keep their names and targets. */
+  shipped: boolean;
+}
+const SERVER_VARIANTS: readonly ServerVariant[] = [
+  { server: {}, suffix: "", shipped: true },
+  { server: { fastCall: false }, suffix: ", without fast-call.ts", shipped: false },
+];
+
+/** Both variants, their order alternating with `turn`, so a drift in the machine's load hits both alike. */
+export function variantsFor(turn: number): readonly ServerVariant[] {
+  return turn % 2 === 1 ? SERVER_VARIANTS : [...SERVER_VARIANTS].reverse();
+}
+
+/**
+ * Starts the real server as `npm start` runs it (`node apps/server/dist/main.js`, built first) on a
+ * free loopback port with a fresh SQLite file.
+ */
+export async function startServer(label: string, options: StartOptions = {}): Promise<BenchServer> {
+  buildServer();
   const dir = mkdtempSync(path.join(os.tmpdir(), `tower-bench-${label}-`));
   const dbPath = path.join(dir, "tower.sqlite");
   // The server's own log goes to a file next to the database (kept when something failed).
   const logPath = path.join(dir, "server.log");
   const logFd = openSync(logPath, "a");
-  const child: ChildProcess = fork(mainTs, [], {
-    cwd: path.join(root, "apps/server"),
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TOWER_PORT: "0",
+    TOWER_HOST: "127.0.0.1",
+    TOWER_DB_PATH: dbPath,
+    TOWER_LOG_LEVEL: "warn",
+    TOWER_DEMO: "false",
+    TOWER_SETUP_CODE: BENCH_SETUP_CODE,
+    // One key drives every load: the per-key ingest limit and WebSocket cap would measure
+    // themselves, not the server (the 1,000 fan-out subscribers share the key).
+    TOWER_INGEST_ITEMS_PER_SECOND: "100000000",
+    TOWER_WS_SOCKETS_PER_CREDENTIAL: "100000",
+    NODE_ENV: "production",
+    ...(options.fastCall === false ? { TOWER_BENCH_NO_FAST_CALL: "1" } : {}),
+  };
+  // As `npm start`: no loader or flags from the bench's own environment.
+  delete env.NODE_OPTIONS;
+  const child: ChildProcess = fork(mainJs, [], {
+    cwd: serverDir,
     // BENCH_SERVER_ARGS passes extra Node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-    // server-probe.ts answers the bench's memory questions over IPC (see there); main.ts is unchanged.
-    execArgv: [
-      "--import",
-      "tsx",
-      "--import",
-      probeTs,
-      ...(process.env.BENCH_SERVER_ARGS?.split(" ").filter(Boolean) ?? []),
-    ],
-    env: {
-      ...process.env,
-      TOWER_PORT: "0",
-      TOWER_HOST: "127.0.0.1",
-      TOWER_DB_PATH: dbPath,
-      TOWER_LOG_LEVEL: "warn",
-      TOWER_DEMO: "false",
-      TOWER_SETUP_CODE: BENCH_SETUP_CODE,
-      // One key drives every load: the per-key ingest limit and WebSocket cap would measure
-      // themselves, not the server (the 1,000 fan-out subscribers share the key).
-      TOWER_INGEST_ITEMS_PER_SECOND: "100000000",
-      TOWER_WS_SOCKETS_PER_CREDENTIAL: "100000",
-      NODE_ENV: "production",
-    },
+    // server-probe.js answers the bench's memory questions over IPC (see there); main.js is unchanged.
+    execArgv: ["--import", probeJs, ...(process.env.BENCH_SERVER_ARGS?.split(" ").filter(Boolean) ?? [])],
+    env,
     stdio: ["ignore", logFd, logFd, "ipc"],
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

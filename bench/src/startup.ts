@@ -13,13 +13,13 @@
  *   node --import tsx src/startup.ts     prints the figures (BENCH_STARTUP_RUNS, default 5)
  *   pnpm bench (BENCH_ONLY=startup)      records them in results.json as "8. startup"
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { rssKbOf } from "./server";
+import { buildServer, rssKbOf } from "./server";
 import { summarize } from "./stats";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -37,15 +37,6 @@ export interface StartupSample {
   readyMs: number;
   /** VmRSS after IDLE_MS idle, in kB. */
   idleRssKb: number;
-}
-
-/** `pnpm --filter @tower/server build` (tsdown); its output goes to stderr. */
-export function buildServer(): void {
-  const result = spawnSync("pnpm", ["--filter", "@tower/server", "build"], {
-    cwd: root,
-    stdio: ["ignore", process.stderr, process.stderr],
-  });
-  if (result.status !== 0) throw new Error(`pnpm --filter @tower/server build failed (exit ${result.status})`);
 }
 
 /** One start of the server in `mode` on a fresh database; stopped (SIGTERM) before returning. */

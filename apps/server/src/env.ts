@@ -87,6 +87,15 @@ const EnvSchema = z.object({
     .transform((v) => v === "true"),
   /** Where the demo fleet's key is kept (mode 0600). Default: `demo-fleet.key` beside the database. */
   TOWER_DEMO_FLEET_KEY_PATH: z.string().min(1).optional(),
+  /**
+   * Benchmarks only: `1` sends every HTTP call through tRPC's adapter, not the fast path for plain
+   * queries and mutations (fast-call.ts), so `pnpm bench` measures what that path gains. Both
+   * paths give the same answers; nothing but speed changes.
+   */
+  TOWER_BENCH_NO_FAST_CALL: z
+    .enum(["0", "1"])
+    .default("0")
+    .transform((v) => v === "1"),
 });
 
 export type Env = z.infer<typeof EnvSchema> & {

@@ -1,22 +1,12 @@
 import {
   createAuditHeadSigner,
-  createAuditVerifyThrottle,
-  createInProcessAuditReader,
-  createInProcessEventBus,
-  createLoginThrottle,
+  createDeps,
   generateSetupCode,
   hasAnyUser,
-  createIngestThrottle,
-  createIngestWriter,
   ensureDemoProject,
   expireStaleSessions,
   prepareDemoFleetKey,
-  openAuditAnchor,
   pruneAllAudit,
-  startAuditReaderThread,
-  startIngestWriterThread,
-  systemClock,
-  type Deps,
 } from "@tower/api";
 import { createDb, WriteGate } from "@tower/db";
 import { readIdentityFolder } from "@tower/shared/node";
@@ -34,33 +24,18 @@ if (env.TOWER_DB_PATH !== ":memory:") mkdirSync(path.dirname(env.TOWER_DB_PATH),
 // The event loop's writes go before the writer thread's next transaction (see WriteGate).
 const writeGate = new WriteGate();
 const database = createDb(env.TOWER_DB_PATH, { writesFirst: writeGate });
-const deps: Deps = {
+const deps = await createDeps({
   db: database.db,
-  bus: createInProcessEventBus(),
-  clock: systemClock,
+  // A file database gets its own writer and reader threads; ":memory:" exists on this connection only.
+  file: env.TOWER_DB_PATH,
   logger,
-  loginThrottle: createLoginThrottle(),
-  ingestThrottle: createIngestThrottle({ itemsPerSecond: env.TOWER_INGEST_ITEMS_PER_SECOND }),
-  // A file database gets its own writer thread; ":memory:" exists on this connection only.
-  ingestWriter:
-    env.TOWER_DB_PATH === ":memory:"
-      ? createIngestWriter(database.db)
-      : await startIngestWriterThread({ file: env.TOWER_DB_PATH, logger, writeGate }),
+  writeGate,
+  ingestItemsPerSecond: env.TOWER_INGEST_ITEMS_PER_SECOND,
   heartbeat: { timeoutMs: env.TOWER_HEARTBEAT_TIMEOUT_MS, intervalMs: Math.floor(env.TOWER_HEARTBEAT_TIMEOUT_MS / 3) },
   // Until the first account exists, only someone who can read this process's output can create it.
   setupCode: env.TOWER_SETUP_CODE ?? generateSetupCode(),
-  audit: {
-    // Verify walks and heads to sign are read on their own thread and read-only connection, so a
-    // walk of the whole trail never stalls the event loop (":memory:" has no second connection).
-    reader:
-      env.TOWER_DB_PATH === ":memory:"
-        ? createInProcessAuditReader(database.db)
-        : await startAuditReaderThread({ file: env.TOWER_DB_PATH, logger }),
-    // The signing key and the signed heads live in files beside the database, never in it.
-    anchor: await openAuditAnchor({ keyPath: env.TOWER_AUDIT_KEY_PATH, headsPath: env.TOWER_AUDIT_HEADS_PATH, logger }),
-    verifyThrottle: createAuditVerifyThrottle(),
-  },
-};
+  auditAnchor: { keyPath: env.TOWER_AUDIT_KEY_PATH, headsPath: env.TOWER_AUDIT_HEADS_PATH },
+});
 
 // Each project's chain head is signed when it moved: periodically, after pruning, and at shutdown.
 const headSigner = createAuditHeadSigner(deps);
@@ -110,6 +85,7 @@ const server = createTowerServer(deps, {
   secureCookies: env.TOWER_SECURE_COOKIES,
   trustedProxies: env.TOWER_TRUSTED_PROXIES,
   socketsPerCredential: env.TOWER_WS_SOCKETS_PER_CREDENTIAL,
+  fastCall: !env.TOWER_BENCH_NO_FAST_CALL,
 });
 const address = await server.listen(env.TOWER_PORT, env.TOWER_HOST);
 logger.info(

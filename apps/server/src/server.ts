@@ -26,6 +26,12 @@ export interface ServerOptions {
   trustedProxies?: ProxyTrust;
   /** WebSockets one API key or session may hold open at once; `LIMITS.wsSocketsPerCredential` by default. */
   socketsPerCredential?: number;
+  /**
+   * Plain JSON queries and mutations answered by Tower's fast path (fast-call.ts) ahead of tRPC's
+   * adapter; true by default. Performance only, both give the same answers: `pnpm bench` turns it
+   * off (TOWER_BENCH_NO_FAST_CALL) to measure what it gains, see docs/decisions/fast-call.md.
+   */
+  fastCall?: boolean;
 }
 
 export interface TowerServer {
@@ -106,14 +112,18 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     onError: onProcedureError,
   });
 
-  const fastCall = createFastCallHandler({
-    router: appRouter,
-    basePath: "/trpc/",
-    maxBodySize: LIMITS.requestBodyBytes,
-    maxBatchSize: LIMITS.batchSize,
-    createContext: httpContext,
-    onError: onProcedureError,
-  });
+  // Plain JSON queries and mutations skip the adapter's Fetch conversion (fast-call.ts).
+  const fastCall =
+    options.fastCall === false
+      ? undefined
+      : createFastCallHandler({
+          router: appRouter,
+          basePath: "/trpc/",
+          maxBodySize: LIMITS.requestBodyBytes,
+          maxBatchSize: LIMITS.batchSize,
+          createContext: httpContext,
+          onError: onProcedureError,
+        });
 
   function readiness(): { ok: boolean; checks: Record<string, string> } {
     const checks: Record<string, string> = {};
@@ -156,6 +166,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     if (!isOriginAllowed(req, options.allowedOrigins)) {
       return sendError(res, "FORBIDDEN", "This origin is not allowed; add it to TOWER_ALLOWED_ORIGINS");
     }
+    if (!fastCall) return void trpcHandler(req, res);
     void fastCall(req, res).then(
       (answered) => answered || trpcHandler(req, res),
       (error: unknown) => {

@@ -1,18 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  createAuditVerifyThrottle,
-  createInProcessEventBus,
-  createLoginThrottle,
-  createIngestThrottle,
-  openAuditAnchor,
-  startAuditReaderThread,
-  startIngestWriterThread,
-  DEFAULT_HEARTBEAT,
-  systemClock,
-  type Deps,
-} from "@tower/api";
+import { createDeps } from "@tower/api";
 import { callerFor, TEST_SETUP_CODE } from "@tower/api/testing";
 import { parseTrustedProxies } from "@tower/shared/node";
 import { createDb, WriteGate } from "@tower/db";
@@ -34,24 +23,17 @@ export async function startTestServer({
   const auditHeadsPath = path.join(dir, "audit-heads.jsonl");
   const writeGate = new WriteGate();
   const database = createDb(file, { writesFirst: writeGate });
-  const deps: Deps = {
+  // As in the server: reports are stored by a writer thread on its own connection, the chain is read
+  // on its own thread, heads signed with a key in the folder.
+  const deps = await createDeps({
     db: database.db,
-    bus: createInProcessEventBus(),
-    clock: systemClock,
+    file,
     logger,
-    loginThrottle: createLoginThrottle(),
-    ingestThrottle: createIngestThrottle(),
-    // As in the server: reports are stored by a writer thread on its own connection.
-    ingestWriter: await startIngestWriterThread({ file, logger, execArgv: [], writeGate }),
-    heartbeat: DEFAULT_HEARTBEAT,
+    writeGate,
+    execArgv: [],
     setupCode: TEST_SETUP_CODE,
-    // As in the server: the chain is read on its own thread, heads signed with a key in the folder.
-    audit: {
-      reader: await startAuditReaderThread({ file, logger, execArgv: [] }),
-      anchor: await openAuditAnchor({ keyPath: auditKeyPath, headsPath: auditHeadsPath, logger }),
-      verifyThrottle: createAuditVerifyThrottle(),
-    },
-  };
+    auditAnchor: { keyPath: auditKeyPath, headsPath: auditHeadsPath },
+  });
   const options = {
     allowedOrigins: ["http://dashboard.test"],
     secureCookies: "auto",

@@ -4,8 +4,8 @@
  */
 import type { AuditEvent } from "@tower/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { SharedJson } from "./shared-json";
-import type { Credentials } from "./context";
+import type { Credentials } from "./core/deps";
+import type { SharedJson } from "./core/shared-json";
 import { callerWithSignal, createWorld, expectTRPCError, inviteAndSignUp, reader, type World } from "./test-fixtures";
 import { callerFor } from "./testing";
 

@@ -1,6 +1,6 @@
 import type { TRPCBuiltRouter } from "@trpc/server";
+import type { ProcedureMeta, TowerErrorShape } from "./core/procedure-types";
 import { appRouter } from "./root";
-import type { ProcedureMeta, TowerErrorShape } from "./procedure-types";
 
 /**
  * Every procedure as a client sees it (inputs and outputs). Inferred, not annotated, so that

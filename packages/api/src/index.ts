@@ -1,6 +1,9 @@
+// What apps/server, bench and tests import from the api package: the router, the context and every
+// port the app creates. Grouped by folder, the floor first, then the domains in their order.
 export { appRouter, type AppRouter } from "./root";
+export { createDeps, type CreateDepsOptions } from "./create-deps";
+export { createContext } from "./core/context";
 export {
-  createContext,
   credentialIdOf,
   type Caller,
   type Context,
@@ -8,32 +11,35 @@ export {
   type Deps,
   type Outbox,
   type SessionCookie,
-} from "./context";
-export { createInProcessEventBus, type EventBus } from "./event-bus";
-export { systemClock, type Clock } from "./clock";
-export { DomainError } from "./errors";
-export { ensureDemoProject, DEMO_PROJECT_NAME } from "./services/demo-seed";
+} from "./core/deps";
+export type { HeartbeatPolicy, IngestThrottle, IngestWriter, LoginThrottle } from "./core/ports";
+export type { AuditAnchor, AuditDeps } from "./core/audit-ports";
+export { createInProcessEventBus, type EventBus } from "./core/event-bus";
+export { systemClock, type Clock } from "./core/clock";
+export { createConnectionState, type ConnectionState } from "./core/connection-state";
+export { DomainError } from "./core/errors";
+export { SYSTEM_ACTOR } from "./core/actor";
+export { SharedJson } from "./core/shared-json";
+export { hasAnyUser, SESSION_IDLE_MS, SESSION_TTL_MS } from "./auth/auth-service";
+export { generateSetupCode } from "./auth/setup-code";
+export { createLoginThrottle } from "./auth/login-throttle";
+export { importIdentities } from "./agents/identity-import";
+export { createIngestThrottle, DEFAULT_INGEST_ITEMS_PER_SECOND } from "./ingest/ingest-throttle";
+export { createIngestWriter } from "./ingest/group-commit";
+export { startIngestWriterThread } from "./ingest/ingest-writer-thread";
+export { DEFAULT_HEARTBEAT, expireStaleSessions } from "./sessions/session-service";
+export { pruneAllAudit, verifyAudit } from "./audit/audit-service";
+export { openAuditAnchor } from "./audit/audit-anchor";
+export { createInProcessAuditDeps } from "./audit/audit-deps";
+export { createInProcessAuditReader } from "./audit/audit-chain-reader";
+export { startAuditReaderThread } from "./audit/audit-reader-thread";
+export { createAuditVerifyThrottle } from "./audit/audit-verify-throttle";
+export { createAuditHeadSigner, type AuditHeadSigner } from "./audit/audit-head-signer";
+export { ensureDemoProject, DEMO_PROJECT_NAME } from "./demo/demo-seed";
 export {
   DEMO_FLEET_AGENTS,
   DEMO_FLEET_KEY_NAME,
   ensureDemoFleetKey,
   prepareDemoFleetKey,
   retireDemoFleetKey,
-} from "./services/demo-fleet-key";
-export { hasAnyUser, SESSION_IDLE_MS, SESSION_TTL_MS } from "./services/auth-service";
-export { generateSetupCode } from "./services/setup-code";
-export { createLoginThrottle, type LoginThrottle } from "./services/login-throttle";
-export { createIngestThrottle, DEFAULT_INGEST_ITEMS_PER_SECOND, type IngestThrottle } from "./services/ingest-throttle";
-export { createIngestWriter, type IngestWriter } from "./services/ingest-service";
-export { startIngestWriterThread } from "./services/ingest-writer-thread";
-export { DEFAULT_HEARTBEAT, expireStaleSessions, type HeartbeatPolicy } from "./services/session-service";
-export { importIdentities } from "./services/identity-import";
-export { pruneAllAudit, verifyAudit } from "./services/audit-service";
-export { openAuditAnchor, type AuditAnchor } from "./services/audit-anchor";
-export { createInProcessAuditDeps, type AuditDeps } from "./services/audit-deps";
-export { createInProcessAuditReader } from "./services/audit-chain-reader";
-export { startAuditReaderThread } from "./services/audit-reader-thread";
-export { createAuditVerifyThrottle } from "./services/audit-verify-throttle";
-export { createAuditHeadSigner, type AuditHeadSigner } from "./services/audit-head-signer";
-export { SYSTEM_ACTOR } from "./services/actor";
-export { SharedJson } from "./shared-json";
+} from "./demo/demo-fleet-key";

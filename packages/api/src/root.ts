@@ -1,16 +1,16 @@
-import { agentRouter } from "./routers/agent";
-import { apiKeyRouter } from "./routers/api-key";
-import { auditRouter } from "./routers/audit";
-import { authRouter } from "./routers/auth";
-import { fleetRouter } from "./routers/fleet";
-import { ingestRouter } from "./routers/ingest";
-import { metricsRouter } from "./routers/metrics";
-import { inviteRouter } from "./routers/invite";
-import { memberRouter } from "./routers/member";
-import { projectRouter } from "./routers/project";
-import { sessionRouter } from "./routers/session";
-import { teamRouter } from "./routers/team";
-import { router } from "./trpc";
+import { agentRouter } from "./agents/agent-router";
+import { fleetRouter } from "./agents/fleet-router";
+import { auditRouter } from "./audit/audit-router";
+import { apiKeyRouter } from "./auth/api-key-router";
+import { authRouter } from "./auth/auth-router";
+import { inviteRouter } from "./auth/invite-router";
+import { memberRouter } from "./auth/member-router";
+import { projectRouter } from "./auth/project-router";
+import { router } from "./core/trpc";
+import { ingestRouter } from "./ingest/ingest-router";
+import { sessionRouter } from "./sessions/session-router";
+import { teamRouter } from "./teams/team-router";
+import { metricsRouter } from "./telemetry/metrics-router";
 
 export const appRouter = router({
   auth: authRouter,

@@ -7,10 +7,11 @@ import type { ApiKeyScope, ChangeEvent, Role } from "@tower/shared";
 import { getTRPCErrorShape, isTrackedEnvelope, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { count, eq } from "drizzle-orm";
 import { expect } from "vitest";
-import { createContext, type Credentials, type Deps } from "./context";
+import { createContext } from "./core/context";
+import type { Credentials, Deps } from "./core/deps";
+import { createCallerFactory } from "./core/trpc";
 import { appRouter } from "./root";
 import { callerFor, createTestDeps } from "./testing";
-import { createCallerFactory } from "./trpc";
 
 export const PASSWORD = "correct horse battery staple";
 

@@ -2,16 +2,18 @@ import { GENESIS_HASH, hashAuditRow } from "@tower/shared/node";
 import { createDb, type DbHandle } from "@tower/db";
 import { createTestDb } from "@tower/db/test";
 import pino from "pino";
-import type { Clock } from "./clock";
-import { createContext, type Credentials, type Deps } from "./context";
-import { createInProcessEventBus } from "./event-bus";
+import { createInProcessAuditDeps } from "./audit/audit-deps";
+import { createLoginThrottle } from "./auth/login-throttle";
+import type { Clock } from "./core/clock";
+import { createConnectionState } from "./core/connection-state";
+import { createContext } from "./core/context";
+import type { Credentials, Deps } from "./core/deps";
+import { createInProcessEventBus } from "./core/event-bus";
+import { createCallerFactory } from "./core/trpc";
+import { createIngestWriter } from "./ingest/group-commit";
+import { createIngestThrottle } from "./ingest/ingest-throttle";
 import { appRouter } from "./root";
-import { createInProcessAuditDeps } from "./services/audit-deps";
-import { createIngestWriter } from "./services/ingest-service";
-import { createIngestThrottle } from "./services/ingest-throttle";
-import { createLoginThrottle } from "./services/login-throttle";
-import { DEFAULT_HEARTBEAT } from "./services/session-service";
-import { createCallerFactory } from "./trpc";
+import { DEFAULT_HEARTBEAT } from "./sessions/session-service";
 
 /** A clock tests move by hand. */
 export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advance(ms: number): void } {
@@ -28,6 +30,7 @@ export function createTestDeps({ file }: { file?: string } = {}) {
   const clock = createManualClock();
   const deps: Deps = {
     db: handle.db,
+    state: createConnectionState(),
     bus: createInProcessEventBus(),
     clock,
     logger: pino({ level: "silent" }),

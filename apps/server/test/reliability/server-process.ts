@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import {
+  createConnectionState,
   createInProcessAuditDeps,
   createInProcessEventBus,
   createLoginThrottle,
@@ -33,6 +34,7 @@ export async function prepareDatabase(file: string, agentNames: string[]) {
   const handle = createDb(file);
   const deps = {
     db: handle.db,
+    state: createConnectionState(),
     bus: createInProcessEventBus(),
     clock: systemClock,
     logger: pino({ level: "silent" }),

@@ -1,11 +1,17 @@
 import type { ReactNode } from "react";
+import { AppShell } from "~/features/shell/app-shell";
 import { Providers } from "~/lib/providers";
 
 /**
- * Every page that talks to the server. The data layer (TanStack Query, the tRPC client and its
- * WebSocket) is mounted here rather than in the root layout, so routes outside this group (the
- * not-found page, the `/` redirect) do not load it.
+ * The signed-in pages. The data layer (TanStack Query, the tRPC client and its WebSocket) and the
+ * shell (header, project switcher, live badge, menu) are rendered here, once: navigating between
+ * these pages swaps only `children`, so the shell and its state survive. Routes outside the
+ * groups (the not-found page, the `/` redirect) load neither.
  */
 export default function AppLayout({ children }: { children: ReactNode }) {
-  return <Providers>{children}</Providers>;
+  return (
+    <Providers>
+      <AppShell>{children}</AppShell>
+    </Providers>
+  );
 }

@@ -1,14 +1,7 @@
 import { TRPCClientError } from "@trpc/client";
 
-export interface FormErrors {
-  /**
-   * One message per field (the first rule it failed), from the server's zod error or a CONFLICT
-   * naming the field. A list so that it can be passed to `Field` as is.
-   */
-  fields: Record<string, string[]>;
-  /** A message not tied to one field the form shows (shown above the form). */
-  form: string | null;
-}
+// Errors in words for a person: a message (errorMessage) and validation issues (describeIssues).
+// Per-field messages for forms are in form-errors.ts, loaded with the forms.
 
 /** One failed rule: where (`patch.name`, `pathScopes.2`) and what. */
 export interface Issue {
@@ -43,7 +36,7 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 /** Keys of inputs that only wrap the form's fields (`agent.update {id, patch}`). */
-const WRAPPERS = new Set(["patch"]);
+export const WRAPPERS = new Set(["patch"]);
 
 const number = (text: string) => {
   const n = Number(text);
@@ -108,7 +101,7 @@ export function parseIssues(text: string): Issue[] {
 }
 
 /** The field an issue path names, without wrapper keys and list indexes: `patch.pathScopes.2` → `pathScopes`. */
-function fieldOf(path: string): string {
+export function fieldOf(path: string): string {
   const segments = path.split(".").filter((s) => s !== "");
   while (segments.length > 1 && WRAPPERS.has(segments[0]!)) segments.shift();
   const first = segments[0] ?? "";
@@ -133,57 +126,12 @@ export function describeIssues(text: string): string {
   return parseIssues(text).map(describeIssue).join("; ");
 }
 
-type ErrorData =
+export type ErrorData =
   | {
       code?: string;
       zodError?: { formErrors?: string[]; fieldErrors?: Record<string, string[] | undefined> } | null;
     }
   | undefined;
-
-/**
- * Turns a tRPC error into one message per field, for the forms to show next to each input. The
- * server's flattened zod error names top-level fields; an input that wraps the fields (`patch`)
- * is mapped through the paths in the error message. `known` lists the fields the form shows: a
- * message for any other field is shown above the form, with the field's name.
- */
-export function toFormErrors(error: unknown, known?: readonly string[]): FormErrors {
-  if (!error) return { fields: {}, form: null };
-  if (!(error instanceof TRPCClientError))
-    return { fields: {}, form: error instanceof Error ? error.message : String(error) };
-  const data = error.data as ErrorData;
-  const fields: Record<string, string[]> = {};
-  const elsewhere: string[] = [];
-  const add = (field: string, message: string) => {
-    if (field && (!known || known.includes(field))) fields[field] ??= [humanize(message)];
-    else elsewhere.push(field ? describeIssue({ path: field, message }) : humanize(message));
-  };
-
-  if (data?.zodError) {
-    const parsed = parseIssues(error.message);
-    const fieldErrors = data.zodError.fieldErrors ?? {};
-    for (const [key, messages] of Object.entries(fieldErrors)) {
-      const first = messages?.[0];
-      if (!first) continue;
-      if (WRAPPERS.has(key)) {
-        // The flattened error loses the inner path: take it from the message.
-        const inner = parsed.filter((issue) => issue.path === key || issue.path.startsWith(`${key}.`));
-        if (inner.length === 0) add("", first);
-        for (const issue of inner) add(fieldOf(issue.path), issue.message);
-      } else add(key, first);
-    }
-    for (const message of data.zodError.formErrors ?? []) add("", message);
-    if (Object.keys(fields).length === 0 && elsewhere.length === 0) elsewhere.push(describeIssues(error.message));
-    return { fields, form: elsewhere.length > 0 ? [...new Set(elsewhere)].join(" ") : null };
-  }
-
-  // A refusal that names its field ("email: …", "password: This password is too easy to guess…").
-  const match = /^([A-Za-z]\w*): (.+)$/.exec(error.message);
-  if ((data?.code === "CONFLICT" || data?.code === "BAD_REQUEST") && match?.[1] && match[2]) {
-    add(match[1], match[2]);
-    return { fields, form: elsewhere.length > 0 ? elsewhere.join(" ") : null };
-  }
-  return { fields: {}, form: errorMessage(error) };
-}
 
 /** An error's message for a person; a validation error's issues are described one by one. */
 export function errorMessage(error: unknown): string {

@@ -1,5 +1,6 @@
 "use client";
 import { Component, lazy, Suspense, useState, type ComponentType, type ReactNode } from "react";
+import { ErrorText } from "./states";
 
 /** What a failed chunk load shows instead of crashing the page: a message and a retry. */
 class LoadBoundary extends Component<{ children: ReactNode; onRetry(): void }, { failed: boolean }> {
@@ -12,12 +13,12 @@ class LoadBoundary extends Component<{ children: ReactNode; onRetry(): void }, {
   override render() {
     if (!this.state.failed) return this.props.children;
     return (
-      <p className="error" role="alert">
-        Could not load this part of the page.{" "}
+      <ErrorText context="Could not load this part of the page.">
+        {" "}
         <button type="button" className="link-button" onClick={() => this.props.onRetry()}>
           Try again
         </button>
-      </p>
+      </ErrorText>
     );
   }
 }

@@ -1,247 +1,17 @@
 "use client";
-import type { Agent, AgentSession } from "@tower/shared";
-import { agentPerformance, hasRole } from "@tower/shared/domain";
+import { hasRole } from "@tower/shared/domain";
 import Link from "next/link";
-import { useMemo, useState, type ReactNode } from "react";
-import { BudgetBar } from "~/features/budgets/budget-bar";
-import { useBudgetUsage } from "~/features/budgets/hooks";
-import { useProject } from "~/features/shell/project";
-import { useTeamName } from "~/features/teams/hooks";
+import { useState } from "react";
+import { useBudgetUsage } from "~/features/budgets";
+import { useProject } from "~/features/shell";
+import { useTeamName } from "~/features/teams";
 import { errorMessage, isNotFound } from "~/lib/errors";
+import { ErrorText, Loading } from "~/ui/states";
+import { StatusBadge } from "~/ui/status-badge";
+import { Activity, Budgets, CurrentSession, DeletedNotice, Performance, Profile } from "./agent-cards";
 import { AgentFormDialog, type AgentFields } from "./dialogs";
-import { formatDuration, formatPercent, relativeTime, StatusBadge } from "./fleet-views";
 import { useAgent, useAgentActivity, useAgentSessions, useSetEnabled, useUpdateAgent } from "./hooks";
-
-const dateTime = (at: number | null | undefined) => (at ? new Date(at).toLocaleString() : "—");
-const usd = (n: number | null | undefined) => (n === null || n === undefined ? "—" : `$${n.toFixed(n < 1 ? 4 : 2)}`);
-const count = (n: number | null | undefined) => (n === null || n === undefined ? "—" : n.toLocaleString());
-
-function Item({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
-function List({ items, empty = "—" }: { items: string[]; empty?: string }) {
-  if (items.length === 0) return <span className="muted">{empty}</span>;
-  return (
-    <ul className="tags">
-      {items.map((item) => (
-        <li key={item} className="tag">
-          {item}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function Profile({ agent, teamName }: { agent: Agent; teamName: string | null }) {
-  return (
-    <section className="card" aria-labelledby="profile-title">
-      <h2 id="profile-title">Profile</h2>
-      <dl className="facts">
-        <Item term="Role">{agent.role}</Item>
-        <Item term="Category">{agent.category}</Item>
-        <Item term="Version">{agent.version || "—"}</Item>
-        <Item term="Owner">{agent.owner || "—"}</Item>
-        <Item term="Team">{teamName ?? (agent.teamId ? agent.teamId : "—")}</Item>
-        <Item term="Tags">
-          <List items={agent.tags} />
-        </Item>
-        <Item term="Capabilities">
-          <List items={agent.capabilities} />
-        </Item>
-        <Item term="Allowed tools">
-          <List items={agent.allowedTools} />
-        </Item>
-        <Item term="Path scopes">
-          {agent.pathScopes.length === 0 ? (
-            <span className="muted">—</span>
-          ) : (
-            <ul className="plain">
-              {agent.pathScopes.map((p) => (
-                <li key={p}>
-                  <code>{p}</code>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Item>
-        <Item term="Created">{dateTime(agent.createdAt)}</Item>
-        <Item term="Updated">{dateTime(agent.updatedAt)}</Item>
-        <Item term="Last active">{dateTime(agent.lastActiveAt)}</Item>
-      </dl>
-      {agent.description ? <p className="agent-description">{agent.description}</p> : null}
-      {Object.keys(agent.metadata).length > 0 ? (
-        <details>
-          <summary>Metadata</summary>
-          <pre className="metadata">{JSON.stringify(agent.metadata, null, 2)}</pre>
-        </details>
-      ) : null}
-    </section>
-  );
-}
-
-function Budgets({ agent, open, costToday }: { agent: Agent; open: AgentSession | null; costToday: number }) {
-  return (
-    <section className="card" aria-labelledby="budgets-title">
-      <h2 id="budgets-title">Budgets</h2>
-      {agent.budgetCostUsdPerDay === null ? (
-        <p className="muted">No daily cost budget · {usd(costToday)} spent today</p>
-      ) : (
-        <BudgetBar label="Cost today" used={costToday} limit={agent.budgetCostUsdPerDay} unit="usd" />
-      )}
-      {agent.budgetTokensPerSession === null ? (
-        <p className="muted">No token budget per session</p>
-      ) : open ? (
-        <BudgetBar label="Session tokens" used={open.tokens} limit={agent.budgetTokensPerSession} unit="tokens" />
-      ) : (
-        <p className="muted">{count(agent.budgetTokensPerSession)} tokens per session · no live session</p>
-      )}
-    </section>
-  );
-}
-
-function Performance({ agent }: { agent: Agent }) {
-  const perf = agentPerformance(agent);
-  return (
-    <section className="card" aria-labelledby="performance-title">
-      <h2 id="performance-title">Performance</h2>
-      <dl className="stats">
-        <Item term="Success rate">{formatPercent(perf.successRate)}</Item>
-        <Item term="Avg execution time">{formatDuration(perf.avgExecutionMs)}</Item>
-        <Item term="Runs">{count(agent.runsCount)}</Item>
-        <Item term="Sessions">{count(agent.sessionsCount)}</Item>
-      </dl>
-    </section>
-  );
-}
-
-function CurrentSession({ session }: { session: AgentSession | null }) {
-  return (
-    <section className="card" aria-labelledby="session-title">
-      <h2 id="session-title">Current session</h2>
-      {session ? (
-        <dl className="stats">
-          <Item term="Started">{dateTime(session.startedAt)}</Item>
-          <Item term="Last heartbeat">{relativeTime(session.lastHeartbeatAt)}</Item>
-          <Item term="Tokens">{count(session.tokens)}</Item>
-          <Item term="Cost">{usd(session.costUsd)}</Item>
-          <Item term="Runs">
-            {count(session.runs)}
-            {session.runs > 0 ? (
-              <span className="muted"> ({formatPercent(session.successes / session.runs)} ok)</span>
-            ) : null}
-          </Item>
-        </dl>
-      ) : (
-        <p className="muted">No live session. The agent gets one when it connects with the SDK.</p>
-      )}
-    </section>
-  );
-}
-
-function SessionHistory({ projectId, agentId }: { projectId: string; agentId: string }) {
-  const sessions = useAgentSessions(projectId, agentId);
-  const items = useMemo(() => sessions.data?.pages.flatMap((p) => p.items) ?? [], [sessions.data]);
-  return (
-    <section className="card" aria-labelledby="history-title">
-      <h2 id="history-title">Session history</h2>
-      {sessions.isPending ? (
-        <p className="loading">Loading sessions…</p>
-      ) : sessions.error ? (
-        <p className="error" role="alert">
-          Could not load sessions: {errorMessage(sessions.error)}
-        </p>
-      ) : items.length === 0 ? (
-        <p className="muted">No sessions yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table aria-label="Sessions">
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Ended</th>
-                <th scope="col">Tokens</th>
-                <th scope="col">Cost</th>
-                <th scope="col">Runs</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr key={s.id}>
-                  <th scope="row" data-label="Started">
-                    {dateTime(s.startedAt)}
-                  </th>
-                  <td data-label="Ended">
-                    {s.endedAt ? (
-                      <>
-                        {dateTime(s.endedAt)} <span className="muted">({s.endReason?.replace("_", " ")})</span>
-                      </>
-                    ) : (
-                      <span className="badge status-idle">live</span>
-                    )}
-                  </td>
-                  <td data-label="Tokens">{count(s.tokens)}</td>
-                  <td data-label="Cost">{usd(s.costUsd)}</td>
-                  <td data-label="Runs">
-                    {count(s.runs)} {s.runs > 0 ? <span className="muted">({s.successes} ok)</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {sessions.hasNextPage ? (
-        <div className="load-more">
-          <button type="button" onClick={() => void sessions.fetchNextPage()} disabled={sessions.isFetchingNextPage}>
-            {sessions.isFetchingNextPage ? "Loading…" : "Older sessions"}
-          </button>
-        </div>
-      ) : null}
-    </section>
-  );
-}
-
-function Activity({ items }: { items: { id: string; at: number; text: string }[] }) {
-  return (
-    <section className="card" aria-labelledby="activity-title">
-      <h2 id="activity-title">Live activity</h2>
-      {items.length === 0 ? (
-        <p className="muted">Changes to this agent appear here as they happen.</p>
-      ) : (
-        <ol className="activity" aria-label="Activity" aria-live="polite">
-          {items.map((item) => (
-            <li key={item.id}>
-              <time dateTime={new Date(item.at).toISOString()}>{new Date(item.at).toLocaleTimeString()}</time>{" "}
-              <span>{item.text}</span>
-            </li>
-          ))}
-        </ol>
-      )}
-    </section>
-  );
-}
-
-/** Shown in place of the actions once the agent is gone: what happened, and the way back. */
-function DeletedNotice({ deletedAt, fleetHref }: { deletedAt: number | null; fleetHref: string }) {
-  return (
-    <div className="notice notice-danger" role="alert" data-testid="agent-deleted">
-      <p>
-        <strong>This agent was deleted</strong>
-        {deletedAt ? ` at ${new Date(deletedAt).toLocaleTimeString()}` : ""}, in this window or another. Below is its
-        last known state; it can no longer be edited, enabled or disabled.
-      </p>
-      <Link className="button" href={fleetHref}>
-        Back to agents
-      </Link>
-    </div>
-  );
-}
+import { SessionHistory } from "./session-history";
 
 /** One agent: profile, budgets, performance, sessions and a live activity feed. */
 export function AgentDetailPage({ id }: { id: string }) {
@@ -265,7 +35,7 @@ export function AgentDetailPage({ id }: { id: string }) {
   const deleted =
     activity.deletedAt !== null || isNotFound(agent.error) || isNotFound(update.error) || isNotFound(setEnabled.error);
 
-  if (agent.isPending) return <p className="loading">Loading agent…</p>;
+  if (agent.isPending) return <Loading label="Loading agent…" />;
   if (!agent.data)
     return (
       <div className="empty">
@@ -317,11 +87,7 @@ export function AgentDetailPage({ id }: { id: string }) {
         )}
       </div>
       {deleted ? <DeletedNotice deletedAt={activity.deletedAt} fleetHref={fleetHref} /> : null}
-      {setEnabled.error && !deleted ? (
-        <p className="error" role="alert">
-          {errorMessage(setEnabled.error)}
-        </p>
-      ) : null}
+      {setEnabled.error && !deleted ? <ErrorText error={setEnabled.error} /> : null}
       <div className="detail-grid">
         <div className="detail-main">
           <Profile agent={a} teamName={teams} />

@@ -1,7 +1,7 @@
 "use client";
 import type { Agent } from "@tower/shared";
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { toFormErrors } from "~/lib/errors";
+import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
 import { useModalDialog } from "~/ui/modal";
 
@@ -264,41 +264,6 @@ export function AgentFormDialog({ agent, pending, error, closedReason, onSubmit,
           </button>
         </div>
       </form>
-    </dialog>
-  );
-}
-
-export function ConfirmDialog({
-  title,
-  body,
-  confirmLabel,
-  pending,
-  error,
-  onConfirm,
-  onClose,
-}: {
-  title: string;
-  body: string;
-  confirmLabel: string;
-  pending: boolean;
-  error: string | null;
-  onConfirm(): void;
-  onClose(): void;
-}) {
-  const dialog = useModalDialog();
-  return (
-    <dialog ref={dialog} className="dialog dialog-small" aria-labelledby="confirm-title" onCancel={onClose}>
-      <h2 id="confirm-title">{title}</h2>
-      <p>{body}</p>
-      <FormError message={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" className="danger" disabled={pending} onClick={onConfirm}>
-          {confirmLabel}
-        </button>
-      </div>
     </dialog>
   );
 }

@@ -1,38 +1,10 @@
 "use client";
-import type { Agent, AgentStatus } from "@tower/shared";
+import type { Agent } from "@tower/shared";
 import { agentPerformance } from "@tower/shared/domain";
 import Link from "next/link";
-import { BudgetBar } from "~/features/budgets/budget-bar";
-import type { Spend } from "~/features/budgets/hooks";
-
-export function relativeTime(at: number | null | undefined): string {
-  if (!at) return "never";
-  const seconds = Math.round((Date.now() - at) / 1000);
-  if (seconds < 45) return "just now";
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
-  return new Date(at).toLocaleDateString();
-}
-
-export function formatPercent(rate: number | null): string {
-  return rate === null ? "—" : `${Math.round(rate * 100)}%`;
-}
-
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return "—";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = seconds / 60;
-  if (minutes < 60) return `${minutes.toFixed(1)} min`;
-  return `${(minutes / 60).toFixed(1)} h`;
-}
-
-export function StatusBadge({ status }: { status: AgentStatus | string }) {
-  return <span className={`badge status-${status}`}>{status}</span>;
-}
+import { BudgetBar, type Spend } from "~/features/budgets";
+import { StatusBadge } from "~/ui/status-badge";
+import { formatPercent, relativeTime } from "./format";
 
 export function agentHref(agent: Pick<Agent, "id">, projectId: string): string {
   return `/agents/${encodeURIComponent(agent.id)}?project=${encodeURIComponent(projectId)}`;

@@ -2,7 +2,7 @@
 import type { Agent, AgentCreateInput, AgentPatch, ChangeEvent } from "@tower/shared";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { patchTeamMembers } from "~/features/teams/cache";
+import { patchTeamMembers } from "~/features/teams";
 import { plural } from "~/lib/format";
 import { trpc } from "~/lib/trpc";
 import { applyChange, type AgentChange, type ListFilters } from "./live-cache";

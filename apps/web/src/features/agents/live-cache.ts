@@ -14,7 +14,15 @@ export interface ListFilters {
 
 export type AgentChange = { op: "created" | "updated"; agent: Agent } | { op: "deleted"; id: string };
 
-/** Same rule as the server's list query, so a live change lands only where a refetch would put it. */
+/** SQLite's LIKE folds the case of ASCII letters only. */
+const foldAscii = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/**
+ * The server's list rule (`listAgents` in packages/api: equal role, category, status and team, one
+ * tag equal, and `q` in the name, role, description or one of the tags, as SQL's `LIKE '%q%'`), so a
+ * live change lands only where a refetch would put it. A copy, not an import: the server's rule is
+ * SQL run by the database, so there is no function for the two to share.
+ */
 export function matchesFilters(agent: Agent, filters: ListFilters): boolean {
   if (filters.status && agent.status !== filters.status) return false;
   if (filters.role && agent.role !== filters.role) return false;
@@ -22,13 +30,15 @@ export function matchesFilters(agent: Agent, filters: ListFilters): boolean {
   if (filters.tag && !agent.tags.includes(filters.tag)) return false;
   if (filters.teamId && agent.teamId !== filters.teamId) return false;
   if (filters.q) {
-    const needle = filters.q.toLowerCase();
-    const haystack = [agent.name, agent.role, agent.description, JSON.stringify(agent.tags)].join("\n").toLowerCase();
-    if (!haystack.includes(needle)) return false;
+    const needle = foldAscii(filters.q);
+    // Tags one by one, as the server does: the list's JSON text would match `"` or `,` on every agent.
+    if (![agent.name, agent.role, agent.description, ...agent.tags].some((text) => foldAscii(text).includes(needle)))
+      return false;
   }
   return true;
 }
 
+/** The server's order: the sort column (a never-active agent's last activity is 0), then the id. */
 function sortValue(agent: Agent, sort: AgentSort): string | number {
   if (sort === "lastActiveAt") return agent.lastActiveAt ?? 0;
   return agent[sort];

@@ -1,7 +1,7 @@
 "use client";
 import type { AuditEvent } from "@tower/shared";
 import { dateTimeOf } from "~/lib/format";
-import { DecisionBadge } from "./decision-badge";
+import { DecisionBadge } from "~/ui/decision-badge";
 import { errorMessage } from "~/lib/errors";
 import { useModalDialog } from "~/ui/modal";
 import { useAuditRecord } from "./hooks";

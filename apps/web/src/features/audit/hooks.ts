@@ -125,12 +125,12 @@ export function useAuditFacets(projectId: string) {
   return trpc.audit.stats.useQuery({ projectId, from: to - 31 * 86_400_000, to, bucket: "day" }, { staleTime: 60_000 });
 }
 
-/** Walks the hash chain on demand (the button), never by itself. */
 /** One row with its hash-chain links (lists and the live tail leave them out); rows never change. */
 export function useAuditRecord(projectId: string, id: number) {
   return trpc.audit.get.useQuery({ projectId, id }, { staleTime: Infinity });
 }
 
+/** Walks the hash chain on demand (the button), never by itself. */
 export function useVerifyChain(projectId: string) {
   return trpc.audit.verify.useQuery({ projectId }, { enabled: false, staleTime: 0, gcTime: 0, retry: false });
 }

@@ -2,8 +2,10 @@
 import Link from "next/link";
 import { errorMessage } from "~/lib/errors";
 import { FormError } from "~/ui/field";
+import { Loading } from "~/ui/states";
 import { AuthCard } from "./auth-card";
-import { useAcceptInvite, useFragmentSecret, useInvitePreview, useMe } from "./hooks";
+import { useMe } from "./hooks";
+import { useAcceptInvite, useFragmentSecret, useInvitePreview } from "./sign-in-hooks";
 import { SignUpFields } from "./signup-form";
 
 /** An invite link as Settings makes them: `/invite#<token>`, the token never sent in a request line. */
@@ -12,7 +14,7 @@ export function InviteFromFragment() {
   if (token === undefined)
     return (
       <AuthCard title="Invitation">
-        <p className="loading">Loading…</p>
+        <Loading />
       </AuthCard>
     );
   if (token === null) {
@@ -34,7 +36,7 @@ export function InvitePage({ token }: { token: string }) {
   if (preview.isIdle || preview.isPending || me.isPending)
     return (
       <AuthCard title="Invitation">
-        <p className="loading">Loading…</p>
+        <Loading />
       </AuthCard>
     );
   if (preview.error) {

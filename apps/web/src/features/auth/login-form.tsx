@@ -2,10 +2,11 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
-import { toFormErrors } from "~/lib/errors";
+import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
 import { AuthCard } from "./auth-card";
-import { useLogIn, useMe } from "./hooks";
+import { useMe } from "./hooks";
+import { useLogIn } from "./sign-in-hooks";
 
 export function LoginForm() {
   const me = useMe();

@@ -1,9 +1,10 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { toFormErrors } from "~/lib/errors";
+import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
+import { Loading } from "~/ui/states";
 import { AuthCard } from "./auth-card";
-import { useFragmentSecret, useResetPassword } from "./hooks";
+import { useFragmentSecret, useResetPassword } from "./sign-in-hooks";
 
 /**
  * Where a one-time reset link an admin made lands (`/reset-password#<token>`): the person chooses a
@@ -23,7 +24,7 @@ export function ResetPasswordPage() {
   if (token === undefined)
     return (
       <AuthCard title="Set a new password">
-        <p className="loading">Loading…</p>
+        <Loading />
       </AuthCard>
     );
   if (token === null)

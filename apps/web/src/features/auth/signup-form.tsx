@@ -2,10 +2,12 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
-import { toFormErrors } from "~/lib/errors";
+import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
+import { Loading } from "~/ui/states";
 import { AuthCard } from "./auth-card";
-import { useMe, useSignUp } from "./hooks";
+import { useMe } from "./hooks";
+import { useSignUp } from "./sign-in-hooks";
 
 /** `askSetupCode`: the first account on a fresh install gives the code the server printed. */
 export function SignUpFields({
@@ -105,7 +107,7 @@ export function SignUpPage() {
   if (me.isPending)
     return (
       <AuthCard title="Sign up">
-        <p className="loading">Loading…</p>
+        <Loading />
       </AuthCard>
     );
   if (me.data?.setupNeeded) {

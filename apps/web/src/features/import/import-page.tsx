@@ -2,10 +2,11 @@
 import type { ImportFileReport } from "@tower/shared";
 import Link from "next/link";
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { useProject } from "~/features/shell/project";
+import { useProject } from "~/features/shell";
 import { hasRole, IDENTITY_FILE_PATTERN, IMPORT_OUTCOMES } from "@tower/shared/domain";
 import { describeIssues } from "~/lib/errors";
 import { plural } from "~/lib/format";
+import { Empty } from "~/ui/states";
 import { displayName, useImportAgents } from "./hooks";
 
 function countOf(file: ImportFileReport, outcome: (typeof IMPORT_OUTCOMES)[number]) {
@@ -128,7 +129,7 @@ export function ImportPage() {
       </p>
 
       {!canImport ? (
-        <p className="empty">Importing needs the operator role in {current.projectName}.</p>
+        <Empty>Importing needs the operator role in {current.projectName}.</Empty>
       ) : (
         <form className="card import-form" onSubmit={submit}>
           <div className="field">

@@ -15,6 +15,12 @@ export const RANGES: Record<RangeKey, { label: string; ms: number; bucket: Bucke
 };
 
 export type Scope = "fleet" | "agent" | "by-agent" | "by-model";
+export const SCOPES: Record<Scope, string> = {
+  fleet: "Whole fleet",
+  agent: "One agent",
+  "by-agent": "Grouped by agent",
+  "by-model": "Grouped by model",
+};
 
 export interface MetricsQuery {
   range: RangeKey;

@@ -2,9 +2,10 @@
 import type { AuditEvent, BudgetAlert } from "@tower/shared";
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { useProject } from "~/features/shell/project";
-import { errorMessage } from "~/lib/errors";
+import { useProject } from "~/features/shell";
 import { count, percent, plural, timeOf, usd } from "~/lib/format";
+import { DecisionBadge } from "~/ui/decision-badge";
+import { Empty, ErrorText, QueryView } from "~/ui/states";
 import { useBudgetAlerts, useOverview, useRecentDenials } from "./hooks";
 
 export function describeAlert(alert: BudgetAlert): string {
@@ -42,8 +43,7 @@ function StatCard({
 }
 
 function AlertList({ alerts }: { alerts: BudgetAlert[] }) {
-  if (alerts.length === 0)
-    return <p className="muted">No budget alerts. They appear here as agents near their limits.</p>;
+  if (alerts.length === 0) return <Empty line>No budget alerts. They appear here as agents near their limits.</Empty>;
   return (
     <ol className="feed" aria-label="Budget alerts" aria-live="polite">
       {alerts.map((alert) => (
@@ -58,12 +58,12 @@ function AlertList({ alerts }: { alerts: BudgetAlert[] }) {
 }
 
 function DenialList({ rows }: { rows: AuditEvent[] }) {
-  if (rows.length === 0) return <p className="muted">No denied operations.</p>;
+  if (rows.length === 0) return <Empty line>No denied operations.</Empty>;
   return (
     <ol className="feed" aria-label="Recent denials" aria-live="polite">
       {rows.map((row) => (
         <li key={row.id} data-denial={row.actorName}>
-          <span className="badge decision-denied">denied</span>
+          <DecisionBadge decision="denied" />
           <span className="feed-text">
             <strong>{row.actorName}</strong> · {row.operation}
             {row.target ? (
@@ -105,9 +105,7 @@ export function OverviewPage() {
       </div>
 
       {overview.error ? (
-        <p className="error" role="alert">
-          Could not load the overview: {errorMessage(overview.error)}
-        </p>
+        <ErrorText error={overview.error} context="Could not load the overview" />
       ) : (
         <dl className="stat-cards" aria-busy={overview.isPending} aria-label="Today">
           <StatCard
@@ -159,27 +157,15 @@ export function OverviewPage() {
       <div className="overview-grid">
         <section className="card" aria-labelledby="alerts-title">
           <h2 id="alerts-title">Budget alerts</h2>
-          {alerts.isPending ? (
-            <p className="loading">Loading alerts…</p>
-          ) : alerts.error ? (
-            <p className="error" role="alert">
-              Could not load alerts: {errorMessage(alerts.error)}
-            </p>
-          ) : (
-            <AlertList alerts={alerts.data} />
-          )}
+          <QueryView query={alerts} loading="Loading alerts…" failure="Could not load alerts">
+            {(list) => <AlertList alerts={list} />}
+          </QueryView>
         </section>
         <section className="card" aria-labelledby="denials-title">
           <h2 id="denials-title">Recent denials</h2>
-          {denials.isPending ? (
-            <p className="loading">Loading denials…</p>
-          ) : denials.error ? (
-            <p className="error" role="alert">
-              Could not load denials: {errorMessage(denials.error)}
-            </p>
-          ) : (
-            <DenialList rows={denials.data.items} />
-          )}
+          <QueryView query={denials} loading="Loading denials…" failure="Could not load denials">
+            {(page) => <DenialList rows={page.items} />}
+          </QueryView>
           <p className="card-foot">
             <Link href={link("/audit")}>Open the audit trail</Link>
           </p>

@@ -1,7 +1,9 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { errorMessage, toFormErrors } from "~/lib/errors";
+import { errorMessage } from "~/lib/errors";
+import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
+import { ErrorText, Loading } from "~/ui/states";
 import { useChangePassword, useMySessions, useRevokeMySession } from "./hooks";
 
 const date = (at: number) => new Date(at).toLocaleString();
@@ -94,13 +96,8 @@ function ChangePassword() {
 function Sessions() {
   const sessions = useMySessions();
   const revoke = useRevokeMySession();
-  if (sessions.isPending) return <p className="loading">Loading sessions…</p>;
-  if (sessions.error)
-    return (
-      <p className="error" role="alert">
-        {errorMessage(sessions.error)}
-      </p>
-    );
+  if (sessions.isPending) return <Loading label="Loading sessions…" />;
+  if (sessions.error) return <ErrorText error={sessions.error} />;
   return (
     <>
       <FormError message={revoke.error ? errorMessage(revoke.error) : null} />

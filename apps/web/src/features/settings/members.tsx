@@ -2,11 +2,12 @@
 import type { Role } from "@tower/shared";
 import { hasRole, ROLES } from "@tower/shared/domain";
 import { useState } from "react";
-import { useMe } from "~/features/auth/hooks";
+import { useMe } from "~/features/auth";
 import { errorMessage } from "~/lib/errors";
 import type { RouterOutputs } from "~/lib/trpc";
 import { CopyButton } from "~/ui/copy-button";
 import { FormError } from "~/ui/field";
+import { QueryView } from "~/ui/states";
 import { useCreateResetLink, useMembers, useRemoveMember, useRevokeMemberSessions, useSetMemberRole } from "./hooks";
 
 type Member = RouterOutputs["project"]["members"][number];
@@ -77,64 +78,60 @@ export function MemberList({ projectId, myRole }: { projectId: string; myRole: R
           </button>
         </div>
       ) : null}
-      {members.isPending ? (
-        <p className="loading">Loading members…</p>
-      ) : members.error ? (
-        <p className="error" role="alert">
-          {errorMessage(members.error)}
-        </p>
-      ) : (
-        <ul className="members">
-          {members.data.map((m) => {
-            const editable = canManage(m) && m.userId !== myId;
-            return (
-              <li key={m.userId} data-member={m.email ?? m.name}>
-                <span>
-                  <strong>{m.name}</strong>
-                  {m.userId === myId ? <span className="muted"> (you)</span> : null}{" "}
-                  {m.email ? <span className="muted">{m.email}</span> : null}
-                </span>
-                {editable ? (
-                  <span className="row-actions">
-                    <select
-                      aria-label={`Role of ${m.name}`}
-                      value={m.role}
-                      disabled={setRole.isPending}
-                      onChange={(e) => {
-                        setNotice(null);
-                        setRole.mutate({ projectId, userId: m.userId, role: e.target.value as Role });
-                      }}
-                    >
-                      {roleChoices.map((role) => (
-                        <option key={role} value={role}>
-                          {role}
-                        </option>
-                      ))}
-                    </select>
-                    <button type="button" onClick={() => act(m, "signOut")} disabled={signOut.isPending}>
-                      Sign out everywhere
-                    </button>
-                    <button type="button" onClick={() => act(m, "reset")} disabled={resetLink.isPending}>
-                      Reset password
-                    </button>
-                    <button
-                      type="button"
-                      className="danger-text"
-                      onClick={() => act(m, "remove")}
-                      disabled={remove.isPending}
-                      aria-label={`Remove ${m.name}`}
-                    >
-                      Remove
-                    </button>
+      <QueryView query={members} loading="Loading members…">
+        {(list) => (
+          <ul className="members">
+            {list.map((m) => {
+              const editable = canManage(m) && m.userId !== myId;
+              return (
+                <li key={m.userId} data-member={m.email ?? m.name}>
+                  <span>
+                    <strong>{m.name}</strong>
+                    {m.userId === myId ? <span className="muted"> (you)</span> : null}{" "}
+                    {m.email ? <span className="muted">{m.email}</span> : null}
                   </span>
-                ) : (
-                  <span className="badge">{m.role}</span>
-                )}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+                  {editable ? (
+                    <span className="row-actions">
+                      <select
+                        aria-label={`Role of ${m.name}`}
+                        value={m.role}
+                        disabled={setRole.isPending}
+                        onChange={(e) => {
+                          setNotice(null);
+                          setRole.mutate({ projectId, userId: m.userId, role: e.target.value as Role });
+                        }}
+                      >
+                        {roleChoices.map((role) => (
+                          <option key={role} value={role}>
+                            {role}
+                          </option>
+                        ))}
+                      </select>
+                      <button type="button" onClick={() => act(m, "signOut")} disabled={signOut.isPending}>
+                        Sign out everywhere
+                      </button>
+                      <button type="button" onClick={() => act(m, "reset")} disabled={resetLink.isPending}>
+                        Reset password
+                      </button>
+                      <button
+                        type="button"
+                        className="danger-text"
+                        onClick={() => act(m, "remove")}
+                        disabled={remove.isPending}
+                        aria-label={`Remove ${m.name}`}
+                      >
+                        Remove
+                      </button>
+                    </span>
+                  ) : (
+                    <span className="badge">{m.role}</span>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </QueryView>
     </section>
   );
 }

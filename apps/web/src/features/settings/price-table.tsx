@@ -1,7 +1,8 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { errorMessage, toFormErrors } from "~/lib/errors";
+import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
+import { QueryView } from "~/ui/states";
 import { usePrices, useResetPrice, useSetPrice } from "./hooks";
 
 /**
@@ -74,53 +75,49 @@ export function PriceTable({ projectId, canEdit }: { projectId: string; canEdit:
           </button>
         </form>
       ) : null}
-      {prices.isPending ? (
-        <p className="loading">Loading prices…</p>
-      ) : prices.error ? (
-        <p className="error" role="alert">
-          {errorMessage(prices.error)}
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table aria-label="Model prices">
-            <thead>
-              <tr>
-                <th scope="col">Model</th>
-                <th scope="col">Input</th>
-                <th scope="col">Output</th>
-                <th scope="col">Source</th>
-                {canEdit ? <th scope="col" aria-label="Actions" /> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {prices.data.map((row) => (
-                <tr key={row.model}>
-                  <td>{row.model}</td>
-                  <td>${row.inputPerMTok}</td>
-                  <td>${row.outputPerMTok}</td>
-                  <td>
-                    <span className="badge">{row.source === "project" ? "this project" : "default"}</span>
-                  </td>
-                  {canEdit ? (
-                    <td>
-                      {row.source === "project" ? (
-                        <button
-                          type="button"
-                          className="danger-text"
-                          disabled={resetPrice.isPending}
-                          onClick={() => resetPrice.mutate({ projectId, model: row.model })}
-                        >
-                          Reset {row.model}
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
+      <QueryView query={prices} loading="Loading prices…">
+        {(list) => (
+          <div className="table-wrap">
+            <table aria-label="Model prices">
+              <thead>
+                <tr>
+                  <th scope="col">Model</th>
+                  <th scope="col">Input</th>
+                  <th scope="col">Output</th>
+                  <th scope="col">Source</th>
+                  {canEdit ? <th scope="col" aria-label="Actions" /> : null}
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {list.map((row) => (
+                  <tr key={row.model}>
+                    <td>{row.model}</td>
+                    <td>${row.inputPerMTok}</td>
+                    <td>${row.outputPerMTok}</td>
+                    <td>
+                      <span className="badge">{row.source === "project" ? "this project" : "default"}</span>
+                    </td>
+                    {canEdit ? (
+                      <td>
+                        {row.source === "project" ? (
+                          <button
+                            type="button"
+                            className="danger-text"
+                            disabled={resetPrice.isPending}
+                            onClick={() => resetPrice.mutate({ projectId, model: row.model })}
+                          >
+                            Reset {row.model}
+                          </button>
+                        ) : null}
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryView>
     </section>
   );
 }

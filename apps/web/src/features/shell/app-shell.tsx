@@ -1,11 +1,11 @@
 "use client";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useState, type ReactNode } from "react";
-import { useLogOut, useMe } from "~/features/auth/hooks";
+import { Suspense, useEffect, useState, type ReactNode } from "react";
+import { useLogOut, useMe } from "~/features/auth";
 import { ConnectionBadge } from "~/lib/connection";
-import { errorMessage } from "~/lib/errors";
 import { lazyComponent } from "~/ui/lazy";
+import { Empty, ErrorText, Loading } from "~/ui/states";
 import { ProjectProvider, useProject } from "./project";
 
 // Opens on a click; its code loads then, not with every page.
@@ -90,18 +90,6 @@ function ToolsSkeleton() {
   );
 }
 
-/** A page's outline while its data loads, in place of a bare "Loading…". */
-function PageSkeleton({ label = "Loading…" }: { label?: string }) {
-  return (
-    <div className="page-skeleton" aria-busy="true">
-      <p className="sr-only">{label}</p>
-      <span className="skeleton skeleton-title" aria-hidden="true" />
-      <span className="skeleton skeleton-block" aria-hidden="true" />
-      <span className="skeleton skeleton-block" aria-hidden="true" />
-    </div>
-  );
-}
-
 /**
  * The header and the main area. On a phone the header is one compact row (brand, project, live
  * badge, menu button) and the navigation and account fold into the menu; from 760 px everything
@@ -170,13 +158,19 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
           ) : null}
         </div>
       </header>
-      <main className="app-main">{children}</main>
+      <main className="app-main">
+        {/* Pages read their view from the URL (useSearchParams), which needs a boundary to render on the server. */}
+        <Suspense fallback={<Loading page />}>{children}</Suspense>
+      </main>
       {creating ? <NewProjectDialog onClose={() => setCreating(false)} /> : null}
     </>
   );
 }
 
-/** Signed-in layout: header with project switcher, live badge, navigation and user menu. */
+/**
+ * Signed-in layout: header with project switcher, live badge, navigation and user menu. Rendered
+ * once by app/(app)/layout.tsx and kept while the pages under it change.
+ */
 export function AppShell({ children }: { children: ReactNode }) {
   const me = useMe();
   const router = useRouter();
@@ -189,21 +183,19 @@ export function AppShell({ children }: { children: ReactNode }) {
   if (me.isPending)
     return (
       <Frame user={null} hasProject={false}>
-        <PageSkeleton />
+        <Loading page />
       </Frame>
     );
   if (me.error)
     return (
       <Frame user={null} hasProject={false}>
-        <p className="error" role="alert">
-          Could not reach Tower: {errorMessage(me.error)}
-        </p>
+        <ErrorText error={me.error} context="Could not reach Tower" />
       </Frame>
     );
   if (!me.data.user)
     return (
       <Frame user={null} hasProject={false}>
-        <PageSkeleton label="Redirecting to sign in…" />
+        <Loading page label="Redirecting to sign in…" />
       </Frame>
     );
 
@@ -213,12 +205,12 @@ export function AppShell({ children }: { children: ReactNode }) {
       memberships={me.data.memberships}
       fallback={
         <Frame user={null} hasProject={false}>
-          <PageSkeleton />
+          <Loading page />
         </Frame>
       }
       empty={
         <Frame user={user} hasProject={false}>
-          <p className="empty">You are not a member of any project yet. Ask an owner or admin for an invite link.</p>
+          <Empty>You are not a member of any project yet. Ask an owner or admin for an invite link.</Empty>
         </Frame>
       }
     >

@@ -1,6 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { toFormErrors } from "~/lib/errors";
+import { toFormErrors } from "~/lib/form-errors";
 import { trpc } from "~/lib/trpc";
 import { Field, FormError } from "~/ui/field";
 import { useProject } from "./project";

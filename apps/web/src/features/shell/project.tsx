@@ -1,5 +1,6 @@
 "use client";
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
+import { useSearchParams } from "next/navigation";
+import { createContext, Suspense, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import type { RouterOutputs } from "~/lib/trpc";
 
 export type Membership = RouterOutputs["auth"]["me"]["memberships"][number];
@@ -30,9 +31,27 @@ function initialProjectId(memberships: Membership[]): string | undefined {
 }
 
 /**
+ * Follows `?project=` while the shell stays mounted: a link or Back to a URL naming another of the
+ * caller's projects switches to it, as opening that URL would.
+ */
+function FollowUrlProject({ memberships, onProject }: { memberships: Membership[]; onProject(id: string): void }) {
+  const fromUrl = useSearchParams().get("project");
+  const known = useRef(memberships);
+  useEffect(() => {
+    known.current = memberships;
+  }, [memberships]);
+  // On a change of the URL only: a refreshed membership list must not undo a choice made since.
+  useEffect(() => {
+    if (fromUrl && known.current.some((m) => m.projectId === fromUrl)) onProject(fromUrl);
+  }, [fromUrl, onProject]);
+  return null;
+}
+
+/**
  * The selected project: from `?project=`, else localStorage, else the first membership. Chosen on
  * the first render (this mounts once the account is loaded, in the browser), so the page does not
  * flash a loading state in between; `fallback` covers the server render, `empty` no membership.
+ * The provider lives in the shell, which stays mounted across pages: it follows `?project=`.
  */
 export function ProjectProvider({
   memberships,
@@ -65,5 +84,12 @@ export function ProjectProvider({
 
   const current = memberships.find((m) => m.projectId === projectId);
   if (!current) return memberships.length === 0 ? empty : fallback;
-  return <ProjectContext.Provider value={{ memberships, current, select }}>{children}</ProjectContext.Provider>;
+  return (
+    <ProjectContext.Provider value={{ memberships, current, select }}>
+      <Suspense fallback={null}>
+        <FollowUrlProject memberships={memberships} onProject={setProjectId} />
+      </Suspense>
+      {children}
+    </ProjectContext.Provider>
+  );
 }

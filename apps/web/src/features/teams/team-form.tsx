@@ -1,7 +1,7 @@
 "use client";
 import type { RoleMix, Team } from "@tower/shared";
 import { useId, useState, type FormEvent } from "react";
-import { toFormErrors } from "~/lib/errors";
+import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
 import { useModalDialog } from "~/ui/modal";
 

@@ -3,31 +3,27 @@ import type { Role, Team, TeamActivationReport } from "@tower/shared";
 import { hasRole } from "@tower/shared/domain";
 import type { UseQueryResult } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { ConfirmDialog } from "~/features/agents/dialogs";
-import { StatusBadge } from "~/features/agents/fleet-views";
 import { errorMessage } from "~/lib/errors";
 import { plural } from "~/lib/format";
+import { ConfirmDialog } from "~/ui/dialogs";
+import { lazyComponent } from "~/ui/lazy";
+import { Empty, ErrorText, QueryView } from "~/ui/states";
+import { StatusBadge } from "~/ui/status-badge";
 import { formatRoleMix } from "./cache";
 import { useCreateTeam, useDeleteTeam, useTeamActivation, useUpdateTeam } from "./hooks";
 import type { TeamFields } from "./team-form";
-import { lazyComponent } from "~/ui/lazy";
 
 // Opens on a click; its code loads then, not with the page.
 const TeamFormDialog = lazyComponent(() => import("./team-form").then((m) => m.TeamFormDialog));
 
-type Feedback = { kind: "activate" | "deactivate"; report: TeamActivationReport } | { kind: "error"; message: string };
+type Feedback = { kind: "activate" | "deactivate"; report: TeamActivationReport } | { kind: "error"; error: unknown };
 
 type Editing = { kind: "create" } | { kind: "edit"; team: Team } | { kind: "delete"; team: Team } | null;
 
 const names = (members: { name: string }[]) => members.map((m) => m.name).join(", ");
 
 function ReportView({ feedback }: { feedback: Feedback }) {
-  if (feedback.kind === "error")
-    return (
-      <p className="error" role="alert">
-        {feedback.message}
-      </p>
-    );
+  if (feedback.kind === "error") return <ErrorText error={feedback.error} />;
   const { report, kind } = feedback;
   const verb = kind === "activate" ? "enabled" : "disabled";
   return (
@@ -168,20 +164,18 @@ export function TeamPanel({
       { projectId, id: team.id },
       {
         onSuccess: (report) => setFeedback((f) => ({ ...f, [team.id]: { kind, report } })),
-        onError: (error) => setFeedback((f) => ({ ...f, [team.id]: { kind: "error", message: errorMessage(error) } })),
+        onError: (error) => setFeedback((f) => ({ ...f, [team.id]: { kind: "error", error } })),
         onSettled: () => setBusyId(null),
       },
     );
   }
-
-  const list = teams.data ?? [];
 
   return (
     <>
       <details ref={details} className="team-panel card">
         <summary>
           <h2 id="teams-title">
-            Teams <span className="muted">({list.length})</span>
+            Teams <span className="muted">({teams.data?.length ?? 0})</span>
           </h2>
         </summary>
         <div className="team-panel-body">
@@ -190,32 +184,31 @@ export function TeamPanel({
               New team
             </button>
           ) : null}
-          {teams.isPending ? (
-            <p className="loading">Loading teams…</p>
-          ) : teams.error ? (
-            <p className="error" role="alert">
-              Could not load teams: {errorMessage(teams.error)}
-            </p>
-          ) : list.length === 0 ? (
-            <p className="muted">No teams yet. A team is a role mix, such as 3 researchers and 1 reviewer.</p>
-          ) : (
-            <ul className="teams" aria-labelledby="teams-title">
-              {list.map((team) => (
-                <TeamItem
-                  key={team.id}
-                  team={team}
-                  canOperate={canOperate}
-                  canDelete={canDelete}
-                  feedback={feedback[team.id]}
-                  busy={busyId === team.id}
-                  onActivate={() => run(team, "activate")}
-                  onDeactivate={() => run(team, "deactivate")}
-                  onEdit={() => setEditing({ kind: "edit", team })}
-                  onDelete={() => setEditing({ kind: "delete", team })}
-                />
-              ))}
-            </ul>
-          )}
+          <QueryView
+            query={teams}
+            loading="Loading teams…"
+            failure="Could not load teams"
+            empty={<Empty line>No teams yet. A team is a role mix, such as 3 researchers and 1 reviewer.</Empty>}
+          >
+            {(list) => (
+              <ul className="teams" aria-labelledby="teams-title">
+                {list.map((team) => (
+                  <TeamItem
+                    key={team.id}
+                    team={team}
+                    canOperate={canOperate}
+                    canDelete={canDelete}
+                    feedback={feedback[team.id]}
+                    busy={busyId === team.id}
+                    onActivate={() => run(team, "activate")}
+                    onDeactivate={() => run(team, "deactivate")}
+                    onEdit={() => setEditing({ kind: "edit", team })}
+                    onDelete={() => setEditing({ kind: "delete", team })}
+                  />
+                ))}
+              </ul>
+            )}
+          </QueryView>
         </div>
       </details>
       {editing?.kind === "create" || editing?.kind === "edit" ? (

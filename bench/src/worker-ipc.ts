@@ -1,0 +1,43 @@
+/**
+ * The worker side of the bench's IPC protocol (see worker.ts): the jobs, and the signals every role
+ * waits on. A job's role answers `{type: "ready"}` when set up, starts on `go`, winds down once
+ * `stopped`, and ends with `{type: "done", ...figures}`.
+ */
+export type Job =
+  | {
+      role: "ingest";
+      url: string;
+      apiKey: string;
+      agents: string[];
+      perAgent: number;
+      metrics?: boolean;
+      spreadMs?: number;
+    }
+  | { role: "flood"; url: string; apiKey: string; agents: string[] }
+  | { role: "paced"; url: string; apiKey: string; agents: string[]; perSecond: number; tag: string }
+  | { role: "subscribe"; url: string; apiKey: string; count: number; openTimeoutMs: number }
+  | { role: "roundtrip"; url: string; apiKey: string; samples: number }
+  | { role: "query"; url: string; apiKey: string; samples: number; budgetMs: number; queries: string[] };
+
+/** Resolves once the message is written to the IPC channel, so a `process.exit` after it cannot drop it. */
+export const send = (message: Record<string, unknown>) =>
+  new Promise<void>((resolve) => (process.send ? process.send(message, undefined, {}, () => resolve()) : resolve()));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let stopRequested: () => void = () => {};
+/** Resolves on `{cmd: "stop"}`. */
+export const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+let goSignal: () => void = () => {};
+/** Resolves on `{cmd: "go"}`. */
+export const go = new Promise<void>((resolve) => (goSignal = resolve));
+let stopFlag = false;
+export const isStopped = () => stopFlag;
+
+/** Called by worker.ts for the bench's commands. */
+export function command(cmd: string | undefined) {
+  if (cmd === "go") goSignal();
+  if (cmd === "stop") {
+    stopFlag = true;
+    stopRequested();
+  }
+}

@@ -1,0 +1,21 @@
+import { ProjectCreateInputSchema } from "@tower/shared";
+import { ProjectSettingsPatchSchema } from "@tower/shared";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { projectProcedure, userProcedure } from "../core/trpc";
+import { listMemberships } from "./auth-service";
+import { listMembers } from "./member-service";
+import { createProject } from "./project-service";
+import { getProjectSettings, updateProjectSettings } from "./project-settings";
+
+export const projectRouter = {
+  list: userProcedure.query(({ ctx }) => listMemberships(ctx, ctx.caller.userId)),
+  create: userProcedure
+    .input(ProjectCreateInputSchema)
+    .mutation(({ ctx, input }) => createProject(ctx, ctx.caller.userId, input)),
+  /** Every member with their role; emails only for owners and admins. */
+  members: projectProcedure("viewer").query(({ ctx }) => listMembers(ctx, ctx.project.projectId, ctx.project.role)),
+  settings: projectProcedure("viewer").query(({ ctx }) => getProjectSettings(ctx, ctx.project.projectId)),
+  updateSettings: projectProcedure("admin")
+    .input(ProjectSettingsPatchSchema)
+    .mutation(({ ctx, input }) => updateProjectSettings(ctx, ctx.project.projectId, input, ctx.actor())),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,26 @@
+/**
+ * What the app keeps beside one database connection, in memory: created once with the connection
+ * (by `createDeps`, or a test's deps) and carried by `Deps` as `state`, so reading `Deps` shows all
+ * a connection carries and no module keeps state of its own in a hidden map.
+ */
+export interface ConnectionState {
+  /**
+   * The change feed (`publishChanges`): the change id through which every committed change has
+   * been published on the bus; null until the first publication (or `prepareToPublish`).
+   */
+  changesPublished: { through: number } | null;
+  /**
+   * The projects whose live audit tails are woken once the current synchronous transaction is over
+   * (`wakeAuditTails`): one wake-up per project however many rows the transaction appended.
+   */
+  auditWakes: Set<string>;
+  /**
+   * Each project's live audit feed (`listenToAudit` in audit/audit-feed.ts, which alone reads and
+   * writes it): one reader per project, shared by all of its tails.
+   */
+  auditFeeds: Map<string, object>;
+}
+
+export function createConnectionState(): ConnectionState {
+  return { changesPublished: null, auditWakes: new Set(), auditFeeds: new Map() };
+}

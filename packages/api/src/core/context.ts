@@ -1,0 +1,36 @@
+import { resolveApiKey, resolveSession } from "./credentials";
+import type { Caller, Context, Credentials, Deps, Outbox, SessionCookie } from "./deps";
+
+export const noCookie: SessionCookie = { set: () => {}, clear: () => {} };
+
+/** Resolves who is calling from the raw credentials the transport found. */
+export function createContext(
+  deps: Deps,
+  credentials: Credentials,
+  cookie: SessionCookie = noCookie,
+  { longLived = false, outbox = null }: { longLived?: boolean; outbox?: Outbox | null } = {},
+): Context {
+  const callsInFlight = longLived ? { count: 0 } : null;
+  const subscriptions = longLived ? { count: 0 } : null;
+  const client = { address: credentials.clientAddress ?? null, userAgent: credentials.userAgent ?? null };
+  const caller = resolveCaller(deps, credentials);
+  return { ...deps, caller, cookie, longLived, callsInFlight, subscriptions, outbox, client };
+}
+
+function resolveCaller(deps: Deps, { sessionToken, apiKey }: Credentials): Caller {
+  let rejectedKey: string | undefined;
+  if (apiKey) {
+    const key = resolveApiKey(deps, apiKey);
+    if (key.ok) {
+      const { id: keyId, projectId, scopes, agentNames, prefix, expiresAt } = key;
+      return { kind: "apiKey", keyId, projectId, scopes, agentNames, prefix, expiresAt };
+    }
+    rejectedKey = key.reason;
+  }
+  if (sessionToken) {
+    const session = resolveSession(deps, sessionToken);
+    if (session) return { kind: "user", userId: session.userId, sessionId: session.id };
+  }
+  // Remembered so that a call needing a caller says what is wrong with the key, not "sign in".
+  return rejectedKey ? { kind: "anonymous", rejectedKey } : { kind: "anonymous" };
+}

@@ -1,0 +1,66 @@
+import type { ChangeEvent, IngestResult, ReportItemSchema } from "@tower/shared";
+import type { z } from "zod";
+
+// The ports Deps carries besides the database, bus, clock and logger: what a domain implements and
+// the app creates, declared here so the floor never imports a domain.
+
+/**
+ * Sign-in throttling after rate-limiter-flexible's "login endpoint protection" recipe: consecutive
+ * failures are counted per account *and* client address together, so someone typing a victim's
+ * email from their own machine locks out only themselves, never the victim elsewhere; and all
+ * failures from one address are counted per day, so one address cannot try many accounts.
+ *
+ * Unlike the recipe, an attempt is counted before its password is checked (parallel guesses cannot
+ * slip past a limit while argon2 runs) and handed back when it succeeds, so only failures count.
+ */
+export interface LoginThrottle {
+  /** Counts an attempt, or refuses it with TOO_MANY_REQUESTS and the time to wait. */
+  consumeAttempt(email: string, address: string | null): Promise<void>;
+  /** The attempt succeeded: the pair's consecutive failures start over, the address gets its point back. */
+  recordSuccess(email: string, address: string | null): Promise<void>;
+}
+
+/** Reports per second one API key (or session) may send; a runaway agent gets 429s, not the server. */
+export interface IngestThrottle {
+  consume(key: string, items: number): Promise<void>;
+}
+
+export interface HeartbeatPolicy {
+  /** How often the SDK heartbeats. */
+  intervalMs: number;
+  /** Silence after which the agent turns offline and its session ends. */
+  timeoutMs: number;
+}
+
+export type ReportItem = z.output<typeof ReportItemSchema>;
+
+/** A report as checked where it arrived: its parsed value, or why it is refused. */
+export type CheckedReport =
+  { id: string | null; item: ReportItem; reason?: never } | { id: string | null; item?: never; reason: string };
+
+/** One report as handed to the writer; `now` is the caller's clock, so tests can move time. */
+export interface IngestBatch {
+  projectId: string;
+  items: CheckedReport[];
+  now: number;
+  /** The prefix of the API key the reports came with, recorded with each event. */
+  via?: string | null;
+}
+
+/** What a committed batch produced: its answer, the changes to publish, whether the audit trail grew. */
+export interface IngestOutcome {
+  result: IngestResult;
+  events: ChangeEvent[];
+  auditAppended: boolean;
+}
+
+/**
+ * Stores reports. In the server it runs on its own thread and database connection
+ * (`startIngestWriterThread`), so ingest commits never hold up queries; tests and in-memory
+ * databases use the in-process writer from `createIngestWriter`.
+ */
+export interface IngestWriter {
+  submit(batch: IngestBatch): Promise<IngestOutcome>;
+  /** Waits for what was submitted, then stops. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,159 @@
+import type { Actor, Role } from "@tower/shared";
+import { findInputProblem, LIMITS, ProjectScopeSchema, type InputProblem } from "@tower/shared";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z, ZodError, ZodRealError } from "zod";
+import { invalidCallerMessage, isCallerStillValid, resolveProjectAccess } from "./access";
+import { actorOf } from "./actor";
+import type { Context } from "./deps";
+import { DomainError } from "./errors";
+import type { ProcedureMeta, TowerErrorShape } from "./procedure-types";
+import { releaseOnEnd } from "./release-on-end";
+import { describeIssues } from "./zod-issues";
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    // Never send stack traces, whatever NODE_ENV says.
+    isDev: false,
+    // Subscriptions go over WebSocket only, where each socket's subscriptions, each credential's
+    // sockets and each client's unread data are capped; over HTTP (server-sent events) they were not.
+    sse: { enabled: false },
+    errorFormatter({ shape, error }): TowerErrorShape {
+      const zodError = error.cause instanceof ZodError ? error.cause : null;
+      let message = shape.message;
+      if (zodError) message = `Invalid input: ${describeIssues(zodError)}`;
+      else if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
+      return {
+        ...shape,
+        message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          zodError: zodError ? z.flattenError(zodError) : null,
+        },
+      };
+    },
+  });
+
+export const createCallerFactory = t.createCallerFactory;
+export const router = t.router;
+
+/** The one error boundary: typed domain errors become tRPC errors with the same code. */
+const errorBoundary = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    throw new TRPCError({
+      code: result.error.cause.code,
+      message: result.error.cause.message,
+      cause: result.error.cause,
+    });
+  }
+  return result;
+});
+
+/**
+ * The problem as the zod error a failed parse throws (an Error, unlike a bare `ZodError`), so it
+ * reaches clients as every other invalid input does: "Invalid input: …" with its field errors.
+ */
+const inputProblemError = ({ path, message }: InputProblem) =>
+  new ZodRealError([{ code: "custom", path, message, input: undefined }]);
+
+/**
+ * Every input, before any parser sees it: bounded nesting and valid Unicode text (see
+ * `findInputProblem`), so no input can overflow the stack or be stored as something else.
+ */
+const inputGuard = t.middleware(async ({ getRawInput, meta, next }) => {
+  const problem = findInputProblem(await getRawInput(), { skipItems: meta?.itemsCheckedOneByOne });
+  if (problem) throw new TRPCError({ code: "BAD_REQUEST", cause: inputProblemError(problem) });
+  return next();
+});
+
+/**
+ * A WebSocket carries calls as fast as a client sends them: past `LIMITS.wsCallsInFlight` calls
+ * started and not yet answered, its next calls are refused until answers go out, so one client's
+ * burst cannot queue unbounded work ahead of everyone else's. (A subscription counts until it
+ * has started.)
+ */
+const callsInFlight = t.middleware(async ({ ctx, next }) => {
+  const calls = ctx.callsInFlight;
+  if (!calls) return next();
+  if (calls.count >= LIMITS.wsCallsInFlight) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `At most ${LIMITS.wsCallsInFlight} calls may wait for an answer on one connection; wait for answers before sending more`,
+    });
+  }
+  calls.count++;
+  try {
+    return await next();
+  } finally {
+    calls.count--;
+  }
+});
+
+/**
+ * A WebSocket holds at most `LIMITS.wsSubscriptionsPerSocket` subscriptions at once: each holds
+ * memory for as long as it is open, and a client could otherwise open them without end.
+ */
+const subscriptionsPerSocket = t.middleware(async ({ ctx, type, next }) => {
+  const open = ctx.subscriptions;
+  if (type !== "subscription" || !open) return next();
+  if (open.count >= LIMITS.wsSubscriptionsPerSocket) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `At most ${LIMITS.wsSubscriptionsPerSocket} subscriptions may be open on one connection; stop one before starting another`,
+    });
+  }
+  open.count++;
+  const result = await next();
+  const stream = result.ok ? result.data : null;
+  if (isAsyncIterable(stream)) return { ...result, data: releaseOnEnd(stream, () => open.count--) };
+  open.count--;
+  return result;
+});
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === "function";
+
+export const publicProcedure = t.procedure
+  .use(callsInFlight)
+  .use(subscriptionsPerSocket)
+  .use(errorBoundary)
+  .use(inputGuard);
+
+/** On a WebSocket, a caller resolved at connect time is checked again on every call (revoked, expired). */
+const stillAuthorized = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.longLived && ctx.caller.kind !== "anonymous" && !isCallerStillValid(ctx, ctx.caller)) {
+    throw new DomainError("UNAUTHORIZED", invalidCallerMessage(ctx, ctx.caller));
+  }
+  return next();
+});
+
+export const userProcedure = stillAuthorized.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== "user") throw new DomainError("UNAUTHORIZED", "Sign in first");
+  return next({ ctx: { caller: ctx.caller } }); // narrows the type; tRPC merges it into ctx
+});
+
+export const apiKeyProcedure = stillAuthorized.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== "apiKey") {
+    const rejected = ctx.caller.kind === "anonymous" ? ctx.caller.rejectedKey : undefined;
+    throw new DomainError("UNAUTHORIZED", rejected ?? "Pass a project API key");
+  }
+  return next({ ctx: { caller: ctx.caller } }); // narrows the type; tRPC merges it into ctx
+});
+
+/**
+ * A procedure inside one project, for callers with at least `minimum` role there; with `agents`,
+ * also for agent keys, as their own agents only (`ctx.project.actsAs`, which the service checks).
+ */
+export function projectProcedure(minimum: Role, options: { agents?: boolean } = {}) {
+  return stillAuthorized.input(ProjectScopeSchema).use(({ ctx, input, next }) => {
+    const project = resolveProjectAccess(ctx, ctx.caller, input.projectId, minimum, options);
+    let actor: Actor | undefined;
+    // Looked up only by the mutations that write to the audit trail.
+    const auditActor = () => (actor ??= actorOf(ctx, ctx.caller));
+    return next({ ctx: { project, actor: auditActor } });
+  });
+}

@@ -1,0 +1,72 @@
+import { projects } from "@tower/db";
+import type { AgentCreate, IdentityFile } from "@tower/shared";
+import { eq } from "drizzle-orm";
+import { registerAgent } from "../agents/agent-service";
+import { importIdentities } from "../agents/identity-import";
+import { SYSTEM_ACTOR } from "../core/actor";
+import type { Deps } from "../core/deps";
+import { newId } from "../core/tokens";
+
+export const DEMO_PROJECT_NAME = "Demo fleet";
+
+const demoAgents: Pick<
+  AgentCreate,
+  "name" | "role" | "category" | "description" | "allowedTools" | "pathScopes" | "tags"
+>[] = [
+  {
+    name: "scout",
+    role: "researcher",
+    category: "research",
+    description: "Finds and summarises sources for a question.",
+    allowedTools: ["web.search", "web.fetch"],
+    pathScopes: ["notes/**"],
+    tags: ["demo"],
+  },
+  {
+    name: "builder",
+    role: "coder",
+    category: "engineering",
+    description: "Writes code and opens pull requests.",
+    allowedTools: ["fs.read", "fs.write", "git"],
+    pathScopes: ["src/**", "test/**"],
+    tags: ["demo"],
+  },
+  {
+    name: "critic",
+    role: "reviewer",
+    category: "engineering",
+    description: "Reviews changes before they merge.",
+    allowedTools: ["fs.read", "git"],
+    pathScopes: ["src/**"],
+    tags: ["demo"],
+  },
+  {
+    name: "concierge",
+    role: "support",
+    category: "support",
+    description: "Answers customer questions from the help centre.",
+    allowedTools: ["kb.search", "ticket.reply"],
+    pathScopes: [],
+    tags: ["demo"],
+  },
+];
+
+/**
+ * Creates the demo project once, with a few hand-written agents plus the identity files given
+ * (the generated demo fleet); later calls change nothing.
+ */
+export function ensureDemoProject(
+  deps: Deps,
+  identityFiles: IdentityFile[] = [],
+): { projectId: string; created: boolean } {
+  const existing = deps.db.select({ id: projects.id }).from(projects).where(eq(projects.isDemo, true)).get();
+  if (existing) return { projectId: existing.id, created: false };
+  const projectId = newId();
+  deps.db
+    .insert(projects)
+    .values({ id: projectId, name: DEMO_PROJECT_NAME, isDemo: true, createdAt: deps.clock.now() })
+    .run();
+  for (const agent of demoAgents) registerAgent(deps, projectId, agent, SYSTEM_ACTOR);
+  if (identityFiles.length > 0) importIdentities(deps, projectId, identityFiles, SYSTEM_ACTOR);
+  return { projectId, created: true };
+}

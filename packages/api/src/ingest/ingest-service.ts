@@ -1,0 +1,62 @@
+import { describeInputProblem, findInputProblem, ReportItemSchema, type IngestResult } from "@tower/shared";
+import { wakeAuditTails } from "../core/audit-chain";
+import { prepareToPublish, publishChanges } from "../core/change-feed";
+import type { Deps } from "../core/deps";
+import type { CheckedReport } from "../core/ports";
+import { describeIssues } from "../core/zod-issues";
+
+/**
+ * Validates reports one by one: nesting and Unicode first (as every input), then the schema. Runs
+ * on the thread that received them, so the writer only stores.
+ */
+export function checkReports(items: unknown[]): CheckedReport[] {
+  return items.map((raw) => {
+    const rawId = raw && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined;
+    const id = typeof rawId === "string" ? rawId.slice(0, 64) : null;
+    const problem = findInputProblem(raw);
+    if (problem) return { id, reason: describeInputProblem(problem) };
+    const parsed = ReportItemSchema.safeParse(raw);
+    return parsed.success ? { id, item: parsed.data } : { id, reason: describeIssues(parsed.error) };
+  });
+}
+
+/**
+ * Stores a batch of reports; resolves after the commit that made them durable, once its changes
+ * are published and the project's live audit tails are woken.
+ */
+export async function ingestReports(
+  deps: Deps,
+  projectId: string,
+  items: unknown[],
+  {
+    actsAs = null,
+    via = null,
+  }: {
+    /** An agent key's agents: a report as any other agent is refused (alone, like any bad report). */
+    actsAs?: readonly string[] | null;
+    /** The reporting key's prefix, recorded with each event. */
+    via?: string | null;
+  } = {},
+): Promise<IngestResult> {
+  prepareToPublish(deps);
+  const checked = checkReports(items);
+  if (actsAs) {
+    for (const [i, report] of checked.entries()) {
+      if (report.item && !actsAs.includes(report.item.agent)) {
+        checked[i] = {
+          id: report.id,
+          reason: `agent: this key cannot report as "${report.item.agent}"; it runs ${actsAs.join(", ")}`,
+        };
+      }
+    }
+  }
+  const { result, events, auditAppended } = await deps.ingestWriter.submit({
+    projectId,
+    items: checked,
+    now: deps.clock.now(),
+    via,
+  });
+  publishChanges(deps, events);
+  if (auditAppended) wakeAuditTails(deps, projectId);
+  return result;
+}

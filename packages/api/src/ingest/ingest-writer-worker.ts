@@ -1,0 +1,35 @@
+/**
+ * The ingest writer thread: its own connection to the database file, one group committer, and a
+ * message loop. See `startIngestWriterThread`.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { createDb, WriteGate } from "@tower/db";
+import { createIngestWriter } from "./group-commit";
+import type { WriterData, WriterReply, WriterRequest } from "./ingest-writer-thread";
+
+const port = parentPort!;
+const { file, gate } = workerData as WriterData;
+const database = createDb(file, { yieldsTo: gate && new WriteGate(gate) });
+const writer = createIngestWriter(database.db);
+
+port.on("message", (request: WriterRequest) => {
+  if (request.type === "close") {
+    void writer.close().then(() => {
+      database.close();
+      port.close();
+    });
+    return;
+  }
+  writer.submit(request.batch).then(
+    (outcome) => port.postMessage({ type: "done", id: request.id, ok: true, outcome } satisfies WriterReply),
+    (error: unknown) =>
+      port.postMessage({
+        type: "done",
+        id: request.id,
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+      } satisfies WriterReply),
+  );
+});
+
+port.postMessage({ type: "ready" } satisfies WriterReply);
