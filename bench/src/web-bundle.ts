@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one measurement (build manifests → per-route first-load bytes → browser
+// check) whose steps share the manifest model.
 /**
  * First-load JavaScript per dashboard route, gzipped (DESIGN.md target: ≤ 150 kB per route).
  *

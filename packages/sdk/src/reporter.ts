@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one queue whose batching, concurrency, backoff, 4xx give-up and 500
+// isolation share state and must be read together to see that nothing is lost or reordered.
 import type { ClientRouter as AppRouter } from "@tower/api/client";
 import {
   describeInputProblem,

@@ -1,8 +1,7 @@
 import type { KeyObject } from "node:crypto";
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { closeSync, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { SignedAuditHead } from "@tower/shared";
-import { checkSignedHead } from "@tower/shared/node";
+import { checkSignedHead, readJsonLines } from "@tower/shared/node";
 
 export interface RejectedHeadLine {
   line: number;
@@ -23,17 +22,13 @@ export async function readSignedHeads(
   const raw = new Map<string, { line: number; value: unknown }[]>();
   const rejected: RejectedHeadLine[] = [];
   if (existsSync(file)) {
-    let line = 0;
-    for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-      line++;
-      if (!text.trim()) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
+    for await (const entry of readJsonLines(file)) {
+      const { line } = entry;
+      if (!entry.ok) {
         rejected.push({ line, reason: "not JSON" });
         continue;
       }
+      const { value } = entry;
       const projectId = (value as { projectId?: unknown } | null)?.projectId;
       if (typeof projectId !== "string") {
         rejected.push({ line, reason: "not a signed audit head" });

@@ -1,6 +1,5 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { createReadStream, existsSync, readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { existsSync, readFileSync } from "node:fs";
 import type { AuditChainStart, SignedAuditHead } from "@tower/shared";
 import {
   auditKeyId,
@@ -8,6 +7,7 @@ import {
   checkSignedHead,
   compareWithSignedHead,
   GENESIS_HASH,
+  readJsonLines,
   type AuditChainBreak,
   type AuditChainRow,
 } from "@tower/shared/node";
@@ -24,17 +24,9 @@ export interface OfflineVerifyOptions {
 const when = (at: number) => new Date(at).toISOString();
 
 async function* jsonLines(file: string): AsyncGenerator<{ line: number; value: unknown }> {
-  let line = 0;
-  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    line++;
-    if (!text.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new CliError(`${file} line ${line} is not JSON`);
-    }
-    yield { line, value };
+  for await (const entry of readJsonLines(file)) {
+    if (!entry.ok) throw new CliError(`${file} line ${entry.line} is not JSON`);
+    yield entry;
   }
 }
 

@@ -26,3 +26,4 @@ export {
   type AuditChainEnd,
   type SignedHeadCheck,
 } from "./audit-heads";
+export { readJsonLines, type JsonLine } from "./json-lines";
