@@ -55,9 +55,12 @@ export async function createDeps({
   auditAnchor,
 }: CreateDepsOptions): Promise<Deps> {
   const inProcess = file === ":memory:";
+  // The in-process writer runs on `db`'s connection, so it shares its state; the writer thread has a
+  // connection of its own and creates its own state (ingest-writer-worker.ts).
+  const state = createConnectionState();
   return {
     db,
-    state: createConnectionState(),
+    state,
     bus: createInProcessEventBus(),
     clock,
     logger,
@@ -66,7 +69,7 @@ export async function createDeps({
       ingestItemsPerSecond === undefined ? {} : { itemsPerSecond: ingestItemsPerSecond },
     ),
     ingestWriter: inProcess
-      ? createIngestWriter(db)
+      ? createIngestWriter(db, state)
       : await startIngestWriterThread({ file, logger, execArgv, writeGate }),
     heartbeat,
     setupCode,

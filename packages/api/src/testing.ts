@@ -28,15 +28,17 @@ export const TEST_SETUP_CODE = "TEST-SETU-PCOD-E234";
 export function createTestDeps({ file }: { file?: string } = {}) {
   const handle = file ? createDb(file) : createTestDb();
   const clock = createManualClock();
+  // The in-process writer runs on this connection, so it shares its state.
+  const state = createConnectionState();
   const deps: Deps = {
     db: handle.db,
-    state: createConnectionState(),
+    state,
     bus: createInProcessEventBus(),
     clock,
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
     ingestThrottle: createIngestThrottle(),
-    ingestWriter: createIngestWriter(handle.db),
+    ingestWriter: createIngestWriter(handle.db, state),
     heartbeat: DEFAULT_HEARTBEAT,
     setupCode: TEST_SETUP_CODE,
     audit: createInProcessAuditDeps(handle.db),

@@ -32,15 +32,16 @@ export async function freePort(): Promise<number> {
 /** Creates the owner, a write key and the named agents in a database file, before any server runs. */
 export async function prepareDatabase(file: string, agentNames: string[]) {
   const handle = createDb(file);
+  const state = createConnectionState();
   const deps = {
     db: handle.db,
-    state: createConnectionState(),
+    state,
     bus: createInProcessEventBus(),
     clock: systemClock,
     logger: pino({ level: "silent" }),
     loginThrottle: createLoginThrottle(),
     ingestThrottle: createIngestThrottle(),
-    ingestWriter: createIngestWriter(handle.db),
+    ingestWriter: createIngestWriter(handle.db, state),
     heartbeat: DEFAULT_HEARTBEAT,
     setupCode: TEST_SETUP_CODE,
     audit: createInProcessAuditDeps(handle.db),

@@ -130,6 +130,8 @@ export type ErrorData =
   | {
       code?: string;
       zodError?: { formErrors?: string[]; fieldErrors?: Record<string, string[] | undefined> } | null;
+      /** The input field a refusal is about; its message reads "field: message". */
+      field?: string | null;
     }
   | undefined;
 

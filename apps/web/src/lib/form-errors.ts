@@ -12,8 +12,8 @@ import {
 
 export interface FormErrors {
   /**
-   * One message per field (the first rule it failed), from the server's zod error or a CONFLICT
-   * naming the field. A list so that it can be passed to `Field` as is.
+   * One message per field (the first rule it failed), from the server's zod error or a refusal
+   * about one field (`data.field`). A list so that it can be passed to `Field` as is.
    */
   fields: Record<string, string[]>;
   /** A message not tied to one field the form shows (shown above the form). */
@@ -56,10 +56,12 @@ export function toFormErrors(error: unknown, known?: readonly string[]): FormErr
     return { fields, form: elsewhere.length > 0 ? [...new Set(elsewhere)].join(" ") : null };
   }
 
-  // A refusal that names its field ("email: …", "password: This password is too easy to guess…").
-  const match = /^([A-Za-z]\w*): (.+)$/.exec(error.message);
-  if ((data?.code === "CONFLICT" || data?.code === "BAD_REQUEST") && match?.[1] && match[2]) {
-    add(match[1], match[2]);
+  // A refusal about one field: the server names it in `data.field`, and the message reads
+  // "field: message" ("password: This password is too easy to guess…"), shown without the prefix.
+  const field = data?.field;
+  if (field) {
+    const prefix = `${field}: `;
+    add(field, error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
     return { fields, form: elsewhere.length > 0 ? elsewhere.join(" ") : null };
   }
   return { fields: {}, form: errorMessage(error) };

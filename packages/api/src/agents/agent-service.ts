@@ -39,12 +39,12 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export function listAgents({ db }: Deps, projectId: string, input: AgentListQuery): AgentPage {
+export function listAgents({ db, state }: Deps, projectId: string, input: AgentListQuery): AgentPage {
   const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
   const filters = (["role", "category", "status", "teamId", "tag", "q"] as const).filter((f) => input[f]);
   // One prepared query per shape (sort, order, which filters, cursor or not); values bind at run time.
   const shape = `agents.list:${input.sort}:${input.order}:${filters.join(",")}:${cursor ? "after" : ""}`;
-  const query = prepared(db, shape, () => {
+  const query = prepared(state, shape, () => {
     const column = sortColumns[input.sort];
     const where: (SQL | undefined)[] = [eq(agents.projectId, slot("projectId"))];
     if (input.role) where.push(eq(agents.role, slot("role")));
@@ -74,7 +74,7 @@ export function listAgents({ db }: Deps, projectId: string, input: AgentListQuer
       .limit(slot("limit"))
       .prepare();
   });
-  const lastEventId = latestChangeId(db, projectId);
+  const lastEventId = latestChangeId(state, db, projectId);
   const rows = query.all({
     projectId,
     role: input.role,
@@ -130,7 +130,7 @@ export function getAgentByName({ db }: Deps, access: ProjectAccess, name: string
 export function createAgent(deps: Deps, projectId: string, input: AgentCreate, actor: Actor): Agent {
   const now = deps.clock.now();
   const { agent, event } = deps.db.transaction((tx) => {
-    const created = insertAgentTx(tx, projectId, input, now);
+    const created = insertAgentTx(deps.state, tx, projectId, input, now);
     appendAudit(
       deps,
       tx,
@@ -148,7 +148,7 @@ export function createAgent(deps: Deps, projectId: string, input: AgentCreate, a
 export function updateAgent(deps: Deps, projectId: string, id: string, patch: AgentPatch, actor: Actor): Agent {
   const now = deps.clock.now();
   const { agent, event } = deps.db.transaction((tx) => {
-    const updated = writeAgentTx(tx, requireAgent(tx, projectId, id), patch, now);
+    const updated = writeAgentTx(deps.state, tx, requireAgent(deps.state, tx, projectId, id), patch, now);
     const fields = Object.keys(patch).filter((key) => patch[key as keyof AgentPatch] !== undefined);
     appendAudit(
       deps,
@@ -170,7 +170,7 @@ export function setAgentEnabled(deps: Deps, access: ProjectAccess, id: string, e
   const { projectId } = access;
   const now = deps.clock.now();
   const { agent, event } = deps.db.transaction((tx) => {
-    const result = setEnabledTx(tx, requireAgent(tx, projectId, id), enabled, now);
+    const result = setEnabledTx(deps.state, tx, requireAgent(deps.state, tx, projectId, id), enabled, now);
     if (result.changed) {
       const operation = enabled ? "agent.enable" : "agent.disable";
       appendAudit(deps, tx, projectId, actor, { operation, target: result.agent.name, agentId: id }, now);
@@ -204,7 +204,7 @@ export function deleteAgent(deps: Deps, projectId: string, id: string, actor: Ac
     if (!current) throw notFound("Agent");
     tx.delete(agents).where(eq(agents.id, id)).run();
     appendAudit(deps, tx, projectId, actor, { operation: "agent.delete", target: current.name, agentId: id }, now);
-    return recordChange(tx, { projectId, entity: "agent", op: "deleted", at: now, data: current });
+    return recordChange(deps.state, tx, { projectId, entity: "agent", op: "deleted", at: now, data: current });
   });
   publishChanges(deps, [event]);
   return { id };

@@ -2,6 +2,7 @@ import { agentSessions, agents, type DbOrTx } from "@tower/db";
 import type { Agent, AgentCreate, ChangeEvent } from "@tower/shared";
 import { and, eq, isNull } from "drizzle-orm";
 import { recordChange } from "../core/change-feed";
+import type { ConnectionState } from "../core/connection-state";
 import { DomainError, notFound } from "../core/errors";
 import { prepared, slot } from "../core/prepared";
 import { assertRoomForAgent } from "../core/project-caps";
@@ -14,8 +15,8 @@ import { newId } from "../core/tokens";
 export type AgentRow = typeof agents.$inferSelect;
 export type AgentChanges = Partial<Omit<AgentRow, "id" | "projectId" | "createdAt">>;
 
-export function findAgent(tx: DbOrTx, projectId: string, id: string): AgentRow | undefined {
-  return prepared(tx, "agents.byId", () =>
+export function findAgent(state: ConnectionState, tx: DbOrTx, projectId: string, id: string): AgentRow | undefined {
+  return prepared(state, "agents.byId", () =>
     tx
       .select()
       .from(agents)
@@ -24,8 +25,13 @@ export function findAgent(tx: DbOrTx, projectId: string, id: string): AgentRow |
   ).get({ projectId, id });
 }
 
-export function findAgentByName(tx: DbOrTx, projectId: string, name: string): AgentRow | undefined {
-  return prepared(tx, "agents.byName", () =>
+export function findAgentByName(
+  state: ConnectionState,
+  tx: DbOrTx,
+  projectId: string,
+  name: string,
+): AgentRow | undefined {
+  return prepared(state, "agents.byName", () =>
     tx
       .select()
       .from(agents)
@@ -34,16 +40,16 @@ export function findAgentByName(tx: DbOrTx, projectId: string, name: string): Ag
   ).get({ projectId, name });
 }
 
-export function requireAgent(tx: DbOrTx, projectId: string, id: string): AgentRow {
-  const row = findAgent(tx, projectId, id);
+export function requireAgent(state: ConnectionState, tx: DbOrTx, projectId: string, id: string): AgentRow {
+  const row = findAgent(state, tx, projectId, id);
   if (!row) throw notFound("Agent");
   return row;
 }
 
-export function assertNameFree(tx: DbOrTx, projectId: string, name: string, exceptId?: string) {
-  const clash = findAgentByName(tx, projectId, name);
+export function assertNameFree(state: ConnectionState, tx: DbOrTx, projectId: string, name: string, exceptId?: string) {
+  const clash = findAgentByName(state, tx, projectId, name);
   if (clash && clash.id !== exceptId) {
-    throw new DomainError("CONFLICT", `name: An agent named "${name}" already exists in this project`);
+    throw new DomainError("CONFLICT", `An agent named "${name}" already exists in this project`, { field: "name" });
   }
 }
 
@@ -52,14 +58,15 @@ export function assertNameFree(tx: DbOrTx, projectId: string, name: string, exce
  * and keeps its own tally (an import) passes `roomChecked`.
  */
 export function insertAgentTx(
+  state: ConnectionState,
   tx: DbOrTx,
   projectId: string,
   input: AgentCreate,
   now: number,
   { roomChecked = false }: { roomChecked?: boolean } = {},
 ) {
-  assertNameFree(tx, projectId, input.name);
-  if (!roomChecked) assertRoomForAgent(tx, projectId);
+  assertNameFree(state, tx, projectId, input.name);
+  if (!roomChecked) assertRoomForAgent(state, tx, projectId);
   const row: AgentRow = {
     ...input,
     id: newId(),
@@ -75,12 +82,13 @@ export function insertAgentTx(
     lastActiveAt: null,
   };
   tx.insert(agents).values(row).run();
-  const event = recordChange(tx, { projectId, entity: "agent", op: "created", at: now, data: row });
+  const event = recordChange(state, tx, { projectId, entity: "agent", op: "created", at: now, data: row });
   return { agent: row as Agent, event };
 }
 
 /** Applies `changes` (undefined fields are ignored) and records the change; a no-op records nothing. */
 export function writeAgentTx(
+  state: ConnectionState,
   tx: DbOrTx,
   current: AgentRow,
   changes: AgentChanges,
@@ -93,12 +101,12 @@ export function writeAgentTx(
   );
   if (Object.keys(defined).length === 0) return { agent: current as Agent, event: null };
   if (defined.name !== undefined && defined.name !== current.name) {
-    assertNameFree(tx, current.projectId, defined.name as string, current.id);
+    assertNameFree(state, tx, current.projectId, defined.name as string, current.id);
   }
   const next: AgentRow = { ...current, ...defined, updatedAt: now };
   // One prepared update per set of changed columns (ingest repeats the same few).
   const columns = Object.keys(defined).sort();
-  prepared(tx, `agents.update:${columns.join(",")}`, () =>
+  prepared(state, `agents.update:${columns.join(",")}`, () =>
     tx
       .update(agents)
       .set({
@@ -108,7 +116,13 @@ export function writeAgentTx(
       .where(eq(agents.id, slot("id")))
       .prepare(),
   ).run({ ...defined, updatedAt: now, id: current.id });
-  const event = recordChange(tx, { projectId: current.projectId, entity: "agent", op: "updated", at: now, data: next });
+  const event = recordChange(state, tx, {
+    projectId: current.projectId,
+    entity: "agent",
+    op: "updated",
+    at: now,
+    data: next,
+  });
   return { agent: next, event };
 }
 
@@ -124,16 +138,23 @@ export function openSessionOf(tx: DbOrTx, agentId: string) {
  * Enables or disables an agent (with any `extra` changes in the same write); disabling ends its
  * open session. `changed` says whether anything was written.
  */
-export function setEnabledTx(tx: DbOrTx, current: AgentRow, enabled: boolean, now: number, extra: AgentChanges = {}) {
+export function setEnabledTx(
+  state: ConnectionState,
+  tx: DbOrTx,
+  current: AgentRow,
+  enabled: boolean,
+  now: number,
+  extra: AgentChanges = {},
+) {
   const isDisabled = current.status === "disabled";
   if (enabled === !isDisabled) {
     if (Object.keys(extra).length === 0) return { agent: current as Agent, event: null, changed: false };
-    return { ...writeAgentTx(tx, current, extra, now), changed: true };
+    return { ...writeAgentTx(state, tx, current, extra, now), changed: true };
   }
   const open = openSessionOf(tx, current.id);
   if (!enabled && open) {
     tx.update(agentSessions).set({ endedAt: now, endReason: "disabled" }).where(eq(agentSessions.id, open.id)).run();
   }
   const status = enabled ? (open ? "idle" : "offline") : "disabled";
-  return { ...writeAgentTx(tx, current, { ...extra, status }, now), changed: true };
+  return { ...writeAgentTx(state, tx, current, { ...extra, status }, now), changed: true };
 }

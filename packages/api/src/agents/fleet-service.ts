@@ -19,7 +19,7 @@ function setAll(deps: Deps, projectId: string, enabled: boolean, actor: Actor): 
       )
       .all();
     const events = targets
-      .map((agent) => setEnabledTx(tx, agent, enabled, now).event)
+      .map((agent) => setEnabledTx(deps.state, tx, agent, enabled, now).event)
       .filter((e): e is ChangeEvent => e !== null);
     const operation = enabled ? "fleet.activateAll" : "fleet.deactivateAll";
     appendAudit(
@@ -47,7 +47,9 @@ export function deactivateAll(deps: Deps, projectId: string, confirm: string, ac
   const project = deps.db.select({ name: projects.name }).from(projects).where(eq(projects.id, projectId)).get();
   if (!project || confirm !== project.name) {
     // Never says the name: whoever must type it back sees it in the dashboard.
-    throw new DomainError("BAD_REQUEST", "confirm: Type the project's name exactly as the dashboard shows it");
+    throw new DomainError("BAD_REQUEST", "Type the project's name exactly as the dashboard shows it", {
+      field: "confirm",
+    });
   }
   const result = setAll(deps, projectId, false, actor);
   deps.logger.warn({ projectId, changed: result.changed }, "kill switch: every agent deactivated");

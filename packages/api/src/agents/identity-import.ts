@@ -64,7 +64,7 @@ export function importIdentities(
   const { reports, events } = deps.db.transaction((tx) => {
     const events: (ChangeEvent | null)[] = [];
     // Counted once: each new agent takes one place, and one past the cap is rejected on its own.
-    let room = LIMITS.projectAgents - agentCount(tx, projectId);
+    let room = LIMITS.projectAgents - agentCount(deps.state, tx, projectId);
     const reports: ImportFileReport[] = files.map((file) => {
       let items: unknown[];
       try {
@@ -76,15 +76,15 @@ export function importIdentities(
         const name = nameOf(item, index);
         const parsed = AgentCreateInputSchema.safeParse(item);
         if (!parsed.success) return { name, outcome: "rejected" as const, reason: describeIssues(parsed.error) };
-        const existing = findAgentByName(tx, projectId, parsed.data.name);
+        const existing = findAgentByName(deps.state, tx, projectId, parsed.data.name);
         if (!existing) {
           if (room <= 0) return { name, outcome: "rejected" as const, reason: AGENT_CAP_MESSAGE };
           room--;
-          events.push(insertAgentTx(tx, projectId, parsed.data, now, { roomChecked: true }).event);
+          events.push(insertAgentTx(deps.state, tx, projectId, parsed.data, now, { roomChecked: true }).event);
           return { name, outcome: "created" as const };
         }
         if (sameIdentity(existing, parsed.data)) return { name, outcome: "unchanged" as const };
-        events.push(writeAgentTx(tx, existing, parsed.data, now).event);
+        events.push(writeAgentTx(deps.state, tx, existing, parsed.data, now).event);
         return { name, outcome: "updated" as const };
       });
       return { file: file.name, agents };

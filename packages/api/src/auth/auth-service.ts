@@ -57,10 +57,9 @@ export async function signUp(deps: Deps, input: SignUpInput, client: ClientInfo)
     if (!findOpenInvite(db, input.inviteToken, clock.now())) throw new DomainError("FORBIDDEN", INVITE_INVALID);
     // Only someone holding a valid invite learns that the email has an account (and how to join).
     if (db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get()) {
-      throw new DomainError(
-        "CONFLICT",
-        "email: This email already has an account: log in, then open the invite link again",
-      );
+      throw new DomainError("CONFLICT", "This email already has an account: log in, then open the invite link again", {
+        field: "email",
+      });
     }
   } else if (hasAnyUser(deps)) {
     throw new DomainError("FORBIDDEN", INVITE_NEEDED);
@@ -79,7 +78,7 @@ export async function signUp(deps: Deps, input: SignUpInput, client: ClientInfo)
   return db.transaction((tx) => {
     // Checked again: another sign-up may have committed while the password was hashed.
     if (tx.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get()) {
-      throw new DomainError("CONFLICT", "email: This email already has an account: log in instead");
+      throw new DomainError("CONFLICT", "This email already has an account: log in instead", { field: "email" });
     }
     const first = (tx.select({ n: count() }).from(users).get()?.n ?? 0) === 0;
     const invite = input.inviteToken ? findOpenInvite(tx, input.inviteToken, now) : undefined;
@@ -186,11 +185,13 @@ export async function changePassword(
   if (!row) throw new DomainError("UNAUTHORIZED", "Your account no longer exists");
   await deps.loginThrottle.consumeAttempt(row.email, client.address);
   if (!(await verifyPassword(row.passwordHash, input.currentPassword))) {
-    throw new DomainError("BAD_REQUEST", "currentPassword: This is not your current password");
+    throw new DomainError("BAD_REQUEST", "This is not your current password", { field: "currentPassword" });
   }
   await deps.loginThrottle.recordSuccess(row.email, client.address);
   if (input.newPassword === input.currentPassword) {
-    throw new DomainError("BAD_REQUEST", "newPassword: Choose a password different from the current one");
+    throw new DomainError("BAD_REQUEST", "Choose a password different from the current one", {
+      field: "newPassword",
+    });
   }
   await assertStrongPassword("newPassword", input.newPassword, [row.email, row.name]);
   const passwordHash = await hashPassword(input.newPassword);

@@ -96,5 +96,5 @@ export async function assertStrongPassword(
   userInputs: readonly string[] = [],
 ): Promise<void> {
   const weakness = await passwordWeakness(password, userInputs);
-  if (weakness) throw new DomainError("BAD_REQUEST", `${field}: ${weakness}`);
+  if (weakness) throw new DomainError("BAD_REQUEST", weakness, { field });
 }

@@ -39,7 +39,7 @@ function roleOfKey(scopes: readonly ApiKeyScope[]): Role | null {
  * as the agents it is bound to only (`actsAs`), which the operation then checks.
  */
 export function resolveProjectAccess(
-  { db }: Deps,
+  { db, state }: Deps,
   caller: Caller,
   requestedProjectId: string | undefined,
   minimum: Role,
@@ -60,8 +60,8 @@ export function resolveProjectAccess(
     }
     throw new DomainError("FORBIDDEN", `This needs the ${minimum} role or higher; this key acts as ${role}`);
   }
-  if (!requestedProjectId) throw new DomainError("BAD_REQUEST", "projectId: Choose a project");
-  const membership = prepared(db, "membership.role", () =>
+  if (!requestedProjectId) throw new DomainError("BAD_REQUEST", "Choose a project", { field: "projectId" });
+  const membership = prepared(state, "membership.role", () =>
     db
       .select({ role: memberships.role })
       .from(memberships)
@@ -101,12 +101,12 @@ export function assertMayEnable(access: ProjectAccess, actor: Actor): void {
  * resolves its caller once, when it connects, so a long-lived stream checks again before it starts.
  */
 export function isCallerStillValid(deps: Deps, caller: Caller, projectId?: string): boolean {
-  const { db, clock } = deps;
+  const { db, clock, state } = deps;
   if (caller.kind === "user") {
     return sessionDeadline(deps, caller.sessionId) !== null && (!projectId || isMember(deps, projectId, caller.userId));
   }
   if (caller.kind === "apiKey") {
-    const live = prepared(db, "apiKey.live", () =>
+    const live = prepared(state, "apiKey.live", () =>
       db
         .select({ id: apiKeys.id })
         .from(apiKeys)
@@ -124,9 +124,9 @@ export function isCallerStillValid(deps: Deps, caller: Caller, projectId?: strin
   return false;
 }
 
-function isMember({ db }: Deps, projectId: string, userId: string): boolean {
+function isMember({ db, state }: Deps, projectId: string, userId: string): boolean {
   return (
-    prepared(db, "membership.exists", () =>
+    prepared(state, "membership.exists", () =>
       db
         .select({ role: memberships.role })
         .from(memberships)

@@ -3,6 +3,7 @@ import type { Actor, Decision } from "@tower/shared";
 import { GENESIS_HASH, hashAuditRow } from "@tower/shared/node";
 import { desc, eq, getTableColumns, sql } from "drizzle-orm";
 import { latestCheckpoint } from "./audit-chain-read";
+import type { ConnectionState } from "./connection-state";
 import type { Deps } from "./deps";
 import { prepared, slot } from "./prepared";
 
@@ -153,8 +154,8 @@ export function wellFormed<T>(value: T): T {
   return isWellFormed(value) ? value : rebuildWellFormed(value);
 }
 
-export function chainHead(tx: DbOrTx, projectId: string): string {
-  const last = prepared(tx, "audit.head", () =>
+export function chainHead(state: ConnectionState, tx: DbOrTx, projectId: string): string {
+  const last = prepared(state, "audit.head", () =>
     tx
       .select({ hash: auditEvents.hash })
       .from(auditEvents)
@@ -192,7 +193,13 @@ export function appendAudit(
 ): void {
   const content = wellFormed(
     // Tower's own rows: no agent's time or sequence number.
-    buildAuditContent(projectId, actor, { ...entry, reportedAt: null, seq: null }, at, chainHead(tx, projectId)),
+    buildAuditContent(
+      projectId,
+      actor,
+      { ...entry, reportedAt: null, seq: null },
+      at,
+      chainHead(deps.state, tx, projectId),
+    ),
   );
   appendAuditRow(appendThrough(tx), content, entry.clientId ?? null);
   wakeAuditTails(deps, projectId);

@@ -6,7 +6,8 @@ export function assertBucketCount(from: number, to: number, bucketMs: number) {
   if ((to - from) / bucketMs > MAX_BUCKETS) {
     throw new DomainError(
       "BAD_REQUEST",
-      `bucket: More than ${MAX_BUCKETS} buckets; choose a coarser bucket or a shorter range`,
+      `More than ${MAX_BUCKETS} buckets; choose a coarser bucket or a shorter range`,
+      { field: "bucket" },
     );
   }
 }

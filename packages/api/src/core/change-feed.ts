@@ -1,14 +1,15 @@
 import { changes, type DbOrTx, type TowerDb } from "@tower/db";
 import type { ChangeEntity, ChangeEvent } from "@tower/shared";
 import { and, asc, eq, gt, max, type SQL } from "drizzle-orm";
+import type { ConnectionState } from "./connection-state";
 import type { Deps } from "./deps";
 import { prepared, slot } from "./prepared";
 
 type NewChange = Omit<ChangeEvent, "id">;
 
 /** Appends a change inside the caller's transaction; publish the result only after commit. */
-export function recordChange(tx: DbOrTx, change: NewChange): ChangeEvent {
-  const row = prepared(tx, "changes.insert", () =>
+export function recordChange(state: ConnectionState, tx: DbOrTx, change: NewChange): ChangeEvent {
+  const row = prepared(state, "changes.insert", () =>
     tx
       .insert(changes)
       .values({
@@ -79,8 +80,8 @@ export function publishChanges(
   }
 }
 
-export function latestChangeId(db: DbOrTx, projectId: string): string {
-  const row = prepared(db, "changes.latestId", () =>
+export function latestChangeId(state: ConnectionState, db: DbOrTx, projectId: string): string {
+  const row = prepared(state, "changes.latestId", () =>
     db
       .select({ id: max(changes.id) })
       .from(changes)

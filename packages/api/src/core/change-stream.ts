@@ -59,7 +59,7 @@ export async function* streamChanges<E extends ChangeEntity>(
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
   try {
-    let sent = Number(lastEventId ?? latestChangeId(deps.db, projectId));
+    let sent = Number(lastEventId ?? latestChangeId(deps.state, deps.db, projectId));
     // Whether changes after `sent` may be in the database only (the backlog of a resume).
     let behind = Boolean(lastEventId);
     while (!signal?.aborted && !revoked) {

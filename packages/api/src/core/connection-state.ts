@@ -19,8 +19,25 @@ export interface ConnectionState {
    * writes it): one reader per project, shared by all of its tails.
    */
   auditFeeds: Map<string, object>;
+  /**
+   * The queries prepared on this connection (`prepared` in prepared.ts, which alone reads and
+   * writes it), by key. A statement prepared on one connection must never run on another, so a
+   * connection of its own (the ingest writer thread's) has a state of its own.
+   */
+  preparedQueries: Map<string, unknown>;
+  /**
+   * The rollup cache's statements and cached hours (`rollup-cache.ts`, which alone reads and
+   * writes it); null until the first rollup read.
+   */
+  rollups: object | null;
 }
 
 export function createConnectionState(): ConnectionState {
-  return { changesPublished: null, auditWakes: new Set(), auditFeeds: new Map() };
+  return {
+    changesPublished: null,
+    auditWakes: new Set(),
+    auditFeeds: new Map(),
+    preparedQueries: new Map(),
+    rollups: null,
+  };
 }

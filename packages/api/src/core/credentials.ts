@@ -19,9 +19,9 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
 export const lastSeen = sql<number>`coalesce(${sessions.lastSeenAt}, ${sessions.createdAt})`;
 
 /** The session a cookie's token opens, if it is live (not revoked, not past either lifetime); marks it used. */
-export function resolveSession({ db, clock }: Deps, token: string): { id: string; userId: string } | undefined {
+export function resolveSession({ db, clock, state }: Deps, token: string): { id: string; userId: string } | undefined {
   const now = clock.now();
-  const row = prepared(db, "session.byToken", () =>
+  const row = prepared(state, "session.byToken", () =>
     db
       .select({ id: sessions.id, userId: sessions.userId, lastSeen })
       .from(sessions)
@@ -46,8 +46,8 @@ export function resolveSession({ db, clock }: Deps, token: string): { id: string
  * When a live session ends unless it is used again (its idle end, or its absolute end if that
  * comes first); null when it has already ended or was revoked.
  */
-export function sessionDeadline({ db, clock }: Deps, sessionId: string): number | null {
-  const row = prepared(db, "session.deadline", () =>
+export function sessionDeadline({ db, clock, state }: Deps, sessionId: string): number | null {
+  const row = prepared(state, "session.deadline", () =>
     db
       .select({ expiresAt: sessions.expiresAt, lastSeen })
       .from(sessions)
@@ -94,13 +94,13 @@ export function apiKeyRejection(key: { revokedAt: number | null; expiresAt: numb
  * The key for a secret, or why it does not authenticate (unknown, revoked or expired). Revoked and
  * expired keys are looked up too, so their holder learns which it is rather than "sign in".
  */
-export function resolveApiKey({ db, clock }: Deps, secret: string): ApiKeyResolution {
+export function resolveApiKey({ db, clock, state }: Deps, secret: string): ApiKeyResolution {
   const unknown = {
     ok: false,
     reason: `This API key is unknown: check that it was copied whole, or ${NEW_KEY_HINT}`,
   } as const;
   if (!secret.startsWith(API_KEY_PREFIX)) return unknown;
-  const key = prepared(db, "apiKey.bySecret", () =>
+  const key = prepared(state, "apiKey.bySecret", () =>
     db
       .select({
         id: apiKeys.id,

@@ -21,5 +21,5 @@ export function decodeCursor(cursor: string): [CursorValue, string] {
   } catch {
     // fall through to the error below
   }
-  throw new DomainError("BAD_REQUEST", "cursor: Not a cursor this server issued");
+  throw new DomainError("BAD_REQUEST", "Not a cursor this server issued", { field: "cursor" });
 }

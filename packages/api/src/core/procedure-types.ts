@@ -11,6 +11,12 @@ export interface TowerErrorShape {
     httpStatus: number;
     path: string | undefined;
     zodError: { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> } | null;
+    /**
+     * The input field a refusal is about (a `DomainError` with a field; its message reads
+     * "field: message"), else null. Optional: answers from older servers, or refused before tRPC
+     * saw the request, have none.
+     */
+    field?: string | null;
   };
 }
 

@@ -78,7 +78,7 @@ describe("per-project caps", () => {
       { name: "new-3", outcome: "rejected", reason: AGENT_CAP_MESSAGE },
     ]);
     expect(report.totals).toMatchObject({ created: 2, updated: 1, rejected: 1 });
-    expect(agentCount(world.deps.db, projectId)).toBe(LIMITS.projectAgents);
+    expect(agentCount(world.deps.state, world.deps.db, projectId)).toBe(LIMITS.projectAgents);
   });
 
   it(`API keys: at most ${LIMITS.projectApiKeys} working ones; revoked keys do not count`, async () => {

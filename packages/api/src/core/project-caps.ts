@@ -1,6 +1,7 @@
 import { agents, apiKeys, invites, teams, type DbOrTx } from "@tower/db";
 import { LIMITS } from "@tower/shared";
 import { and, count, eq, gt, isNull, or } from "drizzle-orm";
+import type { ConnectionState } from "./connection-state";
 import { DomainError } from "./errors";
 import { prepared, slot } from "./prepared";
 
@@ -18,8 +19,8 @@ const capReached = (cap: number, what: string, hint: string) =>
 /** Why an agent cannot be created in a full project (an import reports it per agent). */
 export const AGENT_CAP_MESSAGE = capMessage(LIMITS.projectAgents, "agents", "delete some before adding more");
 
-export function agentCount(tx: DbOrTx, projectId: string): number {
-  return prepared(tx, "caps.agents", () =>
+export function agentCount(state: ConnectionState, tx: DbOrTx, projectId: string): number {
+  return prepared(state, "caps.agents", () =>
     tx
       .select({ n: count() })
       .from(agents)
@@ -29,8 +30,8 @@ export function agentCount(tx: DbOrTx, projectId: string): number {
 }
 
 /** Before an agent is created (by hand, by an SDK's first start, or by an import). */
-export function assertRoomForAgent(tx: DbOrTx, projectId: string) {
-  if (agentCount(tx, projectId) >= LIMITS.projectAgents) throw new DomainError("FORBIDDEN", AGENT_CAP_MESSAGE);
+export function assertRoomForAgent(state: ConnectionState, tx: DbOrTx, projectId: string) {
+  if (agentCount(state, tx, projectId) >= LIMITS.projectAgents) throw new DomainError("FORBIDDEN", AGENT_CAP_MESSAGE);
 }
 
 /** Before an API key is created: revoked and expired keys do not count. */

@@ -21,6 +21,7 @@ const t = initTRPC
     sse: { enabled: false },
     errorFormatter({ shape, error }): TowerErrorShape {
       const zodError = error.cause instanceof ZodError ? error.cause : null;
+      const field = error.cause instanceof DomainError ? error.cause.field : null;
       let message = shape.message;
       if (zodError) message = `Invalid input: ${describeIssues(zodError)}`;
       else if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
@@ -32,6 +33,7 @@ const t = initTRPC
           httpStatus: shape.data.httpStatus,
           path: shape.data.path,
           zodError: zodError ? z.flattenError(zodError) : null,
+          field,
         },
       };
     },

@@ -1,5 +1,6 @@
 import type { TowerDb } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
+import type { ConnectionState } from "../core/connection-state";
 import type { IngestBatch, IngestOutcome, IngestWriter } from "../core/ports";
 import { ingestTx } from "./store-batch";
 
@@ -25,7 +26,10 @@ class GroupCommitter implements IngestWriter {
   #scheduled = false;
   #idle: (() => void) | undefined;
 
-  constructor(private readonly db: TowerDb) {}
+  constructor(
+    private readonly db: TowerDb,
+    private readonly state: ConnectionState,
+  ) {}
 
   submit(batch: IngestBatch): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
@@ -60,7 +64,7 @@ class GroupCommitter implements IngestWriter {
         for (const pending of batch) {
           const events: ChangeEvent[] = [];
           try {
-            const stored = tx.transaction((sp) => ingestTx(this.db, sp, pending, events));
+            const stored = tx.transaction((sp) => ingestTx(this.state, this.db, sp, pending, events));
             outcomes.push({ ok: true, outcome: { ...stored, events } });
           } catch (error) {
             outcomes.push({ ok: false, error });
@@ -80,7 +84,10 @@ class GroupCommitter implements IngestWriter {
   }
 }
 
-/** The in-process writer, on the caller's connection and thread. */
-export function createIngestWriter(db: TowerDb): IngestWriter {
-  return new GroupCommitter(db);
+/**
+ * The in-process writer, on the caller's connection and thread. `state` is that connection's (the
+ * caller's `deps.state`, or a new one for a connection of its own): see connection-state.ts.
+ */
+export function createIngestWriter(db: TowerDb, state: ConnectionState): IngestWriter {
+  return new GroupCommitter(db, state);
 }

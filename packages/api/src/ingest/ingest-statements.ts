@@ -1,6 +1,7 @@
 import { latencyRollups, metricRollups, metrics, type TowerDb } from "@tower/db";
 import { getTableColumns, sql } from "drizzle-orm";
 import { AUDIT_INSERT_SQL } from "../core/audit-chain";
+import type { ConnectionState } from "../core/connection-state";
 import { prepared, slot as p } from "../core/prepared";
 
 /** A metrics row as bound to the insert, by position (booleans as 0/1), in `METRIC_KEYS`' order. */
@@ -50,7 +51,7 @@ const METRIC_INSERT_SQL = `INSERT INTO metrics (${metricColumns.map(([, c]) => `
   VALUES (${METRIC_KEYS.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`;
 
 /**
- * The ingest hot path's statements, prepared once per database: building a query costs more than
+ * The ingest hot path's statements, prepared once per connection: building a query costs more than
  * running it, and ingest runs these for every report.
  */
 function prepare(db: TowerDb) {
@@ -119,6 +120,6 @@ function prepare(db: TowerDb) {
 
 export type IngestStatements = ReturnType<typeof prepare>;
 
-export function ingestStatements(db: TowerDb): IngestStatements {
-  return prepared(db, "ingest.statements", () => prepare(db));
+export function ingestStatements(state: ConnectionState, db: TowerDb): IngestStatements {
+  return prepared(state, "ingest.statements", () => prepare(db));
 }

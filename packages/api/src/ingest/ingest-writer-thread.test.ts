@@ -156,6 +156,7 @@ describe("publishing changes committed by two connections", () => {
   it("goes in id order, each once, even when the other connection's notice arrives late", () => {
     const other = createDb(path.join(dir, "tower.sqlite"));
     opened.push(other);
+    const otherState = createConnectionState();
     const seen: string[] = [];
     const stop = deps.bus.subscribe(projectId, (event) => seen.push(event.id));
     prepareToPublish(deps);
@@ -168,13 +169,13 @@ describe("publishing changes committed by two connections", () => {
     });
 
     // The other connection commits first; its notice is still on its way when this one commits.
-    const early = other.db.transaction((tx) => recordChange(tx, change("early")));
-    const late = deps.db.transaction((tx) => recordChange(tx, change("late")));
+    const early = other.db.transaction((tx) => recordChange(otherState, tx, change("early")));
+    const late = deps.db.transaction((tx) => recordChange(deps.state, tx, change("late")));
     publishChanges(deps, [late]);
     expect(seen).toEqual([early.id, late.id]);
 
     publishChanges(deps, [early]);
-    const next = deps.db.transaction((tx) => recordChange(tx, change("next")));
+    const next = deps.db.transaction((tx) => recordChange(deps.state, tx, change("next")));
     publishChanges(deps, [next]);
     expect(seen).toEqual([early.id, late.id, next.id]);
     stop();
@@ -182,7 +183,7 @@ describe("publishing changes committed by two connections", () => {
 });
 
 it("the in-process writer also waits for submitted batches on close", async () => {
-  const writer = createIngestWriter(deps.db);
+  const writer = createIngestWriter(deps.db, deps.state);
   const pending = writer.submit({ projectId, items: checkReports(reports(10, "f")), now: Date.now() });
   await writer.close();
   await expect(pending).resolves.toMatchObject({ result: { stored: 20 } });

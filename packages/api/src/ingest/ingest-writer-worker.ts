@@ -4,13 +4,15 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createDb, WriteGate } from "@tower/db";
+import { createConnectionState } from "../core/connection-state";
 import { createIngestWriter } from "./group-commit";
 import type { WriterData, WriterReply, WriterRequest } from "./ingest-writer-thread";
 
 const port = parentPort!;
 const { file, gate } = workerData as WriterData;
 const database = createDb(file, { yieldsTo: gate && new WriteGate(gate) });
-const writer = createIngestWriter(database.db);
+// Its own connection, so its own state: what is prepared on one connection never runs on another.
+const writer = createIngestWriter(database.db, createConnectionState());
 
 port.on("message", (request: WriterRequest) => {
   if (request.type === "close") {

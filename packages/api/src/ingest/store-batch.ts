@@ -9,6 +9,7 @@ import {
 import { and, eq, sql } from "drizzle-orm";
 import { findAgentByName, writeAgentTx, type AgentRow } from "../agents/agent-writes";
 import { chainHead } from "../core/audit-chain";
+import type { ConnectionState } from "../core/connection-state";
 import type { IngestBatch, ReportItem } from "../core/ports";
 import { prepared, slot } from "../core/prepared";
 import { evaluateBudgets, utcDay } from "../telemetry/budget-service";
@@ -99,6 +100,7 @@ function storeMetric(
 export const ACTIVITY_RESOLUTION_MS = 1_000;
 
 function applyDeltas(
+  state: ConnectionState,
   tx: DbOrTx,
   projectId: string,
   deltas: Map<string, AgentDelta>,
@@ -109,12 +111,12 @@ function applyDeltas(
   for (const delta of deltas.values()) {
     // A batch of retries stores nothing new: nothing to write, but the agent still hears its budget state.
     if (delta.stored === 0) {
-      if (evaluateBudgets(tx, projectId, delta.agent, [], now).over) overBudget.push(delta.agent.name);
+      if (evaluateBudgets(state, tx, projectId, delta.agent, [], now).over) overBudget.push(delta.agent.name);
       continue;
     }
     const lastActiveAt = Math.max(delta.agent.lastActiveAt ?? 0, delta.lastActiveAt);
     for (const [sessionId, add] of delta.sessions) {
-      prepared(tx, "ingest.sessionTotals", () =>
+      prepared(state, "ingest.sessionTotals", () =>
         tx
           .update(agentSessions)
           .set({
@@ -128,7 +130,7 @@ function applyDeltas(
       ).run({ ...add, sessionId, agentId: delta.agent.id });
     }
     if (delta.dayCost > 0 || delta.dayTokens > 0) {
-      prepared(tx, "ingest.dailyUsage", () =>
+      prepared(state, "ingest.dailyUsage", () =>
         tx
           .insert(agentDailyUsage)
           .values({ agentId: slot("agentId"), day: slot("day"), costUsd: slot("costUsd"), tokens: slot("tokens") })
@@ -157,10 +159,10 @@ function applyDeltas(
     const moved = lastActiveAt - (delta.agent.lastActiveAt ?? 0);
     const written =
       delta.runs > 0 || moved >= ACTIVITY_RESOLUTION_MS
-        ? writeAgentTx(tx, delta.agent, changes, now)
+        ? writeAgentTx(state, tx, delta.agent, changes, now)
         : { agent: delta.agent, event: null };
     if (written.event) events.push(written.event);
-    const budget = evaluateBudgets(tx, projectId, written.agent, [...delta.sessions.keys()], now);
+    const budget = evaluateBudgets(state, tx, projectId, written.agent, [...delta.sessions.keys()], now);
     events.push(...budget.alerts);
     if (budget.over) overBudget.push(delta.agent.name);
   }
@@ -169,13 +171,14 @@ function applyDeltas(
 
 /** Stores one checked batch inside the caller's transaction; returns its per-item answer. */
 export function ingestTx(
+  state: ConnectionState,
   db: TowerDb,
   tx: DbOrTx,
   { projectId, items, now, via = null }: IngestBatch,
   events: ChangeEvent[],
 ): { result: IngestResult; auditAppended: boolean } {
-  const statements = ingestStatements(db);
-  const writer = new BatchWriter(statements, projectId, chainHead(tx, projectId));
+  const statements = ingestStatements(state, db);
+  const writer = new BatchWriter(statements, projectId, chainHead(state, tx, projectId));
   const agents = new Map<string, AgentRow | null>();
   let projectPrices: Record<string, ModelPrice> | undefined;
   const prices = () => (projectPrices ??= effectivePrices(tx, projectId));
@@ -184,7 +187,7 @@ export function ingestTx(
     const { id } = checked;
     if (!checked.item) return { id, status: "rejected", reason: checked.reason };
     const { item } = checked;
-    if (!agents.has(item.agent)) agents.set(item.agent, findAgentByName(tx, projectId, item.agent) ?? null);
+    if (!agents.has(item.agent)) agents.set(item.agent, findAgentByName(state, tx, projectId, item.agent) ?? null);
     const agent = agents.get(item.agent);
     if (!agent) return { id, status: "rejected", reason: `agent: Unknown agent "${item.agent}"; register it first` };
     if (agent.status === "disabled") return { id, status: "rejected", reason: `agent: "${item.agent}" is disabled` };
@@ -218,7 +221,7 @@ export function ingestTx(
     return { id, status: stored ? "stored" : "duplicate" };
   });
   writer.flush();
-  const overBudget = applyDeltas(tx, projectId, deltas, now, events);
+  const overBudget = applyDeltas(state, tx, projectId, deltas, now, events);
   const count = (status: IngestItemResult["status"]) => results.filter((r) => r.status === status).length;
   return {
     result: {

@@ -5,6 +5,7 @@ import { requireAgent, writeAgentTx, type AgentRow } from "../agents/agent-write
 import { assertActsAs, type ProjectAccess } from "../core/access";
 import { publishChanges } from "../core/change-feed";
 import { decodeCursor, encodeCursor } from "../core/cursor";
+import type { ConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
 import { DomainError, notFound } from "../core/errors";
 import type { HeartbeatPolicy } from "../core/ports";
@@ -23,14 +24,14 @@ export function assertEnabled(agent: AgentRow) {
  * The open session and its agent, refusing ended sessions, disabled agents and (for an agent key)
  * another agent's session with a clear reason.
  */
-function requireOpenSession(tx: DbOrTx, access: ProjectAccess, sessionId: string) {
+function requireOpenSession(state: ConnectionState, tx: DbOrTx, access: ProjectAccess, sessionId: string) {
   const session = tx
     .select()
     .from(agentSessions)
     .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.projectId, access.projectId)))
     .get();
   if (!session) throw notFound("Session");
-  const agent = requireAgent(tx, access.projectId, session.agentId);
+  const agent = requireAgent(state, tx, access.projectId, session.agentId);
   assertActsAs(access, agent.name);
   assertEnabled(agent);
   if (session.endedAt !== null) {
@@ -42,11 +43,11 @@ function requireOpenSession(tx: DbOrTx, access: ProjectAccess, sessionId: string
 export function heartbeat(deps: Deps, access: ProjectAccess, sessionId: string, status?: "idle" | "busy") {
   const now = deps.clock.now();
   const event = deps.db.transaction((tx) => {
-    const { agent } = requireOpenSession(tx, access, sessionId);
+    const { agent } = requireOpenSession(deps.state, tx, access, sessionId);
     tx.update(agentSessions).set({ lastHeartbeatAt: now }).where(eq(agentSessions.id, sessionId)).run();
     // Only a status change is news for dashboards; a plain heartbeat just moves lastActiveAt.
     if (status && status !== agent.status) {
-      return writeAgentTx(tx, agent, { status, lastActiveAt: now }, now).event;
+      return writeAgentTx(deps.state, tx, agent, { status, lastActiveAt: now }, now).event;
     }
     tx.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, agent.id)).run();
     return null;
@@ -64,12 +65,12 @@ export function endSession(deps: Deps, access: ProjectAccess, sessionId: string,
       .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.projectId, access.projectId)))
       .get();
     if (!session) throw notFound("Session");
-    const agent = requireAgent(tx, access.projectId, session.agentId);
+    const agent = requireAgent(deps.state, tx, access.projectId, session.agentId);
     assertActsAs(access, agent.name);
     if (session.endedAt !== null) return null; // ending twice is harmless: retries are safe
     tx.update(agentSessions).set({ endedAt: now, endReason: reason }).where(eq(agentSessions.id, sessionId)).run();
     if (agent.status === "disabled") return null;
-    return writeAgentTx(tx, agent, { status: "offline", lastActiveAt: now }, now).event;
+    return writeAgentTx(deps.state, tx, agent, { status: "offline", lastActiveAt: now }, now).event;
   });
   publishChanges(deps, [event]);
   return { ok: true as const };
@@ -81,7 +82,7 @@ export function endSession(deps: Deps, access: ProjectAccess, sessionId: string,
  */
 export async function reportOutcome(deps: Deps, access: ProjectAccess, input: SessionReport) {
   const { projectId } = access;
-  const { agent } = requireOpenSession(deps.db, access, input.sessionId);
+  const { agent } = requireOpenSession(deps.state, deps.db, access, input.sessionId);
   deps.db
     .update(agentSessions)
     .set({ lastHeartbeatAt: deps.clock.now() })
@@ -124,8 +125,9 @@ export function expireStaleSessions(deps: Deps, timeoutMs: number): { expired: n
         .set({ endedAt: now, endReason: "expired" })
         .where(eq(agentSessions.id, session.id))
         .run();
-      const agent = requireAgent(tx, session.projectId, session.agentId);
-      if (agent.status !== "disabled") events.push(writeAgentTx(tx, agent, { status: "offline" }, now).event);
+      const agent = requireAgent(deps.state, tx, session.projectId, session.agentId);
+      if (agent.status !== "disabled")
+        events.push(writeAgentTx(deps.state, tx, agent, { status: "offline" }, now).event);
     }
     return { events, expired: stale.length };
   });
@@ -134,8 +136,14 @@ export function expireStaleSessions(deps: Deps, timeoutMs: number): { expired: n
 }
 
 /** An agent's sessions, newest first, a keyset page at a time. */
-export function listSessions({ db }: Deps, projectId: string, agentId: string, limit: number, cursor?: string | null) {
-  requireAgent(db, projectId, agentId);
+export function listSessions(
+  { db, state }: Deps,
+  projectId: string,
+  agentId: string,
+  limit: number,
+  cursor?: string | null,
+) {
+  requireAgent(state, db, projectId, agentId);
   const where = [eq(agentSessions.projectId, projectId), eq(agentSessions.agentId, agentId)];
   if (cursor) {
     const [startedAt, id] = decodeCursor(cursor);

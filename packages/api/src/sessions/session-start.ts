@@ -76,7 +76,7 @@ export function startSession(
   const warnings: string[] = [];
   const { session, agent, lastEventId, events } = deps.db.transaction((tx) => {
     const events: (ChangeEvent | null)[] = [];
-    let agent = findAgentByName(tx, projectId, input.name);
+    let agent = findAgentByName(deps.state, tx, projectId, input.name);
     if (!agent && !input.profile) {
       throw new DomainError("NOT_FOUND", `Agent "${input.name}" not found; register it or pass a profile`);
     }
@@ -88,9 +88,9 @@ export function startSession(
         );
       }
       const profile = AgentCreateInputSchema.parse({ ...input.profile, name: input.name });
-      const created = insertAgentTx(tx, projectId, profile, now);
+      const created = insertAgentTx(deps.state, tx, projectId, profile, now);
       events.push(created.event);
-      agent = requireAgent(tx, projectId, created.agent.id);
+      agent = requireAgent(deps.state, tx, projectId, created.agent.id);
       appendAudit(
         deps,
         tx,
@@ -115,8 +115,8 @@ export function startSession(
       }
       if (Object.keys(changes).length > 0) {
         const patch = Object.fromEntries(Object.entries(changes).map(([field, { to }]) => [field, to]));
-        events.push(writeAgentTx(tx, agent, patch, now).event);
-        agent = requireAgent(tx, projectId, agent.id);
+        events.push(writeAgentTx(deps.state, tx, agent, patch, now).event);
+        agent = requireAgent(deps.state, tx, projectId, agent.id);
         appendAudit(
           deps,
           tx,
@@ -171,13 +171,14 @@ export function startSession(
       );
     }
     const started = writeAgentTx(
+      deps.state,
       tx,
       agent,
       { status: "idle", lastActiveAt: now, sessionsCount: agent.sessionsCount + 1 },
       now,
     );
     events.push(started.event);
-    return { session, agent: started.agent, lastEventId: latestChangeId(tx, projectId), events };
+    return { session, agent: started.agent, lastEventId: latestChangeId(deps.state, tx, projectId), events };
   });
   publishChanges(deps, events);
   return {

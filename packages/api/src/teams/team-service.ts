@@ -5,6 +5,7 @@ import { setEnabledTx, writeAgentTx, type AgentRow } from "../agents/agent-write
 import { assertMayEnable, type ProjectAccess } from "../core/access";
 import { appendAudit } from "../core/audit-chain";
 import { recordChange, publishChanges } from "../core/change-feed";
+import type { ConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
 import { DomainError, notFound } from "../core/errors";
 import { assertRoomForTeam } from "../core/project-caps";
@@ -49,11 +50,18 @@ function assertTeamNameFree(tx: DbOrTx, projectId: string, name: string, exceptI
     .from(teams)
     .where(and(eq(teams.projectId, projectId), eq(teams.name, name)))
     .get();
-  if (clash && clash.id !== exceptId) throw new DomainError("CONFLICT", `name: A team named "${name}" already exists`);
+  if (clash && clash.id !== exceptId)
+    throw new DomainError("CONFLICT", `A team named "${name}" already exists`, { field: "name" });
 }
 
-function teamChanged(tx: DbOrTx, row: TeamRow, now: number, op: "created" | "updated"): ChangeEvent {
-  return recordChange(tx, { projectId: row.projectId, entity: "team", op, at: now, data: toTeam(tx, row) });
+function teamChanged(
+  state: ConnectionState,
+  tx: DbOrTx,
+  row: TeamRow,
+  now: number,
+  op: "created" | "updated",
+): ChangeEvent {
+  return recordChange(state, tx, { projectId: row.projectId, entity: "team", op, at: now, data: toTeam(tx, row) });
 }
 
 export function listTeams({ db }: Deps, projectId: string): Team[] {
@@ -85,7 +93,7 @@ export function createTeam(deps: Deps, projectId: string, input: TeamCreateInput
       { operation: "team.create", target: row.name, detail: { roleMix: row.roleMix } },
       now,
     );
-    return { team: toTeam(tx, row), event: teamChanged(tx, row, now, "created") };
+    return { team: toTeam(tx, row), event: teamChanged(deps.state, tx, row, now, "created") };
   });
   publishChanges(deps, [event]);
   return team;
@@ -116,7 +124,7 @@ export function updateTeam(
       { operation: "team.update", target: row.name, detail: { fields: Object.keys(defined) } },
       now,
     );
-    return { team: toTeam(tx, row), event: teamChanged(tx, row, now, "updated") };
+    return { team: toTeam(tx, row), event: teamChanged(deps.state, tx, row, now, "updated") };
   });
   publishChanges(deps, [event]);
   return team;
@@ -129,12 +137,18 @@ export function deleteTeam(deps: Deps, projectId: string, id: string, actor: Act
     const current = requireTeam(tx, projectId, id);
     const events: (ChangeEvent | null)[] = [];
     for (const member of tx.select().from(agents).where(eq(agents.teamId, id)).all()) {
-      events.push(writeAgentTx(tx, member, { teamId: null }, now).event);
+      events.push(writeAgentTx(deps.state, tx, member, { teamId: null }, now).event);
     }
     tx.delete(teams).where(eq(teams.id, id)).run();
     appendAudit(deps, tx, projectId, actor, { operation: "team.delete", target: current.name }, now);
     events.push(
-      recordChange(tx, { projectId, entity: "team", op: "deleted", at: now, data: { id, name: current.name } }),
+      recordChange(deps.state, tx, {
+        projectId,
+        entity: "team",
+        op: "deleted",
+        at: now,
+        data: { id, name: current.name },
+      }),
     );
     return events;
   });
@@ -167,7 +181,7 @@ export function activateTeam(deps: Deps, access: ProjectAccess, id: string, acto
       .from(agents)
       .where(and(eq(agents.teamId, id), notInArray(agents.role, roles)))
       .all()) {
-      events.push(writeAgentTx(tx, leaver, { teamId: null }, now).event);
+      events.push(writeAgentTx(deps.state, tx, leaver, { teamId: null }, now).event);
     }
     for (const [role, wanted] of Object.entries(team.roleMix)) {
       const current = tx
@@ -197,14 +211,15 @@ export function activateTeam(deps: Deps, access: ProjectAccess, id: string, acto
         shortfall.push({ role, wanted, found: current.length + recruits.length });
       }
       for (const member of current.slice(0, wanted)) {
-        const result = setEnabledTx(tx, member, true, now);
+        const result = setEnabledTx(deps.state, tx, member, true, now);
         events.push(result.event);
         (result.changed ? changed : unchanged).push(toMember(result.agent));
       }
       // The mix may have shrunk since the last activation: extra members leave the team as they are.
-      for (const extra of current.slice(wanted)) events.push(writeAgentTx(tx, extra, { teamId: null }, now).event);
+      for (const extra of current.slice(wanted))
+        events.push(writeAgentTx(deps.state, tx, extra, { teamId: null }, now).event);
       for (const recruit of recruits) {
-        const result = setEnabledTx(tx, recruit, true, now, { teamId: id });
+        const result = setEnabledTx(deps.state, tx, recruit, true, now, { teamId: id });
         events.push(result.event);
         changed.push(toMember(result.agent));
       }
@@ -213,7 +228,7 @@ export function activateTeam(deps: Deps, access: ProjectAccess, id: string, acto
     tx.update(teams).set({ active: true, updatedAt: now }).where(eq(teams.id, id)).run();
     const detail = { enabled: changed.map((m) => m.name), shortfall };
     appendAudit(deps, tx, projectId, actor, { operation: "team.activate", target: team.name, detail }, now);
-    events.push(teamChanged(tx, row, now, "updated"));
+    events.push(teamChanged(deps.state, tx, row, now, "updated"));
     return { report: { team: toTeam(tx, row), changed, unchanged, shortfall }, events };
   });
   publishChanges(deps, events);
@@ -229,7 +244,7 @@ export function deactivateTeam(deps: Deps, projectId: string, id: string, actor:
     const changed: TeamMember[] = [];
     const unchanged: TeamMember[] = [];
     for (const member of tx.select().from(agents).where(eq(agents.teamId, id)).all()) {
-      const result = setEnabledTx(tx, member, false, now);
+      const result = setEnabledTx(deps.state, tx, member, false, now);
       events.push(result.event);
       (result.changed ? changed : unchanged).push(toMember(result.agent));
     }
@@ -237,7 +252,7 @@ export function deactivateTeam(deps: Deps, projectId: string, id: string, actor:
     tx.update(teams).set({ active: false, updatedAt: now }).where(eq(teams.id, id)).run();
     const detail = { disabled: changed.map((m) => m.name) };
     appendAudit(deps, tx, projectId, actor, { operation: "team.deactivate", target: team.name, detail }, now);
-    events.push(teamChanged(tx, row, now, "updated"));
+    events.push(teamChanged(deps.state, tx, row, now, "updated"));
     return { report: { team: toTeam(tx, row), changed, unchanged, shortfall: [] }, events };
   });
   publishChanges(deps, events);

@@ -3,6 +3,7 @@ import { BUDGET_THRESHOLDS, type BudgetAlert, type BudgetKind, type ChangeEvent 
 import { and, eq, isNull } from "drizzle-orm";
 import type { AgentRow } from "../agents/agent-writes";
 import { recordChange } from "../core/change-feed";
+import type { ConnectionState } from "../core/connection-state";
 import { prepared, slot } from "../core/prepared";
 
 /** Budgets reset at midnight UTC. */
@@ -17,11 +18,11 @@ interface Usage {
   limit: number;
 }
 
-function currentUsage(tx: DbOrTx, agent: AgentRow, sessionIds: string[], now: number): Usage[] {
+function currentUsage(state: ConnectionState, tx: DbOrTx, agent: AgentRow, sessionIds: string[], now: number): Usage[] {
   const usage: Usage[] = [];
   if (agent.budgetCostUsdPerDay !== null) {
     const day = utcDay(now);
-    const row = prepared(tx, "budget.dayCost", () =>
+    const row = prepared(state, "budget.dayCost", () =>
       tx
         .select({ costUsd: agentDailyUsage.costUsd })
         .from(agentDailyUsage)
@@ -31,7 +32,7 @@ function currentUsage(tx: DbOrTx, agent: AgentRow, sessionIds: string[], now: nu
     usage.push({ budget: "cost_per_day", period: day, used: row?.costUsd ?? 0, limit: agent.budgetCostUsdPerDay });
   }
   if (agent.budgetTokensPerSession !== null) {
-    const open = prepared(tx, "budget.openSession", () =>
+    const open = prepared(state, "budget.openSession", () =>
       tx
         .select({ id: agentSessions.id })
         .from(agentSessions)
@@ -39,7 +40,7 @@ function currentUsage(tx: DbOrTx, agent: AgentRow, sessionIds: string[], now: nu
         .prepare(),
     ).get({ agentId: agent.id });
     for (const sessionId of new Set([...sessionIds, ...(open ? [open.id] : [])])) {
-      const session = prepared(tx, "budget.sessionTokens", () =>
+      const session = prepared(state, "budget.sessionTokens", () =>
         tx
           .select({ tokens: agentSessions.tokens })
           .from(agentSessions)
@@ -64,6 +65,7 @@ function currentUsage(tx: DbOrTx, agent: AgentRow, sessionIds: string[], now: nu
  * (stored, and pushed to dashboards through the change feed). `over` is true at 100 % or more.
  */
 export function evaluateBudgets(
+  state: ConnectionState,
   tx: DbOrTx,
   projectId: string,
   agent: AgentRow,
@@ -72,7 +74,7 @@ export function evaluateBudgets(
 ): { alerts: ChangeEvent[]; over: boolean } {
   const alerts: ChangeEvent[] = [];
   let over = false;
-  for (const usage of currentUsage(tx, agent, sessionIds, now)) {
+  for (const usage of currentUsage(state, tx, agent, sessionIds, now)) {
     const percent = (usage.used / usage.limit) * 100;
     if (percent >= 100) over = true;
     for (const threshold of BUDGET_THRESHOLDS) {
@@ -85,7 +87,7 @@ export function evaluateBudgets(
         .get();
       if (!row) continue;
       const alert: BudgetAlert = { ...row, agentName: agent.name, threshold };
-      alerts.push(recordChange(tx, { projectId, entity: "alert", op: "created", at: now, data: alert }));
+      alerts.push(recordChange(state, tx, { projectId, entity: "alert", op: "created", at: now, data: alert }));
     }
   }
   return { alerts, over };

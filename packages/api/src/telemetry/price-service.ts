@@ -55,7 +55,7 @@ export function resetPrice(deps: Deps, projectId: string, model: string, actor: 
       .delete(modelPrices)
       .where(and(eq(modelPrices.projectId, projectId), eq(modelPrices.model, model)))
       .run();
-    if (result.changes === 0) throw new DomainError("NOT_FOUND", `model: No project price for "${model}"`);
+    if (result.changes === 0) throw new DomainError("NOT_FOUND", `No project price for "${model}"`, { field: "model" });
     appendAudit(deps, tx, projectId, actor, { operation: "price.reset", target: model }, now);
   });
   return listPrices(deps, projectId);

@@ -1,5 +1,5 @@
 import type { TowerDb } from "@tower/db";
-import { prepared } from "../core/prepared";
+import type { ConnectionState } from "../core/connection-state";
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -120,22 +120,28 @@ class Cache {
   }
 }
 
-/** The statements and the cache of this database's connection. */
-function stateOf(db: TowerDb) {
-  return prepared(db, "rollups.cache", () => ({ statements: prepare(db.$client), cache: new Cache() }));
+interface RollupState {
+  statements: Statements;
+  cache: Cache;
+}
+
+/** The statements and the cache of `db`'s connection, kept in its `state.rollups`. */
+function stateOf(state: ConnectionState, db: TowerDb): RollupState {
+  // `state.rollups` is typed `object` (core does not know this module); only this function sets it.
+  return (state.rollups ??= { statements: prepare(db.$client), cache: new Cache() }) as RollupState;
 }
 
 /** Runs `read` in one read transaction: every statement sees the same commit. */
-export function readSnapshot<T>(db: TowerDb, read: () => T): T {
-  return stateOf(db).statements.snapshot(read) as T;
+export function readSnapshot<T>(state: ConnectionState, db: TowerDb, read: () => T): T {
+  return stateOf(state, db).statements.snapshot(read) as T;
 }
 
 /** Whether the project has minute rollups in `[from, to)`. */
-export function anyMinuteIn(db: TowerDb, projectId: string, from: number, to: number): boolean {
+export function anyMinuteIn(state: ConnectionState, db: TowerDb, projectId: string, from: number, to: number): boolean {
   if (from >= to) return false;
   const args = [projectId, from, to];
   return (
-    stateOf(db)
+    stateOf(state, db)
       .statements.anyMinute.pluck()
       .get(...args, ...args) === 1
   );
@@ -189,8 +195,14 @@ export interface HourRequest {
  * read; only the first and last hour of a range can be partial). Call it inside `readSnapshot`, so
  * that revisions and rows are of the same commit.
  */
-export function hourRows(db: TowerDb, projectId: string, scope: Scope, hours: HourRequest[]): RollupRow[][] {
-  const { statements, cache } = stateOf(db);
+export function hourRows(
+  state: ConnectionState,
+  db: TowerDb,
+  projectId: string,
+  scope: Scope,
+  hours: HourRequest[],
+): RollupRow[][] {
+  const { statements, cache } = stateOf(state, db);
   const result: RollupRow[][] = hours.map(() => []);
   if (hours.length === 0) return result;
   const cached = hours.length <= MAX_CACHED_HOURS;

@@ -42,7 +42,7 @@ const byteOrder = (a: string, b: string) => (a === b ? 0 : Buffer.compare(Buffer
  * split or filtered view reads the per-agent-and-model ones and filters them here.
  */
 export function aggregateMetrics(
-  { db }: Deps,
+  { db, state }: Deps,
   projectId: string,
   input: z.output<typeof MetricsAggregateInputSchema>,
 ): MetricsBucket[] {
@@ -52,16 +52,17 @@ export function aggregateMetrics(
   const { to } = input;
   const wholeProject = input.groupBy === "none" && !input.agentId && input.model === undefined;
   const planned = hoursOf(first, to);
-  const rows = readSnapshot(db, () => {
+  const rows = readSnapshot(state, db, () => {
     const hours = planned.map(({ hour, whole }): HourRequest => {
       const byHour =
         size % HOUR === 0 &&
-        (whole || (!anyMinuteIn(db, projectId, hour, first) && !anyMinuteIn(db, projectId, to, hour + HOUR)));
+        (whole ||
+          (!anyMinuteIn(state, db, projectId, hour, first) && !anyMinuteIn(state, db, projectId, to, hour + HOUR)));
       return byHour
         ? { hour, resolution: "hour", from: hour, to: hour + HOUR }
         : { hour, resolution: "minute", from: Math.max(hour, first), to: Math.min(hour + HOUR, to) };
     });
-    return { hours, rows: hourRows(db, projectId, wholeProject ? "project" : "split", hours) };
+    return { hours, rows: hourRows(state, db, projectId, wholeProject ? "project" : "split", hours) };
   });
 
   const totals = new Map<string, { start: number; group: string; counters: number[] }>();
@@ -163,11 +164,11 @@ export function listMetrics({ db }: Deps, projectId: string, input: z.output<typ
 }
 
 /**
- * The Overview page's queries, built once per database (building one costs more than running it):
+ * The Overview page's queries, built once per connection (building one costs more than running it):
  * each reads a handful of index entries.
  */
-function overviewQueries(db: Deps["db"]) {
-  return prepared(db, "telemetry.overview", () => ({
+function overviewQueries({ db, state }: Pick<Deps, "db" | "state">) {
+  return prepared(state, "telemetry.overview", () => ({
     // Midnight is a whole hour, so the hourly rollups hold exactly today's minutes: at most 24 rows
     // (more only if reports are stamped in the future), and 5 for the last five minutes.
     today: db
@@ -217,9 +218,9 @@ function overviewQueries(db: Deps["db"]) {
 }
 
 /** The numbers on the Overview page. */
-export function fleetOverview({ db, clock }: Deps, projectId: string): FleetOverview {
-  const now = clock.now();
-  const queries = overviewQueries(db);
+export function fleetOverview(deps: Deps, projectId: string): FleetOverview {
+  const now = deps.clock.now();
+  const queries = overviewQueries(deps);
   const today = queries.today.get({ projectId, midnight: now - (now % 86_400_000) })!;
   const recent = queries.recent.get({ projectId, since: now - (now % MINUTE) - 4 * MINUTE })!;
   const fleet = queries.fleet.get({ projectId })!;
