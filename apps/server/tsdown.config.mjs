@@ -4,6 +4,7 @@
 // a dependency of this package (better-sqlite3 and @node-rs/argon2 are native and could not be
 // bundled anyway). See docs/decisions/compiled-server.md.
 import { defineConfig } from "tsdown";
+import { workspaceDeps } from "../../tooling/tsdown-deps.mjs";
 
 export default defineConfig({
   entry: {
@@ -22,11 +23,7 @@ export default defineConfig({
   fixedExtension: false,
   dts: false,
   sourcemap: true,
-  deps: {
-    alwaysBundle: [/^@tower\//],
-    // Anything else imported by name: a package from node_modules.
-    neverBundle: [/^(?!@tower\/|\.|\/|[A-Za-z]:)/],
-  },
+  deps: workspaceDeps,
   // The SQL migrations (with meta/), copied to dist/migrations: once bundled, @tower/db's code looks
   // for them in `migrations/` beside its own chunk (see migrationsFolder in packages/db/src/client.ts).
   copy: ["../../packages/db/migrations"],

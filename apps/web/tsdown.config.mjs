@@ -3,6 +3,7 @@
 // other package stay imports resolved from node_modules. The pages themselves are `next build`'s.
 // See docs/decisions/compiled-server.md.
 import { defineConfig } from "tsdown";
+import { workspaceDeps } from "../../tooling/tsdown-deps.mjs";
 
 export default defineConfig({
   entry: { server: "server.ts" },
@@ -12,8 +13,5 @@ export default defineConfig({
   fixedExtension: false,
   dts: false,
   sourcemap: true,
-  deps: {
-    alwaysBundle: [/^@tower\//],
-    neverBundle: [/^(?!@tower\/|\.|\/|[A-Za-z]:)/],
-  },
+  deps: workspaceDeps,
 });

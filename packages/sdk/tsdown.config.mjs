@@ -3,12 +3,11 @@
 // bundled in; third-party dependencies stay dependencies. Types are bundled into one declaration
 // file per format by rolldown-plugin-dts, with the whole router (see @tower/api/client).
 import { defineConfig } from "tsdown";
+import { WORKSPACE, workspaceDeps } from "../../tooling/tsdown-deps.mjs";
 
-const workspace = [/^@tower\//];
-// Anything else imported by name stays an import: listed in dependencies, or (for the server-side
-// modules the declaration pass walks past) never reached at run time.
-const thirdParty = [/^(?!@tower\/|\.|\/|[A-Za-z]:)/];
-const dts = { tsconfig: "tsconfig.dts.json", resolve: workspace };
+// Third-party imports stay imports: listed in dependencies, or (for the server-side modules the
+// declaration pass walks past) never reached at run time.
+const dts = { tsconfig: "tsconfig.dts.json", resolve: WORKSPACE };
 
 export default defineConfig([
   {
@@ -17,7 +16,7 @@ export default defineConfig([
     platform: "node",
     target: "node20",
     dts,
-    deps: { alwaysBundle: workspace, neverBundle: thirdParty },
+    deps: workspaceDeps,
   },
   {
     entry: { cli: "src/cli/main.ts" },
@@ -25,7 +24,7 @@ export default defineConfig([
     dts: false,
     platform: "node",
     target: "node20",
-    deps: { alwaysBundle: workspace, neverBundle: thirdParty },
+    deps: workspaceDeps,
   },
   {
     // Everything inlined (ws's browser stub included): a page or a bundler needs nothing else.
