@@ -4,8 +4,7 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema";
-import { cacheStatements } from "./statement-cache";
-import { gateWrites, type WriteGate } from "./write-gate";
+import { hookPrepare, hookTransactions, type DriverHooks } from "./driver-hooks";
 
 export type TowerDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -25,12 +24,8 @@ export const migrationsFolder = fileURLToPath(
   new URL(import.meta.url.endsWith(".ts") ? "../migrations" : "./migrations", import.meta.url),
 );
 
-export interface DbOptions {
-  /** The connection whose writes go first when another one (the ingest writer thread's) shares the file. */
-  writesFirst?: WriteGate;
-  /** The connection that waits, before each transaction, while the other one writes. */
-  yieldsTo?: WriteGate;
-}
+/** How this connection shares the file's write lock with another (see driver-hooks.ts). */
+export type DbOptions = Pick<DriverHooks, "writesFirst" | "yieldsTo">;
 
 /**
  * Opens (or creates) the SQLite file, applies pragmas for a busy server and runs every committed
@@ -44,18 +39,9 @@ export function createDb(file: string, { writesFirst, yieldsTo }: DbOptions = {}
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  cacheStatements(sqlite);
-  if (writesFirst) gateWrites(sqlite, writesFirst);
+  hookPrepare(sqlite, { writesFirst });
   const db = drizzle(sqlite, { schema });
-  // Two connections write (the server's and its ingest writer thread's). A transaction that reads
-  // and then writes must take the write lock when it begins: a deferred one fails with SQLITE_BUSY
-  // when the other connection committed after its first read, and no busy timeout can save it.
-  const transaction = db.transaction.bind(db);
-  db.transaction = (run, config) => {
-    const begin = () => transaction(run, { behavior: "immediate", ...config });
-    if (writesFirst) return writesFirst.first(begin);
-    return yieldsTo ? yieldsTo.after(begin) : begin();
-  };
+  hookTransactions(db, { writesFirst, yieldsTo });
   migrate(db, { migrationsFolder });
   return {
     db,

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import type { DbHandle, TowerDb } from "./client";
 import * as schema from "./schema";
-import { cacheStatements } from "./statement-cache";
+import { hookPrepare } from "./driver-hooks";
 
 /**
  * A second, read-only connection to a database another connection has opened and migrated (for a
@@ -12,7 +12,7 @@ import { cacheStatements } from "./statement-cache";
 export function openReadOnlyDb(file: string): DbHandle {
   const sqlite = new Database(file, { readonly: true, fileMustExist: true });
   sqlite.pragma("busy_timeout = 5000");
-  cacheStatements(sqlite);
+  hookPrepare(sqlite, {});
   const db = drizzle(sqlite, { schema }) as TowerDb;
   return {
     db,

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { cacheStatements } from "./statement-cache";
+import { hookPrepare } from "./driver-hooks";
 
 const dbs: Database.Database[] = [];
 afterEach(() => dbs.splice(0).forEach((db) => db.close()));
@@ -8,7 +8,7 @@ afterEach(() => dbs.splice(0).forEach((db) => db.close()));
 function open(max?: number) {
   const db = new Database(":memory:");
   dbs.push(db);
-  cacheStatements(db, max);
+  hookPrepare(db, { maxStatements: max });
   db.exec("create table t (id integer primary key, name text); insert into t (name) values ('a'), ('b'), ('c');");
   return db;
 }

@@ -5,25 +5,27 @@ import type Database from "better-sqlite3";
  * running it. Drizzle binds values as parameters, so the same query shape has the same text: this
  * keeps the most recently used statements by their text. A statement handed out again is reset to
  * plain rows (callers toggle `raw`/`pluck`/`expand` on it), and one still busy iterating is never
- * shared: that caller gets a fresh one.
+ * shared: that caller gets a fresh one. Installed on a connection by `hookDriver` (driver-hooks.ts).
  */
-export function cacheStatements(sqlite: Database.Database, max = 500): void {
-  const prepare = sqlite.prepare.bind(sqlite);
-  const cache = new Map<string, Database.Statement>();
-  const cached = (source: string): Database.Statement => {
-    const hit = cache.get(source);
+export class StatementCache {
+  readonly #cache = new Map<string, Database.Statement>();
+
+  constructor(readonly max = 500) {}
+
+  /** The statement for `source`: a cached one when free, else one compiled by `prepare`. */
+  get(source: string, prepare: (source: string) => Database.Statement): Database.Statement {
+    const hit = this.#cache.get(source);
     if (hit && !hit.busy) {
-      cache.delete(source); // re-inserted below: the map's order is recency
-      cache.set(source, hit);
+      this.#cache.delete(source); // re-inserted below: the map's order is recency
+      this.#cache.set(source, hit);
       if (hit.reader) hit.raw(false).pluck(false).expand(false);
       return hit;
     }
     const statement = prepare(source);
     if (!hit) {
-      cache.set(source, statement);
-      if (cache.size > max) cache.delete(cache.keys().next().value!);
+      this.#cache.set(source, statement);
+      if (this.#cache.size > this.max) this.#cache.delete(this.#cache.keys().next().value!);
     }
     return statement;
-  };
-  sqlite.prepare = cached as Database.Database["prepare"];
+  }
 }

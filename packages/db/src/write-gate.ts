@@ -68,21 +68,18 @@ export class WriteGate {
 const gated = new WeakSet<Database.Statement>();
 
 /**
- * Raises the gate around every write of this connection that runs outside a transaction (a
- * transaction raises it as a whole, see `createDb`). Statements that only read pass untouched.
+ * Makes every run of a writing statement outside a transaction raise the gate (a transaction raises
+ * it as a whole, see driver-hooks.ts). A statement that only reads is returned untouched; one already
+ * gated (the statement cache hands the same one out again) is not wrapped twice.
  */
-export function gateWrites(sqlite: Database.Database, gate: WriteGate): void {
-  const prepare = sqlite.prepare.bind(sqlite);
-  sqlite.prepare = ((source: string) => {
-    const statement = prepare(source);
-    if (statement.readonly || gated.has(statement)) return statement;
-    gated.add(statement);
-    for (const method of ["run", "get", "all"] as const) {
-      const call = statement[method].bind(statement) as (...args: unknown[]) => unknown;
-      Object.defineProperty(statement, method, {
-        value: (...args: unknown[]) => (sqlite.inTransaction ? call(...args) : gate.first(() => call(...args))),
-      });
-    }
-    return statement;
-  }) as Database.Database["prepare"];
+export function gateStatement(statement: Database.Statement, sqlite: Database.Database, gate: WriteGate) {
+  if (statement.readonly || gated.has(statement)) return statement;
+  gated.add(statement);
+  for (const method of ["run", "get", "all"] as const) {
+    const call = statement[method].bind(statement) as (...args: unknown[]) => unknown;
+    Object.defineProperty(statement, method, {
+      value: (...args: unknown[]) => (sqlite.inTransaction ? call(...args) : gate.first(() => call(...args))),
+    });
+  }
+  return statement;
 }

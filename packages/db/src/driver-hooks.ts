@@ -1,0 +1,49 @@
+import type Database from "better-sqlite3";
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { StatementCache } from "./statement-cache";
+import { gateStatement, type WriteGate } from "./write-gate";
+
+/**
+ * Every driver method Tower replaces, in one place and in one order. Nothing else in the repository
+ * assigns `sqlite.prepare` or `db.transaction`.
+ */
+export interface DriverHooks {
+  /** Statements kept compiled by their text (0: no cache). */
+  maxStatements?: number;
+  /** This connection's writes go first (the server's, when the ingest writer thread shares the file). */
+  writesFirst?: WriteGate;
+  /** This connection waits, before each transaction, while the other one writes (the writer thread's). */
+  yieldsTo?: WriteGate;
+}
+
+/**
+ * `prepare` (better-sqlite3): compile, or take from the statement cache → gate the writes. The
+ * cache comes first so a statement is gated once and handed out gated from then on.
+ */
+export function hookPrepare(sqlite: Database.Database, { maxStatements = 500, writesFirst }: DriverHooks): void {
+  const compile = sqlite.prepare.bind(sqlite) as (source: string) => Database.Statement;
+  const cache = maxStatements > 0 ? new StatementCache(maxStatements) : undefined;
+  const prepare = cache ? (source: string) => cache.get(source, compile) : compile;
+  const hooked = writesFirst ? (source: string) => gateStatement(prepare(source), sqlite, writesFirst) : prepare;
+  sqlite.prepare = hooked as Database.Database["prepare"];
+}
+
+/**
+ * `transaction` (Drizzle): begin IMMEDIATE → inside the write gate (raised for the side that goes
+ * first, waited on by the side that yields).
+ *
+ * Two connections write (the server's and its ingest writer thread's). A transaction that reads and
+ * then writes must take the write lock when it begins: a deferred one fails with SQLITE_BUSY when the
+ * other connection committed after its first read, and no busy timeout can save it.
+ */
+export function hookTransactions<S extends Record<string, unknown>>(
+  db: BetterSQLite3Database<S>,
+  { writesFirst, yieldsTo }: DriverHooks,
+): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = (run, config) => {
+    const begin = () => transaction(run, { behavior: "immediate", ...config });
+    if (writesFirst) return writesFirst.first(begin);
+    return yieldsTo ? yieldsTo.after(begin) : begin();
+  };
+}
