@@ -28,6 +28,8 @@ export { createIngestThrottle, DEFAULT_INGEST_ITEMS_PER_SECOND } from "./ingest/
 export { createIngestWriter } from "./ingest/group-commit";
 export { startIngestWriterThread } from "./ingest/ingest-writer-thread";
 export { DEFAULT_HEARTBEAT, expireStaleSessions } from "./sessions/session-service";
+export { expireApprovals } from "./policy/approval-service";
+export { flushDecisions } from "./policy/decision-log";
 export { pruneAllAudit, verifyAudit } from "./audit/audit-service";
 export { openAuditAnchor } from "./audit/audit-anchor";
 export { createInProcessAuditDeps } from "./audit/audit-deps";

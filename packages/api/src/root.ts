@@ -8,6 +8,8 @@ import { memberRouter } from "./auth/member-router";
 import { projectRouter } from "./auth/project-router";
 import { router } from "./core/trpc";
 import { ingestRouter } from "./ingest/ingest-router";
+import { approvalRouter, grantRouter } from "./policy/approval-router";
+import { policyRouter } from "./policy/policy-router";
 import { sessionRouter } from "./sessions/session-router";
 import { teamRouter } from "./teams/team-router";
 import { metricsRouter } from "./telemetry/metrics-router";
@@ -25,6 +27,9 @@ export const appRouter = router({
   audit: auditRouter,
   ingest: ingestRouter,
   metrics: metricsRouter,
+  policy: policyRouter,
+  approval: approvalRouter,
+  grant: grantRouter,
 });
 
 export type AppRouter = typeof appRouter;

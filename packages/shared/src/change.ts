@@ -1,4 +1,5 @@
 import type { Agent } from "./domain/agent";
+import type { Approval, PolicyGrant } from "./domain/policy";
 import type { BudgetAlert } from "./ingest";
 import type { Team } from "./team";
 
@@ -18,6 +19,10 @@ export type ChangeEvent =
   | Envelope<"team", "created" | "updated", Team>
   | Envelope<"team", "deleted", Pick<Team, "id" | "name">>
   | Envelope<"alert", "created", BudgetAlert>
+  | Envelope<"approval", "created" | "updated", Approval>
+  | Envelope<"grant", "created" | "updated", PolicyGrant>
+  /** A new policy version was saved (`id`: the project's id). */
+  | Envelope<"policy", "updated", { id: string; version: number; summary: string; actorName: string; createdAt: number }>
   /** Not stored in the change feed: a wake-up for audit tails, which read the new rows themselves. */
   | Envelope<"audit", "appended", { id: string }>;
 

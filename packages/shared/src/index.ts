@@ -14,3 +14,4 @@ export * from "./roles";
 export * from "./session";
 export * from "./team";
 export * from "./telemetry";
+export * from "./policy";

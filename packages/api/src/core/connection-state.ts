@@ -1,3 +1,5 @@
+import type { TowerAuditRow } from "./ports";
+
 /**
  * What the app keeps beside one database connection, in memory: created once with the connection
  * (by `createDeps`, or a test's deps) and carried by `Deps` as `state`, so reading `Deps` shows all
@@ -30,6 +32,16 @@ export interface ConnectionState {
    * writes it); null until the first rollup read.
    */
   rollups: object | null;
+  /**
+   * Compiled policies by project and compiled agent profiles (`policy/policy-cache.ts`, which alone
+   * reads and writes it); null until the first policy check.
+   */
+  policies: object | null;
+  /**
+   * Policy decisions answered and waiting to be handed to the ingest writer, by project
+   * (`policy/decision-log.ts`, which alone reads and writes it).
+   */
+  decisionLog: Map<string, TowerAuditRow[]>;
 }
 
 export function createConnectionState(): ConnectionState {
@@ -39,5 +51,7 @@ export function createConnectionState(): ConnectionState {
     auditFeeds: new Map(),
     preparedQueries: new Map(),
     rollups: null,
+    policies: null,
+    decisionLog: new Map(),
   };
 }

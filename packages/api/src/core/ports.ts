@@ -1,4 +1,5 @@
-import type { ChangeEvent, IngestResult, ReportItemSchema } from "@tower/shared";
+import type { Actor, ChangeEvent, IngestResult, ReportItemSchema } from "@tower/shared";
+import type { AuditRowInput } from "./audit-chain";
 import type { z } from "zod";
 
 // The ports Deps carries besides the database, bus, clock and logger: what a domain implements and
@@ -45,6 +46,18 @@ export interface IngestBatch {
   now: number;
   /** The prefix of the API key the reports came with, recorded with each event. */
   via?: string | null;
+  /**
+   * Rows Tower itself appends to the chain with the batch (policy decisions, answered before they
+   * were stored): appended after the items, whatever the agent's state, each once by its client id.
+   */
+  rows?: TowerAuditRow[];
+}
+
+/** A row of Tower's own for the writer to append (see `IngestBatch.rows`). */
+export interface TowerAuditRow {
+  clientId: string;
+  actor: Actor;
+  entry: AuditRowInput;
 }
 
 /** What a committed batch produced: its answer, the changes to publish, whether the audit trail grew. */

@@ -1,6 +1,6 @@
 import type { AgentRow } from "../agents/agent-writes";
 import { appendAuditRow, buildAuditContent } from "../core/audit-chain";
-import type { ReportItem } from "../core/ports";
+import type { ReportItem, TowerAuditRow } from "../core/ports";
 import { latencyBucket } from "../telemetry/latency";
 import type { IngestStatements } from "./ingest-statements";
 
@@ -77,23 +77,29 @@ export class BatchWriter {
    */
   appendEvent(agent: AgentRow, item: EventItem, now: number, via: string | null): boolean {
     // Well formed already: the item was checked by `checkReports`, the agent read from the database.
-    const content = buildAuditContent(
-      this.projectId,
-      { type: "agent", id: agent.id, name: agent.name },
+    return this.appendRow(
       {
-        operation: item.operation,
-        target: item.target,
-        decision: item.decision,
-        agentId: agent.id,
-        sessionId: item.sessionId,
-        detail: via === null ? item.detail : { ...item.detail, reportedWith: via },
-        reportedAt: item.at,
-        seq: item.seq,
+        clientId: item.id,
+        actor: { type: "agent", id: agent.id, name: agent.name },
+        entry: {
+          operation: item.operation,
+          target: item.target,
+          decision: item.decision,
+          agentId: agent.id,
+          sessionId: item.sessionId,
+          detail: via === null ? item.detail : { ...item.detail, reportedWith: via },
+          reportedAt: item.at,
+          seq: item.seq,
+        },
       },
       now,
-      this.head,
     );
-    const hash = appendAuditRow(this.statements.insertAudit, content, item.id);
+  }
+
+  /** Appends a row to the chain (well formed already); false when its client id was stored before. */
+  appendRow({ clientId, actor, entry }: TowerAuditRow, now: number): boolean {
+    const content = buildAuditContent(this.projectId, actor, entry, now, this.head);
+    const hash = appendAuditRow(this.statements.insertAudit, content, clientId);
     if (hash === null) return false;
     this.head = hash;
     this.auditAppended = true;

@@ -51,8 +51,9 @@ class GroupCommitter implements IngestWriter {
     // the event loop.
     let items = 0;
     let take = 0;
-    while (take < this.#queue.length && (take === 0 || items + this.#queue[take]!.items.length <= MAX_COMMIT_ITEMS)) {
-      items += this.#queue[take]!.items.length;
+    const size = (pending: Pending) => pending.items.length + (pending.rows?.length ?? 0);
+    while (take < this.#queue.length && (take === 0 || items + size(this.#queue[take]!) <= MAX_COMMIT_ITEMS)) {
+      items += size(this.#queue[take]!);
       take++;
     }
     const batch = this.#queue.splice(0, take);

@@ -174,7 +174,7 @@ export function ingestTx(
   state: ConnectionState,
   db: TowerDb,
   tx: DbOrTx,
-  { projectId, items, now, via = null }: IngestBatch,
+  { projectId, items, now, via = null, rows = [] }: IngestBatch,
   events: ChangeEvent[],
 ): { result: IngestResult; auditAppended: boolean } {
   const statements = ingestStatements(state, db);
@@ -220,6 +220,9 @@ export function ingestTx(
     }
     return { id, status: stored ? "stored" : "duplicate" };
   });
+  for (const row of rows) {
+    if (writer.appendRow(row, now) && row.entry.agentId) writer.rollup(row.entry.agentId, "", now, { events: 1 });
+  }
   writer.flush();
   const overBudget = applyDeltas(state, tx, projectId, deltas, now, events);
   const count = (status: IngestItemResult["status"]) => results.filter((r) => r.status === status).length;

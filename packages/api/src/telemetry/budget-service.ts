@@ -11,15 +11,25 @@ export function utcDay(at: number): string {
   return new Date(at).toISOString().slice(0, 10);
 }
 
-interface Usage {
+export interface BudgetUsage {
   budget: BudgetKind;
   period: string;
   used: number;
   limit: number;
 }
 
-function currentUsage(state: ConnectionState, tx: DbOrTx, agent: AgentRow, sessionIds: string[], now: number): Usage[] {
-  const usage: Usage[] = [];
+/**
+ * What an agent has used of each budget it has: today's cost, and the tokens of the given sessions
+ * and of its open one.
+ */
+export function currentUsage(
+  state: ConnectionState,
+  tx: DbOrTx,
+  agent: AgentRow,
+  sessionIds: string[],
+  now: number,
+): BudgetUsage[] {
+  const usage: BudgetUsage[] = [];
   if (agent.budgetCostUsdPerDay !== null) {
     const day = utcDay(now);
     const row = prepared(state, "budget.dayCost", () =>

@@ -3,3 +3,4 @@ export * from "./auth";
 export * from "./changes";
 export * from "./audit";
 export * from "./telemetry";
+export * from "./policy";

@@ -14,3 +14,5 @@ export * from "./prices";
 export * from "./roles";
 export * from "./session";
 export * from "./telemetry";
+export * from "./policy";
+export * from "./policy-diff";

@@ -1,0 +1,54 @@
+import { approvals, type DbOrTx } from "@tower/db";
+import { approvalStatusAt, type Approval, type ChangeEvent } from "@tower/shared";
+import { and, eq, inArray } from "drizzle-orm";
+import { recordChange } from "../core/change-feed";
+import type { ConnectionState } from "../core/connection-state";
+import { prepared, slot } from "../core/prepared";
+
+export type ApprovalRow = typeof approvals.$inferSelect;
+
+/** An approval as clients see it at `now` (a pending one past its expiry reads "expired"). */
+export function toApproval({ usedAt: _usedAt, ...row }: ApprovalRow, now: number): Approval {
+  return { ...row, status: approvalStatusAt(row, now) };
+}
+
+export function approvalChange(
+  state: ConnectionState,
+  tx: DbOrTx,
+  row: ApprovalRow,
+  op: "created" | "updated",
+  now: number,
+): ChangeEvent {
+  return recordChange(state, tx, { projectId: row.projectId, entity: "approval", op, at: now, data: toApproval(row, now) });
+}
+
+/**
+ * The approval that already answers this request, if any: one still pending (asked again, it is
+ * the same approval), or one approved and not yet used, within its lifetime after the decision.
+ */
+export function findOpenApproval(
+  state: ConnectionState,
+  db: DbOrTx,
+  agentId: string,
+  inputHash: string,
+  now: number,
+): ApprovalRow | undefined {
+  const rows = prepared(state, "approvals.open", () =>
+    db
+      .select()
+      .from(approvals)
+      .where(
+        and(
+          eq(approvals.agentId, slot("agentId")),
+          eq(approvals.inputHash, slot("inputHash")),
+          inArray(approvals.status, ["pending", "approved"]),
+        ),
+      )
+      .prepare(),
+  ).all({ agentId, inputHash });
+  return rows.find((row) =>
+    row.status === "pending"
+      ? row.expiresAt > now
+      : row.usedAt === null && row.decidedAt !== null && now < row.decidedAt + (row.expiresAt - row.createdAt),
+  );
+}

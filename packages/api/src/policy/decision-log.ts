@@ -1,0 +1,39 @@
+import type { TowerAuditRow } from "../core/ports";
+import { publishChanges, prepareToPublish } from "../core/change-feed";
+import { wakeAuditTails } from "../core/audit-chain";
+import type { Deps } from "../core/deps";
+
+/**
+ * Every decision is a row of the audit chain, but a check is answered without waiting for it: the
+ * rows of one turn of the event loop go to the ingest writer together and are committed with its
+ * next group commit (milliseconds later). Waiting for that commit would put a check behind a full
+ * ingest batch; the decisions that create state (an approval) are committed before they are
+ * answered. See docs/decisions/policy-decision-log.md.
+ */
+export function logDecision(deps: Deps, projectId: string, row: TowerAuditRow): void {
+  const queue = deps.state.decisionLog;
+  const rows = queue.get(projectId);
+  if (rows) return void rows.push(row);
+  queue.set(projectId, [row]);
+  if (queue.size === 1) setImmediate(() => flushDecisions(deps));
+}
+
+/** Hands every queued decision to the writer; resolves once they are committed (or failed and logged). */
+export function flushDecisions(deps: Deps): Promise<void> {
+  const queue = deps.state.decisionLog;
+  const batches = [...queue];
+  queue.clear();
+  if (batches.length === 0) return Promise.resolve();
+  prepareToPublish(deps);
+  return Promise.all(
+    batches.map(([projectId, rows]) =>
+      deps.ingestWriter.submit({ projectId, items: [], rows, now: deps.clock.now() }).then(
+        ({ events, auditAppended }) => {
+          publishChanges(deps, events);
+          if (auditAppended) wakeAuditTails(deps, projectId);
+        },
+        (error: unknown) => deps.logger.error({ err: error, projectId, rows: rows.length }, "policy decisions not stored"),
+      ),
+    ),
+  ).then(() => undefined);
+}

@@ -1,0 +1,18 @@
+import picomatch from "picomatch";
+import { PATH_SCOPE_GLOB_OPTIONS } from "@tower/shared";
+
+/**
+ * One test for a list of names or globs (tool names, path scopes), built once: plain names go in
+ * a set, globs become one picomatch matcher. The same library and options that validated them.
+ */
+export function compileGlobs(patterns: readonly string[]): (value: string) => boolean {
+  const exact = new Set<string>();
+  const globs: string[] = [];
+  for (const pattern of patterns) {
+    if (picomatch.scan(pattern).isGlob) globs.push(pattern);
+    else exact.add(pattern);
+  }
+  const glob = globs.length > 0 ? picomatch(globs, PATH_SCOPE_GLOB_OPTIONS) : null;
+  if (!glob) return (value) => exact.has(value);
+  return (value) => exact.has(value) || glob(value);
+}
