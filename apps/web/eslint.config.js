@@ -17,8 +17,8 @@ const sharedValues = {
 const FEATURE_LAYERS = [
   ["auth"],
   ["shell"],
-  ["budgets", "teams"],
-  ["agents", "audit", "import", "metrics", "overview", "settings"],
+  ["approvals", "budgets", "teams"],
+  ["agents", "audit", "import", "metrics", "overview", "policy", "settings"],
 ];
 
 const featureInternals = {

@@ -59,7 +59,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: /(fleet|activity|first-use|people|browser-sdk|navigation)\.spec\.ts$/,
+      testIgnore: /(fleet|activity|first-use|people|browser-sdk|navigation|approvals)\.spec\.ts$/,
       use: { ...devices["Desktop Chrome"] },
     },
     // Needs the owner account the first project signs up, so it runs after it (same database).
@@ -89,6 +89,13 @@ export default defineConfig({
     {
       name: "browser-sdk",
       testMatch: /browser-sdk\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // Policy and approvals: a policy saved on the Policy page, agents asking with an agent key, people deciding live.
+    {
+      name: "approvals",
+      testMatch: /approvals\.spec\.ts$/,
       dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },

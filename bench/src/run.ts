@@ -9,7 +9,7 @@
  *   BENCH_SOAK_SECONDS=600 length of the memory soak (quick: 30)
  *   BENCH_SOAK_SAMPLE_SECONDS=15 how often the soak samples the server's memory (more in benchSoak)
  *   BENCH_RESULTS=path     where the figures go (default bench/results.json)
- *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web,startup   run a subset
+ *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web,startup,policy   run a subset
  *   BENCH_STARTUP_RUNS=5   server starts per mode, tsx and compiled (quick: 3)
  *   BENCH_SUBSCRIBERS=1000 BENCH_FANOUT_RUNS=1   fan-out size and repetitions
  *   BENCH_INGEST_EVENTS=100000 BENCH_ROWS=1000000   ingest and query-benchmark sizes
@@ -18,6 +18,7 @@ import os from "node:os";
 import { benchFanout } from "./benches/fanout";
 import { benchIngest } from "./benches/ingest";
 import { benchMemory } from "./benches/memory";
+import { benchPolicyChecks } from "./benches/policy";
 import { benchQueries } from "./benches/queries";
 import { benchRoundtrip } from "./benches/roundtrip";
 import { benchSoak, soakTrajectories } from "./benches/soak";
@@ -35,6 +36,7 @@ const BENCHES: [string, () => Promise<void>][] = [
   ["soak", benchSoak],
   ["web", benchWeb],
   ["startup", benchStartup],
+  ["policy", benchPolicyChecks],
 ];
 
 async function main() {

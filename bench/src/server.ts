@@ -38,6 +38,8 @@ export interface BenchServer {
   pid: number;
   dbPath: string;
   apiKey: string;
+  /** A key with the admin scope (policies). */
+  adminKey: string;
   projectId: string;
   rssKb(): number;
   rssPartsKb(): { anon: number; file: number; shmem: number };
@@ -99,7 +101,7 @@ async function getCall<T>(url: string, procedure: string, cookie: string): Promi
 const BENCH_SETUP_CODE = "BENCH-SETUP-CODE";
 
 /** Signs up the first account over the real API and makes a read/write API key for its project. */
-async function provision(url: string): Promise<{ apiKey: string; projectId: string }> {
+async function provision(url: string): Promise<{ apiKey: string; adminKey: string; projectId: string }> {
   const signUp = await call(url, "auth.signUp", {
     email: "bench@example.com",
     name: "Bench",
@@ -117,7 +119,14 @@ async function provision(url: string): Promise<{ apiKey: string; projectId: stri
     { projectId, name: "bench", scopes: ["manage"] },
     cookie,
   );
-  return { apiKey: key.data.secret, projectId };
+  // Saving a policy is for admins.
+  const admin = await call<{ secret: string }>(
+    url,
+    "apiKey.create",
+    { projectId, name: "bench admin", scopes: ["admin"] },
+    cookie,
+  );
+  return { apiKey: key.data.secret, adminKey: admin.data.secret, projectId };
 }
 
 export interface StartOptions {
@@ -201,7 +210,7 @@ export async function startServer(label: string, options: StartOptions = {}): Pr
     if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const { apiKey, projectId } = await provision(url);
+  const { apiKey, adminKey, projectId } = await provision(url);
   const pid = child.pid!;
   let probeId = 0;
   const ask = <T>(request: Record<string, unknown>, pick: (m: Record<string, unknown>) => T, timeoutMs: number) =>
@@ -235,6 +244,7 @@ export async function startServer(label: string, options: StartOptions = {}): Pr
     pid,
     dbPath,
     apiKey,
+    adminKey,
     projectId,
     rssKb: () => rssKbOf(pid),
     rssPartsKb: () => rssPartsKbOf(pid),

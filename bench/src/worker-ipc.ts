@@ -17,7 +17,16 @@ export type Job =
   | { role: "paced"; url: string; apiKey: string; agents: string[]; perSecond: number; tag: string }
   | { role: "subscribe"; url: string; apiKey: string; count: number; openTimeoutMs: number }
   | { role: "roundtrip"; url: string; apiKey: string; samples: number }
-  | { role: "query"; url: string; apiKey: string; samples: number; budgetMs: number; queries: string[] };
+  | { role: "query"; url: string; apiKey: string; samples: number; budgetMs: number; queries: string[] }
+  | {
+      role: "checker";
+      url: string;
+      apiKey: string;
+      agent: string;
+      perSecond: number;
+      seconds: number;
+      target: "check" | "hook";
+    };
 
 /** Resolves once the message is written to the IPC channel, so a `process.exit` after it cannot drop it. */
 export const send = (message: Record<string, unknown>) =>

@@ -6,6 +6,7 @@
  */
 import { flood, ingest, paced } from "./roles/agents";
 import { query, roundtrip } from "./roles/calls";
+import { checker } from "./roles/policy";
 import { subscribe } from "./roles/subscribe";
 import { command, send, type Job } from "./worker-ipc";
 
@@ -25,6 +26,8 @@ async function run(job: Job) {
       return roundtrip(job);
     case "query":
       return query(job);
+    case "checker":
+      return checker(job);
   }
 }
 

@@ -5,7 +5,9 @@
 // Each agent opens a session, then works in a loop: busy for a task (a few tool calls, file
 // accesses and API calls, mostly allowed; now and then one outside its allowed tools or path
 // scopes, which it reports as denied), one execution metric (model, tokens, cost; a few runs fail),
-// then idle for a while. `operations-ember-badger-01` has a 50,000-token session budget that it
+// then idle for a while. `builder` and `critic` now and then ask Tower to deploy, which the demo
+// project's policy sends to a person: they do not wait, so the Approvals inbox has entries.
+// `operations-ember-badger-01` has a 50,000-token session budget that it
 // crosses every few minutes (alerts at 80, 90 and 100 %): it then ends its session, rests and
 // starts a new one. `concierge` ends its shift now and then and comes back for the next one.
 //
@@ -25,6 +27,7 @@ import { createTowerClient } from "@tower/sdk";
 
 /** @typedef {import("@tower/sdk").AgentHandle} AgentHandle */
 /** @typedef {import("@tower/sdk").AgentEventReport} EventReport */
+/** @typedef {import("@tower/sdk").AuthorizeRequest} AuthorizeRequest */
 /**
  * One call an agent makes during a task. `tool` is checked against the agent's allowed tools and
  * `path` against its path scopes (as Tower has them now: an operator's edit changes the answers).
@@ -46,6 +49,7 @@ import { createTowerClient } from "@tower/sdk";
  * @property {boolean} [reportsCost]       reports its own cost instead of leaving it to the price table
  * @property {boolean} [rates]             also reports a quality score per task
  * @property {[number, number]} [shift]    ends its session after this many tasks, then rests
+ * @property {() => AuthorizeRequest} [deploy] a deploy it asks Tower about now and then (without waiting)
  */
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -77,6 +81,8 @@ const pick = (items) => /** @type {T} */ (items[Math.floor(Math.random() * items
 /** @param {number} p */
 const chance = (p) => Math.random() < p;
 
+/** The share of tasks (of agents that deploy) that end with a deploy: one call in about twenty. */
+const DEPLOY_CHANCE = 0.15;
 const TOPICS = ["vector databases", "SQLite WAL mode", "agent evaluation", "rate limiting", "OpenTelemetry", "CRDTs"];
 const SOURCES = ["https://sqlite.org/wal.html", "https://arxiv.org/abs/2308.03688", "https://opentelemetry.io/docs/"];
 const SOURCE_FILES = ["src/ingest.ts", "src/budget.ts", "src/session.ts", "src/routes/agents.ts", "src/ui/table.tsx"];
@@ -161,6 +167,11 @@ const PERSONAS = {
     firstStray: 5,
     strayEvery: 8,
     failRate: 0.1,
+    deploy: () => ({
+      tool: "git",
+      operation: "deploy",
+      input: { args: ["push", "production", "main"], release: `r${whole([100, 999])}` },
+    }),
   },
   critic: {
     models: ["gpt-4.1", "gpt-4o"],
@@ -189,6 +200,11 @@ const PERSONAS = {
     strayEvery: 5,
     failRate: 0.04,
     rates: true,
+    deploy: () => ({
+      tool: "git",
+      operation: "deploy",
+      input: { args: ["merge", "--ff-only", `review/${whole([100, 999])}`], target: "main" },
+    }),
   },
   concierge: {
     models: ["gpt-4o-mini"],
@@ -395,6 +411,9 @@ async function task(/** @type {AgentHandle} */ agent, /** @type {Persona} */ per
   }
   await sleep(busy / (calls.length + 1));
   if (isStopping() || !agent.session) return;
+  // Now and then a deploy, which the demo project's policy gives to a person: the agent asks
+  // without waiting (the request waits in the Approvals inbox, or expires) and goes on.
+  if (persona.deploy && chance(DEPLOY_CHANCE)) await agent.authorize(persona.deploy());
   const model = pick(persona.models);
   const tokensIn = whole(persona.tokensIn);
   const tokensOut = failed ? whole([0, 50]) : whole(persona.tokensOut);

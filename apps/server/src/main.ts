@@ -4,7 +4,9 @@ import {
   generateSetupCode,
   hasAnyUser,
   ensureDemoProject,
+  expireApprovals,
   expireStaleSessions,
+  flushDecisions,
   prepareDemoFleetKey,
   pruneAllAudit,
 } from "@tower/api";
@@ -68,6 +70,17 @@ const sweep = setInterval(
 );
 sweep.unref();
 
+// Approvals past their expiry are recorded as expired (a waiting agent is answered at its expiry anyway).
+const approvalSweep = setInterval(() => {
+  try {
+    const { expired } = expireApprovals(deps);
+    if (expired > 0) logger.info({ expired }, "approvals expired without a decision");
+  } catch (error) {
+    logger.error({ err: error }, "expiring approvals failed");
+  }
+}, 5_000);
+approvalSweep.unref();
+
 // Retention: prune the audit trail's old end now and then; verification still passes after it.
 const pruneAudit = () => {
   const { pruned } = pruneAllAudit(deps, env.TOWER_AUDIT_RETENTION_DAYS * 86_400_000);
@@ -112,8 +125,11 @@ async function shutdown(signal: string) {
   }, 10_000);
   force.unref();
   clearInterval(sweep);
+  clearInterval(approvalSweep);
   clearInterval(retention);
   await server.close();
+  // Policy decisions queued for the audit chain go to the writer before it closes.
+  await flushDecisions(deps);
   await deps.ingestWriter.close();
   // The last head covers every row committed before the stop.
   headSigner.stop();

@@ -13,6 +13,7 @@ import { WebSocketServer } from "ws";
 import { NO_TRUSTED_PROXIES, type ProxyTrust } from "@tower/shared/node";
 import { isCrossOriginBrowserRequest, isOriginAllowed } from "./origin";
 import { answerPreflight, applyCorsHeaders, isPreflight } from "./cors";
+import { CLAUDE_CODE_HOOK_PREFIX, createClaudeCodeHooks } from "./claude-code-hook";
 import { createFastCallHandler } from "./fast-call";
 import { credentialsFrom, SESSION_COOKIE, sessionCookieFor, type SecureCookies } from "./session-cookie";
 import { createCredentialSockets } from "./credential-sockets";
@@ -39,6 +40,8 @@ export interface TowerServer {
   /** Stops accepting, asks WebSocket clients to reconnect elsewhere, and waits for requests in flight. */
   close(): Promise<void>;
   readonly connections: () => number;
+  /** Claude Code hook requests waiting for an approver right now. */
+  readonly hookWaits: () => number;
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -125,6 +128,8 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
           onError: onProcedureError,
         });
 
+  const claudeCodeHooks = createClaudeCodeHooks(deps, trust);
+
   function readiness(): { ok: boolean; checks: Record<string, string> } {
     const checks: Record<string, string> = {};
     try {
@@ -154,6 +159,13 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       });
     }
     logHttp(req, res);
+    // Claude Code's hooks: called by the CLI with an API key, never by a page (no CORS answered).
+    if (url.startsWith(CLAUDE_CODE_HOOK_PREFIX)) {
+      if (!isOriginAllowed(req, options.allowedOrigins)) {
+        return sendError(res, "FORBIDDEN", "This origin is not allowed; add it to TOWER_ALLOWED_ORIGINS");
+      }
+      return claudeCodeHooks.handle(req, res);
+    }
     // Apps on allowed origins call the API from their pages with an API key (see cors.ts).
     applyCorsHeaders(req, res, options.allowedOrigins);
     if (!url.startsWith("/trpc/"))
@@ -243,6 +255,8 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     },
     async close() {
       shuttingDown = true;
+      // Hooks waiting for an approver are answered now ("deny", try again); the approval stays pending.
+      claudeCodeHooks.abortAll();
       wsHandler.broadcastReconnectNotification();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -251,5 +265,6 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       await closed;
     },
     connections: () => wss.clients.size,
+    hookWaits: () => claudeCodeHooks.waiting(),
   };
 }

@@ -6,6 +6,8 @@ import type { AuditEvent } from "@tower/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Credentials } from "./core/deps";
 import type { SharedJson } from "./core/shared-json";
+import { flushDecisions } from "./policy/decision-log";
+import { appRouter } from "./root";
 import { callerWithSignal, createWorld, expectTRPCError, inviteAndSignUp, reader, type World } from "./test-fixtures";
 import { callerFor } from "./testing";
 
@@ -94,6 +96,28 @@ const OWN_PROJECT = {
   "audit.heads": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "audit.export": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "audit.onAppend": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  // Policy: reads for every viewer-level caller; checking and cancelling as for session.start (an
+  // agent key only as its own agents: every call here is about another agent); saving is admin's.
+  "policy.check": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "policy.try": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "policy.get": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "policy.versions": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "policy.version": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "policy.exportYaml": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "policy.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "policy.save": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "policy.importYaml": [ok, ok, F, F, ok, F, F, F, F, U, U],
+  "approval.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "approval.byId": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "approval.pendingCount": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "approval.wait": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "approval.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  // People with the policy's approver role (operator here) only: no key ever decides, not even an admin key.
+  "approval.decide": [ok, ok, ok, F, F, F, F, F, F, U, U],
+  "approval.cancel": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "grant.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "grant.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "grant.revoke": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
 } satisfies Record<string, Outcome[]>;
 
 /** Nobody here is a member of the foreign project, and keys are bound to their own project. */
@@ -154,6 +178,25 @@ const FOREIGN_PROJECT = {
   "audit.heads": [F, F, F, F, F, F, F, F, F, U, U],
   "audit.export": [F, F, F, F, F, F, F, F, F, U, U],
   "audit.onAppend": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.check": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.try": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.get": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.versions": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.version": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.exportYaml": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.save": [F, F, F, F, F, F, F, F, F, U, U],
+  "policy.importYaml": [F, F, F, F, F, F, F, F, F, U, U],
+  "approval.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "approval.byId": [F, F, F, F, F, F, F, F, F, U, U],
+  "approval.pendingCount": [F, F, F, F, F, F, F, F, F, U, U],
+  "approval.wait": [F, F, F, F, F, F, F, F, F, U, U],
+  "approval.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "approval.decide": [F, F, F, F, F, F, F, F, F, U, U],
+  "approval.cancel": [F, F, F, F, F, F, F, F, F, U, U],
+  "grant.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "grant.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "grant.revoke": [F, F, F, F, F, F, F, F, F, U, U],
 } satisfies Record<keyof typeof OWN_PROJECT, Outcome[]>;
 
 type ProcedureName = keyof typeof OWN_PROJECT;
@@ -238,6 +281,9 @@ function snapshot(projectId: string) {
     metrics: rows("metrics"),
     prices: rows("model_prices"),
     alerts: rows("budget_alerts"),
+    policyVersions: rows("policy_versions"),
+    approvals: rows("approvals"),
+    grants: rows("policy_grants"),
   };
 }
 
@@ -298,7 +344,256 @@ const freshTeamWithCandidate = async (t: Target) => {
   return { agent, team };
 };
 
+/** The rule every approval below comes from: tool "Ask" needs a person. Approvers: operators (the default). */
+const ASK_RULE = {
+  id: "ask",
+  match: { tools: ["Ask"] },
+  effect: "require_approval" as const,
+  reason: "Ask a person",
+};
+/** Puts the ask rule (and `extra`, when given: a document unlike the one in force) in force; returns the version. */
+const policyWithAsk = async (t: Target, extra?: string) => {
+  const current = await t.admin.policy.get({ projectId: t.projectId });
+  if (!extra && current.document.rules.some((r) => r.id === ASK_RULE.id)) return current.version;
+  const rules = [
+    ASK_RULE,
+    ...(extra ? [{ id: extra, match: { tools: [extra] }, effect: "deny" as const, reason: extra }] : []),
+  ];
+  const saved = await t.admin.policy.save({
+    projectId: t.projectId,
+    document: { rules },
+    expectedVersion: current.version,
+  });
+  return saved.policy.version;
+};
+/** A pending approval of a fresh agent, asked for by the target project's owner. */
+const freshApproval = async (t: Target) => {
+  const agent = await freshAgent(t);
+  await policyWithAsk(t);
+  const decision = await t.admin.policy.check({ projectId: t.projectId, agent: agent.name, tool: "Ask" });
+  expect(decision.decision).toBe("requires_approval");
+  return { agent, id: decision.approvalId! };
+};
+/** An approval its owner approved with a grant of an hour. */
+const freshGrant = async (t: Target) => {
+  const approval = await freshApproval(t);
+  const decided = await t.admin.approval.decide({
+    projectId: t.projectId,
+    id: approval.id,
+    decision: "approve",
+    grantMinutes: 60,
+  });
+  return { ...approval, grantId: decided.grantId! };
+};
+const approvalIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from approvals where project_id = ? and id = ?").get(t.projectId, id) as
+    { status: string; decider_name: string | null } | undefined;
+const lastChangeId = async (t: Target) => (await t.admin.agent.list({ projectId: t.projectId, limit: 1 })).lastEventId;
+
 const SPECS: Record<ProcedureName, Spec<unknown>> = {
+  "policy.check": spec({
+    prepare: freshAgent,
+    call: (c, t, agent) => c.policy.check({ projectId: t.projectId, agent: agent.name, tool: "Read", input: { n: 1 } }),
+    async allowed(result, t, agent) {
+      expect(result).toMatchObject({ decision: "allowed", source: "default" });
+      // Decisions are logged a moment later: wait for the row, so it lands in no other case.
+      await flushDecisions(world.deps);
+      const row = world.sqlite
+        .prepare(
+          "select decision from audit_events where project_id = ? and operation = 'policy.check' and agent_id = ?",
+        )
+        .get(t.projectId, agent.id);
+      expect(row).toEqual({ decision: "allowed" });
+    },
+  }),
+  "policy.try": spec({
+    async prepare(t) {
+      await policyWithAsk(t);
+      return freshAgent(t);
+    },
+    call: (c, t, agent) => c.policy.try({ projectId: t.projectId, agent: agent.name, tool: "Ask" }),
+    async allowed(result, t, agent) {
+      expect(result).toMatchObject({ decision: "requires_approval", ruleId: "ask", approvalId: null });
+      expect(world.sqlite.prepare("select * from approvals where agent_id = ?").all(agent.id)).toEqual([]);
+    },
+  }),
+  "policy.get": spec({
+    prepare: (t) => policyWithAsk(t),
+    call: (c, t) => c.policy.get({ projectId: t.projectId }),
+    async allowed(result, _t, version) {
+      expect(result).toMatchObject({ version, document: { rules: [expect.objectContaining({ id: "ask" })] } });
+    },
+  }),
+  "policy.versions": spec({
+    prepare: (t) => policyWithAsk(t),
+    call: (c, t) => c.policy.versions({ projectId: t.projectId, limit: 1 }),
+    async allowed(result, _t, version) {
+      expect((result as { items: { version: number }[] }).items.map((v) => v.version)).toEqual([version]);
+    },
+  }),
+  "policy.version": spec({
+    prepare: (t) => policyWithAsk(t),
+    call: (c, t, version) => c.policy.version({ projectId: t.projectId, version }),
+    async allowed(result, _t, version) {
+      expect(result).toMatchObject({ version, document: { rules: [expect.objectContaining({ id: "ask" })] } });
+    },
+  }),
+  "policy.exportYaml": spec({
+    prepare: (t) => policyWithAsk(t),
+    call: (c, t) => c.policy.exportYaml({ projectId: t.projectId }),
+    async allowed(result, _t, version) {
+      const { yaml } = result as { yaml: string };
+      expect(yaml).toContain(`version ${version}.`);
+      expect(yaml).toContain("id: ask");
+    },
+  }),
+  "policy.onChange": spec({
+    async prepare(t) {
+      const before = await lastChangeId(t);
+      const version = await policyWithAsk(t, unique("changed"));
+      return { before, version };
+    },
+    call: (c, t, p) => c.policy.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ entity: "policy", op: "updated", data: { version: p.version } });
+    },
+  }),
+  "policy.save": spec({
+    async prepare(t) {
+      const version = await policyWithAsk(t);
+      return { version, extra: unique("saved") };
+    },
+    call: (c, t, p) =>
+      c.policy.save({
+        projectId: t.projectId,
+        expectedVersion: p.version,
+        document: { rules: [ASK_RULE, { id: p.extra, match: { tools: [p.extra] }, effect: "deny", reason: "r" }] },
+      }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ changed: true, policy: { version: p.version + 1 } });
+      const row = world.sqlite
+        .prepare("select summary from policy_versions where project_id = ? and version = ?")
+        .get(t.projectId, p.version + 1);
+      expect(row).toEqual({ summary: expect.stringContaining(p.extra) });
+    },
+  }),
+  "policy.importYaml": spec({
+    async prepare(t) {
+      const version = await policyWithAsk(t);
+      const extra = unique("imported");
+      const yaml = `rules:\n  - id: ask\n    match: { tools: [Ask] }\n    effect: require_approval\n    reason: Ask a person\n  - id: ${extra}\n    effect: deny\n    reason: r\n`;
+      return { version, yaml, extra };
+    },
+    call: (c, t, p) => c.policy.importYaml({ projectId: t.projectId, yaml: p.yaml, expectedVersion: p.version }),
+    async allowed(result, _t, p) {
+      expect(result).toMatchObject({ changed: true, policy: { version: p.version + 1 } });
+      expect(
+        (result as { policy: { document: { rules: { id: string }[] } } }).policy.document.rules.map((r) => r.id),
+      ).toEqual(["ask", p.extra]);
+    },
+  }),
+  "approval.list": spec({
+    prepare: freshApproval,
+    call: (c, t) => c.approval.list({ projectId: t.projectId, status: "pending", limit: 200 }),
+    async allowed(result, t, p) {
+      const page = result as { items: { id: string; projectId: string }[] };
+      expect(page.items.map((a) => a.id)).toContain(p.id);
+      expect(page.items.every((a) => a.projectId === t.projectId)).toBe(true);
+    },
+  }),
+  "approval.byId": spec({
+    prepare: freshApproval,
+    call: (c, t, p) => c.approval.byId({ projectId: t.projectId, id: p.id }),
+    async allowed(result, _t, p) {
+      expect(result).toMatchObject({ id: p.id, agentId: p.agent.id, status: "pending", tool: "Ask" });
+    },
+  }),
+  "approval.pendingCount": spec({
+    prepare: freshApproval,
+    call: (c, t) => c.approval.pendingCount({ projectId: t.projectId }),
+    async allowed(result, t) {
+      const { n } = world.sqlite
+        .prepare("select count(*) as n from approvals where project_id = ? and status = 'pending' and expires_at > ?")
+        .get(t.projectId, world.deps.clock.now()) as { n: number };
+      expect(n).toBeGreaterThan(0);
+      expect(result).toEqual({ pending: n });
+    },
+  }),
+  "approval.wait": spec({
+    async prepare(t) {
+      const approval = await freshApproval(t);
+      // Decided already, so the wait yields at once.
+      await t.admin.approval.decide({ projectId: t.projectId, id: approval.id, decision: "deny", comment: "no" });
+      return approval;
+    },
+    call: (c, t, p) => c.approval.wait({ projectId: t.projectId, id: p.id }),
+    async allowed(result, _t, p) {
+      const iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      expect((await iterator.next()).value).toMatchObject({ id: p.id, status: "denied", comment: "no" });
+      expect(await iterator.next()).toMatchObject({ done: true });
+    },
+  }),
+  "approval.onChange": spec({
+    async prepare(t) {
+      await policyWithAsk(t);
+      const before = await lastChangeId(t);
+      return { before, ...(await freshApproval(t)) };
+    },
+    call: (c, t, p) => c.approval.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ entity: "approval", op: "created", data: { id: p.id, status: "pending" } });
+    },
+  }),
+  "approval.decide": spec({
+    prepare: freshApproval,
+    call: (c, t, p) => c.approval.decide({ projectId: t.projectId, id: p.id, decision: "approve" }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ id: p.id, status: "approved" });
+      expect(approvalIn(t, p.id)?.status).toBe("approved");
+    },
+  }),
+  "approval.cancel": spec({
+    prepare: freshApproval,
+    call: (c, t, p) => c.approval.cancel({ projectId: t.projectId, id: p.id }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ id: p.id, status: "cancelled" });
+      expect(approvalIn(t, p.id)?.status).toBe("cancelled");
+    },
+  }),
+  "grant.list": spec({
+    prepare: freshGrant,
+    call: (c, t, p) => c.grant.list({ projectId: t.projectId, agentId: p.agent.id }),
+    async allowed(result, _t, p) {
+      expect((result as { items: unknown[] }).items).toEqual([
+        expect.objectContaining({ id: p.grantId, agentName: p.agent.name, tool: "Ask" }),
+      ]);
+    },
+  }),
+  "grant.onChange": spec({
+    async prepare(t) {
+      await policyWithAsk(t);
+      const before = await lastChangeId(t);
+      return { before, ...(await freshGrant(t)) };
+    },
+    call: (c, t, p) => c.grant.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ entity: "grant", op: "created", data: { id: p.grantId } });
+    },
+  }),
+  "grant.revoke": spec({
+    prepare: freshGrant,
+    call: (c, t, p) => c.grant.revoke({ projectId: t.projectId, id: p.grantId }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ id: p.grantId, revokedAt: expect.any(Number) });
+      const row = world.sqlite
+        .prepare("select revoked_at from policy_grants where project_id = ? and id = ?")
+        .get(t.projectId, p.grantId);
+      expect(row).toEqual({ revoked_at: expect.any(Number) });
+    },
+  }),
   "agent.summary": spec({
     prepare: freshAgent,
     call: (c, t) => c.agent.summary({ projectId: t.projectId }),
@@ -880,6 +1175,22 @@ describe("access matrix", () => {
     expect(cases).toHaveLength(Object.keys(SPECS).length * CALLERS.length * 2);
   });
 
+  it("lists every project-scoped procedure of the app router", () => {
+    // A procedure that takes a projectId is project-scoped: each must have its row above.
+    const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>;
+    const scoped = Object.entries(procedures)
+      .filter(([, procedure]) =>
+        procedure._def.inputs.some((input) => {
+          const shape = (input as { shape?: Record<string, unknown> } | null)?.shape;
+          return shape !== undefined && "projectId" in shape;
+        }),
+      )
+      .map(([name]) => name)
+      .sort();
+    expect(scoped.length).toBeGreaterThan(50);
+    expect(Object.keys(OWN_PROJECT).sort()).toEqual(scoped);
+  });
+
   it.each(cases)("$name", async ({ procedure, caller: callerName, targetName, expected }) => {
     const t = target(targetName);
     const s = SPECS[procedure];
@@ -905,6 +1216,28 @@ describe("access matrix", () => {
 });
 
 describe("access edge cases", () => {
+  it("an agent key checks, reads, waits on and cancels its own agent's approvals, but never decides them", async () => {
+    const own = target("own");
+    await policyWithAsk(own);
+    // The kill switch above may have disabled it.
+    await own.admin.agent.setEnabled({ projectId: own.projectId, id: world.homeAgent.id, enabled: true });
+    const key = callerFor(world.deps, { apiKey: world.keys.agent.secret });
+    const asked = await key.policy.check({ agent: "home-agent", tool: "Ask", input: { n: unique("own") } });
+    expect(asked).toMatchObject({ decision: "requires_approval", approvalId: expect.any(String) });
+    const id = asked.approvalId!;
+    expect(await key.approval.byId({ id })).toMatchObject({ id, agentName: "home-agent", status: "pending" });
+    await expectTRPCError(key.approval.decide({ id, decision: "approve" }), "FORBIDDEN");
+    await expectTRPCError(key.approval.list({}), "FORBIDDEN");
+    const controller = new AbortController();
+    controllers.push(controller);
+    const waiting = (
+      await callerWithSignal(world.deps, { apiKey: world.keys.agent.secret }, controller.signal).approval.wait({ id })
+    )[Symbol.asyncIterator]();
+    const outcome = waiting.next();
+    expect(await key.approval.cancel({ id })).toMatchObject({ id, status: "cancelled" });
+    expect((await outcome).value).toMatchObject({ id, status: "cancelled" });
+  });
+
   it("an API key may leave out projectId; a user may not", async () => {
     const key = callerFor(world.deps, { apiKey: world.keys.read.secret });
     expect((await key.project.members({})).length).toBeGreaterThan(0);

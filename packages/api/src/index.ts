@@ -29,7 +29,21 @@ export { createIngestWriter } from "./ingest/group-commit";
 export { startIngestWriterThread } from "./ingest/ingest-writer-thread";
 export { DEFAULT_HEARTBEAT, expireStaleSessions } from "./sessions/session-service";
 export { expireApprovals } from "./policy/approval-service";
+export { evaluate as evaluatePolicy } from "./policy/policy-check";
 export { flushDecisions } from "./policy/decision-log";
+export {
+  approvalRefusal,
+  CLAUDE_CODE_DEFAULT_AGENT,
+  ClaudeCodeHookInputSchema,
+  preToolUseAnswer,
+  preToolUseAsk,
+  preToolUseDenial,
+  toPolicyCheck,
+  toToolUseEvent,
+  type ClaudeCodeHookEvent,
+  type ClaudeCodeHookInput,
+  type PreToolUseOutput,
+} from "./policy/claude-code";
 export { pruneAllAudit, verifyAudit } from "./audit/audit-service";
 export { openAuditAnchor } from "./audit/audit-anchor";
 export { createInProcessAuditDeps } from "./audit/audit-deps";

@@ -72,7 +72,11 @@ const gated = new WeakSet<Database.Statement>();
  * it as a whole, see driver-hooks.ts). A statement that only reads is returned untouched; one already
  * gated (the statement cache hands the same one out again) is not wrapped twice.
  */
-export function gateStatement(statement: Database.Statement, sqlite: Database.Database, gate: WriteGate) {
+export function gateStatement(
+  statement: Database.Statement,
+  sqlite: Database.Database,
+  gate: WriteGate,
+): Database.Statement {
   if (statement.readonly || gated.has(statement)) return statement;
   gated.add(statement);
   for (const method of ["run", "get", "all"] as const) {

@@ -10,6 +10,10 @@ import type {
 } from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
+import { waitForApproval } from "./approval-wait";
+import { authorize } from "./authorize";
+import type { AuthorizeDecision, AuthorizeOptions, AuthorizeRequest, WaitOptions } from "./authorize-types";
+import { PolicyDeniedError } from "./policy-denied-error";
 // Report ids are time-ordered (UUIDv7, monotonic within this process): Tower's unique index on
 // them then grows at its end instead of at random pages, which made storing a report ~3× cheaper.
 import { reportId } from "./report-id";
@@ -42,6 +46,9 @@ export type AgentEventReport = Omit<ReportEvent, "id" | "agent" | "sessionId" | 
 export type AgentMetricReport = Omit<ReportMetric, "id" | "agent" | "sessionId" | "kind" | "seq">;
 
 type Listener<T> = (value: T) => void;
+
+/** What `guard()` takes besides the tool: the rest of the request and how to wait. */
+export type GuardOptions = Omit<AuthorizeRequest, "tool"> & AuthorizeOptions;
 
 export interface AgentHandleOptions {
   /** Registers (creates or updates) the agent with this profile on start. */
@@ -119,6 +126,43 @@ export class AgentHandle {
       at: report.at ?? Date.now(),
       seq: session ? ++this.#seq : undefined,
     });
+  }
+
+  /**
+   * Asks Tower's policy before acting: `allowed`, `denied` or `requires_approval`, with the reason
+   * and what decided (the agent's name and current session are filled in). With `{ wait: true }` a
+   * request that needs approval waits for a person over the live connection, resuming after a
+   * reconnect, until decided, expired or `timeoutMs`. It fails closed and never throws: when Tower
+   * cannot be reached or the wait ends without a yes, the answer is `denied` (`source: "sdk"` when
+   * the SDK decided that itself). Asking the same request again after a restart finds the same
+   * pending approval, so waiting resumes where it was.
+   */
+  authorize(request: AuthorizeRequest, options: AuthorizeOptions = {}): Promise<AuthorizeDecision> {
+    return authorize(this.api, { agent: this.name, sessionId: this.#session?.id }, request, options);
+  }
+
+  /**
+   * Waits for a person's answer to an approval (by id, e.g. kept from an earlier `authorize()`):
+   * `allowed` once approved, else `denied` with the reason; fails closed as `authorize()` does.
+   * It does not use the approval: the next `authorize()` of the same request does.
+   */
+  waitForApproval(approvalId: string, options: WaitOptions = {}): Promise<AuthorizeDecision> {
+    return waitForApproval(this.api, approvalId, options);
+  }
+
+  /**
+   * Runs `fn` only when Tower allows `tool` (waiting for a person with `{ wait: true }`); otherwise
+   * throws a `PolicyDeniedError` carrying the decision, and `fn` never runs.
+   */
+  async guard<T>(
+    tool: string,
+    fn: (decision: AuthorizeDecision) => T | Promise<T>,
+    options: GuardOptions = {},
+  ): Promise<T> {
+    const { wait, timeoutMs, signal, ...rest } = options;
+    const decision = await this.authorize({ ...rest, tool }, { wait, timeoutMs, signal });
+    if (decision.decision !== "allowed") throw new PolicyDeniedError(tool, decision);
+    return fn(decision);
   }
 
   /** The agent record as last seen (after `start()`). */

@@ -5,7 +5,15 @@ export {
   type AgentHandleOptions,
   type AgentMetricReport,
   type AgentProfile,
+  type GuardOptions,
 } from "./agent";
+export {
+  type AuthorizeDecision,
+  type AuthorizeOptions,
+  type AuthorizeRequest,
+  type WaitOptions,
+} from "./authorize-types";
+export { PolicyDeniedError } from "./policy-denied-error";
 export { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 export { createTowerClient, type TowerClient, type TowerClientOptions } from "./client";
 export type { ClientRouter as AppRouter } from "@tower/api/client";

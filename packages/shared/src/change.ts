@@ -22,7 +22,11 @@ export type ChangeEvent =
   | Envelope<"approval", "created" | "updated", Approval>
   | Envelope<"grant", "created" | "updated", PolicyGrant>
   /** A new policy version was saved (`id`: the project's id). */
-  | Envelope<"policy", "updated", { id: string; version: number; summary: string; actorName: string; createdAt: number }>
+  | Envelope<
+      "policy",
+      "updated",
+      { id: string; version: number; summary: string; actorName: string; createdAt: number }
+    >
   /** Not stored in the change feed: a wake-up for audit tails, which read the new rows themselves. */
   | Envelope<"audit", "appended", { id: string }>;
 

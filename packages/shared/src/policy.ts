@@ -14,7 +14,10 @@ export const ToolPatternSchema = z
   .string()
   .trim()
   .min(1, { error: "Remove the empty tool", abort: true })
-  .max(POLICY_LIMITS.toolLength, { error: `A tool must be at most ${POLICY_LIMITS.toolLength} characters`, abort: true })
+  .max(POLICY_LIMITS.toolLength, {
+    error: `A tool must be at most ${POLICY_LIMITS.toolLength} characters`,
+    abort: true,
+  })
   .superRefine((pattern, ctx) => {
     try {
       picomatch.makeRe(pattern, PATH_SCOPE_GLOB_OPTIONS);
@@ -53,7 +56,9 @@ export const RULE_ID_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 export const PolicyRuleSchema = z
   .object({
-    id: z.string().regex(RULE_ID_PATTERN, "A rule id is lower-case letters, digits and _ . - (at most 64), e.g. no-prod-writes"),
+    id: z
+      .string()
+      .regex(RULE_ID_PATTERN, "A rule id is lower-case letters, digits and _ . - (at most 64), e.g. no-prod-writes"),
     description: z.string().trim().max(LIMITS.descriptionLength).default(""),
     match: PolicyMatchSchema.default({}),
     effect: z.enum(POLICY_EFFECTS),
@@ -87,7 +92,8 @@ export const PolicyDocumentSchema = z
   .superRefine((document, ctx) => {
     const seen = new Set<string>();
     document.rules.forEach((rule, i) => {
-      if (seen.has(rule.id)) ctx.addIssue({ code: "custom", path: ["rules", i, "id"], message: `Rule id "${rule.id}" is used twice` });
+      if (seen.has(rule.id))
+        ctx.addIssue({ code: "custom", path: ["rules", i, "id"], message: `Rule id "${rule.id}" is used twice` });
       seen.add(rule.id);
     });
   });

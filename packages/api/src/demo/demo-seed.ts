@@ -1,11 +1,12 @@
 import { projects } from "@tower/db";
-import type { AgentCreate, IdentityFile } from "@tower/shared";
+import { DEFAULT_POLICY, type AgentCreate, type IdentityFile, type PolicyDocument } from "@tower/shared";
 import { eq } from "drizzle-orm";
 import { registerAgent } from "../agents/agent-service";
 import { importIdentities } from "../agents/identity-import";
 import { SYSTEM_ACTOR } from "../core/actor";
 import type { Deps } from "../core/deps";
 import { newId } from "../core/tokens";
+import { currentVersionNumber, savePolicy } from "../policy/policy-store";
 
 export const DEMO_PROJECT_NAME = "Demo fleet";
 
@@ -51,16 +52,40 @@ const demoAgents: Pick<
   },
 ];
 
+/** One rule, so the demo fleet's occasional deploys fill the Approvals inbox. */
+const demoPolicy: PolicyDocument = {
+  ...DEFAULT_POLICY,
+  rules: [
+    {
+      id: "approve-deploys",
+      description: "Deploys wait for a person (the demo fleet asks for one now and then).",
+      match: { operations: ["deploy"] },
+      effect: "require_approval",
+      reason: "Deploys to production need an operator's yes",
+    },
+  ],
+};
+
+/** The demo policy, when the demo project has never saved one (new, or seeded before policies). */
+function ensureDemoPolicy(deps: Deps, projectId: string) {
+  if (currentVersionNumber(deps.state, deps.db, projectId) === 0)
+    savePolicy(deps, projectId, demoPolicy, 0, SYSTEM_ACTOR);
+}
+
 /**
  * Creates the demo project once, with a few hand-written agents plus the identity files given
- * (the generated demo fleet); later calls change nothing.
+ * (the generated demo fleet) and a policy that asks approval for deploys; later calls change
+ * nothing (but give a demo project seeded before policies existed its policy).
  */
 export function ensureDemoProject(
   deps: Deps,
   identityFiles: IdentityFile[] = [],
 ): { projectId: string; created: boolean } {
   const existing = deps.db.select({ id: projects.id }).from(projects).where(eq(projects.isDemo, true)).get();
-  if (existing) return { projectId: existing.id, created: false };
+  if (existing) {
+    ensureDemoPolicy(deps, existing.id);
+    return { projectId: existing.id, created: false };
+  }
   const projectId = newId();
   deps.db
     .insert(projects)
@@ -68,5 +93,6 @@ export function ensureDemoProject(
     .run();
   for (const agent of demoAgents) registerAgent(deps, projectId, agent, SYSTEM_ACTOR);
   if (identityFiles.length > 0) importIdentities(deps, projectId, identityFiles, SYSTEM_ACTOR);
+  ensureDemoPolicy(deps, projectId);
   return { projectId, created: true };
 }

@@ -3,19 +3,12 @@ import {
   ApprovalIdInputSchema,
   ApprovalListInputSchema,
   GrantListInputSchema,
-  ResumeSchema,
 } from "@tower/shared";
-import { tracked, type TRPCRouterRecord } from "@trpc/server";
-import { streamChanges } from "../core/change-stream";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { changeSubscription } from "../core/change-subscription";
 import { projectProcedure } from "../core/trpc";
-import {
-  cancelApproval,
-  countPendingApprovals,
-  decideApproval,
-  getApproval,
-  listApprovals,
-  waitForApproval,
-} from "./approval-service";
+import { cancelApproval, countPendingApprovals, decideApproval, getApproval, listApprovals } from "./approval-service";
+import { waitForApproval } from "./approval-wait";
 import { listGrants, revokeGrant } from "./grant-service";
 
 export const approvalRouter = {
@@ -41,20 +34,13 @@ export const approvalRouter = {
    */
   wait: projectProcedure("viewer", { agents: true })
     .input(ApprovalIdInputSchema)
-    .subscription(({ ctx, input, signal }) => waitForApproval(ctx, ctx.project, ctx.caller, input.id, signal)),
-  /** Every approval created or changed, resumable from `lastEventId` (the live inbox). */
-  onChange: projectProcedure("viewer")
-    .input(ResumeSchema)
-    .subscription(async function* ({ ctx, input, signal }) {
-      const changes = streamChanges(ctx, {
-        projectId: ctx.project.projectId,
-        entity: "approval",
-        lastEventId: input.lastEventId,
-        signal,
-        caller: ctx.caller,
-      });
-      for await (const event of changes) yield tracked(event.id, event);
+    .subscription(({ ctx, input, signal }) => {
+      // Checked when the subscription starts (not found, another agent's), not when it is first read.
+      getApproval(ctx, ctx.project, input.id);
+      return waitForApproval(ctx, ctx.project, ctx.caller, input.id, signal);
     }),
+  /** Every approval created or changed, resumable from `lastEventId` (the live inbox). */
+  onChange: changeSubscription("approval"),
 } satisfies TRPCRouterRecord;
 
 export const grantRouter = {
@@ -64,16 +50,5 @@ export const grantRouter = {
   revoke: projectProcedure("operator")
     .input(ApprovalIdInputSchema)
     .mutation(({ ctx, input }) => revokeGrant(ctx, ctx.project, input.id, ctx.actor())),
-  onChange: projectProcedure("viewer")
-    .input(ResumeSchema)
-    .subscription(async function* ({ ctx, input, signal }) {
-      const changes = streamChanges(ctx, {
-        projectId: ctx.project.projectId,
-        entity: "grant",
-        lastEventId: input.lastEventId,
-        signal,
-        caller: ctx.caller,
-      });
-      for await (const event of changes) yield tracked(event.id, event);
-    }),
+  onChange: changeSubscription("grant"),
 } satisfies TRPCRouterRecord;

@@ -19,7 +19,13 @@ export function approvalChange(
   op: "created" | "updated",
   now: number,
 ): ChangeEvent {
-  return recordChange(state, tx, { projectId: row.projectId, entity: "approval", op, at: now, data: toApproval(row, now) });
+  return recordChange(state, tx, {
+    projectId: row.projectId,
+    entity: "approval",
+    op,
+    at: now,
+    data: toApproval(row, now),
+  });
 }
 
 /**

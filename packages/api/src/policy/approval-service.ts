@@ -1,17 +1,10 @@
 import { approvals, type DbOrTx } from "@tower/db";
-import {
-  hasRole,
-  type Actor,
-  type Approval,
-  type ApprovalStatus,
-  type ChangeEvent,
-} from "@tower/shared";
-import { and, asc, count, desc, eq, gt, lt, lte, type SQL } from "drizzle-orm";
+import { hasRole, type Actor, type Approval, type ApprovalStatus, type ChangeEvent } from "@tower/shared";
+import { and, asc, count, desc, eq, gt, lt, lte, or, type SQL } from "drizzle-orm";
 import { assertActsAs, type ProjectAccess } from "../core/access";
 import { SYSTEM_ACTOR } from "../core/actor";
 import { appendAudit } from "../core/audit-chain";
-import { latestChangeId, publishChanges } from "../core/change-feed";
-import { streamChanges } from "../core/change-stream";
+import { publishChanges } from "../core/change-feed";
 import type { Caller, Deps } from "../core/deps";
 import { DomainError, notFound } from "../core/errors";
 import { approvalChange, toApproval, type ApprovalRow } from "./approval-rows";
@@ -44,7 +37,9 @@ function alreadySettled(row: ApprovalRow, now: number): DomainError {
 const statusFilter = (status: ApprovalStatus | undefined, now: number): SQL | undefined => {
   if (status === "pending") return and(eq(approvals.status, "pending"), gt(approvals.expiresAt, now));
   // Expired: swept, or pending past its expiry and not swept yet.
-  if (status === "expired") return undefined;
+  if (status === "expired") {
+    return or(eq(approvals.status, "expired"), and(eq(approvals.status, "pending"), lte(approvals.expiresAt, now)));
+  }
   return status ? eq(approvals.status, status) : undefined;
 };
 
@@ -60,20 +55,13 @@ export function listApprovals(
     input.agentId ? eq(approvals.agentId, input.agentId) : undefined,
     input.cursor ? lt(approvals.id, input.cursor) : undefined,
   );
-  let rows: ApprovalRow[];
-  if (input.status === "expired") {
-    // Few rows are pending at a time: read swept ones and unswept ones past expiry, newest first.
-    rows = db
-      .select()
-      .from(approvals)
-      .where(where)
-      .orderBy(desc(approvals.id))
-      .all()
-      .filter((row) => toApproval(row, now).status === "expired")
-      .slice(0, input.limit + 1);
-  } else {
-    rows = db.select().from(approvals).where(where).orderBy(desc(approvals.id)).limit(input.limit + 1).all();
-  }
+  const rows: ApprovalRow[] = db
+    .select()
+    .from(approvals)
+    .where(where)
+    .orderBy(desc(approvals.id))
+    .limit(input.limit + 1)
+    .all();
   const items = rows.slice(0, input.limit).map((row) => toApproval(row, now));
   return { items, nextCursor: rows.length > input.limit ? items.at(-1)!.id : null };
 }
@@ -89,7 +77,9 @@ export function countPendingApprovals({ db, clock }: Deps, projectId: string): {
   const row = db
     .select({ pending: count() })
     .from(approvals)
-    .where(and(eq(approvals.projectId, projectId), eq(approvals.status, "pending"), gt(approvals.expiresAt, clock.now())))
+    .where(
+      and(eq(approvals.projectId, projectId), eq(approvals.status, "pending"), gt(approvals.expiresAt, clock.now())),
+    )
     .get();
   return { pending: row?.pending ?? 0 };
 }
@@ -107,11 +97,17 @@ export function decideApproval(
   actor: Actor,
 ): Approval {
   if (caller.kind !== "user") {
-    throw new DomainError("FORBIDDEN", "Approvals are decided by people: sign in to the dashboard (API keys never approve)");
+    throw new DomainError(
+      "FORBIDDEN",
+      "Approvals are decided by people: sign in to the dashboard (API keys never approve)",
+    );
   }
   const { approverRole } = policyInForce(deps, access.projectId).document;
   if (!access.role || !hasRole(access.role, approverRole)) {
-    throw new DomainError("FORBIDDEN", `Deciding approvals needs the ${approverRole} role or higher; you are ${access.role}`);
+    throw new DomainError(
+      "FORBIDDEN",
+      `Deciding approvals needs the ${approverRole} role or higher; you are ${access.role}`,
+    );
   }
   if (input.grantMinutes !== undefined && input.decision !== "approve") {
     throw new DomainError("BAD_REQUEST", "Only an approval can be widened to a grant", { field: "grantMinutes" });
@@ -133,21 +129,39 @@ export function decideApproval(
       const grant = createGrantTx(
         deps,
         tx,
-        { projectId: row.projectId, agentId: row.agentId, tool: row.tool, approvalId: row.id, minutes: input.grantMinutes },
+        {
+          projectId: row.projectId,
+          agentId: row.agentId,
+          tool: row.tool,
+          approvalId: row.id,
+          minutes: input.grantMinutes,
+        },
         actor,
         now,
       );
       events.push(grant.event);
       final = tx.update(approvals).set({ grantId: grant.row.id }).where(eq(approvals.id, row.id)).returning().get()!;
     }
-    appendAudit(deps, tx, row.projectId, actor, {
-      operation: `approval.${status}`,
-      target: row.tool,
-      decision: status === "approved" ? "allowed" : "denied",
-      agentId: row.agentId,
-      sessionId: row.sessionId,
-      detail: { approvalId: row.id, inputHash: row.inputHash, comment: input.comment, grantMinutes: input.grantMinutes ?? null },
-    }, now);
+    appendAudit(
+      deps,
+      tx,
+      row.projectId,
+      actor,
+      {
+        operation: `approval.${status}`,
+        target: row.tool,
+        decision: status === "approved" ? "allowed" : "denied",
+        agentId: row.agentId,
+        sessionId: row.sessionId,
+        detail: {
+          approvalId: row.id,
+          inputHash: row.inputHash,
+          comment: input.comment,
+          grantMinutes: input.grantMinutes ?? null,
+        },
+      },
+      now,
+    );
     events.push(approvalChange(deps.state, tx, final, "updated", now));
     return toApproval(final, now);
   });
@@ -169,13 +183,20 @@ export function cancelApproval(deps: Deps, access: ProjectAccess, id: string, ac
       .returning()
       .get();
     if (!cancelled) throw alreadySettled(row, now);
-    appendAudit(deps, tx, row.projectId, actor, {
-      operation: "approval.cancelled",
-      target: row.tool,
-      agentId: row.agentId,
-      sessionId: row.sessionId,
-      detail: { approvalId: id },
-    }, now);
+    appendAudit(
+      deps,
+      tx,
+      row.projectId,
+      actor,
+      {
+        operation: "approval.cancelled",
+        target: row.tool,
+        agentId: row.agentId,
+        sessionId: row.sessionId,
+        detail: { approvalId: id },
+      },
+      now,
+    );
     event = approvalChange(deps.state, tx, cancelled, "updated", now);
     return toApproval(cancelled, now);
   });
@@ -213,66 +234,23 @@ export function expireApprovals(deps: Deps, only?: { projectId: string; id: stri
         .where(and(eq(approvals.id, row.id), eq(approvals.status, "pending")))
         .returning()
         .get()!;
-      appendAudit(deps, tx, row.projectId, SYSTEM_ACTOR, {
-        operation: "approval.expired",
-        target: row.tool,
-        agentId: row.agentId,
-        sessionId: row.sessionId,
-        detail: { approvalId: row.id, expiresAt: row.expiresAt },
-      }, now);
+      appendAudit(
+        deps,
+        tx,
+        row.projectId,
+        SYSTEM_ACTOR,
+        {
+          operation: "approval.expired",
+          target: row.tool,
+          agentId: row.agentId,
+          sessionId: row.sessionId,
+          detail: { approvalId: row.id, expiresAt: row.expiresAt },
+        },
+        now,
+      );
       events.push(approvalChange(deps.state, tx, expired, "updated", now));
     }
   });
   publishChanges(deps, events);
   return { expired: events.length };
-}
-
-/**
- * Waits for an approval's outcome: yields it once, when it is no longer pending (at once if it
- * already is not), and ends. Resumable by id: an agent that reconnects, or restarts and asks
- * again, waits on the same approval. At its expiry the approval is expired here, not only by the sweep.
- */
-export async function* waitForApproval(
-  deps: Deps,
-  access: ProjectAccess,
-  caller: Caller,
-  id: string,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Approval> {
-  // The feed's position before reading the row: a decision committed in between is replayed.
-  const from = latestChangeId(deps.state, deps.db, access.projectId);
-  const current = getApproval(deps, access, id);
-  if (current.status !== "pending") {
-    if (current.status === "expired") expireApprovals(deps, { projectId: access.projectId, id });
-    yield current;
-    return;
-  }
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal?.addEventListener("abort", onAbort);
-  const timer = setTimeout(
-    () => expireApprovals(deps, { projectId: access.projectId, id }),
-    Math.max(0, current.expiresAt - deps.clock.now()) + 5,
-  );
-  timer.unref?.();
-  try {
-    const changes = streamChanges(deps, {
-      projectId: access.projectId,
-      entity: "approval",
-      entityId: id,
-      lastEventId: from,
-      signal: stop.signal,
-      caller,
-    });
-    for await (const change of changes) {
-      if (change.data.status !== "pending") {
-        yield change.data;
-        return;
-      }
-    }
-  } finally {
-    clearTimeout(timer);
-    stop.abort();
-    signal?.removeEventListener("abort", onAbort);
-  }
 }

@@ -16,7 +16,8 @@ const usd = (value: number) => `$${value.toFixed(2)}`;
 /**
  * The checks every request passes before the project's rules, from the agent's own registration:
  * known, enabled, the tool allowed, the path in scope, the budgets not spent. The first that fails
- * denies. An empty list of allowed tools or path scopes puts no limit on them.
+ * denies. An empty list of allowed tools or path scopes puts no limit on them (a path must still
+ * stay inside the workspace).
  */
 export function runBuiltInChecks(
   state: ConnectionState,
@@ -38,14 +39,15 @@ export function runBuiltInChecks(
       reason: `"${request.tool}" is not among ${agent.name}'s allowed tools (${agent.allowedTools.join(", ")})`,
     };
   }
-  if (inScope && request.path !== null) {
+  if (request.path !== null) {
+    // Leaving the workspace is refused with or without scopes (no scopes: any path inside it).
     if (request.pathOutside) {
       return {
         check: "path_outside_scope",
         reason: `${request.path} is outside the agent's workspace (pass paths relative to it, or give cwd)`,
       };
     }
-    if (!inScope(request.path)) {
+    if (inScope && !inScope(request.path)) {
       return {
         check: "path_outside_scope",
         reason: `${request.path} is outside ${agent.name}'s path scopes (${agent.pathScopes.join(", ")})`,

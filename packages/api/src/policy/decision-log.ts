@@ -32,7 +32,8 @@ export function flushDecisions(deps: Deps): Promise<void> {
           publishChanges(deps, events);
           if (auditAppended) wakeAuditTails(deps, projectId);
         },
-        (error: unknown) => deps.logger.error({ err: error, projectId, rows: rows.length }, "policy decisions not stored"),
+        (error: unknown) =>
+          deps.logger.error({ err: error, projectId, rows: rows.length }, "policy decisions not stored"),
       ),
     ),
   ).then(() => undefined);

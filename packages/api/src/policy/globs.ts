@@ -9,7 +9,10 @@ export function compileGlobs(patterns: readonly string[]): (value: string) => bo
   const exact = new Set<string>();
   const globs: string[] = [];
   for (const pattern of patterns) {
-    if (picomatch.scan(pattern).isGlob) globs.push(pattern);
+    // Only a plain name goes in the set: picomatch also reads a leading "!" (negation), "\\"
+    // (escapes) and a leading "./", none of which `scan` counts as a glob.
+    const { isGlob, negated } = picomatch.scan(pattern);
+    if (isGlob || negated || pattern.includes("\\") || pattern.startsWith("./")) globs.push(pattern);
     else exact.add(pattern);
   }
   const glob = globs.length > 0 ? picomatch(globs, PATH_SCOPE_GLOB_OPTIONS) : null;

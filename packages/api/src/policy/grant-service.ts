@@ -65,12 +65,19 @@ export function createGrantTx(
     revokedByName: null,
   };
   tx.insert(policyGrants).values(row).run();
-  appendAudit(deps, tx, grant.projectId, actor, {
-    operation: "grant.created",
-    target: grant.tool,
-    agentId: grant.agentId,
-    detail: { grantId: row.id, approvalId: grant.approvalId, minutes: grant.minutes, expiresAt: row.expiresAt },
-  }, now);
+  appendAudit(
+    deps,
+    tx,
+    grant.projectId,
+    actor,
+    {
+      operation: "grant.created",
+      target: grant.tool,
+      agentId: grant.agentId,
+      detail: { grantId: row.id, approvalId: grant.approvalId, minutes: grant.minutes, expiresAt: row.expiresAt },
+    },
+    now,
+  );
   const event = recordChange(deps.state, tx, {
     projectId: grant.projectId,
     entity: "grant",
@@ -125,14 +132,27 @@ export function revokeGrant(deps: Deps, access: ProjectAccess, id: string, actor
       .set({ revokedAt: now, revokedByName: actor.name })
       .where(and(eq(policyGrants.id, id), isNull(policyGrants.revokedAt)))
       .run();
-    appendAudit(deps, tx, access.projectId, actor, {
-      operation: "grant.revoked",
-      target: row.tool,
-      agentId: row.agentId,
-      detail: { grantId: id },
-    }, now);
+    appendAudit(
+      deps,
+      tx,
+      access.projectId,
+      actor,
+      {
+        operation: "grant.revoked",
+        target: row.tool,
+        agentId: row.agentId,
+        detail: { grantId: id },
+      },
+      now,
+    );
     const data = toGrant(tx, revoked);
-    event = recordChange(deps.state, tx, { projectId: access.projectId, entity: "grant", op: "updated", at: now, data });
+    event = recordChange(deps.state, tx, {
+      projectId: access.projectId,
+      entity: "grant",
+      op: "updated",
+      at: now,
+      data,
+    });
     return data;
   });
   publishChanges(deps, [event]);

@@ -35,7 +35,11 @@ export interface Evaluation {
 function teamNameOf(deps: Deps, teamId: string | null): string | null {
   if (teamId === null) return null;
   const row = prepared(deps.state, "teams.name", () =>
-    deps.db.select({ name: teams.name }).from(teams).where(eq(teams.id, slot("id"))).prepare(),
+    deps.db
+      .select({ name: teams.name })
+      .from(teams)
+      .where(eq(teams.id, slot("id")))
+      .prepare(),
   ).get({ id: teamId });
   return row?.name ?? null;
 }
@@ -59,7 +63,8 @@ export function evaluate(deps: Deps, projectId: string, input: PolicyCheckReques
 function decisionOf(evaluation: Evaluation): PolicyDecision {
   const { request, policy, failure, outcome } = evaluation;
   const base = { policyVersion: policy.version, inputHash: request.inputHash, approvalId: null, expiresAt: null };
-  if (failure) return { ...base, decision: "denied", reason: failure.reason, source: "check", check: failure.check, ruleId: null };
+  if (failure)
+    return { ...base, decision: "denied", reason: failure.reason, source: "check", check: failure.check, ruleId: null };
   return {
     ...base,
     decision: DECISION_OF_EFFECT[outcome!.effect],
@@ -187,7 +192,12 @@ function resolveApproval(
     return { decision: created, recorded: true };
   });
   publishChanges(deps, events);
-  if (!answer.recorded) logDecision(deps, agent.projectId, { clientId: newId(), actor, entry: decisionRow(evaluation, answer.decision, via) });
+  if (!answer.recorded)
+    logDecision(deps, agent.projectId, {
+      clientId: newId(),
+      actor,
+      entry: decisionRow(evaluation, answer.decision, via),
+    });
   return answer.decision;
 }
 

@@ -21,7 +21,10 @@ export interface NormalizedRequest {
 const isAbsolute = (p: string) => p.startsWith("/") || /^[a-zA-Z]:\//.test(p);
 
 /** The path relative to the workspace, and whether it leaves it. */
-export function normalizePath(raw: string | undefined, cwd: string | undefined): { path: string | null; outside: boolean } {
+export function normalizePath(
+  raw: string | undefined,
+  cwd: string | undefined,
+): { path: string | null; outside: boolean } {
   if (raw === undefined) return { path: null, outside: false };
   const given = raw.replaceAll("\\", "/");
   if (isAbsolute(given)) {

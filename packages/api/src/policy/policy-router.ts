@@ -4,10 +4,9 @@ import {
   PolicySaveInputSchema,
   PolicyVersionInputSchema,
   PolicyVersionsInputSchema,
-  ResumeSchema,
 } from "@tower/shared";
-import { tracked, type TRPCRouterRecord } from "@trpc/server";
-import { streamChanges } from "../core/change-stream";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { changeSubscription } from "../core/change-subscription";
 import { projectProcedure } from "../core/trpc";
 import { checkPolicy, tryPolicy } from "./policy-check";
 import {
@@ -57,16 +56,5 @@ export const policyRouter = {
       importPolicyYaml(ctx, ctx.project.projectId, input.yaml, input.expectedVersion, ctx.actor()),
     ),
   /** New versions as they are saved, resumable from `lastEventId`. */
-  onChange: projectProcedure("viewer")
-    .input(ResumeSchema)
-    .subscription(async function* ({ ctx, input, signal }) {
-      const changes = streamChanges(ctx, {
-        projectId: ctx.project.projectId,
-        entity: "policy",
-        lastEventId: input.lastEventId,
-        signal,
-        caller: ctx.caller,
-      });
-      for await (const event of changes) yield tracked(event.id, event);
-    }),
+  onChange: changeSubscription("policy"),
 } satisfies TRPCRouterRecord;

@@ -95,7 +95,8 @@ export function listPolicyVersions(
     .limit(limit + 1)
     .all();
   const items = rows.slice(0, limit).map(toVersion);
-  const more = rows.length > limit;
+  // Version 0 follows the stored ones: on this page if there is room, else alone on the next.
+  const more = rows.length > limit || (items.length === limit && (items.at(-1)?.version ?? 0) > 0);
   if (!more && (cursor ?? 1) > 0) items.push(DEFAULT_VERSION);
   return { items, nextCursor: more ? items.at(-1)!.version : null };
 }
@@ -141,11 +142,18 @@ export function savePolicy(
       createdAt: now,
     };
     tx.insert(policyVersions).values(row).run();
-    appendAudit(deps, tx, projectId, actor, {
-      operation: "policy.updated",
-      target: `version ${row.version}`,
-      detail: { version: row.version, summary },
-    }, now);
+    appendAudit(
+      deps,
+      tx,
+      projectId,
+      actor,
+      {
+        operation: "policy.updated",
+        target: `version ${row.version}`,
+        detail: { version: row.version, summary },
+      },
+      now,
+    );
     event = recordChange(deps.state, tx, {
       projectId,
       entity: "policy",

@@ -1,6 +1,6 @@
-import { ResumeSchema, TeamCreateInputSchema, TeamIdInputSchema, TeamUpdateInputSchema } from "@tower/shared";
-import { tracked, type TRPCRouterRecord } from "@trpc/server";
-import { streamChanges } from "../core/change-stream";
+import { TeamCreateInputSchema, TeamIdInputSchema, TeamUpdateInputSchema } from "@tower/shared";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { changeSubscription } from "../core/change-subscription";
 import { projectProcedure } from "../core/trpc";
 import { activateTeam, createTeam, deactivateTeam, deleteTeam, getTeam, listTeams, updateTeam } from "./team-service";
 
@@ -24,16 +24,5 @@ export const teamRouter = {
   deactivate: projectProcedure("operator")
     .input(TeamIdInputSchema)
     .mutation(({ ctx, input }) => deactivateTeam(ctx, ctx.project.projectId, input.id, ctx.actor())),
-  onChange: projectProcedure("viewer")
-    .input(ResumeSchema)
-    .subscription(async function* ({ ctx, input, signal }) {
-      const changes = streamChanges(ctx, {
-        projectId: ctx.project.projectId,
-        entity: "team",
-        lastEventId: input.lastEventId,
-        signal,
-        caller: ctx.caller,
-      });
-      for await (const event of changes) yield tracked(event.id, event);
-    }),
+  onChange: changeSubscription("team"),
 } satisfies TRPCRouterRecord;

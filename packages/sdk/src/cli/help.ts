@@ -52,6 +52,34 @@ with progress on stderr when writing to a file. Keep it with \`tower audit heads
 --public-key-out writes the signing key's public half (PEM) for \`tower audit verify --chain\`.`,
     online: true,
   },
+  {
+    name: "hook install",
+    summary: "add Tower's PreToolUse and PostToolUse hooks to a Claude Code project",
+    usage: "tower hook install [--agent NAME] [--dir DIR] [--command] [--url URL] [--api-key KEY]",
+    details: `Writes DIR/.claude/settings.json (DIR defaults to the current folder), merged into what is there:
+Tower's earlier entries are replaced, every other hook and setting is kept. PreToolUse asks Tower's
+policy before each tool call (waiting for a person when a rule requires approval; its timeout is
+longer than the longest approval, read from the policy when a key is at hand, else 1800 s, and
+onFailure "block" makes an unreachable Tower block the call); PostToolUse records what ran.
+  --agent NAME   the Tower agent Claude Code acts as (default claude-code; register it in Tower)
+  --dir DIR      the project folder
+  --command      command hooks running \`npx tower hook claude-code\` instead of http hooks, for
+                 Claude Code clients without http hooks
+The key is never written: the hooks send TOWER_API_KEY from Claude Code's environment.`,
+    online: true,
+  },
+  {
+    name: "hook claude-code",
+    summary: "a Claude Code command hook: ask Tower about the tool call on stdin",
+    usage: "tower hook claude-code [--agent NAME] [--timeout SECONDS] [--url URL] [--api-key KEY]",
+    details: `Reads Claude Code's PreToolUse or PostToolUse event (JSON) on stdin, posts it to Tower's
+/hooks/claude-code/pre-tool-use or post-tool-use, prints Tower's answer on stdout and exits 0.
+It fails closed: if Tower cannot be reached, refuses the key, or gives no decision within
+--timeout (default 1740 s), a PreToolUse is answered with permissionDecision "deny" and the reason;
+input that is not a hook event exits 2, which blocks. An undelivered PostToolUse exits 1.
+\`tower hook install --command\` writes the settings that run it.`,
+    online: true,
+  },
 ];
 
 export function overview(version: string): string {

@@ -8,6 +8,8 @@ import { auditVerifyOfflineCommand } from "./audit-offline-verify";
 import { CliError } from "./cli-error";
 import { cliEnv } from "./env";
 import { COMMANDS, commandHelp, overview, type CommandHelp } from "./help";
+import { claudeCodeHookCommand } from "./hook-command";
+import { DEFAULT_PRE_TIMEOUT_SECONDS, hookInstallCommand } from "./hook-install";
 import { importCommand } from "./import-command";
 import { SDK_VERSION } from "../version";
 
@@ -30,6 +32,10 @@ function parse(args: string[]) {
         out: { type: "string" },
         "public-key-out": { type: "string" },
         limit: { type: "string" },
+        agent: { type: "string" },
+        dir: { type: "string" },
+        command: { type: "boolean" },
+        timeout: { type: "string" },
       },
     });
   } catch (error) {
@@ -51,14 +57,27 @@ function findCommand(positionals: string[]): { command: CommandHelp | undefined;
 function limitOf(values: Values): number | undefined {
   if (values.limit === undefined) return undefined;
   const limit = Number(values.limit);
-  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100)) throw new CliError("--limit takes a whole number from 1 to 100");
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100))
+    throw new CliError("--limit takes a whole number from 1 to 100");
   return limit;
 }
+
+/** The words that only name a group of commands (`tower audit verify`, `tower hook install`). */
+const GROUPS = ["audit", "hook"];
+
+function timeoutOf(values: Values): number {
+  if (values.timeout === undefined) return DEFAULT_PRE_TIMEOUT_SECONDS - 60;
+  const seconds = Number(values.timeout);
+  if (!(Number.isInteger(seconds) && seconds >= 1)) throw new CliError("--timeout takes a whole number of seconds");
+  return seconds;
+}
+
+const urlOf = (values: Values) => values.url ?? cliEnv.url ?? "http://localhost:3001";
 
 function online(values: Values, run: (tower: TowerClient) => Promise<number>): Promise<number> {
   const apiKey = values["api-key"] ?? cliEnv.apiKey;
   if (!apiKey) throw new CliError("Pass --api-key or set TOWER_API_KEY (Settings → API keys in the dashboard).");
-  const tower = createTowerClient({ url: values.url ?? cliEnv.url ?? "http://localhost:3001", apiKey });
+  const tower = createTowerClient({ url: urlOf(values), apiKey });
   return run(tower).finally(() => tower.close());
 }
 
@@ -73,13 +92,17 @@ async function main(args: string[]): Promise<number> {
   if (values.help || asksHelp || positionals.length === 0) {
     const named = asksHelp ? positionals.slice(1) : positionals;
     if (command) console.log(commandHelp(command));
-    else if (named.length > 0 && named[0] !== "audit") throw new CliError(`Unknown command "${named.join(" ")}". See \`tower --help\`.`);
+    else if (named.length > 0 && !GROUPS.includes(named[0]!))
+      throw new CliError(`Unknown command "${named.join(" ")}". See \`tower --help\`.`);
     else console.log(overview(SDK_VERSION));
     // `tower` alone is a usage error (exit 2) that still shows what to type.
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   if (!command && positionals[0] === "audit") {
     throw new CliError("`tower audit` takes one of: verify, export, heads. See `tower audit verify --help`.");
+  }
+  if (!command && positionals[0] === "hook") {
+    throw new CliError("`tower hook` takes one of: claude-code, install. See `tower hook install --help`.");
   }
   if (!command) throw new CliError(`Unknown command "${positionals.join(" ")}". See \`tower --help\`.`);
 
@@ -100,6 +123,26 @@ async function main(args: string[]): Promise<number> {
       return online(values, (tower) =>
         auditHeadsCommand(tower, { out: values.out, publicKeyOut: values["public-key-out"], limit }),
       );
+    }
+    case "hook claude-code":
+      // Fails closed by itself: every failure is a deny answer (or exit 2), never a usage error.
+      return claudeCodeHookCommand({
+        url: urlOf(values),
+        apiKey: values["api-key"] ?? cliEnv.apiKey,
+        agent: values.agent,
+        timeoutSeconds: timeoutOf(values),
+      });
+    case "hook install": {
+      const apiKey = values["api-key"] ?? cliEnv.apiKey;
+      const tower = apiKey ? createTowerClient({ url: urlOf(values), apiKey }) : null;
+      const install = hookInstallCommand({
+        dir: values.dir ?? ".",
+        agent: values.agent ?? "claude-code",
+        url: urlOf(values),
+        command: values.command ?? false,
+        tower,
+      });
+      return install.finally(() => tower?.close());
     }
     default:
       throw new CliError(`"${command.name}" is listed but not wired; this is a bug in the tower CLI.`);

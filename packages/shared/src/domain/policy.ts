@@ -37,7 +37,7 @@ export const BUILT_IN_CHECK_TEXT: Record<BuiltInCheck, string> = {
   tool_not_allowed:
     "The agent has a list of allowed tools and this tool matches none of them (an empty list allows every tool).",
   path_outside_scope:
-    "The agent has path scopes and the path matches none of them, or leaves the workspace (no scopes: any path inside it).",
+    "The path leaves the agent's workspace, or the agent has path scopes and the path matches none of them (no scopes: any path inside the workspace).",
   budget_tokens_per_session: "The session has used its token budget.",
   budget_cost_per_day: "Today's cost (UTC) has reached the daily budget, or would with this request's estimate.",
 };

@@ -2,6 +2,7 @@
 import { hasRole } from "@tower/shared/domain";
 import Link from "next/link";
 import { useState } from "react";
+import { AgentApprovals } from "~/features/approvals";
 import { useBudgetUsage } from "~/features/budgets";
 import { useProject } from "~/features/shell";
 import { useTeamName } from "~/features/teams";
@@ -91,6 +92,7 @@ export function AgentDetailPage({ id }: { id: string }) {
       <div className="detail-grid">
         <div className="detail-main">
           <Profile agent={a} teamName={teams} />
+          <AgentApprovals agentId={id} />
           <SessionHistory projectId={projectId} agentId={id} />
         </div>
         <div className="detail-side">

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { Suspense, useEffect, useState, type ReactNode } from "react";
 import { useLogOut, useMe } from "~/features/auth";
+import { useApprovalFeed, usePendingCount } from "~/lib/approval-feed";
 import { ConnectionBadge } from "~/lib/connection";
 import { lazyComponent } from "~/ui/lazy";
 import { Empty, ErrorText, Loading } from "~/ui/states";
@@ -15,6 +16,8 @@ const LINKS = [
   { href: "/overview", label: "Overview" },
   { href: "/agents", label: "Agents" },
   { href: "/metrics", label: "Metrics" },
+  { href: "/approvals", label: "Approvals" },
+  { href: "/policy", label: "Policy" },
   { href: "/audit", label: "Audit" },
   { href: "/settings", label: "Settings" },
 ];
@@ -67,13 +70,41 @@ function UserMenu({ user }: { user: User }) {
   );
 }
 
-function Nav() {
+/** The project's approvals, live for the whole app: one subscription, opened here (renders nothing). */
+function ApprovalFeed() {
+  const { current } = useProject();
+  useApprovalFeed(current.projectId);
+  return null;
+}
+
+/**
+ * How many approvals wait for a person, next to "Approvals" on every page (and, on a phone, on the
+ * menu button: `decorative`, since the link in the menu says it); kept live by `ApprovalFeed`.
+ */
+function PendingBadge({ decorative = false }: { decorative?: boolean }) {
+  const { current } = useProject();
+  const pending = usePendingCount(current.projectId).data?.pending ?? 0;
+  return (
+    <span
+      className="nav-count"
+      data-pending-count={decorative ? undefined : pending}
+      aria-label={!decorative && pending > 0 ? `${pending} pending` : undefined}
+      aria-hidden={decorative || undefined}
+      hidden={pending === 0}
+    >
+      {pending > 99 ? "99+" : pending}
+    </span>
+  );
+}
+
+function Nav({ hasProject }: { hasProject: boolean }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main">
       {LINKS.map((link) => (
         <Link key={link.href} href={link.href} aria-current={pathname.startsWith(link.href) ? "page" : undefined}>
           {link.label}
+          {link.href === "/approvals" && hasProject ? <PendingBadge /> : null}
         </Link>
       ))}
     </nav>
@@ -135,9 +166,10 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
           onClick={() => setMenuOpen((open) => !open)}
         >
           <span aria-hidden="true">{menuOpen ? "✕" : "☰"}</span>
+          {hasProject && !menuOpen ? <PendingBadge decorative /> : null}
         </button>
         <div id="app-menu" className={`header-menu${menuOpen ? " open" : ""}`}>
-          <Nav />
+          <Nav hasProject={hasProject} />
           {user ? (
             <>
               <div className="wide-only">
@@ -163,6 +195,7 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
         <Suspense fallback={<Loading page />}>{children}</Suspense>
       </main>
       {creating ? <NewProjectDialog onClose={() => setCreating(false)} /> : null}
+      {hasProject ? <ApprovalFeed /> : null}
     </>
   );
 }

@@ -1,0 +1,2 @@
+// The approvals feature's public entry: what other features may use (see src/README.md).
+export { AgentApprovals } from "./agent-approvals";
