@@ -69,7 +69,15 @@ async function savePolicy(server: BenchServer, agents: string[]) {
   if (!response.ok) throw new Error(`policy.save failed: ${response.status} ${await response.text()}`);
 }
 
-type CheckerFigures = { p50: number; p99: number; rate: number; failed: number; firstFailure: string };
+type CheckerFigures = {
+  p50: number;
+  p99: number;
+  sentP50: number;
+  sentP99: number;
+  rate: number;
+  failed: number;
+  firstFailure: string;
+};
 
 /** Checks at a steady rate (with `ingest`: while two flood workers ingest as fast as the server takes it). */
 async function measureChecks(target: "check" | "hook", ingest: boolean) {
@@ -86,6 +94,10 @@ async function measureChecks(target: "check" | "hook", ingest: boolean) {
           })),
         )
       : [];
+    // Two cores hold the server, the load and the checker: the load generators yield the CPU to the
+    // others (nice 19), or the checker would fall behind its schedule and measure its own backlog.
+    // They still take every cycle left, so ingest runs as fast as the server lets it.
+    for (const worker of floods) os.setPriority(worker.child.pid!, 19);
     // The checker's agent is registered by a flood worker, or here when there is none.
     const agent = ingest ? fleet[0]! : "coder";
     if (!ingest) {
@@ -133,7 +145,7 @@ export async function benchPolicyChecks() {
 
     const checks = await measureChecks("check", true);
     log(
-      `policy run ${run}: policy.check at ${checks.rate.toFixed(0)}/s during ingest (${checks.ingestRate.toFixed(0)} items/s): p50 ${checks.p50.toFixed(2)} p99 ${checks.p99.toFixed(2)} ms, ${checks.failed} failed, server CPU ${checks.cpu.toFixed(0)} %`,
+      `policy run ${run}: policy.check at ${checks.rate.toFixed(0)}/s during ingest (${checks.ingestRate.toFixed(0)} items/s): p50 ${checks.p50.toFixed(2)} p99 ${checks.p99.toFixed(2)} ms from due, p50 ${checks.sentP50.toFixed(2)} p99 ${checks.sentP99.toFixed(2)} ms from sent, ${checks.failed} failed, server CPU ${checks.cpu.toFixed(0)} %`,
     );
     add(B, "policy.check round trip p50, 1,000/s during full ingest", "ms", checks.p50);
     add(B, "policy.check round trip p99, 1,000/s during full ingest", "ms", checks.p99, atMost(5, "ms"));

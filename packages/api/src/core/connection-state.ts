@@ -1,3 +1,4 @@
+import { createBulkLane, type BulkLane } from "./bulk-lane";
 import type { TowerAuditRow } from "./ports";
 
 /**
@@ -42,6 +43,11 @@ export interface ConnectionState {
    * (`policy/decision-log.ts`, which alone reads and writes it).
    */
   decisionLog: Map<string, TowerAuditRow[]>;
+  /**
+   * Bulk work's turns on the event loop this connection's calls run on (`core/bulk-lane.ts`): one
+   * slice per turn, so interactive calls never wait behind whole batches.
+   */
+  bulkLane: BulkLane;
 }
 
 export function createConnectionState(): ConnectionState {
@@ -53,5 +59,6 @@ export function createConnectionState(): ConnectionState {
     rollups: null,
     policies: null,
     decisionLog: new Map(),
+    bulkLane: createBulkLane(),
   };
 }

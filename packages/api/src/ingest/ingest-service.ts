@@ -1,6 +1,8 @@
 import { describeInputProblem, findInputProblem, ReportItemSchema, type IngestResult } from "@tower/shared";
 import { wakeAuditTails } from "../core/audit-chain";
+import { bulkTurn } from "../core/bulk-lane";
 import { prepareToPublish, publishChanges } from "../core/change-feed";
+import type { ConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
 import type { CheckedReport } from "../core/ports";
 import { describeIssues } from "../core/zod-issues";
@@ -18,6 +20,23 @@ export function checkReports(items: unknown[]): CheckedReport[] {
     const parsed = ReportItemSchema.safeParse(raw);
     return parsed.success ? { id, item: parsed.data } : { id, reason: describeIssues(parsed.error) };
   });
+}
+
+/** Reports checked between two turns of the event loop (about a millisecond of work). */
+const CHECK_SLICE = 100;
+
+/**
+ * Checks reports a slice at a time, one slice per turn of the event loop (core/bulk-lane.ts):
+ * ingest is bulk work, and a policy check or a dashboard query waiting behind batches of 1,000
+ * reports would wait for all of them (at 1,000 checks/s during full ingest, hundreds of ms).
+ */
+async function checkReportsInTurns(state: ConnectionState, items: unknown[]): Promise<CheckedReport[]> {
+  const checked: CheckedReport[] = [];
+  for (let i = 0; i < items.length; i += CHECK_SLICE) {
+    await bulkTurn(state);
+    checked.push(...checkReports(items.slice(i, i + CHECK_SLICE)));
+  }
+  return checked;
 }
 
 /**
@@ -39,7 +58,7 @@ export async function ingestReports(
   } = {},
 ): Promise<IngestResult> {
   prepareToPublish(deps);
-  const checked = checkReports(items);
+  const checked = await checkReportsInTurns(deps.state, items);
   if (actsAs) {
     for (const [i, report] of checked.entries()) {
       if (report.item && !actsAs.includes(report.item.agent)) {

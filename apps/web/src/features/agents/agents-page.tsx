@@ -9,7 +9,7 @@ import { lazyComponent } from "~/ui/lazy";
 import { ErrorText } from "~/ui/states";
 import type { FleetDialog } from "./fleet-dialogs";
 import { ActivateAllButton, SummaryStrip } from "./fleet-controls";
-import { FleetFilterForm, withCurrent } from "./fleet-filters";
+import { FleetFilterForm } from "./fleet-filters";
 import { FleetList, LayoutToggle, useFleetLayout } from "./fleet-list";
 import type { AgentActions } from "./fleet-views";
 import { useAgentList, useAgentSummary, useSetEnabled } from "./hooks";
@@ -44,9 +44,9 @@ export function AgentsPage() {
     onDelete: (agent) => setDialog({ kind: "delete", agent }),
   };
 
-  // Roles and categories to filter by, with the current choice kept even if its count drops to 0.
-  const roles = withCurrent(summary.data?.byRole.map((r) => r.role) ?? [], filters.view.role);
-  const categories = withCurrent(summary.data?.byCategory.map((c) => c.category) ?? [], filters.view.category);
+  // Roles and categories to filter by (the filter keeps the current choice even if its count drops to 0).
+  const roles = summary.data?.byRole.map((r) => r.role) ?? [];
+  const categories = summary.data?.byCategory.map((c) => c.category) ?? [];
 
   return (
     <section className="page">

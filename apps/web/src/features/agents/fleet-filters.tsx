@@ -1,7 +1,8 @@
 "use client";
-import type { AgentSort, AgentStatus, Team } from "@tower/shared";
+import type { AgentSort, Team } from "@tower/shared";
 import { AGENT_SORTS, AGENT_STATUSES } from "@tower/shared/domain";
 import { useState } from "react";
+import { FilterSelect, plainOptions, type FilterOption } from "~/ui/filter-select";
 import type { FleetFilters } from "./use-fleet-filters";
 
 const SORT_LABELS: Record<AgentSort, string> = {
@@ -13,14 +14,14 @@ const SORT_LABELS: Record<AgentSort, string> = {
   role: "Role",
 };
 
-/** Choices with the current one kept, even when it is not (or no longer) among them. */
-export function withCurrent(choices: string[], current: string): string[] {
-  return current && !choices.includes(current) ? [current, ...choices] : choices;
-}
+const ORDERS: FilterOption<"asc" | "desc">[] = [
+  { value: "asc", label: "Ascending" },
+  { value: "desc", label: "Descending" },
+];
 
 /**
  * The search box, and the other filters and the sort (folded behind a button on a phone). `roles`
- * and `categories` are the choices, the current one included.
+ * and `categories` are the choices offered.
  */
 export function FleetFilterForm({
   filters,
@@ -57,43 +58,30 @@ export function FleetFilterForm({
         {filters.moreSet > 0 ? `Filters (${filters.moreSet})` : "Filters"}
       </button>
       <div id="more-filters" className={`filters-more${open ? " open" : ""}`}>
-        <div className="filter">
-          <label htmlFor="filter-status">Status</label>
-          <select
-            id="filter-status"
-            value={view.status}
-            onChange={(e) => set({ status: e.target.value as AgentStatus | "" })}
-          >
-            <option value="">All statuses</option>
-            {AGENT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-role-filter">Role filter</label>
-          <select id="filter-role-filter" value={view.role} onChange={(e) => set({ role: e.target.value })}>
-            <option value="">Any role</option>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-category-filter">Category filter</label>
-          <select id="filter-category-filter" value={view.category} onChange={(e) => set({ category: e.target.value })}>
-            <option value="">Any category</option>
-            {categories.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id="filter-status"
+          label="Status"
+          value={view.status}
+          options={plainOptions(AGENT_STATUSES)}
+          anyLabel="All statuses"
+          onChange={(status) => set({ status })}
+        />
+        <FilterSelect
+          id="filter-role-filter"
+          label="Role filter"
+          value={view.role}
+          options={plainOptions(roles)}
+          anyLabel="Any role"
+          onChange={(role) => set({ role })}
+        />
+        <FilterSelect
+          id="filter-category-filter"
+          label="Category filter"
+          value={view.category}
+          options={plainOptions(categories)}
+          anyLabel="Any category"
+          onChange={(category) => set({ category })}
+        />
         <div className="filter">
           <label htmlFor="filter-tag-filter">Tag filter</label>
           <input
@@ -103,42 +91,28 @@ export function FleetFilterForm({
             placeholder="Any tag"
           />
         </div>
-        <div className="filter">
-          <label htmlFor="filter-team-filter">Team filter</label>
-          <select id="filter-team-filter" value={view.teamId} onChange={(e) => set({ teamId: e.target.value })}>
-            <option value="">Any team</option>
-            {/* A team from a link that is not (or no longer) in the list: shown by its id. */}
-            {view.teamId && !teams.some((t) => t.id === view.teamId) ? (
-              <option value={view.teamId}>{view.teamId}</option>
-            ) : null}
-            {teams.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-sort-by">Sort by</label>
-          <select id="filter-sort-by" value={view.sort} onChange={(e) => set({ sort: e.target.value as AgentSort })}>
-            {AGENT_SORTS.map((s) => (
-              <option key={s} value={s}>
-                {SORT_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="filter-order">Order</label>
-          <select
-            id="filter-order"
-            value={view.order}
-            onChange={(e) => set({ order: e.target.value as "asc" | "desc" })}
-          >
-            <option value="asc">Ascending</option>
-            <option value="desc">Descending</option>
-          </select>
-        </div>
+        <FilterSelect
+          id="filter-team-filter"
+          label="Team filter"
+          value={view.teamId}
+          options={teams.map((t) => ({ value: t.id, label: t.name }))}
+          anyLabel="Any team"
+          onChange={(teamId) => set({ teamId })}
+        />
+        <FilterSelect
+          id="filter-sort-by"
+          label="Sort by"
+          value={view.sort}
+          options={AGENT_SORTS.map((sort) => ({ value: sort, label: SORT_LABELS[sort] }))}
+          onChange={(sort) => set({ sort: sort || "name" })}
+        />
+        <FilterSelect
+          id="filter-order"
+          label="Order"
+          value={view.order}
+          options={ORDERS}
+          onChange={(order) => set({ order: order || "asc" })}
+        />
       </div>
     </form>
   );

@@ -2,6 +2,7 @@
 import type { Approval } from "@tower/shared";
 import { APPROVAL_STATUSES } from "@tower/shared/domain";
 import { useNow } from "~/lib/approval-feed";
+import { FilterSelect, plainOptions } from "~/ui/filter-select";
 import { Empty, Loading, QueryView } from "~/ui/states";
 import { SettledLine, InputPreview } from "./approval-card";
 import { ago, statusOf } from "./format";
@@ -13,21 +14,14 @@ import type { ApprovalFilterState } from "./use-approval-filters";
 function HistoryFilters({ filters, agentName }: { filters: ApprovalFilterState; agentName: string | null }) {
   return (
     <div className="filters approval-filters">
-      <div className="filter">
-        <label htmlFor="approval-status">Status</label>
-        <select
-          id="approval-status"
-          value={filters.view.status}
-          onChange={(e) => filters.set({ status: e.target.value as ApprovalFilterState["view"]["status"] })}
-        >
-          <option value="">Any status</option>
-          {APPROVAL_STATUSES.map((status) => (
-            <option key={status} value={status}>
-              {status}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FilterSelect
+        id="approval-status"
+        label="Status"
+        value={filters.view.status}
+        options={plainOptions(APPROVAL_STATUSES)}
+        anyLabel="Any status"
+        onChange={(status) => filters.set({ status })}
+      />
       {filters.view.agentId ? (
         <p className="filter-chip">
           Agent: <strong>{agentName ?? filters.view.agentId}</strong>{" "}

@@ -1,6 +1,6 @@
 "use client";
-import type { ActorType, Decision } from "@tower/shared";
 import { ACTOR_TYPES, DECISIONS } from "@tower/shared/domain";
+import { FilterSelect, plainOptions } from "~/ui/filter-select";
 import { TIME_RANGES, type TimeRange } from "./hooks";
 import type { AuditFilterState } from "./use-audit-filters";
 
@@ -32,61 +32,41 @@ export function AuditFilterForm({
           ))}
         </datalist>
       </div>
-      <div className="filter">
-        <label htmlFor="audit-actor">Actor type</label>
-        <select
-          id="audit-actor"
-          value={view.actorType}
-          onChange={(e) => set({ actorType: e.target.value as ActorType | "" })}
-        >
-          <option value="">Any actor</option>
-          {ACTOR_TYPES.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="filter">
-        <label htmlFor="audit-decision">Decision</label>
-        <select
-          id="audit-decision"
-          value={view.decision}
-          onChange={(e) => set({ decision: e.target.value as Decision | "" })}
-        >
-          <option value="">Any decision</option>
-          {DECISIONS.map((d) => (
-            <option key={d} value={d}>
-              {d.replace("_", " ")}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="filter">
-        <label htmlFor="audit-agent">Agent</label>
-        <select id="audit-agent" value={view.agentId} onChange={(e) => set({ agentId: e.target.value })}>
-          <option value="">Any agent</option>
-          {view.agentId && !agents.some((a) => a.agentId === view.agentId) ? (
-            <option value={view.agentId}>{view.agentId}</option>
-          ) : null}
-          {agents.map((a) => (
-            <option key={a.agentId} value={a.agentId}>
-              {a.agentName}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="filter">
-        <label htmlFor="audit-range">Time range</label>
-        <select id="audit-range" value={view.range} onChange={(e) => set({ range: e.target.value as TimeRange })}>
-          <option value="">Any time</option>
-          {(Object.keys(TIME_RANGES) as Exclude<TimeRange, "">[]).map((key) => (
-            <option key={key} value={key}>
-              {TIME_RANGES[key].label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FilterSelect
+        id="audit-actor"
+        label="Actor type"
+        value={view.actorType}
+        options={plainOptions(ACTOR_TYPES)}
+        anyLabel="Any actor"
+        onChange={(actorType) => set({ actorType })}
+      />
+      <FilterSelect
+        id="audit-decision"
+        label="Decision"
+        value={view.decision}
+        options={DECISIONS.map((d) => ({ value: d, label: d.replace("_", " ") }))}
+        anyLabel="Any decision"
+        onChange={(decision) => set({ decision })}
+      />
+      <FilterSelect
+        id="audit-agent"
+        label="Agent"
+        value={view.agentId}
+        options={agents.map((a) => ({ value: a.agentId, label: a.agentName }))}
+        anyLabel="Any agent"
+        onChange={(agentId) => set({ agentId })}
+      />
+      <FilterSelect
+        id="audit-range"
+        label="Time range"
+        value={view.range}
+        options={(Object.keys(TIME_RANGES) as Exclude<TimeRange, "">[]).map((key) => ({
+          value: key,
+          label: TIME_RANGES[key].label,
+        }))}
+        anyLabel="Any time"
+        onChange={(range) => set({ range })}
+      />
     </form>
   );
 }
