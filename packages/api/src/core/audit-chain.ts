@@ -1,35 +1,20 @@
 import { auditEvents, type DbOrTx } from "@tower/db";
-import type { Actor, Decision } from "@tower/shared";
+import type { Actor } from "@tower/shared";
 import { GENESIS_HASH, hashAuditRow } from "@tower/shared/node";
 import { desc, eq, getTableColumns, sql } from "drizzle-orm";
 import { latestCheckpoint } from "./audit-chain-read";
+import type { AuditEntry, AuditRowInput } from "./audit-row";
 import type { ConnectionState } from "./connection-state";
 import type { Deps } from "./deps";
 import { prepared, slot } from "./prepared";
 
 // The chain's hash lives in @tower/shared/node, where `tower audit verify` checks exports offline.
 export { GENESIS_HASH, hashAuditRow };
-
-export interface AuditEntry {
-  operation: string;
-  target?: string;
-  decision?: Decision | null;
-  agentId?: string | null;
-  sessionId?: string | null;
-  detail?: Record<string, unknown>;
-  /** The reporter's idempotency key, for events agents report. */
-  clientId?: string | null;
-}
+export type { AuditEntry, AuditRowInput };
 
 type AuditRow = typeof auditEvents.$inferSelect;
 /** What a row's hash covers: every stored field but its id, its own hash and the reporter's id. */
 export type AuditContent = Omit<AuditRow, "id" | "hash" | "clientId">;
-
-/** An entry with what only agents' reports carry: their own time and per-session sequence number. */
-export interface AuditRowInput extends AuditEntry {
-  reportedAt?: number | null;
-  seq?: number | null;
-}
 
 /**
  * The row builder: the one place that says what each stored field of a new row holds. Both writers

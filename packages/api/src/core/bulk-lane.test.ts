@@ -6,7 +6,7 @@ describe("the bulk lane", () => {
   it("gives bulk work one turn per loop iteration, so other work waiting meanwhile goes in between", async () => {
     const state = createConnectionState();
     const order: string[] = [];
-    const slices = [1, 2, 3].map((n) => bulkTurn(state).then(() => order.push(`slice ${n}`)));
+    const slices = [1, 2, 3].map((n) => bulkTurn(state.bulkLane).then(() => order.push(`slice ${n}`)));
     // Other work that became ready after the slices queued up (as a request arriving would).
     setImmediate(() => order.push("other"));
     await Promise.all(slices);
@@ -16,7 +16,7 @@ describe("the bulk lane", () => {
   it("serves turns in the order they were asked for, across callers", async () => {
     const state = createConnectionState();
     const order: number[] = [];
-    await Promise.all([5, 4, 3, 2, 1].map((n) => bulkTurn(state).then(() => order.push(n))));
+    await Promise.all([5, 4, 3, 2, 1].map((n) => bulkTurn(state.bulkLane).then(() => order.push(n))));
     expect(order).toEqual([5, 4, 3, 2, 1]);
   });
 });

@@ -1,5 +1,3 @@
-import type { ConnectionState } from "./connection-state";
-
 /**
  * Bulk work (checking a batch of reports) takes turns with everything else on the event loop: one
  * slice of it per turn of the loop, across all requests, after the I/O that is waiting. A policy
@@ -16,9 +14,8 @@ export function createBulkLane(): BulkLane {
   return { waiting: [], scheduled: false };
 }
 
-/** Resolves when it is this caller's turn for one slice of bulk work. */
-export function bulkTurn(state: ConnectionState): Promise<void> {
-  const lane = state.bulkLane;
+/** Resolves when it is this caller's turn for one slice of bulk work (`lane`: `deps.state.bulkLane`). */
+export function bulkTurn(lane: BulkLane): Promise<void> {
   return new Promise((resolve) => {
     lane.waiting.push(resolve);
     if (!lane.scheduled) schedule(lane);

@@ -1,5 +1,5 @@
 import type { Actor, ChangeEvent, IngestResult, ReportItemSchema } from "@tower/shared";
-import type { AuditRowInput } from "./audit-chain";
+import type { AuditRowInput } from "./audit-row";
 import type { z } from "zod";
 
 // The ports Deps carries besides the database, bus, clock and logger: what a domain implements and

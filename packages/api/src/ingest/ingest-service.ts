@@ -33,7 +33,7 @@ const CHECK_SLICE = 100;
 async function checkReportsInTurns(state: ConnectionState, items: unknown[]): Promise<CheckedReport[]> {
   const checked: CheckedReport[] = [];
   for (let i = 0; i < items.length; i += CHECK_SLICE) {
-    await bulkTurn(state);
+    await bulkTurn(state.bulkLane);
     checked.push(...checkReports(items.slice(i, i + CHECK_SLICE)));
   }
   return checked;
