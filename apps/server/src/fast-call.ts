@@ -40,6 +40,11 @@ export interface FastCallOptions<TContext> {
     type: ProcedureType | "unknown";
     req: IncomingMessage;
   }): void;
+  /**
+   * Waited for before parsing a large body (a batch of reports): parsing is bulk work and takes
+   * its turn with the rest (the API's bulk lane), so small calls are not held up behind it.
+   */
+  largeBodyTurn?: () => Promise<void>;
 }
 
 type Outcome = { data: unknown } | { error: TRPCError; whole?: boolean };
@@ -73,7 +78,12 @@ export function createFastCallHandler<TContext>(opts: FastCallOptions<TContext>)
       const url = createURL(req);
       const headers = headersOf(req);
       info = await getRequestInfo({
-        req: { method, headers, json: () => readJson(req, opts.maxBodySize), signal: undefined } as unknown as Request,
+        req: {
+          method,
+          headers,
+          json: () => readJson(req, opts.maxBodySize, opts.largeBodyTurn),
+          signal: undefined,
+        } as unknown as Request,
         path: decodeURIComponent(url.pathname.slice(opts.basePath.length)),
         router: opts.router,
         searchParams: url.searchParams,
@@ -167,11 +177,14 @@ function headersOf(req: IncomingMessage) {
   return { get, has: (name: string) => get(name) !== null } as unknown as Headers;
 }
 
+/** Bodies from this size on are parsed in a turn of bulk work (see `FastCallOptions.largeBodyTurn`). */
+const LARGE_BODY_BYTES = 32_768;
+
 /**
  * The body as JSON, failing as the adapter's body stream does: over `limit` bytes it stops
  * listening (the rest is discarded, the connection stays usable) and throws PAYLOAD_TOO_LARGE.
  */
-function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+function readJson(req: IncomingMessage, limit: number, largeBodyTurn?: () => Promise<void>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -186,13 +199,17 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
       stop();
       reject(new TRPCError({ code: "PAYLOAD_TOO_LARGE" }));
     };
-    const onEnd = () => {
-      stop();
+    const parse = () => {
       try {
         resolve(JSON.parse(decoder.decode(Buffer.concat(chunks, size))));
       } catch (error) {
         reject(error as Error);
       }
+    };
+    const onEnd = () => {
+      stop();
+      if (largeBodyTurn && size >= LARGE_BODY_BYTES) void largeBodyTurn().then(parse);
+      else parse();
     };
     // The client went away mid-body: nobody will read the answer, but the call must not hang.
     const onClose = () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { appRouter, createContext, type Deps } from "@tower/api";
+import { appRouter, bulkTurn, createContext, type Deps } from "@tower/api";
 import { LIMITS } from "@tower/shared";
 import { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -126,6 +126,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
           maxBatchSize: LIMITS.batchSize,
           createContext: httpContext,
           onError: onProcedureError,
+          largeBodyTurn: () => bulkTurn(deps.state.bulkLane),
         });
 
   const claudeCodeHooks = createClaudeCodeHooks(deps, trust);

@@ -17,6 +17,7 @@ export type { AuditAnchor, AuditDeps } from "./core/audit-ports";
 export { createInProcessEventBus, type EventBus } from "./core/event-bus";
 export { systemClock, type Clock } from "./core/clock";
 export { createConnectionState, type ConnectionState } from "./core/connection-state";
+export { bulkTurn } from "./core/bulk-lane";
 export { DomainError } from "./core/errors";
 export { SYSTEM_ACTOR } from "./core/actor";
 export { SharedJson } from "./core/shared-json";

@@ -69,6 +69,8 @@ export async function ingestReports(
       }
     }
   }
+  // Handing the batch over copies it to the writer thread: bulk work too.
+  await bulkTurn(deps.state.bulkLane);
   const { result, events, auditAppended } = await deps.ingestWriter.submit({
     projectId,
     items: checked,
