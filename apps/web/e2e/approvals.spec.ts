@@ -368,3 +368,58 @@ async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString("utf8");
 }
+
+test("a member below the policy's approver role follows approvals but cannot decide them", async ({ browser }) => {
+  // The policy now lets admins only decide; an operator joins the project.
+  const policy = await call<{ version: number; document: Record<string, unknown> }>(
+    `policy.get?input=${encodeURIComponent(JSON.stringify({ projectId }))}`,
+  );
+  await call("policy.save", {
+    projectId,
+    document: { ...policy.document, approverRole: "admin" },
+    expectedVersion: policy.version,
+  });
+  const invite = await call<{ token: string }>("invite.create", { projectId, role: "operator" });
+  const operator = {
+    name: "Otto Operator",
+    email: `operator-${STAMP}@example.test`,
+    password: "violet-harbor-lantern-92",
+  };
+  const operatorApi = await playwrightRequest.newContext();
+  const signedUp = await operatorApi.post(`${API_URL}/trpc/auth.signUp`, {
+    data: { ...operator, inviteToken: invite.token },
+  });
+  expect(signedUp.ok(), await signedUp.text()).toBe(true);
+
+  const decision = await ask("deploy", { service: "billing" });
+  expect(decision.decision).toBe("requires_approval");
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(operator.email);
+  await page.getByLabel("Password").fill(operator.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(/\/overview/);
+  await page.goto(`/approvals?project=${encodeURIComponent(projectId)}`);
+  await expect(page.getByRole("note")).toContainText(
+    "You can follow approvals here but not decide them: this project's policy lets members with the admin role or higher decide, and you are operator.",
+  );
+  const request = card(page, decision.approvalId!);
+  await expect(request).toBeVisible();
+  await expect(request.getByRole("button", { name: "Approve" })).toHaveCount(0);
+  await expect(request.getByRole("button", { name: "Deny" })).toHaveCount(0);
+
+  // The server refuses them too, with the reason, and the approval stays pending.
+  const refused = await operatorApi.post(`${API_URL}/trpc/approval.decide`, {
+    data: { projectId, id: decision.approvalId, decision: "approve" },
+  });
+  expect(refused.status()).toBe(403);
+  expect(await refused.text()).toContain("Deciding approvals needs the admin role or higher; you are operator");
+  const after = await call<Approval>(
+    `approval.byId?input=${encodeURIComponent(JSON.stringify({ projectId, id: decision.approvalId }))}`,
+  );
+  expect(after.status).toBe("pending");
+  await context.close();
+  await operatorApi.dispose();
+});

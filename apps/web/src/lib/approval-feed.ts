@@ -63,12 +63,11 @@ export function writeApproval(queryClient: QueryClient, approval: Approval) {
   for (const query of queryClient.getQueryCache().findAll({ queryKey: listKey })) {
     const input = (query.queryKey[1] as { input?: ApprovalListInput } | undefined)?.input;
     if (!input || input.projectId !== approval.projectId) continue;
-    if (query.state.data === undefined) {
-      // Its answer may have been read before this change: ask again.
-      if (query.state.fetchStatus === "fetching")
-        void queryClient.invalidateQueries({ queryKey: query.queryKey, exact: true });
-      continue;
-    }
+    // A list being fetched now (its first load, or a refetch after the stream restarted) may have
+    // been read before this change and would overwrite it: ask again, cancelling that fetch.
+    if (query.state.fetchStatus === "fetching")
+      void queryClient.invalidateQueries({ queryKey: query.queryKey, exact: true }, { cancelRefetch: true });
+    if (query.state.data === undefined) continue;
     const isInfinite = (query.queryKey[1] as { type?: string }).type === "infinite";
     if (isInfinite)
       queryClient.setQueryData<InfiniteData<ApprovalPage, unknown>>(query.queryKey, (data) =>
