@@ -1,5 +1,7 @@
 "use client";
 import type { ChangeEvent, Team, TeamActivationReport } from "@tower/shared";
+import { useQueryClient } from "@tanstack/react-query";
+import { getQueryKey } from "@trpc/react-query";
 import { useCallback } from "react";
 import { trpc } from "~/lib/trpc";
 import { removeTeam, upsertTeam } from "./cache";
@@ -11,6 +13,7 @@ import { removeTeam, upsertTeam } from "./cache";
 export function useTeams(projectId: string) {
   const utils = trpc.useUtils();
   const query = trpc.team.list.useQuery({ projectId }, { staleTime: Infinity });
+  const queryClient = useQueryClient();
   const write = useWriteTeam(projectId);
   trpc.team.onChange.useSubscription(
     { projectId, lastEventId: null },
@@ -19,6 +22,9 @@ export function useTeams(projectId: string) {
       onData: (tracked) => {
         const event: ChangeEvent = tracked.data;
         if (event.entity !== "team") return;
+        // A refetch in flight may have read the list before this change, and would overwrite it.
+        if (queryClient.isFetching({ queryKey: getQueryKey(trpc.team.list, { projectId }, "query") }) > 0)
+          void utils.team.list.invalidate({ projectId }, undefined, { cancelRefetch: true });
         if (event.op === "deleted") utils.team.list.setData({ projectId }, (teams) => removeTeam(teams, event.data.id));
         else write(event.data);
       },
