@@ -75,7 +75,9 @@ const toolPattern = fc.oneof(
   fc.constantFrom(...TOOL_GLOBS),
   fc
     .string({
-      unit: fc.constantFrom("a", "b", "*", "?", "_", ".", "{", "}", ",", "[", "]", "!", "\\", "(", ")"),
+      // Braces, brackets, negation and extglobs come from the fixed list above: random mixes of them
+      // can make picomatch's compiled regex backtrack for minutes (a follow-up limits what a pattern may hold).
+      unit: fc.constantFrom("a", "b", "*", "?", "_", "."),
       minLength: 1,
       maxLength: 6,
     })
