@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { REPORT_ITEMS_HEADER } from "@tower/shared";
 import { isOriginAllowed } from "./origin";
 
 /**
@@ -26,6 +27,7 @@ const ALLOWED_HEADERS = [
   "trpc-accept", // httpBatchStreamLink
   "x-trpc-source", // the name apps built on tRPC commonly give their client
   "x-request-id", // echoed on the answer and in the server's log
+  REPORT_ITEMS_HEADER, // the SDK's item count on ingest.report (raw-reports.ts in @tower/api)
 ].join(", ");
 
 /** Queries are GETs and mutations POSTs; subscriptions go over the WebSocket. */

@@ -45,6 +45,12 @@ export interface FastCallOptions<TContext> {
    * its turn with the rest (the API's bulk lane), so small calls are not held up behind it.
    */
   largeBodyTurn?: () => Promise<void>;
+  /**
+   * For a lone call (not a batch) to `path`: a reader that makes the procedure's raw input from the
+   * body's bytes instead of parsing them here, or undefined to parse as usual. The procedure's
+   * input parser must accept what it returns.
+   */
+  rawBody?: (path: string, req: IncomingMessage) => ((bytes: Uint8Array) => unknown) | undefined;
 }
 
 type Outcome = { data: unknown } | { error: TRPCError; whole?: boolean };
@@ -77,14 +83,19 @@ export function createFastCallHandler<TContext>(opts: FastCallOptions<TContext>)
     try {
       const url = createURL(req);
       const headers = headersOf(req);
+      const path = decodeURIComponent(url.pathname.slice(opts.basePath.length));
+      const rawBody = method === "POST" && !url.searchParams.has("batch") ? opts.rawBody?.(path, req) : undefined;
       info = await getRequestInfo({
         req: {
           method,
           headers,
-          json: () => readJson(req, opts.maxBodySize, opts.largeBodyTurn),
+          json: () =>
+            rawBody
+              ? readBody(req, opts.maxBodySize).then(rawBody)
+              : readJson(req, opts.maxBodySize, opts.largeBodyTurn),
           signal: undefined,
         } as unknown as Request,
-        path: decodeURIComponent(url.pathname.slice(opts.basePath.length)),
+        path,
         router: opts.router,
         searchParams: url.searchParams,
         headers,
@@ -180,11 +191,18 @@ function headersOf(req: IncomingMessage) {
 /** Bodies from this size on are parsed in a turn of bulk work (see `FastCallOptions.largeBodyTurn`). */
 const LARGE_BODY_BYTES = 32_768;
 
+/** The body as JSON, failing as `Request.json()` does (see `readBody`); large bodies take a bulk turn first. */
+async function readJson(req: IncomingMessage, limit: number, largeBodyTurn?: () => Promise<void>): Promise<unknown> {
+  const body = await readBody(req, limit);
+  if (largeBodyTurn && body.length >= LARGE_BODY_BYTES) await largeBodyTurn();
+  return JSON.parse(decoder.decode(body));
+}
+
 /**
- * The body as JSON, failing as the adapter's body stream does: over `limit` bytes it stops
+ * The body's bytes, failing as the adapter's body stream does: over `limit` bytes it stops
  * listening (the rest is discarded, the connection stays usable) and throws PAYLOAD_TOO_LARGE.
  */
-function readJson(req: IncomingMessage, limit: number, largeBodyTurn?: () => Promise<void>): Promise<unknown> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -199,17 +217,9 @@ function readJson(req: IncomingMessage, limit: number, largeBodyTurn?: () => Pro
       stop();
       reject(new TRPCError({ code: "PAYLOAD_TOO_LARGE" }));
     };
-    const parse = () => {
-      try {
-        resolve(JSON.parse(decoder.decode(Buffer.concat(chunks, size))));
-      } catch (error) {
-        reject(error as Error);
-      }
-    };
     const onEnd = () => {
       stop();
-      if (largeBodyTurn && size >= LARGE_BODY_BYTES) void largeBodyTurn().then(parse);
-      else parse();
+      resolve(Buffer.concat(chunks, size));
     };
     // The client went away mid-body: nobody will read the answer, but the call must not hang.
     const onClose = () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { appRouter, bulkTurn, createContext, type Deps } from "@tower/api";
-import { LIMITS } from "@tower/shared";
+import { appRouter, bulkTurn, createContext, rawReportsReader, type Deps } from "@tower/api";
+import { LIMITS, REPORT_ITEMS_HEADER } from "@tower/shared";
 import { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
@@ -127,6 +127,9 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
           createContext: httpContext,
           onError: onProcedureError,
           largeBodyTurn: () => bulkTurn(deps.state.bulkLane),
+          // Report batches that say how many items they hold go to the ingest writer unparsed.
+          rawBody: (path, req) =>
+            path === "ingest.report" ? rawReportsReader(req.headers[REPORT_ITEMS_HEADER]) : undefined,
         });
 
   const claudeCodeHooks = createClaudeCodeHooks(deps, trust);

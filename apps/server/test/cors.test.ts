@@ -45,7 +45,10 @@ describe("preflight", () => {
     const methods = response.headers.get("access-control-allow-methods")!.split(/,\s*/);
     expect(methods).toEqual(["GET", "POST"]);
     const headers = response.headers.get("access-control-allow-headers")!.split(/,\s*/);
-    expect(headers).toEqual(expect.arrayContaining(["authorization", "content-type", "trpc-accept", "x-api-key"]));
+    // The SDK sends the item count of its report batches (REPORT_ITEMS_HEADER) beside its key.
+    expect(headers).toEqual(
+      expect.arrayContaining(["authorization", "content-type", "trpc-accept", "x-api-key", "x-tower-report-items"]),
+    );
     expect(response.headers.get("access-control-max-age")).toBe(String(PREFLIGHT_MAX_AGE_SECONDS));
     expect(varyOf(response)).toContain("origin");
     // Keys travel in a header; cookies never cross origins (see src/cors.ts).

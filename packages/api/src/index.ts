@@ -27,6 +27,7 @@ export { createLoginThrottle } from "./auth/login-throttle";
 export { importIdentities } from "./agents/identity-import";
 export { createIngestThrottle, DEFAULT_INGEST_ITEMS_PER_SECOND } from "./ingest/ingest-throttle";
 export { createIngestWriter } from "./ingest/group-commit";
+export { rawReportsReader } from "./ingest/raw-reports";
 export { startIngestWriterThread } from "./ingest/ingest-writer-thread";
 export { DEFAULT_HEARTBEAT, expireStaleSessions } from "./sessions/session-service";
 export { expireApprovals } from "./policy/approval-service";

@@ -1,5 +1,5 @@
 import type { ClientRouter as AppRouter } from "@tower/api/client";
-import { LIMITS } from "@tower/shared";
+import { LIMITS, REPORT_ITEMS_HEADER } from "@tower/shared";
 import {
   createTRPCClient,
   createWSClient,
@@ -41,6 +41,9 @@ export interface TowerClient {
   close(): void;
 }
 
+/** The number of items in an `ingest.report` input (the reporter's own batches: `{ items: [...] }`). */
+const reportCount = (input: unknown) => (input as { items: unknown[] }).items.length;
+
 function endpoints(base: string) {
   const http = new URL("/trpc", base);
   const ws = new URL(http);
@@ -71,7 +74,12 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
           // A batch of reports is a request of its own: batched with other calls it would wait for
           // them, and two report batches in flight at once would travel, and be answered, as one.
           condition: (op) => op.path === "ingest.report",
-          true: httpLink({ url: urls.http, headers, fetch: fetchWithStatus }),
+          true: httpLink({
+            url: urls.http,
+            // The item count lets the server hand the batch to its ingest thread unparsed.
+            headers: ({ op }) => ({ ...headers, [REPORT_ITEMS_HEADER]: String(reportCount(op.input)) }),
+            fetch: fetchWithStatus,
+          }),
           false: httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus }),
         }),
       }),

@@ -98,3 +98,10 @@ export interface BudgetAlert {
   limit: number;
   at: number;
 }
+
+/**
+ * The number of items in an `ingest.report` body, sent beside it (the SDK does): with it the server
+ * hands the body on unparsed, to be parsed and checked on the ingest writer's thread instead of the
+ * event loop that answers everything else. Without it, or malformed, the body is parsed as usual.
+ */
+export const REPORT_ITEMS_HEADER = "x-tower-report-items";

@@ -43,6 +43,11 @@ export type CheckedReport =
 export interface IngestBatch {
   projectId: string;
   items: CheckedReport[];
+  /**
+   * A body left unparsed by the server (see ingest/raw-reports.ts): the writer parses and checks it
+   * on its own thread, and stores its items after `items`.
+   */
+  raw?: UncheckedReports;
   now: number;
   /** The prefix of the API key the reports came with, recorded with each event. */
   via?: string | null;
@@ -51,6 +56,16 @@ export interface IngestBatch {
    * were stored): appended after the items, whatever the agent's state, each once by its client id.
    */
   rows?: TowerAuditRow[];
+}
+
+/** An `ingest.report` body as received, and what to check its items against. */
+export interface UncheckedReports {
+  /** The JSON body, `{"items":[…]}`. */
+  bytes: Uint8Array;
+  /** How many items the sender said it holds (a body that holds another number is refused). */
+  items: number;
+  /** An agent key's agents: a report as any other agent is refused. */
+  actsAs: readonly string[] | null;
 }
 
 /** A row of Tower's own for the writer to append (see `IngestBatch.rows`). */

@@ -2,6 +2,7 @@ import type { TowerDb } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
 import type { ConnectionState } from "../core/connection-state";
 import type { IngestBatch, IngestOutcome, IngestWriter } from "../core/ports";
+import { checkRawReports } from "./check-reports";
 import { ingestTx } from "./store-batch";
 
 /**
@@ -33,7 +34,14 @@ class GroupCommitter implements IngestWriter {
 
   submit(batch: IngestBatch): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ ...batch, resolve, reject });
+      let items = batch.items;
+      try {
+        // A raw body is parsed and checked here, on the writer's thread (see raw-reports.ts).
+        if (batch.raw) items = [...items, ...checkRawReports(batch.raw)];
+      } catch (error) {
+        return reject(error);
+      }
+      this.#queue.push({ ...batch, items, raw: undefined, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());

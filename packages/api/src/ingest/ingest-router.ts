@@ -1,8 +1,8 @@
-import { IngestInputSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { credentialIdOf } from "../core/deps";
 import { projectProcedure } from "../core/trpc";
 import { ingestReports } from "./ingest-service";
+import { ReportInput } from "./raw-reports";
 
 export const ingestRouter = {
   /**
@@ -11,10 +11,12 @@ export const ingestRouter = {
    */
   report: projectProcedure("operator", { agents: true })
     .meta({ itemsCheckedOneByOne: true })
-    .input(IngestInputSchema)
+    .input(ReportInput)
     .mutation(async ({ ctx, input }) => {
-      await ctx.ingestThrottle.consume(credentialIdOf(ctx.caller) ?? "anonymous", input.items.length);
-      return ingestReports(ctx, ctx.project.projectId, input.items, {
+      const reports = "raw" in input ? input.raw : input.items;
+      const count = "raw" in input ? input.raw.items : input.items.length;
+      await ctx.ingestThrottle.consume(credentialIdOf(ctx.caller) ?? "anonymous", count);
+      return ingestReports(ctx, ctx.project.projectId, reports, {
         actsAs: ctx.project.actsAs,
         via: ctx.caller.kind === "apiKey" ? ctx.caller.prefix : null,
       });

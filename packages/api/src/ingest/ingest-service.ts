@@ -1,26 +1,12 @@
-import { describeInputProblem, findInputProblem, ReportItemSchema, type IngestResult } from "@tower/shared";
+import type { IngestResult } from "@tower/shared";
 import { wakeAuditTails } from "../core/audit-chain";
 import { bulkTurn } from "../core/bulk-lane";
 import { prepareToPublish, publishChanges } from "../core/change-feed";
 import type { ConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
 import type { CheckedReport } from "../core/ports";
-import { describeIssues } from "../core/zod-issues";
-
-/**
- * Validates reports one by one: nesting and Unicode first (as every input), then the schema. Runs
- * on the thread that received them, so the writer only stores.
- */
-export function checkReports(items: unknown[]): CheckedReport[] {
-  return items.map((raw) => {
-    const rawId = raw && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined;
-    const id = typeof rawId === "string" ? rawId.slice(0, 64) : null;
-    const problem = findInputProblem(raw);
-    if (problem) return { id, reason: describeInputProblem(problem) };
-    const parsed = ReportItemSchema.safeParse(raw);
-    return parsed.success ? { id, item: parsed.data } : { id, reason: describeIssues(parsed.error) };
-  });
-}
+import { checkReports, refuseOtherAgents } from "./check-reports";
+import { RawReports } from "./raw-reports";
 
 /** Reports checked between two turns of the event loop (about a millisecond of work). */
 const CHECK_SLICE = 100;
@@ -40,13 +26,14 @@ async function checkReportsInTurns(state: ConnectionState, items: unknown[]): Pr
 }
 
 /**
- * Stores a batch of reports; resolves after the commit that made them durable, once its changes
- * are published and the project's live audit tails are woken.
+ * Stores a batch of reports (parsed, or raw for the writer to parse: see raw-reports.ts); resolves
+ * after the commit that made them durable, once its changes are published and the project's live
+ * audit tails are woken.
  */
 export async function ingestReports(
   deps: Deps,
   projectId: string,
-  items: unknown[],
+  reports: unknown[] | RawReports,
   {
     actsAs = null,
     via = null,
@@ -58,22 +45,16 @@ export async function ingestReports(
   } = {},
 ): Promise<IngestResult> {
   prepareToPublish(deps);
-  const checked = await checkReportsInTurns(deps.state, items);
-  if (actsAs) {
-    for (const [i, report] of checked.entries()) {
-      if (report.item && !actsAs.includes(report.item.agent)) {
-        checked[i] = {
-          id: report.id,
-          reason: `agent: this key cannot report as "${report.item.agent}"; it runs ${actsAs.join(", ")}`,
-        };
-      }
-    }
-  }
-  // Handing the batch over copies it to the writer thread: bulk work too.
-  await bulkTurn(deps.state.bulkLane);
+  const raw = reports instanceof RawReports ? { bytes: reports.bytes, items: reports.items, actsAs } : undefined;
+  const items =
+    reports instanceof RawReports ? [] : refuseOtherAgents(await checkReportsInTurns(deps.state, reports), actsAs);
+  // Handing the batch over copies it to the writer thread: bulk work too (a raw body is one copy of
+  // its bytes, nothing to walk).
+  if (!raw) await bulkTurn(deps.state.bulkLane);
   const { result, events, auditAppended } = await deps.ingestWriter.submit({
     projectId,
-    items: checked,
+    items,
+    raw,
     now: deps.clock.now(),
     via,
   });

@@ -7,11 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { prepareToPublish, publishChanges, recordChange } from "../core/change-feed";
 import { createConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
+import { DomainError } from "../core/errors";
 import type { IngestWriter } from "../core/ports";
 import { signUpUser } from "../test-fixtures";
 import { callerFor, createTestDeps } from "../testing";
 import { createIngestWriter } from "./group-commit";
-import { checkReports, ingestReports } from "./ingest-service";
+import { checkReports } from "./check-reports";
+import { ingestReports } from "./ingest-service";
+import { RawReports } from "./raw-reports";
 import { startIngestWriterThread } from "./ingest-writer-thread";
 
 let dir: string;
@@ -83,6 +86,21 @@ describe("the ingest writer thread", () => {
     const again = await ingestReports(deps, projectId, reports(200, "a"));
     expect(again).toMatchObject({ stored: 0, duplicates: 400 });
     stop();
+  });
+
+  it("parses and checks a raw body on its own thread; a body that is not a batch is refused as the caller's BAD_REQUEST", async () => {
+    const threaded = { ...deps, ingestWriter: thread };
+    const encode = (body: unknown) => new TextEncoder().encode(JSON.stringify(body));
+    const items = [...reports(50, "r"), { kind: "event", id: "raw-bad-1", agent: "writer", operation: "Not Valid!" }];
+    const answer = await ingestReports(threaded, projectId, new RawReports(encode({ items }), items.length));
+    expect(answer).toMatchObject({ stored: 100, rejected: 1 });
+    expect(answer.results.at(-1)).toMatchObject({ id: "raw-bad-1", status: "rejected", reason: /operation/ });
+    const refused = ingestReports(threaded, projectId, new RawReports(encode([items[0]]), 1));
+    await expect(refused).rejects.toBeInstanceOf(DomainError);
+    await expect(refused).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/expected object/i),
+    });
   });
 
   it("leaves the server's event loop free while it commits", async () => {

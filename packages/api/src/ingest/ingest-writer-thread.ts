@@ -1,6 +1,8 @@
 import { Worker } from "node:worker_threads";
 import type { WriteGate } from "@tower/db";
+import type { ErrorCode } from "@tower/shared";
 import type { Logger } from "pino";
+import { DomainError } from "../core/errors";
 import type { IngestBatch, IngestOutcome, IngestWriter } from "../core/ports";
 
 export type WriterData = { file: string; gate: SharedArrayBuffer | undefined };
@@ -8,7 +10,7 @@ export type WriterRequest = { type: "submit"; id: number; batch: IngestBatch } |
 export type WriterReply =
   | { type: "ready" }
   | { type: "done"; id: number; ok: true; outcome: IngestOutcome }
-  | { type: "done"; id: number; ok: false; message: string };
+  | { type: "done"; id: number; ok: false; message: string; code?: ErrorCode };
 
 /**
  * The thread's bootstrap: it imports `ingest-writer-worker` beside this module. Run from TypeScript
@@ -74,6 +76,7 @@ export async function startIngestWriterThread({
       waiting.delete(reply.id);
       if (waiting.size === 0 && !closing) thread.unref();
       if (reply.ok) caller?.resolve(reply.outcome);
+      else if (reply.code) caller?.reject(new DomainError(reply.code, reply.message));
       else caller?.reject(new Error(`Storing the reports failed: ${reply.message}`));
     });
     thread.on("error", (error) => logger.error({ err: error }, "ingest writer thread failed"));

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { createDb, WriteGate } from "@tower/db";
 import { createConnectionState } from "../core/connection-state";
+import { DomainError } from "../core/errors";
 import { createIngestWriter } from "./group-commit";
 import type { WriterData, WriterReply, WriterRequest } from "./ingest-writer-thread";
 
@@ -30,6 +31,8 @@ port.on("message", (request: WriterRequest) => {
         id: request.id,
         ok: false,
         message: error instanceof Error ? error.message : String(error),
+        // A refusal of the batch (a raw body that is not a batch of reports) reaches the caller as such.
+        code: error instanceof DomainError ? error.code : undefined,
       } satisfies WriterReply),
   );
 });
