@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { TowerClient } from "@tower/sdk";
 import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from "@playwright/test";
-import { logIn, OWNER } from "./helpers";
+import { logIn, logInAs, OWNER } from "./helpers";
 
 // Policy and approvals (issue 15). An admin writes a policy on the Policy page; an agent (an agent
 // API key, the SDK's tRPC client) asks with `policy.check` and waits with `approval.wait` over the
@@ -70,12 +70,27 @@ function waitFor(id: string): Promise<Approval> {
   });
 }
 
-async function openApprovals(page: Page) {
-  await logIn(page);
+async function openApprovals(page: Page, account?: { email: string; password: string }) {
+  await (account ? logInAs(page, account) : logIn(page));
   await page.goto(`/approvals?project=${encodeURIComponent(projectId)}`);
   await expect(page.getByRole("heading", { name: "Approvals", level: 1 })).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByText("Loading pending approvals…")).toHaveCount(0);
+}
+
+/** Everything the agent's wait yields until its stream ends (one outcome, then the end). */
+function waitForAll(id: string): Promise<Approval[]> {
+  return new Promise((resolve, reject) => {
+    const seen: Approval[] = [];
+    tower.api.approval.wait.subscribe(
+      { id },
+      {
+        onData: (approval) => seen.push(approval as Approval),
+        onComplete: () => resolve(seen),
+        onError: reject,
+      },
+    );
+  });
 }
 
 const pendingCount = (page: Page) => page.locator("[data-pending-count]").first();
@@ -368,6 +383,113 @@ async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString("utf8");
 }
+
+test("two approvers decide at once: one decision wins, the other is told it was already decided", async ({
+  browser,
+}) => {
+  // A second approver: an invited operator (the policy lets operators or higher decide).
+  const invite = await call<{ token: string }>("invite.create", { projectId, role: "operator" });
+  const second = { name: "Ada Approver", email: `approver-${STAMP}@example.test`, password: "amber-canyon-whistle-47" };
+  const secondApi = await playwrightRequest.newContext();
+  const signedUp = await secondApi.post(`${API_URL}/trpc/auth.signUp`, {
+    data: { ...second, inviteToken: invite.token },
+  });
+  expect(signedUp.ok(), await signedUp.text()).toBe(true);
+  await secondApi.dispose();
+
+  // Each in a browser of their own, on the Approvals page.
+  const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+  const [ownerPage, secondPage] = await Promise.all(contexts.map((context) => context.newPage()));
+  await Promise.all([openApprovals(ownerPage!), openApprovals(secondPage!, second)]);
+  await expect(pendingCount(ownerPage!)).toHaveAttribute("data-pending-count", "0");
+
+  const decision = await ask("deploy", { service: "search" });
+  expect(decision.decision).toBe("requires_approval");
+  const id = decision.approvalId!;
+  const outcome = waitForAll(id);
+
+  // The owner approves and the operator denies, each with a comment.
+  const sides = [
+    { page: ownerPage!, button: "Approve", busy: "Approving…", status: "approved", comment: "Ship the search fix" },
+    { page: secondPage!, button: "Deny", busy: "Denying…", status: "denied", comment: "Hold: search is frozen" },
+  ] as const;
+  for (const side of sides) {
+    await expect(card(side.page, id)).toHaveAttribute("data-status", "pending");
+    await expect(pendingCount(side.page)).toHaveAttribute("data-pending-count", "1");
+    await card(side.page, id).getByLabel("Comment (optional)").fill(side.comment);
+  }
+
+  // Both click at once. Each page's decision is held on its way out until both are sent, so
+  // neither page can hear of the other's decision before clicking; then both go to the server together.
+  let sent = 0;
+  let release!: () => void;
+  const go = new Promise<void>((resolve) => (release = resolve));
+  const isDecide = (url: URL) => url.pathname.startsWith("/trpc/") && url.pathname.includes("approval.decide");
+  for (const side of sides) {
+    await side.page.route(isDecide, async (route) => {
+      sent += 1;
+      await go;
+      await route.continue();
+    });
+  }
+  await Promise.all(sides.map((side) => card(side.page, id).getByRole("button", { name: side.button }).click()));
+  await expect.poll(() => sent).toBe(2);
+  for (const side of sides) await expect(card(side.page, id).getByRole("button", { name: side.busy })).toBeDisabled();
+  release();
+
+  // The agent's wait ends with exactly one outcome: whichever decision the server took first.
+  const answers = await outcome;
+  expect(answers).toHaveLength(1);
+  const answer = answers[0]!;
+  expect(["approved", "denied"]).toContain(answer.status);
+  const winner = sides.find((side) => side.status === answer.status)!;
+  const loser = sides.find((side) => side !== winner)!;
+  test.info().annotations.push({ type: "winner", description: `${winner.button} (${winner.status})` });
+  expect(answer.comment).toBe(winner.comment);
+  expect(answer.grantId).toBeNull();
+
+  // One decision recorded: the approval as stored, and one decision in the audit trail.
+  const stored = await call<Approval & { deciderName: string | null }>(
+    `approval.byId?input=${encodeURIComponent(JSON.stringify({ projectId, id }))}`,
+  );
+  expect(stored.status).toBe(winner.status);
+  expect(stored.comment).toBe(winner.comment);
+  const decider = stored.deciderName!;
+  expect(decider).toMatch(
+    winner.page === ownerPage
+      ? new RegExp(`^(${OWNER.email}|${OWNER.name})$`)
+      : new RegExp(`^(${second.email}|${second.name})$`),
+  );
+  const audit = await call<{ items: { operation: string; detail: Record<string, unknown> }[] }>(
+    `audit.list?input=${encodeURIComponent(JSON.stringify({ projectId, agentId, actorType: "user", limit: 200 }))}`,
+  );
+  const decisions = audit.items.filter((row) => row.detail.approvalId === id && /^approval\./.test(row.operation));
+  expect(decisions.map((row) => row.operation)).toEqual([`approval.${winner.status}`]);
+
+  // Both pages show the winning decision, who made it and their comment, without a reload.
+  const verb = winner.status === "approved" ? "Approved" : "Denied";
+  const settledLine = `${verb} by ${decider} just now: “${winner.comment}”`;
+  for (const side of sides) {
+    await expect(card(side.page, id)).toHaveAttribute("data-status", winner.status);
+    await expect(card(side.page, id)).toContainText(settledLine);
+    await expect(card(side.page, id)).not.toContainText(loser.comment);
+    await expect(card(side.page, id).getByRole("button", { name: /Approve|Deny/ })).toHaveCount(0);
+    await expect(pendingCount(side.page)).toHaveAttribute("data-pending-count", "0");
+    await expect(
+      side.page.getByRole("table", { name: "Approval history" }).locator(`tr[data-approval="${id}"]`),
+    ).toHaveAttribute("data-status", winner.status);
+  }
+
+  // The loser is told it was already decided, by whom and how; the winner is told nothing of the kind.
+  const told = loser.page.getByRole("alert").filter({ hasText: "already" });
+  await expect(told).toHaveCount(1);
+  await expect(told).toContainText(`Not decided: This approval was already ${winner.status} by ${decider}`);
+  await expect(winner.page.getByRole("alert").filter({ hasText: "already" })).toHaveCount(0);
+  await told.getByRole("button", { name: "Dismiss" }).click();
+  await expect(told).toHaveCount(0);
+
+  await Promise.all(contexts.map((context) => context.close()));
+});
 
 test("a member below the policy's approver role follows approvals but cannot decide them", async ({ browser }) => {
   // The policy now lets admins only decide; an operator joins the project.

@@ -43,3 +43,12 @@ export async function searchAgents(page: Page, text: string) {
   await page.waitForTimeout(400); // the search box is debounced (250 ms)
   await expect(page.getByText("Loading agents…")).toHaveCount(0);
 }
+
+/** Logs in as any member (an invited one, say) with their email and password. */
+export async function logInAs(page: Page, account: { email: string; password: string }) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(/\/overview/);
+}

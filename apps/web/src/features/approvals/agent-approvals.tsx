@@ -1,9 +1,9 @@
 "use client";
 import Link from "next/link";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { useProject } from "~/features/shell";
 import { useNow } from "~/lib/approval-feed";
-import { Empty, QueryView } from "~/ui/states";
+import { Empty, ErrorText, QueryView } from "~/ui/states";
 import { HistoryTable } from "./approval-history";
 import { useApprovalList, useApproverRole } from "./hooks";
 import { Inbox } from "./inbox";
@@ -19,12 +19,22 @@ export function AgentApprovals({ agentId }: { agentId: string }) {
   const filters = useMemo(() => ({ agentId }), [agentId]);
   const recent = useApprovalList(projectId, filters, RECENT);
   const decided = recent.items.filter((a) => a.status !== "pending" || a.expiresAt <= now);
+  // A decision the server refused (someone else decided first, it expired), said above the inbox.
+  const [failure, setFailure] = useState<unknown>(null);
   const historyHref = `/approvals?project=${encodeURIComponent(projectId)}&agentId=${encodeURIComponent(agentId)}`;
 
   return (
     <section className="card" aria-labelledby="agent-approvals-title">
       <h2 id="agent-approvals-title">Approvals</h2>
-      <Inbox projectId={projectId} canDecide={approver.canDecide} agentId={agentId} />
+      {failure ? (
+        <ErrorText error={failure} context="Not decided">
+          {" "}
+          <button type="button" className="link-button" onClick={() => setFailure(null)}>
+            Dismiss
+          </button>
+        </ErrorText>
+      ) : null}
+      <Inbox projectId={projectId} canDecide={approver.canDecide} agentId={agentId} onFailed={setFailure} />
       <h3>Recent</h3>
       <QueryView
         query={{ isPending: recent.query.isPending, error: recent.query.error, data: decided }}

@@ -47,8 +47,12 @@ export function useApproverRole(projectId: string, role: Role) {
   return { approverRole, canDecide: policy.isSuccess && hasRole(role, approverRole), loaded: policy.isSuccess };
 }
 
-/** Approve or deny; the answer lands in every list at once (the feed confirms it). */
-export function useDecide(projectId: string) {
+/**
+ * Approve or deny; the answer lands in every list at once (the feed confirms it). `onFailed` hears
+ * a refusal (someone else decided first, it expired) even when the form that asked is gone: the
+ * feed often settles the card, unmounting its form, before the refusal arrives.
+ */
+export function useDecide(projectId: string, onFailed?: (error: unknown) => void) {
   const queryClient = useQueryClient();
   const utils = trpc.useUtils();
   return trpc.approval.decide.useMutation({
@@ -57,9 +61,11 @@ export function useDecide(projectId: string) {
       void utils.approval.pendingCount.invalidate({ projectId });
       if (approval.grantId) void utils.grant.list.invalidate({ projectId });
     },
-    onError: () => {
+    onError: (error) => {
       // Someone else decided first, or it expired: what the lists show is out of date.
       void utils.approval.invalidate();
+      // Here, not in `mutate`'s own callbacks: those are dropped once the calling form unmounts.
+      onFailed?.(error);
     },
   });
 }

@@ -8,7 +8,7 @@ export const DEFAULT_GRANT_MINUTES = 60;
 
 /** One pending approval's decision form: the comment, the optional grant, and the call. */
 export function useDecision(projectId: string, approval: Approval, onFailed?: (error: unknown) => void) {
-  const decide = useDecide(projectId);
+  const decide = useDecide(projectId, onFailed);
   const [comment, setComment] = useState("");
   const [grant, setGrant] = useState(false);
   const [minutes, setMinutes] = useState(String(DEFAULT_GRANT_MINUTES));
@@ -18,16 +18,13 @@ export function useDecision(projectId: string, approval: Approval, onFailed?: (e
 
   function submit(decision: "approve" | "deny") {
     if (decision === "approve" && grant && !minutesValid) return;
-    decide.mutate(
-      {
-        projectId,
-        id: approval.id,
-        decision,
-        comment: comment.trim(),
-        ...(decision === "approve" && grant ? { grantMinutes } : {}),
-      },
-      { onError: (error) => onFailed?.(error) },
-    );
+    decide.mutate({
+      projectId,
+      id: approval.id,
+      decision,
+      comment: comment.trim(),
+      ...(decision === "approve" && grant ? { grantMinutes } : {}),
+    });
   }
 
   return {

@@ -1,8 +1,8 @@
 "use client";
 import type { PolicyDocument } from "@tower/shared";
-import { APPROVER_ROLES, POLICY_EFFECTS, POLICY_LIMITS } from "@tower/shared/domain";
+import { APPROVER_ROLES, POLICY_LIMITS } from "@tower/shared/domain";
 import { Field } from "~/ui/field";
-import { EFFECT_LABELS } from "./format";
+import { EffectSelect } from "./effect-select";
 import type { PolicyDraft } from "./use-policy-draft";
 
 /** When no rule matches: the default effect, its reason and approval lifetime; and who may decide approvals. */
@@ -18,19 +18,11 @@ export function DefaultsForm({ draft, canEdit }: { draft: PolicyDraft; canEdit: 
         <div className="form-grid">
           <Field label="Default effect" errors={errorOf("defaultEffect")}>
             {(props) => (
-              <select
+              <EffectSelect
                 {...props}
                 value={defaults.defaultEffect}
-                onChange={(e) =>
-                  draft.setDefaults({ defaultEffect: e.target.value as PolicyDocument["defaultEffect"] })
-                }
-              >
-                {POLICY_EFFECTS.map((effect) => (
-                  <option key={effect} value={effect}>
-                    {EFFECT_LABELS[effect]}
-                  </option>
-                ))}
-              </select>
+                onChange={(effect) => draft.setDefaults({ defaultEffect: effect })}
+              />
             )}
           </Field>
           <Field

@@ -1,10 +1,11 @@
 "use client";
 import type { PolicyRule } from "@tower/shared";
-import { POLICY_EFFECTS, POLICY_LIMITS } from "@tower/shared/domain";
+import { POLICY_LIMITS } from "@tower/shared/domain";
 import { useState, type FormEvent } from "react";
 import { Field } from "~/ui/field";
 import { useModalDialog } from "~/ui/modal";
-import { EFFECT_LABELS, LIST_FIELDS, MATCH_LABELS } from "./format";
+import { EffectSelect } from "./effect-select";
+import { LIST_FIELDS, MATCH_LABELS } from "./format";
 import { emptyFields, fieldsOf, ruleOf, type RuleFields } from "./rule-fields";
 
 const LIST_HINTS: Record<(typeof LIST_FIELDS)[number], string> = {
@@ -58,15 +59,7 @@ export function RuleDialog({
             {(props) => <input {...props} value={fields.id} onChange={(e) => set("id")(e.target.value)} autoFocus />}
           </Field>
           <Field label="Effect" errors={errorOf("effect")}>
-            {(props) => (
-              <select {...props} value={fields.effect} onChange={(e) => set("effect")(e.target.value)}>
-                {POLICY_EFFECTS.map((effect) => (
-                  <option key={effect} value={effect}>
-                    {EFFECT_LABELS[effect]}
-                  </option>
-                ))}
-              </select>
-            )}
+            {(props) => <EffectSelect {...props} value={fields.effect} onChange={set("effect")} />}
           </Field>
         </div>
         <Field label="Reason" errors={errorOf("reason")} hint="The agent is told this with the decision">
