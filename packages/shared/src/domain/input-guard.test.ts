@@ -48,4 +48,11 @@ describe("findInputProblem", () => {
     // Only the root's items: anything else is still checked.
     expect(findInputProblem({ items: [], other: { items: [{ t: "\ud800" }] } }, { skipItems: true })).not.toBe(null);
   });
+
+  it("leaves bytes alone (a body passed on unparsed is checked by whoever parses it)", () => {
+    // Not walked at all: not its million indexes, not even a property someone hung on it.
+    const bytes = Object.assign(new Uint8Array(1_000_000), { label: "\ud800" });
+    expect(findInputProblem({ raw: { bytes, items: 3 }, note: "fine" })).toBe(null);
+    expect(findInputProblem({ raw: { bytes }, note: "\ud800" })).toMatchObject({ path: ["note"] });
+  });
 });

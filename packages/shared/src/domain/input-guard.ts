@@ -45,6 +45,9 @@ export function findInputProblem(
     if (frame.depth > maxDepth) {
       return { path: pathOf(frame), message: `is nested more than ${maxDepth} levels deep` };
     }
+    // Bytes (a body the transport left unparsed, e.g. ingest's raw reports) hold no text or nesting
+    // to check, and walking one would visit every byte as a key; whoever parses them checks them.
+    if (ArrayBuffer.isView(frame.value)) continue;
     const skip = skipItems && frame.parent?.parent === null && frame.key === "items";
     if (Array.isArray(frame.value)) {
       if (skip) continue;
