@@ -5,6 +5,7 @@ export * from "./auth";
 export * from "./change";
 export * from "./common";
 export * from "./domain";
+export * from "./glob-limits";
 export * from "./identity-import";
 export * from "./ingest";
 export * from "./path-scope";

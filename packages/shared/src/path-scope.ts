@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import { globComplexityProblem } from "./glob-limits";
 
 /**
  * Path scopes are globs relative to the agent's workspace (`src/**`, `data/*.csv`). They are
@@ -17,6 +18,9 @@ export function pathScopeProblem(scope: string): string | null {
   if (scope.split(/[\\/]/).includes("..")) {
     return `"${scope}" has a ".." segment; a scope cannot reach outside the agent's workspace`;
   }
+  // Before picomatch: some patterns make its parser loop forever (see glob-limits.ts).
+  const complexity = globComplexityProblem(scope);
+  if (complexity) return complexity;
   try {
     picomatch.makeRe(scope, PATH_SCOPE_GLOB_OPTIONS);
   } catch (error) {

@@ -3,13 +3,17 @@ import { z } from "zod";
 import { IdSchema, NameSchema, PageLimitSchema, ShortTextSchema } from "./common";
 import { APPROVAL_STATUSES, APPROVER_ROLES, POLICY_EFFECTS, POLICY_LIMITS } from "./domain/policy";
 import { LIMITS } from "./domain/limits";
+import { globComplexityProblem } from "./glob-limits";
 import { PATH_SCOPE_GLOB_OPTIONS } from "./path-scope";
 import { PathScopeSchema } from "./agent";
 
 const OPERATION_PATTERN = /^[a-z][a-z0-9_.:-]{0,63}$/;
 const OPERATION_HINT = "Use lower-case letters, digits and _ . : - (at most 64)";
 
-/** A tool name or glob (`Bash`, `mcp__github__*`, `web.*`), checked with the matcher that enforces it. */
+/**
+ * A tool name or glob (`Bash`, `mcp__github__*`, `web.*`), checked with the matcher that enforces it,
+ * within the cost limits of glob-limits.ts.
+ */
 export const ToolPatternSchema = z
   .string()
   .trim()
@@ -19,6 +23,12 @@ export const ToolPatternSchema = z
     abort: true,
   })
   .superRefine((pattern, ctx) => {
+    // Before picomatch: some patterns make its parser loop forever (see glob-limits.ts).
+    const complexity = globComplexityProblem(pattern);
+    if (complexity) {
+      ctx.addIssue({ code: "custom", message: complexity });
+      return;
+    }
     try {
       picomatch.makeRe(pattern, PATH_SCOPE_GLOB_OPTIONS);
     } catch (error) {
