@@ -24,8 +24,11 @@ export type Job =
       apiKey: string;
       agent: string;
       perSecond: number;
+      /** Seconds at the full rate before the measured ones (the steady state is what is measured). */
+      warmupSeconds: number;
       seconds: number;
-      target: "check" | "hook";
+      /** `sdk`: agent.authorize through the SDK; `http`: a bare policy.check over HTTP; `hook`: Claude Code's. */
+      target: "sdk" | "http" | "hook";
     };
 
 /** Resolves once the message is written to the IPC channel, so a `process.exit` after it cannot drop it. */

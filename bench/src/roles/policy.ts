@@ -1,12 +1,17 @@
 /**
- * `checker`: asks the policy at a steady rate over kept-alive HTTP, each call timed from the moment
- * it was due to its answer (open loop: a slow answer never delays the next request), either as
- * `policy.check` (tRPC's wire format, as the SDK sends it) or as a Claude Code PreToolUse hook.
+ * `checker`: asks the policy at a steady rate, each call timed from the moment it was due to its
+ * answer (open loop: a slow answer never delays the next request): as an agent does, through the
+ * SDK's `agent.authorize` (tRPC's batch link over kept-alive HTTP); as a bare `policy.check` over
+ * kept-alive HTTP; or as a Claude Code PreToolUse hook.
  */
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { createTowerClient } from "@tower/sdk";
+import WebSocket from "ws";
 import { benchRequest } from "../policy-fixture";
 import { percentile } from "../stats";
 import { go, send, sleep, type Job } from "../worker-ipc";
+
+const WS = WebSocket as unknown as typeof globalThis.WebSocket;
 
 function post(agent: HttpAgent, url: string, headers: Record<string, string>, body: string) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -42,20 +47,48 @@ function hookPayload(i: number) {
   };
 }
 
-export async function checker(job: Extract<Job, { role: "checker" }>) {
-  const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+/** One way of asking: each call resolves to null when answered, or to why it failed. */
+interface Asker {
+  call(i: number): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+async function asker(job: Extract<Job, { role: "checker" }>): Promise<Asker> {
+  if (job.target === "sdk") {
+    // As an agent asks: through the SDK, started as a running agent is (session, heartbeats, kill switch).
+    const client = createTowerClient({ url: job.url, apiKey: job.apiKey, WebSocket: WS });
+    const agent = client.agent(job.agent, { profile: { role: "worker", category: "bench" } });
+    await agent.start();
+    return {
+      call: async (i) => {
+        const { agent: _name, ...request } = benchRequest(job.agent, i);
+        const decision = await agent.authorize(request);
+        return decision.source === "sdk" ? decision.reason : null; // the SDK's own denial: Tower did not answer
+      },
+      close: () => client.shutdown(),
+    };
+  }
+  const http = new HttpAgent({ keepAlive: true, maxSockets: 64 });
   const auth = { authorization: `Bearer ${job.apiKey}` };
-  const call =
-    job.target === "check"
-      ? (i: number) => post(agent, `${job.url}/trpc/policy.check`, auth, JSON.stringify(benchRequest(job.agent, i)))
-      : (i: number) =>
-          post(
-            agent,
-            `${job.url}/hooks/claude-code/pre-tool-use?agent=${encodeURIComponent(job.agent)}`,
-            auth,
-            JSON.stringify(hookPayload(i)),
-          );
-  for (let i = 0; i < 200; i++) await call(i); // warm-up: connections open, statements prepared
+  const [url, body] =
+    job.target === "http"
+      ? [`${job.url}/trpc/policy.check`, (i: number) => JSON.stringify(benchRequest(job.agent, i))]
+      : [
+          `${job.url}/hooks/claude-code/pre-tool-use?agent=${encodeURIComponent(job.agent)}`,
+          (i: number) => JSON.stringify(hookPayload(i)),
+        ];
+  return {
+    call: async (i) => {
+      const { status, text } = await post(http, url, auth, body(i));
+      return status === 200 ? null : `HTTP ${status}: ${text.slice(0, 300)}`;
+    },
+    close: async () => http.destroy(),
+  };
+}
+
+export async function checker(job: Extract<Job, { role: "checker" }>) {
+  const { call, close } = await asker(job);
+  for (let i = 0; i < 200; i++) await call(i); // connections open, statements prepared
   void send({ type: "ready" });
   await go;
   /** From when each call was due (open loop: includes any lag of this process behind its schedule). */
@@ -64,21 +97,29 @@ export async function checker(job: Extract<Job, { role: "checker" }>) {
   const fromSend: number[] = [];
   let failed = 0;
   let firstFailure = "";
-  const total = job.perSecond * job.seconds;
+  // The first seconds run at the full rate unmeasured: the server's code paths for this load get
+  // compiled, and the client's pool grows to the connections the rate needs (each new one a
+  // handshake on a loop that is already busy). What is measured is the steady state after that.
+  const warmup = job.perSecond * job.warmupSeconds;
+  const total = warmup + job.perSecond * job.seconds;
   const started = performance.now();
+  let measuredFrom = started;
   const pending: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / job.perSecond;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
+    if (i === warmup) measuredFrom = due;
     const sent = performance.now();
+    const measured = i >= warmup;
     pending.push(
       call(i).then(
-        ({ status, text }) => {
-          if (status !== 200) {
+        (failure) => {
+          if (failure !== null) {
             failed++;
-            firstFailure ||= `HTTP ${status}: ${text.slice(0, 300)}`;
+            firstFailure ||= failure;
           }
+          if (!measured) return;
           const now = performance.now();
           samples.push(now - due);
           fromSend.push(now - sent);
@@ -91,7 +132,7 @@ export async function checker(job: Extract<Job, { role: "checker" }>) {
     );
   }
   await Promise.all(pending);
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (performance.now() - measuredFrom) / 1000;
   await send({
     type: "done",
     p50: percentile(samples, 50),
@@ -102,6 +143,6 @@ export async function checker(job: Extract<Job, { role: "checker" }>) {
     failed,
     firstFailure,
   });
-  agent.destroy();
+  await close();
   process.exit(0);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createDb, WriteGate, type DbHandle } from "@tower/db";
@@ -15,7 +15,7 @@ import { createIngestWriter } from "./group-commit";
 import { checkReports } from "./check-reports";
 import { ingestReports } from "./ingest-service";
 import { RawReports } from "./raw-reports";
-import { startIngestWriterThread } from "./ingest-writer-thread";
+import { startIngestWriterThread, WRITER_NICE } from "./ingest-writer-thread";
 
 let dir: string;
 let env: ReturnType<typeof createTestDeps>;
@@ -101,6 +101,18 @@ describe("the ingest writer thread", () => {
       code: "BAD_REQUEST",
       message: expect.stringMatching(/expected object/i),
     });
+  });
+
+  it.runIf(process.platform === "linux")("runs at a lower priority than the event loop, which keeps its own", () => {
+    // Each thread is a task of the process, with its own nice value (field 19 of its stat line).
+    const niceOf = (task: string) => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    };
+    const tasks = readdirSync("/proc/self/task");
+    const mainNice = niceOf(String(process.pid));
+    expect(mainNice).toBeLessThan(WRITER_NICE);
+    expect(tasks.filter((task) => niceOf(task) === WRITER_NICE).length).toBeGreaterThanOrEqual(1);
   });
 
   it("leaves the server's event loop free while it commits", async () => {

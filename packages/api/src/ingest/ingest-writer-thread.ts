@@ -5,6 +5,12 @@ import type { Logger } from "pino";
 import { DomainError } from "../core/errors";
 import type { IngestBatch, IngestOutcome, IngestWriter } from "../core/ports";
 
+/**
+ * The writer thread's nice value on Linux (the event loop keeps the process's, normally 0; 19 is
+ * the lowest priority): see ingest-writer-worker.ts.
+ */
+export const WRITER_NICE = 10;
+
 export type WriterData = { file: string; gate: SharedArrayBuffer | undefined };
 export type WriterRequest = { type: "submit"; id: number; batch: IngestBatch } | { type: "close" };
 export type WriterReply =

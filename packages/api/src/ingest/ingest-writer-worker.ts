@@ -2,14 +2,22 @@
  * The ingest writer thread: its own connection to the database file, one group committer, and a
  * message loop. See `startIngestWriterThread`.
  */
+import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { createDb, WriteGate } from "@tower/db";
 import { createConnectionState } from "../core/connection-state";
 import { DomainError } from "../core/errors";
 import { createIngestWriter } from "./group-commit";
-import type { WriterData, WriterReply, WriterRequest } from "./ingest-writer-thread";
+import { WRITER_NICE, type WriterData, type WriterReply, type WriterRequest } from "./ingest-writer-thread";
 
 const port = parentPort!;
+
+// Ingest is bulk work: when the cores are busy, the event loop that answers calls (a policy check
+// an agent waits on, a dashboard's query) should run first and ingest take what is left. On Linux a
+// thread's nice value is its own (setpriority on the calling thread); elsewhere it would lower the
+// whole process, so it is left alone there. Only ever lowered: raising it needs privileges.
+if (process.platform === "linux" && os.getPriority(0) < WRITER_NICE) os.setPriority(0, WRITER_NICE);
+
 const { file, gate } = workerData as WriterData;
 const database = createDb(file, { yieldsTo: gate && new WriteGate(gate) });
 // Its own connection, so its own state: what is prepared on one connection never runs on another.
