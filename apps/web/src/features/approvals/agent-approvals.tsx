@@ -3,8 +3,9 @@ import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useProject } from "~/features/shell";
 import { useNow } from "~/lib/approval-feed";
-import { Empty, ErrorText, QueryView } from "~/ui/states";
+import { Empty, QueryView } from "~/ui/states";
 import { HistoryTable } from "./approval-history";
+import { DecisionFailure } from "./decision-failure";
 import { useApprovalList, useApproverRole } from "./hooks";
 import { Inbox } from "./inbox";
 
@@ -26,14 +27,7 @@ export function AgentApprovals({ agentId }: { agentId: string }) {
   return (
     <section className="card" aria-labelledby="agent-approvals-title">
       <h2 id="agent-approvals-title">Approvals</h2>
-      {failure ? (
-        <ErrorText error={failure} context="Not decided">
-          {" "}
-          <button type="button" className="link-button" onClick={() => setFailure(null)}>
-            Dismiss
-          </button>
-        </ErrorText>
-      ) : null}
+      <DecisionFailure error={failure} onDismiss={() => setFailure(null)} />
       <Inbox projectId={projectId} canDecide={approver.canDecide} agentId={agentId} onFailed={setFailure} />
       <h3>Recent</h3>
       <QueryView

@@ -2,8 +2,8 @@
 import { hasRole } from "@tower/shared/domain";
 import { useState } from "react";
 import { useProject } from "~/features/shell";
-import { ErrorText } from "~/ui/states";
 import { ApprovalHistory } from "./approval-history";
+import { DecisionFailure } from "./decision-failure";
 import { ActiveGrants } from "./grants";
 import { useApproverRole } from "./hooks";
 import { Inbox } from "./inbox";
@@ -28,14 +28,7 @@ export function ApprovalsPage() {
           <strong>{approver.approverRole}</strong> role or higher decide, and you are {current.role}.
         </p>
       ) : null}
-      {failure ? (
-        <ErrorText error={failure} context="Not decided">
-          {" "}
-          <button type="button" className="link-button" onClick={() => setFailure(null)}>
-            Dismiss
-          </button>
-        </ErrorText>
-      ) : null}
+      <DecisionFailure error={failure} onDismiss={() => setFailure(null)} />
       <section className="card inbox" aria-labelledby="inbox-title">
         <h2 id="inbox-title">Waiting for a decision</h2>
         <Inbox projectId={projectId} canDecide={approver.canDecide} onFailed={setFailure} />
