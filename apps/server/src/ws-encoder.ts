@@ -2,6 +2,7 @@ import { SharedJson } from "@tower/api";
 import { LIMITS } from "@tower/shared";
 import { jsonEncoder, type Encoder } from "@trpc/server/adapters/ws";
 import WebSocket from "ws";
+import { oversizedBatchAnswers } from "./ws-batch-limit";
 
 // A string no value can contain unescaped; it marks where the shared JSON goes.
 const MARK = "\u0000tower-shared\u0000";
@@ -41,6 +42,7 @@ export const wsEncoder: Encoder = {
   decode(data) {
     const message: unknown = jsonEncoder.decode(data);
     // As an HTTP batch: tRPC's adapter would otherwise start every call of the message at once.
+    // (TextWebSocket answers such a message call by call before it gets here; this is the backstop.)
     if (Array.isArray(message) && message.length > LIMITS.wsCallsPerMessage) {
       throw new Error(
         `A WebSocket message may carry at most ${LIMITS.wsCallsPerMessage} calls; this one has ${message.length}`,
@@ -68,6 +70,25 @@ const SLOW_CONSUMER_GRACE_MS = 1_000;
  * the bound plus one message.
  */
 export class TextWebSocket extends WebSocket {
+  /** A message of too many calls is answered here, call by call, and never reaches tRPC. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    // Text frames arrive as one Buffer (ws joins fragments); tRPC reads binary ones as they are.
+    if (event === "message" && args[1] === false && Buffer.isBuffer(args[0]) && this.#answerOversizedBatch(args[0]))
+      return true;
+    return super.emit(event, ...args);
+  }
+
+  #answerOversizedBatch(data: Buffer): boolean {
+    const answers = oversizedBatchAnswers(data);
+    if (answers === null) return false;
+    if (answers === "close") {
+      this.close(1008, `Too many calls in one message (at most ${LIMITS.wsCallsPerMessage})`);
+      return true;
+    }
+    for (const answer of answers) this.send(answer);
+    return true;
+  }
+
   override send(data: Parameters<WebSocket["send"]>[0], options?: unknown, callback?: unknown): void {
     // Once closing, ws counts what is sent but queues none of it.
     if (this.bufferedAmount > LIMITS.wsBufferedBytes && this.readyState === WebSocket.OPEN) this.#cutOff();

@@ -1,8 +1,10 @@
-import { appRouter } from "@tower/api";
+import { appRouter, type AppRouter } from "@tower/api";
+import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import net from "node:net";
 import fc from "fast-check";
 import NodeWebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_CALLS_ANSWERED } from "../../src/ws-batch-limit";
 import { recordingLogger, startTestServer, waitFor, type TestServer } from "../harness";
 
 let tower: TestServer;
@@ -207,33 +209,73 @@ async function openSocket() {
 }
 
 describe("WebSocket batches and bursts", () => {
-  it("a message of more than 100 calls, to any procedure, is refused whole: one error, no call started", async () => {
+  it("a message of more than 100 calls, to any procedure, starts none: each is refused under its own id", async () => {
     const queries = procedures.filter((procedure) => procedure.type === "query");
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...queries), fc.integer({ min: 101, max: 10_000 }), async ({ path }, n) => {
-        const { socket, replies } = await openSocket();
-        const calls = Array.from({ length: n }, (_, i) => ({
-          id: i + 1,
-          method: "query",
-          params: { path, input: {} },
-        }));
-        socket.send(JSON.stringify(calls));
-        socket.send(JSON.stringify({ id: 0, method: "query", params: { path: "auth.me" } }));
-        // The call sent after it is answered, so the refusal, if any, came before.
-        await waitFor(() => replies.some((reply) => reply.id === 0), "the next call's answer");
-        socket.terminate();
-        expect(replies.filter((reply) => reply.id !== 0)).toEqual([
-          expect.objectContaining({
-            id: null,
-            error: expect.objectContaining({
-              message: `A WebSocket message may carry at most 100 calls; this one has ${n}`,
-            }),
-          }),
-        ]);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...queries),
+        fc.integer({ min: 101, max: MAX_CALLS_ANSWERED }),
+        async ({ path }, n) => {
+          const { socket, replies } = await openSocket();
+          const calls = Array.from({ length: n }, (_, i) => ({
+            id: i + 1,
+            method: "query",
+            params: { path, input: {} },
+          }));
+          socket.send(JSON.stringify(calls));
+          socket.send(JSON.stringify({ id: 0, method: "query", params: { path: "auth.me" } }));
+          // The call sent after it is answered, so the refusals came before.
+          await waitFor(() => replies.some((reply) => reply.id === 0), "the next call's answer");
+          socket.terminate();
+          const refusals = replies.filter((reply) => reply.id !== 0);
+          expect(refusals.map((reply) => reply.id)).toEqual(calls.map((call) => call.id));
+          for (const reply of refusals) {
+            expect(reply).toMatchObject({
+              error: {
+                message: `A WebSocket message may carry at most 100 calls; this one has ${n}, and none was started`,
+                data: { code: "TOO_MANY_REQUESTS", path },
+              },
+            });
+          }
+        },
+      ),
       { numRuns: 25, seed: 3 },
     );
   }, 120_000);
+
+  it(`a message of more than ${MAX_CALLS_ANSWERED} calls closes the socket (1008), starting none`, async () => {
+    const { socket, replies, closed } = await openSocket();
+    const calls = Array.from({ length: MAX_CALLS_ANSWERED + 1 }, (_, i) => ({
+      id: i + 1,
+      method: "query",
+      params: { path: "auth.me" },
+    }));
+    socket.send(JSON.stringify(calls));
+    expect(await closed).toBe(1008);
+    expect(replies).toEqual([]);
+  });
+
+  it("tRPC's own client, sending 150 calls in one turn, gets 150 refusals instead of waiting for ever", async () => {
+    const wsClient = createWSClient({
+      url: `ws://127.0.0.1:${tower.port}/trpc`,
+      WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
+      connectionParams: { apiKey: tower.apiKey },
+    });
+    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    try {
+      await client.agent.list.query({}); // open
+      const outcomes = await Promise.allSettled(Array.from({ length: 150 }, () => client.agent.list.query({})));
+      expect(outcomes.every((outcome) => outcome.status === "rejected")).toBe(true);
+      expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({
+        message: expect.stringContaining("at most 100 calls"),
+        data: { code: "TOO_MANY_REQUESTS" },
+      });
+      // The connection goes on: the next call, alone in its message, is answered.
+      await expect(client.agent.list.query({})).resolves.toBeTruthy();
+    } finally {
+      await wsClient.close();
+    }
+  });
 
   it("a message of exactly 100 calls is answered call by call", async () => {
     const { socket, replies } = await openSocket();
