@@ -271,3 +271,50 @@ describe("agent.guard", () => {
     expect(ran).toBe(1);
   });
 });
+
+describe("how a check travels", () => {
+  it("over the agent's WebSocket while it is open, over HTTP while none is, and a burst is answered whole", async () => {
+    const sent: string[] = [];
+    class Spying extends NodeWebSocket {
+      override send(...args: Parameters<NodeWebSocket["send"]>) {
+        sent.push(String(args[0]));
+        return super.send(...args);
+      }
+    }
+    const spied = createTowerClient({
+      url: tower.url,
+      apiKey: tower.apiKey,
+      WebSocket: Spying as unknown as typeof globalThis.WebSocket,
+    });
+    const checksSent = () => sent.filter((message) => message.includes('"policy.check"')).length;
+    try {
+      // Not started: no socket is open, and asking does not open one.
+      const idle = spied.agent("deployer");
+      expect(await idle.authorize({ tool: "read", path: "README.md" })).toMatchObject({ decision: "allowed" });
+      expect(sent).toEqual([]);
+
+      // Running: its kill switch holds the socket open, and the check rides it.
+      const running = spied.agent("deployer", {
+        profile: { role: "ops", allowedTools: ["read", "rm", "deploy", "deploy.quick"] },
+      });
+      await running.start();
+      await waitFor(() => sent.length > 0, "the agent's subscription to go out");
+      expect(await running.authorize({ tool: "rm", path: "src/index.ts" })).toMatchObject({
+        decision: "denied",
+        ruleId: "no-rm",
+      });
+      expect(checksSent()).toBe(1);
+
+      // 120 at once: the socket takes its share, HTTP the rest; Tower answers every one.
+      const burst = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => running.authorize({ tool: "read", path: `docs/${i}.md` })),
+      );
+      expect(burst.filter((decision) => decision.source === "sdk")).toEqual([]);
+      expect(burst.every((decision) => decision.decision === "allowed")).toBe(true);
+      expect(checksSent()).toBeGreaterThan(1);
+      await running.stop();
+    } finally {
+      await spied.shutdown();
+    }
+  });
+});

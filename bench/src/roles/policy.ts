@@ -1,7 +1,7 @@
 /**
  * `checker`: asks the policy at a steady rate, each call timed from the moment it was due to its
  * answer (open loop: a slow answer never delays the next request): as an agent does, through the
- * SDK's `agent.authorize` (tRPC's batch link over kept-alive HTTP); as a bare `policy.check` over
+ * SDK's `agent.authorize` (over its live WebSocket, as a started agent asks); as a bare `policy.check` over
  * kept-alive HTTP; or as a Claude Code PreToolUse hook.
  */
 import { Agent as HttpAgent, request as httpRequest } from "node:http";

@@ -14,6 +14,7 @@ import { AgentHandle, type AgentHandleOptions } from "./agent";
 import { fetchWithStatus } from "./http-status";
 import { onProcessExit } from "./process-exit";
 import { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
+import { socketChecks } from "./socket-checks";
 
 export interface TowerClientOptions {
   /** Base URL of the Tower server, e.g. `http://localhost:3001`. */
@@ -53,7 +54,8 @@ function endpoints(base: string) {
 
 /**
  * Queries and mutations go over batched HTTP; subscriptions over one lazily opened WebSocket that
- * reconnects by itself and resumes every subscription from the last event it received.
+ * reconnects by itself and resumes every subscription from the last event it received; policy
+ * checks over that WebSocket while it is open (see socket-checks.ts).
  */
 export function createTowerClient(options: TowerClientOptions): TowerClient {
   const urls = endpoints(options.url);
@@ -65,11 +67,12 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
     lazy: { enabled: true, closeMs: 0 },
     retryDelayMs: options.retryDelayMs ?? ((attempt) => Math.min(500 * 2 ** attempt, 10_000)),
   });
+  const checks = socketChecks(() => wsClient.connection?.state === "open");
   const api = createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        condition: (op) => op.type === "subscription",
-        true: wsLink({ client: wsClient }),
+        condition: (op) => op.type === "subscription" || checks.takes(op),
+        true: [checks.link(), wsLink({ client: wsClient })],
         false: splitLink({
           // A batch of reports is a request of its own: batched with other calls it would wait for
           // them, and two report batches in flight at once would travel, and be answered, as one.
