@@ -276,9 +276,13 @@ describe("how a check travels", () => {
   it("over the agent's WebSocket while it is open, over HTTP while none is, and a burst is answered whole", async () => {
     const sent: string[] = [];
     class Spying extends NodeWebSocket {
-      override send(...args: Parameters<NodeWebSocket["send"]>) {
-        sent.push(String(args[0]));
-        return super.send(...args);
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        const send = this.send.bind(this) as (...args: unknown[]) => void;
+        this.send = ((data: unknown, ...rest: unknown[]) => {
+          sent.push(String(data));
+          send(data, ...rest);
+        }) as NodeWebSocket["send"];
       }
     }
     const spied = createTowerClient({
