@@ -33,6 +33,8 @@ export function refuseOtherAgents(checked: CheckedReport[], actsAs: readonly str
 }
 
 const decoder = new TextDecoder(); // as the server's JSON bodies: UTF-8, a leading BOM dropped
+/** A raw body holds `items` and nothing else (its key says the project; no `projectId` beside). */
+const RawBodySchema = IngestInputSchema.strict();
 
 /**
  * Parses and checks a raw `ingest.report` body. A body the server would have refused whole (not
@@ -46,7 +48,7 @@ export function checkRawReports({ bytes, items: announced, actsAs }: UncheckedRe
   } catch (error) {
     throw new DomainError("BAD_REQUEST", `The body is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = IngestInputSchema.strict().safeParse(body);
+  const parsed = RawBodySchema.safeParse(body);
   if (!parsed.success) throw new DomainError("BAD_REQUEST", describeIssues(parsed.error));
   const { items } = parsed.data;
   if (items.length !== announced) {

@@ -4,7 +4,7 @@ import { bulkTurn } from "../core/bulk-lane";
 import { prepareToPublish, publishChanges } from "../core/change-feed";
 import type { ConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
-import type { CheckedReport } from "../core/ports";
+import type { CheckedReport, IngestBatch } from "../core/ports";
 import { checkReports, refuseOtherAgents } from "./check-reports";
 import { RawReports } from "./raw-reports";
 
@@ -45,16 +45,16 @@ export async function ingestReports(
   } = {},
 ): Promise<IngestResult> {
   prepareToPublish(deps);
-  const raw = reports instanceof RawReports ? { bytes: reports.bytes, items: reports.items, actsAs } : undefined;
-  const items =
-    reports instanceof RawReports ? [] : refuseOtherAgents(await checkReportsInTurns(deps.state, reports), actsAs);
-  // Handing the batch over copies it to the writer thread: bulk work too (a raw body is one copy of
-  // its bytes, nothing to walk).
-  if (!raw) await bulkTurn(deps.state.bulkLane);
+  const batch: Pick<IngestBatch, "items" | "raw"> =
+    reports instanceof RawReports
+      ? { items: [], raw: { bytes: reports.bytes, items: reports.items, actsAs } }
+      : { items: refuseOtherAgents(await checkReportsInTurns(deps.state, reports), actsAs) };
+  // Handing parsed reports over copies them to the writer thread: bulk work too (a raw body is one
+  // copy of its bytes, nothing to walk).
+  if (!batch.raw) await bulkTurn(deps.state.bulkLane);
   const { result, events, auditAppended } = await deps.ingestWriter.submit({
     projectId,
-    items,
-    raw,
+    ...batch,
     now: deps.clock.now(),
     via,
   });
