@@ -273,13 +273,18 @@ describe("agent.guard", () => {
 });
 
 describe("how a check travels", () => {
-  it("over the agent's WebSocket while it is open, over HTTP while none is, and a burst is answered whole", async () => {
+  it("over the agent's WebSocket while it is open, over HTTP while none is or it fails, and a burst is answered whole", async () => {
     const sent: string[] = [];
+    let failNextSend = false;
     class Spying extends NodeWebSocket {
       constructor(url: string | URL, protocols?: string | string[]) {
         super(url, protocols);
         const send = this.send.bind(this) as (...args: unknown[]) => void;
         this.send = ((data: unknown, ...rest: unknown[]) => {
+          if (failNextSend && String(data).includes('"policy.check"')) {
+            failNextSend = false;
+            throw new Error("the socket went away as the check was sent");
+          }
           sent.push(String(data));
           send(data, ...rest);
         }) as NodeWebSocket["send"];
@@ -316,6 +321,16 @@ describe("how a check travels", () => {
       expect(burst.filter((decision) => decision.source === "sdk")).toEqual([]);
       expect(burst.every((decision) => decision.decision === "allowed")).toBe(true);
       expect(checksSent()).toBeGreaterThan(1);
+
+      // The socket fails as a check goes out, before any answer: the check is asked again over HTTP.
+      failNextSend = true;
+      const sentBefore = checksSent();
+      expect(await running.authorize({ tool: "read", path: "README.md" })).toMatchObject({
+        decision: "allowed",
+        source: "default",
+      });
+      expect(failNextSend).toBe(false);
+      expect(checksSent()).toBe(sentBefore);
       await running.stop();
     } finally {
       await spied.shutdown();

@@ -68,11 +68,12 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
     retryDelayMs: options.retryDelayMs ?? ((attempt) => Math.min(500 * 2 ** attempt, 10_000)),
   });
   const checks = socketChecks(() => wsClient.connection?.state === "open");
+  const batched = httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus });
   const api = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === "subscription" || checks.takes(op),
-        true: [checks.link(), wsLink({ client: wsClient })],
+        true: [checks.link(batched), wsLink({ client: wsClient })],
         false: splitLink({
           // A batch of reports is a request of its own: batched with other calls it would wait for
           // them, and two report batches in flight at once would travel, and be answered, as one.
@@ -83,7 +84,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
             headers: ({ op }) => ({ ...headers, [REPORT_ITEMS_HEADER]: String(reportCount(op.input)) }),
             fetch: fetchWithStatus,
           }),
-          false: httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus }),
+          false: batched,
         }),
       }),
     ],

@@ -21,19 +21,40 @@ export function socketChecks(isOpen: () => boolean) {
   const isCheck = (op: Operation) => op.type === "mutation" && op.path === "policy.check";
   return {
     takes: (op: Operation) => isCheck(op) && isOpen() && onSocket < MAX_CHECKS_ON_SOCKET,
-    /** Goes before the WebSocket link: counts the checks on it until each is answered or given up. */
+    /**
+     * Goes before the WebSocket link: counts the checks on it until each is answered or given up,
+     * and sends a check whose socket failed before any answer (closed as it was sent, say) once more
+     * by `overHttp`. Asking twice is harmless: a check changes nothing but its audit row, and the
+     * same request finds the same pending approval.
+     */
     link:
-      (): TRPCLink<AppRouter> =>
-      () =>
-      ({ op, next }) =>
-        observable((observer) => {
-          const counted = isCheck(op);
-          if (counted) onSocket++;
-          const subscription = next(op).subscribe(observer);
-          return () => {
-            if (counted) onSocket--;
-            subscription.unsubscribe();
-          };
-        }),
+      (overHttp: TRPCLink<AppRouter>): TRPCLink<AppRouter> =>
+      (runtime) => {
+        const http = overHttp(runtime);
+        return ({ op, next }) =>
+          observable((observer) => {
+            if (!isCheck(op)) return next(op).subscribe(observer);
+            onSocket++;
+            let answered = false;
+            let retry: { unsubscribe(): void } | undefined;
+            const subscription = next(op).subscribe({
+              next: (value) => {
+                answered = true;
+                observer.next(value);
+              },
+              error: (error) => {
+                // No `data`: the server never answered (a refusal or failure of its own carries it).
+                if (answered || error.data) return observer.error(error);
+                retry = http({ op, next: () => observable(() => undefined) }).subscribe(observer);
+              },
+              complete: () => observer.complete(),
+            });
+            return () => {
+              onSocket--;
+              subscription.unsubscribe();
+              retry?.unsubscribe();
+            };
+          });
+      },
   };
 }
