@@ -15,7 +15,7 @@ const sharedValues = {
  * features never import each other in a circle.
  */
 const FEATURE_LAYERS = [
-  ["auth"],
+  ["auth", "offline"],
   ["shell"],
   ["approvals", "budgets", "teams"],
   ["agents", "audit", "import", "metrics", "overview", "policy", "settings"],

@@ -59,7 +59,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: /(fleet|activity|first-use|people|browser-sdk|navigation|approvals)\.spec\.ts$/,
+      testIgnore: /(fleet|activity|first-use|people|browser-sdk|navigation|approvals|a11y|offline)\.spec\.ts$/,
       use: { ...devices["Desktop Chrome"] },
     },
     // Needs the owner account the first project signs up, so it runs after it (same database).
@@ -96,6 +96,21 @@ export default defineConfig({
     {
       name: "approvals",
       testMatch: /approvals\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // axe-core on every page, at desktop and phone size, light and dark; dialogs' keyboard; the theme
+    // switch. Needs the owner account and the demo project.
+    {
+      name: "a11y",
+      testMatch: /a11y\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // The service worker and the offline shell: the last known state offline, the live state after.
+    {
+      name: "offline",
+      testMatch: /offline\.spec\.ts$/,
       dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_INGEST_ITEMS_PER_SECOND } from "@tower/api";
-import { INGEST_MAX_ITEMS, LIMITS } from "@tower/shared";
+import { INGEST_MAX_ITEMS, LIMITS, PushSubjectSchema } from "@tower/shared";
 import { parseTrustedProxies } from "@tower/shared/node";
 import { z } from "zod";
 
@@ -88,6 +88,26 @@ const EnvSchema = z.object({
   /** Where the demo fleet's key is kept (mode 0600). Default: `demo-fleet.key` beside the database. */
   TOWER_DEMO_FLEET_KEY_PATH: z.string().min(1).optional(),
   /**
+   * Web push: the contact push services may reach whoever runs this server at (VAPID `sub`), a
+   * `mailto:` address or an `https:` URL, never this machine (localhost is refused by Apple's and
+   * others' services). Unset (or empty): the server runs, sends no notifications and says so at start.
+   */
+  TOWER_PUSH_SUBJECT: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .pipe(PushSubjectSchema.optional()),
+  /**
+   * The VAPID key pair (base64url, as `web-push generate-vapid-keys` prints them), both or neither.
+   * Neither: a pair is created on first start in TOWER_VAPID_KEYS_PATH and kept. Changing the pair
+   * ends every device's subscription (browsers subscribed with the old public key).
+   */
+  TOWER_VAPID_PUBLIC_KEY: z.string().trim().min(1).optional(),
+  /** Never logged. */
+  TOWER_VAPID_PRIVATE_KEY: z.string().trim().min(1).optional(),
+  /** The generated VAPID key pair, JSON, mode 0600. Default: `vapid-keys.json` beside the database. */
+  TOWER_VAPID_KEYS_PATH: z.string().min(1).optional(),
+  /**
    * Benchmarks only: `1` sends every HTTP call through tRPC's adapter, not the fast path for plain
    * queries and mutations (fast-call.ts), so `pnpm bench` measures what that path gains. Both
    * paths give the same answers; nothing but speed changes.
@@ -102,6 +122,7 @@ export type Env = z.infer<typeof EnvSchema> & {
   TOWER_AUDIT_KEY_PATH: string;
   TOWER_AUDIT_HEADS_PATH: string;
   TOWER_DEMO_FLEET_KEY_PATH: string;
+  TOWER_VAPID_KEYS_PATH: string;
 };
 
 /** The only place the server reads process.env. */
@@ -110,6 +131,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
     throw new Error(`Invalid server configuration:\n${problems}`);
+  }
+  // A key given without its other half would sign with a pair no browser subscribed with.
+  if (Boolean(parsed.data.TOWER_VAPID_PUBLIC_KEY) !== Boolean(parsed.data.TOWER_VAPID_PRIVATE_KEY)) {
+    const missing = parsed.data.TOWER_VAPID_PUBLIC_KEY ? "TOWER_VAPID_PRIVATE_KEY" : "TOWER_VAPID_PUBLIC_KEY";
+    throw new Error(
+      `Invalid server configuration:\n  ${missing}: set TOWER_VAPID_PUBLIC_KEY and TOWER_VAPID_PRIVATE_KEY together, or neither (a pair is then generated beside the database)`,
+    );
   }
   const dataFolder = path.dirname(path.resolve(parsed.data.TOWER_DB_PATH));
   return {
@@ -124,5 +152,6 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     TOWER_DEMO_FLEET_KEY_PATH: path.resolve(
       parsed.data.TOWER_DEMO_FLEET_KEY_PATH ?? path.join(dataFolder, "demo-fleet.key"),
     ),
+    TOWER_VAPID_KEYS_PATH: path.resolve(parsed.data.TOWER_VAPID_KEYS_PATH ?? path.join(dataFolder, "vapid-keys.json")),
   };
 }

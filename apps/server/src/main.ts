@@ -16,6 +16,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { loadEnv } from "./env";
 import { createLogger } from "./logger";
+import { pushOptions } from "./push-keys";
 import { createTowerServer } from "./server";
 
 const env = loadEnv();
@@ -37,6 +38,8 @@ const deps = await createDeps({
   // Until the first account exists, only someone who can read this process's output can create it.
   setupCode: env.TOWER_SETUP_CODE ?? generateSetupCode(),
   auditAnchor: { keyPath: env.TOWER_AUDIT_KEY_PATH, headsPath: env.TOWER_AUDIT_HEADS_PATH },
+  // VAPID keys from the environment or their file beside the database; off without a contact subject.
+  push: pushOptions(env, logger),
 });
 
 // Each project's chain head is signed when it moved: periodically, after pruning, and at shutdown.

@@ -2,6 +2,7 @@
  * Who may call what: every project-scoped procedure × every kind of caller × own or foreign project.
  * The expectations are written out as data below, not derived from the code under test.
  */
+import { createECDH, randomBytes } from "node:crypto";
 import type { AuditEvent } from "@tower/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Credentials } from "./core/deps";
@@ -1272,5 +1273,48 @@ describe("access edge cases", () => {
       fallback.agent.create({ projectId: world.projectId, name: unique("x"), role: "r" }),
       "FORBIDDEN",
     );
+  });
+
+  it("push devices are people's own: API keys never reach them, and no one reaches another person's", async () => {
+    const browser = () => {
+      const ecdh = createECDH("prime256v1");
+      ecdh.generateKeys();
+      return {
+        endpoint: `https://push.example.net/${randomBytes(12).toString("base64url")}`,
+        keys: { p256dh: ecdh.getPublicKey().toString("base64url"), auth: randomBytes(16).toString("base64url") },
+      };
+    };
+    const people = ["owner", "admin", "operator", "viewer", "otherProjectMember"] as const;
+    const devices = new Map<string, string>();
+    for (const name of people) {
+      const device = await callerFor(world.deps, credentialsOf(name)).push.subscribe(browser());
+      devices.set(name, device.id);
+    }
+    for (const name of people) {
+      const caller = callerFor(world.deps, credentialsOf(name));
+      expect((await caller.push.list()).items.map((device) => device.id)).toEqual([devices.get(name)]);
+      for (const other of people.filter((person) => person !== name)) {
+        const id = devices.get(other)!;
+        await expectTRPCError(caller.push.update({ id, preferences: { approvals: false } }), "NOT_FOUND");
+        await expectTRPCError(caller.push.remove({ id }), "NOT_FOUND");
+        await expectTRPCError(caller.push.test({ id }), "NOT_FOUND");
+      }
+    }
+    const keys = ["keyAdmin", "keyManage", "keyRead", "keyAgent", "anonymous", "revokedKey"] as const;
+    for (const name of keys) {
+      const caller = callerFor(world.deps, credentialsOf(name));
+      const id = devices.get("owner")!;
+      await expectTRPCError(caller.push.config(), "UNAUTHORIZED");
+      await expectTRPCError(caller.push.list(), "UNAUTHORIZED");
+      await expectTRPCError(caller.push.subscribe(browser()), "UNAUTHORIZED");
+      await expectTRPCError(caller.push.update({ id, deviceLabel: "taken" }), "UNAUTHORIZED");
+      await expectTRPCError(caller.push.remove({ id }), "UNAUTHORIZED");
+      await expectTRPCError(caller.push.test({ id }), "UNAUTHORIZED");
+    }
+    // A valid key beside a session is the key's call: still refused.
+    const both = callerFor(world.deps, { apiKey: world.keys.admin.secret, sessionToken: world.users.owner.token });
+    await expectTRPCError(both.push.list(), "UNAUTHORIZED");
+    const count = world.sqlite.prepare("select count(*) from push_subscriptions").pluck().get();
+    expect(count).toBe(people.length);
   });
 });

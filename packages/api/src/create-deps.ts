@@ -14,6 +14,8 @@ import type { HeartbeatPolicy } from "./core/ports";
 import { createIngestWriter } from "./ingest/group-commit";
 import { createIngestThrottle } from "./ingest/ingest-throttle";
 import { startIngestWriterThread } from "./ingest/ingest-writer-thread";
+import { withPushNotifications } from "./push/push-notifier";
+import { createWebPushSender, type WebPushSenderOptions } from "./push/web-push-sender";
 import { DEFAULT_HEARTBEAT } from "./sessions/session-service";
 
 export interface CreateDepsOptions {
@@ -36,6 +38,8 @@ export interface CreateDepsOptions {
   setupCode?: string;
   /** The audit signing key and signed heads (files beside the database); none: kept in memory. */
   auditAnchor?: { keyPath: string; headsPath: string };
+  /** Web push (VAPID keys, contact subject); none: the server sends no notifications. */
+  push?: WebPushSenderOptions;
 }
 
 /**
@@ -53,12 +57,14 @@ export async function createDeps({
   heartbeat = DEFAULT_HEARTBEAT,
   setupCode = generateSetupCode(),
   auditAnchor,
+  push,
 }: CreateDepsOptions): Promise<Deps> {
   const inProcess = file === ":memory:";
   // The in-process writer runs on `db`'s connection, so it shares its state; the writer thread has a
   // connection of its own and creates its own state (ingest-writer-worker.ts).
   const state = createConnectionState();
-  return {
+  // With push on, the bus also hands approvals, budget alerts and agent errors to the notifier.
+  return withPushNotifications({
     db,
     state,
     bus: createInProcessEventBus(),
@@ -81,5 +87,6 @@ export async function createDeps({
       anchor: auditAnchor ? await openAuditAnchor({ ...auditAnchor, logger }) : createAuditAnchor(),
       verifyThrottle: createAuditVerifyThrottle(),
     },
-  };
+    push: push ? createWebPushSender(push) : undefined,
+  });
 }

@@ -12,7 +12,16 @@ export {
   type Outbox,
   type SessionCookie,
 } from "./core/deps";
-export type { HeartbeatPolicy, IngestThrottle, IngestWriter, LoginThrottle } from "./core/ports";
+export type {
+  HeartbeatPolicy,
+  IngestThrottle,
+  IngestWriter,
+  LoginThrottle,
+  PushSender,
+  PushSendOptions,
+  PushSendResult,
+  PushTarget,
+} from "./core/ports";
 export type { AuditAnchor, AuditDeps } from "./core/audit-ports";
 export { createInProcessEventBus, type EventBus } from "./core/event-bus";
 export { systemClock, type Clock } from "./core/clock";
@@ -61,3 +70,11 @@ export {
   prepareDemoFleetKey,
   retireDemoFleetKey,
 } from "./demo/demo-fleet-key";
+export {
+  createWebPushSender,
+  generateVapidKeys,
+  type VapidKeys,
+  type WebPushSenderOptions,
+} from "./push/web-push-sender";
+export { loadOrCreateVapidKeys, vapidKeysProblem } from "./push/vapid-keys";
+export { withPushNotifications } from "./push/push-notifier";

@@ -10,6 +10,7 @@ import { router } from "./core/trpc";
 import { ingestRouter } from "./ingest/ingest-router";
 import { approvalRouter, grantRouter } from "./policy/approval-router";
 import { policyRouter } from "./policy/policy-router";
+import { pushRouter } from "./push/push-router";
 import { sessionRouter } from "./sessions/session-router";
 import { teamRouter } from "./teams/team-router";
 import { metricsRouter } from "./telemetry/metrics-router";
@@ -30,6 +31,7 @@ export const appRouter = router({
   policy: policyRouter,
   approval: approvalRouter,
   grant: grantRouter,
+  push: pushRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -73,8 +73,8 @@ export async function createKey(
  * read, an agent key bound to "home-agent", revoked), a user who is only a member of another project ("Lobby"), and a foreign project owned
  * by someone none of them share it with. Each project starts with one agent.
  */
-export async function createWorld() {
-  const env = createTestDeps();
+export async function createWorld(options: Parameters<typeof createTestDeps>[0] = {}) {
+  const env = createTestDeps(options);
   const { deps } = env;
 
   const owner = await signUpUser(deps, "owner@example.com", "Olivia Owner");

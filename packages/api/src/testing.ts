@@ -12,6 +12,8 @@ import { createInProcessEventBus } from "./core/event-bus";
 import { createCallerFactory } from "./core/trpc";
 import { createIngestWriter } from "./ingest/group-commit";
 import { createIngestThrottle } from "./ingest/ingest-throttle";
+import { withPushNotifications } from "./push/push-notifier";
+import { createWebPushSender, type WebPushSenderOptions } from "./push/web-push-sender";
 import { appRouter } from "./root";
 import { DEFAULT_HEARTBEAT } from "./sessions/session-service";
 
@@ -24,13 +26,16 @@ export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advan
 /** The setup code test dependencies are made with: the first sign-up passes it. */
 export const TEST_SETUP_CODE = "TEST-SETU-PCOD-E234";
 
-/** Real dependencies on an in-memory database (or the given file) with the real migrations. */
-export function createTestDeps({ file }: { file?: string } = {}) {
+/**
+ * Real dependencies on an in-memory database (or the given file) with the real migrations; with
+ * `push`, a real web push sender and notifier (as the server makes them).
+ */
+export function createTestDeps({ file, push }: { file?: string; push?: WebPushSenderOptions } = {}) {
   const handle = file ? createDb(file) : createTestDb();
   const clock = createManualClock();
   // The in-process writer runs on this connection, so it shares its state.
   const state = createConnectionState();
-  const deps: Deps = {
+  const deps: Deps = withPushNotifications({
     db: handle.db,
     state,
     bus: createInProcessEventBus(),
@@ -42,7 +47,8 @@ export function createTestDeps({ file }: { file?: string } = {}) {
     heartbeat: DEFAULT_HEARTBEAT,
     setupCode: TEST_SETUP_CODE,
     audit: createInProcessAuditDeps(handle.db),
-  };
+    push: push ? createWebPushSender(push) : undefined,
+  });
   return { deps, clock, close: handle.close, sqlite: handle.sqlite };
 }
 

@@ -16,3 +16,4 @@ export * from "./session";
 export * from "./team";
 export * from "./telemetry";
 export * from "./policy";
+export * from "./push";

@@ -1,8 +1,9 @@
 "use client";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { IsRestoringProvider, onlineManager, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
 import { useEffect, useState, type ReactNode } from "react";
 import { ConnectionContext, createRetryDelay, watchConnection, type ConnectionStatus } from "./connection";
+import { forgetOfflineState, keepOfflineState, restoreOfflineState } from "./offline-cache";
 import { trpc } from "./trpc";
 
 function wsUrl(): string {
@@ -22,11 +23,16 @@ function makeQueryClient() {
           return count < 2;
         },
       },
+      // Offline a change fails at once with its error: never queued to run later, unseen.
+      mutations: { networkMode: "always" },
     },
   });
 }
 
 function makeBrowserClients() {
+  // TanStack Query assumes it is online until the browser says otherwise; a page opened offline
+  // must pause its queries (and show what the cache holds), not fail them.
+  onlineManager.setOnline(navigator.onLine);
   const retryDelay = createRetryDelay();
   const ws = createWSClient({
     url: wsUrl,
@@ -66,9 +72,15 @@ function getClients() {
   return (browserClients ??= makeBrowserClients());
 }
 
-export function Providers({ children }: { children: ReactNode }) {
+/**
+ * The data layer. `offline="keep"` (the signed-in pages): the last known state is put back from the
+ * device before queries run and saved as data arrives (lib/offline-cache.ts). Otherwise (sign-in
+ * pages) the saved state is forgotten: whoever signs in next starts clean.
+ */
+export function Providers({ children, offline = "forget" }: { children: ReactNode; offline?: "keep" | "forget" }) {
   const [status, setStatus] = useState<ConnectionStatus>("connecting");
   const [clients] = useState(getClients);
+  const [restoring, setRestoring] = useState(offline === "keep");
   const { queryClient } = clients;
 
   useEffect(() => {
@@ -77,10 +89,27 @@ export function Providers({ children }: { children: ReactNode }) {
     return watchConnection(ws, retryDelay, setStatus);
   }, [clients]);
 
+  useEffect(() => {
+    if (offline === "forget") return void forgetOfflineState();
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    void restoreOfflineState(queryClient).then(() => {
+      if (cancelled) return;
+      setRestoring(false);
+      stop = keepOfflineState(queryClient);
+    });
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [offline, queryClient]);
+
   return (
     <trpc.Provider client={clients.trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
-        <ConnectionContext.Provider value={status}>{children}</ConnectionContext.Provider>
+        <IsRestoringProvider value={restoring}>
+          <ConnectionContext.Provider value={status}>{children}</ConnectionContext.Provider>
+        </IsRestoringProvider>
       </QueryClientProvider>
     </trpc.Provider>
   );

@@ -5,7 +5,7 @@ import type { AuditDeps } from "./audit-ports";
 import type { Clock } from "./clock";
 import type { ConnectionState } from "./connection-state";
 import type { EventBus } from "./event-bus";
-import type { HeartbeatPolicy, IngestThrottle, IngestWriter, LoginThrottle } from "./ports";
+import type { HeartbeatPolicy, IngestThrottle, IngestWriter, LoginThrottle, PushSender } from "./ports";
 
 /** Side effects created once by the app (server main, or a test) and passed to every call. */
 export interface Deps {
@@ -24,6 +24,8 @@ export interface Deps {
   audit: AuditDeps;
   /** The one-time code the first account must give (printed by the server while no account exists). */
   setupCode: string;
+  /** Web push to people's devices; absent where the app made none (tests of other domains, bench). */
+  push?: PushSender;
 }
 
 export type Caller =

@@ -92,3 +92,44 @@ export interface IngestWriter {
   /** Waits for what was submitted, then stops. */
   close(): Promise<void>;
 }
+
+/** A browser's push subscription: where to send, and the keys its payloads are encrypted to. */
+export interface PushTarget {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+export interface PushSendOptions {
+  /** How long the push service keeps the message for an offline device, seconds (0: now or never). */
+  ttlSeconds: number;
+  /** RFC 8030 Topic: a newer message with the same topic replaces one not yet delivered. */
+  topic: string;
+  urgency: "very-low" | "low" | "normal" | "high";
+  /** Asked just before the request goes out (it may wait in line): false drops it unsent. */
+  stillWanted?: () => boolean;
+}
+
+/**
+ * What the push service answered: `gone` (404 or 410: the subscription is dead), another refusal,
+ * a failure to reach it at all, or `skipped` (no longer wanted, or the line was full).
+ */
+export type PushSendResult =
+  | { outcome: "sent"; statusCode: number }
+  | { outcome: "gone"; statusCode: number }
+  | { outcome: "refused"; statusCode: number; body: string }
+  | { outcome: "failed"; error: string }
+  | { outcome: "skipped"; why: "unwanted" | "queue full" };
+
+/**
+ * Web push (RFC 8030, encrypted per RFC 8291, signed with VAPID per RFC 8292). The app creates it
+ * with the server's VAPID keys; it holds a bounded line of requests, so sending never piles up.
+ */
+export interface PushSender {
+  /** The VAPID public key browsers subscribe with (base64url). */
+  publicKey: string;
+  /** Null when notifications are sent; otherwise why not, in words an administrator acts on. */
+  disabledReason: string | null;
+  send(target: PushTarget, payload: string, options: PushSendOptions): Promise<PushSendResult>;
+  /** Resolves once nothing is in flight or waiting (tests, shutdown). */
+  idle(): Promise<void>;
+}

@@ -4,3 +4,4 @@ export * from "./changes";
 export * from "./audit";
 export * from "./telemetry";
 export * from "./policy";
+export * from "./push";

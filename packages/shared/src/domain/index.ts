@@ -16,3 +16,4 @@ export * from "./session";
 export * from "./telemetry";
 export * from "./policy";
 export * from "./policy-diff";
+export * from "./push";

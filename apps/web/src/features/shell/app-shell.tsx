@@ -3,6 +3,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { Suspense, useEffect, useState, type ReactNode } from "react";
 import { useLogOut, useMe } from "~/features/auth";
+import { InstallButton, OfflineBanner, UpdatePrompt, useOffline } from "~/features/offline";
 import { useApprovalFeed, usePendingCount } from "~/lib/approval-feed";
 import { ConnectionBadge } from "~/lib/connection";
 import { lazyComponent } from "~/ui/lazy";
@@ -64,6 +65,7 @@ function UserMenu({ user }: { user: User }) {
       <summary aria-label={`Account menu for ${user.name}`}>{user.name}</summary>
       <div className="user-menu-panel">
         <p className="muted">{user.email}</p>
+        <InstallButton />
         <LogOutButton />
       </div>
     </details>
@@ -130,6 +132,7 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
   const pathname = usePathname();
   const [menuOpen, setMenuOpen] = useState(false);
   const [creating, setCreating] = useState(false);
+  const offline = useOffline();
 
   // A link in the menu closes it (the page changes under it).
   useEffect(() => setMenuOpen(false), [pathname]);
@@ -184,15 +187,22 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
                 <p className="muted">
                   {user.name} · {user.email}
                 </p>
+                <InstallButton />
                 <LogOutButton />
               </div>
             </>
           ) : null}
         </div>
       </header>
+      <OfflineBanner />
+      <UpdatePrompt />
       <main className="app-main">
-        {/* Pages read their view from the URL (useSearchParams), which needs a boundary to render on the server. */}
-        <Suspense fallback={<Loading page />}>{children}</Suspense>
+        {/* Offline every control of the page is off (the banner says why): a change is never queued
+            to run later, and a new filter or page of results has nowhere to come from. Links still work. */}
+        <fieldset className="page-controls" disabled={offline}>
+          {/* Pages read their view from the URL (useSearchParams), which needs a boundary to render on the server. */}
+          <Suspense fallback={<Loading page />}>{children}</Suspense>
+        </fieldset>
       </main>
       {creating ? <NewProjectDialog onClose={() => setCreating(false)} /> : null}
       {hasProject ? <ApprovalFeed /> : null}

@@ -1,0 +1,28 @@
+"use client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { lastUpdatedAt } from "~/lib/offline-cache";
+import { useOffline } from "./use-offline";
+
+const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+/**
+ * Offline, above every signed-in page: what is shown is the last state Tower sent (kept on this
+ * device), as of when, and why the buttons are off. Gone as soon as the connection is back.
+ */
+export function OfflineBanner() {
+  const offline = useOffline();
+  const client = useQueryClient();
+  // Taken when the page goes offline: nothing new arrives until it is back.
+  const updatedAt = useMemo(() => (offline ? lastUpdatedAt(client) : null), [offline, client]);
+  if (!offline) return null;
+  return (
+    <div className="offline-banner" role="status" data-testid="offline-banner">
+      <strong>Offline</strong>
+      {updatedAt ? <>, last updated {time(updatedAt)}</> : <>, nothing saved on this device yet</>}
+      <span className="offline-banner-detail">
+        . You are seeing the last state Tower sent; changes are off until the connection is back.
+      </span>
+    </div>
+  );
+}
