@@ -59,7 +59,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: /(fleet|activity|first-use|people|browser-sdk|navigation|approvals|a11y|offline)\.spec\.ts$/,
+      testIgnore: /(fleet|activity|first-use|people|browser-sdk|navigation|approvals|a11y|offline|push)\.spec\.ts$/,
       use: { ...devices["Desktop Chrome"] },
     },
     // Needs the owner account the first project signs up, so it runs after it (same database).
@@ -111,6 +111,13 @@ export default defineConfig({
     {
       name: "offline",
       testMatch: /offline\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // An approval's notification on a phone: push delivered to the service worker, one-tap approve page.
+    {
+      name: "push",
+      testMatch: /push\.spec\.ts$/,
       dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, request, type Page } from "@playwright/test";
 
 export const OWNER = { name: "Olive Owner", email: "owner@example.test", password: "correct-horse-battery" };
 
@@ -51,4 +51,26 @@ export async function logInAs(page: Page, account: { email: string; password: st
   await page.getByLabel("Password").fill(account.password);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.waitForURL(/\/overview/);
+}
+
+/** A procedure call as tRPC's HTTP link makes it (GET without input, else POST); returns `result.data`. */
+export type ApiCall = <T>(procedure: string, input?: unknown) => Promise<T>;
+
+/**
+ * The owner's own API session, straight to the API server (not through a page), for what a spec
+ * sets up or changes behind the page's back. `dispose` when done.
+ */
+export async function ownerApi(): Promise<{ call: ApiCall; dispose(): Promise<void> }> {
+  const apiUrl = process.env.TOWER_E2E_API_URL!;
+  const context = await request.newContext();
+  const call: ApiCall = async <T>(procedure: string, input?: unknown) => {
+    const response =
+      input === undefined
+        ? await context.get(`${apiUrl}/trpc/${procedure}`)
+        : await context.post(`${apiUrl}/trpc/${procedure}`, { data: input });
+    expect(response.ok(), `${procedure}: ${await response.text()}`).toBe(true);
+    return ((await response.json()) as { result: { data: T } }).result.data;
+  };
+  await call("auth.logIn", { email: OWNER.email, password: OWNER.password });
+  return { call, dispose: () => context.dispose() };
 }

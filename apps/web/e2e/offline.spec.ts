@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from "@playwright/test";
-import { agentRow, logIn, OWNER } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { agentRow, logIn, ownerApi, type ApiCall } from "./helpers";
 
 // The installable PWA's offline half (issue 16), against the production build: the service worker
 // registers and controls the page; offline, Overview, Agents, Approvals and an agent's page open
@@ -11,24 +11,17 @@ import { agentRow, logIn, OWNER } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
-const API_URL = process.env.TOWER_E2E_API_URL!;
 const STAMP = Date.now().toString(36);
 const PROJECT = `Offline e2e ${STAMP}`;
 const SCOUT = `scout-${STAMP}`;
 const BUILDER = `builder-${STAMP}`;
 const LATE = `late-${STAMP}`;
 
-let owner: APIRequestContext;
+let owner: Awaited<ReturnType<typeof ownerApi>>;
+let call: ApiCall;
 let projectId = "";
 let scoutId = "";
 let builderId = "";
-
-/** Calls a procedure the way tRPC's HTTP link does, with the owner's session cookie; returns `result.data`. */
-async function call<T>(procedure: string, input: unknown): Promise<T> {
-  const response = await owner.post(`${API_URL}/trpc/${procedure}`, { data: input });
-  expect(response.ok(), `${procedure}: ${await response.text()}`).toBe(true);
-  return ((await response.json()) as { result: { data: T } }).result.data;
-}
 
 /** The procedures whose answers this device has saved for offline use (IndexedDB, lib/offline-cache.ts). */
 function savedQueries(page: Page): Promise<string[]> {
@@ -54,8 +47,8 @@ function savedQueries(page: Page): Promise<string[]> {
 const inProject = (path: string) => `${path}${path.includes("?") ? "&" : "?"}project=${encodeURIComponent(projectId)}`;
 
 test.beforeAll(async () => {
-  owner = await playwrightRequest.newContext();
-  await call("auth.logIn", { email: OWNER.email, password: OWNER.password });
+  owner = await ownerApi();
+  call = owner.call;
   ({ projectId } = await call<{ projectId: string }>("project.create", { name: PROJECT }));
   ({ id: scoutId } = await call<{ id: string }>("agent.create", { projectId, name: SCOUT, role: "researcher" }));
   ({ id: builderId } = await call<{ id: string }>("agent.create", { projectId, name: BUILDER, role: "builder" }));

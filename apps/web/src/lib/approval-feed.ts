@@ -56,10 +56,18 @@ function approvalOf(event: ChangeEvent): Approval | null {
 }
 
 const listKey = getQueryKey(trpc.approval.list);
+const byIdKey = getQueryKey(trpc.approval.byId);
 
-/** Writes one approval into every cached list of its project; a list still loading is asked again. */
+/**
+ * Writes one approval into every cached list of its project (a list still loading is asked again)
+ * and into its own page's query (the one-tap approve page).
+ */
 export function writeApproval(queryClient: QueryClient, approval: Approval) {
   const now = Date.now();
+  for (const query of queryClient.getQueryCache().findAll({ queryKey: byIdKey })) {
+    const input = (query.queryKey[1] as { input?: { id?: string } } | undefined)?.input;
+    if (input?.id === approval.id && query.state.data !== undefined) queryClient.setQueryData(query.queryKey, approval);
+  }
   for (const query of queryClient.getQueryCache().findAll({ queryKey: listKey })) {
     const input = (query.queryKey[1] as { input?: ApprovalListInput } | undefined)?.input;
     if (!input || input.projectId !== approval.projectId) continue;

@@ -114,8 +114,8 @@ self.addEventListener("notificationclick", (event) => {
       const tabs = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
       const tab = tabs.find((client) => new URL(client.url).origin === self.location.origin);
       if (tab) {
-        await tab.focus();
         await tab.navigate(url);
+        await tab.focus().catch(() => undefined); // a browser may refuse focus; the tab is on the page anyway
         return;
       }
       await self.clients.openWindow(url);

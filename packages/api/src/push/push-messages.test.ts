@@ -51,7 +51,7 @@ describe("push messages", () => {
     const parsed = JSON.parse(json) as Record<string, unknown>;
     expect(parsed).toMatchObject({
       kind: "approval",
-      url: `/approve/${huge.id}`,
+      url: `/approve/${huge.id}?project=${encodeURIComponent(huge.projectId)}`,
       approvalId: huge.id,
       expiresAt: 60_000,
     });

@@ -47,7 +47,7 @@ export function approvalPayload(approval: Approval): PushPayload {
     kind: "approval",
     title: `${approval.agentName} asks to use ${approval.tool}`,
     body: `${target}${approval.reason}`,
-    url: `/approve/${approval.id}`,
+    url: `/approve/${approval.id}?project=${encodeURIComponent(approval.projectId)}`,
     tag: pushTopic("approval", approval.id),
     approvalId: approval.id,
     projectId: approval.projectId,
@@ -65,7 +65,7 @@ export function budgetPayload(alert: BudgetAlert, projectName: string): PushPayl
     body: cost
       ? `${usd(alert.used)} of ${usd(alert.limit)} today (UTC) in ${projectName}; further requests are refused`
       : `${alert.used} of ${alert.limit} tokens this session in ${projectName}; further requests are refused`,
-    url: `/agents/${alert.agentId}`,
+    url: `/agents/${alert.agentId}?project=${encodeURIComponent(alert.projectId)}`,
     tag: pushTopic("budget", alert.agentId),
     agentId: alert.agentId,
     projectId: alert.projectId,
@@ -80,7 +80,7 @@ export function agentErrorPayload(
     kind: "agentError",
     title: `${agent.name} is in error`,
     body: `The agent's status turned to error in ${projectName}`,
-    url: `/agents/${agent.id}`,
+    url: `/agents/${agent.id}?project=${encodeURIComponent(agent.projectId)}`,
     tag: pushTopic("agentError", agent.id),
     agentId: agent.id,
     projectId: agent.projectId,

@@ -93,7 +93,7 @@ describe("push notifications", () => {
       kind: "approval",
       title: "home-agent asks to use Bash",
       body: "deploy/prod.sh: A person approves shell commands",
-      url: `/approve/${decision.approvalId}`,
+      url: `/approve/${decision.approvalId}?project=${world.projectId}`,
       tag: push!.headers.topic,
       approvalId: decision.approvalId,
       projectId: world.projectId,
@@ -205,7 +205,7 @@ describe("push notifications", () => {
       kind: "budget",
       title: "home-agent used its daily cost budget",
       body: expect.stringMatching(/^\$1\.15 of \$1\.00 today \(UTC\) in /),
-      url: `/agents/${homeAgent.id}`,
+      url: `/agents/${homeAgent.id}?project=${projectId}`,
       tag: push!.headers.topic,
       agentId: homeAgent.id,
       projectId,
@@ -231,7 +231,7 @@ describe("push notifications", () => {
       expect.objectContaining({
         kind: "agentError",
         title: "home-agent is in error",
-        url: `/agents/${world.homeAgent.id}`,
+        url: `/agents/${world.homeAgent.id}?project=${world.projectId}`,
         agentId: world.homeAgent.id,
       }),
     ]);

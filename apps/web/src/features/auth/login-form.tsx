@@ -6,7 +6,7 @@ import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
 import { AuthCard } from "./auth-card";
 import { useMe } from "./hooks";
-import { useLogIn } from "./sign-in-hooks";
+import { returnPath, useLogIn } from "./sign-in-hooks";
 
 export function LoginForm() {
   const me = useMe();
@@ -17,7 +17,7 @@ export function LoginForm() {
   const errors = toFormErrors(logIn.error, ["email", "password"]);
 
   useEffect(() => {
-    if (me.data?.user) router.replace("/overview");
+    if (me.data?.user) router.replace(returnPath());
     else if (me.data?.setupNeeded) router.replace("/signup");
   }, [me.data, router]);
 

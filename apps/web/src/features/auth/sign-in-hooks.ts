@@ -14,9 +14,21 @@ function useResetAfterAuth() {
   };
 }
 
+/**
+ * Where to go after signing in: the page that sent the visitor here (`?next=`, set by the shell),
+ * if it is a path of this site, else Overview.
+ */
+export function returnPath(): string {
+  const next = new URLSearchParams(window.location.search).get("next");
+  if (!next?.startsWith("/")) return "/overview";
+  // Parsed as the browser would follow it: `//host`, `/\host` and the like lead off this site.
+  const target = new URL(next, window.location.origin);
+  return target.origin === window.location.origin ? `${target.pathname}${target.search}${target.hash}` : "/overview";
+}
+
 export function useLogIn() {
   const reset = useResetAfterAuth();
-  return trpc.auth.logIn.useMutation({ onSuccess: () => reset() });
+  return trpc.auth.logIn.useMutation({ onSuccess: () => reset(returnPath()) });
 }
 
 export function useSignUp() {

@@ -9,8 +9,8 @@ export function OfflinePage() {
     <section className="offline-page">
       <h1>Not saved on this device</h1>
       <p>
-        This page has not been opened here while online, so there is nothing to show offline. It will be
-        kept once you open it with a connection.
+        This page has not been opened here while online, so there is nothing to show offline. It will be kept once you
+        open it with a connection.
       </p>
       <p>These show what Tower last sent:</p>
       <ul>

@@ -220,7 +220,9 @@ export function AppShell({ children }: { children: ReactNode }) {
   const signedOut = me.data && !me.data.user;
 
   useEffect(() => {
-    if (signedOut) router.replace(me.data?.setupNeeded ? "/signup" : "/login");
+    // Back here after signing in (a notification's approve page, a shared link).
+    const back = `${window.location.pathname}${window.location.search}`;
+    if (signedOut) router.replace(me.data?.setupNeeded ? "/signup" : `/login?next=${encodeURIComponent(back)}`);
   }, [signedOut, me.data?.setupNeeded, router]);
 
   if (me.isPending)
