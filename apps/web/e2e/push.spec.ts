@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { TowerClient } from "@tower/sdk";
 import type { PushPayload } from "@tower/shared";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { logIn, ownerApi, type ApiCall } from "./helpers";
 
@@ -152,6 +153,10 @@ test("on a phone: the notification, one tap to the approve page, Approve, and th
   await expect(card.locator("[data-countdown]")).toHaveText(/^\d+:\d{2} left$/);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+  // Accessible as every page is (e2e/a11y.spec.ts): nothing serious or critical for axe.
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
   await card.getByRole("button", { name: "Approve" }).tap();
 
   // The agent was waiting: it hears "approved", and its next ask of the same request is allowed.

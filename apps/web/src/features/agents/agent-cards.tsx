@@ -77,7 +77,9 @@ export function Profile({ agent, teamName }: { agent: Agent; teamName: string | 
       {Object.keys(agent.metadata).length > 0 ? (
         <details>
           <summary>Metadata</summary>
-          <pre className="metadata">{JSON.stringify(agent.metadata, null, 2)}</pre>
+          <pre className="metadata" tabIndex={0} role="region" aria-label="Metadata">
+            {JSON.stringify(agent.metadata, null, 2)}
+          </pre>
         </details>
       ) : null}
     </section>

@@ -39,11 +39,14 @@ export function SummaryStrip({
             type="button"
             className={`summary-${s}`}
             aria-pressed={status === s}
-            aria-label={`${STATUS_LABELS[s]}: ${summary?.byStatus[s] ?? 0}`}
             data-status-count={s}
             onClick={() => onStatus(status === s ? "" : s)}
           >
-            <span className="summary-label">{STATUS_LABELS[s]}</span>
+            {/* Named by what it shows ("Idle: 3"); the colon is for screen readers only. */}
+            <span className="summary-label">
+              {STATUS_LABELS[s]}
+              <span className="sr-only">: </span>
+            </span>
             <span className="summary-count">{summary?.byStatus[s] ?? "…"}</span>
           </button>
         </li>

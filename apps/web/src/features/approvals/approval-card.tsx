@@ -32,7 +32,9 @@ export function InputPreview({ input }: { input: Record<string, unknown> }) {
       <summary>
         <code className="input-line">{line}</code>
       </summary>
-      <pre className="input-full">{full}</pre>
+      <pre className="input-full" tabIndex={0} role="region" aria-label="Full input">
+        {full}
+      </pre>
     </details>
   );
 }

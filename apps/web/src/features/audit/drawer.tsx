@@ -73,7 +73,7 @@ export function Drawer({
         </div>
       </dl>
       <h3>Detail</h3>
-      <pre className="metadata" aria-label="Detail JSON">
+      <pre className="metadata" tabIndex={0} role="region" aria-label="Detail JSON">
         {JSON.stringify(row.detail, null, 2)}
       </pre>
       <h3>Hash chain</h3>

@@ -22,15 +22,25 @@ interface ChartProps {
   height?: number;
 }
 
-function cssColor(color: string, style: CSSStyleDeclaration): string {
-  return color.startsWith("--") ? style.getPropertyValue(color).trim() || "#888" : color;
+/**
+ * A colour the canvas can use. A custom property is resolved through an element inside `node`:
+ * the theme's are light-dark() pairs (globals.css), which only an element's computed colour settles.
+ */
+function cssColor(color: string, node: HTMLElement): string {
+  if (!color.startsWith("--")) return color;
+  const probe = document.createElement("span");
+  probe.style.color = `var(${color}, #888)`;
+  node.append(probe);
+  const resolved = getComputedStyle(probe).color;
+  probe.remove();
+  return resolved;
 }
 
 const DARK = "(prefers-color-scheme: dark)";
 
 /**
  * A uPlot line chart that fills its container's width (a ResizeObserver keeps it in step on
- * narrow screens) and takes its colours from the theme's custom properties, so it follows dark mode.
+ * narrow screens) and takes its colours from the theme's custom properties, so it follows the theme.
  */
 export function Chart({ title, x, series, format, height = 200 }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
@@ -56,9 +66,8 @@ export function Chart({ title, x, series, format, height = 200 }: ChartProps) {
       const { default: UPlot } = await import("uplot");
       if (disposed || !node) return;
       plot.current?.destroy();
-      const style = getComputedStyle(node);
-      const muted = cssColor("--muted", style);
-      const grid = cssColor("--border", style);
+      const muted = cssColor("--muted", node);
+      const grid = cssColor("--border", node);
       const axis: uPlot.Axis = {
         stroke: muted,
         grid: { stroke: grid, width: 1 },
@@ -81,7 +90,7 @@ export function Chart({ title, x, series, format, height = 200 }: ChartProps) {
         series: [
           {},
           ...series.map((s) => {
-            const stroke = cssColor(s.color, style);
+            const stroke = cssColor(s.color, node);
             return {
               label: s.label,
               stroke,
@@ -103,11 +112,15 @@ export function Chart({ title, x, series, format, height = 200 }: ChartProps) {
     }
 
     void build();
+    // Redrawn in the other theme's colours when the device's changes or one is chosen in Settings.
     const rebuild = () => void build();
     dark.addEventListener("change", rebuild);
+    const chosen = new MutationObserver(rebuild);
+    chosen.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     return () => {
       disposed = true;
       dark.removeEventListener("change", rebuild);
+      chosen.disconnect();
       observer?.disconnect();
       plot.current?.destroy();
       plot.current = null;

@@ -1,14 +1,16 @@
 "use client";
 import { hasRole } from "@tower/shared/domain";
 import { useProject } from "~/features/shell";
+import { ThemeSwitch } from "~/ui/theme-switch";
 import { AccountSecurity } from "./account-security";
 import { AgentRegistration } from "./agent-registration";
 import { ApiKeys } from "./api-keys";
 import { Invites } from "./invites";
 import { MemberList } from "./members";
+import { Notifications } from "./notifications";
 import { PriceTable } from "./price-table";
 
-/** The project's keys, members, invites and prices, and the signed-in person's account. */
+/** The project's keys, members, invites and prices, the signed-in person's account, and this browser's theme. */
 export function SettingsPage() {
   const { current } = useProject();
   const isAdmin = hasRole(current.role, "admin");
@@ -28,6 +30,12 @@ export function SettingsPage() {
       {isAdmin ? <Invites projectId={current.projectId} /> : null}
       <PriceTable projectId={current.projectId} canEdit={isAdmin} />
       <AccountSecurity />
+      <Notifications />
+      <section className="card" aria-labelledby="appearance-title">
+        <h2 id="appearance-title">Appearance</h2>
+        <ThemeSwitch />
+        <p className="muted">Kept in this browser. System follows your device&apos;s light or dark setting.</p>
+      </section>
     </section>
   );
 }

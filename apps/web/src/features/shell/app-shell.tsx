@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { Suspense, useEffect, useState, type ReactNode } from "react";
+import { Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import { useLogOut, useMe } from "~/features/auth";
 import { InstallButton, OfflineBanner, UpdatePrompt, useOffline } from "~/features/offline";
 import { useApprovalFeed, usePendingCount } from "~/lib/approval-feed";
@@ -137,10 +137,14 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
   // A link in the menu closes it (the page changes under it).
   useEffect(() => setMenuOpen(false), [pathname]);
 
+  const menuButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (!menuOpen) return;
+    // Escape closes the menu and puts focus back on its button (not lost to the page).
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") setMenuOpen(false);
+      if (event.key !== "Escape") return;
+      setMenuOpen(false);
+      menuButton.current?.focus();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -148,6 +152,9 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
 
   return (
     <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="app-header">
         <Link href="/overview" className="brand">
           Tower
@@ -161,6 +168,7 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
           <ToolsSkeleton />
         )}
         <button
+          ref={menuButton}
           type="button"
           className="menu-button narrow-only"
           aria-expanded={menuOpen}
@@ -196,7 +204,7 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
       </header>
       <OfflineBanner />
       <UpdatePrompt />
-      <main className="app-main">
+      <main id="main" tabIndex={-1} className="app-main">
         {/* Offline every control of the page is off (the banner says why): a change is never queued
             to run later, and a new filter or page of results has nowhere to come from. Links still work. */}
         <fieldset className="page-controls" disabled={offline}>
