@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { agentRow, logIn, ownerApi, type ApiCall } from "./helpers";
@@ -23,7 +24,7 @@ let projectId = "";
 let scoutId = "";
 let builderId = "";
 
-/** The procedures whose answers this device has saved for offline use (IndexedDB, lib/offline-cache.ts). */
+/** The queries this device has saved for offline use (IndexedDB, lib/offline-cache.ts), by procedure (and status). */
 function savedQueries(page: Page): Promise<string[]> {
   return page.evaluate(
     () =>
@@ -35,8 +36,14 @@ function savedQueries(page: Page): Promise<string[]> {
           if (!db.objectStoreNames.contains("offline-state")) return resolve([]);
           const get = db.transaction("offline-state").objectStore("offline-state").get("queries");
           get.onsuccess = () => {
-            const saved = get.result as { state?: { queries: { queryKey: [string[]] }[] } } | undefined;
-            resolve(saved?.state?.queries.map((q) => q.queryKey[0].join(".")) ?? []);
+            type Key = [string[], { input?: { status?: string } }?];
+            const saved = get.result as { state?: { queries: { queryKey: Key }[] } } | undefined;
+            // "approval.list" and, for a list of one status, "approval.list:pending".
+            resolve(
+              saved?.state?.queries.map(({ queryKey: [path, options] }) =>
+                [path.join("."), options?.input?.status].filter(Boolean).join(":"),
+              ) ?? [],
+            );
           };
           get.onerror = () => resolve([]);
         };
@@ -80,7 +87,9 @@ test("the service worker controls the dashboard, and offline the last known stat
   await expect(page.getByText("Loading pending approvals…")).toHaveCount(0);
   await expect
     .poll(() => savedQueries(page), { timeout: 15_000 })
-    .toEqual(expect.arrayContaining(["auth.me", "agent.list", "agent.byId", "metrics.overview", "approval.list"]));
+    .toEqual(
+      expect.arrayContaining(["auth.me", "agent.list", "agent.byId", "metrics.overview", "approval.list:pending"]),
+    );
 
   await context.setOffline(true);
 
@@ -164,4 +173,22 @@ test("a new version waits for the page to ask, then takes over on reload", async
     null,
   );
   await expect(prompt).toHaveCount(0);
+});
+
+test("Chromium can install the dashboard: no installability errors", async ({ playwright }, testInfo) => {
+  // A profile on disk: Playwright's usual contexts are incognito, where nothing installs.
+  const profile = mkdtempSync(path.join(os.tmpdir(), "tower-install-"));
+  const { launchOptions, baseURL } = testInfo.project.use;
+  const context = await playwright.chromium.launchPersistentContext(profile, { ...launchOptions, baseURL });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await logIn(page);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    expect(installabilityErrors).toEqual([]);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
 });

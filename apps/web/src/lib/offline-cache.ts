@@ -45,6 +45,9 @@ export async function restoreOfflineState(client: QueryClient): Promise<void> {
     const saved = await get<Saved>(KEY, db());
     if (!saved || saved.format !== FORMAT || Date.now() - saved.savedAt > MAX_AGE_MS) return;
     hydrate(client, saved.state);
+    // Shown at once, but never taken as fresh: every restored query is asked again as soon as a
+    // page uses it and the network is there (a session ended meanwhile must not look signed in).
+    void client.invalidateQueries({ refetchType: "none" });
   } catch {
     // A private window or a full disk: the pages load from the network as they did without it.
   }

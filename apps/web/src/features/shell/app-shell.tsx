@@ -8,6 +8,7 @@ import { useApprovalFeed, usePendingCount } from "~/lib/approval-feed";
 import { ConnectionBadge } from "~/lib/connection";
 import { lazyComponent } from "~/ui/lazy";
 import { Empty, ErrorText, Loading } from "~/ui/states";
+import { countText, MenuButton, ProjectMenuButton } from "./menu-button";
 import { ProjectProvider, useProject } from "./project";
 
 // Opens on a click; its code loads then, not with every page.
@@ -79,22 +80,18 @@ function ApprovalFeed() {
   return null;
 }
 
-/**
- * How many approvals wait for a person, next to "Approvals" on every page (and, on a phone, on the
- * menu button: `decorative`, since the link in the menu says it); kept live by `ApprovalFeed`.
- */
-function PendingBadge({ decorative = false }: { decorative?: boolean }) {
+/** How many approvals wait for a person, next to "Approvals" on every page; kept live by `ApprovalFeed`. */
+function PendingBadge() {
   const { current } = useProject();
   const pending = usePendingCount(current.projectId).data?.pending ?? 0;
   return (
     <span
       className="nav-count"
-      data-pending-count={decorative ? undefined : pending}
-      aria-label={!decorative && pending > 0 ? `${pending} pending` : undefined}
-      aria-hidden={decorative || undefined}
+      data-pending-count={pending}
+      aria-label={pending > 0 ? `${pending} pending` : undefined}
       hidden={pending === 0}
     >
-      {pending > 99 ? "99+" : pending}
+      {countText(pending)}
     </span>
   );
 }
@@ -167,18 +164,11 @@ function Frame({ user, hasProject, children }: { user: User | null; hasProject: 
         ) : (
           <ToolsSkeleton />
         )}
-        <button
-          ref={menuButton}
-          type="button"
-          className="menu-button narrow-only"
-          aria-expanded={menuOpen}
-          aria-controls="app-menu"
-          aria-label="Menu"
-          onClick={() => setMenuOpen((open) => !open)}
-        >
-          <span aria-hidden="true">{menuOpen ? "✕" : "☰"}</span>
-          {hasProject && !menuOpen ? <PendingBadge decorative /> : null}
-        </button>
+        {hasProject ? (
+          <ProjectMenuButton open={menuOpen} onToggle={() => setMenuOpen((open) => !open)} buttonRef={menuButton} />
+        ) : (
+          <MenuButton open={menuOpen} onToggle={() => setMenuOpen((open) => !open)} buttonRef={menuButton} />
+        )}
         <div id="app-menu" className={`header-menu${menuOpen ? " open" : ""}`}>
           <Nav hasProject={hasProject} />
           {user ? (
