@@ -11,6 +11,7 @@
  *   BENCH_RESULTS=path     where the figures go (default bench/results.json)
  *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web,startup,policy   run a subset
  *   BENCH_STARTUP_RUNS=5   server starts per mode, tsx and compiled (quick: 3)
+ *   BENCH_WEB_RELOADS=10   dashboard reloads per page, online and offline (quick: 5)
  *   BENCH_SUBSCRIBERS=1000 BENCH_FANOUT_RUNS=1   fan-out size and repetitions
  *   BENCH_INGEST_EVENTS=100000 BENCH_ROWS=1000000   ingest and query-benchmark sizes
  */

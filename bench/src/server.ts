@@ -99,15 +99,12 @@ async function getCall<T>(url: string, procedure: string, cookie: string): Promi
 
 /** Preset for the server the bench starts, so it can sign up the first account. */
 const BENCH_SETUP_CODE = "BENCH-SETUP-CODE";
+/** The first account, signed up by every server the bench starts (the dashboard bench logs in with it). */
+export const BENCH_ACCOUNT = { email: "bench@example.com", name: "Bench", password: "bench-password-123" };
 
 /** Signs up the first account over the real API and makes a read/write API key for its project. */
 async function provision(url: string): Promise<{ apiKey: string; adminKey: string; projectId: string }> {
-  const signUp = await call(url, "auth.signUp", {
-    email: "bench@example.com",
-    name: "Bench",
-    password: "bench-password-123",
-    setupCode: BENCH_SETUP_CODE,
-  });
+  const signUp = await call(url, "auth.signUp", { ...BENCH_ACCOUNT, setupCode: BENCH_SETUP_CODE });
   const cookie = signUp.cookie;
   if (!cookie) throw new Error("auth.signUp set no session cookie");
   const me = await getCall<{ memberships: { projectId: string }[] }>(url, "auth.me", cookie);
@@ -135,6 +132,8 @@ export interface StartOptions {
    * mutations (apps/server/src/fast-call.ts), to measure what that path gains.
    */
   fastCall?: boolean;
+  /** More environment for the server, e.g. TOWER_ALLOWED_ORIGINS for a dashboard in front of it. */
+  env?: Record<string, string>;
 }
 
 /** The server as shipped, and without the fast path, with the suffix their figures carry. */
@@ -179,6 +178,7 @@ export async function startServer(label: string, options: StartOptions = {}): Pr
     TOWER_WS_SOCKETS_PER_CREDENTIAL: "100000",
     NODE_ENV: "production",
     ...(options.fastCall === false ? { TOWER_BENCH_NO_FAST_CALL: "1" } : {}),
+    ...options.env,
   };
   // As `npm start`: no loader or flags from the bench's own environment.
   delete env.NODE_OPTIONS;

@@ -162,7 +162,7 @@ interface Playwright {
   chromium: { launch(options: { executablePath?: string; args: string[] }): Promise<PwBrowser> };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
@@ -175,11 +175,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startWebServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
+/**
+ * The production web server (apps/web/server.ts). Without `apiUrl` there is no API server: pages show
+ * "Could not reach Tower" after hydrating, which loads every first-load chunk but none of the lazily
+ * imported ones (those need data), matching the manifest figure. offline-shell.ts gives it one.
+ */
+export async function startWebServer(
+  options: { port?: number; apiUrl?: string } = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  // No API server: pages show "Could not reach Tower" after hydrating, which loads every first-load
-  // chunk but none of the lazily imported ones (those need data), matching the manifest figure.
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
     cwd: webDir,
     stdio: ["ignore", "ignore", "pipe"],
@@ -188,7 +193,7 @@ async function startWebServer(): Promise<{ url: string; stop(): Promise<void> }>
       NODE_ENV: "production",
       PORT: String(port),
       HOST: "127.0.0.1",
-      TOWER_SERVER_URL: `http://127.0.0.1:${await freePort()}`,
+      TOWER_SERVER_URL: options.apiUrl ?? `http://127.0.0.1:${await freePort()}`,
     },
   });
   let stderr = "";
