@@ -32,7 +32,7 @@ const EnvSchema = z.object({
 
 export type WebEnv = z.infer<typeof EnvSchema>;
 
-/** The only place the web app reads process.env. */
+/** The only place the web server reads process.env (the browser's build constant: src/lib/env.ts). */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): WebEnv {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {

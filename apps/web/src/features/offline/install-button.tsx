@@ -1,5 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
+import { isAppleMobile, isStandalone } from "./platform";
 
 /** Chromium's install offer (not in the DOM typings: it is not a web standard). */
 interface InstallPromptEvent extends Event {
@@ -21,13 +22,6 @@ if (typeof window !== "undefined") {
     listeners.forEach((notify) => notify());
   });
 }
-
-const isStandalone = () =>
-  window.matchMedia("(display-mode: standalone)").matches ||
-  (navigator as Navigator & { standalone?: boolean }).standalone === true;
-const isAppleMobile = () =>
-  /iPad|iPhone|iPod/.test(navigator.userAgent) ||
-  (navigator.userAgent.includes("Macintosh") && navigator.maxTouchPoints > 1);
 
 /**
  * "Install Tower" where the browser offers installing (Chromium on desktop and Android); on an

@@ -1,10 +1,13 @@
+import { PRODUCTION_BUILD } from "~/lib/env";
+
 /**
  * Registers the service worker (public/sw.js, built from src/service-worker/sw.ts) in production,
  * and reports a new version once it has installed and waits: `apply` asks it to take over, and the
  * page reloads when it has, so no page runs half on the old version and half on the new.
  */
 export function registerServiceWorker(onUpdate: (apply: () => void) => void): void {
-  if (process.env.NODE_ENV !== "production" || !("serviceWorker" in navigator)) return;
+  // Not in development: a worker precaching one build would serve its pages to the next.
+  if (!PRODUCTION_BUILD || !("serviceWorker" in navigator)) return;
   let reloading = false;
   const offer = (waiting: ServiceWorker) =>
     onUpdate(() => {

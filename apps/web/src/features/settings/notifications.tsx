@@ -2,6 +2,7 @@
 import type { PushDevice, PushKind } from "@tower/shared";
 import { PUSH_KINDS } from "@tower/shared/domain";
 import { useEffect, useState } from "react";
+import { isAppleMobile, isStandalone } from "~/features/offline";
 import { dateTimeOf } from "~/lib/format";
 import { trpc } from "~/lib/trpc";
 import { ErrorText, Loading } from "~/ui/states";
@@ -17,10 +18,7 @@ type Support = "checking" | "supported" | "unsupported" | "ios-browser";
 
 /** Whether this browser can receive web push here (an iPhone only from the Home Screen app). */
 function detectSupport(): Support {
-  const standalone =
-    window.matchMedia("(display-mode: standalone)").matches ||
-    (navigator as Navigator & { standalone?: boolean }).standalone === true;
-  if (/iPad|iPhone|iPod/.test(navigator.userAgent) && !standalone) return "ios-browser";
+  if (isAppleMobile() && !isStandalone()) return "ios-browser";
   const supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
   return supported ? "supported" : "unsupported";
 }
