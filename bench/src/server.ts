@@ -258,7 +258,8 @@ export async function startServer(label: string, options: StartOptions = {}): Pr
       const code = await exited;
       clearTimeout(timer);
       closeSync(logFd);
-      if (code === 0) rmSync(dir, { recursive: true, force: true });
+      if (code === 0 && !process.env.BENCH_KEEP_SERVER_FILES) rmSync(dir, { recursive: true, force: true });
+      else if (code === 0) console.error(`[bench] the server's log and database are kept in ${dir}`);
       else console.error(`[bench] server exited with ${code}; its log and database are kept in ${dir}`);
     },
   };

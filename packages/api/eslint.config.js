@@ -5,7 +5,7 @@ import { towerConfig } from "@tower/eslint-config";
 // files (the router, the package's entry points, the test harness). Tests are exempt: they drive
 // the whole router through the harness. A separate rule from the shared `no-restricted-imports`,
 // whose options a second config would replace rather than extend.
-const DOMAINS = ["auth", "agents", "teams", "telemetry", "ingest", "sessions", "policy", "push", "audit", "demo"];
+const DOMAINS = ["auth", "agents", "teams", "telemetry", "ingest", "sessions", "policy", "push", "work", "suites", "audit", "demo"];
 const TOP_LEVEL = ["root", "index", "client-router", "testing", "test-fixtures"];
 
 /** Imports (relative, from a file one folder below src/) of any of these top-level folders or files. */

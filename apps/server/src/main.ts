@@ -9,6 +9,7 @@ import {
   flushDecisions,
   prepareDemoFleetKey,
   pruneAllAudit,
+  sweepWork,
 } from "@tower/api";
 import { createDb, WriteGate } from "@tower/db";
 import { readIdentityFolder } from "@tower/shared/node";
@@ -84,6 +85,19 @@ const approvalSweep = setInterval(() => {
 }, 5_000);
 approvalSweep.unref();
 
+// The work clock: schedules fire (a fire within a second of its time), runs whose lease lapsed or
+// whose attempt overran go back to the queue, queued runs past their time to live expire. What it
+// decides is in the database, so a restart resumes it without firing anything twice.
+const workSweep = setInterval(() => {
+  try {
+    const { missed } = sweepWork(deps);
+    if (missed > 0) logger.warn({ missed }, "schedule fires were missed while Tower was down (see each task's missed-fire setting)");
+  } catch (error) {
+    logger.error({ err: error }, "the work sweep failed");
+  }
+}, 250);
+workSweep.unref();
+
 // Retention: prune the audit trail's old end now and then; verification still passes after it.
 const pruneAudit = () => {
   const { pruned } = pruneAllAudit(deps, env.TOWER_AUDIT_RETENTION_DAYS * 86_400_000);
@@ -129,6 +143,7 @@ async function shutdown(signal: string) {
   force.unref();
   clearInterval(sweep);
   clearInterval(approvalSweep);
+  clearInterval(workSweep);
   clearInterval(retention);
   await server.close();
   // Policy decisions queued for the audit chain go to the writer before it closes.

@@ -42,6 +42,7 @@ export { DEFAULT_HEARTBEAT, expireStaleSessions } from "./sessions/session-servi
 export { expireApprovals } from "./policy/approval-service";
 export { evaluate as evaluatePolicy } from "./policy/policy-check";
 export { flushDecisions } from "./policy/decision-log";
+export { sweepWork, type SweepCounts } from "./work/work-sweep";
 export {
   approvalRefusal,
   CLAUDE_CODE_DEFAULT_AGENT,

@@ -14,6 +14,8 @@ import { pushRouter } from "./push/push-router";
 import { sessionRouter } from "./sessions/session-router";
 import { teamRouter } from "./teams/team-router";
 import { metricsRouter } from "./telemetry/metrics-router";
+import { runRouter } from "./work/run-router";
+import { taskRouter } from "./work/task-router";
 
 export const appRouter = router({
   auth: authRouter,
@@ -32,6 +34,8 @@ export const appRouter = router({
   approval: approvalRouter,
   grant: grantRouter,
   push: pushRouter,
+  task: taskRouter,
+  run: runRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,6 @@
 import type { Agent } from "./domain/agent";
 import type { Approval, PolicyGrant } from "./domain/policy";
+import type { Run, Task } from "./domain/work";
 import type { BudgetAlert } from "./ingest";
 import type { Team } from "./team";
 
@@ -21,6 +22,10 @@ export type ChangeEvent =
   | Envelope<"alert", "created", BudgetAlert>
   | Envelope<"approval", "created" | "updated", Approval>
   | Envelope<"grant", "created" | "updated", PolicyGrant>
+  | Envelope<"task", "created" | "updated", Task>
+  | Envelope<"task", "deleted", Pick<Task, "id" | "name">>
+  /** A run was created or moved (state, holder, progress); its log lines are read with `run.logs`. */
+  | Envelope<"run", "created" | "updated", Run>
   /** A new policy version was saved (`id`: the project's id). */
   | Envelope<
       "policy",

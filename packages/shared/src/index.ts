@@ -17,3 +17,4 @@ export * from "./team";
 export * from "./telemetry";
 export * from "./policy";
 export * from "./push";
+export * from "./work";

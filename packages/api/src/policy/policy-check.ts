@@ -32,7 +32,7 @@ export interface Evaluation {
   outcome: RuleOutcome | null;
 }
 
-function teamNameOf(deps: Deps, teamId: string | null): string | null {
+export function teamNameOf(deps: Deps, teamId: string | null): string | null {
   if (teamId === null) return null;
   const row = prepared(deps.state, "teams.name", () =>
     deps.db

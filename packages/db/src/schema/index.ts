@@ -5,3 +5,4 @@ export * from "./audit";
 export * from "./telemetry";
 export * from "./policy";
 export * from "./push";
+export * from "./work";

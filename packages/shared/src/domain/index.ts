@@ -17,3 +17,4 @@ export * from "./telemetry";
 export * from "./policy";
 export * from "./policy-diff";
 export * from "./push";
+export * from "./work";

@@ -1,0 +1,180 @@
+import { runs } from "@tower/db";
+import type { ChangeEvent, Run, RunAssignment } from "@tower/shared";
+import { and, eq, gt, inArray, min } from "drizzle-orm";
+import { findAgentByName, type AgentRow } from "../agents/agent-writes";
+import { assertActsAs, isCallerStillValid, watchCaller, type ProjectAccess } from "../core/access";
+import { publishChanges } from "../core/change-feed";
+import type { Caller, Deps } from "../core/deps";
+import { DomainError } from "../core/errors";
+import { claimRun } from "./run-claim";
+import { toRun } from "./run-rows";
+import { isTakenBackError } from "./work-sweep";
+
+/**
+ * How often a waiting agent looks at the queue without being woken: a safety net for what wakes
+ * no one (a budget's new day, a policy change that lifts a refusal). New runs wake it at once.
+ */
+const RECHECK_MS = 5_000;
+
+/**
+ * Why a run the agent held was taken from it, as the agent is told; null when the agent ended it
+ * itself (completed or failed it), which needs no word.
+ */
+function takenBecause(run: Run): string | null {
+  if (run.cancelRequested) return "Cancelled by an operator";
+  if (run.error !== null && isTakenBackError(run.error)) return run.error;
+  return null;
+}
+
+/**
+ * What a waiting agent is given, pushed over its live connection: runs it may take, claimed for
+ * it here as they are queued (never more than `concurrency` held at once), and word of each held
+ * run that is cancelled or taken back (lease lapsed, timed out). Ends when the caller's key or
+ * session is revoked, or the client unsubscribes. A run claimed here is the agent's until it
+ * completes, fails or stops heartbeating, whether or not this stream is still open.
+ */
+export function runAssignments(
+  deps: Deps,
+  access: ProjectAccess,
+  caller: Caller,
+  input: { agent: string; concurrency: number; holding: string[] },
+  leaseMs: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<RunAssignment> {
+  // Checked when the subscription starts, so the caller is told at once (not on its first read).
+  assertActsAs(access, input.agent);
+  const agent = findAgentByName(deps.state, deps.db, access.projectId, input.agent);
+  if (!agent) throw new DomainError("NOT_FOUND", `Unknown agent "${input.agent}"; register it in this project first`);
+  return assignmentStream(deps, access.projectId, caller, agent, input, leaseMs, signal);
+}
+
+async function* assignmentStream(
+  deps: Deps,
+  projectId: string,
+  caller: Caller,
+  initial: AgentRow,
+  input: { agent: string; concurrency: number; holding: string[] },
+  leaseMs: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<RunAssignment> {
+  const find = () => findAgentByName(deps.state, deps.db, projectId, input.agent);
+  let agent: AgentRow | undefined = initial;
+  /** Runs claimed here and still held, by id, with the attempt claimed. */
+  const held = heldRuns(deps, projectId, initial, input.holding);
+  const told = new Set<string>();
+  const outbox: RunAssignment[] = [];
+  let lookAtQueue = true;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const poke = () => wake?.();
+  const stopWatching = watchCaller(
+    deps,
+    caller,
+    () => {
+      ended = true;
+      poke();
+    },
+    projectId,
+  );
+  const onEvent = (event: ChangeEvent) => {
+    if (event.entity === "agent" && event.data.id === agent!.id) {
+      lookAtQueue = true; // enabled or disabled, its role changed…
+      return poke();
+    }
+    if (event.entity !== "run") return;
+    const run = event.data;
+    const attempt = held.get(run.id);
+    if (attempt === undefined) {
+      if (run.status !== "queued") return;
+      lookAtQueue = true;
+      return poke();
+    }
+    const stillHeld = (run.status === "leased" || run.status === "running") && run.attempt === attempt;
+    if (!stillHeld || run.cancelRequested) {
+      const reason = takenBecause(run);
+      if (reason && !told.has(run.id)) outbox.push({ type: "cancel", runId: run.id, reason });
+      told.add(run.id);
+    }
+    if (!stillHeld) {
+      held.delete(run.id);
+      told.delete(run.id);
+      lookAtQueue = true;
+    }
+    poke();
+  };
+  const unsubscribe = deps.bus.subscribe(projectId, onEvent);
+  if (!isCallerStillValid(deps, caller, projectId)) ended = true;
+  signal?.addEventListener("abort", poke);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    while (!ended && !signal?.aborted) {
+      while (outbox.length > 0) yield outbox.shift()!;
+      if (lookAtQueue && held.size < input.concurrency) {
+        lookAtQueue = false;
+        agent = find();
+        if (!agent) return;
+        let claimed: ReturnType<typeof claimRun>;
+        while (held.size < input.concurrency && (claimed = claimRun(deps, agent, leaseMs))) {
+          held.set(claimed.row.id, claimed.row.attempt); // before publishing: the change is then ours
+          publishChanges(deps, [claimed.event]);
+          yield { type: "run", run: toRun(claimed.row), leaseMs };
+        }
+        clearTimeout(timer);
+        if (held.size < input.concurrency) {
+          // Nothing more to take now: look again when a run backing off becomes available.
+          timer = setTimeout(
+            () => {
+              lookAtQueue = true;
+              poke();
+            },
+            untilNextAvailable(deps, projectId),
+          );
+          timer.unref?.();
+        }
+      }
+      if (outbox.length > 0 || ended || signal?.aborted) continue;
+      if (lookAtQueue && held.size < input.concurrency) continue;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    clearTimeout(timer);
+    unsubscribe();
+    stopWatching();
+    signal?.removeEventListener("abort", poke);
+  }
+}
+
+/** Milliseconds until the next queued run backing off before a retry becomes available (at most RECHECK_MS). */
+function untilNextAvailable(deps: Deps, projectId: string): number {
+  const now = deps.clock.now();
+  const row = deps.db
+    .select({ at: min(runs.availableAt) })
+    .from(runs)
+    .where(and(eq(runs.projectId, projectId), eq(runs.status, "queued"), gt(runs.availableAt, now)))
+    .get();
+  return Math.max(1, Math.min(RECHECK_MS, row?.at == null ? RECHECK_MS : row.at - now + 1));
+}
+
+/**
+ * The runs a reconnecting agent says it still works on, those Tower agrees it holds: they count
+ * against its concurrency, and it is told here when one is cancelled or taken back.
+ */
+function heldRuns(deps: Deps, projectId: string, agent: AgentRow, ids: string[]): Map<string, number> {
+  const held = new Map<string, number>();
+  if (ids.length === 0) return held;
+  const rows = deps.db
+    .select({ id: runs.id, attempt: runs.attempt })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.projectId, projectId),
+        inArray(runs.id, ids),
+        eq(runs.agentId, agent.id),
+        inArray(runs.status, ["leased", "running"]),
+      ),
+    )
+    .all();
+  for (const row of rows) held.set(row.id, row.attempt);
+  return held;
+}

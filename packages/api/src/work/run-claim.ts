@@ -1,0 +1,117 @@
+import { runs } from "@tower/db";
+import type { ChangeEvent } from "@tower/shared";
+import { and, eq, sql } from "drizzle-orm";
+import type { AgentRow } from "../agents/agent-writes";
+import type { Deps } from "../core/deps";
+import { prepared, slot } from "../core/prepared";
+import type { AgentFacts, CompiledPolicy } from "../policy/compiled-policy";
+import { teamNameOf } from "../policy/policy-check";
+import type { NormalizedRequest } from "../policy/policy-request";
+import { policyInForce } from "../policy/policy-store";
+import { currentUsage } from "../telemetry/budget-service";
+import { runChange, type RunRow } from "./run-rows";
+
+/** Queued runs looked at per claim: the first this agent may take wins. */
+const CANDIDATES = 20;
+
+/**
+ * Why the agent may take no run at all now (disabled, a budget spent), or null. A refused agent
+ * stays connected and is offered runs again once this changes.
+ */
+export function claimRefusal(deps: Deps, agent: AgentRow, now: number): string | null {
+  if (agent.status === "disabled") return `"${agent.name}" is disabled`;
+  if (agent.budgetTokensPerSession === null && agent.budgetCostUsdPerDay === null) return null;
+  for (const usage of currentUsage(deps.state, deps.db, agent, [], now)) {
+    if (usage.used >= usage.limit) return `"${agent.name}" has used its ${usage.budget.replaceAll("_", " ")} budget`;
+  }
+  return null;
+}
+
+/**
+ * Whether a rule of the project's policy denies this agent the task: asked as the tool
+ * `task:<name>` with the operation `claim`. Only a rule that matches decides; the project default
+ * (for tools an agent calls) does not keep agents from work.
+ */
+function ruleRefuses(policy: CompiledPolicy, facts: AgentFacts, taskName: string): boolean {
+  const request: NormalizedRequest = {
+    agent: facts.name,
+    tool: `task:${taskName}`,
+    operation: "claim",
+    path: null,
+    pathOutside: false,
+    input: {},
+    estimatedCostUsd: null,
+    sessionId: null,
+    inputHash: "",
+  };
+  const outcome = policy.decide(request, facts);
+  return outcome.ruleId !== null && outcome.effect !== "allow";
+}
+
+/**
+ * Leases the agent the first queued run it may take (its target matches the agent, available, not
+ * expired; highest priority, then oldest), or returns null. The lease lasts `leaseMs` and is
+ * renewed by heartbeats; the attempt must end by its maximum duration.
+ */
+export function claimRun(deps: Deps, agent: AgentRow, leaseMs: number): { row: RunRow; event: ChangeEvent } | null {
+  const now = deps.clock.now();
+  if (claimRefusal(deps, agent, now)) return null;
+  const policy = policyInForce(deps, agent.projectId);
+  const facts: AgentFacts = {
+    name: agent.name,
+    role: agent.role,
+    tags: agent.tags,
+    teamName: policy.usesTeams ? teamNameOf(deps, agent.teamId) : null,
+  };
+  return deps.db.transaction((tx) => {
+    const candidates = prepared(deps.state, "runs.claimable", () =>
+      tx
+        .select({ id: runs.id, taskName: runs.taskName, maxDurationSeconds: runs.maxDurationSeconds })
+        .from(runs)
+        .where(
+          and(
+            eq(runs.projectId, slot("projectId")),
+            eq(runs.status, "queued"),
+            sql`${runs.availableAt} <= ${slot("now")}`,
+            sql`(${runs.expiresAt} IS NULL OR ${runs.expiresAt} > ${slot("now")})`,
+            sql`(${runs.targetKind} = 'any' OR (${runs.targetKind} = 'agent' AND ${runs.targetValue} = ${slot("name")}) OR (${runs.targetKind} = 'role' AND ${runs.targetValue} = ${slot("role")}))`,
+          ),
+        )
+        .orderBy(sql`${runs.priority} DESC`, runs.id)
+        .limit(CANDIDATES)
+        .prepare(),
+    ).all({ projectId: agent.projectId, now, name: agent.name, role: agent.role });
+    const refused = new Map<string, boolean>();
+    for (const candidate of candidates) {
+      let refuses = refused.get(candidate.taskName);
+      if (refuses === undefined)
+        refused.set(candidate.taskName, (refuses = ruleRefuses(policy, facts, candidate.taskName)));
+      if (refuses) continue;
+      const row = prepared(deps.state, "runs.lease", () =>
+        tx
+          .update(runs)
+          .set({
+            status: "leased",
+            agentId: slot("agentId") as never,
+            agentName: slot("agentName") as never,
+            leasedAt: slot("now") as never,
+            leaseExpiresAt: slot("leaseExpiresAt") as never,
+            deadlineAt: slot("deadlineAt") as never,
+            updatedAt: slot("now") as never,
+          })
+          .where(and(eq(runs.id, slot("id")), eq(runs.status, "queued")))
+          .returning()
+          .prepare(),
+      ).get({
+        id: candidate.id,
+        agentId: agent.id,
+        agentName: agent.name,
+        now,
+        leaseExpiresAt: now + leaseMs,
+        deadlineAt: now + candidate.maxDurationSeconds * 1000,
+      });
+      if (row) return { row, event: runChange(deps.state, tx, row, "updated", now) };
+    }
+    return null;
+  });
+}

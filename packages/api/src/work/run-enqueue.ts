@@ -1,0 +1,98 @@
+import { runs, type DbOrTx } from "@tower/db";
+import type { Actor, ChangeEvent, Run, RunTrigger } from "@tower/shared";
+import { appendAudit } from "../core/audit-chain";
+import { publishChanges } from "../core/change-feed";
+import type { ConnectionState } from "../core/connection-state";
+import type { Deps } from "../core/deps";
+import { DomainError } from "../core/errors";
+import { newId } from "../core/tokens";
+import { runChange, toRun, type RunRow } from "./run-rows";
+import { findTaskByName, requireTask, type TaskRow } from "./task-rows";
+
+export interface NewRun {
+  trigger: RunTrigger;
+  input?: Record<string, unknown>;
+  priority?: number;
+  /** For a schedule's fire: the fire time (one run per fire, see runs_schedule_fire_idx). */
+  scheduledFor?: number;
+  retryOf?: string;
+}
+
+/**
+ * Queues a run of `task` inside the caller's transaction: the task's target, limits and input (or
+ * the given input) are copied onto it. Returns null when the schedule already fired for this time.
+ */
+export function insertRunTx(
+  state: ConnectionState,
+  tx: DbOrTx,
+  task: TaskRow,
+  run: NewRun,
+  now: number,
+): { row: RunRow; event: ChangeEvent } | null {
+  const row = tx
+    .insert(runs)
+    .values({
+      id: newId(),
+      projectId: task.projectId,
+      taskId: task.id,
+      taskName: task.name,
+      status: "queued",
+      trigger: run.trigger,
+      targetKind: task.targetKind,
+      targetValue: task.targetValue,
+      input: run.input ?? task.input,
+      priority: run.priority ?? task.priority,
+      maxAttempts: task.maxAttempts,
+      backoffSeconds: task.backoffSeconds,
+      maxDurationSeconds: task.maxDurationSeconds,
+      scheduledFor: run.scheduledFor ?? null,
+      retryOf: run.retryOf ?? null,
+      availableAt: now,
+      expiresAt: task.queuedTtlSeconds === null ? null : now + task.queuedTtlSeconds * 1000,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning()
+    .get();
+  if (!row) return null;
+  return { row, event: runChange(state, tx, row, "created", now) };
+}
+
+/**
+ * Starts a run of a task now, named by id (the dashboard's Run now) or by name (`tower.tasks.enqueue`
+ * from an app), with the task's input or the one given.
+ */
+export function runTaskNow(
+  deps: Deps,
+  projectId: string,
+  input: { id?: string; task?: string; input?: Record<string, unknown>; priority?: number },
+  actor: Actor,
+): Run {
+  const now = deps.clock.now();
+  let event: ChangeEvent | null = null;
+  const run = deps.db.transaction((tx) => {
+    const task =
+      input.id !== undefined ? requireTask(tx, projectId, input.id) : findTaskByName(tx, projectId, input.task!);
+    if (!task) throw new DomainError("NOT_FOUND", `No task named "${input.task}" in this project`, { field: "task" });
+    const created = insertRunTx(
+      deps.state,
+      tx,
+      task,
+      { trigger: actor.type === "user" ? "manual" : "api", input: input.input, priority: input.priority },
+      now,
+    )!;
+    appendAudit(
+      deps,
+      tx,
+      projectId,
+      actor,
+      { operation: "run.enqueued", target: task.name, detail: { runId: created.row.id, taskId: task.id } },
+      now,
+    );
+    event = created.event;
+    return toRun(created.row);
+  });
+  publishChanges(deps, [event]);
+  return run;
+}

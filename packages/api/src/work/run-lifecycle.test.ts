@@ -1,0 +1,252 @@
+import type { RunAssignment } from "@tower/shared";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Credentials } from "../core/deps";
+import { callerWithSignal, createWorld, expectTRPCError, reader, type TestCaller, type World } from "../test-fixtures";
+import { LEASE_MS } from "./run-router";
+import { sweepWork } from "./work-sweep";
+
+let world: World;
+let owner: TestCaller;
+let projectId: string;
+const controllers: AbortController[] = [];
+
+beforeEach(async () => {
+  world = await createWorld();
+  owner = world.users.owner.caller;
+  projectId = world.projectId;
+});
+afterEach(() => {
+  for (const controller of controllers.splice(0)) controller.abort();
+  world.close();
+});
+
+const agentCredentials = (): Credentials => ({ apiKey: world.keys.agent.secret });
+const agentCaller = () => world.as(agentCredentials());
+
+/** home-agent (role coder) waiting for work through its own key, as the SDK does. */
+async function waitForWork(concurrency = 1, credentials: Credentials = agentCredentials(), agent = "home-agent") {
+  const controller = new AbortController();
+  controllers.push(controller);
+  const caller = callerWithSignal(world.deps, credentials, controller.signal);
+  const stream = reader(await caller.run.assignments({ projectId, agent, concurrency }));
+  return {
+    open: stream.open,
+    stop: () => controller.abort(),
+    /** The next assignment (the stream yields them bare, not as tracked envelopes), or "timeout". */
+    next: async (ms = 1_000) => {
+      const item = await stream.nextOrTimeout(ms);
+      return item === "timeout" ? item : (item as unknown as RunAssignment);
+    },
+  };
+}
+
+async function nextRun(stream: Awaited<ReturnType<typeof waitForWork>>) {
+  const item = await stream.next(2_000);
+  if (item === "timeout" || item.type !== "run") throw new Error(`expected a run, got ${JSON.stringify(item)}`);
+  return item.run;
+}
+
+const runStatus = (id: string) =>
+  world.sqlite.prepare("select status, attempt from runs where id = ?").get(id) as { status: string; attempt: number };
+
+describe("runs", () => {
+  it("goes queued → leased → running → succeeded, pushed to the waiting agent, with progress, logs and output", async () => {
+    await owner.task.create({ projectId, name: "index", input: { repo: "tower" } });
+    const stream = await waitForWork();
+    stream.open();
+    const manage = world.as({ apiKey: world.keys.manage.secret });
+    const queued = await manage.task.runNow({ task: "index" });
+    expect(queued).toMatchObject({ status: "queued", trigger: "api", attempt: 1, input: { repo: "tower" } });
+
+    const run = await nextRun(stream);
+    expect(run).toMatchObject({ id: queued.id, status: "leased", agentName: "home-agent" });
+    expect(run.leaseExpiresAt).toBe(world.clock.now() + LEASE_MS);
+
+    const agent = agentCaller();
+    const beat = await agent.run.heartbeat({
+      id: run.id,
+      attempt: 1,
+      progress: 40,
+      message: "indexing",
+      logs: ["a", "b"],
+    });
+    expect(beat).toMatchObject({ cancelRequested: false, status: "running" });
+    const done = await agent.run.complete({ id: run.id, attempt: 1, output: { files: 12 }, logs: ["done"] });
+    expect(done).toMatchObject({ status: "succeeded", output: { files: 12 }, progress: 100, logLines: 3 });
+    expect((await owner.run.logs({ projectId, id: run.id })).items.map((l) => l.line)).toEqual(["a", "b", "done"]);
+    // Finished: a second completion is refused, saying why.
+    await expectTRPCError(agent.run.complete({ id: run.id }), "CONFLICT", /no longer held.*ended as succeeded/);
+  });
+
+  it("offers only runs whose target matches the agent, highest priority first, within its concurrency", async () => {
+    await owner.task.create({ projectId, name: "for-reviewers", target: { kind: "role", value: "reviewer" } });
+    await owner.task.create({ projectId, name: "for-someone-else", target: { kind: "agent", value: "other" } });
+    await owner.task.create({ projectId, name: "for-coders", target: { kind: "role", value: "coder" } });
+    await owner.task.create({ projectId, name: "for-me", target: { kind: "agent", value: "home-agent" } });
+    for (const task of ["for-reviewers", "for-someone-else", "for-coders"])
+      await owner.task.runNow({ projectId, task });
+    const urgent = await owner.task.runNow({ projectId, task: "for-me", priority: 5 });
+
+    const stream = await waitForWork(1);
+    const first = await nextRun(stream);
+    expect(first.id).toBe(urgent.id);
+    expect(await stream.next(100)).toBe("timeout"); // concurrency 1: nothing more while it holds one
+    await agentCaller().run.complete({ id: first.id });
+    expect((await nextRun(stream)).taskName).toBe("for-coders");
+    expect(await stream.next(100)).toBe("timeout"); // the others are not for home-agent
+  });
+
+  it("retries a failed attempt after its backoff, then ends failed when attempts are spent", async () => {
+    await owner.task.create({ projectId, name: "flaky", maxAttempts: 2, backoffSeconds: 30 });
+    const queued = await owner.task.runNow({ projectId, task: "flaky" });
+    let stream = await waitForWork();
+    await nextRun(stream);
+    const retried = await agentCaller().run.fail({ id: queued.id, attempt: 1, error: "boom" });
+    expect(retried).toMatchObject({
+      status: "queued",
+      attempt: 2,
+      error: "boom",
+      availableAt: world.clock.now() + 30_000,
+    });
+    expect(await stream.next(100)).toBe("timeout"); // backing off
+    stream.stop();
+
+    world.clock.advance(30_000);
+    stream = await waitForWork();
+    const second = await nextRun(stream);
+    expect(second).toMatchObject({ id: queued.id, attempt: 2 });
+    // A late call about attempt 1 is refused: that attempt is over.
+    await expectTRPCError(agentCaller().run.complete({ id: queued.id, attempt: 1 }), "CONFLICT", /no longer held/);
+    expect(await agentCaller().run.fail({ id: queued.id, attempt: 2, error: "boom again" })).toMatchObject({
+      status: "failed",
+      error: "boom again",
+    });
+  });
+
+  it("takes a run back when its lease lapses: the holder is told, and the run completes once, elsewhere", async () => {
+    await owner.task.create({ projectId, name: "long", maxAttempts: 3 });
+    const queued = await owner.task.runNow({ projectId, task: "long" });
+    const crashed = await waitForWork();
+    await nextRun(crashed);
+    world.clock.advance(LEASE_MS + 1);
+    expect(sweepWork(world.deps).lapsed).toBe(1);
+    expect(runStatus(queued.id)).toEqual({ status: "queued", attempt: 2 });
+    const told = await crashed.next();
+    expect(told).toMatchObject({ type: "cancel", runId: queued.id, reason: /lease lapsed/ });
+    crashed.stop();
+
+    world.clock.advance(10_000); // the backoff
+    const rescuer = await waitForWork();
+    const again = await nextRun(rescuer);
+    expect(again.attempt).toBe(2);
+    await agentCaller().run.complete({ id: queued.id, attempt: 2, output: "ok" });
+    await expectTRPCError(agentCaller().run.complete({ id: queued.id, attempt: 1 }), "CONFLICT");
+    expect(runStatus(queued.id)).toEqual({ status: "succeeded", attempt: 2 });
+  });
+
+  it("cancels: a queued run at once; a held one tells its agent, which stops and reports", async () => {
+    await owner.task.create({ projectId, name: "cancel-me" });
+    const waiting = await owner.task.runNow({ projectId, task: "cancel-me" });
+    expect(await world.users.operator.caller.run.cancel({ projectId, id: waiting.id })).toMatchObject({
+      status: "cancelled",
+    });
+
+    const held = await owner.task.runNow({ projectId, task: "cancel-me" });
+    const stream = await waitForWork();
+    await nextRun(stream);
+    await agentCaller().run.heartbeat({ id: held.id });
+    const marked = await owner.run.cancel({ projectId, id: held.id });
+    expect(marked).toMatchObject({ status: "running", cancelRequested: true });
+    const told = await stream.next();
+    expect(told).toEqual({ type: "cancel", runId: held.id, reason: "Cancelled by an operator" });
+    expect((await agentCaller().run.heartbeat({ id: held.id })).cancelRequested).toBe(true);
+    expect(await agentCaller().run.fail({ id: held.id, error: "stopped" })).toMatchObject({ status: "cancelled" });
+    await expectTRPCError(owner.run.cancel({ projectId, id: held.id }), "CONFLICT", /already ended as cancelled/);
+    await expectTRPCError(world.users.viewer.caller.run.cancel({ projectId, id: held.id }), "FORBIDDEN");
+  });
+
+  it("times out an attempt that overruns its maximum duration, and expires a run nobody took in time", async () => {
+    await owner.task.create({ projectId, name: "slow", maxDurationSeconds: 60 });
+    await owner.task.create({
+      projectId,
+      name: "stale",
+      queuedTtlSeconds: 120,
+      target: { kind: "role", value: "nobody" },
+    });
+    const slow = await owner.task.runNow({ projectId, task: "slow" });
+    const stale = await owner.task.runNow({ projectId, task: "stale" });
+    const stream = await waitForWork();
+    await nextRun(stream);
+    for (let i = 0; i < 6; i++) {
+      world.clock.advance(20_000);
+      await agentCaller()
+        .run.heartbeat({ id: slow.id })
+        .catch(() => null);
+      sweepWork(world.deps);
+    }
+    expect(runStatus(slow.id).status).toBe("timed_out");
+    expect(runStatus(stale.id).status).toBe("expired");
+    const told = await stream.next();
+    expect(told).toMatchObject({ type: "cancel", runId: slow.id, reason: /Timed out/ });
+  });
+
+  it("retries an ended run as a new run that points back at it", async () => {
+    await owner.task.create({ projectId, name: "again", input: { x: 1 } });
+    const first = await owner.task.runNow({ projectId, task: "again" });
+    await expectTRPCError(owner.run.retry({ projectId, id: first.id }), "CONFLICT", /still queued/);
+    await owner.run.cancel({ projectId, id: first.id });
+    const second = await owner.run.retry({ projectId, id: first.id });
+    expect(second).toMatchObject({ status: "queued", trigger: "retry", retryOf: first.id, input: { x: 1 } });
+  });
+
+  it("keeps a policy rule's deny: the agent is not offered that task's runs", async () => {
+    await owner.policy.save({
+      projectId,
+      expectedVersion: 0,
+      document: {
+        rules: [
+          { id: "no-deploys", match: { tools: ["task:deploy"] }, effect: "deny", reason: "Deploys are for people" },
+        ],
+      },
+    });
+    await owner.task.create({ projectId, name: "deploy" });
+    await owner.task.create({ projectId, name: "lint" });
+    await owner.task.runNow({ projectId, task: "deploy" });
+    const lint = await owner.task.runNow({ projectId, task: "lint" });
+    const stream = await waitForWork(4);
+    expect((await nextRun(stream)).id).toBe(lint.id);
+    expect(await stream.next(100)).toBe("timeout");
+  });
+
+  it("lets an agent key wait and report only as its own agents, and never across projects", async () => {
+    await owner.agent.create({ projectId, name: "other-agent", role: "coder" });
+    await expectTRPCError(
+      waitForWork(1, agentCredentials(), "other-agent"),
+      "FORBIDDEN",
+      /cannot act as "other-agent"/,
+    );
+    await owner.task.create({ projectId, name: "t" });
+    const run = await owner.task.runNow({ projectId, task: "t" });
+    const foreign = world.users.foreignOwner.caller;
+    await expectTRPCError(foreign.run.byId({ projectId: world.foreignProjectId, id: run.id }), "NOT_FOUND");
+    await expectTRPCError(foreign.run.cancel({ projectId: world.foreignProjectId, id: run.id }), "NOT_FOUND");
+  });
+
+  it("lists runs newest first with filters, search and keyset pages", async () => {
+    await owner.task.create({ projectId, name: "alpha" });
+    await owner.task.create({ projectId, name: "beta" });
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await owner.task.runNow({ projectId, task: i % 2 ? "beta" : "alpha" }));
+    await owner.run.cancel({ projectId, id: made[0]!.id });
+    const page1 = await owner.run.list({ projectId, limit: 2 });
+    const page2 = await owner.run.list({ projectId, limit: 2, cursor: page1.nextCursor });
+    expect([...page1.items, ...page2.items].map((r) => r.id)).toEqual(
+      made
+        .slice(1)
+        .reverse()
+        .map((r) => r.id),
+    );
+    expect((await owner.run.list({ projectId, search: "bet" })).items).toHaveLength(2);
+    expect((await owner.run.list({ projectId, status: "cancelled" })).items.map((r) => r.id)).toEqual([made[0]!.id]);
+  });
+});

@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorld, errorShape, expectTRPCError, type TestCaller, type World } from "../test-fixtures";
+import { sweepWork } from "./work-sweep";
+
+let world: World;
+let owner: TestCaller;
+let projectId: string;
+
+beforeEach(async () => {
+  world = await createWorld();
+  owner = world.users.owner.caller;
+  projectId = world.projectId;
+});
+afterEach(() => world.close());
+
+const auditOps = () =>
+  (
+    world.sqlite.prepare("select operation from audit_events where project_id = ? order by id").all(projectId) as {
+      operation: string;
+    }[]
+  ).map((row) => row.operation);
+
+const MINUTE = 60_000;
+
+describe("tasks", () => {
+  it("creates a task with sensible defaults, audited and live", async () => {
+    const task = await owner.task.create({ projectId, name: "index-repo" });
+    expect(task).toMatchObject({
+      name: "index-repo",
+      target: { kind: "any", value: null },
+      input: {},
+      priority: 0,
+      maxAttempts: 1,
+      backoffSeconds: 10,
+      maxDurationSeconds: 3600,
+      queuedTtlSeconds: null,
+      cron: null,
+      timezone: "UTC",
+      missedFires: "run_once",
+      paused: false,
+      nextFireAt: null,
+    });
+    expect(auditOps()).toContain("task.created");
+    expect((await owner.task.list({ projectId })).items.map((t) => t.name)).toEqual(["index-repo"]);
+  });
+
+  it("refuses a second task of the same name, naming the field", async () => {
+    await owner.task.create({ projectId, name: "dup" });
+    await expectTRPCError(owner.task.create({ projectId, name: "dup" }), "CONFLICT", /already exists/);
+  });
+
+  it("checks the cron expression and the time zone, naming the field, and changes nothing", async () => {
+    const bad = await expectTRPCError(
+      owner.task.create({ projectId, name: "bad", cron: "61 * * * *" }),
+      "BAD_REQUEST",
+      "cron: Not a valid cron expression: Invalid value for minute: 61",
+    );
+    expect(errorShape(bad).data.field).toBe("cron");
+    await expectTRPCError(
+      owner.task.create({ projectId, name: "bad-zone", cron: "0 9 * * *", timezone: "Mars/Olympus" }),
+      "BAD_REQUEST",
+      /^timezone: Unknown time zone "Mars\/Olympus"/,
+    );
+    expect((await owner.task.list({ projectId })).items).toEqual([]);
+  });
+
+  it("previews the next five fires in the task's time zone", async () => {
+    // The manual clock starts at 2026-01-01T00:00Z, a Thursday.
+    const { fires, timezone } = await owner.task.preview({ projectId, cron: "0 9 * * 1-5", timezone: "Europe/Paris" });
+    expect(timezone).toBe("Europe/Paris");
+    expect(fires.map((at) => new Date(at).toISOString())).toEqual([
+      "2026-01-01T08:00:00.000Z",
+      "2026-01-02T08:00:00.000Z",
+      "2026-01-05T08:00:00.000Z",
+      "2026-01-06T08:00:00.000Z",
+      "2026-01-07T08:00:00.000Z",
+    ]);
+  });
+
+  it("stores the next fire, clears it while paused and computes it again on resume", async () => {
+    const task = await owner.task.create({ projectId, name: "hourly", cron: "0 * * * *" });
+    expect(task.nextFireAt).toBe(world.clock.now() + 60 * MINUTE);
+    const paused = await owner.task.update({ projectId, id: task.id, paused: true });
+    expect(paused.nextFireAt).toBeNull();
+    world.clock.advance(90 * MINUTE);
+    expect(sweepWork(world.deps).fired).toBe(0);
+    const resumed = await owner.task.update({ projectId, id: task.id, paused: false });
+    expect(resumed.nextFireAt).toBe(Date.UTC(2026, 0, 1, 2));
+    expect(auditOps()).toEqual(expect.arrayContaining(["task.paused", "task.resumed"]));
+  });
+
+  it("is for operators: viewers and read keys are refused", async () => {
+    await expectTRPCError(world.users.viewer.caller.task.create({ projectId, name: "x" }), "FORBIDDEN");
+    await expectTRPCError(world.as({ apiKey: world.keys.read.secret }).task.create({ name: "x" }), "FORBIDDEN");
+    await expectTRPCError(world.as({ apiKey: world.keys.agent.secret }).task.create({ name: "x" }), "FORBIDDEN");
+  });
+
+  it("never shows or changes another project's tasks", async () => {
+    const task = await owner.task.create({ projectId, name: "mine" });
+    const foreign = world.users.foreignOwner.caller;
+    await expectTRPCError(foreign.task.byId({ projectId: world.foreignProjectId, id: task.id }), "NOT_FOUND");
+    await expectTRPCError(foreign.task.delete({ projectId: world.foreignProjectId, id: task.id }), "NOT_FOUND");
+    await expectTRPCError(foreign.task.runNow({ projectId: world.foreignProjectId, id: task.id }), "NOT_FOUND");
+  });
+});
+
+describe("schedules", () => {
+  it("fires once per fire time, however often the sweep runs, and moves the next fire on", async () => {
+    const task = await owner.task.create({ projectId, name: "every-minute", cron: "* * * * *", input: { n: 1 } });
+    world.clock.advance(MINUTE);
+    expect(sweepWork(world.deps)).toMatchObject({ fired: 1, missed: 0 });
+    expect(sweepWork(world.deps).fired).toBe(0);
+    const runs = (await owner.run.list({ projectId })).items;
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ trigger: "schedule", scheduledFor: task.nextFireAt, input: { n: 1 } });
+    expect((await owner.task.byId({ projectId, id: task.id })).nextFireAt).toBe(task.nextFireAt! + MINUTE);
+  });
+
+  it("runs a fire missed during downtime once (run_once) and records it", async () => {
+    await owner.task.create({ projectId, name: "catch-up", cron: "* * * * *" });
+    world.clock.advance(60 * MINUTE); // sixty fires missed
+    expect(sweepWork(world.deps)).toMatchObject({ fired: 1, missed: 1 });
+    expect(sweepWork(world.deps).fired).toBe(0);
+    expect((await owner.run.list({ projectId })).items).toHaveLength(1);
+    expect(auditOps()).toContain("task.fire_caught_up");
+  });
+
+  it("skips a missed fire when the task says so, and records that too", async () => {
+    const task = await owner.task.create({ projectId, name: "skipper", cron: "0 * * * *", missedFires: "skip" });
+    world.clock.advance(5 * 60 * MINUTE);
+    expect(sweepWork(world.deps)).toMatchObject({ fired: 0, missed: 1 });
+    expect((await owner.run.list({ projectId })).items).toHaveLength(0);
+    expect(auditOps()).toContain("task.fire_skipped");
+    expect((await owner.task.byId({ projectId, id: task.id })).nextFireAt).toBe(Date.UTC(2026, 0, 1, 6));
+  });
+});

@@ -1,0 +1,152 @@
+import { runs, tasks, type DbOrTx } from "@tower/db";
+import type { ChangeEvent } from "@tower/shared";
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { SYSTEM_ACTOR } from "../core/actor";
+import { appendAudit } from "../core/audit-chain";
+import { publishChanges } from "../core/change-feed";
+import type { Deps } from "../core/deps";
+import { insertRunTx } from "./run-enqueue";
+import { requeueOrEnd } from "./run-requeue";
+import { runChange } from "./run-rows";
+import { nextFireAfter } from "./schedule";
+import { taskChange } from "./task-rows";
+
+/** Rows one sweep handles of each kind; the rest wait for the next tick. */
+const PAGE = 500;
+
+/**
+ * A fire found later than this was missed (Tower was down, or stalled): the task's `missedFires`
+ * decides whether it runs once now or is skipped, and either way the trail records it. A fire found
+ * sooner is simply on time.
+ */
+export const MISSED_FIRE_GRACE_MS = 5_000;
+
+const LAPSED = "The lease lapsed";
+const OVERRAN = "Timed out";
+
+/** Whether a run's error says the sweep took it back (rather than its agent failing it). */
+export function isTakenBackError(error: string): boolean {
+  return error.startsWith(LAPSED) || error.startsWith(OVERRAN);
+}
+
+export interface SweepCounts {
+  fired: number;
+  missed: number;
+  lapsed: number;
+  timedOut: number;
+  expired: number;
+}
+
+/**
+ * One turn of the work clock, called a few times a second by the server (and by tests with their
+ * own clock): fires due schedules, takes back runs whose lease lapsed or whose attempt overran, and
+ * expires queued runs past their time to live. Everything it decides is in the database, so a
+ * restart resumes where it stopped: a fire is made once (its run and the task's next fire time are
+ * written together), a lapsed lease is found by the next sweep.
+ */
+export function sweepWork(deps: Deps): SweepCounts {
+  const now = deps.clock.now();
+  const events: ChangeEvent[] = [];
+  const counts = deps.db.transaction((tx) => ({
+    ...fireSchedules(deps, tx, now, events),
+    ...takeBackRuns(deps, tx, now, events),
+    expired: expireQueued(deps, tx, now, events),
+  }));
+  publishChanges(deps, events);
+  return counts;
+}
+
+function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]) {
+  const due = tx
+    .select()
+    .from(tasks)
+    .where(lte(tasks.nextFireAt, now))
+    .orderBy(asc(tasks.nextFireAt))
+    .limit(PAGE)
+    .all();
+  let fired = 0;
+  let missed = 0;
+  for (const task of due) {
+    const fireAt = task.nextFireAt!;
+    const late = now - fireAt > MISSED_FIRE_GRACE_MS;
+    const runs = !late || task.missedFires === "run_once";
+    const created = runs ? insertRunTx(deps.state, tx, task, { trigger: "schedule", scheduledFor: fireAt }, now) : null;
+    if (created) {
+      fired++;
+      events.push(created.event);
+    }
+    if (late) {
+      missed++;
+      appendAudit(
+        deps,
+        tx,
+        task.projectId,
+        SYSTEM_ACTOR,
+        {
+          operation: task.missedFires === "skip" ? "task.fire_skipped" : "task.fire_caught_up",
+          target: task.name,
+          detail: { taskId: task.id, missedFireAt: fireAt, runId: created?.row.id ?? null },
+        },
+        now,
+      );
+    }
+    // On time: the fire after this one (a tick a little late still makes each fire). Late: the
+    // first fire after now, so a long downtime is one catch-up, not a burst.
+    let next = task.cron === null ? null : nextFireAfter(task.cron, task.timezone, fireAt);
+    if (late && next !== null && next <= now) next = nextFireAfter(task.cron!, task.timezone, now);
+    const updated = tx
+      .update(tasks)
+      .set({ nextFireAt: next, lastFiredAt: created ? fireAt : task.lastFiredAt })
+      .where(eq(tasks.id, task.id))
+      .returning()
+      .get()!;
+    events.push(taskChange(deps.state, tx, updated, "updated", now));
+  }
+  return { fired, missed };
+}
+
+/** Runs whose agent stopped heartbeating (lease lapsed) or whose attempt overran its maximum duration. */
+function takeBackRuns(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]) {
+  const held = inArray(runs.status, ["leased", "running"]);
+  const lapsed = tx
+    .select()
+    .from(runs)
+    .where(and(held, lte(runs.leaseExpiresAt, now)))
+    .limit(PAGE)
+    .all();
+  for (const row of lapsed) {
+    const error = `${LAPSED}: ${row.agentName ?? "the agent"} stopped heartbeating`;
+    events.push(runChange(deps.state, tx, requeueOrEnd(tx, row, { error, ending: "failed" }, now), "updated", now));
+  }
+  const overran = tx
+    .select()
+    .from(runs)
+    .where(and(held, lte(runs.deadlineAt, now)))
+    .limit(PAGE)
+    .all();
+  for (const row of overran) {
+    const error = `${OVERRAN}: the attempt took longer than ${row.maxDurationSeconds} s`;
+    events.push(runChange(deps.state, tx, requeueOrEnd(tx, row, { error, ending: "timed_out" }, now), "updated", now));
+  }
+  return { lapsed: lapsed.length, timedOut: overran.length };
+}
+
+function expireQueued(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]): number {
+  const expired = tx
+    .update(runs)
+    .set({ status: "expired", finishedAt: sql`${runs.expiresAt}`, error: "No agent took it in time", updatedAt: now })
+    .where(
+      inArray(
+        runs.id,
+        tx
+          .select({ id: runs.id })
+          .from(runs)
+          .where(and(eq(runs.status, "queued"), lte(runs.expiresAt, now)))
+          .limit(PAGE),
+      ),
+    )
+    .returning()
+    .all();
+  for (const row of expired) events.push(runChange(deps.state, tx, row, "updated", now));
+  return expired.length;
+}

@@ -1,0 +1,131 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { MissedFirePolicy, RunStatus, RunTrigger, TaskTargetKind } from "@tower/shared";
+import { agents } from "./agents";
+import { projects } from "./auth";
+import { epochMs, jsonText } from "./columns";
+
+/**
+ * What to do, for whom and (with a cron schedule) when. The schedule's next fire time is stored
+ * here, never only in a timer: a restart reads it back, and firing moves it on in the same
+ * transaction that creates the run.
+ */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    targetKind: text("target_kind").$type<TaskTargetKind>().notNull(),
+    targetValue: text("target_value"),
+    input: jsonText<Record<string, unknown>>("input").notNull(),
+    priority: integer("priority").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull().default(1),
+    backoffSeconds: integer("backoff_seconds").notNull(),
+    maxDurationSeconds: integer("max_duration_seconds").notNull(),
+    queuedTtlSeconds: integer("queued_ttl_seconds"),
+    cron: text("cron"),
+    timezone: text("timezone").notNull().default("UTC"),
+    missedFires: text("missed_fires").$type<MissedFirePolicy>().notNull(),
+    paused: integer("paused", { mode: "boolean" }).notNull().default(false),
+    nextFireAt: epochMs("next_fire_at"),
+    lastFiredAt: epochMs("last_fired_at"),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("tasks_project_name_idx").on(t.projectId, t.name),
+    // The scheduler looks only at tasks with a fire time, earliest first.
+    index("tasks_next_fire_idx")
+      .on(t.nextFireAt)
+      .where(sql`${t.nextFireAt} IS NOT NULL`),
+  ],
+);
+
+/**
+ * One execution of a task. Its target, limits and input are copied from the task when it is
+ * created, so editing or deleting the task never changes a run already made.
+ */
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    taskId: text("task_id").references(() => tasks.id, { onDelete: "set null" }),
+    taskName: text("task_name").notNull(),
+    status: text("status").$type<RunStatus>().notNull(),
+    trigger: text("trigger").$type<RunTrigger>().notNull(),
+    targetKind: text("target_kind").$type<TaskTargetKind>().notNull(),
+    targetValue: text("target_value"),
+    input: jsonText<Record<string, unknown>>("input").notNull(),
+    priority: integer("priority").notNull(),
+    attempt: integer("attempt").notNull().default(1),
+    maxAttempts: integer("max_attempts").notNull(),
+    backoffSeconds: integer("backoff_seconds").notNull(),
+    maxDurationSeconds: integer("max_duration_seconds").notNull(),
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    agentName: text("agent_name"),
+    leaseExpiresAt: epochMs("lease_expires_at"),
+    /** When the attempt held now must end (leased + maximum duration). */
+    deadlineAt: epochMs("deadline_at"),
+    cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
+    progress: integer("progress"),
+    progressMessage: text("progress_message"),
+    output: jsonText<unknown>("output"),
+    error: text("error"),
+    scheduledFor: epochMs("scheduled_for"),
+    retryOf: text("retry_of"),
+    availableAt: epochMs("available_at").notNull(),
+    expiresAt: epochMs("expires_at"),
+    logLines: integer("log_lines").notNull().default(0),
+    createdAt: epochMs("created_at").notNull(),
+    leasedAt: epochMs("leased_at"),
+    startedAt: epochMs("started_at"),
+    finishedAt: epochMs("finished_at"),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    // Newest first: all, by status, by task, by agent.
+    index("runs_project_idx").on(t.projectId, t.id),
+    index("runs_project_status_idx").on(t.projectId, t.status, t.id),
+    index("runs_task_idx").on(t.taskId, t.id),
+    index("runs_agent_idx").on(t.agentId, t.id),
+    // The queue: what an agent may claim, highest priority first, then oldest.
+    index("runs_queue_idx")
+      .on(t.projectId, t.priority, t.id)
+      .where(sql`${t.status} = 'queued'`),
+    // The sweeps: lapsed leases and overrun attempts; queued runs past their time to live.
+    index("runs_lease_idx")
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} IN ('leased', 'running')`),
+    index("runs_deadline_idx")
+      .on(t.deadlineAt)
+      .where(sql`${t.status} IN ('leased', 'running')`),
+    index("runs_queued_expiry_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'queued' AND ${t.expiresAt} IS NOT NULL`),
+    // A schedule's fire makes one run, however often the scheduler looks (restarts included).
+    uniqueIndex("runs_schedule_fire_idx")
+      .on(t.taskId, t.scheduledFor)
+      .where(sql`${t.scheduledFor} IS NOT NULL`),
+  ],
+);
+
+/** What a run's agent logged, in order; bounded per run (see WORK_LIMITS.logLinesPerRun). */
+export const runLogs = sqliteTable(
+  "run_logs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    at: epochMs("at").notNull(),
+    line: text("line").notNull(),
+  },
+  (t) => [index("run_logs_run_idx").on(t.runId, t.id)],
+);

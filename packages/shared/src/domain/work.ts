@@ -1,0 +1,143 @@
+// Work, the zod-free half: tasks (what to do, for whom, when), runs (one execution each) and their
+// states. Schemas are in ../work.ts; the queue, leases and schedules are the server's
+// (packages/api/src/work).
+
+/** Who may take a task's runs: one named agent, any agent with a role, or any agent. */
+export const TASK_TARGET_KINDS = ["agent", "role", "any"] as const;
+export type TaskTargetKind = (typeof TASK_TARGET_KINDS)[number];
+
+/** What a schedule does with the fires it missed while Tower was down: run once now, or skip them. */
+export const MISSED_FIRE_POLICIES = ["run_once", "skip"] as const;
+export type MissedFirePolicy = (typeof MISSED_FIRE_POLICIES)[number];
+
+/**
+ * A run's life: `queued` until an agent claims it (`leased`), `running` once the agent starts, then
+ * one final state. A lapsed lease or a failed attempt with attempts left goes back to `queued`.
+ */
+export const RUN_STATUSES = [
+  "queued",
+  "leased",
+  "running",
+  "succeeded",
+  "failed",
+  "timed_out",
+  "cancelled",
+  "expired",
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const FINAL_RUN_STATUSES = ["succeeded", "failed", "timed_out", "cancelled", "expired"] as const;
+export type FinalRunStatus = (typeof FINAL_RUN_STATUSES)[number];
+
+export function isFinalRunStatus(status: RunStatus): status is FinalRunStatus {
+  return (FINAL_RUN_STATUSES as readonly string[]).includes(status);
+}
+
+/** What made a run: a person or app (`manual`, `api`), the task's schedule, a retry of another run. */
+export const RUN_TRIGGERS = ["manual", "api", "schedule", "retry"] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export const WORK_LIMITS = {
+  /** Largest input or output of a run, as JSON. */
+  jsonBytes: 65_536,
+  attempts: 20,
+  /** Longest backoff before a retry, and the longest a run may take. */
+  backoffSeconds: 86_400,
+  durationSeconds: 7 * 86_400,
+  queuedTtlSeconds: 30 * 86_400,
+  priority: 1_000,
+  /** Characters of one log line (longer ones are cut) and lines one call may send. */
+  logLineLength: 4_000,
+  logLinesPerCall: 100,
+  /** Log lines kept per run: past this, later lines are dropped and the run says so. */
+  logLinesPerRun: 5_000,
+  errorLength: 4_000,
+  progressMessageLength: 200,
+  /** Runs one agent may hold at once, whatever concurrency it asks for. */
+  concurrency: 64,
+  /** Cron fire times shown by a schedule's preview. */
+  previewFires: 5,
+  /** Lease length: an agent heartbeats well within it; past it, the run goes back to the queue. */
+  defaultLeaseSeconds: 30,
+} as const;
+
+export interface TaskTarget {
+  kind: TaskTargetKind;
+  /** The agent's name (`agent`) or the role (`role`); null for `any`. */
+  value: string | null;
+}
+
+export interface Task {
+  id: string;
+  projectId: string;
+  name: string;
+  description: string;
+  target: TaskTarget;
+  input: Record<string, unknown>;
+  priority: number;
+  maxAttempts: number;
+  backoffSeconds: number;
+  maxDurationSeconds: number;
+  /** How long a run may wait in the queue before it expires; null: forever. */
+  queuedTtlSeconds: number | null;
+  cron: string | null;
+  timezone: string;
+  missedFires: MissedFirePolicy;
+  paused: boolean;
+  /** The schedule's next fire time (epoch ms), stored; null without a schedule or while paused. */
+  nextFireAt: number | null;
+  lastFiredAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Run {
+  id: string;
+  projectId: string;
+  taskId: string | null;
+  taskName: string;
+  status: RunStatus;
+  trigger: RunTrigger;
+  target: TaskTarget;
+  input: Record<string, unknown>;
+  priority: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  backoffSeconds: number;
+  maxDurationSeconds: number;
+  /** The agent holding it (leased or running), or the last one that did. */
+  agentId: string | null;
+  agentName: string | null;
+  leaseExpiresAt: number | null;
+  /** Set when someone asked to cancel it while an agent held it. */
+  cancelRequested: boolean;
+  progress: number | null;
+  progressMessage: string | null;
+  output: unknown;
+  error: string | null;
+  /** For a scheduled run, the fire time it stands for. */
+  scheduledFor: number | null;
+  retryOf: string | null;
+  /** When it may be claimed (later than `createdAt` while backing off before a retry). */
+  availableAt: number;
+  /** When a queued run expires unclaimed; null: never. */
+  expiresAt: number | null;
+  logLines: number;
+  createdAt: number;
+  leasedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+}
+
+export interface RunLogLine {
+  id: number;
+  runId: string;
+  at: number;
+  line: string;
+}
+
+/** What a waiting agent receives: a run to do, or word that one it holds was cancelled. */
+export type RunAssignment =
+  { type: "run"; run: Run; leaseMs: number } | { type: "cancel"; runId: string; reason: string };

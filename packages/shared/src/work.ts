@@ -1,0 +1,188 @@
+import { z } from "zod";
+import { IdSchema, NameSchema, PageLimitSchema } from "./common";
+import { LIMITS } from "./domain/limits";
+import { MISSED_FIRE_POLICIES, RUN_STATUSES, WORK_LIMITS } from "./domain/work";
+
+// Work contracts: tasks, their schedules, runs and what agents send while they hold one. Types and
+// constants are in ./domain/work.ts.
+
+const utf8 = new TextEncoder();
+const jsonBytes = (value: unknown) => utf8.encode(JSON.stringify(value) ?? "").length;
+
+/** Any JSON value, at most `WORK_LIMITS.jsonBytes` bytes of it: a run's output. */
+export const WorkJsonSchema = z.json().refine((value) => jsonBytes(value) <= WORK_LIMITS.jsonBytes, {
+  message: `Must be at most ${WORK_LIMITS.jsonBytes} bytes of JSON`,
+});
+
+/** A JSON object, at most `WORK_LIMITS.jsonBytes` bytes: a task's or run's input. */
+export const WorkInputSchema = z
+  .record(z.string().max(LIMITS.shortTextLength), z.json())
+  .refine((value) => jsonBytes(value) <= WORK_LIMITS.jsonBytes, {
+    message: `Input must be at most ${WORK_LIMITS.jsonBytes} bytes of JSON`,
+  });
+
+export const TaskTargetSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("agent"), value: NameSchema }),
+  z.object({ kind: z.literal("role"), value: NameSchema }),
+  z.object({ kind: z.literal("any"), value: z.null().default(null) }),
+]);
+
+/** A cron expression as croner reads it (5 or 6 fields, or a nickname such as `@hourly`); checked by the server. */
+export const CronSchema = z
+  .string()
+  .trim()
+  .min(1, { error: "Enter a cron expression, or leave the schedule off", abort: true })
+  .max(120, "A cron expression must be at most 120 characters");
+
+/** An IANA time zone name (`Europe/Paris`, `UTC`); checked by the server. */
+export const TimeZoneSchema = z
+  .string()
+  .trim()
+  .min(1, "Choose a time zone")
+  .max(64, "A time zone name must be at most 64 characters");
+
+const seconds = (min: number, max: number, what: string) =>
+  z
+    .number({ error: `${what} must be a number of seconds` })
+    .int(`${what} must be whole seconds`)
+    .min(min, `${what} must be at least ${min} s`)
+    .max(max, `${what} must be at most ${max} s`);
+
+const priority = z.number().int().min(-WORK_LIMITS.priority).max(WORK_LIMITS.priority);
+
+/** A task's fields without defaults: an update changes only those given. */
+const taskFields = {
+  name: NameSchema,
+  description: z.string().trim().max(LIMITS.descriptionLength),
+  target: TaskTargetSchema,
+  input: WorkInputSchema,
+  priority,
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1, "At least one attempt")
+    .max(WORK_LIMITS.attempts, `At most ${WORK_LIMITS.attempts} attempts`),
+  backoffSeconds: seconds(0, WORK_LIMITS.backoffSeconds, "Backoff"),
+  maxDurationSeconds: seconds(1, WORK_LIMITS.durationSeconds, "Maximum duration"),
+  queuedTtlSeconds: seconds(1, WORK_LIMITS.queuedTtlSeconds, "Time to live in the queue").nullable(),
+  cron: CronSchema.nullable(),
+  timezone: TimeZoneSchema,
+  missedFires: z.enum(MISSED_FIRE_POLICIES),
+  paused: z.boolean(),
+};
+
+export const TaskCreateInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  ...taskFields,
+  description: taskFields.description.default(""),
+  target: taskFields.target.default({ kind: "any", value: null }),
+  input: taskFields.input.default({}),
+  priority: priority.default(0),
+  maxAttempts: taskFields.maxAttempts.default(1),
+  backoffSeconds: taskFields.backoffSeconds.default(10),
+  maxDurationSeconds: taskFields.maxDurationSeconds.default(3_600),
+  queuedTtlSeconds: taskFields.queuedTtlSeconds.default(null),
+  cron: taskFields.cron.default(null),
+  timezone: taskFields.timezone.default("UTC"),
+  missedFires: taskFields.missedFires.default("run_once"),
+  paused: taskFields.paused.default(false),
+});
+export type TaskCreateInput = z.input<typeof TaskCreateInputSchema>;
+
+/** Only the fields given change. */
+export const TaskUpdateInputSchema = z
+  .object({ projectId: IdSchema.optional(), id: IdSchema })
+  .extend(z.object(taskFields).partial().shape);
+export type TaskUpdateInput = z.input<typeof TaskUpdateInputSchema>;
+
+export const TaskIdInputSchema = z.object({ projectId: IdSchema.optional(), id: IdSchema });
+
+export const TaskListInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  /** Part of the name, any case. */
+  search: z.string().trim().max(LIMITS.shortTextLength).optional(),
+  scheduled: z.boolean().optional(),
+  limit: PageLimitSchema,
+  cursor: z.string().max(200).nullish(),
+});
+
+export const SchedulePreviewInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  cron: CronSchema,
+  timezone: TimeZoneSchema.default("UTC"),
+});
+
+/** Start a run of a task now, by id (dashboard) or by name (apps), optionally with other input. */
+export const TaskRunNowInputSchema = z
+  .object({
+    projectId: IdSchema.optional(),
+    id: IdSchema.optional(),
+    task: NameSchema.optional(),
+    input: WorkInputSchema.optional(),
+    priority: priority.optional(),
+  })
+  .refine((value) => (value.id === undefined) !== (value.task === undefined), {
+    message: "Give the task's id or its name (one of them)",
+    path: ["task"],
+  });
+export type TaskRunNowInput = z.input<typeof TaskRunNowInputSchema>;
+
+export const RunIdInputSchema = z.object({ projectId: IdSchema.optional(), id: IdSchema });
+
+export const RunListInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  taskId: IdSchema.optional(),
+  agentId: IdSchema.optional(),
+  /** Part of the task's name, the agent's name or the error, any case. */
+  search: z.string().trim().max(LIMITS.shortTextLength).optional(),
+  limit: PageLimitSchema,
+  cursor: z.string().max(200).nullish(),
+});
+
+const logLine = z.string().transform((line) => line.slice(0, WORK_LIMITS.logLineLength));
+
+/** The attempt the agent holds: a call about an earlier attempt (its lease lapsed meanwhile) is refused. */
+const attempt = z.number().int().min(1).max(WORK_LIMITS.attempts).optional();
+
+export const RunHeartbeatInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  id: IdSchema,
+  attempt,
+  progress: z.number().min(0, "Progress is 0 to 100").max(100, "Progress is 0 to 100").optional(),
+  message: z.string().max(WORK_LIMITS.progressMessageLength).optional(),
+  logs: z.array(logLine).max(WORK_LIMITS.logLinesPerCall).optional(),
+});
+export type RunHeartbeatInput = z.input<typeof RunHeartbeatInputSchema>;
+
+export const RunCompleteInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  id: IdSchema,
+  attempt,
+  output: WorkJsonSchema.optional(),
+  logs: z.array(logLine).max(WORK_LIMITS.logLinesPerCall).optional(),
+});
+
+export const RunFailInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  id: IdSchema,
+  attempt,
+  error: z.string().transform((error) => error.slice(0, WORK_LIMITS.errorLength)),
+  logs: z.array(logLine).max(WORK_LIMITS.logLinesPerCall).optional(),
+});
+
+export const RunLogListInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  id: IdSchema,
+  afterId: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1_000).default(500),
+});
+
+/** An agent waits for runs: Tower pushes up to `concurrency` at a time and cancellations of those it holds. */
+export const RunAssignmentsInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  agent: NameSchema,
+  concurrency: z.number().int().min(1).max(WORK_LIMITS.concurrency).default(1),
+  /** After a reconnect: the runs the agent still works on (they count against its concurrency). */
+  holding: z.array(IdSchema).max(WORK_LIMITS.concurrency).default([]),
+});
