@@ -46,6 +46,11 @@ const EnvSchema = z.object({
   TOWER_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** An agent that sends no heartbeat for this long turns offline and its session ends. */
   TOWER_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /**
+   * A run an agent claimed goes back to the queue after this long without a heartbeat from it (the
+   * SDK heartbeats three times within it): how soon the work of a crashed agent is taken up again.
+   */
+  TOWER_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   /** Audit rows older than this are pruned (behind a checkpoint that keeps the chain verifiable). */
   TOWER_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
   /**

@@ -36,6 +36,7 @@ const deps = await createDeps({
   writeGate,
   ingestItemsPerSecond: env.TOWER_INGEST_ITEMS_PER_SECOND,
   heartbeat: { timeoutMs: env.TOWER_HEARTBEAT_TIMEOUT_MS, intervalMs: Math.floor(env.TOWER_HEARTBEAT_TIMEOUT_MS / 3) },
+  work: { leaseMs: env.TOWER_RUN_LEASE_MS },
   // Until the first account exists, only someone who can read this process's output can create it.
   setupCode: env.TOWER_SETUP_CODE ?? generateSetupCode(),
   auditAnchor: { keyPath: env.TOWER_AUDIT_KEY_PATH, headsPath: env.TOWER_AUDIT_HEADS_PATH },

@@ -3,7 +3,7 @@
  * The expectations are written out as data below, not derived from the code under test.
  */
 import { createECDH, randomBytes } from "node:crypto";
-import type { AuditEvent } from "@tower/shared";
+import type { AuditEvent, RunAssignment } from "@tower/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Credentials } from "./core/deps";
 import type { SharedJson } from "./core/shared-json";
@@ -119,6 +119,27 @@ const OWN_PROJECT = {
   "grant.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "grant.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "grant.revoke": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  // Work: reads for every viewer-level caller; changing tasks and runs is for operators; what the
+  // agent holding a run calls is as for session.start (an agent key only as its own agents: every
+  // run here is another agent's, or no agent's yet).
+  "task.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "task.byId": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "task.preview": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "task.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "task.create": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "task.update": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "task.delete": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "task.runNow": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "run.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "run.byId": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "run.logs": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "run.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "run.cancel": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "run.retry": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "run.assignments": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "run.heartbeat": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "run.complete": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "run.fail": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
 } satisfies Record<string, Outcome[]>;
 
 /** Nobody here is a member of the foreign project, and keys are bound to their own project. */
@@ -198,6 +219,24 @@ const FOREIGN_PROJECT = {
   "grant.list": [F, F, F, F, F, F, F, F, F, U, U],
   "grant.onChange": [F, F, F, F, F, F, F, F, F, U, U],
   "grant.revoke": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.byId": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.preview": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.create": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.update": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.delete": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.runNow": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.byId": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.logs": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.cancel": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.retry": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.assignments": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.heartbeat": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.complete": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.fail": [F, F, F, F, F, F, F, F, F, U, U],
 } satisfies Record<keyof typeof OWN_PROJECT, Outcome[]>;
 
 type ProcedureName = keyof typeof OWN_PROJECT;
@@ -285,6 +324,11 @@ function snapshot(projectId: string) {
     policyVersions: rows("policy_versions"),
     approvals: rows("approvals"),
     grants: rows("policy_grants"),
+    tasks: rows("tasks"),
+    runs: rows("runs"),
+    runLogs: world.sqlite
+      .prepare("select * from run_logs where run_id in (select id from runs where project_id = ?) order by id")
+      .all(projectId),
   };
 }
 
@@ -390,8 +434,238 @@ const approvalIn = (t: Target, id: string) =>
   world.sqlite.prepare("select * from approvals where project_id = ? and id = ?").get(t.projectId, id) as
     { status: string; decider_name: string | null } | undefined;
 const lastChangeId = async (t: Target) => (await t.admin.agent.list({ projectId: t.projectId, limit: 1 })).lastEventId;
+/** A fresh task; its runs go to `agent` (by default one that does not exist, so no agent here takes them). */
+const freshTask = (t: Target, agent = unique("absent")) =>
+  t.admin.task.create({
+    projectId: t.projectId,
+    name: unique("task"),
+    description: "original",
+    target: { kind: "agent", value: agent },
+  });
+const taskIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from tasks where project_id = ? and id = ?").get(t.projectId, id) as
+    { name: string; description: string } | undefined;
+const runIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from runs where project_id = ? and id = ?").get(t.projectId, id) as
+    | {
+        status: string;
+        agent_name: string | null;
+        progress: number | null;
+        error: string | null;
+        retry_of: string | null;
+        log_lines: number;
+      }
+    | undefined;
+/** A queued run of a fresh task that no agent here takes. */
+const freshRun = async (t: Target) => {
+  const task = await freshTask(t);
+  const run = await t.admin.task.runNow({ projectId: t.projectId, id: task.id });
+  return { task, run };
+};
+/**
+ * Lets agents take work: the rule imported above (no match: every tool) denies them every task's
+ * runs, so it gives way to a document that denies only a tool of its own.
+ */
+const policyAllowingWork = async (t: Target) => {
+  const current = await t.admin.policy.get({ projectId: t.projectId });
+  if (current.document.rules.some((r) => r.effect === "deny" && r.match.tools === undefined)) {
+    await policyWithAsk(t, unique("work"));
+  }
+};
+/** A queued run of a fresh task targeted at a fresh agent, which may take it. */
+const freshRunFor = async (t: Target) => {
+  await policyAllowingWork(t);
+  const agent = await freshAgent(t);
+  const task = await freshTask(t, agent.name);
+  const run = await t.admin.task.runNow({ projectId: t.projectId, id: task.id });
+  return { agent, task, run };
+};
+/** The first item an assignments stream pushes; the stream then stops. */
+const firstAssignment = async (stream: unknown) => {
+  const iterator = (stream as AsyncIterable<RunAssignment>)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  await iterator.return?.(undefined);
+  return first.value as RunAssignment;
+};
+/** A run leased by a fresh agent: queued for it, then claimed through the owner's assignments stream. */
+const freshHeldRun = async (t: Target) => {
+  const p = await freshRunFor(t);
+  const assignment = await firstAssignment(
+    await t.admin.run.assignments({ projectId: t.projectId, agent: p.agent.name }),
+  );
+  expect(assignment).toMatchObject({ type: "run", run: { id: p.run.id, status: "leased" } });
+  return p;
+};
 
 const SPECS: Record<ProcedureName, Spec<unknown>> = {
+  "task.list": spec({
+    prepare: freshTask,
+    call: (c, t, task) => c.task.list({ projectId: t.projectId, search: task.name }),
+    async allowed(result, t, task) {
+      const page = result as { items: { id: string; projectId: string }[] };
+      expect(page.items.map((x) => x.id)).toContain(task.id);
+      expect(page.items.every((x) => x.projectId === t.projectId)).toBe(true);
+    },
+  }),
+  "task.byId": spec({
+    prepare: freshTask,
+    call: (c, t, task) => c.task.byId({ projectId: t.projectId, id: task.id }),
+    async allowed(result, _t, task) {
+      expect(result).toEqual(task);
+    },
+  }),
+  "task.preview": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.task.preview({ projectId: t.projectId, cron: "0 9 * * 1-5", timezone: "Europe/Paris" }),
+    async allowed(result) {
+      // The manual clock starts at 2026-01-01T00:00Z, a Thursday.
+      const { fires, timezone } = result as { fires: number[]; timezone: string };
+      expect(timezone).toBe("Europe/Paris");
+      expect(fires.map((at) => new Date(at).toISOString())).toEqual([
+        "2026-01-01T08:00:00.000Z",
+        "2026-01-02T08:00:00.000Z",
+        "2026-01-05T08:00:00.000Z",
+        "2026-01-06T08:00:00.000Z",
+        "2026-01-07T08:00:00.000Z",
+      ]);
+    },
+  }),
+  "task.onChange": spec({
+    async prepare(t) {
+      const before = await lastChangeId(t);
+      return { before, task: await freshTask(t) };
+    },
+    call: (c, t, p) => c.task.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ entity: "task", op: "created", data: { id: p.task.id } });
+    },
+  }),
+  "task.create": spec({
+    prepare: async () => unique("made-task"),
+    call: (c, t, name) =>
+      c.task.create({ projectId: t.projectId, name, target: { kind: "agent", value: unique("absent") } }),
+    async allowed(result, t, name) {
+      expect(result).toMatchObject({ name, projectId: t.projectId });
+      expect(taskIn(t, (result as { id: string }).id)?.name).toBe(name);
+    },
+  }),
+  "task.update": spec({
+    prepare: freshTask,
+    call: (c, t, task) => c.task.update({ projectId: t.projectId, id: task.id, description: "updated" }),
+    async allowed(result, t, task) {
+      expect(result).toMatchObject({ id: task.id, description: "updated" });
+      expect(taskIn(t, task.id)?.description).toBe("updated");
+    },
+  }),
+  "task.delete": spec({
+    prepare: freshTask,
+    call: (c, t, task) => c.task.delete({ projectId: t.projectId, id: task.id }),
+    async allowed(result, t, task) {
+      expect(result).toEqual({ id: task.id });
+      expect(taskIn(t, task.id)).toBeUndefined();
+    },
+  }),
+  "task.runNow": spec({
+    prepare: freshTask,
+    call: (c, t, task) => c.task.runNow({ projectId: t.projectId, id: task.id }),
+    async allowed(result, t, task) {
+      const run = result as { id: string };
+      expect(result).toMatchObject({ taskId: task.id, status: "queued" });
+      expect(runIn(t, run.id)?.status).toBe("queued");
+    },
+  }),
+  "run.list": spec({
+    prepare: freshRun,
+    call: (c, t, p) => c.run.list({ projectId: t.projectId, taskId: p.task.id }),
+    async allowed(result, _t, p) {
+      expect((result as { items: { id: string }[] }).items.map((r) => r.id)).toEqual([p.run.id]);
+    },
+  }),
+  "run.byId": spec({
+    prepare: freshRun,
+    call: (c, t, p) => c.run.byId({ projectId: t.projectId, id: p.run.id }),
+    async allowed(result, _t, p) {
+      expect(result).toEqual(p.run);
+    },
+  }),
+  "run.logs": spec({
+    async prepare(t) {
+      const p = await freshHeldRun(t);
+      await t.admin.run.heartbeat({ projectId: t.projectId, id: p.run.id, logs: ["one", "two"] });
+      return p;
+    },
+    call: (c, t, p) => c.run.logs({ projectId: t.projectId, id: p.run.id }),
+    async allowed(result) {
+      expect((result as { items: { line: string }[] }).items.map((l) => l.line)).toEqual(["one", "two"]);
+    },
+  }),
+  "run.onChange": spec({
+    async prepare(t) {
+      const before = await lastChangeId(t);
+      return { before, ...(await freshRun(t)) };
+    },
+    call: (c, t, p) => c.run.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ entity: "run", op: "created", data: { id: p.run.id, status: "queued" } });
+    },
+  }),
+  "run.cancel": spec({
+    prepare: freshRun,
+    call: (c, t, p) => c.run.cancel({ projectId: t.projectId, id: p.run.id }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ id: p.run.id, status: "cancelled", cancelRequested: true });
+      expect(runIn(t, p.run.id)?.status).toBe("cancelled");
+    },
+  }),
+  "run.retry": spec({
+    async prepare(t) {
+      const p = await freshRun(t);
+      await t.admin.run.cancel({ projectId: t.projectId, id: p.run.id });
+      return p;
+    },
+    call: (c, t, p) => c.run.retry({ projectId: t.projectId, id: p.run.id }),
+    async allowed(result, t, p) {
+      const retried = result as { id: string };
+      expect(result).toMatchObject({ status: "queued", trigger: "retry", retryOf: p.run.id, taskId: p.task.id });
+      expect(runIn(t, retried.id)).toMatchObject({ status: "queued", retry_of: p.run.id });
+    },
+  }),
+  "run.assignments": spec({
+    prepare: freshRunFor,
+    call: (c, t, p) => c.run.assignments({ projectId: t.projectId, agent: p.agent.name }),
+    async allowed(result, t, p) {
+      expect(await firstAssignment(result)).toMatchObject({ type: "run", run: { id: p.run.id, status: "leased" } });
+      expect(runIn(t, p.run.id)).toMatchObject({ status: "leased", agent_name: p.agent.name });
+    },
+  }),
+  "run.heartbeat": spec({
+    prepare: freshHeldRun,
+    call: (c, t, p) => c.run.heartbeat({ projectId: t.projectId, id: p.run.id, attempt: 1, progress: 40 }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ cancelRequested: false, status: "running" });
+      expect(runIn(t, p.run.id)).toMatchObject({ status: "running", progress: 40 });
+    },
+  }),
+  "run.complete": spec({
+    prepare: freshHeldRun,
+    call: (c, t, p) =>
+      c.run.complete({ projectId: t.projectId, id: p.run.id, attempt: 1, output: { done: true }, logs: ["done"] }),
+    async allowed(result, t, p) {
+      expect(result).toMatchObject({ id: p.run.id, status: "succeeded", output: { done: true } });
+      expect(runIn(t, p.run.id)).toMatchObject({ status: "succeeded", log_lines: 1 });
+    },
+  }),
+  "run.fail": spec({
+    prepare: freshHeldRun,
+    call: (c, t, p) => c.run.fail({ projectId: t.projectId, id: p.run.id, attempt: 1, error: "boom" }),
+    async allowed(result, t, p) {
+      // One attempt (the task's default): the run ends failed.
+      expect(result).toMatchObject({ id: p.run.id, status: "failed", error: "boom" });
+      expect(runIn(t, p.run.id)).toMatchObject({ status: "failed", error: "boom" });
+    },
+  }),
   "policy.check": spec({
     prepare: freshAgent,
     call: (c, t, agent) => c.policy.check({ projectId: t.projectId, agent: agent.name, tool: "Read", input: { n: 1 } }),

@@ -10,7 +10,7 @@ import { systemClock, type Clock } from "./core/clock";
 import { createConnectionState } from "./core/connection-state";
 import type { Deps } from "./core/deps";
 import { createInProcessEventBus } from "./core/event-bus";
-import type { HeartbeatPolicy } from "./core/ports";
+import { DEFAULT_WORK_POLICY, type HeartbeatPolicy, type WorkPolicy } from "./core/ports";
 import { createIngestWriter } from "./ingest/group-commit";
 import { createIngestThrottle } from "./ingest/ingest-throttle";
 import { startIngestWriterThread } from "./ingest/ingest-writer-thread";
@@ -34,6 +34,7 @@ export interface CreateDepsOptions {
   clock?: Clock;
   ingestItemsPerSecond?: number;
   heartbeat?: HeartbeatPolicy;
+  work?: WorkPolicy;
   /** The first account's one-time code; a fresh one by default. */
   setupCode?: string;
   /** The audit signing key and signed heads (files beside the database); none: kept in memory. */
@@ -55,6 +56,7 @@ export async function createDeps({
   clock = systemClock,
   ingestItemsPerSecond,
   heartbeat = DEFAULT_HEARTBEAT,
+  work = DEFAULT_WORK_POLICY,
   setupCode = generateSetupCode(),
   auditAnchor,
   push,
@@ -78,6 +80,7 @@ export async function createDeps({
       ? createIngestWriter(db, state)
       : await startIngestWriterThread({ file, logger, execArgv, writeGate }),
     heartbeat,
+    work,
     setupCode,
     audit: {
       // Verify walks and heads to sign are read on their own thread and read-only connection, so a

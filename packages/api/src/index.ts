@@ -39,6 +39,7 @@ export { createIngestWriter } from "./ingest/group-commit";
 export { rawReportsReader } from "./ingest/raw-reports";
 export { startIngestWriterThread } from "./ingest/ingest-writer-thread";
 export { DEFAULT_HEARTBEAT, expireStaleSessions } from "./sessions/session-service";
+export { DEFAULT_WORK_POLICY, type WorkPolicy } from "./core/ports";
 export { expireApprovals } from "./policy/approval-service";
 export { evaluate as evaluatePolicy } from "./policy/policy-check";
 export { flushDecisions } from "./policy/decision-log";

@@ -9,6 +9,7 @@ import { createConnectionState } from "./core/connection-state";
 import { createContext } from "./core/context";
 import type { Credentials, Deps } from "./core/deps";
 import { createInProcessEventBus } from "./core/event-bus";
+import { DEFAULT_WORK_POLICY } from "./core/ports";
 import { createCallerFactory } from "./core/trpc";
 import { createIngestWriter } from "./ingest/group-commit";
 import { createIngestThrottle } from "./ingest/ingest-throttle";
@@ -45,6 +46,7 @@ export function createTestDeps({ file, push }: { file?: string; push?: WebPushSe
     ingestThrottle: createIngestThrottle(),
     ingestWriter: createIngestWriter(handle.db, state),
     heartbeat: DEFAULT_HEARTBEAT,
+    work: DEFAULT_WORK_POLICY,
     setupCode: TEST_SETUP_CODE,
     audit: createInProcessAuditDeps(handle.db),
     push: push ? createWebPushSender(push) : undefined,

@@ -19,6 +19,7 @@ import { PolicyDeniedError } from "./policy-denied-error";
 // Report ids are time-ordered (UUIDv7, monotonic within this process): Tower's unique index on
 // them then grows at its end instead of at random pages, which made storing a report ~3× cheaper.
 import { reportId } from "./report-id";
+import { startWork, type RunHandler, type WorkLoop, type WorkOptions } from "./work";
 
 export type AgentProfile = Omit<AgentRegisterInput, "name">;
 
@@ -73,6 +74,7 @@ export class AgentHandle {
   #running = false;
   #listeners = new Map<keyof AgentEvents, Set<Listener<never>>>();
   #overBudget = false;
+  #work: WorkLoop | null = null;
   /** The last sequence number given to a report of the current session. */
   #seq = 0;
 
@@ -167,6 +169,28 @@ export class AgentHandle {
     return fn(decision);
   }
 
+  /**
+   * Works on this agent's runs: Tower pushes each run the agent may take over the live connection
+   * (no polling), at most `concurrency` at once, and `handler` runs it. Its return value is the
+   * run's output; a thrown error fails the attempt (retried after the task's backoff while attempts
+   * remain). The loop heartbeats each run by itself (renewing its lease, carrying `progress()` and
+   * `log()` out); `run.signal` aborts when the run is cancelled or taken back. `stop()` on the
+   * agent stops the loop: runs in hand are told to stop and their outcome is reported.
+   *
+   * ```ts
+   * agent.work(async (run) => {
+   *   run.progress(40, "indexing");
+   *   return { indexed: await index(run.input, { signal: run.signal }) };
+   * }, { concurrency: 2 });
+   * ```
+   */
+  work(handler: RunHandler, options: WorkOptions = {}): WorkLoop {
+    if (this.#work) throw new Error(`Agent "${this.name}" is already working; stop() it first`);
+    const loop = startWork(this.api, this.name, handler, options, (error) => this.#emit("error", error));
+    this.#work = loop;
+    return loop;
+  }
+
   /** The agent record as last seen (after `start()`). */
   get agent(): Agent | null {
     return this.#agent;
@@ -224,6 +248,9 @@ export class AgentHandle {
 
   /** Ends the session and stops heartbeats and the live connection. Safe to call twice. */
   async stop(reason: "stopped" | "process_exit" = "stopped"): Promise<void> {
+    const work = this.#work;
+    this.#work = null;
+    await work?.stop();
     this.#running = false;
     this.onRunningChange(this, false);
     clearInterval(this.#timer);

@@ -1,5 +1,5 @@
 import type { ClientRouter as AppRouter } from "@tower/api/client";
-import { LIMITS, REPORT_ITEMS_HEADER } from "@tower/shared";
+import { LIMITS, REPORT_ITEMS_HEADER, type Run } from "@tower/shared";
 import {
   createTRPCClient,
   createWSClient,
@@ -34,6 +34,11 @@ export interface TowerClient {
   api: TRPCClient<AppRouter>;
   /** A handle for one running agent: `await tower.agent("scout").start()`. */
   agent(name: string, options?: AgentHandleOptions): AgentHandle;
+  /** Work for agents, from any app: `tower.tasks.enqueue("index-repo", { repo: "tower" })`. */
+  tasks: {
+    /** Queues a run of the task (by name) now, with the task's input or `input`; returns the run. */
+    enqueue(task: string, input?: Record<string, unknown>, options?: { priority?: number }): Promise<Run>;
+  };
   /** The report queue: `pending`, `dropped`, and `flush()`. */
   reporter: Reporter;
   /** Delivers buffered reports, ends every running agent's session and closes the live connection. */
@@ -118,6 +123,10 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       );
       handles.set(name, handle);
       return handle;
+    },
+    tasks: {
+      enqueue: (task, input, enqueueOptions) =>
+        api.task.runNow.mutate({ task, input: input as never, ...enqueueOptions }),
     },
     shutdown: () => shutdown(),
     close: () => wsClient.close(),

@@ -14,6 +14,7 @@ export {
   type WaitOptions,
 } from "./authorize-types";
 export { PolicyDeniedError } from "./policy-denied-error";
+export type { RunContext, RunHandler, WorkLoop, WorkOptions } from "./work";
 export { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 export { createTowerClient, type TowerClient, type TowerClientOptions } from "./client";
 export type { ClientRouter as AppRouter } from "@tower/api/client";

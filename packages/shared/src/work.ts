@@ -178,11 +178,12 @@ export const RunLogListInputSchema = z.object({
   limit: z.number().int().min(1).max(1_000).default(500),
 });
 
-/** An agent waits for runs: Tower pushes up to `concurrency` at a time and cancellations of those it holds. */
+/**
+ * An agent waits for runs: Tower pushes runs while the agent holds fewer than `concurrency` (the runs
+ * it holds already count, after a reconnect too) and word of those it holds being cancelled.
+ */
 export const RunAssignmentsInputSchema = z.object({
   projectId: IdSchema.optional(),
   agent: NameSchema,
   concurrency: z.number().int().min(1).max(WORK_LIMITS.concurrency).default(1),
-  /** After a reconnect: the runs the agent still works on (they count against its concurrency). */
-  holding: z.array(IdSchema).max(WORK_LIMITS.concurrency).default([]),
 });

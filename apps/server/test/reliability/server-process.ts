@@ -10,6 +10,7 @@ import {
   createIngestThrottle,
   createIngestWriter,
   DEFAULT_HEARTBEAT,
+  DEFAULT_WORK_POLICY,
   systemClock,
 } from "@tower/api";
 import { callerFor, TEST_SETUP_CODE } from "@tower/api/testing";
@@ -43,6 +44,7 @@ export async function prepareDatabase(file: string, agentNames: string[]) {
     ingestThrottle: createIngestThrottle(),
     ingestWriter: createIngestWriter(handle.db, state),
     heartbeat: DEFAULT_HEARTBEAT,
+    work: DEFAULT_WORK_POLICY,
     setupCode: TEST_SETUP_CODE,
     audit: createInProcessAuditDeps(handle.db),
   };

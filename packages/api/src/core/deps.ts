@@ -5,7 +5,7 @@ import type { AuditDeps } from "./audit-ports";
 import type { Clock } from "./clock";
 import type { ConnectionState } from "./connection-state";
 import type { EventBus } from "./event-bus";
-import type { HeartbeatPolicy, IngestThrottle, IngestWriter, LoginThrottle, PushSender } from "./ports";
+import type { HeartbeatPolicy, IngestThrottle, IngestWriter, LoginThrottle, PushSender, WorkPolicy } from "./ports";
 
 /** Side effects created once by the app (server main, or a test) and passed to every call. */
 export interface Deps {
@@ -20,6 +20,8 @@ export interface Deps {
   /** Where reports are stored: a writer thread in the server, in-process in tests. */
   ingestWriter: IngestWriter;
   heartbeat: HeartbeatPolicy;
+  /** Leases of the runs agents claim. */
+  work: WorkPolicy;
   /** The audit chain's reader (a thread in the server), signing key and heads, verify limits. */
   audit: AuditDeps;
   /** The one-time code the first account must give (printed by the server while no account exists). */

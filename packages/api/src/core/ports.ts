@@ -33,6 +33,13 @@ export interface HeartbeatPolicy {
   timeoutMs: number;
 }
 
+export interface WorkPolicy {
+  /** How long a claimed run stays the agent's without a heartbeat (the SDK heartbeats 3× within it). */
+  leaseMs: number;
+}
+
+export const DEFAULT_WORK_POLICY: WorkPolicy = { leaseMs: 30_000 };
+
 export type ReportItem = z.output<typeof ReportItemSchema>;
 
 /** A report as checked where it arrived: its parsed value, or why it is refused. */

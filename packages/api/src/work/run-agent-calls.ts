@@ -1,5 +1,5 @@
 import { runLogs, runs, type DbOrTx } from "@tower/db";
-import { WORK_LIMITS, type ChangeEvent, type Run } from "@tower/shared";
+import { WORK_LIMITS, type ChangeEvent, type JsonValue, type Run } from "@tower/shared";
 import { and, eq, inArray } from "drizzle-orm";
 import { assertActsAs, type ProjectAccess } from "../core/access";
 import { publishChanges } from "../core/change-feed";
@@ -90,7 +90,7 @@ export function heartbeatRun(
 export function completeRun(
   deps: Deps,
   access: ProjectAccess,
-  input: { id: string; attempt?: number; output?: unknown; logs?: string[] },
+  input: { id: string; attempt?: number; output?: JsonValue; logs?: string[] },
 ): Run {
   const now = deps.clock.now();
   let event: ChangeEvent | null = null;

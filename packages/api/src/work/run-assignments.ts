@@ -17,12 +17,15 @@ import { isTakenBackError } from "./work-sweep";
 const RECHECK_MS = 5_000;
 
 /**
- * Why a run the agent held was taken from it, as the agent is told; null when the agent ended it
- * itself (completed or failed it), which needs no word.
+ * What the agent is told about a run it held that changed: cancelled by someone (stop and report),
+ * taken back by the sweep (stop; it is no longer the agent's), or nothing when the agent ended it
+ * itself (completed or failed it).
  */
-function takenBecause(run: Run): string | null {
-  if (run.cancelRequested) return "Cancelled by an operator";
-  if (run.error !== null && isTakenBackError(run.error)) return run.error;
+function noticeFor(run: Run, attempt: number, stillHeld: boolean): RunAssignment | null {
+  if (run.error !== null && !stillHeld && isTakenBackError(run.error)) {
+    return { type: "taken", runId: run.id, attempt, reason: run.error };
+  }
+  if (run.cancelRequested) return { type: "cancel", runId: run.id, attempt, reason: "Cancelled by an operator" };
   return null;
 }
 
@@ -37,7 +40,7 @@ export function runAssignments(
   deps: Deps,
   access: ProjectAccess,
   caller: Caller,
-  input: { agent: string; concurrency: number; holding: string[] },
+  input: { agent: string; concurrency: number },
   leaseMs: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<RunAssignment> {
@@ -53,14 +56,14 @@ async function* assignmentStream(
   projectId: string,
   caller: Caller,
   initial: AgentRow,
-  input: { agent: string; concurrency: number; holding: string[] },
+  input: { agent: string; concurrency: number },
   leaseMs: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<RunAssignment> {
   const find = () => findAgentByName(deps.state, deps.db, projectId, input.agent);
   let agent: AgentRow | undefined = initial;
   /** Runs claimed here and still held, by id, with the attempt claimed. */
-  const held = heldRuns(deps, projectId, initial, input.holding);
+  const held = heldRuns(deps, projectId, initial);
   const told = new Set<string>();
   const outbox: RunAssignment[] = [];
   let lookAtQueue = true;
@@ -90,9 +93,9 @@ async function* assignmentStream(
       return poke();
     }
     const stillHeld = (run.status === "leased" || run.status === "running") && run.attempt === attempt;
-    if (!stillHeld || run.cancelRequested) {
-      const reason = takenBecause(run);
-      if (reason && !told.has(run.id)) outbox.push({ type: "cancel", runId: run.id, reason });
+    const notice = noticeFor(run, attempt, stillHeld);
+    if (notice && !told.has(run.id)) {
+      outbox.push(notice);
       told.add(run.id);
     }
     if (!stillHeld) {
@@ -157,24 +160,15 @@ function untilNextAvailable(deps: Deps, projectId: string): number {
 }
 
 /**
- * The runs a reconnecting agent says it still works on, those Tower agrees it holds: they count
- * against its concurrency, and it is told here when one is cancelled or taken back.
+ * The runs the agent holds already (a stream opened again after a reconnect, or by a restarted
+ * process before its old leases lapsed): they count against its concurrency, and it is told here
+ * when one is cancelled or taken back.
  */
-function heldRuns(deps: Deps, projectId: string, agent: AgentRow, ids: string[]): Map<string, number> {
-  const held = new Map<string, number>();
-  if (ids.length === 0) return held;
+function heldRuns(deps: Deps, projectId: string, agent: AgentRow): Map<string, number> {
   const rows = deps.db
     .select({ id: runs.id, attempt: runs.attempt })
     .from(runs)
-    .where(
-      and(
-        eq(runs.projectId, projectId),
-        inArray(runs.id, ids),
-        eq(runs.agentId, agent.id),
-        inArray(runs.status, ["leased", "running"]),
-      ),
-    )
+    .where(and(eq(runs.projectId, projectId), eq(runs.agentId, agent.id), inArray(runs.status, ["leased", "running"])))
     .all();
-  for (const row of rows) held.set(row.id, row.attempt);
-  return held;
+  return new Map(rows.map((row) => [row.id, row.attempt]));
 }

@@ -2,12 +2,12 @@ import type { RunAssignment } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Credentials } from "../core/deps";
 import { callerWithSignal, createWorld, expectTRPCError, reader, type TestCaller, type World } from "../test-fixtures";
-import { LEASE_MS } from "./run-router";
 import { sweepWork } from "./work-sweep";
 
 let world: World;
 let owner: TestCaller;
 let projectId: string;
+const LEASE_MS = 30_000; // DEFAULT_WORK_POLICY
 const controllers: AbortController[] = [];
 
 beforeEach(async () => {
@@ -132,7 +132,7 @@ describe("runs", () => {
     expect(sweepWork(world.deps).lapsed).toBe(1);
     expect(runStatus(queued.id)).toEqual({ status: "queued", attempt: 2 });
     const told = await crashed.next();
-    expect(told).toMatchObject({ type: "cancel", runId: queued.id, reason: /lease lapsed/ });
+    expect(told).toMatchObject({ type: "taken", runId: queued.id, attempt: 1, reason: /lease lapsed/ });
     crashed.stop();
 
     world.clock.advance(10_000); // the backoff
@@ -158,7 +158,7 @@ describe("runs", () => {
     const marked = await owner.run.cancel({ projectId, id: held.id });
     expect(marked).toMatchObject({ status: "running", cancelRequested: true });
     const told = await stream.next();
-    expect(told).toEqual({ type: "cancel", runId: held.id, reason: "Cancelled by an operator" });
+    expect(told).toEqual({ type: "cancel", runId: held.id, attempt: 1, reason: "Cancelled by an operator" });
     expect((await agentCaller().run.heartbeat({ id: held.id })).cancelRequested).toBe(true);
     expect(await agentCaller().run.fail({ id: held.id, error: "stopped" })).toMatchObject({ status: "cancelled" });
     await expectTRPCError(owner.run.cancel({ projectId, id: held.id }), "CONFLICT", /already ended as cancelled/);
@@ -187,7 +187,7 @@ describe("runs", () => {
     expect(runStatus(slow.id).status).toBe("timed_out");
     expect(runStatus(stale.id).status).toBe("expired");
     const told = await stream.next();
-    expect(told).toMatchObject({ type: "cancel", runId: slow.id, reason: /Timed out/ });
+    expect(told).toMatchObject({ type: "taken", runId: slow.id, reason: /Timed out/ });
   });
 
   it("retries an ended run as a new run that points back at it", async () => {

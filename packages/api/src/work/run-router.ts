@@ -6,7 +6,6 @@ import {
   RunIdInputSchema,
   RunListInputSchema,
   RunLogListInputSchema,
-  WORK_LIMITS,
 } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { changeSubscription } from "../core/change-subscription";
@@ -15,9 +14,6 @@ import { completeRun, failRun, heartbeatRun } from "./run-agent-calls";
 import { runAssignments } from "./run-assignments";
 import { cancelRun, retryRun } from "./run-control";
 import { getRun, listRunLogs, listRuns } from "./run-queries";
-
-/** How long a claim holds a run without a heartbeat; the SDK heartbeats three times within it. */
-export const LEASE_MS = WORK_LIMITS.defaultLeaseSeconds * 1000;
 
 export const runRouter = {
   list: projectProcedure("viewer")
@@ -41,11 +37,11 @@ export const runRouter = {
    */
   assignments: projectProcedure("operator", { agents: true })
     .input(RunAssignmentsInputSchema)
-    .subscription(({ ctx, input, signal }) => runAssignments(ctx, ctx.project, ctx.caller, input, LEASE_MS, signal)),
+    .subscription(({ ctx, input, signal }) => runAssignments(ctx, ctx.project, ctx.caller, input, ctx.work.leaseMs, signal)),
   /** The holder is working on it: renews the lease, carries progress and logs, answers whether to cancel. */
   heartbeat: projectProcedure("operator", { agents: true })
     .input(RunHeartbeatInputSchema)
-    .mutation(({ ctx, input }) => heartbeatRun(ctx, ctx.project, input, LEASE_MS)),
+    .mutation(({ ctx, input }) => heartbeatRun(ctx, ctx.project, input, ctx.work.leaseMs)),
   complete: projectProcedure("operator", { agents: true })
     .input(RunCompleteInputSchema)
     .mutation(({ ctx, input }) => completeRun(ctx, ctx.project, input)),

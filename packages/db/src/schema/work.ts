@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { MissedFirePolicy, RunStatus, RunTrigger, TaskTargetKind } from "@tower/shared";
+import type { JsonValue, MissedFirePolicy, RunStatus, RunTrigger, TaskTargetKind } from "@tower/shared";
 import { agents } from "./agents";
 import { projects } from "./auth";
 import { epochMs, jsonText } from "./columns";
@@ -76,7 +76,7 @@ export const runs = sqliteTable(
     cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
     progress: integer("progress"),
     progressMessage: text("progress_message"),
-    output: jsonText<unknown>("output"),
+    output: jsonText<JsonValue>("output"),
     error: text("error"),
     scheduledFor: epochMs("scheduled_for"),
     retryOf: text("retry_of"),

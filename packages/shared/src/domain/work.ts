@@ -57,8 +57,6 @@ export const WORK_LIMITS = {
   concurrency: 64,
   /** Cron fire times shown by a schedule's preview. */
   previewFires: 5,
-  /** Lease length: an agent heartbeats well within it; past it, the run goes back to the queue. */
-  defaultLeaseSeconds: 30,
 } as const;
 
 export interface TaskTarget {
@@ -91,6 +89,9 @@ export interface Task {
   updatedAt: number;
 }
 
+/** A JSON value: what a run's output may be. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 export interface Run {
   id: string;
   projectId: string;
@@ -114,7 +115,7 @@ export interface Run {
   cancelRequested: boolean;
   progress: number | null;
   progressMessage: string | null;
-  output: unknown;
+  output: JsonValue;
   error: string | null;
   /** For a scheduled run, the fire time it stands for. */
   scheduledFor: number | null;
@@ -138,6 +139,12 @@ export interface RunLogLine {
   line: string;
 }
 
-/** What a waiting agent receives: a run to do, or word that one it holds was cancelled. */
+/**
+ * What a waiting agent receives: a run to do; word that one it holds was cancelled (stop, then
+ * report: it ends `cancelled`); or that Tower took one back (its lease lapsed or it overran its
+ * maximum duration: stop, and report nothing, as the run is no longer the agent's).
+ */
 export type RunAssignment =
-  { type: "run"; run: Run; leaseMs: number } | { type: "cancel"; runId: string; reason: string };
+  | { type: "run"; run: Run; leaseMs: number }
+  | { type: "cancel"; runId: string; attempt: number; reason: string }
+  | { type: "taken"; runId: string; attempt: number; reason: string };

@@ -1,0 +1,164 @@
+// Work through the SDK against the real server: an app enqueues runs (tower.tasks.enqueue), an
+// agent takes them as Tower pushes them (agent.work), reports progress, logs and output, fails,
+// is cancelled mid-run, and stops cleanly.
+import { createTowerClient, type AgentHandle, type RunContext, type TowerClient } from "@tower/sdk";
+import NodeWebSocket from "ws";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "./harness";
+
+let tower: TestServer;
+let app: TowerClient;
+let client: TowerClient;
+let agent: AgentHandle;
+let agents = 0;
+
+beforeAll(async () => {
+  tower = await startTestServer();
+  app = createTowerClient({ url: tower.url, apiKey: tower.apiKey });
+  client = createTowerClient({
+    url: tower.url,
+    apiKey: tower.apiKey,
+    WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
+  });
+}, 30_000);
+
+afterEach(async () => {
+  await agent?.stop();
+});
+
+afterAll(async () => {
+  await client.shutdown();
+  await app.shutdown();
+  await tower.stop();
+});
+
+/** A fresh agent (and a task only it takes), so tests never share runs. */
+async function freshWorker(task: Record<string, unknown> = {}) {
+  const name = `worker-${++agents}`;
+  agent = client.agent(name, { profile: { role: "worker" } });
+  await agent.start();
+  await tower.owner.task.create({
+    projectId: tower.projectId,
+    name: `task-of-${name}`,
+    target: { kind: "agent", value: name },
+    ...task,
+  });
+  return { name, task: `task-of-${name}` };
+}
+
+/** Reads `read()` until `done` holds of what it returns (or fails after `timeoutMs`). */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting; last seen: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const runs = async (task: string) =>
+  (await tower.owner.run.list({ projectId: tower.projectId, search: task, limit: 200 })).items;
+
+describe("agent.work", () => {
+  it("runs what an app enqueues, at most `concurrency` at once, with progress, logs and output", async () => {
+    const { task } = await freshWorker();
+    let active = 0;
+    let most = 0;
+    agent.work(
+      async (run: RunContext) => {
+        most = Math.max(most, ++active);
+        run.progress(50, "halfway");
+        run.log(`working on ${String(run.input.n)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        active--;
+        return { doubled: (run.input.n as number) * 2 };
+      },
+      { concurrency: 2 },
+    );
+    const enqueued = await Promise.all([1, 2, 3, 4, 5].map((n) => app.tasks.enqueue(task, { n })));
+    expect(enqueued.every((run) => run.status === "queued" && run.trigger === "api")).toBe(true);
+
+    const done = await until(
+      () => runs(task),
+      (list) => list.filter((r) => r.status === "succeeded").length === 5,
+    );
+    expect(done.map((r) => [r.status, r.output])).toEqual(
+      expect.arrayContaining([1, 2, 3, 4, 5].map((n) => ["succeeded", { doubled: n * 2 }])),
+    );
+    expect(most).toBeLessThanOrEqual(2);
+    const logs = await tower.owner.run.logs({ projectId: tower.projectId, id: done[0]!.id });
+    expect(logs.items.map((l) => l.line)).toEqual([`working on ${String(done[0]!.input.n)}`]);
+  });
+
+  it("fails an attempt with the thrown error's message, and retries it while attempts remain", async () => {
+    const { task } = await freshWorker({ maxAttempts: 2, backoffSeconds: 0 });
+    let calls = 0;
+    agent.work(async (run) => {
+      calls++;
+      if (run.attempt === 1) throw new Error("flaky network");
+      return "second time lucky";
+    });
+    const queued = await app.tasks.enqueue(task);
+    const run = await until(
+      () => tower.owner.run.byId({ projectId: tower.projectId, id: queued.id }),
+      (r) => r.status === "succeeded",
+    );
+    expect(run).toMatchObject({ attempt: 2, output: "second time lucky", error: null });
+    expect(calls).toBe(2);
+  });
+
+  it("tells a running handler at once when an operator cancels; the run ends cancelled", async () => {
+    const { task } = await freshWorker();
+    let started = false;
+    let reason = "";
+    agent.work(
+      (run) =>
+        new Promise((_resolve, reject) => {
+          started = true;
+          run.signal.addEventListener("abort", () => {
+            reason = (run.signal.reason as Error).message;
+            reject(new Error("stopped as asked"));
+          });
+        }),
+    );
+    const queued = await app.tasks.enqueue(task);
+    await until(async () => started, Boolean);
+    await tower.owner.run.cancel({ projectId: tower.projectId, id: queued.id });
+    const run = await until(
+      () => tower.owner.run.byId({ projectId: tower.projectId, id: queued.id }),
+      (r) => r.status === "cancelled",
+    );
+    expect(reason).toBe("Cancelled by an operator");
+    expect(run.error).toBe("stopped as asked");
+  });
+
+  it("stops cleanly on agent.stop(): the run in hand is told, its outcome reported and nothing more taken", async () => {
+    const { task } = await freshWorker({ maxAttempts: 1 });
+    let seen = 0;
+    agent.work(
+      (run) =>
+        new Promise((_resolve, reject) => {
+          seen++;
+          run.signal.addEventListener("abort", () => reject(new Error((run.signal.reason as Error).message)));
+        }),
+    );
+    const first = await app.tasks.enqueue(task);
+    await until(
+      async () => seen,
+      (n) => n === 1,
+    );
+    await agent.stop();
+    expect((await tower.owner.run.byId({ projectId: tower.projectId, id: first.id })).status).toBe("failed");
+    const second = await app.tasks.enqueue(task);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await tower.owner.run.byId({ projectId: tower.projectId, id: second.id })).status).toBe("queued");
+    expect(seen).toBe(1);
+  });
+
+  it("refuses to enqueue a task that does not exist, naming it", async () => {
+    await expect(app.tasks.enqueue("no-such-task")).rejects.toThrow(
+      'task: No task named "no-such-task" in this project',
+    );
+  });
+});

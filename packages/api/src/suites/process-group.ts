@@ -1,0 +1,85 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const POLL_MS = 25;
+/** How long to wait for SIGKILL to take effect (it cannot be ignored; only a hung kernel call delays it). */
+const KILL_WAIT_MS = 2_000;
+const hasProc = (() => {
+  try {
+    readdirSync("/proc/self");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** State and process group of `pid` from /proc, or null when it does not exist. */
+function procStat(pid: number): { state: string; pgrp: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so read after the last ")".
+    const [state = "", , pgrp = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state, pgrp: Number(pgrp) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether `pid` is running. A zombie counts as gone: it has exited and only waits to be reaped,
+ * which in a container whose PID 1 is not an init may never happen (kill(pid, 0) still succeeds).
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !hasProc || procStat(pid)?.state !== "Z";
+}
+
+/** Whether any process of group `pgid` is still running (zombies aside, as above). */
+export function isGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  if (!hasProc) return true;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat && stat.pgrp === pgid && stat.state !== "Z") return true;
+  }
+  return false;
+}
+
+/** Sends `signal` to every process of group `pgid`; a group that is already gone is fine. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+async function waitForGroup(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isGroupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(POLL_MS);
+  }
+  return true;
+}
+
+/**
+ * Stops a whole process group: SIGTERM, then SIGKILL for whatever still runs after `graceMs`.
+ * Resolves once the group is gone; `killed` says SIGKILL was needed.
+ */
+export async function terminateGroup(pgid: number, graceMs: number): Promise<{ killed: boolean }> {
+  signalGroup(pgid, "SIGTERM");
+  if (await waitForGroup(pgid, graceMs)) return { killed: false };
+  signalGroup(pgid, "SIGKILL");
+  await waitForGroup(pgid, KILL_WAIT_MS);
+  return { killed: true };
+}

@@ -1,0 +1,222 @@
+import type { ClientRouter as AppRouter } from "@tower/api/client";
+import type { Run, RunAssignment } from "@tower/shared";
+import { TRPCClientError, type TRPCClient } from "@trpc/client";
+import type { Unsubscribable } from "@trpc/server/observable";
+
+/** What a run's handler gets: the run, a signal that says stop, and ways to report as it goes. */
+export interface RunContext {
+  readonly id: string;
+  /** The task's name. */
+  readonly task: string;
+  readonly input: Record<string, unknown>;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly run: Run;
+  /**
+   * Aborted when the run is cancelled, when Tower took it back (its lease lapsed, it overran its
+   * maximum duration) or when the agent stops; `signal.reason` says which. Stop soon after.
+   */
+  readonly signal: AbortSignal;
+  /** Progress 0–100 with an optional message; sent at once (coalesced) and shown live. */
+  progress(percent: number, message?: string): void;
+  /** Log lines, sent in batches with the next heartbeat. */
+  log(...lines: string[]): void;
+}
+
+/** Returns the run's output (any JSON); a thrown error fails the attempt with its message. */
+export type RunHandler = (run: RunContext) => unknown;
+
+export interface WorkOptions {
+  /** Runs held at once (1–64). Default 1. */
+  concurrency?: number;
+}
+
+export interface WorkLoop {
+  /** Runs being worked on now. */
+  readonly active: number;
+  /** Stops taking runs; the ones in hand are told to stop and their outcome is reported. */
+  stop(): Promise<void>;
+}
+
+/** A progress change goes out this soon (later changes within it ride along). */
+const PROGRESS_FLUSH_MS = 200;
+/** Logs held at most before they go out without waiting for a heartbeat. */
+const LOG_BATCH = 100;
+
+const codeOf = (error: unknown) =>
+  error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The run can no longer be reported by this process: it ended, or Tower gave it to another attempt. */
+class RunLostError extends Error {}
+
+/** One run in hand: heartbeats (lease, progress, logs), cancellation, and reporting its outcome. */
+class HeldRun {
+  readonly controller = new AbortController();
+  #progress: { percent?: number; message?: string } = {};
+  #logs: string[] = [];
+  #timer: ReturnType<typeof setInterval>;
+  #flush: ReturnType<typeof setTimeout> | undefined;
+  #beating: Promise<void> | null = null;
+  #lost = false;
+
+  constructor(
+    private readonly api: TRPCClient<AppRouter>,
+    readonly run: Run,
+    leaseMs: number,
+  ) {
+    this.#timer = setInterval(() => void this.beat(), Math.max(100, Math.floor(leaseMs / 3)));
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  context(): RunContext {
+    const { run } = this;
+    return {
+      id: run.id,
+      task: run.taskName,
+      input: run.input,
+      attempt: run.attempt,
+      run,
+      signal: this.controller.signal,
+      progress: (percent, message) => {
+        this.#progress = { percent: Math.max(0, Math.min(100, percent)), message };
+        this.#flush ??= setTimeout(() => void this.beat(), PROGRESS_FLUSH_MS);
+      },
+      log: (...lines) => {
+        this.#logs.push(...lines);
+        if (this.#logs.length >= LOG_BATCH) void this.beat();
+      },
+    };
+  }
+
+  abort(reason: string) {
+    if (!this.controller.signal.aborted) this.controller.abort(new Error(reason));
+  }
+
+  /** Renews the lease and sends what is pending; learns of a cancel or of losing the run. */
+  beat(): Promise<void> {
+    this.#beating ??= this.#send().finally(() => (this.#beating = null));
+    return this.#beating;
+  }
+
+  async #send() {
+    clearTimeout(this.#flush);
+    this.#flush = undefined;
+    if (this.#lost) return;
+    const logs = this.#logs.splice(0, LOG_BATCH);
+    const { percent, message } = this.#progress;
+    try {
+      const answer = await this.api.run.heartbeat.mutate({
+        id: this.run.id,
+        attempt: this.run.attempt,
+        progress: percent,
+        message,
+        logs: logs.length > 0 ? logs : undefined,
+      });
+      if (answer.cancelRequested) this.abort("Cancelled by an operator");
+    } catch (error) {
+      if (codeOf(error) === "CONFLICT" || codeOf(error) === "NOT_FOUND") return this.lose((error as Error).message);
+      this.#logs.unshift(...logs); // sent again with the next heartbeat
+    }
+  }
+
+  lose(reason: string) {
+    this.#lost = true;
+    this.abort(reason);
+  }
+
+  /**
+   * Reports the outcome, retrying through network trouble until Tower answers: it is stored once
+   * (a second report of the same attempt is refused), or refused because the run was taken back.
+   */
+  async finish(outcome: { output: unknown } | { error: string }) {
+    clearInterval(this.#timer);
+    clearTimeout(this.#flush);
+    await this.#beating;
+    if (this.#lost) return;
+    const base = { id: this.run.id, attempt: this.run.attempt };
+    for (let attempt = 0; ; attempt++) {
+      const logs = this.#logs.length > 0 ? this.#logs.slice(0, LOG_BATCH) : undefined;
+      try {
+        if ("error" in outcome) await this.api.run.fail.mutate({ ...base, error: outcome.error, logs });
+        else await this.api.run.complete.mutate({ ...base, output: outcome.output as never, logs });
+        return;
+      } catch (error) {
+        const code = codeOf(error);
+        if (code === "CONFLICT" || code === "NOT_FOUND") throw new RunLostError((error as Error).message);
+        if (code === "BAD_REQUEST") throw error; // e.g. an output too large: retrying cannot help
+        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+      }
+    }
+  }
+}
+
+/**
+ * Takes runs pushed over the live connection for `agent` and runs `handler` on each, at most
+ * `concurrency` at once; see `AgentHandle.work`.
+ */
+export function startWork(
+  api: TRPCClient<AppRouter>,
+  agent: string,
+  handler: RunHandler,
+  options: WorkOptions,
+  onError: (error: Error) => void,
+): WorkLoop {
+  const held = new Map<string, HeldRun>();
+  const settled = new Set<Promise<void>>();
+  let stopped = false;
+
+  /** By run and attempt: a retry of a run can arrive before the failed attempt's report has returned. */
+  const keyOf = (run: Run) => `${run.id}#${run.attempt}`;
+
+  const runOne = (assignment: Extract<RunAssignment, { type: "run" }>) => {
+    const key = keyOf(assignment.run);
+    if (held.has(key)) return;
+    const run = new HeldRun(api, assignment.run, assignment.leaseMs);
+    held.set(key, run);
+    const done = (async () => {
+      let outcome: { output: unknown } | { error: string };
+      try {
+        outcome = { output: (await handler(run.context())) ?? null };
+      } catch (error) {
+        outcome = { error: error instanceof Error ? error.message || error.name : String(error) };
+      }
+      try {
+        await run.finish(outcome);
+      } catch (error) {
+        if (!(error instanceof RunLostError)) onError(error as Error);
+      }
+    })().finally(() => {
+      held.delete(key);
+      settled.delete(done);
+    });
+    settled.add(done);
+  };
+
+  const subscription: Unsubscribable = api.run.assignments.subscribe(
+    { agent, concurrency: options.concurrency ?? 1 },
+    {
+      onData: (assignment) => {
+        if (stopped) return;
+        if (assignment.type === "run") runOne(assignment);
+        else if (assignment.type === "cancel")
+          held.get(`${assignment.runId}#${assignment.attempt}`)?.abort(assignment.reason);
+        else held.get(`${assignment.runId}#${assignment.attempt}`)?.lose(assignment.reason);
+      },
+      onError: (error) => onError(error),
+    },
+  );
+
+  return {
+    get active() {
+      return held.size;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      subscription.unsubscribe();
+      for (const run of held.values()) run.abort("The agent is stopping");
+      await Promise.allSettled([...settled]);
+    },
+  };
+}
