@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_INGEST_ITEMS_PER_SECOND } from "@tower/api";
@@ -113,6 +114,12 @@ const EnvSchema = z.object({
   /** The generated VAPID key pair, JSON, mode 0600. Default: `vapid-keys.json` beside the database. */
   TOWER_VAPID_KEYS_PATH: z.string().min(1).optional(),
   /**
+   * The test suites operators may start from the dashboard (YAML or JSON; see README "Test suites").
+   * Default: `tower-suites.yaml` beside the database; no file there means no suites (with
+   * TOWER_DEMO, the example suite in examples/suites instead).
+   */
+  TOWER_SUITES_PATH: z.string().min(1).optional(),
+  /**
    * Benchmarks only: `1` sends every HTTP call through tRPC's adapter, not the fast path for plain
    * queries and mutations (fast-call.ts), so `pnpm bench` measures what that path gains. Both
    * paths give the same answers; nothing but speed changes.
@@ -128,6 +135,7 @@ export type Env = z.infer<typeof EnvSchema> & {
   TOWER_AUDIT_HEADS_PATH: string;
   TOWER_DEMO_FLEET_KEY_PATH: string;
   TOWER_VAPID_KEYS_PATH: string;
+  TOWER_SUITES_PATH: string;
 };
 
 /** The only place the server reads process.env. */
@@ -158,5 +166,32 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
       parsed.data.TOWER_DEMO_FLEET_KEY_PATH ?? path.join(dataFolder, "demo-fleet.key"),
     ),
     TOWER_VAPID_KEYS_PATH: path.resolve(parsed.data.TOWER_VAPID_KEYS_PATH ?? path.join(dataFolder, "vapid-keys.json")),
+    TOWER_SUITES_PATH: path.resolve(
+      parsed.data.TOWER_SUITES_PATH ?? defaultSuitesFile(dataFolder, parsed.data.TOWER_DEMO),
+    ),
+  };
+}
+
+/** The example suite (a Playwright check of Tower itself) the demo offers when no suites file exists. */
+const EXAMPLE_SUITES = fileURLToPath(new URL("../../../examples/suites/tower-suites.yaml", import.meta.url));
+
+function defaultSuitesFile(dataFolder: string, demo: boolean): string {
+  const own = path.join(dataFolder, "tower-suites.yaml");
+  return demo && !existsSync(own) ? EXAMPLE_SUITES : own;
+}
+
+/** Tower's reporters for test runners (live results: see packages/api/src/suites/reporters). */
+const REPORTERS = fileURLToPath(new URL("../../../packages/api/src/suites/reporters/", import.meta.url));
+
+/**
+ * What a suite's command inherits: the server's environment, plus where Tower's reporters are, so
+ * a suite can say `--reporter=$TOWER_PLAYWRIGHT_REPORTER` wherever Tower is installed.
+ */
+export function suiteEnvironment(source: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  return {
+    ...source,
+    TOWER_PLAYWRIGHT_REPORTER: path.join(REPORTERS, "playwright-reporter.mjs"),
+    TOWER_VITEST_REPORTER: path.join(REPORTERS, "vitest-reporter.mjs"),
+    TOWER_NODE_TEST_REPORTER: path.join(REPORTERS, "node-test-reporter.mjs"),
   };
 }

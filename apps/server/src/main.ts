@@ -10,12 +10,15 @@ import {
   prepareDemoFleetKey,
   pruneAllAudit,
   sweepWork,
+  loadSuitesFile,
+  endInterruptedSuiteRuns,
+  stopAllSuites,
 } from "@tower/api";
 import { createDb, WriteGate } from "@tower/db";
 import { readIdentityFolder } from "@tower/shared/node";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { loadEnv } from "./env";
+import { loadEnv, suiteEnvironment } from "./env";
 import { createLogger } from "./logger";
 import { pushOptions } from "./push-keys";
 import { createTowerServer } from "./server";
@@ -26,6 +29,8 @@ const logger = createLogger(env.TOWER_LOG_LEVEL);
 if (env.TOWER_DB_PATH !== ":memory:") mkdirSync(path.dirname(env.TOWER_DB_PATH), { recursive: true });
 // Migrations run inside createDb, before the server listens.
 // The event loop's writes go before the writer thread's next transaction (see WriteGate).
+// A suites file that is there but wrong stops the start, saying what to fix; no file means no suites.
+const suites = await loadSuitesFile(env.TOWER_SUITES_PATH);
 const writeGate = new WriteGate();
 const database = createDb(env.TOWER_DB_PATH, { writesFirst: writeGate });
 const deps = await createDeps({
@@ -42,7 +47,10 @@ const deps = await createDeps({
   auditAnchor: { keyPath: env.TOWER_AUDIT_KEY_PATH, headsPath: env.TOWER_AUDIT_HEADS_PATH },
   // VAPID keys from the environment or their file beside the database; off without a contact subject.
   push: pushOptions(env, logger),
+  suites: { suites: suites ?? [], env: suiteEnvironment(), file: suites ? env.TOWER_SUITES_PATH : null },
 });
+// Suite runs a stopped server left behind have nobody watching them: they end as errors.
+endInterruptedSuiteRuns(deps);
 
 // Each project's chain head is signed when it moved: periodically, after pruning, and at shutdown.
 const headSigner = createAuditHeadSigner(deps);
@@ -92,7 +100,8 @@ approvalSweep.unref();
 const workSweep = setInterval(() => {
   try {
     const { missed } = sweepWork(deps);
-    if (missed > 0) logger.warn({ missed }, "schedule fires were missed while Tower was down (see each task's missed-fire setting)");
+    if (missed > 0)
+      logger.warn({ missed }, "schedule fires were missed while Tower was down (see each task's missed-fire setting)");
   } catch (error) {
     logger.error({ err: error }, "the work sweep failed");
   }
@@ -147,6 +156,8 @@ async function shutdown(signal: string) {
   clearInterval(workSweep);
   clearInterval(retention);
   await server.close();
+  // Suites still running are stopped (their process groups too) and recorded as cancelled.
+  await stopAllSuites(deps);
   // Policy decisions queued for the audit chain go to the writer before it closes.
   await flushDecisions(deps);
   await deps.ingestWriter.close();

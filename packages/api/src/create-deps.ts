@@ -10,7 +10,7 @@ import { systemClock, type Clock } from "./core/clock";
 import { createConnectionState } from "./core/connection-state";
 import type { Deps } from "./core/deps";
 import { createInProcessEventBus } from "./core/event-bus";
-import { DEFAULT_WORK_POLICY, type HeartbeatPolicy, type WorkPolicy } from "./core/ports";
+import { DEFAULT_WORK_POLICY, type HeartbeatPolicy, type SuiteConfiguration, type WorkPolicy } from "./core/ports";
 import { createIngestWriter } from "./ingest/group-commit";
 import { createIngestThrottle } from "./ingest/ingest-throttle";
 import { startIngestWriterThread } from "./ingest/ingest-writer-thread";
@@ -41,6 +41,8 @@ export interface CreateDepsOptions {
   auditAnchor?: { keyPath: string; headsPath: string };
   /** Web push (VAPID keys, contact subject); none: the server sends no notifications. */
   push?: WebPushSenderOptions;
+  /** The configured test suites; none: the dashboard offers none. */
+  suites?: SuiteConfiguration;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function createDeps({
   setupCode = generateSetupCode(),
   auditAnchor,
   push,
+  suites,
 }: CreateDepsOptions): Promise<Deps> {
   const inProcess = file === ":memory:";
   // The in-process writer runs on `db`'s connection, so it shares its state; the writer thread has a
@@ -91,5 +94,6 @@ export async function createDeps({
       verifyThrottle: createAuditVerifyThrottle(),
     },
     push: push ? createWebPushSender(push) : undefined,
+    suites,
   });
 }

@@ -13,9 +13,11 @@ import { policyRouter } from "./policy/policy-router";
 import { pushRouter } from "./push/push-router";
 import { sessionRouter } from "./sessions/session-router";
 import { teamRouter } from "./teams/team-router";
+import { suiteRouter } from "./suites/suite-router";
 import { metricsRouter } from "./telemetry/metrics-router";
 import { runRouter } from "./work/run-router";
 import { taskRouter } from "./work/task-router";
+import { workflowRouter } from "./work/workflow-router";
 
 export const appRouter = router({
   auth: authRouter,
@@ -36,6 +38,8 @@ export const appRouter = router({
   push: pushRouter,
   task: taskRouter,
   run: runRouter,
+  workflow: workflowRouter,
+  suite: suiteRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,7 +9,7 @@ import { createConnectionState } from "./core/connection-state";
 import { createContext } from "./core/context";
 import type { Credentials, Deps } from "./core/deps";
 import { createInProcessEventBus } from "./core/event-bus";
-import { DEFAULT_WORK_POLICY } from "./core/ports";
+import { DEFAULT_WORK_POLICY, type SuiteConfiguration } from "./core/ports";
 import { createCallerFactory } from "./core/trpc";
 import { createIngestWriter } from "./ingest/group-commit";
 import { createIngestThrottle } from "./ingest/ingest-throttle";
@@ -31,7 +31,11 @@ export const TEST_SETUP_CODE = "TEST-SETU-PCOD-E234";
  * Real dependencies on an in-memory database (or the given file) with the real migrations; with
  * `push`, a real web push sender and notifier (as the server makes them).
  */
-export function createTestDeps({ file, push }: { file?: string; push?: WebPushSenderOptions } = {}) {
+export function createTestDeps({
+  file,
+  push,
+  suites,
+}: { file?: string; push?: WebPushSenderOptions; suites?: SuiteConfiguration } = {}) {
   const handle = file ? createDb(file) : createTestDb();
   const clock = createManualClock();
   // The in-process writer runs on this connection, so it shares its state.
@@ -50,6 +54,7 @@ export function createTestDeps({ file, push }: { file?: string; push?: WebPushSe
     setupCode: TEST_SETUP_CODE,
     audit: createInProcessAuditDeps(handle.db),
     push: push ? createWebPushSender(push) : undefined,
+    suites,
   });
   return { deps, clock, close: handle.close, sqlite: handle.sqlite };
 }

@@ -1,6 +1,7 @@
 import type { Agent } from "./domain/agent";
 import type { Approval, PolicyGrant } from "./domain/policy";
-import type { Run, Task } from "./domain/work";
+import type { SuiteRun } from "./domain/suite";
+import type { Run, Task, Workflow, WorkflowRun } from "./domain/work";
 import type { BudgetAlert } from "./ingest";
 import type { Team } from "./team";
 
@@ -26,6 +27,12 @@ export type ChangeEvent =
   | Envelope<"task", "deleted", Pick<Task, "id" | "name">>
   /** A run was created or moved (state, holder, progress); its log lines are read with `run.logs`. */
   | Envelope<"run", "created" | "updated", Run>
+  | Envelope<"workflow", "created" | "updated", Workflow>
+  | Envelope<"workflow", "deleted", Pick<Workflow, "id" | "name">>
+  /** A workflow was started, moved to its next step, or ended. */
+  | Envelope<"workflowRun", "created" | "updated", WorkflowRun>
+  /** A run of a test suite started, moved on (counts, total) or ended; results and output are read by id. */
+  | Envelope<"suiteRun", "created" | "updated", SuiteRun>
   /** A new policy version was saved (`id`: the project's id). */
   | Envelope<
       "policy",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IdSchema, PageLimitSchema } from "./common";
 import { SUITE_FILE_FORMATS, SUITE_FORMATS, SUITE_LIMITS, SUITE_OUTCOMES, TEST_STATUSES } from "./domain/suite";
 
 // The domain constants travel with the schemas, so `@tower/shared` alone is enough for a server.
@@ -194,3 +195,32 @@ export const TowerLineSchema = z.discriminatedUnion("tower", [
   }),
 ]);
 export type TowerLine = z.infer<typeof TowerLineSchema>;
+
+// What the dashboard sends: start and cancel a run of a configured suite, read its history,
+// results and output.
+
+export const SuiteStartInputSchema = z.object({ projectId: IdSchema.optional(), name: SuiteNameSchema });
+
+export const SuiteRunIdInputSchema = z.object({ projectId: IdSchema.optional(), id: IdSchema });
+
+export const SuiteRunListInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  suite: SuiteNameSchema.optional(),
+  limit: PageLimitSchema,
+  cursor: z.string().max(200).nullish(),
+});
+
+export const SuiteResultListInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  id: IdSchema,
+  status: TestStatusSchema.optional(),
+  afterId: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1_000).default(500),
+});
+
+export const SuiteOutputInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  id: IdSchema,
+  afterId: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(2_000).default(1_000),
+});

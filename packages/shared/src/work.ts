@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IdSchema, NameSchema, PageLimitSchema } from "./common";
 import { LIMITS } from "./domain/limits";
-import { MISSED_FIRE_POLICIES, RUN_STATUSES, WORK_LIMITS } from "./domain/work";
+import { MISSED_FIRE_POLICIES, RUN_STATUSES, STEP_FAILURE_POLICIES, WORK_LIMITS } from "./domain/work";
 
 // Work contracts: tasks, their schedules, runs and what agents send while they hold one. Types and
 // constants are in ./domain/work.ts.
@@ -186,4 +186,65 @@ export const RunAssignmentsInputSchema = z.object({
   projectId: IdSchema.optional(),
   agent: NameSchema,
   concurrency: z.number().int().min(1).max(WORK_LIMITS.concurrency).default(1),
+});
+
+export const WorkflowStepSchema = z.object({
+  name: NameSchema,
+  target: TaskTargetSchema,
+  input: WorkInputSchema.default({}),
+  onFailure: z.enum(STEP_FAILURE_POLICIES).default("stop"),
+  maxAttempts: taskFields.maxAttempts.nullable().default(null),
+  maxDurationSeconds: taskFields.maxDurationSeconds.default(3_600),
+});
+
+const workflowSteps = z
+  .array(WorkflowStepSchema)
+  .min(1, "A workflow needs at least one step")
+  .max(WORK_LIMITS.workflowSteps, `A workflow has at most ${WORK_LIMITS.workflowSteps} steps`)
+  .refine((steps) => new Set(steps.map((step) => step.name)).size === steps.length, {
+    message: "Give each step a name of its own (later steps read earlier outputs by name)",
+  });
+
+export const WorkflowCreateInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  name: NameSchema,
+  description: z.string().trim().max(LIMITS.descriptionLength).default(""),
+  steps: workflowSteps,
+});
+export type WorkflowCreateInput = z.input<typeof WorkflowCreateInputSchema>;
+
+export const WorkflowUpdateInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  id: IdSchema,
+  name: NameSchema.optional(),
+  description: z.string().trim().max(LIMITS.descriptionLength).optional(),
+  steps: workflowSteps.optional(),
+});
+
+export const WorkflowIdInputSchema = z.object({ projectId: IdSchema.optional(), id: IdSchema });
+
+export const WorkflowListInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  limit: PageLimitSchema,
+  cursor: z.string().max(200).nullish(),
+});
+
+/** Start by id (dashboard) or name (apps), with input every step receives beside its own. */
+export const WorkflowStartInputSchema = z
+  .object({
+    projectId: IdSchema.optional(),
+    id: IdSchema.optional(),
+    workflow: NameSchema.optional(),
+    input: WorkInputSchema.default({}),
+  })
+  .refine((value) => (value.id === undefined) !== (value.workflow === undefined), {
+    message: "Give the workflow's id or its name (one of them)",
+    path: ["workflow"],
+  });
+
+export const WorkflowRunListInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  workflowId: IdSchema.optional(),
+  limit: PageLimitSchema,
+  cursor: z.string().max(200).nullish(),
 });

@@ -48,6 +48,11 @@ export interface ConnectionState {
    * slice per turn, so interactive calls never wait behind whole batches.
    */
   bulkLane: BulkLane;
+  /**
+   * The test suites running now, by run id (`suites/suite-runner.ts`, which alone reads and writes
+   * it): cancelling one aborts it, and shutdown stops them all before the database closes.
+   */
+  runningSuites: Map<string, { abort: AbortController; done: Promise<void> }>;
 }
 
 export function createConnectionState(): ConnectionState {
@@ -60,5 +65,6 @@ export function createConnectionState(): ConnectionState {
     policies: null,
     decisionLog: new Map(),
     bulkLane: createBulkLane(),
+    runningSuites: new Map(),
   };
 }

@@ -5,7 +5,15 @@ import type { AuditDeps } from "./audit-ports";
 import type { Clock } from "./clock";
 import type { ConnectionState } from "./connection-state";
 import type { EventBus } from "./event-bus";
-import type { HeartbeatPolicy, IngestThrottle, IngestWriter, LoginThrottle, PushSender, WorkPolicy } from "./ports";
+import type {
+  HeartbeatPolicy,
+  IngestThrottle,
+  IngestWriter,
+  LoginThrottle,
+  PushSender,
+  SuiteConfiguration,
+  WorkPolicy,
+} from "./ports";
 
 /** Side effects created once by the app (server main, or a test) and passed to every call. */
 export interface Deps {
@@ -26,6 +34,8 @@ export interface Deps {
   audit: AuditDeps;
   /** The one-time code the first account must give (printed by the server while no account exists). */
   setupCode: string;
+  /** The configured test suites; absent where the app configured none (tests of other domains, bench). */
+  suites?: SuiteConfiguration;
   /** Web push to people's devices; absent where the app made none (tests of other domains, bench). */
   push?: PushSender;
 }

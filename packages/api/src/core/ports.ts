@@ -1,4 +1,4 @@
-import type { Actor, ChangeEvent, IngestResult, ReportItemSchema } from "@tower/shared";
+import type { Actor, ChangeEvent, IngestResult, ReportItemSchema, SuiteConfig } from "@tower/shared";
 import type { AuditRowInput } from "./audit-row";
 import type { z } from "zod";
 
@@ -39,6 +39,18 @@ export interface WorkPolicy {
 }
 
 export const DEFAULT_WORK_POLICY: WorkPolicy = { leaseMs: 30_000 };
+
+/**
+ * The test suites the administrator configured (a file in the data folder, or given by path), and
+ * the environment their commands inherit. Only the server's configuration defines them.
+ */
+export interface SuiteConfiguration {
+  /** Each with its working directory made absolute. */
+  suites: readonly (SuiteConfig & { cwd: string })[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** The file they came from (null: none configured), so the dashboard can say where to add one. */
+  file: string | null;
+}
 
 export type ReportItem = z.output<typeof ReportItemSchema>;
 

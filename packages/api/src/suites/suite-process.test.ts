@@ -140,6 +140,14 @@ describe("runSuiteProcess", () => {
     for (const pid of pidsFrom(output)) expect(running(pid), `process ${pid}`).toBe(false);
   });
 
+  it("cancels a run aborted while its command was starting", async () => {
+    const controller = new AbortController();
+    const running = run({ command: "sleep 300" }, { signal: controller.signal });
+    controller.abort(); // before the child has spawned: the listener is not attached yet
+    const { result } = await running;
+    expect(result.outcome).toBe("cancelled");
+  });
+
   it("does not start a run whose signal is already aborted", async () => {
     const { result, output } = await run({ command: "echo never" }, { signal: AbortSignal.abort() });
     expect(result).toMatchObject({ outcome: "cancelled", exitCode: null, counts: { total: 0 } });

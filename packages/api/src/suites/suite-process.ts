@@ -134,6 +134,8 @@ export async function runSuiteProcess(suite: RunnableSuite, options: RunSuiteOpt
   const timer = setTimeout(() => terminate("timed_out"), suite.timeoutSeconds * 1000);
   const onAbort = () => terminate("cancelled");
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  // A cancel that came while the command was starting fired before anyone listened.
+  if (options.signal?.aborted) terminate("cancelled");
 
   const [code, signal] = await exited;
   clearTimeout(timer);

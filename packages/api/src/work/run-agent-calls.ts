@@ -7,6 +7,7 @@ import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { requireRun, runChange, toRun, type RunRow } from "./run-rows";
 import { requeueOrEnd } from "./run-requeue";
+import { advanceWorkflowTx } from "./workflow-runs";
 
 // What the agent holding a run calls: heartbeat (start, progress, logs, lease renewal), complete
 // and fail. Each is refused once the run is no longer the caller's: its lease lapsed and the run
@@ -93,7 +94,7 @@ export function completeRun(
   input: { id: string; attempt?: number; output?: JsonValue; logs?: string[] },
 ): Run {
   const now = deps.clock.now();
-  let event: ChangeEvent | null = null;
+  const events: ChangeEvent[] = [];
   const run = deps.db.transaction((tx) => {
     const row = requireHeld(deps, tx, access, input.id, input.attempt);
     const updated = tx
@@ -113,10 +114,10 @@ export function completeRun(
       .where(and(eq(runs.id, row.id), inArray(runs.status, ["leased", "running"])))
       .returning()
       .get()!;
-    event = runChange(deps.state, tx, updated, "updated", now);
+    events.push(runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now));
     return toRun(updated);
   });
-  publishChanges(deps, [event]);
+  publishChanges(deps, events);
   return run;
 }
 
@@ -131,14 +132,14 @@ export function failRun(
   input: { id: string; attempt?: number; error: string; logs?: string[] },
 ): Run {
   const now = deps.clock.now();
-  let event: ChangeEvent | null = null;
+  const events: ChangeEvent[] = [];
   const run = deps.db.transaction((tx) => {
     const row = requireHeld(deps, tx, access, input.id, input.attempt);
     const logLines = appendLogs(tx, row, input.logs, now);
     const updated = requeueOrEnd(tx, { ...row, logLines }, { error: input.error, ending: "failed" }, now);
-    event = runChange(deps.state, tx, updated, "updated", now);
+    events.push(runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now));
     return toRun(updated);
   });
-  publishChanges(deps, [event]);
+  publishChanges(deps, events);
   return run;
 }

@@ -8,6 +8,7 @@ import { DomainError } from "../core/errors";
 import { insertRunTx } from "./run-enqueue";
 import { requireRun, runChange, toRun } from "./run-rows";
 import { requireTask } from "./task-rows";
+import { advanceWorkflowTx } from "./workflow-runs";
 
 // What people (and operator keys) do to runs: cancel and retry. Both are audited.
 
@@ -18,7 +19,7 @@ import { requireTask } from "./task-rows";
  */
 export function cancelRun(deps: Deps, projectId: string, id: string, actor: Actor): Run {
   const now = deps.clock.now();
-  let event: ChangeEvent | null = null;
+  const events: ChangeEvent[] = [];
   const run = deps.db.transaction((tx) => {
     const row = requireRun(deps.state, tx, projectId, id);
     if (isFinalRunStatus(row.status)) throw new DomainError("CONFLICT", `Run ${id} already ended as ${row.status}`);
@@ -46,10 +47,10 @@ export function cancelRun(deps: Deps, projectId: string, id: string, actor: Acto
       },
       now,
     );
-    event = runChange(deps.state, tx, updated, "updated", now);
+    events.push(runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now));
     return toRun(updated);
   });
-  publishChanges(deps, [event]);
+  publishChanges(deps, events);
   return run;
 }
 
@@ -61,6 +62,9 @@ export function retryRun(deps: Deps, projectId: string, id: string, actor: Actor
     const row = requireRun(deps.state, tx, projectId, id);
     if (!isFinalRunStatus(row.status)) {
       throw new DomainError("CONFLICT", `Run ${id} is still ${row.status}; retry it once it has ended`);
+    }
+    if (row.workflowRunId !== null) {
+      throw new DomainError("CONFLICT", "A workflow's step runs again when the workflow is started again");
     }
     if (row.taskId === null) throw new DomainError("CONFLICT", `The task "${row.taskName}" of run ${id} was deleted`);
     const task = requireTask(tx, projectId, row.taskId);

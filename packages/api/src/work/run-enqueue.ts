@@ -9,6 +9,21 @@ import { newId } from "../core/tokens";
 import { runChange, toRun, type RunRow } from "./run-rows";
 import { findTaskByName, requireTask, type TaskRow } from "./task-rows";
 
+/** Where a run's target, limits and input come from: a task, or a workflow's step (no task). */
+export type RunSource = Pick<
+  TaskRow,
+  | "projectId"
+  | "name"
+  | "targetKind"
+  | "targetValue"
+  | "input"
+  | "priority"
+  | "maxAttempts"
+  | "backoffSeconds"
+  | "maxDurationSeconds"
+  | "queuedTtlSeconds"
+> & { id: string | null };
+
 export interface NewRun {
   trigger: RunTrigger;
   input?: Record<string, unknown>;
@@ -16,16 +31,18 @@ export interface NewRun {
   /** For a schedule's fire: the fire time (one run per fire, see runs_schedule_fire_idx). */
   scheduledFor?: number;
   retryOf?: string;
+  workflowRunId?: string;
+  workflowStep?: number;
 }
 
 /**
- * Queues a run of `task` inside the caller's transaction: the task's target, limits and input (or
+ * Queues a run of `task` (or a workflow's step) inside the caller's transaction: the task's target, limits and input (or
  * the given input) are copied onto it. Returns null when the schedule already fired for this time.
  */
 export function insertRunTx(
   state: ConnectionState,
   tx: DbOrTx,
-  task: TaskRow,
+  task: RunSource,
   run: NewRun,
   now: number,
 ): { row: RunRow; event: ChangeEvent } | null {
@@ -47,6 +64,8 @@ export function insertRunTx(
       maxDurationSeconds: task.maxDurationSeconds,
       scheduledFor: run.scheduledFor ?? null,
       retryOf: run.retryOf ?? null,
+      workflowRunId: run.workflowRunId ?? null,
+      workflowStep: run.workflowStep ?? null,
       availableAt: now,
       expiresAt: task.queuedTtlSeconds === null ? null : now + task.queuedTtlSeconds * 1000,
       createdAt: now,

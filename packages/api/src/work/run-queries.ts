@@ -48,7 +48,10 @@ export function getRun(deps: Deps, access: ProjectAccess, id: string): Run {
   const row = requireRun(deps.state, deps.db, access.projectId, id);
   // An agent key sees the runs its agents hold or held, not the rest of the project's work.
   if (access.actsAs && (row.agentName === null || !access.actsAs.includes(row.agentName))) {
-    throw new DomainError("FORBIDDEN", `This agent key sees only the runs its agents hold (${access.actsAs.join(", ")})`);
+    throw new DomainError(
+      "FORBIDDEN",
+      `This agent key sees only the runs its agents hold (${access.actsAs.join(", ")})`,
+    );
   }
   return toRun(row);
 }

@@ -37,7 +37,9 @@ export const runRouter = {
    */
   assignments: projectProcedure("operator", { agents: true })
     .input(RunAssignmentsInputSchema)
-    .subscription(({ ctx, input, signal }) => runAssignments(ctx, ctx.project, ctx.caller, input, ctx.work.leaseMs, signal)),
+    .subscription(({ ctx, input, signal }) =>
+      runAssignments(ctx, ctx.project, ctx.caller, input, ctx.work.leaseMs, signal),
+    ),
   /** The holder is working on it: renews the lease, carries progress and logs, answers whether to cancel. */
   heartbeat: projectProcedure("operator", { agents: true })
     .input(RunHeartbeatInputSchema)

@@ -10,6 +10,7 @@ import { requeueOrEnd } from "./run-requeue";
 import { runChange } from "./run-rows";
 import { nextFireAfter } from "./schedule";
 import { taskChange } from "./task-rows";
+import { advanceWorkflowTx } from "./workflow-runs";
 
 /** Rows one sweep handles of each kind; the rest wait for the next tick. */
 const PAGE = 500;
@@ -116,7 +117,8 @@ function takeBackRuns(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]
     .all();
   for (const row of lapsed) {
     const error = `${LAPSED}: ${row.agentName ?? "the agent"} stopped heartbeating`;
-    events.push(runChange(deps.state, tx, requeueOrEnd(tx, row, { error, ending: "failed" }, now), "updated", now));
+    const updated = requeueOrEnd(tx, row, { error, ending: "failed" }, now);
+    events.push(runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now));
   }
   const overran = tx
     .select()
@@ -126,7 +128,8 @@ function takeBackRuns(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]
     .all();
   for (const row of overran) {
     const error = `${OVERRAN}: the attempt took longer than ${row.maxDurationSeconds} s`;
-    events.push(runChange(deps.state, tx, requeueOrEnd(tx, row, { error, ending: "timed_out" }, now), "updated", now));
+    const updated = requeueOrEnd(tx, row, { error, ending: "timed_out" }, now);
+    events.push(runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now));
   }
   return { lapsed: lapsed.length, timedOut: overran.length };
 }
@@ -147,6 +150,8 @@ function expireQueued(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]
     )
     .returning()
     .all();
-  for (const row of expired) events.push(runChange(deps.state, tx, row, "updated", now));
+  for (const row of expired) {
+    events.push(runChange(deps.state, tx, row, "updated", now), ...advanceWorkflowTx(deps, tx, row, now));
+  }
   return expired.length;
 }

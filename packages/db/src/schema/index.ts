@@ -6,3 +6,4 @@ export * from "./telemetry";
 export * from "./policy";
 export * from "./push";
 export * from "./work";
+export * from "./suites";

@@ -1,6 +1,15 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { JsonValue, MissedFirePolicy, RunStatus, RunTrigger, TaskTargetKind } from "@tower/shared";
+import type {
+  JsonValue,
+  MissedFirePolicy,
+  RunStatus,
+  RunTrigger,
+  TaskTargetKind,
+  WorkflowRunStatus,
+  WorkflowRunStep,
+  WorkflowStep,
+} from "@tower/shared";
 import { agents } from "./agents";
 import { projects } from "./auth";
 import { epochMs, jsonText } from "./columns";
@@ -80,6 +89,8 @@ export const runs = sqliteTable(
     error: text("error"),
     scheduledFor: epochMs("scheduled_for"),
     retryOf: text("retry_of"),
+    workflowRunId: text("workflow_run_id"),
+    workflowStep: integer("workflow_step"),
     availableAt: epochMs("available_at").notNull(),
     expiresAt: epochMs("expires_at"),
     logLines: integer("log_lines").notNull().default(0),
@@ -95,6 +106,7 @@ export const runs = sqliteTable(
     index("runs_project_status_idx").on(t.projectId, t.status, t.id),
     index("runs_task_idx").on(t.taskId, t.id),
     index("runs_agent_idx").on(t.agentId, t.id),
+    index("runs_workflow_idx").on(t.workflowRunId),
     // The queue: what an agent may claim, highest priority first, then oldest.
     index("runs_queue_idx")
       .on(t.projectId, t.priority, t.id)
@@ -128,4 +140,49 @@ export const runLogs = sqliteTable(
     line: text("line").notNull(),
   },
   (t) => [index("run_logs_run_idx").on(t.runId, t.id)],
+);
+
+/** Ordered steps, each for a role or a named agent; started from the dashboard or an app. */
+export const workflows = sqliteTable(
+  "workflows",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    steps: jsonText<WorkflowStep[]>("steps").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("workflows_project_name_idx").on(t.projectId, t.name)],
+);
+
+/**
+ * A started workflow: the definition as it was, where it stands (each step's run, output, error),
+ * and how it ended. It moves on in the transaction that ends its current step's run.
+ */
+export const workflowRuns = sqliteTable(
+  "workflow_runs",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id").references(() => workflows.id, { onDelete: "set null" }),
+    workflowName: text("workflow_name").notNull(),
+    status: text("status").$type<WorkflowRunStatus>().notNull(),
+    currentStep: integer("current_step").notNull().default(0),
+    steps: jsonText<WorkflowRunStep[]>("steps").notNull(),
+    definition: jsonText<WorkflowStep[]>("definition").notNull(),
+    input: jsonText<Record<string, unknown>>("input").notNull(),
+    startedBy: text("started_by").notNull(),
+    startedAt: epochMs("started_at").notNull(),
+    finishedAt: epochMs("finished_at"),
+  },
+  (t) => [
+    index("workflow_runs_project_idx").on(t.projectId, t.id),
+    index("workflow_runs_workflow_idx").on(t.workflowId, t.id),
+  ],
 );

@@ -18,3 +18,4 @@ export * from "./policy";
 export * from "./policy-diff";
 export * from "./push";
 export * from "./work";
+export * from "./suite";

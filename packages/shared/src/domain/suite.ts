@@ -39,3 +39,63 @@ export const SUITE_LIMITS = {
   /** A failure message; the whole output stays in the run's log. */
   messageLength: 4_000,
 } as const;
+
+/** A run of a suite: `running` until its command ends, then how it ended. */
+export const SUITE_RUN_STATUSES = ["running", ...SUITE_OUTCOMES] as const;
+export type SuiteRunStatus = (typeof SUITE_RUN_STATUSES)[number];
+
+/** A suite as the dashboard lists it: what the administrator configured (never the command's environment). */
+export interface SuiteInfo {
+  name: string;
+  title: string;
+  description: string;
+  format: SuiteFormat;
+  timeoutSeconds: number;
+  /** The command as configured, for people to see what runs (a string, or the argv joined). */
+  command: string;
+}
+
+export interface SuiteRun {
+  id: string;
+  projectId: string;
+  suiteName: string;
+  suiteTitle: string;
+  status: SuiteRunStatus;
+  startedBy: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** The number of tests once the runner announced it; null before (or for formats that never do). */
+  total: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** What kept results from being read, or why the run ended as it did (timeout, no results file…). */
+  problems: string[];
+  outputLines: number;
+  startedAt: number;
+  finishedAt: number | null;
+  durationMs: number | null;
+}
+
+export interface SuiteTestResult {
+  id: number;
+  runId: string;
+  name: string;
+  file: string | null;
+  status: TestStatus;
+  durationMs: number;
+  message: string | null;
+}
+
+export interface SuiteOutputLine {
+  id: number;
+  stream: "stdout" | "stderr";
+  line: string;
+}
+
+export const SUITE_RUN_LIMITS = {
+  /** Output lines kept per run; past this the run says later lines were dropped. */
+  outputLines: 20_000,
+  /** Test results kept per run. */
+  results: 50_000,
+} as const;

@@ -33,8 +33,8 @@ export function isFinalRunStatus(status: RunStatus): status is FinalRunStatus {
   return (FINAL_RUN_STATUSES as readonly string[]).includes(status);
 }
 
-/** What made a run: a person or app (`manual`, `api`), the task's schedule, a retry of another run. */
-export const RUN_TRIGGERS = ["manual", "api", "schedule", "retry"] as const;
+/** What made a run: a person or app (`manual`, `api`), the task's schedule, a retry of another run, a workflow's step. */
+export const RUN_TRIGGERS = ["manual", "api", "schedule", "retry", "workflow"] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export const WORK_LIMITS = {
@@ -55,6 +55,7 @@ export const WORK_LIMITS = {
   progressMessageLength: 200,
   /** Runs one agent may hold at once, whatever concurrency it asks for. */
   concurrency: 64,
+  workflowSteps: 50,
   /** Cron fire times shown by a schedule's preview. */
   previewFires: 5,
 } as const;
@@ -120,6 +121,9 @@ export interface Run {
   /** For a scheduled run, the fire time it stands for. */
   scheduledFor: number | null;
   retryOf: string | null;
+  /** For a workflow's step: the started workflow and the step's index. */
+  workflowRunId: string | null;
+  workflowStep: number | null;
   /** When it may be claimed (later than `createdAt` while backing off before a retry). */
   availableAt: number;
   /** When a queued run expires unclaimed; null: never. */
@@ -148,3 +152,59 @@ export type RunAssignment =
   | { type: "run"; run: Run; leaseMs: number }
   | { type: "cancel"; runId: string; attempt: number; reason: string }
   | { type: "taken"; runId: string; attempt: number; reason: string };
+
+/** What a workflow does when a step's run does not succeed: stop there, or go on to the next step. */
+export const STEP_FAILURE_POLICIES = ["stop", "continue", "retry"] as const;
+export type StepFailurePolicy = (typeof STEP_FAILURE_POLICIES)[number];
+
+/** A step's attempts when it says `retry` (and gives none): tried again after a backoff, then the workflow stops. */
+export const STEP_RETRY_ATTEMPTS = 3;
+
+export interface WorkflowStep {
+  name: string;
+  target: TaskTarget;
+  input: Record<string, unknown>;
+  onFailure: StepFailurePolicy;
+  /** Attempts of the step's run; `retry` defaults to STEP_RETRY_ATTEMPTS, the others to 1. */
+  maxAttempts: number | null;
+  maxDurationSeconds: number;
+}
+
+export interface Workflow {
+  id: string;
+  projectId: string;
+  name: string;
+  description: string;
+  steps: WorkflowStep[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const WORKFLOW_RUN_STATUSES = ["running", "succeeded", "failed", "stopped"] as const;
+export type WorkflowRunStatus = (typeof WORKFLOW_RUN_STATUSES)[number];
+
+/** One step of a started workflow, as it stands. */
+export interface WorkflowRunStep {
+  name: string;
+  /** `pending` until its run is made; then the run's status. `skipped` when the workflow ended before it. */
+  status: RunStatus | "pending" | "skipped";
+  runId: string | null;
+  output: JsonValue;
+  error: string | null;
+}
+
+export interface WorkflowRun {
+  id: string;
+  projectId: string;
+  workflowId: string | null;
+  workflowName: string;
+  status: WorkflowRunStatus;
+  /** The index of the step running now (or last run). */
+  currentStep: number;
+  steps: WorkflowRunStep[];
+  /** The definition as it was when started: editing the workflow never changes a started one. */
+  definition: WorkflowStep[];
+  startedBy: string;
+  startedAt: number;
+  finishedAt: number | null;
+}

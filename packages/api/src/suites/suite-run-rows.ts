@@ -1,0 +1,30 @@
+import { suiteRuns, type DbOrTx } from "@tower/db";
+import type { ChangeEvent, SuiteRun } from "@tower/shared";
+import { and, eq } from "drizzle-orm";
+import { recordChange } from "../core/change-feed";
+import type { ConnectionState } from "../core/connection-state";
+import { notFound } from "../core/errors";
+
+export type SuiteRunRow = typeof suiteRuns.$inferSelect;
+
+export const toSuiteRun = (row: SuiteRunRow): SuiteRun => row;
+
+export function requireSuiteRun(tx: DbOrTx, projectId: string, id: string): SuiteRunRow {
+  const row = tx
+    .select()
+    .from(suiteRuns)
+    .where(and(eq(suiteRuns.projectId, projectId), eq(suiteRuns.id, id)))
+    .get();
+  if (!row) throw notFound("Suite run");
+  return row;
+}
+
+export function suiteRunChange(
+  state: ConnectionState,
+  tx: DbOrTx,
+  row: SuiteRunRow,
+  op: "created" | "updated",
+  now: number,
+): ChangeEvent {
+  return recordChange(state, tx, { projectId: row.projectId, entity: "suiteRun", op, at: now, data: toSuiteRun(row) });
+}

@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { SuiteRun } from "@tower/shared";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorld, expectTRPCError, type TestCaller, type World } from "../test-fixtures";
+import { endInterruptedSuiteRuns, stopAllSuites } from "./suite-service";
+import { loadSuitesFile } from "./suites-file";
+
+let dir: string;
+let world: World;
+let owner: TestCaller;
+let projectId: string;
+
+/** A script that reports three tests over Tower's live line protocol, one every 50 ms. */
+const REPORTING = `
+const line = (o) => console.log(JSON.stringify(o));
+line({ tower: "begin", total: 3 });
+const tests = [["adds", "passed"], ["divides", "failed", "expected 2, got NaN"], ["later", "skipped"]];
+let i = 0;
+const timer = setInterval(() => {
+  const [name, status, message] = tests[i++];
+  console.log("running " + name);
+  line({ tower: "test", name, file: "math.test.js", status, durationMs: 5, message });
+  if (i === tests.length) { clearInterval(timer); process.exitCode = 1; }
+}, 50);
+`;
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "tower-suites-"));
+  writeFileSync(path.join(dir, "reporting.js"), REPORTING);
+  writeFileSync(path.join(dir, "hang.js"), "console.log('started'); setInterval(() => {}, 1000);");
+  const file = path.join(dir, "tower-suites.yaml");
+  writeFileSync(
+    file,
+    [
+      "suites:",
+      "  - name: math",
+      "    title: Math checks",
+      `    command: [${JSON.stringify(process.execPath)}, reporting.js]`,
+      "    format: tower-jsonl",
+      "  - name: hangs",
+      `    command: [${JSON.stringify(process.execPath)}, hang.js]`,
+      "    format: tower-jsonl",
+      "    timeoutSeconds: 1",
+    ].join("\n"),
+  );
+  const suites = (await loadSuitesFile(file))!;
+  world = await createWorld({ suites: { suites, env: { PATH: process.env.PATH }, file } });
+  owner = world.users.owner.caller;
+  projectId = world.projectId;
+});
+afterEach(async () => {
+  await stopAllSuites(world.deps);
+  world.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function ended(id: string): Promise<SuiteRun> {
+  for (let i = 0; i < 200; i++) {
+    const run = await owner.suite.runById({ projectId, id });
+    if (run.status !== "running") return run;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the suite did not end");
+}
+
+describe("test suites", () => {
+  it("lists the configured suites with their commands, never their environment", async () => {
+    const { suites, file } = await world.users.viewer.caller.suite.list({ projectId });
+    expect(file).toMatch(/tower-suites\.yaml$/);
+    expect(suites.map((s) => [s.name, s.title, s.format])).toEqual([
+      ["math", "Math checks", "tower-jsonl"],
+      ["hangs", "hangs", "tower-jsonl"],
+    ]);
+    expect(JSON.stringify(suites)).not.toContain("PATH");
+  });
+
+  it("runs a suite: results and output stream in, counts and the outcome are kept, audited", async () => {
+    const started = await world.users.operator.caller.suite.start({ projectId, name: "math" });
+    expect(started).toMatchObject({ status: "running", suiteName: "math", startedBy: "operator@example.com" });
+    await expectTRPCError(owner.suite.start({ projectId, name: "math" }), "CONFLICT", /already running/);
+    const run = await ended(started.id);
+    expect(run).toMatchObject({ status: "failed", passed: 1, failed: 1, skipped: 1, total: 3, exitCode: 1 });
+    const failures = await owner.suite.results({ projectId, id: run.id, status: "failed" });
+    expect(failures.items).toEqual([
+      expect.objectContaining({ name: "divides", file: "math.test.js", message: "expected 2, got NaN" }),
+    ]);
+    const output = await owner.suite.output({ projectId, id: run.id });
+    expect(output.items.map((l) => l.line)).toEqual(expect.arrayContaining(["running adds", "running later"]));
+    const ops = world.sqlite
+      .prepare("select operation from audit_events where project_id = ? and operation like 'suite.%' order by id")
+      .all(projectId);
+    expect(ops).toEqual([{ operation: "suite.started" }, { operation: "suite.failed" }]);
+    expect((await owner.suite.runs({ projectId, suite: "math" })).items.map((r) => r.id)).toEqual([run.id]);
+  });
+
+  it("kills a suite at its timeout, and stops one when cancelled", async () => {
+    const timedOut = await ended((await owner.suite.start({ projectId, name: "hangs" })).id);
+    expect(timedOut.status).toBe("timed_out");
+    const again = await owner.suite.start({ projectId, name: "hangs" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await owner.suite.cancel({ projectId, id: again.id });
+    expect((await ended(again.id)).status).toBe("cancelled");
+    await expectTRPCError(owner.suite.cancel({ projectId, id: again.id }), "CONFLICT", /already ended/);
+  });
+
+  it("is started by operators only, never a suite that is not configured", async () => {
+    await expectTRPCError(world.users.viewer.caller.suite.start({ projectId, name: "math" }), "FORBIDDEN");
+    await expectTRPCError(
+      owner.suite.start({ projectId, name: "rm-rf" }),
+      "NOT_FOUND",
+      /^name: No suite named "rm-rf" is configured/,
+    );
+    const foreign = world.users.foreignOwner.caller;
+    const run = await owner.suite.start({ projectId, name: "math" });
+    await expectTRPCError(foreign.suite.runById({ projectId: world.foreignProjectId, id: run.id }), "NOT_FOUND");
+    await ended(run.id);
+  });
+
+  it("ends as errors the runs a stopped server left running", async () => {
+    world.sqlite
+      .prepare(
+        "insert into suite_runs (id, project_id, suite_name, suite_title, status, started_by, started_at) values ('left', ?, 'math', 'Math', 'running', 'x', 0)",
+      )
+      .run(projectId);
+    expect(endInterruptedSuiteRuns(world.deps).ended).toBe(1);
+    expect(await owner.suite.runById({ projectId, id: "left" })).toMatchObject({
+      status: "error",
+      problems: ["Tower stopped while this suite ran; start it again"],
+    });
+  });
+});

@@ -1,0 +1,248 @@
+import { suiteOutput, suiteResults, suiteRuns } from "@tower/db";
+import type {
+  Actor,
+  ChangeEvent,
+  SuiteInfo,
+  SuiteOutputLine,
+  SuiteRun,
+  SuiteTestResult,
+  TestStatus,
+} from "@tower/shared";
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { SYSTEM_ACTOR } from "../core/actor";
+import { appendAudit } from "../core/audit-chain";
+import { publishChanges } from "../core/change-feed";
+import type { Deps } from "../core/deps";
+import { DomainError } from "../core/errors";
+import type { SuiteConfiguration } from "../core/ports";
+import { newId } from "../core/tokens";
+import { SuiteRecorder } from "./suite-recorder";
+import { runSuiteProcess } from "./suite-process";
+import { requireSuiteRun, suiteRunChange, toSuiteRun, type SuiteRunRow } from "./suite-run-rows";
+
+type ConfiguredSuite = SuiteConfiguration["suites"][number];
+
+const commandText = (command: string | string[]) => (typeof command === "string" ? command : command.join(" "));
+
+/** The configured suites as people see them: what runs, never the environment it runs with. */
+export function listSuites(deps: Deps): { suites: SuiteInfo[]; file: string | null } {
+  const configured = deps.suites;
+  return {
+    file: configured?.file ?? null,
+    suites: (configured?.suites ?? []).map((suite) => ({
+      name: suite.name,
+      title: suite.title ?? suite.name,
+      description: suite.description ?? "",
+      format: suite.format,
+      timeoutSeconds: suite.timeoutSeconds,
+      command: commandText(suite.command),
+    })),
+  };
+}
+
+function requireSuite(deps: Deps, name: string): ConfiguredSuite {
+  const suite = deps.suites?.suites.find((s) => s.name === name);
+  if (!suite) {
+    throw new DomainError(
+      "NOT_FOUND",
+      `No suite named "${name}" is configured${deps.suites?.file ? ` in ${deps.suites.file}` : ""}`,
+      { field: "name" },
+    );
+  }
+  return suite;
+}
+
+/**
+ * Starts a run of a configured suite: its command runs as a child process in its own process group,
+ * its output and results are written as they come and shown live, and it ends at its own exit, at a
+ * cancel or at the suite's timeout (the whole group is stopped). One run of a suite at a time per
+ * project.
+ */
+export function startSuite(deps: Deps, projectId: string, name: string, actor: Actor): SuiteRun {
+  const suite = requireSuite(deps, name);
+  const now = deps.clock.now();
+  let event: ChangeEvent | null = null;
+  const row = deps.db.transaction((tx) => {
+    const running = tx
+      .select({ id: suiteRuns.id })
+      .from(suiteRuns)
+      .where(and(eq(suiteRuns.projectId, projectId), eq(suiteRuns.suiteName, name), eq(suiteRuns.status, "running")))
+      .get();
+    if (running)
+      throw new DomainError("CONFLICT", `"${name}" is already running (run ${running.id}); cancel it or wait`);
+    const created = tx
+      .insert(suiteRuns)
+      .values({
+        id: newId(),
+        projectId,
+        suiteName: suite.name,
+        suiteTitle: suite.title ?? suite.name,
+        status: "running",
+        startedBy: actor.name,
+        startedAt: now,
+      })
+      .returning()
+      .get();
+    appendAudit(
+      deps,
+      tx,
+      projectId,
+      actor,
+      { operation: "suite.started", target: suite.name, detail: { runId: created.id } },
+      now,
+    );
+    event = suiteRunChange(deps.state, tx, created, "created", now);
+    return created;
+  });
+  publishChanges(deps, [event]);
+  launch(deps, suite, row);
+  return toSuiteRun(row);
+}
+
+/** Runs the command in the background; its end is written by the recorder and audited. */
+function launch(deps: Deps, suite: ConfiguredSuite, row: SuiteRunRow) {
+  const abort = new AbortController();
+  const recorder = new SuiteRecorder(deps, row.id);
+  const done = runSuiteProcess(suite, {
+    env: deps.suites!.env,
+    signal: abort.signal,
+    onOutput: (line, stream) => recorder.output(line, stream),
+    onUpdate: (update) => recorder.update(update),
+  })
+    .then((result) => {
+      recorder.close({
+        status: result.outcome,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        problems: result.problems,
+        finishedAt: deps.clock.now(),
+        durationMs: Math.round(result.durationMs),
+      });
+      deps.db.transaction((tx) =>
+        appendAudit(
+          deps,
+          tx,
+          row.projectId,
+          SYSTEM_ACTOR,
+          { operation: `suite.${result.outcome}`, target: suite.name, detail: { runId: row.id, ...result.counts } },
+          deps.clock.now(),
+        ),
+      );
+    })
+    .catch((error: unknown) => deps.logger.error({ err: error, suite: suite.name, runId: row.id }, "suite run failed"))
+    .finally(() => deps.state.runningSuites.delete(row.id));
+  deps.state.runningSuites.set(row.id, { abort, done });
+}
+
+/** Cancels a running suite: its process group is stopped and the run ends `cancelled`. */
+export function cancelSuiteRun(deps: Deps, projectId: string, id: string, actor: Actor): SuiteRun {
+  const row = requireSuiteRun(deps.db, projectId, id);
+  const running = deps.state.runningSuites.get(id);
+  if (row.status !== "running" || !running) throw new DomainError("CONFLICT", `This run already ended (${row.status})`);
+  deps.db.transaction((tx) =>
+    appendAudit(
+      deps,
+      tx,
+      projectId,
+      actor,
+      { operation: "suite.cancel", target: row.suiteName, detail: { runId: id } },
+      deps.clock.now(),
+    ),
+  );
+  running.abort.abort();
+  return toSuiteRun(row);
+}
+
+/** Stops every running suite (server shutdown) and waits until each has ended and been recorded. */
+export async function stopAllSuites(deps: Deps): Promise<void> {
+  const running = [...deps.state.runningSuites.values()];
+  for (const run of running) run.abort.abort();
+  await Promise.allSettled(running.map((run) => run.done));
+}
+
+/**
+ * Runs left `running` by a server that stopped without ending them (a crash): nothing watches them
+ * any more, so they end as `error`, saying why. Called at startup.
+ */
+export function endInterruptedSuiteRuns(deps: Deps): { ended: number } {
+  const now = deps.clock.now();
+  const events: ChangeEvent[] = [];
+  deps.db.transaction((tx) => {
+    const rows = tx
+      .update(suiteRuns)
+      .set({ status: "error", finishedAt: now, problems: ["Tower stopped while this suite ran; start it again"] })
+      .where(eq(suiteRuns.status, "running"))
+      .returning()
+      .all();
+    for (const row of rows) events.push(suiteRunChange(deps.state, tx, row, "updated", now));
+  });
+  publishChanges(deps, events);
+  return { ended: events.length };
+}
+
+export function listSuiteRuns(
+  { db }: Deps,
+  projectId: string,
+  input: { suite?: string; limit: number; cursor?: string | null },
+): { items: SuiteRun[]; nextCursor: string | null } {
+  const rows = db
+    .select()
+    .from(suiteRuns)
+    .where(
+      and(
+        eq(suiteRuns.projectId, projectId),
+        input.suite ? eq(suiteRuns.suiteName, input.suite) : undefined,
+        input.cursor ? lt(suiteRuns.id, input.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(suiteRuns.id))
+    .limit(input.limit + 1)
+    .all();
+  const items = rows.slice(0, input.limit).map(toSuiteRun);
+  return { items, nextCursor: rows.length > input.limit ? items.at(-1)!.id : null };
+}
+
+export const getSuiteRun = ({ db }: Deps, projectId: string, id: string): SuiteRun =>
+  toSuiteRun(requireSuiteRun(db, projectId, id));
+
+/** A run's results in the order reported, after `afterId`; `status: "failed"` lists the failures with their messages. */
+export function listSuiteResults(
+  { db }: Deps,
+  projectId: string,
+  input: { id: string; status?: TestStatus; afterId: number; limit: number },
+): { items: SuiteTestResult[]; nextAfterId: number | null } {
+  requireSuiteRun(db, projectId, input.id);
+  const rows = db
+    .select()
+    .from(suiteResults)
+    .where(
+      and(
+        eq(suiteResults.runId, input.id),
+        input.status ? eq(suiteResults.status, input.status) : undefined,
+        gt(suiteResults.id, input.afterId),
+      ),
+    )
+    .orderBy(asc(suiteResults.id))
+    .limit(input.limit + 1)
+    .all();
+  const items = rows.slice(0, input.limit);
+  return { items, nextAfterId: rows.length > input.limit ? items.at(-1)!.id : null };
+}
+
+/** What the command printed, after `afterId` (the run's changes say when `outputLines` grew). */
+export function listSuiteOutput(
+  { db }: Deps,
+  projectId: string,
+  input: { id: string; afterId: number; limit: number },
+): { items: SuiteOutputLine[]; nextAfterId: number | null } {
+  requireSuiteRun(db, projectId, input.id);
+  const rows = db
+    .select({ id: suiteOutput.id, stream: suiteOutput.stream, line: suiteOutput.line })
+    .from(suiteOutput)
+    .where(and(eq(suiteOutput.runId, input.id), gt(suiteOutput.id, input.afterId)))
+    .orderBy(asc(suiteOutput.id))
+    .limit(input.limit + 1)
+    .all();
+  const items = rows.slice(0, input.limit);
+  return { items, nextAfterId: rows.length > input.limit ? items.at(-1)!.id : null };
+}
