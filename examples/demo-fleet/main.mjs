@@ -11,10 +11,19 @@
 // crosses every few minutes (alerts at 80, 90 and 100 %): it then ends its session, rests and
 // starts a new one. `concierge` ends its shift now and then and comes back for the next one.
 //
+// `scout`, `builder` and `critic` also take work: with `agent.work(handler, { concurrency: 1 })`
+// they wait for runs of the demo project's tasks and workflow steps for their roles (researcher,
+// coder, reviewer; seeded by packages/api/src/demo/demo-work.ts: one task fires every 5 minutes,
+// the others and the `ship-a-fix` workflow run when an operator starts them). A run takes a little
+// while at the fleet's pace, with progress at 25, 50 and 75 % and a few log lines, returns a small
+// output, and now and then fails (then Tower retries it); it stops early when cancelled.
+//
 // Pace: about 0.8 reports a second for the whole fleet during its first hour, then a quarter of
 // that, so a demo left running for days grows the database by about 1 MB an hour (mostly audit
-// rows, which the audit trail's retention prunes in time). It logs one line when it starts and
-// nothing per report, and never the key. SIGINT or SIGTERM: the agents' sessions end and it exits.
+// rows, which the audit trail's retention prunes in time; the scheduled runs add little). It logs
+// one line when it starts and nothing per report or run, and never the key. SIGINT or SIGTERM: the
+// runs in hand stop (reported; Tower queues them again while attempts remain), the agents'
+// sessions end and it exits.
 //
 //   TOWER_URL                   the API server (default http://localhost:3001)
 //   TOWER_DEMO_FLEET_KEY_PATH   the key file the server wrote (default demo-fleet.key beside
@@ -28,6 +37,7 @@ import { createTowerClient } from "@tower/sdk";
 /** @typedef {import("@tower/sdk").AgentHandle} AgentHandle */
 /** @typedef {import("@tower/sdk").AgentEventReport} EventReport */
 /** @typedef {import("@tower/sdk").AuthorizeRequest} AuthorizeRequest */
+/** @typedef {import("@tower/sdk").RunContext} RunContext */
 /**
  * One call an agent makes during a task. `tool` is checked against the agent's allowed tools and
  * `path` against its path scopes (as Tower has them now: an operator's edit changes the answers).
@@ -50,6 +60,16 @@ import { createTowerClient } from "@tower/sdk";
  * @property {boolean} [rates]             also reports a quality score per task
  * @property {[number, number]} [shift]    ends its session after this many tasks, then rests
  * @property {() => AuthorizeRequest} [deploy] a deploy it asks Tower about now and then (without waiting)
+ * @property {RunStyle} [runs]             takes runs of the tasks for its role, done so
+ */
+/**
+ * How an agent that takes work (`agent.work`) does one run. Durations are seconds at speed 1.
+ * @typedef {object} RunStyle
+ * @property {[number, number]} time                     how long a run takes
+ * @property {[string, string, string]} stages           its progress messages at 25, 50 and 75 %
+ * @property {(run: RunContext) => { notes: string[], output: Record<string, unknown> }} plan
+ *                                                       what it logs half-way through and returns
+ * @property {string[]} errors                           why a run fails, now and then
  */
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -80,6 +100,13 @@ const whole = ([low, high]) => Math.round(between(low, high));
 const pick = (items) => /** @type {T} */ (items[Math.floor(Math.random() * items.length)]);
 /** @param {number} p */
 const chance = (p) => Math.random() < p;
+
+/** What an earlier step of a workflow returned (a step's run gets them in `input.steps`, by name). */
+function stepOutput(/** @type {RunContext} */ run, /** @type {string} */ step) {
+  const steps = /** @type {Record<string, unknown> | undefined} */ (run.input.steps);
+  const output = steps?.[step];
+  return output && typeof output === "object" ? /** @type {Record<string, unknown>} */ (output) : null;
+}
 
 /** The share of tasks (of agents that deploy) that end with a deploy: one call in about twenty. */
 const DEPLOY_CHANCE = 0.15;
@@ -124,6 +151,24 @@ const PERSONAS = {
     firstStray: 2,
     strayEvery: 6,
     failRate: 0.06,
+    runs: {
+      time: [15, 40],
+      stages: ["searching the web", "reading sources", "writing notes"],
+      plan: (run) => {
+        const topics = Array.isArray(run.input.topics) ? run.input.topics.map(String) : [pick(TOPICS)];
+        const question = typeof run.input.question === "string" ? run.input.question : null;
+        const notes = `notes/${topics[0]?.replaceAll(" ", "-") ?? "digest"}.md`;
+        const sources = whole([3, 9]);
+        return {
+          notes: [
+            question ? `looking into: ${question}` : `searching: ${topics.join(", ")}`,
+            `read ${pick(SOURCES)} and ${sources - 1} more`,
+          ],
+          output: { sources, notes },
+        };
+      },
+      errors: ["web.fetch timed out", "the search provider rate-limited us"],
+    },
   },
   builder: {
     models: ["claude-sonnet-4", "claude-sonnet-4", "claude-sonnet-4", "claude-opus-4"],
@@ -167,6 +212,24 @@ const PERSONAS = {
     firstStray: 5,
     strayEvery: 8,
     failRate: 0.1,
+    runs: {
+      time: [20, 50],
+      stages: ["reading the code", "writing the fix", "running the tests"],
+      plan: (run) => {
+        const file = pick(SOURCE_FILES);
+        const test = typeof run.input.test === "string" ? run.input.test : pick(TEST_FILES);
+        const research = stepOutput(run, "research");
+        const commit = Math.random().toString(16).slice(2, 9);
+        return {
+          notes: [
+            research ? `building on the research: ${String(research.sources)} sources` : `reproduced ${test}`,
+            `changed ${file} (${whole([3, 80])} lines)`,
+          ],
+          output: { commit, files: [file, test], testsPassed: true },
+        };
+      },
+      errors: ["tests still failing after the fix", "merge conflict in src/session.ts"],
+    },
     deploy: () => ({
       tool: "git",
       operation: "deploy",
@@ -200,6 +263,23 @@ const PERSONAS = {
     strayEvery: 5,
     failRate: 0.04,
     rates: true,
+    runs: {
+      time: [10, 30],
+      stages: ["reading the diff", "checking the tests", "writing the review"],
+      plan: (run) => {
+        const build = stepOutput(run, "build");
+        const branch = typeof run.input.branch === "string" ? run.input.branch : `review/${whole([100, 999])}`;
+        const comments = whole([0, 6]);
+        return {
+          notes: [
+            build ? `reviewing commit ${String(build.commit)}` : `git diff main...${branch}`,
+            `${comments} comment${comments === 1 ? "" : "s"}`,
+          ],
+          output: { verdict: comments > 4 ? "changes requested" : "approved", comments },
+        };
+      },
+      errors: ["the diff is too large to review in one go"],
+    },
     deploy: () => ({
       tool: "git",
       operation: "deploy",
@@ -280,6 +360,9 @@ const PERSONAS = {
     failRate: 0.05,
   },
 };
+
+/** The share of runs that fail (then Tower retries them while attempts remain): one in twenty-five. */
+const RUN_FAIL_CHANCE = 0.04;
 
 /** For an agent the key names but this program has no persona for: its own tools, nothing else. */
 function genericPersona(/** @type {AgentHandle} */ agent) {
@@ -439,6 +522,74 @@ async function task(/** @type {AgentHandle} */ agent, /** @type {Persona} */ per
   await agent.setStatus("idle");
 }
 
+/** Waits `seconds` at the fleet's pace, or less when `signal` aborts. */
+function waitFor(/** @type {number} */ seconds, /** @type {AbortSignal} */ signal) {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(undefined);
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve(undefined);
+    };
+    const timer = setTimeout(done, (seconds * 1_000) / pace());
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * One run Tower gave the agent: a while at the fleet's pace in four parts, progress after each of
+ * the first three and a few log lines, then its output (or, now and then, an error). `run.signal`
+ * aborts when the run is cancelled, taken back or the agent stops: it then stops at once, and the
+ * SDK reports it with the signal's reason.
+ */
+async function doRun(
+  /** @type {AgentHandle} */ agent,
+  /** @type {Persona} */ persona,
+  /** @type {RunStyle} */ style,
+  /** @type {RunContext} */ run,
+) {
+  const { signal } = run;
+  const took = between(...style.time);
+  const { notes, output } = style.plan(run);
+  const failed = chance(RUN_FAIL_CHANCE);
+  run.log(`${agent.name} took ${run.task}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ""}`);
+  for (const [i, stage] of style.stages.entries()) {
+    await waitFor(took / 4, signal);
+    signal.throwIfAborted();
+    run.progress(25 * (i + 1), stage);
+    if (i === 1) run.log(...notes);
+  }
+  await waitFor(took / 4, signal);
+  signal.throwIfAborted();
+  // The model work behind it, in the agent's metrics like its other tasks.
+  const model = pick(persona.models);
+  agent.metric({
+    type: "execution",
+    executionMs: Math.round(took * 1_000),
+    success: !failed,
+    tokensIn: whole(persona.tokensIn),
+    tokensOut: failed ? whole([0, 50]) : whole(persona.tokensOut),
+    model,
+  });
+  if (failed) throw new Error(pick(style.errors));
+  run.log("done");
+  return output;
+}
+
+/**
+ * Waits for runs for the agent's role, one at a time, until `agent.stop()` (which ends the loop).
+ * Tower offers none while the agent is disabled or over a budget.
+ */
+function takeRuns(/** @type {AgentHandle} */ agent, /** @type {Persona} */ persona) {
+  const style = persona.runs;
+  if (!style || isStopping()) return;
+  try {
+    agent.work((run) => doRun(agent, persona, style, run), { concurrency: 1 });
+  } catch {
+    // Already working: the loop from before is still on.
+  }
+}
+
 /** One agent's life: a session, tasks until its shift or budget ends it, a rest, a new session. */
 async function live(/** @type {AgentHandle} */ agent, /** @type {Persona} */ persona) {
   let n = 0;
@@ -447,6 +598,7 @@ async function live(/** @type {AgentHandle} */ agent, /** @type {Persona} */ per
   // The SDK opens a new session by itself when an operator enables the agent again.
   let enabledAt = 0;
   agent.on("enabled", () => (enabledAt = Date.now()));
+  takeRuns(agent, persona);
   await sleep(between(0.5, 3));
   while (!isStopping()) {
     try {
@@ -456,6 +608,7 @@ async function live(/** @type {AgentHandle} */ agent, /** @type {Persona} */ per
           continue;
         }
         await agent.start();
+        takeRuns(agent, persona);
         sessionTasks = 0;
         shift = persona.shift ? whole(persona.shift) : Infinity;
       }

@@ -3,12 +3,17 @@
  * The expectations are written out as data below, not derived from the code under test.
  */
 import { createECDH, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { AuditEvent, RunAssignment } from "@tower/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Credentials } from "./core/deps";
 import type { SharedJson } from "./core/shared-json";
 import { flushDecisions } from "./policy/decision-log";
 import { appRouter } from "./root";
+import { stopAllSuites } from "./suites/suite-service";
+import { loadSuitesFile } from "./suites/suites-file";
 import { callerWithSignal, createWorld, expectTRPCError, inviteAndSignUp, reader, type World } from "./test-fixtures";
 import { callerFor } from "./testing";
 
@@ -140,6 +145,27 @@ const OWN_PROJECT = {
   "run.heartbeat": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
   "run.complete": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
   "run.fail": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  // Test suites: everyone in the project watches them; starting and cancelling runs is for operators.
+  "suite.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "suite.runs": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "suite.runById": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "suite.results": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "suite.output": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "suite.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "suite.start": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "suite.cancel": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  // Workflows: everyone in the project watches them; defining, starting and stopping them is for operators.
+  "workflow.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "workflow.byId": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "workflow.runs": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "workflow.runById": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "workflow.onChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "workflow.onRunChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "workflow.create": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "workflow.update": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "workflow.delete": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "workflow.start": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "workflow.stop": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
 } satisfies Record<string, Outcome[]>;
 
 /** Nobody here is a member of the foreign project, and keys are bound to their own project. */
@@ -237,16 +263,65 @@ const FOREIGN_PROJECT = {
   "run.heartbeat": [F, F, F, F, F, F, F, F, F, U, U],
   "run.complete": [F, F, F, F, F, F, F, F, F, U, U],
   "run.fail": [F, F, F, F, F, F, F, F, F, U, U],
+  "suite.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "suite.runs": [F, F, F, F, F, F, F, F, F, U, U],
+  "suite.runById": [F, F, F, F, F, F, F, F, F, U, U],
+  "suite.results": [F, F, F, F, F, F, F, F, F, U, U],
+  "suite.output": [F, F, F, F, F, F, F, F, F, U, U],
+  "suite.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "suite.start": [F, F, F, F, F, F, F, F, F, U, U],
+  "suite.cancel": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.list": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.byId": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.runs": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.runById": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.onChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.onRunChange": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.create": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.update": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.delete": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.start": [F, F, F, F, F, F, F, F, F, U, U],
+  "workflow.stop": [F, F, F, F, F, F, F, F, F, U, U],
 } satisfies Record<keyof typeof OWN_PROJECT, Outcome[]>;
 
 type ProcedureName = keyof typeof OWN_PROJECT;
 type TargetName = "own" | "foreign";
 
+/** What the `quick` suite prints: a line of its own, then a passing test over Tower's live line protocol. */
+const QUICK_LINES = [
+  "quick ran",
+  JSON.stringify({ tower: "begin", total: 1 }),
+  JSON.stringify({ tower: "test", name: "works", status: "passed", durationMs: 1 }),
+];
+/** The server's suites: `quick` passes at once; `slow` says it started, then runs until cancelled. */
+const SUITES = [
+  {
+    name: "quick",
+    command: [process.execPath, "-e", QUICK_LINES.map((line) => `console.log(${JSON.stringify(line)});`).join("\n")],
+    format: "tower-jsonl",
+  },
+  {
+    name: "slow",
+    command: [process.execPath, "-e", 'console.log("started"); setInterval(() => {}, 1000);'],
+    format: "tower-jsonl",
+    timeoutSeconds: 3600,
+  },
+];
+
 let world: World;
+let suitesDir: string;
 beforeAll(async () => {
-  world = await createWorld();
+  suitesDir = mkdtempSync(path.join(os.tmpdir(), "tower-matrix-suites-"));
+  const file = path.join(suitesDir, "tower-suites.json");
+  writeFileSync(file, JSON.stringify({ suites: SUITES }));
+  const suites = (await loadSuitesFile(file))!;
+  world = await createWorld({ suites: { suites, env: { PATH: process.env.PATH }, file } });
 });
-afterAll(() => world.close());
+afterAll(async () => {
+  await stopAllSuites(world.deps);
+  world.close();
+  rmSync(suitesDir, { recursive: true, force: true });
+});
 
 const controllers: AbortController[] = [];
 afterEach(() => {
@@ -326,8 +401,21 @@ function snapshot(projectId: string) {
     grants: rows("policy_grants"),
     tasks: rows("tasks"),
     runs: rows("runs"),
+    workflows: rows("workflows"),
+    workflowRuns: rows("workflow_runs"),
     runLogs: world.sqlite
       .prepare("select * from run_logs where run_id in (select id from runs where project_id = ?) order by id")
+      .all(projectId),
+    suiteRuns: rows("suite_runs"),
+    suiteResults: world.sqlite
+      .prepare(
+        "select * from suite_results where run_id in (select id from suite_runs where project_id = ?) order by id",
+      )
+      .all(projectId),
+    suiteOutput: world.sqlite
+      .prepare(
+        "select * from suite_output where run_id in (select id from suite_runs where project_id = ?) order by id",
+      )
       .all(projectId),
   };
 }
@@ -497,7 +585,268 @@ const freshHeldRun = async (t: Target) => {
   return p;
 };
 
+const suiteRunIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from suite_runs where project_id = ? and id = ?").get(t.projectId, id) as
+    { status: string; suite_name: string; output_lines: number } | undefined;
+/** Polls the run's row until `done` holds of it; returns the row. */
+const suiteRunUntil = async (
+  t: Target,
+  id: string,
+  done: (row: NonNullable<ReturnType<typeof suiteRunIn>>) => boolean,
+) => {
+  for (let i = 0; i < 400; i++) {
+    const row = suiteRunIn(t, id);
+    if (row && done(row)) return row;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`suite run ${id} is still ${JSON.stringify(suiteRunIn(t, id))}`);
+};
+/** Waits until the run has ended: its end and the audit of it are written, and nothing more will be. */
+const suiteRunEnded = (t: Target, id: string) => suiteRunUntil(t, id, (row) => row.status !== "running");
+/**
+ * Ends the runs of `suite` still going in the target project (cancels `slow`, waits for `quick`):
+ * a suite runs once at a time per project, and no case may have a run write behind it.
+ */
+const endSuiteRuns = async (t: Target, suite: "quick" | "slow") => {
+  const running = world.sqlite
+    .prepare("select id from suite_runs where project_id = ? and suite_name = ? and status = 'running'")
+    .all(t.projectId, suite) as { id: string }[];
+  for (const { id } of running) {
+    if (suite === "slow") await t.admin.suite.cancel({ projectId: t.projectId, id });
+    await suiteRunEnded(t, id);
+  }
+};
+/** A run of `quick` started by the target project's owner, ended (passed), as runById shows it. */
+const freshSuiteRun = async (t: Target) => {
+  await endSuiteRuns(t, "quick");
+  const started = await t.admin.suite.start({ projectId: t.projectId, name: "quick" });
+  await suiteRunEnded(t, started.id);
+  return t.admin.suite.runById({ projectId: t.projectId, id: started.id });
+};
+/** A run of `slow` going on: its command has started and printed (so a cancel reaches it), and prints no more. */
+const runningSlowSuite = async (t: Target) => {
+  await endSuiteRuns(t, "slow");
+  const run = await t.admin.suite.start({ projectId: t.projectId, name: "slow" });
+  await suiteRunUntil(t, run.id, (row) => row.output_lines > 0);
+  return run;
+};
+
+/** Two steps for an agent that does not exist (one of its own), so no agent here ever takes their runs. */
+const workflowSteps = () => {
+  const target = { kind: "agent" as const, value: unique("nobody") };
+  return [
+    { name: "first", target },
+    { name: "second", target },
+  ];
+};
+/** A fresh workflow, defined by the target project's owner. */
+const freshWorkflow = (t: Target) =>
+  t.admin.workflow.create({
+    projectId: t.projectId,
+    name: unique("workflow"),
+    description: "original",
+    steps: workflowSteps(),
+  });
+const workflowIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from workflows where project_id = ? and id = ?").get(t.projectId, id) as
+    { name: string; description: string } | undefined;
+const workflowRunIn = (t: Target, id: string) =>
+  world.sqlite.prepare("select * from workflow_runs where project_id = ? and id = ?").get(t.projectId, id) as
+    { status: string; workflow_id: string | null; current_step: number } | undefined;
+/** The runs of a started workflow's steps, by step. */
+const stepRunsOf = (t: Target, workflowRunId: string) =>
+  world.sqlite
+    .prepare(
+      "select id, status, workflow_step from runs where project_id = ? and workflow_run_id = ? order by workflow_step",
+    )
+    .all(t.projectId, workflowRunId) as { id: string; status: string; workflow_step: number }[];
+/** A fresh workflow started by the target project's owner: its first step's run queued, for no agent here. */
+const freshWorkflowRun = async (t: Target) => {
+  const workflow = await freshWorkflow(t);
+  const run = await t.admin.workflow.start({ projectId: t.projectId, id: workflow.id });
+  return { workflow, run };
+};
+
 const SPECS: Record<ProcedureName, Spec<unknown>> = {
+  "workflow.list": spec({
+    prepare: freshWorkflow,
+    call: (c, t) => c.workflow.list({ projectId: t.projectId, limit: 200 }),
+    async allowed(result, t, workflow) {
+      const page = result as { items: { id: string; projectId: string }[] };
+      expect(page.items.map((w) => w.id)).toContain(workflow.id);
+      expect(page.items.every((w) => w.projectId === t.projectId)).toBe(true);
+    },
+  }),
+  "workflow.byId": spec({
+    prepare: freshWorkflow,
+    call: (c, t, workflow) => c.workflow.byId({ projectId: t.projectId, id: workflow.id }),
+    async allowed(result, _t, workflow) {
+      expect(result).toEqual(workflow);
+    },
+  }),
+  "workflow.runs": spec({
+    prepare: freshWorkflowRun,
+    call: (c, t, p) => c.workflow.runs({ projectId: t.projectId, workflowId: p.workflow.id }),
+    async allowed(result, _t, p) {
+      expect((result as { items: { id: string }[] }).items.map((r) => r.id)).toEqual([p.run.id]);
+    },
+  }),
+  "workflow.runById": spec({
+    prepare: freshWorkflowRun,
+    call: (c, t, p) => c.workflow.runById({ projectId: t.projectId, id: p.run.id }),
+    async allowed(result, _t, p) {
+      expect(result).toEqual(p.run);
+      expect(result).toMatchObject({ workflowId: p.workflow.id, status: "running", currentStep: 0 });
+    },
+  }),
+  "workflow.onChange": spec({
+    async prepare(t) {
+      const before = await lastChangeId(t);
+      return { before, workflow: await freshWorkflow(t) };
+    },
+    call: (c, t, p) => c.workflow.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({ entity: "workflow", op: "created", data: { id: p.workflow.id } });
+    },
+  }),
+  "workflow.onRunChange": spec({
+    async prepare(t) {
+      const workflow = await freshWorkflow(t);
+      const before = await lastChangeId(t);
+      const run = await t.admin.workflow.start({ projectId: t.projectId, id: workflow.id });
+      return { before, workflow, run };
+    },
+    call: (c, t, p) => c.workflow.onRunChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({
+        entity: "workflowRun",
+        op: "created",
+        data: { id: p.run.id, workflowId: p.workflow.id, status: "running" },
+      });
+    },
+  }),
+  "workflow.create": spec({
+    prepare: async () => unique("made-workflow"),
+    call: (c, t, name) => c.workflow.create({ projectId: t.projectId, name, steps: workflowSteps() }),
+    async allowed(result, t, name) {
+      expect(result).toMatchObject({ name, projectId: t.projectId });
+      expect(workflowIn(t, (result as { id: string }).id)?.name).toBe(name);
+    },
+  }),
+  "workflow.update": spec({
+    prepare: freshWorkflow,
+    call: (c, t, workflow) => c.workflow.update({ projectId: t.projectId, id: workflow.id, description: "updated" }),
+    async allowed(result, t, workflow) {
+      expect(result).toMatchObject({ id: workflow.id, description: "updated" });
+      expect(workflowIn(t, workflow.id)?.description).toBe("updated");
+    },
+  }),
+  "workflow.delete": spec({
+    prepare: freshWorkflow,
+    call: (c, t, workflow) => c.workflow.delete({ projectId: t.projectId, id: workflow.id }),
+    async allowed(result, t, workflow) {
+      expect(result).toEqual({ id: workflow.id });
+      expect(workflowIn(t, workflow.id)).toBeUndefined();
+    },
+  }),
+  "workflow.start": spec({
+    prepare: freshWorkflow,
+    call: (c, t, workflow) => c.workflow.start({ projectId: t.projectId, id: workflow.id }),
+    async allowed(result, t, workflow) {
+      const run = result as { id: string; steps: { status: string; runId: string | null }[] };
+      expect(result).toMatchObject({ workflowId: workflow.id, status: "running", currentStep: 0 });
+      expect(run.steps.map((s) => s.status)).toEqual(["queued", "pending"]);
+      expect(workflowRunIn(t, run.id)).toMatchObject({ status: "running", workflow_id: workflow.id, current_step: 0 });
+      expect(stepRunsOf(t, run.id)).toEqual([{ id: run.steps[0]!.runId, status: "queued", workflow_step: 0 }]);
+    },
+  }),
+  "workflow.stop": spec({
+    prepare: freshWorkflowRun,
+    call: (c, t, p) => c.workflow.stop({ projectId: t.projectId, id: p.run.id }),
+    async allowed(result, t, p) {
+      const stopped = result as { steps: { status: string }[] };
+      expect(result).toMatchObject({ id: p.run.id, status: "stopped", finishedAt: expect.any(Number) });
+      expect(stopped.steps.map((s) => s.status)).toEqual(["cancelled", "skipped"]);
+      expect(workflowRunIn(t, p.run.id)?.status).toBe("stopped");
+      expect(stepRunsOf(t, p.run.id)).toEqual([{ id: p.run.steps[0]!.runId, status: "cancelled", workflow_step: 0 }]);
+    },
+  }),
+  "suite.list": spec({
+    prepare: async () => undefined,
+    call: (c, t) => c.suite.list({ projectId: t.projectId }),
+    async allowed(result) {
+      const { suites, file } = result as { suites: { name: string; command: string }[]; file: string | null };
+      expect(file).toMatch(/tower-suites\.json$/);
+      expect(suites.map((s) => s.name)).toEqual(["quick", "slow"]);
+      expect(JSON.stringify(suites)).not.toContain("PATH");
+    },
+  }),
+  "suite.runs": spec({
+    prepare: freshSuiteRun,
+    call: (c, t) => c.suite.runs({ projectId: t.projectId, suite: "quick", limit: 1 }),
+    async allowed(result, _t, run) {
+      expect((result as { items: { id: string }[] }).items.map((r) => r.id)).toEqual([run.id]);
+    },
+  }),
+  "suite.runById": spec({
+    prepare: freshSuiteRun,
+    call: (c, t, run) => c.suite.runById({ projectId: t.projectId, id: run.id }),
+    async allowed(result, _t, run) {
+      expect(result).toEqual(run);
+      expect(result).toMatchObject({ suiteName: "quick", status: "passed", passed: 1, total: 1, exitCode: 0 });
+    },
+  }),
+  "suite.results": spec({
+    prepare: freshSuiteRun,
+    call: (c, t, run) => c.suite.results({ projectId: t.projectId, id: run.id }),
+    async allowed(result) {
+      expect((result as { items: unknown[] }).items).toEqual([
+        expect.objectContaining({ name: "works", status: "passed", durationMs: 1 }),
+      ]);
+    },
+  }),
+  "suite.output": spec({
+    prepare: freshSuiteRun,
+    call: (c, t, run) => c.suite.output({ projectId: t.projectId, id: run.id }),
+    async allowed(result) {
+      expect((result as { items: { line: string }[] }).items.map((l) => l.line)).toEqual(QUICK_LINES);
+    },
+  }),
+  "suite.onChange": spec({
+    async prepare(t) {
+      const before = await lastChangeId(t);
+      return { before, run: await freshSuiteRun(t) };
+    },
+    call: (c, t, p) => c.suite.onChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      expect(first.data).toMatchObject({
+        entity: "suiteRun",
+        op: "created",
+        data: { id: p.run.id, status: "running" },
+      });
+    },
+  }),
+  "suite.start": spec({
+    prepare: (t) => endSuiteRuns(t, "quick"),
+    call: (c, t) => c.suite.start({ projectId: t.projectId, name: "quick" }),
+    async allowed(result, t) {
+      const run = result as { id: string };
+      expect(result).toMatchObject({ projectId: t.projectId, suiteName: "quick", status: "running" });
+      expect(suiteRunIn(t, run.id)?.suite_name).toBe("quick");
+      expect((await suiteRunEnded(t, run.id)).status).toBe("passed");
+    },
+  }),
+  "suite.cancel": spec({
+    prepare: runningSlowSuite,
+    call: (c, t, run) => c.suite.cancel({ projectId: t.projectId, id: run.id }),
+    async allowed(result, t, run) {
+      expect(result).toMatchObject({ id: run.id, suiteName: "slow" });
+      expect((await suiteRunEnded(t, run.id)).status).toBe("cancelled");
+    },
+  }),
   "task.list": spec({
     prepare: freshTask,
     call: (c, t, task) => c.task.list({ projectId: t.projectId, search: task.name }),

@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from "../core/actor";
 import type { Deps } from "../core/deps";
 import { newId } from "../core/tokens";
 import { currentVersionNumber, savePolicy } from "../policy/policy-store";
+import { ensureDemoWork } from "./demo-work";
 
 export const DEMO_PROJECT_NAME = "Demo fleet";
 
@@ -74,8 +75,9 @@ function ensureDemoPolicy(deps: Deps, projectId: string) {
 
 /**
  * Creates the demo project once, with a few hand-written agents plus the identity files given
- * (the generated demo fleet) and a policy that asks approval for deploys; later calls change
- * nothing (but give a demo project seeded before policies existed its policy).
+ * (the generated demo fleet), a policy that asks approval for deploys, and work for the fleet (a
+ * few tasks, one on a schedule, and a workflow: demo-work.ts); later calls change nothing (but
+ * give a demo project seeded before policies or work existed its policy and its work).
  */
 export function ensureDemoProject(
   deps: Deps,
@@ -84,6 +86,7 @@ export function ensureDemoProject(
   const existing = deps.db.select({ id: projects.id }).from(projects).where(eq(projects.isDemo, true)).get();
   if (existing) {
     ensureDemoPolicy(deps, existing.id);
+    ensureDemoWork(deps, existing.id);
     return { projectId: existing.id, created: false };
   }
   const projectId = newId();
@@ -94,5 +97,6 @@ export function ensureDemoProject(
   for (const agent of demoAgents) registerAgent(deps, projectId, agent, SYSTEM_ACTOR);
   if (identityFiles.length > 0) importIdentities(deps, projectId, identityFiles, SYSTEM_ACTOR);
   ensureDemoPolicy(deps, projectId);
+  ensureDemoWork(deps, projectId);
   return { projectId, created: true };
 }

@@ -144,10 +144,15 @@ export function startWorkflow(
 export function advanceWorkflowTx(deps: Deps, tx: DbOrTx, run: RunRow, now: number): ChangeEvent[] {
   if (run.workflowRunId === null || run.workflowStep === null || !isFinalRunStatus(run.status)) return [];
   const row = tx.select().from(workflowRuns).where(eq(workflowRuns.id, run.workflowRunId)).get();
-  if (!row || row.status !== "running" || row.currentStep !== run.workflowStep) return [];
+  if (!row || row.currentStep !== run.workflowStep) return [];
   const index = run.workflowStep;
   const steps = [...row.steps];
   steps[index] = { ...steps[index]!, status: run.status, runId: run.id, output: run.output, error: run.error };
+  if (row.status !== "running") {
+    // Stopped while an agent held this step: the step now shows how its run ended; nothing follows.
+    const updated = tx.update(workflowRuns).set({ steps }).where(eq(workflowRuns.id, row.id)).returning().get()!;
+    return [workflowRunChange(deps.state, tx, updated, "updated", now)];
+  }
   const events: ChangeEvent[] = [];
   const goOn =
     run.status === "succeeded" || (run.status !== "cancelled" && row.definition[index]!.onFailure === "continue");

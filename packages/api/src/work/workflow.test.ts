@@ -29,7 +29,8 @@ async function worker() {
   return async (): Promise<Run> => {
     const item = await stream.nextOrTimeout(2_000);
     const assignment = item as unknown as RunAssignment | "timeout";
-    if (assignment === "timeout" || assignment.type !== "run") throw new Error(`expected a run: ${JSON.stringify(item)}`);
+    if (assignment === "timeout" || assignment.type !== "run")
+      throw new Error(`expected a run: ${JSON.stringify(item)}`);
     return assignment.run;
   };
 }
@@ -47,7 +48,11 @@ describe("workflows", () => {
         { name: "ship", target: { kind: "agent", value: "home-agent" } },
       ],
     });
-    const started = await world.users.operator.caller.workflow.start({ projectId, workflow: "release", input: { ref: "v1" } });
+    const started = await world.users.operator.caller.workflow.start({
+      projectId,
+      workflow: "release",
+      input: { ref: "v1" },
+    });
     expect(started).toMatchObject({ status: "running", currentStep: 0, startedBy: "operator@example.com" });
     expect(started.steps.map((s) => s.status)).toEqual(["queued", "pending", "pending"]);
 
@@ -93,7 +98,11 @@ describe("workflows", () => {
   });
 
   it("retries a step that says retry, after its backoff", async () => {
-    await owner.workflow.create({ projectId, name: "flaky", steps: [{ name: "fetch", target: coder, onFailure: "retry" }] });
+    await owner.workflow.create({
+      projectId,
+      name: "flaky",
+      steps: [{ name: "fetch", target: coder, onFailure: "retry" }],
+    });
     const started = await owner.workflow.start({ projectId, workflow: "flaky" });
     const first = await (await worker())();
     expect(first.maxAttempts).toBe(3);
@@ -119,14 +128,18 @@ describe("workflows", () => {
     expect(stopped.steps.map((s) => s.status)).toEqual(["running", "skipped"]);
     expect((await agent().run.heartbeat({ id: one.id })).cancelRequested).toBe(true);
     expect(await agent().run.fail({ id: one.id, error: "stopped" })).toMatchObject({ status: "cancelled" });
-    expect((await owner.workflow.runById({ projectId, id: started.id })).status).toBe("stopped");
+    const after = await owner.workflow.runById({ projectId, id: started.id });
+    expect(after.status).toBe("stopped");
+    expect(after.steps.map((s) => s.status)).toEqual(["cancelled", "skipped"]);
     await expectTRPCError(owner.workflow.stop({ projectId, id: started.id }), "CONFLICT", /already ended/);
   });
 
   it("moves on when the sweep takes a step's run back for good", async () => {
     await owner.workflow.create({ projectId, name: "swept", steps: [{ name: "only", target: coder }] });
     const started = await owner.workflow.start({ projectId, workflow: "swept" });
-    await (await worker())();
+    await (
+      await worker()
+    )();
     world.clock.advance(31_000);
     sweepWork(world.deps);
     const ended = await owner.workflow.runById({ projectId, id: started.id });
@@ -135,7 +148,11 @@ describe("workflows", () => {
   });
 
   it("checks its definition, naming the problem, and is for operators", async () => {
-    await expectTRPCError(owner.workflow.create({ projectId, name: "empty", steps: [] }), "BAD_REQUEST", /at least one step/);
+    await expectTRPCError(
+      owner.workflow.create({ projectId, name: "empty", steps: [] }),
+      "BAD_REQUEST",
+      /at least one step/,
+    );
     await expectTRPCError(
       owner.workflow.create({
         projectId,
@@ -152,6 +169,10 @@ describe("workflows", () => {
       world.users.viewer.caller.workflow.create({ projectId, name: "x", steps: [{ name: "a", target: coder }] }),
       "FORBIDDEN",
     );
-    await expectTRPCError(owner.workflow.start({ projectId, workflow: "nope" }), "NOT_FOUND", /No workflow named "nope"/);
+    await expectTRPCError(
+      owner.workflow.start({ projectId, workflow: "nope" }),
+      "NOT_FOUND",
+      /No workflow named "nope"/,
+    );
   });
 });
