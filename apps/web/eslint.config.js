@@ -18,7 +18,7 @@ const FEATURE_LAYERS = [
   ["auth", "offline"],
   ["shell"],
   ["approvals", "budgets", "teams"],
-  ["agents", "audit", "import", "metrics", "overview", "policy", "settings"],
+  ["agents", "audit", "import", "metrics", "overview", "policy", "settings", "work"],
 ];
 
 const featureInternals = {

@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type BrowserContextOptions, type Locator, type Page } from "@playwright/test";
-import { logIn } from "./helpers";
+import { logIn, ownerApi } from "./helpers";
 
 // Accessibility (issue 16): axe-core on every page, with its dialogs and menus open, at desktop and
 // phone size, in the light and the dark theme; the dialogs' keyboard behaviour; the theme switch.
@@ -58,6 +58,34 @@ async function visit(page: Page, url: string, heading: string | RegExp) {
   await expect(page.locator(".loading, [aria-busy=true]")).toHaveCount(0, { timeout: 15_000 });
 }
 
+/**
+ * The Work pages' content: a project of their own (the demo's fleet would change its runs) with a scheduled task and
+ * a queued run that no agent takes (its role has none). Made once per run, by the first test that
+ * needs it; nothing another spec reads.
+ */
+let workProject: Promise<{ projectId: string; runId: string }> | undefined;
+function workFixture() {
+  workProject ??= (async () => {
+    const api = await ownerApi();
+    const { projectId } = await api.call<{ projectId: string }>("project.create", {
+      name: `A11y work ${Date.now().toString(36)}`,
+    });
+    const task = await api.call<{ id: string }>("task.create", {
+      projectId,
+      name: "weekly-digest",
+      description: "Summarise the week",
+      cron: "0 9 * * 1",
+      timezone: "Europe/Paris",
+      target: { kind: "role", value: "nobody-has-this-role" },
+      input: { week: 1 },
+    });
+    const run = await api.call<{ id: string }>("task.runNow", { projectId, id: task.id });
+    await api.dispose();
+    return { projectId, runId: run.id };
+  })();
+  return workProject;
+}
+
 /** Clicks an opener, scans with the dialog open, and cancels it. */
 async function scanDialog(page: Page, what: string, opener: Locator, name: string | RegExp) {
   await opener.click();
@@ -112,6 +140,8 @@ for (const size of ["desktop", "phone"] as const) {
 
     test(`signed-in pages and their dialogs have no serious violations (${size}, ${scheme})`, async ({ browser }) => {
       test.setTimeout(180_000);
+      // Made before signing in, so the account's project list has it when the Work pages open it.
+      const work = await workFixture();
       const { context, page } = await newContext(browser, size, scheme);
       const at = (name: string) => `${name} (${size}, ${scheme})`;
       await openDemo(page);
@@ -195,6 +225,24 @@ for (const size of ["desktop", "phone"] as const) {
       // What the service worker shows offline for a page this device never opened.
       await visit(page, "/offline", "Not saved on this device");
       await scan(page, at("offline page"));
+
+      // Last: these open another project (the URL's), which the pages above must not show.
+      const inProject = `?project=${encodeURIComponent(work.projectId)}`;
+      await visit(page, `/work${inProject}`, "Work");
+      await expect(page.locator("tr[data-task]")).toHaveCount(1);
+      await scan(page, at("work: tasks"));
+      await scanDialog(page, at("work: new task"), page.getByRole("button", { name: "New task" }), "New task");
+      await scanDialog(
+        page,
+        at("work: delete task"),
+        page.getByRole("button", { name: "Delete weekly-digest" }),
+        "Delete weekly-digest?",
+      );
+      await visit(page, `/work/runs${inProject}`, "Work");
+      await expect(page.locator("tr[data-run]")).toHaveCount(1);
+      await scan(page, at("work: runs"));
+      await visit(page, `/work/runs/${work.runId}${inProject}`, "Run of weekly-digest");
+      await scan(page, at("work: run"));
       await context.close();
     });
   }

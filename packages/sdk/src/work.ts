@@ -120,6 +120,10 @@ class HeldRun {
     }
   }
 
+  get lost(): boolean {
+    return this.#lost;
+  }
+
   lose(reason: string) {
     this.#lost = true;
     this.abort(reason);
@@ -175,6 +179,10 @@ export function startWork(
     const run = new HeldRun(api, assignment.run, assignment.leaseMs);
     held.set(key, run);
     const done = (async () => {
+      // The lease is confirmed (and the run marked running) before the handler starts: a run
+      // pushed to a process that was stalled meanwhile may already be someone else's.
+      await run.beat();
+      if (run.lost) return;
       let outcome: { output: unknown } | { error: string };
       try {
         outcome = { output: (await handler(run.context())) ?? null };

@@ -102,7 +102,8 @@ export async function runSuiteProcess(suite: RunnableSuite, options: RunSuiteOpt
   const stderr = new LineSplitter({ maxLineChars: maxOutput, onLine: (line, cut) => output(line, cut, "stderr") });
 
   const [program, args] = argv(suite.command);
-  const env = { ...options.env, ...suite.env };
+  // ProcessEnv's shape varies with the app that type-checks this file (Next's requires NODE_ENV).
+  const env = { ...options.env, ...suite.env } as NodeJS.ProcessEnv;
   const child = spawn(program, args, { cwd: suite.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const startError = await started(child);
   if (startError || child.pid === undefined) {

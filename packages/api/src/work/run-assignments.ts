@@ -65,6 +65,12 @@ async function* assignmentStream(
   /** Runs claimed here and still held, by id, with the attempt claimed. */
   const held = heldRuns(deps, projectId, initial);
   const told = new Set<string>();
+  /**
+   * Runs taken back from this stream (lease lapsed, overran): its agent may be stalled with its
+   * connection still open, so they go to other agents, or to this one's next connection, never
+   * back here, where each claim would spend an attempt the agent never sees.
+   */
+  const takenBack = new Set<string>();
   const outbox: RunAssignment[] = [];
   let lookAtQueue = true;
   let ended = false;
@@ -98,6 +104,7 @@ async function* assignmentStream(
       outbox.push(notice);
       told.add(run.id);
     }
+    if (notice?.type === "taken") takenBack.add(run.id);
     if (!stillHeld) {
       held.delete(run.id);
       told.delete(run.id);
@@ -117,7 +124,7 @@ async function* assignmentStream(
         agent = find();
         if (!agent) return;
         let claimed: ReturnType<typeof claimRun>;
-        while (held.size < input.concurrency && (claimed = claimRun(deps, agent, leaseMs))) {
+        while (held.size < input.concurrency && (claimed = claimRun(deps, agent, leaseMs, takenBack))) {
           held.set(claimed.row.id, claimed.row.attempt); // before publishing: the change is then ours
           publishChanges(deps, [claimed.event]);
           yield { type: "run", run: toRun(claimed.row), leaseMs };

@@ -53,7 +53,13 @@ function ruleRefuses(policy: CompiledPolicy, facts: AgentFacts, taskName: string
  * expired; highest priority, then oldest), or returns null. The lease lasts `leaseMs` and is
  * renewed by heartbeats; the attempt must end by its maximum duration.
  */
-export function claimRun(deps: Deps, agent: AgentRow, leaseMs: number): { row: RunRow; event: ChangeEvent } | null {
+export function claimRun(
+  deps: Deps,
+  agent: AgentRow,
+  leaseMs: number,
+  /** Runs this claimer must not take (taken back from it: it may be stalled, not gone). */
+  exclude: ReadonlySet<string> = new Set(),
+): { row: RunRow; event: ChangeEvent } | null {
   const now = deps.clock.now();
   if (claimRefusal(deps, agent, now)) return null;
   const policy = policyInForce(deps, agent.projectId);
@@ -83,6 +89,7 @@ export function claimRun(deps: Deps, agent: AgentRow, leaseMs: number): { row: R
     ).all({ projectId: agent.projectId, now, name: agent.name, role: agent.role });
     const refused = new Map<string, boolean>();
     for (const candidate of candidates) {
+      if (exclude.has(candidate.id)) continue;
       let refuses = refused.get(candidate.taskName);
       if (refuses === undefined)
         refused.set(candidate.taskName, (refuses = ruleRefuses(policy, facts, candidate.taskName)));

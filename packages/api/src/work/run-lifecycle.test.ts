@@ -144,6 +144,20 @@ describe("runs", () => {
     expect(runStatus(queued.id)).toEqual({ status: "succeeded", attempt: 2 });
   });
 
+  it("never offers a run back to the stream it was taken from (its agent may be stalled), only to others", async () => {
+    await owner.task.create({ projectId, name: "stalled", maxAttempts: 5, backoffSeconds: 0 });
+    const queued = await owner.task.runNow({ projectId, task: "stalled" });
+    const stalled = await waitForWork();
+    await nextRun(stalled);
+    world.clock.advance(LEASE_MS + 1);
+    sweepWork(world.deps);
+    expect(await stalled.next()).toMatchObject({ type: "taken", runId: queued.id });
+    expect(await stalled.next(200)).toBe("timeout"); // not leased to it again: no attempt spent unseen
+    expect(runStatus(queued.id)).toEqual({ status: "queued", attempt: 2 });
+    const fresh = await waitForWork(); // the agent's next connection (or another agent) takes it
+    expect(await nextRun(fresh)).toMatchObject({ id: queued.id, attempt: 2 });
+  });
+
   it("cancels: a queued run at once; a held one tells its agent, which stops and reports", async () => {
     await owner.task.create({ projectId, name: "cancel-me" });
     const waiting = await owner.task.runNow({ projectId, task: "cancel-me" });

@@ -19,6 +19,7 @@ const LINKS = [
   { href: "/agents", label: "Agents" },
   { href: "/metrics", label: "Metrics" },
   { href: "/approvals", label: "Approvals" },
+  { href: "/work", label: "Work" },
   { href: "/policy", label: "Policy" },
   { href: "/audit", label: "Audit" },
   { href: "/settings", label: "Settings" },
