@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one self-contained script (plain JavaScript, run as is by `npm start`) with
+// every persona side by side, so the demo's behaviour reads in one place.
 // The demo fleet: a few of the demo project's agents at work, reporting to Tower through the
 // packaged SDK (plain JavaScript, no TypeScript loader), so a new install's Overview, Agents,
 // Metrics and Audit pages are alive on first visit. `npm start` runs it once the API answers.

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the fleet is one process started once for all three behaviours checked
+// here (activity, work, a clean SIGTERM); split, each file would start its own server and fleet.
 // The demo fleet as `npm start` runs it: the real server (src/main.ts, TOWER_DEMO=true) writes the
 // demo project's own key beside its database, and `node examples/demo-fleet/main.mjs` (plain
 // JavaScript, the packaged SDK from packages/sdk/dist) runs the fleet's agents with it; those with

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one scan of every page at both sizes and both colour schemes, with the
+// fixtures those pages need (a project with approvals, one with work); split, the pages would drift apart.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type BrowserContextOptions, type Locator, type Page } from "@playwright/test";
 import { logIn, ownerApi } from "./helpers";

@@ -21,6 +21,7 @@ import type { Deps } from "../core/deps";
 import { DomainError, notFound } from "../core/errors";
 import { prepared, slot } from "../core/prepared";
 import { insertAgentTx, requireAgent, setEnabledTx, writeAgentTx, type AgentRow } from "./agent-writes";
+import { escapeLike } from "../core/like";
 
 const sortColumns: Record<AgentListQuery["sort"], SQLWrapper> = {
   name: agents.name,
@@ -33,10 +34,6 @@ const sortColumns: Record<AgentListQuery["sort"], SQLWrapper> = {
 
 function toAgent(row: AgentRow): Agent {
   return row;
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export function listAgents({ db, state }: Deps, projectId: string, input: AgentListQuery): AgentPage {

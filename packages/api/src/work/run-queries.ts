@@ -5,10 +5,7 @@ import type { ProjectAccess } from "../core/access";
 import { DomainError } from "../core/errors";
 import type { Deps } from "../core/deps";
 import { requireRun, toRun, type RunRow } from "./run-rows";
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
+import { escapeLike } from "../core/like";
 
 /** Newest first, filtered by status, task, agent and a search of task name, agent name and error. */
 export function listRuns(

@@ -8,6 +8,7 @@ import { DomainError } from "../core/errors";
 import { newId } from "../core/tokens";
 import { nextFireAfter, parseSchedule } from "./schedule";
 import { findTaskByName, requireTask, taskChange, taskDeleted, toTask, type TaskRow } from "./task-rows";
+import { escapeLike } from "../core/like";
 
 export interface TaskFields {
   name: string;
@@ -151,10 +152,6 @@ export function deleteTask(deps: Deps, projectId: string, id: string, actor: Act
 
 export function getTask({ db }: Deps, projectId: string, id: string): Task {
   return toTask(requireTask(db, projectId, id));
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** By name (A to Z), a page at a time; `scheduled` keeps only tasks with a schedule. */
