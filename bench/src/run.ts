@@ -9,7 +9,9 @@
  *   BENCH_SOAK_SECONDS=600 length of the memory soak (quick: 30)
  *   BENCH_SOAK_SAMPLE_SECONDS=15 how often the soak samples the server's memory (more in benchSoak)
  *   BENCH_RESULTS=path     where the figures go (default bench/results.json)
- *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web,startup,policy   run a subset
+ *   BENCH_ONLY=ingest,fanout,queries,roundtrip,memory,soak,web,startup,policy,work   run a subset
+ *   BENCH_WORK_RUNS=5000 BENCH_WORK_CONCURRENCY=16 BENCH_WORK_ENQUEUE_IN_FLIGHT=100
+ *   BENCH_WORK_SCHEDULED_TASKS=10000   work-benchmark sizes (quick: 2,000 runs)
  *   BENCH_STARTUP_RUNS=5   server starts per mode, tsx and compiled (quick: 3)
  *   BENCH_WEB_RELOADS=10   dashboard reloads per page, online and offline (quick: 5)
  *   BENCH_SUBSCRIBERS=1000 BENCH_FANOUT_RUNS=1   fan-out size and repetitions
@@ -25,6 +27,7 @@ import { benchRoundtrip } from "./benches/roundtrip";
 import { benchSoak, soakTrajectories } from "./benches/soak";
 import { benchStartup } from "./benches/startup";
 import { benchWeb } from "./benches/web";
+import { benchWork } from "./benches/work";
 import { log, ONLY, QUICK, RUNS } from "./config";
 import { printTable, writeResults, type Machine } from "./results";
 
@@ -38,6 +41,7 @@ const BENCHES: [string, () => Promise<void>][] = [
   ["web", benchWeb],
   ["startup", benchStartup],
   ["policy", benchPolicyChecks],
+  ["work", benchWork],
 ];
 
 async function main() {

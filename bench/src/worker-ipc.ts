@@ -29,6 +29,21 @@ export type Job =
       seconds: number;
       /** `sdk`: agent.authorize through the SDK; `http`: a bare policy.check over HTTP; `hook`: Claude Code's. */
       target: "sdk" | "http" | "hook";
+    }
+  /** Agents taking runs with `agent.work` until stopped (see roles/work.ts). */
+  | { role: "workers"; url: string; apiKey: string; agents: string[]; concurrency: number }
+  /** An app queuing `count` runs of `task`, at most `inFlight` calls outstanding. */
+  | { role: "enqueuer"; url: string; apiKey: string; task: string; count: number; inFlight: number }
+  /** An app queuing runs at a steady rate and an idle agent (concurrency 1) taking them, in one process. */
+  | {
+      role: "pickup";
+      url: string;
+      apiKey: string;
+      agent: string;
+      task: string;
+      perSecond: number;
+      warmupSeconds: number;
+      seconds: number;
     };
 
 /** Resolves once the message is written to the IPC channel, so a `process.exit` after it cannot drop it. */

@@ -8,6 +8,7 @@ import { flood, ingest, paced } from "./roles/agents";
 import { query, roundtrip } from "./roles/calls";
 import { checker } from "./roles/policy";
 import { subscribe } from "./roles/subscribe";
+import { enqueuer, pickup, workers } from "./roles/work";
 import { command, send, type Job } from "./worker-ipc";
 
 export type { Job } from "./worker-ipc";
@@ -28,6 +29,12 @@ async function run(job: Job) {
       return query(job);
     case "checker":
       return checker(job);
+    case "workers":
+      return workers(job);
+    case "enqueuer":
+      return enqueuer(job);
+    case "pickup":
+      return pickup(job);
   }
 }
 

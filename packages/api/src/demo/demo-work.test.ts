@@ -7,7 +7,7 @@ import { findAgentByName } from "../agents/agent-writes";
 import { SYSTEM_ACTOR } from "../core/actor";
 import type { Deps } from "../core/deps";
 import { createTestDeps } from "../testing";
-import { claimRun } from "../work/run-claim";
+import { claimRuns } from "../work/run-claim";
 import { runTaskNow } from "../work/run-enqueue";
 import { deleteTask } from "../work/task-service";
 import { startWorkflow } from "../work/workflow-runs";
@@ -50,7 +50,7 @@ function fleetRoles(): Map<string, string> {
 /** The fleet's agent with `role` claims what it may take now (as its waiting `agent.work` would). */
 function claimAs(role: string) {
   const name = [...fleetRoles()].find(([, r]) => r === role)![0];
-  return claimRun(deps, findAgentByName(deps.state, deps.db, projectId, name)!, 30_000)?.row ?? null;
+  return claimRuns(deps, findAgentByName(deps.state, deps.db, projectId, name)!, 30_000, 1)[0]?.row ?? null;
 }
 
 describe("the demo project's work", () => {

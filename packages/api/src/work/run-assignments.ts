@@ -6,7 +6,7 @@ import { assertActsAs, isCallerStillValid, watchCaller, type ProjectAccess } fro
 import { publishChanges } from "../core/change-feed";
 import type { Caller, Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
-import { claimRun } from "./run-claim";
+import { claimRuns } from "./run-claim";
 import { toRun } from "./run-rows";
 import { isTakenBackError } from "./work-sweep";
 
@@ -123,12 +123,13 @@ async function* assignmentStream(
         lookAtQueue = false;
         agent = find();
         if (!agent) return;
-        let claimed: ReturnType<typeof claimRun>;
-        while (held.size < input.concurrency && (claimed = claimRun(deps, agent, leaseMs, takenBack))) {
-          held.set(claimed.row.id, claimed.row.attempt); // before publishing: the change is then ours
-          publishChanges(deps, [claimed.event]);
-          yield { type: "run", run: toRun(claimed.row), leaseMs };
-        }
+        const claimed = claimRuns(deps, agent, leaseMs, input.concurrency - held.size, takenBack);
+        for (const { row } of claimed) held.set(row.id, row.attempt); // before publishing: the changes are then ours
+        publishChanges(
+          deps,
+          claimed.map((c) => c.event),
+        );
+        for (const { row } of claimed) yield { type: "run", run: toRun(row), leaseMs };
         clearTimeout(timer);
         if (held.size < input.concurrency) {
           // Nothing more to take now: look again when a run backing off becomes available.

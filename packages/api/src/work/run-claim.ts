@@ -11,8 +11,8 @@ import { policyInForce } from "../policy/policy-store";
 import { currentUsage } from "../telemetry/budget-service";
 import { runChange, type RunRow } from "./run-rows";
 
-/** Queued runs looked at per claim: the first this agent may take wins. */
-const CANDIDATES = 20;
+/** Queued runs looked at per claim beyond those wanted: some may be refused to this agent. */
+const EXTRA_CANDIDATES = 20;
 
 /**
  * Why the agent may take no run at all now (disabled, a budget spent), or null. A refused agent
@@ -49,19 +49,20 @@ function ruleRefuses(policy: CompiledPolicy, facts: AgentFacts, taskName: string
 }
 
 /**
- * Leases the agent the first queued run it may take (its target matches the agent, available, not
- * expired; highest priority, then oldest), or returns null. The lease lasts `leaseMs` and is
- * renewed by heartbeats; the attempt must end by its maximum duration.
+ * Leases the agent up to `max` queued runs it may take (their target matches the agent, available,
+ * not expired; highest priority, then oldest), in one transaction: one commit however many. Each
+ * lease lasts `leaseMs` and is renewed by heartbeats; each attempt must end by its maximum duration.
  */
-export function claimRun(
+export function claimRuns(
   deps: Deps,
   agent: AgentRow,
   leaseMs: number,
+  max: number,
   /** Runs this claimer must not take (taken back from it: it may be stalled, not gone). */
   exclude: ReadonlySet<string> = new Set(),
-): { row: RunRow; event: ChangeEvent } | null {
+): { row: RunRow; event: ChangeEvent }[] {
   const now = deps.clock.now();
-  if (claimRefusal(deps, agent, now)) return null;
+  if (max < 1 || claimRefusal(deps, agent, now)) return [];
   const policy = policyInForce(deps, agent.projectId);
   const facts: AgentFacts = {
     name: agent.name,
@@ -84,11 +85,13 @@ export function claimRun(
           ),
         )
         .orderBy(sql`${runs.priority} DESC`, runs.id)
-        .limit(CANDIDATES)
+        .limit(slot("limit"))
         .prepare(),
-    ).all({ projectId: agent.projectId, now, name: agent.name, role: agent.role });
+    ).all({ projectId: agent.projectId, now, name: agent.name, role: agent.role, limit: max + EXTRA_CANDIDATES });
     const refused = new Map<string, boolean>();
+    const claimed: { row: RunRow; event: ChangeEvent }[] = [];
     for (const candidate of candidates) {
+      if (claimed.length === max) break;
       if (exclude.has(candidate.id)) continue;
       let refuses = refused.get(candidate.taskName);
       if (refuses === undefined)
@@ -117,8 +120,8 @@ export function claimRun(
         leaseExpiresAt: now + leaseMs,
         deadlineAt: now + candidate.maxDurationSeconds * 1000,
       });
-      if (row) return { row, event: runChange(deps.state, tx, row, "updated", now) };
+      if (row) claimed.push({ row, event: runChange(deps.state, tx, row, "updated", now) });
     }
-    return null;
+    return claimed;
   });
 }

@@ -96,6 +96,18 @@ describe("runs", () => {
     expect(await stream.next(100)).toBe("timeout"); // the others are not for home-agent
   });
 
+  it("hands a waiting agent as many runs as its concurrency allows, oldest first, and the rest as it frees up", async () => {
+    await owner.task.create({ projectId, name: "batch" });
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await owner.task.runNow({ projectId, task: "batch" }));
+    const stream = await waitForWork(3);
+    const first = [await nextRun(stream), await nextRun(stream), await nextRun(stream)];
+    expect(first.map((r) => r.id)).toEqual(made.slice(0, 3).map((r) => r.id));
+    expect(await stream.next(100)).toBe("timeout");
+    await agentCaller().run.complete({ id: first[1]!.id });
+    expect((await nextRun(stream)).id).toBe(made[3]!.id);
+  });
+
   it("retries a failed attempt after its backoff, then ends failed when attempts are spent", async () => {
     await owner.task.create({ projectId, name: "flaky", maxAttempts: 2, backoffSeconds: 30 });
     const queued = await owner.task.runNow({ projectId, task: "flaky" });

@@ -107,9 +107,10 @@ export const runs = sqliteTable(
     index("runs_task_idx").on(t.taskId, t.id),
     index("runs_agent_idx").on(t.agentId, t.id),
     index("runs_workflow_idx").on(t.workflowRunId),
-    // The queue: what an agent may claim, highest priority first, then oldest.
+    // The queue: what an agent may claim, highest priority first, then oldest (the index's order is
+    // the claim's, so a claim reads the first rows instead of sorting the queue).
     index("runs_queue_idx")
-      .on(t.projectId, t.priority, t.id)
+      .on(t.projectId, sql`priority DESC`, t.id)
       .where(sql`${t.status} = 'queued'`),
     // The sweeps: lapsed leases and overrun attempts; queued runs past their time to live.
     index("runs_lease_idx")
