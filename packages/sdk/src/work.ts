@@ -179,10 +179,10 @@ export function startWork(
     const run = new HeldRun(api, assignment.run, assignment.leaseMs);
     held.set(key, run);
     const done = (async () => {
-      // The lease is confirmed (and the run marked running) before the handler starts: a run
-      // pushed to a process that was stalled meanwhile may already be someone else's.
-      await run.beat();
-      if (run.lost) return;
+      // The first heartbeat marks the run running and confirms the lease, beside the handler rather
+      // than before it (a round trip less before work starts): a run pushed to a process that was
+      // stalled meanwhile may already be someone else's, and its handler is then aborted at once.
+      void run.beat();
       let outcome: { output: unknown } | { error: string };
       try {
         outcome = { output: (await handler(run.context())) ?? null };
