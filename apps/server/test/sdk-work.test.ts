@@ -156,7 +156,44 @@ describe("agent.work", () => {
     expect(seen).toBe(1);
   });
 
+  it("queues runs in bulk with enqueueMany (over several calls) and reports them in batches, logs included", async () => {
+    const { task } = await freshWorker();
+    // A handler that returns at once: its first heartbeat is still waiting to go out, so the
+    // completion takes its place and carries the log line written before returning.
+    agent.work(
+      (run) => {
+        run.log(`n=${String(run.input.n)}`);
+        return (run.input.n as number) + 1;
+      },
+      { concurrency: 16 },
+    );
+    const inputs = Array.from({ length: 1_200 }, (_, n) => ({ n }));
+    const ids = await app.tasks.enqueueMany(task, inputs);
+    expect(ids).toHaveLength(1_200);
+    expect(new Set(ids).size).toBe(1_200);
+
+    const succeeded = () =>
+      tower.deps.db.$client
+        .prepare("SELECT count(*) FROM runs WHERE task_name = ? AND status = 'succeeded'")
+        .pluck()
+        .get(task) as number;
+    await until(
+      async () => succeeded(),
+      (n) => n === 1_200,
+      30_000,
+    );
+    const first = await tower.owner.run.byId({ projectId: tower.projectId, id: ids[0]! });
+    expect(first).toMatchObject({ status: "succeeded", input: { n: 0 }, output: 1, logLines: 1 });
+    const last = await tower.owner.run.byId({ projectId: tower.projectId, id: ids[1_199]! });
+    expect(last).toMatchObject({ input: { n: 1_199 }, output: 1_200 });
+    const logs = await tower.owner.run.logs({ projectId: tower.projectId, id: ids[1_199]! });
+    expect(logs.items.map((l) => l.line)).toEqual(["n=1199"]);
+  });
+
   it("refuses to enqueue a task that does not exist, naming it", async () => {
+    await expect(app.tasks.enqueueMany("no-such-task", [{}])).rejects.toThrow(
+      'task: No task named "no-such-task" in this project',
+    );
     await expect(app.tasks.enqueue("no-such-task")).rejects.toThrow(
       'task: No task named "no-such-task" in this project',
     );

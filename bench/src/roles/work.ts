@@ -2,7 +2,7 @@
  * Roles for the work benchmark (benches/work.ts), all through the SDK as apps and agents use it:
  * `workers` (agents taking runs with `agent.work`, each handler returning at once; for scheduled
  * runs it records how late each fire was made and started), `enqueuer` (an app queuing runs in
- * bulk with `tower.tasks.enqueue`) and `pickup` (an app and an idle agent in one process, so both
+ * bulk with `tower.tasks.enqueueMany`) and `pickup` (an app and an idle agent in one process, so both
  * read one clock: each run timed from just before its enqueue to its handler starting).
  */
 import { createTowerClient, type RunContext, type TowerClient } from "@tower/sdk";
@@ -55,14 +55,17 @@ export async function enqueuer(job: Extract<Job, { role: "enqueuer" }>) {
   const began = Date.now();
   let failed = 0;
   let firstFailure = "";
-  // `count` calls with at most `inFlight` outstanding: the SDK's batching link sends them 100 to an
-  // HTTP request, as an app queuing many runs at once does.
+  // In bulk, as an app queuing many runs at once does: `tasks.enqueueMany` sends 1,000 runs a call
+  // (one transaction each on the server), `inFlight` calls at once.
+  const BULK = 1_000;
   let next = 0;
   const lane = async () => {
     while (next < job.count) {
-      const i = next++;
-      await app.tasks.enqueue(job.task, { i }).catch((error: unknown) => {
-        failed++;
+      const from = next;
+      next = Math.min(job.count, next + BULK);
+      const inputs = Array.from({ length: next - from }, (_, k) => ({ i: from + k }));
+      await app.tasks.enqueueMany(job.task, inputs).catch((error: unknown) => {
+        failed += inputs.length;
         firstFailure ||= String(error);
       });
     }

@@ -135,6 +135,7 @@ const OWN_PROJECT = {
   "task.update": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
   "task.delete": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
   "task.runNow": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "task.enqueueMany": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
   "run.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "run.byId": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "run.logs": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
@@ -145,6 +146,7 @@ const OWN_PROJECT = {
   "run.heartbeat": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
   "run.complete": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
   "run.fail": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
+  "run.report": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
   // Test suites: everyone in the project watches them; starting and cancelling runs is for operators.
   "suite.list": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "suite.runs": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
@@ -253,6 +255,7 @@ const FOREIGN_PROJECT = {
   "task.update": [F, F, F, F, F, F, F, F, F, U, U],
   "task.delete": [F, F, F, F, F, F, F, F, F, U, U],
   "task.runNow": [F, F, F, F, F, F, F, F, F, U, U],
+  "task.enqueueMany": [F, F, F, F, F, F, F, F, F, U, U],
   "run.list": [F, F, F, F, F, F, F, F, F, U, U],
   "run.byId": [F, F, F, F, F, F, F, F, F, U, U],
   "run.logs": [F, F, F, F, F, F, F, F, F, U, U],
@@ -263,6 +266,7 @@ const FOREIGN_PROJECT = {
   "run.heartbeat": [F, F, F, F, F, F, F, F, F, U, U],
   "run.complete": [F, F, F, F, F, F, F, F, F, U, U],
   "run.fail": [F, F, F, F, F, F, F, F, F, U, U],
+  "run.report": [F, F, F, F, F, F, F, F, F, U, U],
   "suite.list": [F, F, F, F, F, F, F, F, F, U, U],
   "suite.runs": [F, F, F, F, F, F, F, F, F, U, U],
   "suite.runById": [F, F, F, F, F, F, F, F, F, U, U],
@@ -924,6 +928,16 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
       expect(runIn(t, run.id)?.status).toBe("queued");
     },
   }),
+  "task.enqueueMany": spec({
+    prepare: freshTask,
+    call: (c, t, task) =>
+      c.task.enqueueMany({ projectId: t.projectId, task: task.name, runs: [{ input: { n: 1 } }, {}] }),
+    async allowed(result, t, task) {
+      const { ids } = result as { ids: string[] };
+      expect(ids).toHaveLength(2);
+      for (const id of ids) expect(runIn(t, id)).toMatchObject({ status: "queued", task_id: task.id });
+    },
+  }),
   "run.list": spec({
     prepare: freshRun,
     call: (c, t, p) => c.run.list({ projectId: t.projectId, taskId: p.task.id }),
@@ -1013,6 +1027,18 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
       // One attempt (the task's default): the run ends failed.
       expect(result).toMatchObject({ id: p.run.id, status: "failed", error: "boom" });
       expect(runIn(t, p.run.id)).toMatchObject({ status: "failed", error: "boom" });
+    },
+  }),
+  "run.report": spec({
+    prepare: freshHeldRun,
+    call: (c, t, p) =>
+      c.run.report({
+        projectId: t.projectId,
+        reports: [{ kind: "complete", id: p.run.id, attempt: 1, output: { done: true } }],
+      }),
+    async allowed(result, t, p) {
+      expect(result).toEqual([{ ok: true, status: "succeeded", cancelRequested: false, leaseExpiresAt: null }]);
+      expect(runIn(t, p.run.id)).toMatchObject({ status: "succeeded" });
     },
   }),
   "policy.check": spec({

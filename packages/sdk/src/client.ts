@@ -12,6 +12,7 @@ import {
 import NodeWebSocket from "ws";
 import { AgentHandle, type AgentHandleOptions } from "./agent";
 import { fetchWithStatus } from "./http-status";
+import { enqueueMany } from "./enqueue-many";
 import { onProcessExit } from "./process-exit";
 import { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 import { socketChecks } from "./socket-checks";
@@ -38,6 +39,16 @@ export interface TowerClient {
   tasks: {
     /** Queues a run of the task (by name) now, with the task's input or `input`; returns the run. */
     enqueue(task: string, input?: Record<string, unknown>, options?: { priority?: number }): Promise<Run>;
+    /**
+     * Queues a run of the task per input, in bulk (1,000 runs a call, one transaction each); returns
+     * the runs' ids in the order given. If a later call fails, an `EnqueueManyError` says how many
+     * were queued (`queued`: their ids).
+     */
+    enqueueMany(
+      task: string,
+      inputs: readonly Record<string, unknown>[],
+      options?: { priority?: number },
+    ): Promise<string[]>;
   };
   /** The report queue: `pending`, `dropped`, and `flush()`. */
   reporter: Reporter;
@@ -127,6 +138,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
     tasks: {
       enqueue: (task, input, enqueueOptions) =>
         api.task.runNow.mutate({ task, input: input as never, ...enqueueOptions }),
+      enqueueMany: (task, inputs, enqueueOptions) => enqueueMany(api, task, inputs, enqueueOptions),
     },
     shutdown: () => shutdown(),
     close: () => wsClient.close(),

@@ -2,6 +2,7 @@ import type { ClientRouter as AppRouter } from "@tower/api/client";
 import type { Run, RunAssignment } from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
+import { RunReporter } from "./run-reporter";
 
 /** What a run's handler gets: the run, a signal that says stop, and ways to report as it goes. */
 export interface RunContext {
@@ -58,10 +59,12 @@ class HeldRun {
   #timer: ReturnType<typeof setInterval>;
   #flush: ReturnType<typeof setTimeout> | undefined;
   #beating: Promise<void> | null = null;
+  /** The heartbeat waiting to go out, taken back (its logs with it) when the outcome overtakes it. */
+  #unsent: (() => boolean) | null = null;
   #lost = false;
 
   constructor(
-    private readonly api: TRPCClient<AppRouter>,
+    private readonly reporter: RunReporter,
     readonly run: Run,
     leaseMs: number,
   ) {
@@ -105,23 +108,29 @@ class HeldRun {
     if (this.#lost) return;
     const logs = this.#logs.splice(0, LOG_BATCH);
     const { percent, message } = this.#progress;
+    const pending = this.reporter.send({
+      kind: "heartbeat",
+      id: this.run.id,
+      attempt: this.run.attempt,
+      progress: percent,
+      message,
+      logs: logs.length > 0 ? logs : undefined,
+    });
+    this.#unsent = () => {
+      if (!pending.withdraw()) return false;
+      this.#logs.unshift(...logs);
+      return true;
+    };
     try {
-      const answer = await this.api.run.heartbeat.mutate({
-        id: this.run.id,
-        attempt: this.run.attempt,
-        progress: percent,
-        message,
-        logs: logs.length > 0 ? logs : undefined,
-      });
+      const answer = await pending.result;
+      if (answer === null) return; // withdrawn: the outcome carries its logs
+      if (!answer.ok) return this.lose(answer.message);
       if (answer.cancelRequested) this.abort("Cancelled by an operator");
-    } catch (error) {
-      if (codeOf(error) === "CONFLICT" || codeOf(error) === "NOT_FOUND") return this.lose((error as Error).message);
+    } catch {
       this.#logs.unshift(...logs); // sent again with the next heartbeat
+    } finally {
+      this.#unsent = null;
     }
-  }
-
-  get lost(): boolean {
-    return this.#lost;
   }
 
   lose(reason: string) {
@@ -132,23 +141,28 @@ class HeldRun {
   /**
    * Reports the outcome, retrying through network trouble until Tower answers: it is stored once
    * (a second report of the same attempt is refused), or refused because the run was taken back.
+   * A heartbeat not sent yet is dropped: the outcome says the same and more, in one report.
    */
   async finish(outcome: { output: unknown } | { error: string }) {
     clearInterval(this.#timer);
     clearTimeout(this.#flush);
+    this.#unsent?.();
     await this.#beating;
     if (this.#lost) return;
     const base = { id: this.run.id, attempt: this.run.attempt };
     for (let attempt = 0; ; attempt++) {
       const logs = this.#logs.length > 0 ? this.#logs.slice(0, LOG_BATCH) : undefined;
       try {
-        if ("error" in outcome) await this.api.run.fail.mutate({ ...base, error: outcome.error, logs });
-        else await this.api.run.complete.mutate({ ...base, output: outcome.output as never, logs });
+        const answer = await this.reporter.send(
+          "error" in outcome
+            ? { kind: "fail", ...base, error: outcome.error, logs }
+            : { kind: "complete", ...base, output: outcome.output as never, logs },
+        ).result;
+        if (answer && !answer.ok) throw new RunLostError(answer.message);
         return;
       } catch (error) {
-        const code = codeOf(error);
-        if (code === "CONFLICT" || code === "NOT_FOUND") throw new RunLostError((error as Error).message);
-        if (code === "BAD_REQUEST") throw error; // e.g. an output too large: retrying cannot help
+        if (error instanceof RunLostError) throw error;
+        if (codeOf(error) === "BAD_REQUEST") throw error; // e.g. an output too large: retrying cannot help
         await sleep(Math.min(250 * 2 ** attempt, 5_000));
       }
     }
@@ -166,17 +180,18 @@ export function startWork(
   options: WorkOptions,
   onError: (error: Error) => void,
 ): WorkLoop {
+  const reporter = new RunReporter(api);
   const held = new Map<string, HeldRun>();
   const settled = new Set<Promise<void>>();
   let stopped = false;
 
   /** By run and attempt: a retry of a run can arrive before the failed attempt's report has returned. */
-  const keyOf = (run: Run) => `${run.id}#${run.attempt}`;
+  const keyOf = (run: Pick<Run, "id" | "attempt">) => `${run.id}#${run.attempt}`;
 
   const runOne = (assignment: Extract<RunAssignment, { type: "run" }>) => {
     const key = keyOf(assignment.run);
     if (held.has(key)) return;
-    const run = new HeldRun(api, assignment.run, assignment.leaseMs);
+    const run = new HeldRun(reporter, assignment.run, assignment.leaseMs);
     held.set(key, run);
     const done = (async () => {
       // The first heartbeat marks the run running and confirms the lease, beside the handler rather
@@ -208,8 +223,8 @@ export function startWork(
         if (stopped) return;
         if (assignment.type === "run") runOne(assignment);
         else if (assignment.type === "cancel")
-          held.get(`${assignment.runId}#${assignment.attempt}`)?.abort(assignment.reason);
-        else held.get(`${assignment.runId}#${assignment.attempt}`)?.lose(assignment.reason);
+          held.get(keyOf({ id: assignment.runId, attempt: assignment.attempt }))?.abort(assignment.reason);
+        else held.get(keyOf({ id: assignment.runId, attempt: assignment.attempt }))?.lose(assignment.reason);
       },
       onError: (error) => onError(error),
     },

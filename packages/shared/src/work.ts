@@ -127,6 +127,20 @@ export const TaskRunNowInputSchema = z
   });
 export type TaskRunNowInput = z.input<typeof TaskRunNowInputSchema>;
 
+/**
+ * Many runs of one task at once, each with its input (or the task's) and priority: one transaction,
+ * for an app that queues work in bulk (`tower.tasks.enqueueMany`).
+ */
+export const TaskEnqueueManyInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  task: NameSchema,
+  runs: z
+    .array(z.object({ input: WorkInputSchema.optional(), priority: priority.optional() }))
+    .min(1, "Give at least one run")
+    .max(WORK_LIMITS.enqueuePerCall, `At most ${WORK_LIMITS.enqueuePerCall} runs per call`),
+});
+export type TaskEnqueueManyInput = z.input<typeof TaskEnqueueManyInputSchema>;
+
 export const RunIdInputSchema = z.object({ projectId: IdSchema.optional(), id: IdSchema });
 
 export const RunListInputSchema = z.object({
@@ -169,6 +183,28 @@ export const RunFailInputSchema = z.object({
   attempt,
   error: z.string().transform((error) => error.slice(0, WORK_LIMITS.errorLength)),
   logs: z.array(logLine).max(WORK_LIMITS.logLinesPerCall).optional(),
+});
+
+/**
+ * What an agent has to say about the runs it holds, many at once (the SDK sends what piled up while
+ * the previous call was out): each is a heartbeat, a completion or a failure, as the single calls.
+ */
+const { projectId: _h, ...heartbeat } = RunHeartbeatInputSchema.shape;
+const { projectId: _c, ...complete } = RunCompleteInputSchema.shape;
+const { projectId: _f, ...fail } = RunFailInputSchema.shape;
+export const RunReportSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("heartbeat"), ...heartbeat }),
+  z.object({ kind: z.literal("complete"), ...complete }),
+  z.object({ kind: z.literal("fail"), ...fail }),
+]);
+export type RunReport = z.input<typeof RunReportSchema>;
+
+export const RunReportInputSchema = z.object({
+  projectId: IdSchema.optional(),
+  reports: z
+    .array(RunReportSchema)
+    .min(1, "Give at least one report")
+    .max(WORK_LIMITS.reportsPerCall, `At most ${WORK_LIMITS.reportsPerCall} reports per call`),
 });
 
 export const RunLogListInputSchema = z.object({

@@ -1,4 +1,5 @@
 import { createBulkLane, type BulkLane } from "./bulk-lane";
+import { createGroupCommitQueue, type GroupCommitQueue } from "./group-commit";
 import type { TowerAuditRow } from "./ports";
 
 /**
@@ -48,6 +49,8 @@ export interface ConnectionState {
    * slice per turn, so interactive calls never wait behind whole batches.
    */
   bulkLane: BulkLane;
+  /** Small writes waiting to share the next commit (`core/group-commit.ts`, which alone reads and writes it). */
+  groupCommit: GroupCommitQueue;
   /**
    * The test suites running now, by run id (`suites/suite-runner.ts`, which alone reads and writes
    * it): cancelling one aborts it, and shutdown stops them all before the database closes.
@@ -65,6 +68,7 @@ export function createConnectionState(): ConnectionState {
     policies: null,
     decisionLog: new Map(),
     bulkLane: createBulkLane(),
+    groupCommit: createGroupCommitQueue(),
     runningSuites: new Map(),
   };
 }

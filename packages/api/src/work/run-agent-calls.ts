@@ -1,10 +1,12 @@
 import { runLogs, runs, type DbOrTx } from "@tower/db";
-import { WORK_LIMITS, type ChangeEvent, type JsonValue, type Run } from "@tower/shared";
-import { and, eq, inArray } from "drizzle-orm";
+import { WORK_LIMITS, type ChangeEvent, type JsonValue, type Run, type RunReportResult } from "@tower/shared";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { assertActsAs, type ProjectAccess } from "../core/access";
 import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
+import { groupCommit } from "../core/group-commit";
+import { prepared, slot } from "../core/prepared";
 import { requireRun, runChange, toRun, type RunRow } from "./run-rows";
 import { requeueOrEnd } from "./run-requeue";
 import { advanceWorkflowTx } from "./workflow-runs";
@@ -51,6 +53,106 @@ export interface HeartbeatAnswer {
   status: Run["status"];
 }
 
+type HeartbeatInput = { id: string; attempt?: number; progress?: number; message?: string; logs?: string[] };
+type CompleteInput = { id: string; attempt?: number; output?: JsonValue; logs?: string[] };
+type FailInput = { id: string; attempt?: number; error: string; logs?: string[] };
+
+/** The first heartbeat moves the run to `running`; each renews the lease and stores progress and logs. */
+function heartbeatTx(
+  deps: Deps,
+  tx: DbOrTx,
+  access: ProjectAccess,
+  input: HeartbeatInput,
+  leaseMs: number,
+  now: number,
+) {
+  const row = requireHeld(deps, tx, access, input.id, input.attempt);
+  const logLines = appendLogs(tx, row, input.logs, now);
+  const updated = prepared(deps.state, "runs.heartbeat", () =>
+    tx
+      .update(runs)
+      .set({
+        status: "running",
+        startedAt: sql`coalesce(${runs.startedAt}, ${slot("now")})`,
+        leaseExpiresAt: slot("leaseExpiresAt") as never,
+        // Progress and its message change only when given (null: keep).
+        progress: sql`coalesce(${slot("progress")}, ${runs.progress})`,
+        progressMessage: sql`coalesce(${slot("message")}, ${runs.progressMessage})`,
+        logLines: slot("logLines") as never,
+        updatedAt: slot("now") as never,
+      })
+      .where(eq(runs.id, slot("id")))
+      .returning()
+      .prepare(),
+  ).get({
+    id: row.id,
+    now,
+    leaseExpiresAt: now + leaseMs,
+    progress: input.progress === undefined ? null : Math.round(input.progress),
+    message: input.message ?? null,
+    logLines,
+  })!;
+  return { row: updated, events: [runChange(deps.state, tx, updated, "updated", now)] };
+}
+
+/** Succeeded, with its output (even if a cancel was asked meanwhile: the work is done). */
+function completeTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: CompleteInput, now: number) {
+  const row = requireHeld(deps, tx, access, input.id, input.attempt);
+  const updated = prepared(deps.state, "runs.complete", () =>
+    tx
+      .update(runs)
+      .set({
+        status: "succeeded",
+        // Raw, encoded below: through the column, no output would be stored as the JSON text "null".
+        output: sql`${slot("output")}`,
+        progress: 100,
+        error: null,
+        startedAt: sql`coalesce(${runs.startedAt}, ${slot("now")})`,
+        finishedAt: slot("now") as never,
+        leaseExpiresAt: null,
+        deadlineAt: null,
+        logLines: slot("logLines") as never,
+        updatedAt: slot("now") as never,
+      })
+      .where(and(eq(runs.id, slot("id")), inArray(runs.status, ["leased", "running"])))
+      .returning()
+      .prepare(),
+  ).get({
+    id: row.id,
+    now,
+    output: input.output === undefined ? null : JSON.stringify(input.output),
+    logLines: appendLogs(tx, row, input.logs, now),
+  })!;
+  return {
+    row: updated,
+    events: [runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now)],
+  };
+}
+
+/** Cancelled when a cancel was asked; else back to the queue after its backoff while attempts remain, else failed. */
+function failTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: FailInput, now: number) {
+  const row = requireHeld(deps, tx, access, input.id, input.attempt);
+  const logLines = appendLogs(tx, row, input.logs, now);
+  const updated = requeueOrEnd(tx, { ...row, logLines }, { error: input.error, ending: "failed" }, now);
+  return {
+    row: updated,
+    events: [runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now)],
+  };
+}
+
+/** Runs one of the calls above in its own transaction and publishes its changes once committed. */
+function inTransaction(deps: Deps, body: (tx: DbOrTx, now: number) => { row: RunRow; events: ChangeEvent[] }) {
+  const now = deps.clock.now();
+  let events: ChangeEvent[] = [];
+  const row = deps.db.transaction((tx) => {
+    const done = body(tx, now);
+    events = done.events;
+    return done.row;
+  });
+  publishChanges(deps, events);
+  return row;
+}
+
 /**
  * The agent is working on the run: the first call moves it to `running`; each renews the lease
  * and carries progress and log lines out, and the answer brings a cancellation back.
@@ -58,67 +160,16 @@ export interface HeartbeatAnswer {
 export function heartbeatRun(
   deps: Deps,
   access: ProjectAccess,
-  input: { id: string; attempt?: number; progress?: number; message?: string; logs?: string[] },
+  input: HeartbeatInput,
   leaseMs: number,
 ): HeartbeatAnswer {
-  const now = deps.clock.now();
-  let event: ChangeEvent | null = null;
-  const answer = deps.db.transaction((tx) => {
-    const row = requireHeld(deps, tx, access, input.id, input.attempt);
-    const logLines = appendLogs(tx, row, input.logs, now);
-    const updated = tx
-      .update(runs)
-      .set({
-        status: "running",
-        startedAt: row.startedAt ?? now,
-        leaseExpiresAt: now + leaseMs,
-        ...(input.progress !== undefined ? { progress: Math.round(input.progress) } : {}),
-        ...(input.message !== undefined ? { progressMessage: input.message } : {}),
-        logLines,
-        updatedAt: now,
-      })
-      .where(eq(runs.id, row.id))
-      .returning()
-      .get()!;
-    event = runChange(deps.state, tx, updated, "updated", now);
-    return { cancelRequested: updated.cancelRequested, leaseExpiresAt: now + leaseMs, status: updated.status };
-  });
-  publishChanges(deps, [event]);
-  return answer;
+  const row = inTransaction(deps, (tx, now) => heartbeatTx(deps, tx, access, input, leaseMs, now));
+  return { cancelRequested: row.cancelRequested, leaseExpiresAt: row.leaseExpiresAt!, status: row.status };
 }
 
 /** The attempt succeeded, with its output (even if a cancel was asked meanwhile: the work is done). */
-export function completeRun(
-  deps: Deps,
-  access: ProjectAccess,
-  input: { id: string; attempt?: number; output?: JsonValue; logs?: string[] },
-): Run {
-  const now = deps.clock.now();
-  const events: ChangeEvent[] = [];
-  const run = deps.db.transaction((tx) => {
-    const row = requireHeld(deps, tx, access, input.id, input.attempt);
-    const updated = tx
-      .update(runs)
-      .set({
-        status: "succeeded",
-        output: input.output ?? null,
-        progress: 100,
-        error: null,
-        startedAt: row.startedAt ?? now,
-        finishedAt: now,
-        leaseExpiresAt: null,
-        deadlineAt: null,
-        logLines: appendLogs(tx, row, input.logs, now),
-        updatedAt: now,
-      })
-      .where(and(eq(runs.id, row.id), inArray(runs.status, ["leased", "running"])))
-      .returning()
-      .get()!;
-    events.push(runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now));
-    return toRun(updated);
-  });
-  publishChanges(deps, events);
-  return run;
+export function completeRun(deps: Deps, access: ProjectAccess, input: CompleteInput): Run {
+  return toRun(inTransaction(deps, (tx, now) => completeTx(deps, tx, access, input, now)));
 }
 
 /**
@@ -126,20 +177,56 @@ export function completeRun(
  * ends `cancelled` when a cancel was asked, goes back to the queue after its backoff when attempts
  * remain, else ends `failed` with the error.
  */
-export function failRun(
+export function failRun(deps: Deps, access: ProjectAccess, input: FailInput): Run {
+  return toRun(inTransaction(deps, (tx, now) => failTx(deps, tx, access, input, now)));
+}
+
+type Report =
+  ({ kind: "heartbeat" } & HeartbeatInput) | ({ kind: "complete" } & CompleteInput) | ({ kind: "fail" } & FailInput);
+
+/**
+ * What refuses one report and leaves the others standing: its run moved on (taken back, ended) or
+ * is not there. Anything else (a run this key may not act for) refuses the whole call, changing nothing.
+ */
+const REFUSALS = new Set(["CONFLICT", "NOT_FOUND"]);
+
+/**
+ * Heartbeats, completions and failures of many runs in one call, and in one commit with the other
+ * small work writes of this turn (see group-commit.ts), where each single call costs a commit:
+ * each report in a savepoint of its own, so one refused (its run taken back meanwhile) changes
+ * nothing and leaves the others standing. Answers in the order sent, once committed.
+ */
+export function reportRuns(
   deps: Deps,
   access: ProjectAccess,
-  input: { id: string; attempt?: number; error: string; logs?: string[] },
-): Run {
-  const now = deps.clock.now();
-  const events: ChangeEvent[] = [];
-  const run = deps.db.transaction((tx) => {
-    const row = requireHeld(deps, tx, access, input.id, input.attempt);
-    const logLines = appendLogs(tx, row, input.logs, now);
-    const updated = requeueOrEnd(tx, { ...row, logLines }, { error: input.error, ending: "failed" }, now);
-    events.push(runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now));
-    return toRun(updated);
+  reports: readonly Report[],
+  leaseMs: number,
+): Promise<RunReportResult[]> {
+  return groupCommit(deps, (tx) => {
+    const now = deps.clock.now();
+    const events: ChangeEvent[] = [];
+    const value = reports.map((report): RunReportResult => {
+      try {
+        const done = tx.transaction((savepoint) =>
+          report.kind === "heartbeat"
+            ? heartbeatTx(deps, savepoint, access, report, leaseMs, now)
+            : report.kind === "complete"
+              ? completeTx(deps, savepoint, access, report, now)
+              : failTx(deps, savepoint, access, report, now),
+        );
+        events.push(...done.events);
+        return {
+          ok: true,
+          status: done.row.status,
+          cancelRequested: done.row.cancelRequested,
+          leaseExpiresAt: done.row.leaseExpiresAt,
+        };
+      } catch (error) {
+        if (error instanceof DomainError && REFUSALS.has(error.code))
+          return { ok: false, code: error.code as "CONFLICT" | "NOT_FOUND", message: error.message };
+        throw error;
+      }
+    });
+    return { value, events };
   });
-  publishChanges(deps, events);
-  return run;
 }

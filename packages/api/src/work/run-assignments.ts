@@ -3,10 +3,11 @@ import type { ChangeEvent, Run, RunAssignment } from "@tower/shared";
 import { and, eq, gt, inArray, min } from "drizzle-orm";
 import { findAgentByName, type AgentRow } from "../agents/agent-writes";
 import { assertActsAs, isCallerStillValid, watchCaller, type ProjectAccess } from "../core/access";
-import { publishChanges } from "../core/change-feed";
 import type { Caller, Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
-import { claimRuns } from "./run-claim";
+import { groupCommit } from "../core/group-commit";
+import { prepared, slot } from "../core/prepared";
+import { claimRunsTx } from "./run-claim";
 import { toRun } from "./run-rows";
 import { isTakenBackError } from "./work-sweep";
 
@@ -123,12 +124,14 @@ async function* assignmentStream(
         lookAtQueue = false;
         agent = find();
         if (!agent) return;
-        const claimed = claimRuns(deps, agent, leaseMs, input.concurrency - held.size, takenBack);
-        for (const { row } of claimed) held.set(row.id, row.attempt); // before publishing: the changes are then ours
-        publishChanges(
-          deps,
-          claimed.map((c) => c.event),
-        );
+        const want = input.concurrency - held.size;
+        const claiming = agent;
+        // In one commit with the other streams' claims and the agents' reports of this turn.
+        const claimed = await groupCommit(deps, (tx) => {
+          const made = claimRunsTx(deps, tx, claiming, leaseMs, want, takenBack);
+          return { value: made, events: made.map((c) => c.event) };
+        });
+        for (const { row } of claimed) held.set(row.id, row.attempt);
         for (const { row } of claimed) yield { type: "run", run: toRun(row), leaseMs };
         clearTimeout(timer);
         if (held.size < input.concurrency) {
@@ -159,11 +162,13 @@ async function* assignmentStream(
 /** Milliseconds until the next queued run backing off before a retry becomes available (at most RECHECK_MS). */
 function untilNextAvailable(deps: Deps, projectId: string): number {
   const now = deps.clock.now();
-  const row = deps.db
-    .select({ at: min(runs.availableAt) })
-    .from(runs)
-    .where(and(eq(runs.projectId, projectId), eq(runs.status, "queued"), gt(runs.availableAt, now)))
-    .get();
+  const row = prepared(deps.state, "runs.nextAvailable", () =>
+    deps.db
+      .select({ at: min(runs.availableAt) })
+      .from(runs)
+      .where(and(eq(runs.projectId, slot("projectId")), eq(runs.status, "queued"), gt(runs.availableAt, slot("now"))))
+      .prepare(),
+  ).get({ projectId, now });
   return Math.max(1, Math.min(RECHECK_MS, row?.at == null ? RECHECK_MS : row.at - now + 1));
 }
 

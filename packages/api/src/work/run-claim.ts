@@ -1,4 +1,4 @@
-import { runs } from "@tower/db";
+import { runs, type DbOrTx } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
 import { and, eq, sql } from "drizzle-orm";
 import type { AgentRow } from "../agents/agent-writes";
@@ -48,6 +48,8 @@ function ruleRefuses(policy: CompiledPolicy, facts: AgentFacts, taskName: string
   return outcome.ruleId !== null && outcome.effect !== "allow";
 }
 
+export type Claimed = { row: RunRow; event: ChangeEvent }[];
+
 /**
  * Leases the agent up to `max` queued runs it may take (their target matches the agent, available,
  * not expired; highest priority, then oldest), in one transaction: one commit however many. Each
@@ -60,7 +62,19 @@ export function claimRuns(
   max: number,
   /** Runs this claimer must not take (taken back from it: it may be stalled, not gone). */
   exclude: ReadonlySet<string> = new Set(),
-): { row: RunRow; event: ChangeEvent }[] {
+): Claimed {
+  return deps.db.transaction((tx) => claimRunsTx(deps, tx, agent, leaseMs, max, exclude));
+}
+
+/** `claimRuns` inside the caller's transaction (the assignment streams share one commit: group-commit.ts). */
+export function claimRunsTx(
+  deps: Deps,
+  tx: DbOrTx,
+  agent: AgentRow,
+  leaseMs: number,
+  max: number,
+  exclude: ReadonlySet<string>,
+): Claimed {
   const now = deps.clock.now();
   if (max < 1 || claimRefusal(deps, agent, now)) return [];
   const policy = policyInForce(deps, agent.projectId);
@@ -70,58 +84,56 @@ export function claimRuns(
     tags: agent.tags,
     teamName: policy.usesTeams ? teamNameOf(deps, agent.teamId) : null,
   };
-  return deps.db.transaction((tx) => {
-    const candidates = prepared(deps.state, "runs.claimable", () =>
+  const candidates = prepared(deps.state, "runs.claimable", () =>
+    tx
+      .select({ id: runs.id, taskName: runs.taskName, maxDurationSeconds: runs.maxDurationSeconds })
+      .from(runs)
+      .where(
+        and(
+          eq(runs.projectId, slot("projectId")),
+          eq(runs.status, "queued"),
+          sql`${runs.availableAt} <= ${slot("now")}`,
+          sql`(${runs.expiresAt} IS NULL OR ${runs.expiresAt} > ${slot("now")})`,
+          sql`(${runs.targetKind} = 'any' OR (${runs.targetKind} = 'agent' AND ${runs.targetValue} = ${slot("name")}) OR (${runs.targetKind} = 'role' AND ${runs.targetValue} = ${slot("role")}))`,
+        ),
+      )
+      .orderBy(sql`${runs.priority} DESC`, runs.id)
+      .limit(slot("limit"))
+      .prepare(),
+  ).all({ projectId: agent.projectId, now, name: agent.name, role: agent.role, limit: max + EXTRA_CANDIDATES });
+  const refused = new Map<string, boolean>();
+  const claimed: { row: RunRow; event: ChangeEvent }[] = [];
+  for (const candidate of candidates) {
+    if (claimed.length === max) break;
+    if (exclude.has(candidate.id)) continue;
+    let refuses = refused.get(candidate.taskName);
+    if (refuses === undefined)
+      refused.set(candidate.taskName, (refuses = ruleRefuses(policy, facts, candidate.taskName)));
+    if (refuses) continue;
+    const row = prepared(deps.state, "runs.lease", () =>
       tx
-        .select({ id: runs.id, taskName: runs.taskName, maxDurationSeconds: runs.maxDurationSeconds })
-        .from(runs)
-        .where(
-          and(
-            eq(runs.projectId, slot("projectId")),
-            eq(runs.status, "queued"),
-            sql`${runs.availableAt} <= ${slot("now")}`,
-            sql`(${runs.expiresAt} IS NULL OR ${runs.expiresAt} > ${slot("now")})`,
-            sql`(${runs.targetKind} = 'any' OR (${runs.targetKind} = 'agent' AND ${runs.targetValue} = ${slot("name")}) OR (${runs.targetKind} = 'role' AND ${runs.targetValue} = ${slot("role")}))`,
-          ),
-        )
-        .orderBy(sql`${runs.priority} DESC`, runs.id)
-        .limit(slot("limit"))
+        .update(runs)
+        .set({
+          status: "leased",
+          agentId: slot("agentId") as never,
+          agentName: slot("agentName") as never,
+          leasedAt: slot("now") as never,
+          leaseExpiresAt: slot("leaseExpiresAt") as never,
+          deadlineAt: slot("deadlineAt") as never,
+          updatedAt: slot("now") as never,
+        })
+        .where(and(eq(runs.id, slot("id")), eq(runs.status, "queued")))
+        .returning()
         .prepare(),
-    ).all({ projectId: agent.projectId, now, name: agent.name, role: agent.role, limit: max + EXTRA_CANDIDATES });
-    const refused = new Map<string, boolean>();
-    const claimed: { row: RunRow; event: ChangeEvent }[] = [];
-    for (const candidate of candidates) {
-      if (claimed.length === max) break;
-      if (exclude.has(candidate.id)) continue;
-      let refuses = refused.get(candidate.taskName);
-      if (refuses === undefined)
-        refused.set(candidate.taskName, (refuses = ruleRefuses(policy, facts, candidate.taskName)));
-      if (refuses) continue;
-      const row = prepared(deps.state, "runs.lease", () =>
-        tx
-          .update(runs)
-          .set({
-            status: "leased",
-            agentId: slot("agentId") as never,
-            agentName: slot("agentName") as never,
-            leasedAt: slot("now") as never,
-            leaseExpiresAt: slot("leaseExpiresAt") as never,
-            deadlineAt: slot("deadlineAt") as never,
-            updatedAt: slot("now") as never,
-          })
-          .where(and(eq(runs.id, slot("id")), eq(runs.status, "queued")))
-          .returning()
-          .prepare(),
-      ).get({
-        id: candidate.id,
-        agentId: agent.id,
-        agentName: agent.name,
-        now,
-        leaseExpiresAt: now + leaseMs,
-        deadlineAt: now + candidate.maxDurationSeconds * 1000,
-      });
-      if (row) claimed.push({ row, event: runChange(deps.state, tx, row, "updated", now) });
-    }
-    return claimed;
-  });
+    ).get({
+      id: candidate.id,
+      agentId: agent.id,
+      agentName: agent.name,
+      now,
+      leaseExpiresAt: now + leaseMs,
+      deadlineAt: now + candidate.maxDurationSeconds * 1000,
+    });
+    if (row) claimed.push({ row, event: runChange(deps.state, tx, row, "updated", now) });
+  }
+  return claimed;
 }

@@ -5,6 +5,7 @@ import { publishChanges } from "../core/change-feed";
 import type { ConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
+import { prepared, slot } from "../core/prepared";
 import { newId } from "../core/tokens";
 import { runChange, toRun, type RunRow } from "./run-rows";
 import { findTaskByName, requireTask, type TaskRow } from "./task-rows";
@@ -46,34 +47,55 @@ export function insertRunTx(
   run: NewRun,
   now: number,
 ): { row: RunRow; event: ChangeEvent } | null {
-  const row = tx
-    .insert(runs)
-    .values({
-      id: newId(),
-      projectId: task.projectId,
-      taskId: task.id,
-      taskName: task.name,
-      status: "queued",
-      trigger: run.trigger,
-      targetKind: task.targetKind,
-      targetValue: task.targetValue,
-      input: run.input ?? task.input,
-      priority: run.priority ?? task.priority,
-      maxAttempts: task.maxAttempts,
-      backoffSeconds: task.backoffSeconds,
-      maxDurationSeconds: task.maxDurationSeconds,
-      scheduledFor: run.scheduledFor ?? null,
-      retryOf: run.retryOf ?? null,
-      workflowRunId: run.workflowRunId ?? null,
-      workflowStep: run.workflowStep ?? null,
-      availableAt: now,
-      expiresAt: task.queuedTtlSeconds === null ? null : now + task.queuedTtlSeconds * 1000,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing()
-    .returning()
-    .get();
+  const row = prepared(state, "runs.insert", () =>
+    tx
+      .insert(runs)
+      .values({
+        id: slot("id"),
+        projectId: slot("projectId"),
+        taskId: slot("taskId"),
+        taskName: slot("taskName"),
+        status: "queued",
+        trigger: slot("trigger"),
+        targetKind: slot("targetKind"),
+        targetValue: slot("targetValue"),
+        input: slot("input"),
+        priority: slot("priority"),
+        maxAttempts: slot("maxAttempts"),
+        backoffSeconds: slot("backoffSeconds"),
+        maxDurationSeconds: slot("maxDurationSeconds"),
+        scheduledFor: slot("scheduledFor"),
+        retryOf: slot("retryOf"),
+        workflowRunId: slot("workflowRunId"),
+        workflowStep: slot("workflowStep"),
+        availableAt: slot("now"),
+        expiresAt: slot("expiresAt"),
+        createdAt: slot("now"),
+        updatedAt: slot("now"),
+      })
+      .onConflictDoNothing()
+      .returning()
+      .prepare(),
+  ).get({
+    id: newId(),
+    projectId: task.projectId,
+    taskId: task.id,
+    taskName: task.name,
+    trigger: run.trigger,
+    targetKind: task.targetKind,
+    targetValue: task.targetValue,
+    input: run.input ?? task.input,
+    priority: run.priority ?? task.priority,
+    maxAttempts: task.maxAttempts,
+    backoffSeconds: task.backoffSeconds,
+    maxDurationSeconds: task.maxDurationSeconds,
+    scheduledFor: run.scheduledFor ?? null,
+    retryOf: run.retryOf ?? null,
+    workflowRunId: run.workflowRunId ?? null,
+    workflowStep: run.workflowStep ?? null,
+    now,
+    expiresAt: task.queuedTtlSeconds === null ? null : now + task.queuedTtlSeconds * 1000,
+  });
   if (!row) return null;
   return { row, event: runChange(state, tx, row, "created", now) };
 }
@@ -114,4 +136,43 @@ export function runTaskNow(
   });
   publishChanges(deps, [event]);
   return run;
+}
+
+/**
+ * Queues many runs of one task (named) in one transaction: one commit and one audit record for
+ * the lot, where single calls cost one of each per run. Answers the runs' ids in the order given.
+ */
+export function enqueueRuns(
+  deps: Deps,
+  projectId: string,
+  input: { task: string; runs: readonly { input?: Record<string, unknown>; priority?: number }[] },
+  actor: Actor,
+): { ids: string[] } {
+  const now = deps.clock.now();
+  const events: ChangeEvent[] = [];
+  const ids = deps.db.transaction((tx) => {
+    const task = findTaskByName(tx, projectId, input.task);
+    if (!task) throw new DomainError("NOT_FOUND", `No task named "${input.task}" in this project`, { field: "task" });
+    const trigger = actor.type === "user" ? "manual" : "api";
+    const made = input.runs.map((run) => {
+      const created = insertRunTx(deps.state, tx, task, { trigger, input: run.input, priority: run.priority }, now)!;
+      events.push(created.event);
+      return created.row.id;
+    });
+    appendAudit(
+      deps,
+      tx,
+      projectId,
+      actor,
+      {
+        operation: "run.enqueued",
+        target: task.name,
+        detail: { taskId: task.id, count: made.length, firstRunId: made[0], lastRunId: made[made.length - 1] },
+      },
+      now,
+    );
+    return made;
+  });
+  publishChanges(deps, events);
+  return { ids };
 }

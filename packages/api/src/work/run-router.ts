@@ -5,12 +5,13 @@ import {
   RunHeartbeatInputSchema,
   RunIdInputSchema,
   RunListInputSchema,
+  RunReportInputSchema,
   RunLogListInputSchema,
 } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { changeSubscription } from "../core/change-subscription";
 import { projectProcedure } from "../core/trpc";
-import { completeRun, failRun, heartbeatRun } from "./run-agent-calls";
+import { completeRun, failRun, heartbeatRun, reportRuns } from "./run-agent-calls";
 import { runAssignments } from "./run-assignments";
 import { cancelRun, retryRun } from "./run-control";
 import { getRun, listRunLogs, listRuns } from "./run-queries";
@@ -51,5 +52,12 @@ export const runRouter = {
   fail: projectProcedure("operator", { agents: true })
     .input(RunFailInputSchema)
     .mutation(({ ctx, input }) => failRun(ctx, ctx.project, input)),
+  /**
+   * Heartbeats, completions and failures of many held runs in one call and one commit (what
+   * `agent.work` sends); each report is answered alone, in order.
+   */
+  report: projectProcedure("operator", { agents: true })
+    .input(RunReportInputSchema)
+    .mutation(({ ctx, input }) => reportRuns(ctx, ctx.project, input.reports, ctx.work.leaseMs)),
   onChange: changeSubscription("run"),
 } satisfies TRPCRouterRecord;

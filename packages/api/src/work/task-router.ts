@@ -1,6 +1,7 @@
 import {
   SchedulePreviewInputSchema,
   TaskCreateInputSchema,
+  TaskEnqueueManyInputSchema,
   TaskIdInputSchema,
   TaskListInputSchema,
   TaskRunNowInputSchema,
@@ -9,7 +10,7 @@ import {
 import type { TRPCRouterRecord } from "@trpc/server";
 import { changeSubscription } from "../core/change-subscription";
 import { projectProcedure } from "../core/trpc";
-import { runTaskNow } from "./run-enqueue";
+import { enqueueRuns, runTaskNow } from "./run-enqueue";
 import { previewSchedule } from "./schedule";
 import { createTask, deleteTask, getTask, listTasks, updateTask } from "./task-service";
 
@@ -42,5 +43,9 @@ export const taskRouter = {
   runNow: projectProcedure("operator")
     .input(TaskRunNowInputSchema)
     .mutation(({ ctx, input }) => runTaskNow(ctx, ctx.project.projectId, input, ctx.actor())),
+  /** Many runs of one task, by its name, in one transaction: `tower.tasks.enqueueMany`. */
+  enqueueMany: projectProcedure("operator")
+    .input(TaskEnqueueManyInputSchema)
+    .mutation(({ ctx, input }) => enqueueRuns(ctx, ctx.project.projectId, input, ctx.actor())),
   onChange: changeSubscription("task"),
 } satisfies TRPCRouterRecord;

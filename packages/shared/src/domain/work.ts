@@ -53,6 +53,10 @@ export const WORK_LIMITS = {
   logLinesPerRun: 5_000,
   errorLength: 4_000,
   progressMessageLength: 200,
+  /** Runs one `task.enqueueMany` call may queue. */
+  enqueuePerCall: 1_000,
+  /** Heartbeats, completions and failures one `run.report` call may carry. */
+  reportsPerCall: 256,
   /** Runs one agent may hold at once, whatever concurrency it asks for. */
   concurrency: 64,
   workflowSteps: 50,
@@ -152,6 +156,18 @@ export type RunAssignment =
   | { type: "run"; run: Run; leaseMs: number }
   | { type: "cancel"; runId: string; attempt: number; reason: string }
   | { type: "taken"; runId: string; attempt: number; reason: string };
+
+/** One report's answer in `run.report`, in the order sent: each report stands or fails alone. */
+export type RunReportResult =
+  | {
+      ok: true;
+      status: RunStatus;
+      /** Heartbeats: someone asked to cancel; stop, then report a failure (the run ends cancelled). */
+      cancelRequested: boolean;
+      /** Heartbeats: the renewed lease; null once the run ended. */
+      leaseExpiresAt: number | null;
+    }
+  | { ok: false; code: "CONFLICT" | "NOT_FOUND"; message: string };
 
 /** What a workflow does when a step's run does not succeed: stop there, or go on to the next step. */
 export const STEP_FAILURE_POLICIES = ["stop", "continue", "retry"] as const;

@@ -1,0 +1,161 @@
+import type { RunAssignment } from "@tower/shared";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { callerWithSignal, createWorld, expectTRPCError, reader, type TestCaller, type World } from "../test-fixtures";
+
+// The bulk calls: `task.enqueueMany` (an app queuing many runs, one transaction) and `run.report`
+// (an agent's heartbeats, completions and failures together, one transaction, each answered alone).
+
+let world: World;
+let owner: TestCaller;
+let projectId: string;
+const controllers: AbortController[] = [];
+
+beforeEach(async () => {
+  world = await createWorld();
+  owner = world.users.owner.caller;
+  projectId = world.projectId;
+});
+afterEach(() => {
+  for (const controller of controllers.splice(0)) controller.abort();
+  world.close();
+});
+
+const agent = () => world.as({ apiKey: world.keys.agent.secret });
+const count = (sql: string, ...args: unknown[]) =>
+  (world.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...args) as number) ?? 0;
+const row = (id: string) =>
+  world.sqlite.prepare("select status, attempt, progress, output, log_lines from runs where id = ?").get(id) as {
+    status: string;
+    attempt: number;
+    progress: number;
+    output: string | null;
+    log_lines: number;
+  };
+
+/** home-agent takes `n` runs through its own key, as `agent.work` does. */
+async function take(n: number) {
+  const controller = new AbortController();
+  controllers.push(controller);
+  const caller = callerWithSignal(world.deps, { apiKey: world.keys.agent.secret }, controller.signal);
+  const stream = reader(await caller.run.assignments({ projectId, agent: "home-agent", concurrency: n }));
+  const runs = [];
+  for (let i = 0; i < n; i++) {
+    const item = (await stream.nextOrTimeout(2_000)) as unknown as RunAssignment | "timeout";
+    if (item === "timeout" || item.type !== "run") throw new Error(`expected a run, got ${JSON.stringify(item)}`);
+    runs.push(item.run);
+  }
+  return runs;
+}
+
+describe("task.enqueueMany", () => {
+  it("queues a run per input in the order given, in one transaction with one audit record", async () => {
+    await owner.task.create({ projectId, name: "index", input: { repo: "default" }, priority: 2 });
+    const changes = count("select count(*) from changes");
+    const audits = count("select count(*) from audit_events");
+    const manage = world.as({ apiKey: world.keys.manage.secret });
+    const { ids } = await manage.task.enqueueMany({
+      task: "index",
+      runs: [{ input: { repo: "a" } }, {}, { input: { repo: "c" }, priority: 9 }],
+    });
+    expect(ids).toHaveLength(3);
+    const runs = ids.map((id) =>
+      world.sqlite.prepare("select input, priority, trigger, status from runs where id = ?").get(id),
+    );
+    expect(runs).toEqual([
+      { input: '{"repo":"a"}', priority: 2, trigger: "api", status: "queued" },
+      { input: '{"repo":"default"}', priority: 2, trigger: "api", status: "queued" },
+      { input: '{"repo":"c"}', priority: 9, trigger: "api", status: "queued" },
+    ]);
+    expect(count("select count(*) from changes") - changes).toBe(3); // each run is live on dashboards
+    expect(count("select count(*) from audit_events") - audits).toBe(1);
+    const audit = world.sqlite
+      .prepare("select operation, target, detail from audit_events order by rowid desc limit 1")
+      .get() as { operation: string; target: string; detail: string };
+    expect(audit).toMatchObject({ operation: "run.enqueued", target: "index" });
+    expect(JSON.parse(audit.detail)).toMatchObject({ count: 3, firstRunId: ids[0], lastRunId: ids[2] });
+  });
+
+  it("refuses an unknown task, an empty list and too many runs, queuing nothing", async () => {
+    const before = count("select count(*) from runs");
+    await expectTRPCError(owner.task.enqueueMany({ projectId, task: "nope", runs: [{}] }), "NOT_FOUND", /task/);
+    await owner.task.create({ projectId, name: "index" });
+    await expectTRPCError(
+      owner.task.enqueueMany({ projectId, task: "index", runs: [] }),
+      "BAD_REQUEST",
+      /at least one/,
+    );
+    await expectTRPCError(
+      owner.task.enqueueMany({ projectId, task: "index", runs: Array.from({ length: 1_001 }, () => ({})) }),
+      "BAD_REQUEST",
+      /At most 1000 runs/,
+    );
+    expect(count("select count(*) from runs")).toBe(before);
+  });
+});
+
+describe("run.report", () => {
+  it("applies heartbeats, completions and failures of many runs at once, each answered in order", async () => {
+    await owner.task.create({ projectId, name: "batch", maxAttempts: 2 });
+    await owner.task.enqueueMany({ projectId, task: "batch", runs: [{}, {}, {}] });
+    const [a, b, c] = await take(3);
+    const answers = await agent().run.report({
+      reports: [
+        { kind: "heartbeat", id: a!.id, attempt: 1, progress: 40, logs: ["started"] },
+        { kind: "complete", id: b!.id, attempt: 1, output: { ok: true } },
+        { kind: "fail", id: c!.id, attempt: 1, error: "boom" },
+      ],
+    });
+    expect(answers).toEqual([
+      { ok: true, status: "running", cancelRequested: false, leaseExpiresAt: world.clock.now() + 30_000 },
+      { ok: true, status: "succeeded", cancelRequested: false, leaseExpiresAt: null },
+      // Attempts remain: back in the queue for its next attempt.
+      { ok: true, status: "queued", cancelRequested: false, leaseExpiresAt: null },
+    ]);
+    expect(row(a!.id)).toMatchObject({ status: "running", progress: 40, log_lines: 1 });
+    expect(row(b!.id)).toMatchObject({ status: "succeeded", output: '{"ok":true}' });
+    expect(row(c!.id)).toMatchObject({ status: "queued", attempt: 2 });
+  });
+
+  it("refuses a report whose run moved on, alone: the others in the call stand", async () => {
+    await owner.task.create({ projectId, name: "batch" });
+    await owner.task.enqueueMany({ projectId, task: "batch", runs: [{}, {}] });
+    const [a, b] = await take(2);
+    await agent().run.complete({ id: a!.id, attempt: 1 });
+    const answers = await agent().run.report({
+      reports: [
+        { kind: "complete", id: a!.id, attempt: 1, output: "again" },
+        { kind: "complete", id: b!.id, attempt: 1, output: "first" },
+        { kind: "heartbeat", id: "0190a4b2-0000-7000-8000-000000000000", attempt: 1 },
+      ],
+    });
+    expect(answers[0]).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+      message: expect.stringMatching(/ended as succeeded/),
+    });
+    expect(answers[1]).toMatchObject({ ok: true, status: "succeeded" });
+    expect(answers[2]).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(row(a!.id).output).toBeNull(); // the first completion's (none), not the late one's
+    expect(row(b!.id).output).toBe('"first"');
+  });
+
+  it("refuses the whole call, changing nothing, when one report is invalid", async () => {
+    await owner.task.create({ projectId, name: "batch" });
+    await owner.task.enqueueMany({ projectId, task: "batch", runs: [{}, {}] });
+    const [a, b] = await take(2);
+    await expectTRPCError(
+      agent().run.report({
+        reports: [
+          { kind: "complete", id: a!.id, attempt: 1 },
+          { kind: "heartbeat", id: b!.id, attempt: 1, progress: 140 },
+        ],
+      }),
+      "BAD_REQUEST",
+      /Progress is 0 to 100/,
+    );
+    expect([row(a!.id).status, row(b!.id).status]).toEqual(["leased", "leased"]);
+  });
+});
