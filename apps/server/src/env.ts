@@ -52,6 +52,8 @@ const EnvSchema = z.object({
    * SDK heartbeats three times within it): how soon the work of a crashed agent is taken up again.
    */
   TOWER_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** Finished runs (with their logs) and finished workflow runs older than this are deleted. */
+  TOWER_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   /** Audit rows older than this are pruned (behind a checkpoint that keeps the chain verifiable). */
   TOWER_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
   /**

@@ -9,6 +9,7 @@ import {
   flushDecisions,
   prepareDemoFleetKey,
   pruneAllAudit,
+  pruneWork,
   sweepWork,
   loadSuitesFile,
   endInterruptedSuiteRuns,
@@ -108,15 +109,22 @@ const workSweep = setInterval(() => {
 }, 250);
 workSweep.unref();
 
-// Retention: prune the audit trail's old end now and then; verification still passes after it.
-const pruneAudit = () => {
+// Retention: prune the audit trail's old end now and then (verification still passes after it), and
+// finished runs past their retention.
+const pruneOld = () => {
+  try {
+    const work = pruneWork(deps, env.TOWER_RUN_RETENTION_DAYS * 86_400_000);
+    if (work.runs + work.workflowRuns > 0) logger.info(work, "finished runs past retention pruned");
+  } catch (error) {
+    logger.error({ err: error }, "pruning finished runs failed");
+  }
   const { pruned } = pruneAllAudit(deps, env.TOWER_AUDIT_RETENTION_DAYS * 86_400_000);
   if (pruned > 0) logger.info({ pruned }, "audit rows past retention pruned");
   // A new checkpoint is covered by a signed head at once, so it never looks forged for long.
   return signAuditHeads();
 };
-await pruneAudit();
-const retention = setInterval(() => void pruneAudit(), 3_600_000);
+await pruneOld();
+const retention = setInterval(() => void pruneOld(), 3_600_000);
 retention.unref();
 headSigner.start(env.TOWER_AUDIT_SIGN_INTERVAL_MS);
 

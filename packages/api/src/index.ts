@@ -44,6 +44,7 @@ export { expireApprovals } from "./policy/approval-service";
 export { evaluate as evaluatePolicy } from "./policy/policy-check";
 export { flushDecisions } from "./policy/decision-log";
 export { sweepWork, type SweepCounts } from "./work/work-sweep";
+export { pruneWork } from "./work/work-retention";
 export { endInterruptedSuiteRuns, stopAllSuites } from "./suites/suite-service";
 export { loadSuitesFile, SuitesFileError } from "./suites/suites-file";
 export type { SuiteConfiguration } from "./core/ports";

@@ -122,6 +122,10 @@ export const runs = sqliteTable(
     index("runs_queued_expiry_idx")
       .on(t.expiresAt)
       .where(sql`${t.status} = 'queued' AND ${t.expiresAt} IS NOT NULL`),
+    // Retention: finished runs, oldest first.
+    index("runs_finished_idx")
+      .on(t.finishedAt)
+      .where(sql`${t.finishedAt} IS NOT NULL`),
     // A schedule's fire makes one run, however often the scheduler looks (restarts included).
     uniqueIndex("runs_schedule_fire_idx")
       .on(t.taskId, t.scheduledFor)

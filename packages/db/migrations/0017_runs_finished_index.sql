@@ -1,0 +1,1 @@
+CREATE INDEX `runs_finished_idx` ON `runs` (`finished_at`) WHERE "runs"."finished_at" IS NOT NULL;
