@@ -133,7 +133,7 @@ describe("agent.work", () => {
     expect(run.error).toBe("stopped as asked");
   });
 
-  it("stops cleanly on agent.stop(): the run in hand is told, its outcome reported and nothing more taken", async () => {
+  it("stops cleanly on agent.stop(): the run in hand is told and given back, no attempt spent, nothing more taken", async () => {
     const { task } = await freshWorker({ maxAttempts: 1 });
     let seen = 0;
     agent.work(
@@ -149,7 +149,13 @@ describe("agent.work", () => {
       (n) => n === 1,
     );
     await agent.stop();
-    expect((await tower.owner.run.byId({ projectId: tower.projectId, id: first.id })).status).toBe("failed");
+    // Back in the queue for another agent under a new attempt number, its one attempt not spent.
+    expect(await tower.owner.run.byId({ projectId: tower.projectId, id: first.id })).toMatchObject({
+      status: "queued",
+      attempt: 2,
+      maxAttempts: 2,
+      error: expect.stringMatching(/Given back unfinished by "worker-\d+", which was stopping/),
+    });
     const second = await app.tasks.enqueue(task);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await tower.owner.run.byId({ projectId: tower.projectId, id: second.id })).status).toBe("queued");

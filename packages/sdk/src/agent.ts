@@ -175,7 +175,9 @@ export class AgentHandle {
    * run's output; a thrown error fails the attempt (retried after the task's backoff while attempts
    * remain). The loop heartbeats each run by itself (renewing its lease, carrying `progress()` and
    * `log()` out); `run.signal` aborts when the run is cancelled or taken back. `stop()` on the
-   * agent stops the loop: runs in hand are told to stop and their outcome is reported.
+   * agent stops the loop: runs in hand are told to stop (`run.signal`); one whose handler then
+   * throws goes back to the queue for another agent without spending an attempt, one that returns
+   * is completed with its output.
    *
    * ```ts
    * agent.work(async (run) => {

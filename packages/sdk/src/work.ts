@@ -35,7 +35,10 @@ export interface WorkOptions {
 export interface WorkLoop {
   /** Runs being worked on now. */
   readonly active: number;
-  /** Stops taking runs; the ones in hand are told to stop and their outcome is reported. */
+  /**
+   * Stops taking runs; the ones in hand are told to stop: a handler that throws then gives its run
+   * back to the queue (no attempt spent), one that returns completes it.
+   */
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,12 @@ const LOG_BATCH = 100;
 const codeOf = (error: unknown) =>
   error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How an attempt ended here: its output, the error it threw, or given back unfinished because the
+ * agent is stopping (queued again for another agent, no attempt spent).
+ */
+type Outcome = { output: unknown } | { error: string } | { release: true };
 
 /** The run can no longer be reported by this process: it ended, or Tower gave it to another attempt. */
 class RunLostError extends Error {}
@@ -143,7 +152,7 @@ class HeldRun {
    * (a second report of the same attempt is refused), or refused because the run was taken back.
    * A heartbeat not sent yet is dropped: the outcome says the same and more, in one report.
    */
-  async finish(outcome: { output: unknown } | { error: string }) {
+  async finish(outcome: Outcome) {
     clearInterval(this.#timer);
     clearTimeout(this.#flush);
     this.#unsent?.();
@@ -154,9 +163,11 @@ class HeldRun {
       const logs = this.#logs.length > 0 ? this.#logs.slice(0, LOG_BATCH) : undefined;
       try {
         const answer = await this.reporter.send(
-          "error" in outcome
-            ? { kind: "fail", ...base, error: outcome.error, logs }
-            : { kind: "complete", ...base, output: outcome.output as never, logs },
+          "release" in outcome
+            ? { kind: "release", ...base, logs }
+            : "error" in outcome
+              ? { kind: "fail", ...base, error: outcome.error, logs }
+              : { kind: "complete", ...base, output: outcome.output as never, logs },
         ).result;
         if (answer && !answer.ok) throw new RunLostError(answer.message);
         return;
@@ -198,11 +209,14 @@ export function startWork(
       // than before it (a round trip less before work starts): a run pushed to a process that was
       // stalled meanwhile may already be someone else's, and its handler is then aborted at once.
       void run.beat();
-      let outcome: { output: unknown } | { error: string };
+      let outcome: Outcome;
       try {
         outcome = { output: (await handler(run.context())) ?? null };
       } catch (error) {
-        outcome = { error: error instanceof Error ? error.message || error.name : String(error) };
+        // Stopped by `stop()`: the run was not the handler's failure; it goes back to the queue.
+        outcome = stopped
+          ? { release: true }
+          : { error: error instanceof Error ? error.message || error.name : String(error) };
       }
       try {
         await run.finish(outcome);

@@ -196,6 +196,8 @@ export const RunReportSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("heartbeat"), ...heartbeat }),
   z.object({ kind: z.literal("complete"), ...complete }),
   z.object({ kind: z.literal("fail"), ...fail }),
+  // The agent is stopping and gives the run back unfinished: queued again at once, no attempt spent.
+  z.object({ kind: z.literal("release"), id: IdSchema, attempt, logs: fail.logs }),
 ]);
 export type RunReport = z.input<typeof RunReportSchema>;
 

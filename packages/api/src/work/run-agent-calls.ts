@@ -56,6 +56,7 @@ export interface HeartbeatAnswer {
 type HeartbeatInput = { id: string; attempt?: number; progress?: number; message?: string; logs?: string[] };
 type CompleteInput = { id: string; attempt?: number; output?: JsonValue; logs?: string[] };
 type FailInput = { id: string; attempt?: number; error: string; logs?: string[] };
+type ReleaseInput = { id: string; attempt?: number; logs?: string[] };
 
 /** The first heartbeat moves the run to `running`; each renews the lease and stores progress and logs. */
 function heartbeatTx(
@@ -140,6 +141,43 @@ function failTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: FailInput,
   };
 }
 
+/**
+ * The agent is stopping and gives the run back unfinished: it goes back to the queue at once for
+ * another agent, under a new attempt number (a late report of this one is refused) that costs
+ * none of its attempts. A run someone asked to cancel ends cancelled instead.
+ */
+function releaseTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: ReleaseInput, now: number) {
+  const row = requireHeld(deps, tx, access, input.id, input.attempt);
+  const logLines = appendLogs(tx, row, input.logs, now);
+  const error = `Given back unfinished by "${row.agentName}", which was stopping`;
+  const updated = row.cancelRequested
+    ? requeueOrEnd(tx, { ...row, logLines }, { error, ending: "failed" }, now)
+    : tx
+        .update(runs)
+        .set({
+          status: "queued",
+          attempt: row.attempt + 1,
+          maxAttempts: row.maxAttempts + 1,
+          availableAt: now,
+          error,
+          leaseExpiresAt: null,
+          deadlineAt: null,
+          leasedAt: null,
+          startedAt: null,
+          progress: null,
+          progressMessage: null,
+          logLines,
+          updatedAt: now,
+        })
+        .where(eq(runs.id, row.id))
+        .returning()
+        .get()!;
+  return {
+    row: updated,
+    events: [runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now)],
+  };
+}
+
 /** Runs one of the calls above in its own transaction and publishes its changes once committed. */
 function inTransaction(deps: Deps, body: (tx: DbOrTx, now: number) => { row: RunRow; events: ChangeEvent[] }) {
   const now = deps.clock.now();
@@ -182,7 +220,10 @@ export function failRun(deps: Deps, access: ProjectAccess, input: FailInput): Ru
 }
 
 type Report =
-  ({ kind: "heartbeat" } & HeartbeatInput) | ({ kind: "complete" } & CompleteInput) | ({ kind: "fail" } & FailInput);
+  | ({ kind: "heartbeat" } & HeartbeatInput)
+  | ({ kind: "complete" } & CompleteInput)
+  | ({ kind: "fail" } & FailInput)
+  | ({ kind: "release" } & ReleaseInput);
 
 /**
  * What refuses one report and leaves the others standing: its run moved on (taken back, ended) or
@@ -212,7 +253,9 @@ export function reportRuns(
             ? heartbeatTx(deps, savepoint, access, report, leaseMs, now)
             : report.kind === "complete"
               ? completeTx(deps, savepoint, access, report, now)
-              : failTx(deps, savepoint, access, report, now),
+              : report.kind === "fail"
+                ? failTx(deps, savepoint, access, report, now)
+                : releaseTx(deps, savepoint, access, report, now),
         );
         events.push(...done.events);
         return {

@@ -142,6 +142,27 @@ describe("run.report", () => {
     expect(row(b!.id).output).toBe('"first"');
   });
 
+  it("takes a run given back by a stopping agent into the queue at once, under a new attempt that costs none", async () => {
+    await owner.task.create({ projectId, name: "batch", maxAttempts: 1 });
+    await owner.task.enqueueMany({ projectId, task: "batch", runs: [{}, {}] });
+    const [a, b] = await take(2);
+    await owner.run.cancel({ projectId, id: b!.id }); // asked to cancel: giving it back ends it
+    const answers = await agent().run.report({
+      reports: [
+        { kind: "release", id: a!.id, attempt: 1, logs: ["stopping"] },
+        { kind: "release", id: b!.id, attempt: 1 },
+      ],
+    });
+    expect(answers.map((a) => a.ok && a.status)).toEqual(["queued", "cancelled"]);
+    expect(row(a!.id)).toMatchObject({ status: "queued", attempt: 2, log_lines: 1 });
+    const maxAttempts = world.sqlite.prepare("select max_attempts from runs where id = ?").pluck().get(a!.id);
+    expect(maxAttempts).toBe(2);
+    // The old attempt's late report is refused; the run is offered again at once.
+    await expectTRPCError(agent().run.complete({ id: a!.id, attempt: 1 }), "CONFLICT", /no longer held/);
+    const [again] = await take(1);
+    expect(again).toMatchObject({ id: a!.id, attempt: 2, status: "leased" });
+  });
+
   it("refuses the whole call, changing nothing, when one report is invalid", async () => {
     await owner.task.create({ projectId, name: "batch" });
     await owner.task.enqueueMany({ projectId, task: "batch", runs: [{}, {}] });
