@@ -58,14 +58,15 @@ function pidsFrom(output: [string, SuiteStream][]): number[] {
 }
 
 describe("runSuiteProcess", () => {
-  it("runs a passing command through /bin/sh and streams both outputs", async () => {
+  it("runs a passing command through /bin/sh and streams both outputs, less the reporter's messages", async () => {
     const { result, output, updates } = await run({
-      command: `echo '{"tower":"begin","total":2}'; ${towerTest("a", "passed")}; echo note >&2; ${towerTest("b", "skipped")}`,
+      command: `echo '{"tower":"begin","total":2}'; ${towerTest("a", "passed")}; echo note >&2; echo building; ${towerTest("b", "skipped")}`,
     });
     expect(result).toMatchObject({ outcome: "passed", exitCode: 0, signal: null, problems: [] });
     expect(result.counts).toEqual({ passed: 1, failed: 0, skipped: 1, total: 2 });
     expect(output).toContainEqual(["note", "stderr"]);
-    expect(output.filter(([, stream]) => stream === "stdout")).toHaveLength(3);
+    // The three protocol lines are results, not output; the runner's own line is.
+    expect(output.filter(([, stream]) => stream === "stdout")).toEqual([["building", "stdout"]]);
     expect(updates.map((u) => u.kind)).toEqual(["total", "test", "test"]);
   });
 
@@ -170,7 +171,7 @@ describe("runSuiteProcess", () => {
 
   it("reports a callback that throws instead of crashing", async () => {
     const { result } = await run(
-      { command: towerTest("a", "passed") },
+      { command: `echo starting; ${towerTest("a", "passed")}` },
       {
         onOutput: () => {
           throw new Error("dashboard gone");
@@ -204,11 +205,12 @@ describe("runSuiteProcess", () => {
 
   it("cuts long output lines for onOutput but parses them whole", async () => {
     const long = "x".repeat(10_000);
-    const print = `console.log(JSON.stringify({ tower: "test", name: "long", status: "failed", message: "${long}" }))`;
+    const print = `console.log("${long}"); console.log(JSON.stringify({ tower: "test", name: "long", status: "failed", message: "${long}" }))`;
     const { result, output, updates } = await run({ command: [node, "-e", print] });
     expect(result.counts.failed).toBe(1);
     expect(output[0]![0]).toHaveLength(4_096);
     expect(output[0]![0].endsWith(" … [cut]")).toBe(true);
+    expect(output).toHaveLength(1); // the protocol line is a result, not output
     const test = updates.find((u) => u.kind === "test");
     expect(test?.kind === "test" && test.test.message?.length).toBe(4_000);
   });

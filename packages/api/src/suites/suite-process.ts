@@ -95,8 +95,9 @@ export async function runSuiteProcess(suite: RunnableSuite, options: RunSuiteOpt
   const stdout = new LineSplitter({
     maxLineChars: MAX_DOCUMENT_CHARS,
     onLine: (line, cut) => {
-      output(line, cut, "stdout");
       tally.apply(parser.line(line));
+      // The reporter's messages are results, shown as such; the output is the runner's own lines.
+      if (!parser.lastWasMessage?.()) output(line, cut, "stdout");
     },
   });
   const stderr = new LineSplitter({ maxLineChars: maxOutput, onLine: (line, cut) => output(line, cut, "stderr") });

@@ -12,6 +12,7 @@ const MAX_PROBLEMS = 5;
  */
 export function towerJsonlParser(options: ParserOptions = {}): ResultParser {
   let problems = 0;
+  let message = false;
 
   function problem(message: string): SuiteUpdate[] {
     problems++;
@@ -20,6 +21,7 @@ export function towerJsonlParser(options: ParserOptions = {}): ResultParser {
 
   return {
     line(line) {
+      message = false;
       const text = line.trim();
       // Cheap test first: most lines are the runner's own output.
       if (!text.startsWith("{") || !text.includes('"tower"')) return [];
@@ -35,24 +37,26 @@ export function towerJsonlParser(options: ParserOptions = {}): ResultParser {
         const issue = parsed.error.issues[0]!;
         return problem(`A tower-jsonl line was not understood: ${issue.path.join(".") || "line"}: ${issue.message}`);
       }
-      const message = parsed.data;
-      switch (message.tower) {
+      message = true;
+      const data = parsed.data;
+      switch (data.tower) {
         case "begin":
-          return message.total === undefined ? [] : [{ kind: "total", total: message.total }];
+          return data.total === undefined ? [] : [{ kind: "total", total: data.total }];
         case "total":
-          return [{ kind: "total", total: message.total }];
+          return [{ kind: "total", total: data.total }];
         case "test":
           return [
             testUpdate({
-              name: message.name,
-              file: relativeFile(message.file, options.cwd),
-              status: message.status,
-              durationMs: message.durationMs,
-              message: message.message,
+              name: data.name,
+              file: relativeFile(data.file, options.cwd),
+              status: data.status,
+              durationMs: data.durationMs,
+              message: data.message,
             }),
           ];
       }
     },
+    lastWasMessage: () => message,
     end() {
       return [];
     },

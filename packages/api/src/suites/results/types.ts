@@ -14,6 +14,8 @@ export type ParserEnd = {
 export interface ResultParser {
   /** One line of the command's stdout, without its line break. */
   line(text: string): SuiteUpdate[];
+  /** Whether the last line given was the format's own message (kept out of the output shown), not output. */
+  lastWasMessage?(): boolean;
   /** The command has exited; reports what is left. Call once. */
   end(input?: ParserEnd): SuiteUpdate[];
 }
