@@ -19,6 +19,7 @@ const FEATURE_LAYERS = [
   ["shell"],
   ["approvals", "budgets", "teams"],
   ["agents", "audit", "import", "metrics", "overview", "policy", "settings", "work"],
+  ["suites", "workflows"],
 ];
 
 const featureInternals = {

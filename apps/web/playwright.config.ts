@@ -59,7 +59,8 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: /(fleet|activity|first-use|people|browser-sdk|navigation|approvals|a11y|offline|push)\.spec\.ts$/,
+      testIgnore:
+        /(fleet|activity|first-use|people|browser-sdk|navigation|approvals|a11y|offline|push|suites)\.spec\.ts$/,
       use: { ...devices["Desktop Chrome"] },
     },
     // Needs the owner account the first project signs up, so it runs after it (same database).
@@ -121,6 +122,14 @@ export default defineConfig({
       dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },
+    // Test suites started from the browser (e2e/fixtures/tower-suites.yaml); needs the owner account, so it
+    // runs after the first project (in it, "suites" would sort before tower.spec.ts and sign the owner up first).
+    {
+      name: "suites",
+      testMatch: /suites\.spec\.ts$/,
+      dependencies: ["chromium"],
+      use: { ...devices["Desktop Chrome"] },
+    },
     // Reports activity with the SDK (examples/report-activity.ts) and watches Overview, Audit and Metrics.
     {
       name: "activity",
@@ -150,6 +159,8 @@ export default defineConfig({
         // the dashboard's proxy on loopback is trusted to say who the browser is, as under `npm start`.
         TOWER_ALLOWED_ORIGINS: `http://127.0.0.1:${WEB_PORT},http://127.0.0.1:${APP_PORT}`,
         TOWER_TRUSTED_PROXIES: "loopback",
+        // The test suites suites.spec.ts starts: the shipped example pointed at this server, one that fails, one that hangs.
+        TOWER_SUITES_PATH: path.resolve(import.meta.dirname, "e2e/fixtures/tower-suites.yaml"),
       },
     },
     {

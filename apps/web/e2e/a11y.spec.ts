@@ -65,7 +65,7 @@ async function visit(page: Page, url: string, heading: string | RegExp) {
  * a queued run that no agent takes (its role has none). Made once per run, by the first test that
  * needs it; nothing another spec reads.
  */
-let workProject: Promise<{ projectId: string; runId: string }> | undefined;
+let workProject: Promise<{ projectId: string; runId: string; workflowRunId: string; suiteRunId: string }> | undefined;
 function workFixture() {
   workProject ??= (async () => {
     const api = await ownerApi();
@@ -82,8 +82,24 @@ function workFixture() {
       input: { week: 1 },
     });
     const run = await api.call<{ id: string }>("task.runNow", { projectId, id: task.id });
+    const workflow = await api.call<{ id: string }>("workflow.create", {
+      projectId,
+      name: "publish-digest",
+      description: "Write the digest, then send it",
+      steps: [
+        { name: "write", target: { kind: "role", value: "nobody-has-this-role" }, input: { week: 1 } },
+        { name: "send", target: { kind: "agent", value: "nobody" }, onFailure: "continue" },
+      ],
+    });
+    const workflowRun = await api.call<{ id: string }>("workflow.start", {
+      projectId,
+      id: workflow.id,
+      input: { week: 1 },
+    });
+    // A suite run that ends failed (e2e/fixtures/tower-suites.yaml): results, a failure's message, output.
+    const suiteRun = await api.call<{ id: string }>("suite.start", { projectId, name: "checkout-unit" });
     await api.dispose();
-    return { projectId, runId: run.id };
+    return { projectId, runId: run.id, workflowRunId: workflowRun.id, suiteRunId: suiteRun.id };
   })();
   return workProject;
 }
@@ -241,10 +257,49 @@ for (const size of ["desktop", "phone"] as const) {
         "Delete weekly-digest?",
       );
       await visit(page, `/work/runs${inProject}`, "Work");
-      await expect(page.locator("tr[data-run]")).toHaveCount(1);
+      await expect(page.locator("tr[data-run]")).toHaveCount(2); // the task's run and the workflow's first step
       await scan(page, at("work: runs"));
       await visit(page, `/work/runs/${work.runId}${inProject}`, "Run of weekly-digest");
       await scan(page, at("work: run"));
+      await visit(page, `/work/workflows${inProject}`, "Work");
+      await expect(page.locator("tr[data-workflow]")).toHaveCount(1);
+      await expect(page.locator("tr[data-workflow-run]")).toHaveCount(1);
+      await scan(page, at("work: workflows"));
+      await scanDialog(
+        page,
+        at("work: new workflow"),
+        page.getByRole("button", { name: "New workflow" }),
+        "New workflow",
+      );
+      await scanDialog(
+        page,
+        at("work: edit workflow"),
+        page.getByRole("button", { name: "Edit publish-digest" }),
+        "Edit publish-digest",
+      );
+      await scanDialog(
+        page,
+        at("work: start workflow"),
+        page.getByRole("button", { name: "Start publish-digest" }),
+        "Start publish-digest",
+      );
+      await scanDialog(
+        page,
+        at("work: delete workflow"),
+        page.getByRole("button", { name: "Delete publish-digest" }),
+        "Delete publish-digest?",
+      );
+      await visit(page, `/work/workflows/runs/${work.workflowRunId}${inProject}`, "Workflow publish-digest");
+      await expect(page.locator('li[data-step="write"]')).toHaveAttribute("data-status", "queued");
+      await scan(page, at("work: workflow run"));
+      await visit(page, `/work/suites${inProject}`, "Work");
+      await expect(page.locator("li[data-suite]")).toHaveCount(3);
+      await expect(page.locator("tr[data-suite-run]")).toHaveCount(1);
+      await scan(page, at("work: test suites"));
+      await visit(page, `/work/suites/runs/${work.suiteRunId}${inProject}`, "Checkout unit tests");
+      await expect(page.locator(".page-head [data-status]")).toHaveText("failed", { timeout: 30_000 });
+      await expect(page.locator("[data-failure-message]")).toBeVisible();
+      await scan(page, at("work: suite run"));
       await context.close();
     });
   }

@@ -74,3 +74,19 @@ export async function ownerApi(): Promise<{ call: ApiCall; dispose(): Promise<vo
   await call("auth.logIn", { email: OWNER.email, password: OWNER.password });
   return { call, dispose: () => context.dispose() };
 }
+
+/** The owner account: tower.spec.ts made it in a full run; a spec run alone signs it up here. */
+export async function ensureOwner() {
+  const apiUrl = process.env.TOWER_E2E_API_URL!;
+  const context = await request.newContext();
+  const login = await context.post(`${apiUrl}/trpc/auth.logIn`, {
+    data: { email: OWNER.email, password: OWNER.password },
+  });
+  if (!login.ok()) {
+    const signUp = await context.post(`${apiUrl}/trpc/auth.signUp`, {
+      data: { email: OWNER.email, name: OWNER.name, password: OWNER.password, setupCode: SETUP_CODE },
+    });
+    expect(signUp.ok(), await signUp.text()).toBe(true);
+  }
+  await context.dispose();
+}

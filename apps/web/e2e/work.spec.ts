@@ -1,7 +1,7 @@
 import type { TowerClient } from "@tower/sdk";
 import type { RunAssignment } from "@tower/shared";
-import { expect, request, test, type Page } from "@playwright/test";
-import { logIn, OWNER, ownerApi, SETUP_CODE, type ApiCall } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { ensureOwner, logIn, ownerApi, type ApiCall } from "./helpers";
 
 // Work: tasks and runs. A person creates a task with a schedule (its preview comes from the server as
 // they type), runs it now, and follows the run live while an agent works on it: the agent (an agent
@@ -23,21 +23,6 @@ let projectId = "";
 let tower: TowerClient;
 const assignments: RunAssignment[] = [];
 let stopWorking = () => {};
-
-/** The owner account: tower.spec.ts made it in a full run; alone, this spec signs it up. */
-async function ensureOwner() {
-  const context = await request.newContext();
-  const login = await context.post(`${API_URL}/trpc/auth.logIn`, {
-    data: { email: OWNER.email, password: OWNER.password },
-  });
-  if (!login.ok()) {
-    const signUp = await context.post(`${API_URL}/trpc/auth.signUp`, {
-      data: { email: OWNER.email, name: OWNER.name, password: OWNER.password, setupCode: SETUP_CODE },
-    });
-    expect(signUp.ok(), await signUp.text()).toBe(true);
-  }
-  await context.dispose();
-}
 
 /** The run the agent was given, once Tower pushed it. */
 async function assigned(runId: string) {

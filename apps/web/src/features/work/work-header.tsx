@@ -8,8 +8,17 @@ export function workHref(path: string, projectId: string): string {
   return `${path}?project=${encodeURIComponent(projectId)}`;
 }
 
+const VIEWS = [
+  { view: "tasks", path: "/work", label: "Tasks" },
+  { view: "runs", path: "/work/runs", label: "Runs" },
+  { view: "workflows", path: "/work/workflows", label: "Workflows" },
+  { view: "suites", path: "/work/suites", label: "Test suites" },
+] as const;
+
+export type WorkView = (typeof VIEWS)[number]["view"];
+
 /**
- * The Work pages' head: the title, the Tasks / Runs views (links: each view is its own URL, so Back
+ * The Work pages' head: the title, the Tasks / Runs / Workflows / Test suites views (links: each view is its own URL, so Back
  * and a shared link return to it) and the view's actions.
  */
 export function WorkHeader({
@@ -17,7 +26,7 @@ export function WorkHeader({
   projectId,
   children,
 }: {
-  view: "tasks" | "runs";
+  view: WorkView;
   projectId: string;
   children?: ReactNode;
 }) {
@@ -28,12 +37,15 @@ export function WorkHeader({
         {children ? <div className="page-actions">{children}</div> : null}
       </div>
       <nav className="work-tabs" aria-label="Work views">
-        <Link href={workHref("/work", projectId)} aria-current={view === "tasks" ? "page" : undefined}>
-          Tasks
-        </Link>
-        <Link href={workHref("/work/runs", projectId)} aria-current={view === "runs" ? "page" : undefined}>
-          Runs
-        </Link>
+        {VIEWS.map((item) => (
+          <Link
+            key={item.view}
+            href={workHref(item.path, projectId)}
+            aria-current={view === item.view ? "page" : undefined}
+          >
+            {item.label}
+          </Link>
+        ))}
       </nav>
     </>
   );
