@@ -1,5 +1,5 @@
 import { createBulkLane, type BulkLane } from "./bulk-lane";
-import { createGroupCommitQueue, type GroupCommitQueue } from "./group-commit";
+import { createGroupCommitQueue, type GroupCommitQueue } from "./group-commit-queue";
 import type { TowerAuditRow } from "./ports";
 
 /**

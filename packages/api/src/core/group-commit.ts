@@ -2,49 +2,43 @@ import type { TowerTx } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
 import { publishChanges } from "./change-feed";
 import type { Deps } from "./deps";
+import type { GroupCommitJob } from "./group-commit-queue";
+
+// Small writes that arrive together share one commit. Each commit waits for the disk's flush
+// (`synchronous = FULL`: 0.2–2.5 ms on these machines), so a busy queue of agents each reporting a
+// few runs is bounded by commits, not by work. Every job waiting when the flush comes runs in one
+// transaction, each in a savepoint of its own (one that throws is undone alone and rejects its
+// caller; the others stand), and their promises settle only once that transaction committed:
+// nothing is answered before it is on disk. The jobs' changes are published after the commit, in order.
 
 /**
- * Small writes that arrive together share one commit. Each commit waits for the disk's flush
- * (`synchronous = FULL`: about 2.5 ms here, a few hundred a second), so a busy queue of agents each
- * reporting a few runs is bounded by commits, not by work. A job handed to `groupCommit` waits
- * for the end of this turn of the event loop; every job waiting then runs in one transaction, each
- * in a savepoint of its own (one that throws is undone alone and rejects its caller; the others
- * stand), and their promises settle only once that transaction committed: nothing is answered
- * before it is on disk. The changes the jobs made are published after the commit, in order.
+ * Runs `job` in the next shared transaction; resolves with its value once committed. `when`:
+ * `turn` (default) waits for the end of this turn of the event loop, so writes from requests read
+ * in the same turn share the commit; `tick` commits once the current burst of callbacks is over,
+ * for writes that many waiters make at once on one wake-up (the assignment streams, when a run is
+ * queued) and that someone is waiting on now.
  */
-export interface GroupCommitQueue {
-  jobs: Job[];
-  scheduled: boolean;
-}
-
-interface Job {
-  run(tx: TowerTx): { value: unknown; events: readonly ChangeEvent[] };
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
-export function createGroupCommitQueue(): GroupCommitQueue {
-  return { jobs: [], scheduled: false };
-}
-
-/** Runs `job` in the next shared transaction; resolves with its value once committed. */
 export function groupCommit<T>(
   deps: Pick<Deps, "db" | "bus" | "state">,
   job: (tx: TowerTx) => { value: T; events: readonly ChangeEvent[] },
+  when: "turn" | "tick" = "turn",
 ): Promise<T> {
   const queue = deps.state.groupCommit;
   return new Promise<T>((resolve, reject) => {
     queue.jobs.push({ run: job, resolve: resolve as (value: unknown) => void, reject });
-    if (queue.scheduled) return;
-    queue.scheduled = true;
-    setImmediate(() => {
-      queue.scheduled = false;
-      commitAll(deps, queue.jobs.splice(0));
-    });
+    if (queue.scheduled[when]) return;
+    queue.scheduled[when] = true;
+    const flush = () => {
+      queue.scheduled[when] = false;
+      // The other schedule may have taken the jobs already: then there is nothing to commit.
+      if (queue.jobs.length > 0) commitAll(deps, queue.jobs.splice(0));
+    };
+    if (when === "tick") process.nextTick(flush);
+    else setImmediate(flush);
   });
 }
 
-function commitAll(deps: Pick<Deps, "db" | "bus" | "state">, jobs: Job[]) {
+function commitAll(deps: Pick<Deps, "db" | "bus" | "state">, jobs: GroupCommitJob[]) {
   const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
   const events: ChangeEvent[] = [];
   try {

@@ -7,8 +7,8 @@ import type { Caller, Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { groupCommit } from "../core/group-commit";
 import { prepared, slot } from "../core/prepared";
-import { claimRunsTx } from "./run-claim";
-import { toRun } from "./run-rows";
+import { claimRunsTx, unclaimRuns } from "./run-claim";
+import { toRun, type RunRow } from "./run-rows";
 import { isTakenBackError } from "./work-sweep";
 
 /**
@@ -117,6 +117,8 @@ async function* assignmentStream(
   if (!isCallerStillValid(deps, caller, projectId)) ended = true;
   signal?.addEventListener("abort", poke);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Claimed here, not handed to the agent yet: given back if the stream ends first. */
+  let undelivered: RunRow[] = [];
   try {
     while (!ended && !signal?.aborted) {
       while (outbox.length > 0) yield outbox.shift()!;
@@ -126,13 +128,18 @@ async function* assignmentStream(
         if (!agent) return;
         const want = input.concurrency - held.size;
         const claiming = agent;
-        // In one commit with the other streams' claims and the agents' reports of this turn.
-        const claimed = await groupCommit(deps, (tx) => {
-          const made = claimRunsTx(deps, tx, claiming, leaseMs, want, takenBack);
-          return { value: made, events: made.map((c) => c.event) };
-        });
+        // In one commit with the claims of the other streams woken by the same change.
+        const claimed = await groupCommit(
+          deps,
+          (tx) => {
+            const made = claimRunsTx(deps, tx, claiming, leaseMs, want, takenBack);
+            return { value: made, events: made.map((c) => c.event) };
+          },
+          "tick",
+        );
         for (const { row } of claimed) held.set(row.id, row.attempt);
-        for (const { row } of claimed) yield { type: "run", run: toRun(row), leaseMs };
+        undelivered = claimed.map((c) => c.row);
+        while (undelivered.length > 0) yield { type: "run", run: toRun(undelivered.shift()!), leaseMs };
         clearTimeout(timer);
         if (held.size < input.concurrency) {
           // Nothing more to take now: look again when a run backing off becomes available.
@@ -152,6 +159,8 @@ async function* assignmentStream(
       wake = undefined;
     }
   } finally {
+    // The stream ended between a claim and its delivery: the agent never saw these runs.
+    if (undelivered.length > 0) unclaimRuns(deps, undelivered);
     clearTimeout(timer);
     unsubscribe();
     stopWatching();

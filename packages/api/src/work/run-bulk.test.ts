@@ -180,3 +180,21 @@ describe("run.report", () => {
     expect([row(a!.id).status, row(b!.id).status]).toEqual(["leased", "leased"]);
   });
 });
+
+describe("run.assignments", () => {
+  it("gives back the runs it claimed but never handed over when the stream ends, as they were", async () => {
+    await owner.task.create({ projectId, name: "batch" });
+    const { ids } = await owner.task.enqueueMany({ projectId, task: "batch", runs: [{}, {}, {}] });
+    const caller = callerWithSignal(world.deps, { apiKey: world.keys.agent.secret }, new AbortController().signal);
+    const stream = (await caller.run.assignments({ projectId, agent: "home-agent", concurrency: 3 }))[
+      Symbol.asyncIterator
+    ]();
+    const first = (await stream.next()).value as RunAssignment;
+    expect(first).toMatchObject({ type: "run", run: { id: ids[0] } });
+    await stream.return?.(undefined); // the agent went away after the first of three claimed runs
+    expect(row(ids[0]!)).toMatchObject({ status: "leased", attempt: 1 });
+    for (const id of ids.slice(1)) expect(row(id)).toMatchObject({ status: "queued", attempt: 1 });
+    const agentOf = world.sqlite.prepare("select agent_name from runs where id = ?").pluck();
+    expect(agentOf.get(ids[1])).toBeNull();
+  });
+});

@@ -2,6 +2,7 @@ import { runs, type DbOrTx } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
 import { and, eq, sql } from "drizzle-orm";
 import type { AgentRow } from "../agents/agent-writes";
+import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { prepared, slot } from "../core/prepared";
 import type { AgentFacts, CompiledPolicy } from "../policy/compiled-policy";
@@ -136,4 +137,32 @@ export function claimRunsTx(
     if (row) claimed.push({ row, event: runChange(deps.state, tx, row, "updated", now) });
   }
   return claimed;
+}
+
+/**
+ * Puts runs claimed for a stream that ended before handing them over back in the queue, as they
+ * were (the same attempt: no agent ever saw them). A run that moved on meanwhile is left alone.
+ */
+export function unclaimRuns(deps: Deps, rows: readonly RunRow[]) {
+  const now = deps.clock.now();
+  const events = deps.db.transaction((tx) =>
+    rows.flatMap((claimed) => {
+      const row = tx
+        .update(runs)
+        .set({
+          status: "queued",
+          agentId: null,
+          agentName: null,
+          leasedAt: null,
+          leaseExpiresAt: null,
+          deadlineAt: null,
+          updatedAt: now,
+        })
+        .where(and(eq(runs.id, claimed.id), eq(runs.status, "leased"), eq(runs.attempt, claimed.attempt)))
+        .returning()
+        .get();
+      return row ? [runChange(deps.state, tx, row, "updated", now)] : [];
+    }),
+  );
+  publishChanges(deps, events);
 }
