@@ -1,9 +1,9 @@
 import type { ClientRouter as AppRouter } from "@tower/api/client";
-import { WORK_LIMITS } from "@tower/shared";
+import { LIMITS, WORK_LIMITS } from "@tower/shared";
 import type { TRPCClient } from "@trpc/client";
 
 /** Well under the server's 1 MiB request body: inputs can be up to 64 KiB each. */
-const CALL_BYTES = 512 * 1024;
+const CALL_BYTES = LIMITS.requestBodyBytes / 2;
 
 /** Thrown when a later call of a bulk enqueue failed: the runs of the calls before it are queued. */
 export class EnqueueManyError extends Error {

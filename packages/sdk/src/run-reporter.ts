@@ -1,5 +1,5 @@
 import type { ClientRouter as AppRouter } from "@tower/api/client";
-import { WORK_LIMITS, type RunReport, type RunReportResult } from "@tower/shared";
+import { LIMITS, WORK_LIMITS, type RunReport, type RunReportResult } from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
 
 /** A report on its way: its answer, or `null` when it was withdrawn before it went out. */
@@ -19,7 +19,7 @@ interface Queued {
 /** Calls out at once: reports that come meanwhile wait and go together in the next one. */
 const IN_FLIGHT = 2;
 /** Well under the server's 1 MiB request body: outputs can be up to 64 KiB each. */
-const CALL_BYTES = 512 * 1024;
+const CALL_BYTES = LIMITS.requestBodyBytes / 2;
 
 const later: (fn: () => void) => void =
   typeof setImmediate === "function" ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);

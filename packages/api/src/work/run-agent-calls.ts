@@ -225,6 +225,19 @@ type Report =
   | ({ kind: "fail" } & FailInput)
   | ({ kind: "release" } & ReleaseInput);
 
+function applyReport(deps: Deps, tx: DbOrTx, access: ProjectAccess, report: Report, leaseMs: number, now: number) {
+  switch (report.kind) {
+    case "heartbeat":
+      return heartbeatTx(deps, tx, access, report, leaseMs, now);
+    case "complete":
+      return completeTx(deps, tx, access, report, now);
+    case "fail":
+      return failTx(deps, tx, access, report, now);
+    case "release":
+      return releaseTx(deps, tx, access, report, now);
+  }
+}
+
 /**
  * What refuses one report and leaves the others standing: its run moved on (taken back, ended) or
  * is not there. Anything else (a run this key may not act for) refuses the whole call, changing nothing.
@@ -248,15 +261,7 @@ export function reportRuns(
     const events: ChangeEvent[] = [];
     const value = reports.map((report): RunReportResult => {
       try {
-        const done = tx.transaction((savepoint) =>
-          report.kind === "heartbeat"
-            ? heartbeatTx(deps, savepoint, access, report, leaseMs, now)
-            : report.kind === "complete"
-              ? completeTx(deps, savepoint, access, report, now)
-              : report.kind === "fail"
-                ? failTx(deps, savepoint, access, report, now)
-                : releaseTx(deps, savepoint, access, report, now),
-        );
+        const done = tx.transaction((savepoint) => applyReport(deps, savepoint, access, report, leaseMs, now));
         events.push(...done.events);
         return {
           ok: true,

@@ -1,7 +1,7 @@
 "use client";
 import type { ChangeEvent, SuiteRun, TestStatus } from "@tower/shared";
 import { useCallback, useMemo } from "react";
-import { applyToPages } from "~/features/work";
+import { applyToPages, newestFirst } from "~/features/work";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
 import { useTail } from "./use-tail";
@@ -19,9 +19,6 @@ function listInput(projectId: string, suite: string | undefined) {
 
 const suiteRunOf = (event: ChangeEvent): SuiteRun | null => (event.entity === "suiteRun" ? event.data : null);
 
-/** Runs newest first: ids are UUIDv7, so they sort by start time (`listSuiteRuns` orders by id). */
-const compareSuiteRuns = (a: SuiteRun, b: SuiteRun) => (a.id > b.id ? -1 : a.id < b.id ? 1 : 0);
-
 /** The suites the server's suites file configures (it changes only when the server restarts). */
 export function useSuites(projectId: string) {
   return trpc.suite.list.useQuery({ projectId }, { staleTime: 5 * 60_000 });
@@ -38,7 +35,7 @@ function useApplySuiteRun(projectId: string, suite: string | undefined | null) {
       if (suite === null) return;
       const matches = !suite || run.suiteName === suite;
       utils.suite.runs.setInfiniteData(listInput(projectId, suite), (data) =>
-        applyToPages(data, run.id, matches ? run : null, compareSuiteRuns),
+        applyToPages(data, run.id, matches ? run : null, newestFirst),
       );
     },
     [utils, projectId, suite],

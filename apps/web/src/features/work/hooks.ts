@@ -3,7 +3,7 @@ import type { ChangeEvent, Task } from "@tower/shared";
 import { useCallback, useMemo } from "react";
 import { useDebounced, useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
-import { applyToPages, compareTasks, taskMatches, type TaskFilters } from "./live-cache";
+import { applyToPages, byName, taskMatches, type TaskFilters } from "./live-cache";
 
 // Tasks: the list (keyset pages, live through `task.onChange`), the schedule preview, and the
 // mutations, each writing its result into the visible list at once (the feed confirms it).
@@ -30,9 +30,7 @@ function useApplyTaskChange(projectId: string, filters: TaskFilters) {
       void utils.task.list.invalidate({ projectId }, { refetchType: "none" });
       const id = change.op === "deleted" ? change.id : change.task.id;
       const item = change.op !== "deleted" && taskMatches(change.task, filters) ? change.task : null;
-      utils.task.list.setInfiniteData(listInput(projectId, filters), (data) =>
-        applyToPages(data, id, item, compareTasks),
-      );
+      utils.task.list.setInfiniteData(listInput(projectId, filters), (data) => applyToPages(data, id, item, byName));
     },
     [utils, projectId, filters],
   );

@@ -1,5 +1,5 @@
 // What the Work area's other views (workflows, suites) share with tasks and runs.
 export { ago, duration, inZone, prettyJson, RUN_STATUS_LABELS, targetText } from "./format";
-export { applyToPages } from "./live-cache";
+export { applyToPages, byName, newestFirst } from "./live-cache";
 export { RunProgress } from "./run-status";
-export { WorkHeader, workHref, type WorkView } from "./work-header";
+export { runHref, WorkHeader, workHref, type WorkView } from "./work-header";

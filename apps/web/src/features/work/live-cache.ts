@@ -37,10 +37,10 @@ export function taskMatches(task: Task, filters: TaskFilters): boolean {
   return !filters.search || contains(task.name, filters.search);
 }
 
-/** Runs newest first: ids are UUIDv7, so they sort by creation time. */
-export const compareRuns = (a: Run, b: Run) => (a.id > b.id ? -1 : a.id < b.id ? 1 : 0);
-/** Tasks by name, A to Z (SQLite's binary order). */
-export const compareTasks = (a: Task, b: Task) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Newest first (runs, started workflows, suite runs): ids are UUIDv7, so they sort by creation time. */
+export const newestFirst = (a: { id: string }, b: { id: string }) => (a.id > b.id ? -1 : a.id < b.id ? 1 : 0);
+/** By name, A to Z (tasks, workflows), in SQLite's binary order. */
+export const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * Removes the old copy of `id`, then inserts `item` (when given and matching) where it sorts among

@@ -11,7 +11,7 @@ import { useCancelRun, useRetryRun, useRun } from "./run-hooks";
 import { RunLogs } from "./run-logs";
 import { attemptText, canCancel, canRetry, RunProgress, RunStatusBadge } from "./run-status";
 import { RunTimeline } from "./run-timeline";
-import { workHref } from "./work-header";
+import { runHref, workHref } from "./work-header";
 
 /** What the run is and where it stands: status, progress and its message, holder, attempt, target. */
 function Summary({ run }: { run: Run }) {
@@ -112,8 +112,7 @@ export function RunDetailPage({ id }: { id: string }) {
                   retry.mutate(
                     { projectId, id },
                     {
-                      onSuccess: (next) =>
-                        router.push(workHref(`/work/runs/${encodeURIComponent(next.id)}`, projectId)),
+                      onSuccess: (next) => router.push(runHref(next.id, projectId)),
                     },
                   )
                 }
@@ -133,8 +132,7 @@ export function RunDetailPage({ id }: { id: string }) {
       {retry.error ? <ErrorText error={retry.error} context="Could not retry" /> : null}
       {r.retryOf ? (
         <p className="muted">
-          A retry of{" "}
-          <Link href={workHref(`/work/runs/${encodeURIComponent(r.retryOf)}`, projectId)}>an earlier run</Link>.
+          A retry of <Link href={runHref(r.retryOf, projectId)}>an earlier run</Link>.
         </p>
       ) : null}
       <div className="detail-grid">

@@ -3,7 +3,7 @@ import type { ChangeEvent, Run, RunLogLine } from "@tower/shared";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
-import { applyToPages, compareRuns, runMatches, type RunFilters } from "./live-cache";
+import { applyToPages, newestFirst, runMatches, type RunFilters } from "./live-cache";
 
 // Runs: the live list (keyset pages), one run live with its log lines, cancel and retry.
 
@@ -31,7 +31,7 @@ function useApplyRun(projectId: string, filters: RunFilters | null) {
       void utils.run.list.invalidate({ projectId }, { refetchType: "none" });
       if (!filters) return;
       utils.run.list.setInfiniteData(listInput(projectId, filters), (data) =>
-        applyToPages(data, run.id, runMatches(run, filters) ? run : null, compareRuns),
+        applyToPages(data, run.id, runMatches(run, filters) ? run : null, newestFirst),
       );
     },
     [utils, projectId, filters],

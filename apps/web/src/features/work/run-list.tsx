@@ -3,7 +3,7 @@ import type { Run } from "@tower/shared";
 import Link from "next/link";
 import { ago, duration } from "./format";
 import { attemptText, RunProgress, RunStatusBadge } from "./run-status";
-import { workHref } from "./work-header";
+import { runHref } from "./work-header";
 
 /** When it was made, and how long it ran (so far, while running). */
 function Times({ run, now }: { run: Run; now: number }) {
@@ -39,7 +39,7 @@ export function RunTable({ runs, now, projectId }: { runs: Run[]; now: number; p
           {runs.map((run) => (
             <tr key={run.id} data-run={run.id} data-status={run.status}>
               <th scope="row" data-label="Task">
-                <Link href={workHref(`/work/runs/${encodeURIComponent(run.id)}`, projectId)}>{run.taskName}</Link>
+                <Link href={runHref(run.id, projectId)}>{run.taskName}</Link>
                 <small className="muted agent-desc">{run.trigger}</small>
               </th>
               <td data-label="Status">

@@ -11,7 +11,7 @@ import { useRunNow, useTaskList, useUpdateTask } from "./hooks";
 import type { TaskDialog } from "./task-dialogs";
 import { TaskTable, type TaskActions } from "./task-list";
 import { useTaskFilters } from "./use-work-filters";
-import { WorkHeader, workHref } from "./work-header";
+import { runHref, WorkHeader } from "./work-header";
 
 // The dialogs and their mutations open on a click; their code loads then, not with the page.
 const TaskDialogs = lazyComponent(() => import("./task-dialogs").then((m) => m.TaskDialogs));
@@ -68,7 +68,7 @@ export function TasksPage() {
         <div className="notice" role="status">
           <p>
             A run of <strong>{queued.task}</strong> is queued.{" "}
-            <Link href={workHref(`/work/runs/${encodeURIComponent(queued.runId)}`, projectId)}>Open the run</Link>
+            <Link href={runHref(queued.runId, projectId)}>Open the run</Link>
           </p>
           <button type="button" className="link-button" onClick={() => setQueued(null)}>
             Dismiss

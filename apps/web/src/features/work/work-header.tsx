@@ -8,6 +8,9 @@ export function workHref(path: string, projectId: string): string {
   return `${path}?project=${encodeURIComponent(projectId)}`;
 }
 
+/** A run's own page. */
+export const runHref = (id: string, projectId: string) => workHref(`/work/runs/${encodeURIComponent(id)}`, projectId);
+
 const VIEWS = [
   { view: "tasks", path: "/work", label: "Tasks" },
   { view: "runs", path: "/work/runs", label: "Runs" },
@@ -21,15 +24,7 @@ export type WorkView = (typeof VIEWS)[number]["view"];
  * The Work pages' head: the title, the Tasks / Runs / Workflows / Test suites views (links: each view is its own URL, so Back
  * and a shared link return to it) and the view's actions.
  */
-export function WorkHeader({
-  view,
-  projectId,
-  children,
-}: {
-  view: WorkView;
-  projectId: string;
-  children?: ReactNode;
-}) {
+export function WorkHeader({ view, projectId, children }: { view: WorkView; projectId: string; children?: ReactNode }) {
   return (
     <>
       <div className="page-head">

@@ -2,9 +2,8 @@
 import type { Run, WorkflowRun, WorkflowRunStep } from "@tower/shared";
 import { isFinalRunStatus } from "@tower/shared/domain";
 import Link from "next/link";
-import { prettyJson, targetText, RunProgress } from "~/features/work";
+import { prettyJson, RunProgress, runHref, targetText } from "~/features/work";
 import { FAILURE_LABELS, type StepStatus } from "./format";
-import { runHref } from "./links";
 import { useStepRun } from "./workflow-run-hooks";
 import { StepStatusBadge } from "./workflow-run-status";
 

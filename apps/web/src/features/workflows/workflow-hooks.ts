@@ -3,8 +3,7 @@ import type { ChangeEvent, Workflow } from "@tower/shared";
 import { useCallback, useMemo } from "react";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
-import { applyToPages } from "~/features/work";
-import { compareWorkflows } from "./live";
+import { applyToPages, byName } from "~/features/work";
 
 // Workflow definitions: the list (keyset pages by name, live through `workflow.onChange`) and the
 // mutations, each writing its result into the list at once (the feed confirms it). Started
@@ -28,7 +27,7 @@ function useApplyWorkflowChange(projectId: string) {
       const id = change.op === "deleted" ? change.id : change.workflow.id;
       if (change.op !== "deleted") utils.workflow.byId.setData({ projectId, id }, change.workflow);
       utils.workflow.list.setInfiniteData(listInput(projectId), (data) =>
-        applyToPages(data, id, change.op === "deleted" ? null : change.workflow, compareWorkflows),
+        applyToPages(data, id, change.op === "deleted" ? null : change.workflow, byName),
       );
     },
     [utils, projectId],

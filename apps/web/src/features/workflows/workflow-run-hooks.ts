@@ -3,8 +3,7 @@ import type { ChangeEvent, Run, WorkflowRun } from "@tower/shared";
 import { useCallback, useMemo } from "react";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
-import { applyToPages } from "~/features/work";
-import { compareWorkflowRuns } from "./live";
+import { applyToPages, newestFirst } from "~/features/work";
 
 // Started workflows: the live list (newest first), one live with its steps' runs, start and stop.
 
@@ -21,9 +20,7 @@ function useApplyWorkflowRun(projectId: string) {
   return useCallback(
     (run: WorkflowRun) => {
       utils.workflow.runById.setData({ projectId, id: run.id }, run);
-      utils.workflow.runs.setInfiniteData(listInput(projectId), (data) =>
-        applyToPages(data, run.id, run, compareWorkflowRuns),
-      );
+      utils.workflow.runs.setInfiniteData(listInput(projectId), (data) => applyToPages(data, run.id, run, newestFirst));
     },
     [utils, projectId],
   );
