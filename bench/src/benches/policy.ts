@@ -11,7 +11,7 @@ import { evaluatePolicy } from "@tower/api";
 import { callerFor, createTestDeps } from "@tower/api/testing";
 import { PolicyCheckInputSchema } from "@tower/shared";
 import { log, QUICK, RUNS, sleep } from "../config";
-import { names, spawnAll, split } from "../load";
+import { names, spawnAll, split, yieldCpu } from "../load";
 import { benchPolicy, benchRequest } from "../policy-fixture";
 import { add, atMost } from "../results";
 import { startServer, type BenchServer } from "../server";
@@ -100,7 +100,7 @@ async function measureChecks(target: "sdk" | "http" | "hook", ingest: boolean) {
     // Two cores hold the server, the load and the checker: the load generators yield the CPU to the
     // others (nice 19), or the checker would fall behind its schedule and measure its own backlog.
     // They still take every cycle left, so ingest runs as fast as the server lets it.
-    for (const worker of floods) os.setPriority(worker.child.pid!, 19);
+    floods.forEach(yieldCpu);
     // The checker's own agent (a session of a flood agent would end the flood worker's).
     const agent = "checker";
     await fetch(`${server.url}/trpc/agent.create`, {

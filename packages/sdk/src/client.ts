@@ -83,7 +83,13 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
     lazy: { enabled: true, closeMs: 0 },
     retryDelayMs: options.retryDelayMs ?? ((attempt) => Math.min(500 * 2 ** attempt, 10_000)),
   });
-  const checks = socketChecks(() => wsClient.connection?.state === "open");
+  const running = new Set<AgentHandle>();
+  // Only while an agent runs: its kill switch keeps the socket open. Otherwise the socket is open
+  // just for a moment (an approval's wait ending, say) and tRPC's client, which knows nothing of
+  // the checks sent on it, would close it under them.
+  const checks = socketChecks(() =>
+    running.size > 0 && wsClient.connection?.state === "open" ? wsClient.connection.ws : null,
+  );
   const batched = httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus });
   const api = createTRPCClient<AppRouter>({
     links: [
@@ -105,7 +111,6 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       }),
     ],
   });
-  const running = new Set<AgentHandle>();
   const handles = new Map<string, AgentHandle>();
   const reporter = new Reporter(api, options.reporting, {
     ...options.reporting,

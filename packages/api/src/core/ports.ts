@@ -75,6 +75,8 @@ export interface IngestBatch {
    * were stored): appended after the items, whatever the agent's state, each once by its client id.
    */
   rows?: TowerAuditRow[];
+  /** Sessions that heartbeated (see `heartbeat`): their time and their agents' `lastActiveAt` move to `now`. */
+  heartbeats?: { sessionId: string; agentId: string }[];
 }
 
 /** An `ingest.report` body as received, and what to check its items against. */

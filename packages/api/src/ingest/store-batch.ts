@@ -1,4 +1,4 @@
-import { agentDailyUsage, agentSessions, type DbOrTx, type TowerDb } from "@tower/db";
+import { agentDailyUsage, agents, agentSessions, type DbOrTx, type TowerDb } from "@tower/db";
 import {
   priceTokens,
   type ChangeEvent,
@@ -6,7 +6,7 @@ import {
   type IngestResult,
   type ModelPrice,
 } from "@tower/shared";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { findAgentByName, writeAgentTx, type AgentRow } from "../agents/agent-writes";
 import { chainHead } from "../core/audit-chain";
 import type { ConnectionState } from "../core/connection-state";
@@ -174,7 +174,7 @@ export function ingestTx(
   state: ConnectionState,
   db: TowerDb,
   tx: DbOrTx,
-  { projectId, items, now, via = null, rows = [] }: IngestBatch,
+  { projectId, items, now, via = null, rows = [], heartbeats = [] }: IngestBatch,
   events: ChangeEvent[],
 ): { result: IngestResult; auditAppended: boolean } {
   const statements = ingestStatements(state, db);
@@ -224,6 +224,7 @@ export function ingestTx(
     if (writer.appendRow(row, now) && row.entry.agentId) writer.rollup(row.entry.agentId, "", now, { events: 1 });
   }
   writer.flush();
+  for (const { sessionId, agentId } of heartbeats) recordHeartbeat(state, tx, sessionId, agentId, now);
   const overBudget = applyDeltas(state, tx, projectId, deltas, now, events);
   const count = (status: IngestItemResult["status"]) => results.filter((r) => r.status === status).length;
   return {
@@ -236,4 +237,22 @@ export function ingestTx(
     },
     auditAppended: writer.auditAppended,
   };
+}
+
+/** A plain heartbeat (see sessions' `heartbeat`): an ended session stays ended, and no time goes back. */
+function recordHeartbeat(state: ConnectionState, tx: DbOrTx, sessionId: string, agentId: string, now: number) {
+  prepared(state, "ingest.sessionHeartbeat", () =>
+    tx
+      .update(agentSessions)
+      .set({ lastHeartbeatAt: sql`max(${agentSessions.lastHeartbeatAt}, ${slot("now")})` })
+      .where(and(eq(agentSessions.id, slot("sessionId")), isNull(agentSessions.endedAt)))
+      .prepare(),
+  ).run({ sessionId, now });
+  prepared(state, "ingest.agentActive", () =>
+    tx
+      .update(agents)
+      .set({ lastActiveAt: sql`max(coalesce(${agents.lastActiveAt}, 0), ${slot("now")})` })
+      .where(eq(agents.id, slot("agentId")))
+      .prepare(),
+  ).run({ agentId, now });
 }

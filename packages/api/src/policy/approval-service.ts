@@ -213,20 +213,16 @@ const SWEEP_PAGE = 500;
 export function expireApprovals(deps: Deps, only?: { projectId: string; id: string }): { expired: number } {
   const now = deps.clock.now();
   const events: ChangeEvent[] = [];
+  const dueWhere = and(
+    eq(approvals.status, "pending"),
+    lte(approvals.expiresAt, now),
+    only ? and(eq(approvals.projectId, only.projectId), eq(approvals.id, only.id)) : undefined,
+  );
+  // Looked for outside a transaction first: usually there are none, and a write transaction on the
+  // event loop waits for the ingest writer's commit in progress (see WriteGate).
+  if (!deps.db.select({ id: approvals.id }).from(approvals).where(dueWhere).limit(1).get()) return { expired: 0 };
   deps.db.transaction((tx) => {
-    const due = tx
-      .select()
-      .from(approvals)
-      .where(
-        and(
-          eq(approvals.status, "pending"),
-          lte(approvals.expiresAt, now),
-          only ? and(eq(approvals.projectId, only.projectId), eq(approvals.id, only.id)) : undefined,
-        ),
-      )
-      .orderBy(asc(approvals.expiresAt))
-      .limit(SWEEP_PAGE)
-      .all();
+    const due = tx.select().from(approvals).where(dueWhere).orderBy(asc(approvals.expiresAt)).limit(SWEEP_PAGE).all();
     for (const row of due) {
       const expired = tx
         .update(approvals)

@@ -1,4 +1,4 @@
-import { agentSessions, agents, type DbOrTx } from "@tower/db";
+import { agentSessions, type DbOrTx } from "@tower/db";
 import type { AgentSession, ChangeEvent, SessionReport } from "@tower/shared";
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { requireAgent, writeAgentTx, type AgentRow } from "../agents/agent-writes";
@@ -40,19 +40,32 @@ function requireOpenSession(state: ConnectionState, tx: DbOrTx, access: ProjectA
   return { session, agent };
 }
 
-export function heartbeat(deps: Deps, access: ProjectAccess, sessionId: string, status?: "idle" | "busy") {
+/**
+ * A session's sign of life. A plain heartbeat (most of them) is written by the ingest writer with
+ * its next group commit: a write transaction here, on the event loop, would wait for the writer's
+ * commit in progress (WriteGate), tens of milliseconds during full ingest, stalling every call
+ * behind it, and ten agents heartbeating made that several stalls a second. A status change is
+ * news for dashboards and is written here at once, with its change event.
+ */
+export async function heartbeat(deps: Deps, access: ProjectAccess, sessionId: string, status?: "idle" | "busy") {
   const now = deps.clock.now();
-  const event = deps.db.transaction((tx) => {
-    const { agent } = requireOpenSession(deps.state, tx, access, sessionId);
-    tx.update(agentSessions).set({ lastHeartbeatAt: now }).where(eq(agentSessions.id, sessionId)).run();
-    // Only a status change is news for dashboards; a plain heartbeat just moves lastActiveAt.
-    if (status && status !== agent.status) {
-      return writeAgentTx(deps.state, tx, agent, { status, lastActiveAt: now }, now).event;
-    }
-    tx.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, agent.id)).run();
-    return null;
-  });
-  publishChanges(deps, [event]);
+  const { agent } = requireOpenSession(deps.state, deps.db, access, sessionId);
+  if (status && status !== agent.status) {
+    const event = deps.db.transaction((tx) => {
+      const { agent: current } = requireOpenSession(deps.state, tx, access, sessionId);
+      tx.update(agentSessions).set({ lastHeartbeatAt: now }).where(eq(agentSessions.id, sessionId)).run();
+      if (status === current.status) return null;
+      return writeAgentTx(deps.state, tx, current, { status, lastActiveAt: now }, now).event;
+    });
+    publishChanges(deps, [event]);
+  } else {
+    await deps.ingestWriter.submit({
+      projectId: access.projectId,
+      items: [],
+      heartbeats: [{ sessionId, agentId: agent.id }],
+      now,
+    });
+  }
   return { ok: true as const, status: status ?? "unchanged" };
 }
 
@@ -113,12 +126,14 @@ export async function reportOutcome(deps: Deps, access: ProjectAccess, input: Se
 /** Ends every session silent for longer than the timeout and turns its agent offline. */
 export function expireStaleSessions(deps: Deps, timeoutMs: number): { expired: number } {
   const now = deps.clock.now();
+  const staleWhere = and(isNull(agentSessions.endedAt), lt(agentSessions.lastHeartbeatAt, now - timeoutMs));
+  // Looked for outside a transaction first: usually there are none, and a write transaction on the
+  // event loop waits for the ingest writer's commit in progress (see WriteGate).
+  if (!deps.db.select({ id: agentSessions.id }).from(agentSessions).where(staleWhere).limit(1).get()) {
+    return { expired: 0 };
+  }
   const { events, expired } = deps.db.transaction((tx) => {
-    const stale = tx
-      .select()
-      .from(agentSessions)
-      .where(and(isNull(agentSessions.endedAt), lt(agentSessions.lastHeartbeatAt, now - timeoutMs)))
-      .all();
+    const stale = tx.select().from(agentSessions).where(staleWhere).all();
     const events: (ChangeEvent | null)[] = [];
     for (const session of stale) {
       tx.update(agentSessions)

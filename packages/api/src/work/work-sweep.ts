@@ -1,6 +1,6 @@
 import { runs, tasks, type DbOrTx } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { SYSTEM_ACTOR } from "../core/actor";
 import { appendAudit } from "../core/audit-chain";
 import { publishChanges } from "../core/change-feed";
@@ -47,6 +47,7 @@ export interface SweepCounts {
  */
 export function sweepWork(deps: Deps): SweepCounts {
   const now = deps.clock.now();
+  if (!anythingDue(deps.db, now)) return { fired: 0, missed: 0, lapsed: 0, timedOut: 0, expired: 0 };
   const events: ChangeEvent[] = [];
   const counts = deps.db.transaction((tx) => ({
     ...fireSchedules(deps, tx, now, events),
@@ -57,14 +58,38 @@ export function sweepWork(deps: Deps): SweepCounts {
   return counts;
 }
 
+/** What each part of a sweep looks for at `now`. */
+const held = inArray(runs.status, ["leased", "running"]);
+const dueWhere = {
+  fire: (now: number) => lte(tasks.nextFireAt, now),
+  lapsed: (now: number) => and(held, lte(runs.leaseExpiresAt, now)),
+  overran: (now: number) => and(held, lte(runs.deadlineAt, now)),
+  expired: (now: number) => and(eq(runs.status, "queued"), lte(runs.expiresAt, now)),
+};
+
+/**
+ * Whether a sweep has anything to do, read without a transaction: most sweeps find nothing, and a
+ * write transaction on the event loop waits for the ingest writer's commit in progress (WriteGate),
+ * several milliseconds during full ingest, four times a second, stalling every call behind it.
+ */
+function anythingDue(db: DbOrTx, now: number): boolean {
+  const any = (table: typeof tasks | typeof runs, where: SQL | undefined) =>
+    db
+      .select({ one: sql`1` })
+      .from(table)
+      .where(where)
+      .limit(1)
+      .get() !== undefined;
+  return (
+    any(tasks, dueWhere.fire(now)) ||
+    any(runs, dueWhere.lapsed(now)) ||
+    any(runs, dueWhere.overran(now)) ||
+    any(runs, dueWhere.expired(now))
+  );
+}
+
 function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]) {
-  const due = tx
-    .select()
-    .from(tasks)
-    .where(lte(tasks.nextFireAt, now))
-    .orderBy(asc(tasks.nextFireAt))
-    .limit(PAGE)
-    .all();
+  const due = tx.select().from(tasks).where(dueWhere.fire(now)).orderBy(asc(tasks.nextFireAt)).limit(PAGE).all();
   let fired = 0;
   let missed = 0;
   for (const task of due) {
@@ -108,24 +133,13 @@ function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[
 
 /** Runs whose agent stopped heartbeating (lease lapsed) or whose attempt overran its maximum duration. */
 function takeBackRuns(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]) {
-  const held = inArray(runs.status, ["leased", "running"]);
-  const lapsed = tx
-    .select()
-    .from(runs)
-    .where(and(held, lte(runs.leaseExpiresAt, now)))
-    .limit(PAGE)
-    .all();
+  const lapsed = tx.select().from(runs).where(dueWhere.lapsed(now)).limit(PAGE).all();
   for (const row of lapsed) {
     const error = `${LAPSED}: ${row.agentName ?? "the agent"} stopped heartbeating`;
     const updated = requeueOrEnd(tx, row, { error, ending: "failed" }, now);
     events.push(runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now));
   }
-  const overran = tx
-    .select()
-    .from(runs)
-    .where(and(held, lte(runs.deadlineAt, now)))
-    .limit(PAGE)
-    .all();
+  const overran = tx.select().from(runs).where(dueWhere.overran(now)).limit(PAGE).all();
   for (const row of overran) {
     const error = `${OVERRAN}: the attempt took longer than ${row.maxDurationSeconds} s`;
     const updated = requeueOrEnd(tx, row, { error, ending: "timed_out" }, now);
@@ -138,16 +152,7 @@ function expireQueued(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]
   const expired = tx
     .update(runs)
     .set({ status: "expired", finishedAt: sql`${runs.expiresAt}`, error: "No agent took it in time", updatedAt: now })
-    .where(
-      inArray(
-        runs.id,
-        tx
-          .select({ id: runs.id })
-          .from(runs)
-          .where(and(eq(runs.status, "queued"), lte(runs.expiresAt, now)))
-          .limit(PAGE),
-      ),
-    )
+    .where(inArray(runs.id, tx.select({ id: runs.id }).from(runs).where(dueWhere.expired(now)).limit(PAGE)))
     .returning()
     .all();
   for (const row of expired) {
