@@ -58,6 +58,14 @@ export interface TowerClient {
   close(): void;
 }
 
+/**
+ * Calls sent at once as a request of their own. tRPC's batch link holds every call for a timer
+ * turn (a millisecond or more) to gather the others made meanwhile; these are batches already
+ * (the SDK gathers them itself), or answers someone is waiting on: an agent before it acts, an
+ * idle agent for the run just queued.
+ */
+const SENT_ALONE = new Set(["policy.check", "task.runNow", "task.enqueueMany", "run.report"]);
+
 /** The number of items in an `ingest.report` input (the reporter's own batches: `{ items: [...] }`). */
 const reportCount = (input: unknown) => (input as { items: unknown[] }).items.length;
 
@@ -91,11 +99,12 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
     running.size > 0 && wsClient.connection?.state === "open" ? wsClient.connection.ws : null,
   );
   const batched = httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus });
+  const alone = httpLink({ url: urls.http, headers, fetch: fetchWithStatus });
   const api = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === "subscription" || checks.takes(op),
-        true: [checks.link(batched), wsLink({ client: wsClient })],
+        true: [checks.link(alone), wsLink({ client: wsClient })],
         false: splitLink({
           // A batch of reports is a request of its own: batched with other calls it would wait for
           // them, and two report batches in flight at once would travel, and be answered, as one.
@@ -106,7 +115,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
             headers: ({ op }) => ({ ...headers, [REPORT_ITEMS_HEADER]: String(reportCount(op.input)) }),
             fetch: fetchWithStatus,
           }),
-          false: batched,
+          false: splitLink({ condition: (op) => SENT_ALONE.has(op.path), true: alone, false: batched }),
         }),
       }),
     ],
