@@ -11,6 +11,7 @@ import {
 } from "@trpc/client";
 import NodeWebSocket from "ws";
 import { AgentHandle, type AgentHandleOptions } from "./agent";
+import { aloneWhenIdle } from "./alone-when-idle";
 import { fetchWithStatus } from "./http-status";
 import { enqueueMany } from "./enqueue-many";
 import { onProcessExit } from "./process-exit";
@@ -58,14 +59,6 @@ export interface TowerClient {
   close(): void;
 }
 
-/**
- * Calls sent at once as a request of their own. tRPC's batch link holds every call for a timer
- * turn (a millisecond or more) to gather the others made meanwhile; these are batches already
- * (the SDK gathers them itself), or answers someone is waiting on: an agent before it acts, an
- * idle agent for the run just queued.
- */
-const SENT_ALONE = new Set(["policy.check", "task.runNow", "task.enqueueMany", "run.report"]);
-
 /** The number of items in an `ingest.report` input (the reporter's own batches: `{ items: [...] }`). */
 const reportCount = (input: unknown) => (input as { items: unknown[] }).items.length;
 
@@ -98,13 +91,15 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
   const checks = socketChecks(() =>
     running.size > 0 && wsClient.connection?.state === "open" ? wsClient.connection.ws : null,
   );
-  const batched = httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus });
-  const alone = httpLink({ url: urls.http, headers, fetch: fetchWithStatus });
+  const overHttp = aloneWhenIdle(
+    httpLink({ url: urls.http, headers, fetch: fetchWithStatus }),
+    httpBatchLink({ url: urls.http, headers, maxItems: LIMITS.batchSize, fetch: fetchWithStatus }),
+  );
   const api = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === "subscription" || checks.takes(op),
-        true: [checks.link(alone), wsLink({ client: wsClient })],
+        true: [checks.link(overHttp), wsLink({ client: wsClient })],
         false: splitLink({
           // A batch of reports is a request of its own: batched with other calls it would wait for
           // them, and two report batches in flight at once would travel, and be answered, as one.
@@ -115,7 +110,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
             headers: ({ op }) => ({ ...headers, [REPORT_ITEMS_HEADER]: String(reportCount(op.input)) }),
             fetch: fetchWithStatus,
           }),
-          false: splitLink({ condition: (op) => SENT_ALONE.has(op.path), true: alone, false: batched }),
+          false: overHttp,
         }),
       }),
     ],

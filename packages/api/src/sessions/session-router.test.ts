@@ -172,6 +172,29 @@ describe("session.heartbeat", () => {
   it("an unknown session is NOT_FOUND", async () => {
     await expectTRPCError(sdk.session.heartbeat({ sessionId: "no-such-session" }), "NOT_FOUND");
   });
+
+  it("a plain heartbeat stored late by the writer never revives an ended session nor moves time back", async () => {
+    const { session } = await sdk.session.start({ name: "home-agent" });
+    const heartbeatOf = (at: number) =>
+      world.deps.ingestWriter.submit({
+        projectId,
+        items: [],
+        heartbeats: [{ sessionId: session.id, agentId: world.homeAgent.id }],
+        now: at,
+      });
+    world.clock.advance(5_000);
+    await sdk.session.heartbeat({ sessionId: session.id });
+    const latestBeat = world.clock.now();
+    // A heartbeat read earlier and committed after the newer one.
+    await heartbeatOf(latestBeat - 3_000);
+    expect(sessionRow(session.id)?.lastHeartbeatAt).toBe(latestBeat);
+    expect(agentRow(world.deps, world.homeAgent.id)?.lastActiveAt).toBe(latestBeat);
+
+    // One read before the session ended and committed after it.
+    await sdk.session.end({ sessionId: session.id });
+    await heartbeatOf(latestBeat + 1_000);
+    expect(sessionRow(session.id)).toMatchObject({ endedAt: latestBeat, lastHeartbeatAt: latestBeat });
+  });
 });
 
 describe("session.report", () => {
