@@ -70,9 +70,10 @@ function endpoints(base: string) {
 }
 
 /**
- * Queries and mutations go over batched HTTP; subscriptions over one lazily opened WebSocket that
- * reconnects by itself and resumes every subscription from the last event it received; policy
- * checks over that WebSocket while it is open (see socket-checks.ts).
+ * Queries and mutations go over HTTP, a lone call at once and calls made meanwhile batched (see
+ * alone-when-idle.ts); subscriptions over one lazily opened WebSocket that reconnects by itself and
+ * resumes every subscription from the last event it received; a running agent's policy checks over
+ * that WebSocket (see socket-checks.ts).
  */
 export function createTowerClient(options: TowerClientOptions): TowerClient {
   const urls = endpoints(options.url);
