@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { agentRow, logIn, ownerApi, type ApiCall } from "./helpers";
+import { agentRow, ensureOwner, logIn, ownerApi, type ApiCall } from "./helpers";
 
 // The installable PWA's offline half (issue 16), against the production build: the service worker
 // registers and controls the page; offline, Overview, Agents, Approvals and an agent's page open
@@ -36,12 +36,13 @@ function savedQueries(page: Page): Promise<string[]> {
           if (!db.objectStoreNames.contains("offline-state")) return resolve([]);
           const get = db.transaction("offline-state").objectStore("offline-state").get("queries");
           get.onsuccess = () => {
-            type Key = [string[], { input?: { status?: string } }?];
+            type Key = [string[], { input?: { status?: string; agentId?: string } }?];
             const saved = get.result as { state?: { queries: { queryKey: Key }[] } } | undefined;
-            // "approval.list" and, for a list of one status, "approval.list:pending".
+            // "approval.list"; for a list of one status "approval.list:pending"; for one agent's
+            // (its page's) "approval.list:pending:agent", so the Approvals page's own list is told apart.
             resolve(
               saved?.state?.queries.map(({ queryKey: [path, options] }) =>
-                [path.join("."), options?.input?.status].filter(Boolean).join(":"),
+                [path.join("."), options?.input?.status, options?.input?.agentId && "agent"].filter(Boolean).join(":"),
               ) ?? [],
             );
           };
@@ -54,6 +55,7 @@ function savedQueries(page: Page): Promise<string[]> {
 const inProject = (path: string) => `${path}${path.includes("?") ? "&" : "?"}project=${encodeURIComponent(projectId)}`;
 
 test.beforeAll(async () => {
+  await ensureOwner(); // so the spec also runs on its own (--no-deps)
   owner = await ownerApi();
   call = owner.call;
   ({ projectId } = await call<{ projectId: string }>("project.create", { name: PROJECT }));
@@ -88,7 +90,14 @@ test("the service worker controls the dashboard, and offline the last known stat
   await expect
     .poll(() => savedQueries(page), { timeout: 15_000 })
     .toEqual(
-      expect.arrayContaining(["auth.me", "agent.list", "agent.byId", "metrics.overview", "approval.list:pending"]),
+      expect.arrayContaining([
+        "auth.me",
+        "agent.list",
+        "agent.byId",
+        "metrics.overview",
+        "approval.list:pending:agent",
+        "approval.list:pending",
+      ]),
     );
 
   await context.setOffline(true);

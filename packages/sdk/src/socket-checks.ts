@@ -69,8 +69,9 @@ export function socketChecks(openSocket: () => WebSocket | null) {
     /**
      * Goes first on the socket's side of the split: sends each check itself and passes anything
      * else on. A check whose socket failed before any answer (closed as it was sent, say) is asked
-     * once more by `overHttp`. Asking twice is harmless: a check changes nothing but its audit row,
-     * and the same request finds the same pending approval.
+     * once more by `overHttp`. Asking twice costs little: a check changes nothing but its audit row
+     * and finds the same pending approval; only a check that used an approval, answered on a socket
+     * that dropped before the answer arrived, asks a person again.
      */
     link:
       (overHttp: TRPCLink<AppRouter>): TRPCLink<AppRouter> =>
@@ -87,9 +88,10 @@ export function socketChecks(openSocket: () => WebSocket | null) {
               retry = http({ op, next: () => observable(() => undefined) }).subscribe(observer);
             };
             const socket = openSocket();
+            let ids: Set<string> | undefined;
             if (!socket) viaHttp();
             else {
-              let ids = idsBySocket.get(socket);
+              ids = idsBySocket.get(socket);
               if (!ids) {
                 ids = new Set();
                 idsBySocket.set(socket, ids);
@@ -107,6 +109,7 @@ export function socketChecks(openSocket: () => WebSocket | null) {
             return () => {
               onSocket--;
               waiting.delete(id);
+              ids?.delete(id);
               retry?.unsubscribe();
             };
           });
