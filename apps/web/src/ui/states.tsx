@@ -83,3 +83,19 @@ export function QueryView<T>({
   if (empty !== undefined && isEmpty(query.data)) return <>{empty}</>;
   return <>{children(query.data)}</>;
 }
+
+/** "Load more" under a keyset-paged list while the query has another page; off while one loads. */
+export function LoadMore({
+  query,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage(): unknown };
+}) {
+  if (!query.hasNextPage) return null;
+  return (
+    <div className="load-more">
+      <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+        {query.isFetchingNextPage ? "Loading…" : "Load more"}
+      </button>
+    </div>
+  );
+}

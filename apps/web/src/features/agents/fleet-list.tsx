@@ -2,7 +2,7 @@
 import type { Agent } from "@tower/shared";
 import { useState } from "react";
 import type { Spend } from "~/features/budgets";
-import { Empty, QueryView } from "~/ui/states";
+import { Empty, LoadMore, QueryView } from "~/ui/states";
 import { AgentGrid, AgentTable, type AgentActions } from "./fleet-views";
 import type { useAgentList } from "./hooks";
 
@@ -76,13 +76,7 @@ export function FleetList({
           )
         }
       </QueryView>
-      {query.hasNextPage ? (
-        <div className="load-more">
-          <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-            {query.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore query={query} />
     </>
   );
 }

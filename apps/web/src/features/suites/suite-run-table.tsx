@@ -1,21 +1,8 @@
 "use client";
 import type { SuiteRun } from "@tower/shared";
 import Link from "next/link";
-import { ago, duration, workHref } from "~/features/work";
+import { RunTimes, workHref } from "~/features/work";
 import { SuiteProgress, SuiteRunStatusBadge } from "./suite-status";
-
-/** When it started, and how long it ran (so far, while running). */
-function Times({ run, now }: { run: SuiteRun; now: number }) {
-  const ran = run.durationMs ?? (run.finishedAt ?? now) - run.startedAt;
-  return (
-    <span className="task-when">
-      <time dateTime={new Date(run.startedAt).toISOString()} title={new Date(run.startedAt).toLocaleString()}>
-        {ago(run.startedAt, now)}
-      </time>
-      <small>{run.status === "running" ? `running ${duration(ran)}` : `took ${duration(ran)}`}</small>
-    </span>
-  );
-}
 
 /** Suite runs as rows, newest first: suite, status, progress and counts, who started it, when; each opens its page. */
 export function SuiteRunTable({ runs, now, projectId }: { runs: SuiteRun[]; now: number; projectId: string }) {
@@ -49,7 +36,13 @@ export function SuiteRunTable({ runs, now, projectId }: { runs: SuiteRun[]; now:
               </td>
               <td data-label="Started by">{run.startedBy}</td>
               <td data-label="Started">
-                <Times run={run} now={now} />
+                <RunTimes
+                  at={run.startedAt}
+                  startedAt={run.startedAt}
+                  finishedAt={run.finishedAt}
+                  durationMs={run.durationMs}
+                  now={now}
+                />
               </td>
             </tr>
           ))}

@@ -6,7 +6,7 @@ import { useProject } from "~/features/shell";
 import { WorkHeader, workHref } from "~/features/work";
 import { useNow } from "~/lib/approval-feed";
 import { FilterSelect } from "~/ui/filter-select";
-import { Empty, ErrorText, Loading, QueryView } from "~/ui/states";
+import { Empty, ErrorText, Loading, LoadMore, QueryView } from "~/ui/states";
 import { useStartSuite, useSuiteRunList, useSuites } from "./suite-hooks";
 import { SuiteList, type SuiteActions } from "./suite-list";
 import { SuiteRunTable } from "./suite-run-table";
@@ -109,13 +109,7 @@ export function SuitesPage() {
         >
           {(rows) => <SuiteRunTable runs={rows} now={now} projectId={projectId} />}
         </QueryView>
-        {query.hasNextPage ? (
-          <div className="load-more">
-            <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-              {query.isFetchingNextPage ? "Loading…" : "Load more"}
-            </button>
-          </div>
-        ) : null}
+        <LoadMore query={query} />
         {query.isFetchingNextPage ? <Loading label="Loading older runs…" /> : null}
       </section>
     </section>

@@ -1,24 +1,9 @@
 "use client";
 import type { Run } from "@tower/shared";
 import Link from "next/link";
-import { ago, duration } from "./format";
 import { attemptText, RunProgress, RunStatusBadge } from "./run-status";
+import { RunTimes } from "./run-times";
 import { runHref } from "./work-header";
-
-/** When it was made, and how long it ran (so far, while running). */
-function Times({ run, now }: { run: Run; now: number }) {
-  const ran = run.startedAt !== null ? (run.finishedAt ?? now) - run.startedAt : null;
-  return (
-    <span className="task-when">
-      <time dateTime={new Date(run.createdAt).toISOString()} title={new Date(run.createdAt).toLocaleString()}>
-        {ago(run.createdAt, now)}
-      </time>
-      {ran !== null ? (
-        <small>{run.finishedAt !== null ? `took ${duration(ran)}` : `running ${duration(ran)}`}</small>
-      ) : null}
-    </span>
-  );
-}
 
 /** Runs as rows, newest first: task, status, attempt, agent, progress, times; each opens its page. */
 export function RunTable({ runs, now, projectId }: { runs: Run[]; now: number; projectId: string }) {
@@ -55,7 +40,7 @@ export function RunTable({ runs, now, projectId }: { runs: Run[]; now: number; p
                 <RunProgress run={run} label={`Progress of ${run.taskName}`} />
               </td>
               <td data-label="Created">
-                <Times run={run} now={now} />
+                <RunTimes at={run.createdAt} startedAt={run.startedAt} finishedAt={run.finishedAt} now={now} />
               </td>
             </tr>
           ))}

@@ -3,7 +3,7 @@ import { RUN_STATUSES } from "@tower/shared/domain";
 import { useProject } from "~/features/shell";
 import { useNow } from "~/lib/approval-feed";
 import { FilterSelect } from "~/ui/filter-select";
-import { Empty, Loading, QueryView } from "~/ui/states";
+import { Empty, Loading, LoadMore, QueryView } from "~/ui/states";
 import { RUN_STATUS_LABELS } from "./format";
 import { useTaskChoices } from "./hooks";
 import { useRunList } from "./run-hooks";
@@ -74,13 +74,7 @@ export function RunsPage() {
       >
         {(rows) => <RunTable runs={rows} now={now} projectId={projectId} />}
       </QueryView>
-      {query.hasNextPage ? (
-        <div className="load-more">
-          <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-            {query.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore query={query} />
       {query.isFetchingNextPage ? <Loading label="Loading older runs…" /> : null}
     </section>
   );

@@ -91,8 +91,8 @@ export function fromTask(task: Task): TaskValues {
 
 const WHOLE = /^-?\d+$/;
 
-/** The input as a JSON object, or why not. */
-function parseInput(text: string): { value: Record<string, unknown> } | { error: string } {
+/** JSON text as an object (a run's or a step's input), or why not. */
+export function parseObject(text: string): { value: Record<string, unknown> } | { error: string } {
   if (!text.trim()) return { value: {} };
   let value: unknown;
   try {
@@ -113,7 +113,7 @@ export function toFields(values: TaskValues): { fields: TaskFields } | { errors:
   if (!values.name.trim()) errors.name = ["Name is required"];
   if (values.targetKind !== "any" && !values.targetValue.trim())
     errors.target = [values.targetKind === "role" ? "Enter the role" : "Enter the agent's name"];
-  const input = parseInput(values.input);
+  const input = parseObject(values.input);
   if ("error" in input) errors.input = [input.error];
   const whole = (key: keyof TaskValues, optional = false): number | null => {
     const text = String(values[key]).trim();

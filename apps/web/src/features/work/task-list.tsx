@@ -2,6 +2,7 @@
 import type { Task } from "@tower/shared";
 import Link from "next/link";
 import { cronInWords } from "./cron-words";
+import { EditDeleteButtons } from "./edit-delete-buttons";
 import { ago, inZone, targetText, until } from "./format";
 import { workHref } from "./work-header";
 
@@ -57,17 +58,7 @@ function RowActions({ task, actions }: { task: Task; actions: TaskActions }) {
           {task.paused ? "Resume" : "Pause"}
         </button>
       ) : null}
-      <button type="button" aria-label={`Edit ${task.name}`} onClick={() => actions.onEdit(task)}>
-        Edit
-      </button>
-      <button
-        type="button"
-        className="danger-text"
-        aria-label={`Delete ${task.name}`}
-        onClick={() => actions.onDelete(task)}
-      >
-        Delete
-      </button>
+      <EditDeleteButtons name={task.name} onEdit={() => actions.onEdit(task)} onDelete={() => actions.onDelete(task)} />
     </div>
   );
 }

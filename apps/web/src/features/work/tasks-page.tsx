@@ -6,7 +6,7 @@ import { useState } from "react";
 import { useProject } from "~/features/shell";
 import { useNow } from "~/lib/approval-feed";
 import { lazyComponent } from "~/ui/lazy";
-import { Empty, ErrorText, QueryView } from "~/ui/states";
+import { Empty, ErrorText, LoadMore, QueryView } from "~/ui/states";
 import { useRunNow, useTaskList, useUpdateTask } from "./hooks";
 import type { TaskDialog } from "./task-dialogs";
 import { TaskTable, type TaskActions } from "./task-list";
@@ -93,13 +93,7 @@ export function TasksPage() {
       >
         {(rows) => <TaskTable tasks={rows} now={now} projectId={projectId} actions={actions} />}
       </QueryView>
-      {query.hasNextPage ? (
-        <div className="load-more">
-          <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-            {query.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      ) : null}
+      <LoadMore query={query} />
       {dialog ? (
         <TaskDialogs open={dialog} projectId={projectId} filters={filters.filters} onClose={() => setDialog(null)} />
       ) : null}

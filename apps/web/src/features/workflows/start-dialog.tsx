@@ -1,10 +1,11 @@
 "use client";
 import type { Workflow } from "@tower/shared";
 import { useState, type FormEvent } from "react";
+import { parseObject } from "~/features/work";
 import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
 import { useModalDialog } from "~/ui/modal";
-import { parseObject, type JsonObject } from "./workflow-form-values";
+import type { JsonObject } from "./workflow-form-values";
 
 /** Start a workflow, with input every step receives beside its own (a JSON object, checked before sending). */
 export function StartWorkflowDialog({

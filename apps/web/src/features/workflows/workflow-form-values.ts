@@ -1,5 +1,5 @@
 import type { StepFailurePolicy, TaskTargetKind, Workflow, WorkflowCreateInput, WorkflowStep } from "@tower/shared";
-import { WORK_LIMITS } from "@tower/shared/domain";
+import { parseObject } from "~/features/work";
 
 // The workflow form's values as typed (text), checked and turned into what `workflow.create` and
 // `workflow.update` take. Only what a person often gets wrong is checked here (JSON, whole numbers,
@@ -75,22 +75,6 @@ export function moveStep(steps: StepValues[], from: number, to: number): StepVal
   const [step] = next.splice(from, 1);
   next.splice(to, 0, step!);
   return next;
-}
-
-/** JSON text as an object, or why not. */
-export function parseObject(text: string): { value: Record<string, unknown> } | { error: string } {
-  if (!text.trim()) return { value: {} };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { error: `Not valid JSON: ${(error as Error).message}` };
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    return { error: 'The input must be a JSON object, such as {"url": "https://…"}' };
-  if (new TextEncoder().encode(JSON.stringify(value)).length > WORK_LIMITS.jsonBytes)
-    return { error: `The input must be at most ${WORK_LIMITS.jsonBytes} bytes of JSON` };
-  return { value: value as Record<string, unknown> };
 }
 
 function toStep(step: StepValues, index: number, errors: WorkflowErrors): StepInput | null {

@@ -1,6 +1,6 @@
 "use client";
 import type { Workflow } from "@tower/shared";
-import { ago } from "~/features/work";
+import { ago, EditDeleteButtons } from "~/features/work";
 import { stepSummary } from "./format";
 
 export interface WorkflowActions {
@@ -16,17 +16,11 @@ function RowActions({ workflow, actions }: { workflow: Workflow; actions: Workfl
       <button type="button" aria-label={`Start ${workflow.name}`} onClick={() => actions.onStart(workflow)}>
         Start
       </button>
-      <button type="button" aria-label={`Edit ${workflow.name}`} onClick={() => actions.onEdit(workflow)}>
-        Edit
-      </button>
-      <button
-        type="button"
-        className="danger-text"
-        aria-label={`Delete ${workflow.name}`}
-        onClick={() => actions.onDelete(workflow)}
-      >
-        Delete
-      </button>
+      <EditDeleteButtons
+        name={workflow.name}
+        onEdit={() => actions.onEdit(workflow)}
+        onDelete={() => actions.onDelete(workflow)}
+      />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 import type { WorkflowRun } from "@tower/shared";
 import Link from "next/link";
-import { ago, duration } from "~/features/work";
+import { RunTimes } from "~/features/work";
 import { currentStepText } from "./format";
 import { workflowRunHref } from "./links";
 import { WorkflowRunStatusBadge } from "./workflow-run-status";
@@ -31,11 +31,8 @@ export function WorkflowRunTable({ runs, now, projectId }: { runs: WorkflowRun[]
               </td>
               <td data-label="Step">{currentStepText(run)}</td>
               <td data-label="Started by">{run.startedBy}</td>
-              <td data-label="Started" className="task-when">
-                <time dateTime={new Date(run.startedAt).toISOString()} title={new Date(run.startedAt).toLocaleString()}>
-                  {ago(run.startedAt, now)}
-                </time>
-                {run.finishedAt !== null ? <small>took {duration(run.finishedAt - run.startedAt)}</small> : null}
+              <td data-label="Started">
+                <RunTimes at={run.startedAt} startedAt={run.startedAt} finishedAt={run.finishedAt} now={now} />
               </td>
             </tr>
           ))}

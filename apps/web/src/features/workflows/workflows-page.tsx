@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useProject } from "~/features/shell";
 import { useNow } from "~/lib/approval-feed";
 import { lazyComponent } from "~/ui/lazy";
-import { Empty, QueryView } from "~/ui/states";
+import { Empty, LoadMore, QueryView } from "~/ui/states";
 import { WorkHeader } from "~/features/work";
 import type { WorkflowDialog } from "./workflow-dialogs";
 import { useWorkflowList } from "./workflow-hooks";
@@ -15,21 +15,6 @@ import "./workflows.css";
 
 // The dialogs and their mutations open on a click; their code loads then, not with the page.
 const WorkflowDialogs = lazyComponent(() => import("./workflow-dialogs").then((m) => m.WorkflowDialogs));
-
-function LoadMore({
-  query,
-}: {
-  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage(): unknown };
-}) {
-  if (!query.hasNextPage) return null;
-  return (
-    <div className="load-more">
-      <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-        {query.isFetchingNextPage ? "Loading…" : "Load more"}
-      </button>
-    </div>
-  );
-}
 
 /** The started workflows, newest first and live (each step's end moves them). */
 function StartedWorkflows({ projectId, now }: { projectId: string; now: number }) {
