@@ -240,3 +240,42 @@ test("a viewer watches suites run live, with no Start or Cancel", async ({ brows
   await expect(statusBadge(page)).toHaveText("cancelled", { timeout: 20_000 });
   await context.close();
 });
+
+test("an answer read before a live change never takes the change back", async ({ page }) => {
+  await logIn(page);
+  const run = await api.call<{ id: string }>("suite.start", { projectId, name: "soak" });
+  // The run as the server has it before its first result (its command is still starting): what an
+  // answer read then and delivered late carries.
+  const before = await api.call<{ passed: number; outputLines: number }>(
+    `suite.runById?input=${encodeURIComponent(JSON.stringify({ projectId, id: run.id }))}`,
+  );
+  expect(before.passed).toBe(0);
+  await page.goto(inProject(`/work/suites/runs/${encodeURIComponent(run.id)}`));
+  await expect(result(page, "warms up")).toHaveAttribute("data-status", "passed", { timeout: 30_000 });
+
+  // From now on the run's reads answer with that earlier copy, as a read that crossed the live
+  // change on the wire would. Back to the suites and into the run again: the page (kept in the
+  // cache) opens its feed anew and reads the run again.
+  let lateAnswers = 0;
+  await page.route(/\/trpc\/[^?]*suite\.runById/, async (route) => {
+    const response = await route.fetch();
+    const names = new URL(route.request().url()).pathname.split("/").pop()!.split(",");
+    const body = (await response.json()) as { result: { data: unknown } }[];
+    names.forEach((name, i) => {
+      if (name === "suite.runById") body[i] = { result: { data: before } };
+    });
+    lateAnswers++;
+    await route.fulfill({ response, json: body });
+  });
+  await page.getByRole("link", { name: "← Test suites" }).click();
+  await suiteCard(page, "soak").getByRole("link", { name: "Running now: watch it (Soak test)" }).click();
+  await page.waitForURL((url) => url.pathname.endsWith(`/work/suites/runs/${run.id}`));
+  await expect.poll(() => lateAnswers).toBeGreaterThan(0);
+
+  // The page keeps what the feed told it: the result and its count stay.
+  await expect(count(page, "passed")).toHaveText("1");
+  await expect(result(page, "warms up")).toBeVisible();
+  await expect(page.getByText("No results yet.")).toHaveCount(0);
+  await page.unrouteAll({ behavior: "ignoreErrors" });
+  await api.call("suite.cancel", { projectId, id: run.id });
+});

@@ -31,6 +31,26 @@ export const SUITE_FORMAT_LABELS: Record<SuiteFormat, string> = {
 /** The tests a run has reported so far. */
 export const doneOf = (run: Pick<SuiteRun, "passed" | "failed" | "skipped">) => run.passed + run.failed + run.skipped;
 
+/**
+ * How far a run has got: it only moves forward (running, then ended; results and output lines only
+ * grow), so of two copies of one run the one further along is the newer.
+ */
+const progressOf = (run: SuiteRun) => [
+  run.status === "running" ? 0 : 1,
+  doneOf(run) + run.outputLines + run.problems.length,
+];
+
+/**
+ * The copy of a run to keep: `next`, unless it is behind `held`. A read answered after a live change
+ * came in (the refetch when the feed opens) would otherwise put the run back, and a run that then
+ * changes no more (a hanging suite) would go on showing it without the results it has.
+ */
+export function furthestSuiteRun(held: unknown, next: unknown): unknown {
+  if (!held || !next) return next;
+  const [a, b] = [progressOf(held as SuiteRun), progressOf(next as SuiteRun)];
+  return a[0]! > b[0]! || (a[0] === b[0] && a[1]! > b[1]!) ? held : next;
+}
+
 /** "3 passed, 1 failed, 2 skipped", leaving out the zeros; "no results yet" before any. */
 export function countsText(run: Pick<SuiteRun, "passed" | "failed" | "skipped">): string {
   const parts = [

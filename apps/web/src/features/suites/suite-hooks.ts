@@ -4,6 +4,7 @@ import { useCallback, useMemo } from "react";
 import { applyToPages, newestFirst } from "~/features/work";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
+import { furthestSuiteRun } from "./format";
 import { useTail } from "./use-tail";
 
 // Test suites: the configured suites, the runs' history (keyset pages) and one run, all live through
@@ -71,7 +72,10 @@ export function useSuiteRunList(projectId: string, suite: string | undefined) {
 
 /** One suite run, kept live by `suite.onChange` (the project's feed, this run's changes only). */
 export function useSuiteRun(projectId: string, id: string) {
-  const query = trpc.suite.runById.useQuery({ projectId, id }, { staleTime: Infinity });
+  const query = trpc.suite.runById.useQuery(
+    { projectId, id },
+    { staleTime: Infinity, structuralSharing: furthestSuiteRun },
+  );
   const utils = trpc.useUtils();
   trpc.suite.onChange.useSubscription(
     { projectId, lastEventId: null },
