@@ -90,3 +90,24 @@ export async function ensureOwner() {
   }
   await context.dispose();
 }
+
+/**
+ * From now on the page's reads of `procedure` (a query, over HTTP, alone or in a batch) answer with
+ * `copy`, as a read made earlier and delivered late would. Returns how many were answered so. The
+ * test's context must block service workers (Playwright's routes do not see their requests).
+ */
+export async function answerLate(page: Page, procedure: string, copy: unknown): Promise<() => number> {
+  let answered = 0;
+  const path = new RegExp(`/trpc/[^?]*${procedure.replace(".", "\\.")}`);
+  await page.route(path, async (route) => {
+    const response = await route.fetch();
+    const names = new URL(route.request().url()).pathname.split("/").pop()!.split(",");
+    const body = (await response.json()) as unknown[];
+    names.forEach((name, i) => {
+      if (name === procedure) body[i] = { result: { data: copy } };
+    });
+    answered++;
+    await route.fulfill({ response, json: body });
+  });
+  return () => answered;
+}

@@ -1,5 +1,5 @@
 import { expect, request, test, type Page } from "@playwright/test";
-import { ensureOwner, logIn, logInAs, OWNER, ownerApi, type ApiCall } from "./helpers";
+import { answerLate, ensureOwner, logIn, logInAs, OWNER, ownerApi, type ApiCall } from "./helpers";
 
 // Work → Test suites. The e2e API server offers the suites in e2e/fixtures/tower-suites.yaml
 // (playwright.config.ts sets TOWER_SUITES_PATH): the shipped Tower smoke check pointed at the e2e
@@ -241,41 +241,37 @@ test("a viewer watches suites run live, with no Start or Cancel", async ({ brows
   await context.close();
 });
 
-test("an answer read before a live change never takes the change back", async ({ page }) => {
-  await logIn(page);
-  const run = await api.call<{ id: string }>("suite.start", { projectId, name: "soak" });
-  // The run as the server has it before its first result (its command is still starting): what an
-  // answer read then and delivered late carries.
-  const before = await api.call<{ passed: number; outputLines: number }>(
-    `suite.runById?input=${encodeURIComponent(JSON.stringify({ projectId, id: run.id }))}`,
-  );
-  expect(before.passed).toBe(0);
-  await page.goto(inProject(`/work/suites/runs/${encodeURIComponent(run.id)}`));
-  await expect(result(page, "warms up")).toHaveAttribute("data-status", "passed", { timeout: 30_000 });
+test.describe(() => {
+  // The page's own reads, not its service worker's, so that the test can answer them (Playwright's
+  // routes do not see requests a service worker makes).
+  test.use({ serviceWorkers: "block" });
 
-  // From now on the run's reads answer with that earlier copy, as a read that crossed the live
-  // change on the wire would. Back to the suites and into the run again: the page (kept in the
-  // cache) opens its feed anew and reads the run again.
-  let lateAnswers = 0;
-  await page.route(/\/trpc\/[^?]*suite\.runById/, async (route) => {
-    const response = await route.fetch();
-    const names = new URL(route.request().url()).pathname.split("/").pop()!.split(",");
-    const body = (await response.json()) as { result: { data: unknown } }[];
-    names.forEach((name, i) => {
-      if (name === "suite.runById") body[i] = { result: { data: before } };
-    });
-    lateAnswers++;
-    await route.fulfill({ response, json: body });
+  test("an answer read before a live change never takes the change back", async ({ page }) => {
+    await logIn(page);
+    const run = await api.call<{ id: string }>("suite.start", { projectId, name: "soak" });
+    // The run as the server has it before its first result (its command is still starting): what an
+    // answer read then and delivered late carries.
+    const before = await api.call<{ passed: number; outputLines: number }>(
+      `suite.runById?input=${encodeURIComponent(JSON.stringify({ projectId, id: run.id }))}`,
+    );
+    expect(before.passed).toBe(0);
+    await page.goto(inProject(`/work/suites/runs/${encodeURIComponent(run.id)}`));
+    await expect(result(page, "warms up")).toHaveAttribute("data-status", "passed", { timeout: 30_000 });
+
+    // From now on the run's reads answer with that earlier copy, as a read that crossed the live
+    // change on the wire would. Back to the suites and into the run again: the page (kept in the
+    // cache) opens its feed anew and reads the run again.
+    const lateAnswers = await answerLate(page, "suite.runById", before);
+    await page.getByRole("link", { name: "← Test suites" }).click();
+    await suiteCard(page, "soak").getByRole("link", { name: "Running now: watch it (Soak test)" }).click();
+    await page.waitForURL((url) => url.pathname.endsWith(`/work/suites/runs/${run.id}`));
+    await expect.poll(lateAnswers).toBeGreaterThan(0);
+
+    // The page keeps what the feed told it: the result and its count stay.
+    await expect(count(page, "passed")).toHaveText("1");
+    await expect(result(page, "warms up")).toBeVisible();
+    await expect(page.getByText("No results yet.")).toHaveCount(0);
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    await api.call("suite.cancel", { projectId, id: run.id });
   });
-  await page.getByRole("link", { name: "← Test suites" }).click();
-  await suiteCard(page, "soak").getByRole("link", { name: "Running now: watch it (Soak test)" }).click();
-  await page.waitForURL((url) => url.pathname.endsWith(`/work/suites/runs/${run.id}`));
-  await expect.poll(() => lateAnswers).toBeGreaterThan(0);
-
-  // The page keeps what the feed told it: the result and its count stay.
-  await expect(count(page, "passed")).toHaveText("1");
-  await expect(result(page, "warms up")).toBeVisible();
-  await expect(page.getByText("No results yet.")).toHaveCount(0);
-  await page.unrouteAll({ behavior: "ignoreErrors" });
-  await api.call("suite.cancel", { projectId, id: run.id });
 });

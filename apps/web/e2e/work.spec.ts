@@ -1,7 +1,7 @@
 import type { TowerClient } from "@tower/sdk";
 import type { RunAssignment } from "@tower/shared";
 import { expect, test, type Page } from "@playwright/test";
-import { ensureOwner, logIn, ownerApi, type ApiCall } from "./helpers";
+import { answerLate, ensureOwner, logIn, ownerApi, type ApiCall } from "./helpers";
 
 // Work: tasks and runs. A person creates a task with a schedule (its preview comes from the server as
 // they type), runs it now, and follows the run live while an agent works on it: the agent (an agent
@@ -221,6 +221,43 @@ test("a running run is cancelled from its page and ends cancelled; Retry starts 
   await expect(statusBadge(page)).toHaveText("succeeded");
 });
 
+test.describe(() => {
+  // The page's own reads, not its service worker's, so that the test can answer them (Playwright's
+  // routes do not see requests a service worker makes).
+  test.use({ serviceWorkers: "block" });
+
+  test("an answer read before a live change never takes the change back", async ({ page }) => {
+    await openTasks(page);
+    const runId = await runNow(page);
+    const run = await assigned(runId);
+    await expect(statusBadge(page)).toHaveText("leased");
+    // The run as the server has it now, before the agent reports: what an answer read now and
+    // delivered late carries.
+    const before = await api.call<{ status: string }>(
+      `run.byId?input=${encodeURIComponent(JSON.stringify({ projectId, id: runId }))}`,
+    );
+    expect(before.status).toBe("leased");
+    await tower.api.run.heartbeat.mutate({ id: runId, attempt: run.attempt, progress: 30, logs: ["warming up"] });
+    await expect(statusBadge(page)).toHaveText("running");
+
+    // From now on the run's reads answer with that earlier copy, as a read that crossed the live
+    // change on the wire would. Back to the runs and into the run again: the page (kept in the
+    // cache) opens its feed anew and reads the run again.
+    const lateAnswers = await answerLate(page, "run.byId", before);
+    await page.getByRole("link", { name: "← Runs" }).click();
+    await page.locator(`tr[data-run="${runId}"]`).getByRole("link").first().click();
+    await page.waitForURL((url) => url.pathname.endsWith(`/work/runs/${runId}`));
+    await expect.poll(lateAnswers).toBeGreaterThan(0);
+
+    // The page keeps what the feed told it: running, at 30 %.
+    await expect(statusBadge(page)).toHaveText("running");
+    await expect(page.getByText("30 %")).toBeVisible();
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    await tower.api.run.complete.mutate({ id: runId, attempt: run.attempt, output: null });
+    await expect(statusBadge(page)).toHaveText("succeeded");
+  });
+});
+
 test("a task is deleted after a confirm; its runs stay in the history", async ({ page }) => {
   await openTasks(page);
   await page.getByRole("button", { name: `Delete ${TASK}` }).click();
@@ -230,5 +267,5 @@ test("a task is deleted after a confirm; its runs stay in the history", async ({
   await expect(confirm).toBeHidden();
   await expect(page.locator(`tr[data-task="${TASK}"]`)).toHaveCount(0);
   await page.goto(`/work/runs?project=${encodeURIComponent(projectId)}`);
-  await expect(page.locator("tr[data-run]")).toHaveCount(3);
+  await expect(page.locator("tr[data-run]")).toHaveCount(4);
 });

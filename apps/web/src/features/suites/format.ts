@@ -1,5 +1,6 @@
 import type { SuiteFormat, SuiteRun, SuiteRunStatus, TestStatus } from "@tower/shared";
 import { plural } from "~/lib/format";
+import { keepLatest } from "~/lib/latest-copy";
 
 // How suites read: statuses, formats, counts and test durations in words.
 
@@ -32,24 +33,13 @@ export const SUITE_FORMAT_LABELS: Record<SuiteFormat, string> = {
 export const doneOf = (run: Pick<SuiteRun, "passed" | "failed" | "skipped">) => run.passed + run.failed + run.skipped;
 
 /**
- * How far a run has got: it only moves forward (running, then ended; results and output lines only
- * grow), so of two copies of one run the one further along is the newer.
+ * A run's copies in the order they were written: a run only moves forward (running, then ended;
+ * results, output lines and problems only grow).
  */
-const progressOf = (run: SuiteRun) => [
+export const latestSuiteRunCopy = keepLatest<SuiteRun>((run) => [
   run.status === "running" ? 0 : 1,
   doneOf(run) + run.outputLines + run.problems.length,
-];
-
-/**
- * The copy of a run to keep: `next`, unless it is behind `held`. A read answered after a live change
- * came in (the refetch when the feed opens) would otherwise put the run back, and a run that then
- * changes no more (a hanging suite) would go on showing it without the results it has.
- */
-export function furthestSuiteRun(held: unknown, next: unknown): unknown {
-  if (!held || !next) return next;
-  const [a, b] = [progressOf(held as SuiteRun), progressOf(next as SuiteRun)];
-  return a[0]! > b[0]! || (a[0] === b[0] && a[1]! > b[1]!) ? held : next;
-}
+]);
 
 /** "3 passed, 1 failed, 2 skipped", leaving out the zeros; "no results yet" before any. */
 export function countsText(run: Pick<SuiteRun, "passed" | "failed" | "skipped">): string {

@@ -4,7 +4,7 @@ import { useCallback, useMemo } from "react";
 import { applyToPages, newestFirst } from "~/features/work";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
-import { furthestSuiteRun } from "./format";
+import { latestSuiteRunCopy } from "./format";
 import { useTail } from "./use-tail";
 
 // Test suites: the configured suites, the runs' history (keyset pages) and one run, all live through
@@ -74,7 +74,7 @@ export function useSuiteRunList(projectId: string, suite: string | undefined) {
 export function useSuiteRun(projectId: string, id: string) {
   const query = trpc.suite.runById.useQuery(
     { projectId, id },
-    { staleTime: Infinity, structuralSharing: furthestSuiteRun },
+    { staleTime: Infinity, structuralSharing: latestSuiteRunCopy },
   );
   const utils = trpc.useUtils();
   trpc.suite.onChange.useSubscription(

@@ -1,5 +1,6 @@
 import type { Run, RunStatus, Task } from "@tower/shared";
 import type { InfiniteData } from "@tanstack/react-query";
+import { keepLatest } from "~/lib/latest-copy";
 
 // Live changes written into the loaded pages of a keyset-paged list, so a pushed change lands where a
 // refetch would put it (the server's filter and order, copied: they are SQL, nothing to share).
@@ -69,3 +70,18 @@ export function applyToPages<T extends { id: string }, P extends Page<T>, TParam
   }
   return { ...data, pages };
 }
+
+/** Where a run is within its attempt: the statuses it passes through, in order. */
+const STEP: Record<RunStatus, number> = {
+  queued: 0,
+  leased: 1,
+  running: 2,
+  succeeded: 3,
+  failed: 3,
+  timed_out: 3,
+  cancelled: 3,
+  expired: 3,
+};
+
+/** A run's copies in the order they were written: by time, then, within a millisecond, by progress. */
+export const latestRunCopy = keepLatest<Run>((run) => [run.updatedAt, run.attempt, STEP[run.status], run.logLines]);

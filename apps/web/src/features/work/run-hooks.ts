@@ -3,7 +3,7 @@ import type { ChangeEvent, Run, RunLogLine } from "@tower/shared";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
-import { applyToPages, newestFirst, runMatches, type RunFilters } from "./live-cache";
+import { applyToPages, latestRunCopy, newestFirst, runMatches, type RunFilters } from "./live-cache";
 
 // Runs: the live list (keyset pages), one run live with its log lines, cancel and retry.
 
@@ -67,7 +67,7 @@ export function useRunList(projectId: string, filters: RunFilters) {
 
 /** One run, kept live by `run.onChange` (the project's feed, this run's changes only). */
 export function useRun(projectId: string, id: string) {
-  const query = trpc.run.byId.useQuery({ projectId, id }, { staleTime: Infinity });
+  const query = trpc.run.byId.useQuery({ projectId, id }, { staleTime: Infinity, structuralSharing: latestRunCopy });
   const utils = trpc.useUtils();
   trpc.run.onChange.useSubscription(
     { projectId, lastEventId: null },
