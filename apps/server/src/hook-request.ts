@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ClaudeCodeHookInputSchema, type ClaudeCodeHookEvent, type ClaudeCodeHookInput } from "@tower/api";
+import { findInputProblem } from "@tower/shared";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { ZodError } from "zod";
@@ -80,14 +81,28 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
 
 /** The hook payload, or a 4xx saying what is wrong with it. */
 export function parsePayload(body: Buffer, event: ClaudeCodeHookEvent): ClaudeCodeHookInput {
+  let text: string;
+  try {
+    // Fatal: bytes that are not UTF-8 are refused, not read as U+FFFD and then decided on.
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    throw new HookError(400, "BAD_REQUEST", "The body is not valid UTF-8");
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder().decode(body));
+    raw = JSON.parse(text);
   } catch {
     throw new HookError(400, "BAD_REQUEST", "The body is not valid JSON");
   }
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
     throw new HookError(400, "BAD_REQUEST", "The body must be a JSON object (Claude Code's hook input)");
+  }
+  // Before zod, whose walk of a JSON value is recursive: bounded nesting and valid Unicode, as for
+  // every tRPC input (a deep `tool_input` overflowed the stack and was answered 500).
+  const problem = findInputProblem(raw);
+  if (problem) {
+    const where = problem.path.length > 0 ? `${problem.path.map(String).join(".")} ` : "";
+    throw new HookError(400, "BAD_REQUEST", `Invalid hook input: ${where}${problem.message}`);
   }
   const parsed = ClaudeCodeHookInputSchema.safeParse(raw);
   if (!parsed.success)

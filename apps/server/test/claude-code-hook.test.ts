@@ -86,7 +86,7 @@ function hook(
       ...(key ? { authorization: `Bearer ${key}` } : {}),
       ...headers,
     },
-    body: typeof body === "string" ? body : JSON.stringify(body),
+    body: typeof body === "string" || body instanceof Buffer ? body : JSON.stringify(body),
     signal,
   });
 }
@@ -136,6 +136,16 @@ describe("PreToolUse", () => {
       path: "secrets/prod.env",
       operation: "file_write",
     });
+  });
+
+  it("denies a file tool whose path field is no path: its path scopes could not be checked", async () => {
+    for (const file_path of [123, "", null, ["/etc/passwd"]]) {
+      const { decision, reason } = await decide(
+        fixture("pre-tool-use-read", { tool_use_id: `toolu_test_${++counter}`, tool_input: { file_path } }),
+      );
+      expect(decision, JSON.stringify(file_path)).toBe("deny");
+      expect(reason).toMatch(/Read's file_path is not a path/);
+    }
   });
 
   it("denies an agent that is not registered (built-in check), and refuses a key acting as another agent", async () => {
@@ -366,6 +376,28 @@ describe("bad requests get clear JSON errors", () => {
     const longAgent = await hook("pre-tool-use", fixture("pre-tool-use-read"), { query: `?agent=${"a".repeat(500)}` });
     expect(longAgent.status).toBe(400);
     expect((await errorOf(longAgent)).message).toMatch(/^Invalid input: agent: /);
+    // Nesting past the limit, on either hook: a 400 naming it (it overflowed zod's walk: a 500 the
+    // tool call went ahead on), checked before anything recursive reads the body.
+    const deep = `${"[".repeat(5_000)}"bottom"${"]".repeat(5_000)}`;
+    const withDeep = (name: string, field: string, value: object) =>
+      JSON.stringify(fixture(name, { [field]: value })).replace('"DEEP"', deep);
+    for (const [event, body] of [
+      ["pre-tool-use", withDeep("pre-tool-use-bash", "tool_input", { command: "ls", x: "DEEP" })],
+      ["post-tool-use", withDeep("post-tool-use-write", "tool_response", { stdout: "DEEP" })],
+    ] as const) {
+      const nested = await hook(event, body);
+      expect(nested.status, event).toBe(400);
+      expect((await errorOf(nested)).message).toMatch(/^Invalid hook input: .* is nested more than 32 levels deep$/);
+    }
+    const surrogate = await hook(
+      "pre-tool-use",
+      JSON.stringify(fixture("pre-tool-use-bash")).replace('"command":"', '"command":"\\ud800'),
+    );
+    expect(surrogate.status).toBe(400);
+    expect((await errorOf(surrogate)).message).toMatch(/tool_input\.command contains a broken character/);
+    const latin1 = await hook("pre-tool-use", Buffer.from('{"tool_name":"Bash","x":"caf\xe9"}', "latin1"));
+    expect(latin1.status).toBe(400);
+    expect((await errorOf(latin1)).message).toBe("The body is not valid UTF-8");
     const huge = await hook(
       "post-tool-use",
       fixture("post-tool-use-write", { tool_response: { stdout: "x".repeat(1_100_000) } }),

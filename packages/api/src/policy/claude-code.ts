@@ -62,24 +62,41 @@ export function operationOf(tool: string): string {
   return "tool_use";
 }
 
-/** The file or folder a built-in file tool touches (absolute, as Claude Code sends it). */
-export function pathOf(tool: string, input: Record<string, unknown>): string | undefined {
-  const text = (value: unknown) => (typeof value === "string" && value.length > 0 ? value : undefined);
+/** Where a built-in file tool names the file or folder it touches. */
+function pathFieldOf(tool: string): string | undefined {
   switch (tool) {
     case "Read":
     case "Write":
     case "Edit":
     case "MultiEdit":
-      return text(input.file_path);
+      return "file_path";
     case "NotebookEdit":
-      return text(input.notebook_path);
+      return "notebook_path";
     case "Glob":
     case "Grep":
     case "LS":
-      return text(input.path);
+      return "path";
     default:
       return undefined;
   }
+}
+
+/** The file or folder a built-in file tool touches (absolute, as Claude Code sends it). */
+export function pathOf(tool: string, input: Record<string, unknown>): string | undefined {
+  const field = pathFieldOf(tool);
+  const value = field === undefined ? undefined : input[field];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+/**
+ * A file tool's path field that is there but is no path (a number, an empty string…): the path
+ * scopes could not be checked, so the call is refused rather than decided without them.
+ */
+function badPathField(tool: string, input: Record<string, unknown>): string | undefined {
+  const field = pathFieldOf(tool);
+  if (field === undefined || !(field in input)) return undefined;
+  const value = input[field];
+  return typeof value === "string" && value.length > 0 ? undefined : field;
 }
 
 /** Longer strings are replaced by their digest (so an approval still binds to them) and a head. */
@@ -127,6 +144,10 @@ export function toPolicyCheck(
   payload: ClaudeCodeHookInput,
   agent: string,
 ): { ok: true; input: PolicyCheckInput } | { ok: false; reason: string } {
+  const bad = badPathField(payload.tool_name, payload.tool_input);
+  if (bad !== undefined) {
+    return { ok: false, reason: `${payload.tool_name}'s ${bad} is not a path, so its path scopes cannot be checked` };
+  }
   const path = pathOf(payload.tool_name, payload.tool_input);
   if (path !== undefined && path.length > POLICY_LIMITS.pathLength) {
     return { ok: false, reason: `The path is longer than ${POLICY_LIMITS.pathLength} characters` };
