@@ -21,6 +21,16 @@ const time = (at: number) => new Date(at).toISOString();
 function requireHeld(deps: Deps, tx: DbOrTx, access: ProjectAccess, id: string, attempt: number | undefined): RunRow {
   const row = requireRun(deps.state, tx, access.projectId, id);
   if (row.agentName !== null) assertActsAs(access, row.agentName);
+  // Attempts only count up, and an agent learns its number from the lease: one past the run's
+  // current attempt was never leased to anyone, so nothing lapsed; the caller has the wrong number.
+  // Still a conflict, as for a lapsed one: in a report call it refuses this report alone, and the
+  // agent drops a run it cannot account for.
+  if (attempt !== undefined && attempt > row.attempt) {
+    throw new DomainError(
+      "CONFLICT",
+      `Run ${id} is on attempt ${row.attempt} (${row.status}); attempt ${attempt} does not exist: send the attempt it was leased with`,
+    );
+  }
   const held = row.status === "leased" || row.status === "running";
   if (!held || (attempt !== undefined && attempt !== row.attempt)) {
     const what =

@@ -156,6 +156,42 @@ describe("runs", () => {
     expect(runStatus(queued.id)).toEqual({ status: "succeeded", attempt: 2 });
   });
 
+  it("refuses a report of an attempt the run never had as such, not as a lapsed lease, and keeps the run", async () => {
+    await owner.task.create({ projectId, name: "numbered", maxAttempts: 3, backoffSeconds: 0 });
+    const queued = await owner.task.runNow({ projectId, task: "numbered" });
+    const stream = await waitForWork();
+    expect(await nextRun(stream)).toMatchObject({ id: queued.id, attempt: 1 });
+    const agent = agentCaller();
+
+    const refused = await expectTRPCError(
+      agent.run.heartbeat({ id: queued.id, attempt: 2 }),
+      "CONFLICT",
+      `Run ${queued.id} is on attempt 1 (leased); attempt 2 does not exist: send the attempt it was leased with`,
+    );
+    expect(refused.message).not.toMatch(/lapsed|no longer held/);
+    await expectTRPCError(agent.run.complete({ id: queued.id, attempt: 7 }), "CONFLICT", /attempt 7 does not exist/);
+    // In a report call it refuses that report alone; the run is still the agent's, on attempt 1.
+    const answers = await agent.run.report({
+      reports: [
+        { kind: "heartbeat", id: queued.id, attempt: 2 },
+        { kind: "heartbeat", id: queued.id, attempt: 1, progress: 10 },
+      ],
+    });
+    expect(answers[0]).toMatchObject({ ok: false, code: "CONFLICT", message: /attempt 2 does not exist/ });
+    expect(answers[1]).toMatchObject({ ok: true, status: "running" });
+    expect(runStatus(queued.id)).toEqual({ status: "running", attempt: 1 });
+
+    // An attempt taken back is still told as one whose lease lapsed.
+    world.clock.advance(LEASE_MS + 1);
+    sweepWork(world.deps);
+    expect(runStatus(queued.id)).toEqual({ status: "queued", attempt: 2 });
+    await expectTRPCError(
+      agent.run.heartbeat({ id: queued.id, attempt: 1 }),
+      "CONFLICT",
+      /no longer held by this agent: its lease lapsed .*now attempt 2, queued/,
+    );
+  });
+
   it("never offers a run back to the stream it was taken from (its agent may be stalled), only to others", async () => {
     await owner.task.create({ projectId, name: "stalled", maxAttempts: 5, backoffSeconds: 0 });
     const queued = await owner.task.runNow({ projectId, task: "stalled" });

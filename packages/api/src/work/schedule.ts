@@ -16,15 +16,49 @@ export function parseSchedule(cron: string, timezone: string): Cron {
   try {
     schedule.nextRun(new Date(0));
   } catch {
-    throw new DomainError(
-      "BAD_REQUEST",
-      `Unknown time zone "${timezone}"; use an IANA name such as Europe/Paris or UTC`,
-      {
-        field: "timezone",
-      },
-    );
+    throw unknownTimeZone(timezone);
   }
   return schedule;
+}
+
+const unknownTimeZone = (timezone: string) =>
+  new DomainError("BAD_REQUEST", `Unknown time zone "${timezone}"; use an IANA name such as Europe/Paris or UTC`, {
+    field: "timezone",
+  });
+
+/**
+ * Refuses a time zone that is not one, schedule or not: a task keeps its zone for when it gets a
+ * cron, and a bad one saved now would only be found then, refusing a change that did not touch it.
+ * Intl is what croner converts dates with, so both know the same zones. `saved`: the zone is the
+ * task's own, stored before zones were checked, and the change at hand needs it.
+ */
+export function assertTimeZone(timezone: string, saved = false): void {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+  } catch {
+    if (!saved) throw unknownTimeZone(timezone);
+    throw new DomainError(
+      "BAD_REQUEST",
+      `The task's saved time zone "${timezone}" is unknown (it was saved before zones were checked); ` +
+        "send a timezone with this change, an IANA name such as Europe/Paris or UTC",
+      { field: "timezone" },
+    );
+  }
+}
+
+/**
+ * A schedule about to be saved: checked as parseSchedule does, and refused when it never fires
+ * after `now` (a date no month has, such as "0 0 31 2 *"), which croner only finds by searching.
+ * Not for the sweep: a schedule saved before this check must not stop it.
+ */
+export function assertSchedule(cron: string, timezone: string, now: number): void {
+  if (parseSchedule(cron, timezone).nextRun(new Date(now)) === null) {
+    throw new DomainError(
+      "BAD_REQUEST",
+      `"${cron}" never fires: no date matches it (is it a day the month does not have, such as 31 February?)`,
+      { field: "cron" },
+    );
+  }
 }
 
 function cronProblem(error: unknown): string {

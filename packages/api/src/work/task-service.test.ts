@@ -64,6 +64,68 @@ describe("tasks", () => {
     expect((await owner.task.list({ projectId })).items).toEqual([]);
   });
 
+  it("checks the time zone without a schedule too, on create and on update, naming the zone", async () => {
+    const created = await expectTRPCError(
+      owner.task.create({ projectId, name: "tzonly", target: { kind: "any" }, timezone: "Nowhere/Else" }),
+      "BAD_REQUEST",
+      'timezone: Unknown time zone "Nowhere/Else"; use an IANA name such as Europe/Paris or UTC',
+    );
+    expect(errorShape(created).data.field).toBe("timezone");
+    expect((await owner.task.list({ projectId })).items).toEqual([]);
+
+    const task = await owner.task.create({ projectId, name: "tzonly", timezone: "Europe/Paris" });
+    const updated = await expectTRPCError(
+      owner.task.update({ projectId, id: task.id, timezone: "Bad/Zone" }),
+      "BAD_REQUEST",
+      /^timezone: Unknown time zone "Bad\/Zone"/,
+    );
+    expect(errorShape(updated).data.field).toBe("timezone");
+    // Nothing bad was kept, so a schedule added later is refused for nothing it was not sent.
+    const scheduled = await owner.task.update({ projectId, id: task.id, cron: "*/5 * * * *" });
+    expect(scheduled).toMatchObject({ timezone: "Europe/Paris", cron: "*/5 * * * *" });
+    expect(scheduled.nextFireAt).toBe(world.clock.now() + 5 * MINUTE);
+  });
+
+  it("names a time zone saved before zones were checked as the task's own when a schedule needs it", async () => {
+    const task = await owner.task.create({ projectId, name: "legacy" });
+    world.sqlite.prepare("update tasks set timezone = 'Nowhere/Else' where id = ?").run(task.id);
+    // Changes that need no zone still go through.
+    expect(await owner.task.update({ projectId, id: task.id, priority: 3 })).toMatchObject({ priority: 3 });
+    const refused = await expectTRPCError(
+      owner.task.update({ projectId, id: task.id, cron: "*/5 * * * *" }),
+      "BAD_REQUEST",
+      /^timezone: The task's saved time zone "Nowhere\/Else" is unknown .*send a timezone with this change/,
+    );
+    expect(errorShape(refused).data.field).toBe("timezone");
+    const fixed = await owner.task.update({ projectId, id: task.id, cron: "*/5 * * * *", timezone: "UTC" });
+    expect(fixed.nextFireAt).toBe(world.clock.now() + 5 * MINUTE);
+  });
+
+  it("refuses a cron that never fires, on create and on update, and changes nothing", async () => {
+    const created = await expectTRPCError(
+      owner.task.create({ projectId, name: "never", cron: "0 0 31 2 *" }),
+      "BAD_REQUEST",
+      /^cron: "0 0 31 2 \*" never fires/,
+    );
+    expect(errorShape(created).data.field).toBe("cron");
+    expect((await owner.task.list({ projectId })).items).toEqual([]);
+
+    const task = await owner.task.create({ projectId, name: "hourly", cron: "0 * * * *" });
+    const updated = await expectTRPCError(
+      owner.task.update({ projectId, id: task.id, cron: "0 9 30 2 *" }),
+      "BAD_REQUEST",
+      /^cron: "0 9 30 2 \*" never fires/,
+    );
+    expect(errorShape(updated).data.field).toBe("cron");
+    expect(await owner.task.byId({ projectId, id: task.id })).toMatchObject({
+      cron: "0 * * * *",
+      nextFireAt: task.nextFireAt,
+    });
+    // A rare date is not a never: 29 February comes in 2028.
+    const leap = await owner.task.update({ projectId, id: task.id, cron: "0 0 29 2 *" });
+    expect(leap.nextFireAt).toBe(Date.UTC(2028, 1, 29));
+  });
+
   it("previews the next five fires in the task's time zone", async () => {
     // The manual clock starts at 2026-01-01T00:00Z, a Thursday.
     const { fires, timezone } = await owner.task.preview({ projectId, cron: "0 9 * * 1-5", timezone: "Europe/Paris" });

@@ -6,7 +6,7 @@ import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { newId } from "../core/tokens";
-import { nextFireAfter, parseSchedule } from "./schedule";
+import { assertSchedule, assertTimeZone, nextFireAfter, parseSchedule } from "./schedule";
 import { findTaskByName, requireTask, taskChange, taskDeleted, toTask, type TaskRow } from "./task-rows";
 import { escapeLike } from "../core/like";
 
@@ -44,8 +44,9 @@ function targetColumns(target: TaskTarget) {
 }
 
 export function createTask(deps: Deps, projectId: string, fields: TaskFields, actor: Actor): Task {
-  if (fields.cron !== null) parseSchedule(fields.cron, fields.timezone);
   const now = deps.clock.now();
+  if (fields.cron !== null) assertSchedule(fields.cron, fields.timezone, now);
+  else assertTimeZone(fields.timezone);
   let event: ChangeEvent | null = null;
   const task = deps.db.transaction((tx) => {
     assertNameFree(deps, projectId, fields.name);
@@ -92,7 +93,14 @@ export function updateTask(
     const before = requireTask(tx, projectId, id);
     if (changes.name !== undefined) assertNameFree(deps, projectId, changes.name, id);
     const merged = { ...toTask(before), ...changes };
-    if (merged.cron !== null) parseSchedule(merged.cron, merged.timezone);
+    // The zone is checked whenever given, with or without a schedule; one saved before zones were
+    // checked is named as such when a schedule now needs it. A cron given must fire some day.
+    if (changes.timezone !== undefined) assertTimeZone(changes.timezone);
+    else if (merged.cron !== null) assertTimeZone(before.timezone, true);
+    if (merged.cron !== null) {
+      if (changes.cron !== undefined) assertSchedule(merged.cron, merged.timezone, now);
+      else parseSchedule(merged.cron, merged.timezone);
+    }
     const scheduleChanged =
       merged.cron !== before.cron || merged.timezone !== before.timezone || merged.paused !== before.paused;
     const { target, ...rest } = changes;
