@@ -44,13 +44,27 @@ describe("readYaml", () => {
     expect(read.agents.at(-1)!.allowedTools).toEqual(["read", "write"]);
   });
 
-  it("refuses a file with more aliases than the cap before resolving any (20,000 pairs held the server for 11 s)", () => {
-    const anchors = Array.from({ length: 20_000 }, (_, i) => `  - &a${i} x${i}`).join("\n");
-    const aliases = Array.from({ length: 20_000 }, (_, i) => `  - *a${i}`).join("\n");
-    const content = `defined:\n${anchors}\nused:\n${aliases}\n`;
+  it("refuses a file with more aliases than the cap before resolving any", () => {
+    const aliases = Array.from({ length: LIMITS.yamlAliases + 1 }, () => `  - *tools`).join("\n");
+    const content = `tools: &tools [read]\nused:\n${aliases}\n`;
     expect(failureOf(() => readYaml(content))).toBe(
       "The file uses more than 100 YAML aliases (*name); write the values out instead",
     );
+  });
+
+  it("refuses a file with more anchors than the cap before parsing it (250 KB of them held the server for 4 s; of pairs, 8 s)", () => {
+    const anchors = Array.from({ length: 20_000 }, (_, i) => `  - &a${i} x${i}`).join("\n");
+    const aliases = Array.from({ length: 20_000 }, (_, i) => `  - *a${i}`).join("\n");
+    const anchorsMessage = "The file has more than 100 YAML anchors (&name); write the values out instead";
+    expect(failureOf(() => readYaml(`defined:\n${anchors}\nused:\n${aliases}\n`))).toBe(anchorsMessage);
+    expect(failureOf(() => readYaml(`defined:\n${anchors}\n`))).toBe(anchorsMessage);
+  });
+
+  it("refuses flow collections nested deeper than any input may be before parsing them (125,000 [ held the server for 3 s)", () => {
+    const tooDeep = "The file is nested too deeply to read (at most 32 levels)";
+    expect(failureOf(() => readYaml(`${"[".repeat(125_000)}${"]".repeat(125_000)}`))).toBe(tooDeep);
+    expect(failureOf(() => readYaml(`a: ${"{b: ".repeat(33)}c${"}".repeat(33)}`))).toBe(tooDeep);
+    expect(readYaml(`a: ${"[".repeat(31)}c${"]".repeat(31)}`)).toBeTruthy();
   });
 
   it("refuses aliases that expand to too much data (a billion laughs within the alias cap)", () => {
@@ -95,7 +109,7 @@ describe("agent.import with hostile YAML", () => {
     });
     expect(report.files.map((file) => [file.file, file.error ?? file.agents.map((a) => a.outcome).join()])).toEqual([
       ["tags.yaml", "The file uses YAML tags Tower does not know (!secret); write plain values instead"],
-      ["aliases.yaml", "The file uses more than 100 YAML aliases (*name); write the values out instead"],
+      ["aliases.yaml", "The file has more than 100 YAML anchors (&name); write the values out instead"],
       ["plain.yaml", "created"],
     ]);
     world.close();

@@ -312,9 +312,25 @@ describe("YAML", () => {
       policy: { version: 1, document: { ...DEFAULT_POLICY, defaultEffect: "deny" } },
     });
     expect(saved.policy.summary).toContain("defaultEffect");
-    // An empty file is the default document.
-    const emptied = await admin.policy.importYaml({ projectId, yaml: "", expectedVersion: 1 });
-    expect(emptied).toMatchObject({ changed: true, policy: { version: 2, document: DEFAULT_POLICY } });
+    // An empty file (or one holding only `~` or comments) is a mistake, not a policy: refused, so
+    // it cannot remove every rule; the default document imports from its own export.
+    for (const yaml of ["", "~\n", "# nothing yet\n"]) {
+      await expectTRPCError(
+        admin.policy.importYaml({ projectId, yaml, expectedVersion: 1 }),
+        "BAD_REQUEST",
+        /^yaml: The YAML is empty; a policy with no rules says `rules: \[\]`$/,
+      );
+    }
+    expect((await owner.policy.get({ projectId })).version).toBe(1);
+  });
+
+  it("text that is not valid Unicode is refused from YAML as from JSON; nothing is saved", async () => {
+    await expectTRPCError(
+      owner.policy.importYaml({ projectId, yaml: 'defaultReason: "bad \\ud800 char"\n', expectedVersion: 0 }),
+      "BAD_REQUEST",
+      /^yaml: The YAML could not be read: defaultReason contains a broken character/,
+    );
+    expect((await owner.policy.get({ projectId })).version).toBe(0);
   });
 
   it("bad YAML and invalid documents are BAD_REQUEST naming the problem; nothing is saved", async () => {

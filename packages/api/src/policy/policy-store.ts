@@ -188,7 +188,13 @@ export function importPolicyYaml(
   } catch (error) {
     throw new DomainError("BAD_REQUEST", `The YAML could not be read: ${(error as Error).message}`, { field: "yaml" });
   }
-  const parsed = PolicyDocumentSchema.safeParse(raw ?? {});
+  // An empty file is a mistake, not a policy without rules: importing it would remove every rule.
+  if (raw === null || raw === undefined) {
+    throw new DomainError("BAD_REQUEST", "The YAML is empty; a policy with no rules says `rules: []`", {
+      field: "yaml",
+    });
+  }
+  const parsed = PolicyDocumentSchema.safeParse(raw);
   if (!parsed.success) {
     throw new DomainError("BAD_REQUEST", `The policy is not valid: ${describeIssues(parsed.error)}`, { field: "yaml" });
   }
