@@ -113,6 +113,20 @@ const EnvSchema = z.object({
   TOWER_VAPID_PUBLIC_KEY: z.string().trim().min(1).optional(),
   /** Never logged. */
   TOWER_VAPID_PRIVATE_KEY: z.string().trim().min(1).optional(),
+  /**
+   * Push services to send to besides the browsers' own (FCM, Mozilla's, Apple's, Windows'): host
+   * names, comma-separated; a subdomain of one is included. Subscriptions elsewhere are refused.
+   */
+  TOWER_PUSH_SERVICES: list.pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9.-]+$/i,
+          "Must be host names (such as push.example.com), comma-separated, without scheme or port",
+        ),
+    ),
+  ),
   /** The generated VAPID key pair, JSON, mode 0600. Default: `vapid-keys.json` beside the database. */
   TOWER_VAPID_KEYS_PATH: z.string().min(1).optional(),
   /**

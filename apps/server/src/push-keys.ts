@@ -22,6 +22,7 @@ export function pushOptions(env: Env, logger: Logger): WebPushSenderOptions {
   return {
     vapid,
     subject,
+    services: env.TOWER_PUSH_SERVICES,
     whyOff: `The server has no contact for push services: an administrator sets ${EXAMPLE} and restarts it`,
   };
 }

@@ -29,6 +29,24 @@ describe("web push configuration", () => {
     expect(() => loadEnv({ TOWER_PUSH_SUBJECT: "https://[::1]" })).toThrow(/TOWER_PUSH_SUBJECT/);
   });
 
+  it("adds push services from TOWER_PUSH_SERVICES to the browsers' own, as host names only", () => {
+    expect(loadEnv({}).TOWER_PUSH_SERVICES).toEqual([]);
+    expect(loadEnv({ TOWER_PUSH_SERVICES: "push.example.com, PUSH2.example.org" }).TOWER_PUSH_SERVICES).toEqual([
+      "push.example.com",
+      "PUSH2.example.org",
+    ]);
+    expect(() => loadEnv({ TOWER_PUSH_SERVICES: "https://push.example.com" })).toThrow(
+      /TOWER_PUSH_SERVICES.*host names/,
+    );
+    const keys = generateVapidKeys();
+    const env = loadEnv({
+      TOWER_PUSH_SERVICES: "push.example.com",
+      TOWER_VAPID_PUBLIC_KEY: keys.publicKey,
+      TOWER_VAPID_PRIVATE_KEY: keys.privateKey,
+    });
+    expect(pushOptions(env, recordingLogger().logger).services).toEqual(["push.example.com"]);
+  });
+
   it("takes VAPID keys from the environment both or neither, and keeps generated ones beside the database", () => {
     const keys = generateVapidKeys();
     expect(() => loadEnv({ TOWER_VAPID_PUBLIC_KEY: keys.publicKey })).toThrow(

@@ -1930,7 +1930,7 @@ describe("access edge cases", () => {
       const ecdh = createECDH("prime256v1");
       ecdh.generateKeys();
       return {
-        endpoint: `https://push.example.net/${randomBytes(12).toString("base64url")}`,
+        endpoint: `https://fcm.googleapis.com/${randomBytes(12).toString("base64url")}`,
         keys: { p256dh: ecdh.getPublicKey().toString("base64url"), auth: randomBytes(16).toString("base64url") },
       };
     };

@@ -131,7 +131,8 @@ export interface PushSendOptions {
 }
 
 /**
- * What the push service answered: `gone` (404 or 410: the subscription is dead), another refusal,
+ * What the push service answered: `gone` (404 or 410, or not a push service Tower sends to: the
+ * subscription is dead), another refusal,
  * a failure to reach it at all, or `skipped` (no longer wanted, or the line was full).
  */
 export type PushSendResult =
@@ -150,6 +151,8 @@ export interface PushSender {
   publicKey: string;
   /** Null when notifications are sent; otherwise why not, in words an administrator acts on. */
   disabledReason: string | null;
+  /** Why a subscription to `endpoint` is refused (not a push service it sends to), or null. */
+  endpointProblem(endpoint: string): string | null;
   send(target: PushTarget, payload: string, options: PushSendOptions): Promise<PushSendResult>;
   /** Resolves once nothing is in flight or waiting (tests, shutdown). */
   idle(): Promise<void>;

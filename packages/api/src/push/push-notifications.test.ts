@@ -22,7 +22,7 @@ beforeEach(async () => {
   const vapid = generateVapidKeys();
   vapidPublicKey = vapid.publicKey;
   service = await startTestPushService({ vapidPublicKey, subject: SUBJECT });
-  world = await createWorld({ push: { vapid, subject: SUBJECT, agent: service.agent, retryDelayMs: 10 } });
+  world = await createWorld({ push: { vapid, subject: SUBJECT, agent: service.agent, services: service.services, retryDelayMs: 10 }, });
   await world.users.owner.caller.policy.save({
     projectId: world.projectId,
     expectedVersion: 0,

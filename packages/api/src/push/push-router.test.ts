@@ -10,7 +10,7 @@ beforeEach(async () => {
 afterEach(() => world.close());
 
 /** A subscription as a browser's `PushSubscription.toJSON()` gives it. */
-function subscription(host = "push.example.net") {
+function subscription(host = "fcm.googleapis.com") {
   const ecdh = createECDH("prime256v1");
   ecdh.generateKeys();
   return {
@@ -38,7 +38,7 @@ describe("push subscriptions", () => {
     const device = await browser.push.subscribe(sub);
     expect(device).toMatchObject({
       deviceLabel: "Chrome on Android",
-      service: "push.example.net",
+      service: "fcm.googleapis.com",
       preferences: { approvals: true, budget: true, agentErrors: true },
       lastUsedAt: null,
       current: true,
@@ -61,14 +61,45 @@ describe("push subscriptions", () => {
       expect(shape.message).toMatch(message);
       expect(Object.keys(shape.data.zodError?.fieldErrors ?? {})).toContain(field);
     };
-    await refused({ ...sub, endpoint: "http://push.example.net/send/x" }, "endpoint", /endpoint.*https: URL/);
+    await refused({ ...sub, endpoint: "http://fcm.googleapis.com/send/x" }, "endpoint", /endpoint.*https: URL/);
     await refused({ ...sub, endpoint: "not a url" }, "endpoint", /endpoint/);
-    await refused({ ...sub, endpoint: `https://push.example.net/${"x".repeat(2_100)}` }, "endpoint", /2048/);
+    await refused({ ...sub, endpoint: `https://fcm.googleapis.com/${"x".repeat(2_100)}` }, "endpoint", /2048/);
     await refused({ ...sub, keys: { ...sub.keys, p256dh: sub.keys.p256dh.slice(0, 40) } }, "keys", /p256dh.*65 bytes/);
     await refused({ ...sub, keys: { ...sub.keys, p256dh: `A${sub.keys.p256dh.slice(1)}` } }, "keys", /p256dh.*0x04/);
     await refused({ ...sub, keys: { ...sub.keys, auth: "abc" } }, "keys", /auth.*16 bytes/);
     await refused({ ...sub, keys: { ...sub.keys, auth: "!!!!!!!!!!!!!!!!!!!!!!" } }, "keys", /auth/);
     expect(rows()).toEqual([]);
+  });
+
+  it("refuses an endpoint that is no browser's push service, and a key that is no P-256 point, naming the field", async () => {
+    const caller = world.users.viewer.caller;
+    const sub = subscription();
+    const refused = async (input: unknown, field: string, message: RegExp) => {
+      const shape = errorShape(await expectTRPCError(caller.push.subscribe(input as never), "BAD_REQUEST"));
+      expect(shape.message).toMatch(message);
+      expect(shape.data.field).toBe(field);
+    };
+    // Whoever subscribes names the endpoint: anything else would have the server connect where they say.
+    for (const endpoint of [
+      "https://169.254.169.254/latest/meta-data",
+      "https://127.0.0.1:4399/x",
+      "https://localhost/x",
+      "https://intranet.example.com/push",
+      "https://fcm.googleapis.com.attacker.example/x",
+    ]) {
+      await refused({ ...sub, endpoint }, "endpoint", /is not a push service Tower sends to .*TOWER_PUSH_SERVICES/);
+    }
+    await refused({ ...sub, keys: { ...sub.keys, p256dh: `B${"A".repeat(86)}` } }, "keys.p256dh", /no point on the curve/);
+    expect(rows()).toEqual([]);
+    for (const endpoint of [
+      "https://fcm.googleapis.com/fcm/send/abc",
+      "https://updates.push.services.mozilla.com/wpush/v2/abc",
+      "https://web.push.apple.com/abc",
+      "https://wns2-par02p.notify.windows.com/w/?token=abc",
+    ]) {
+      await caller.push.subscribe({ ...sub, endpoint });
+    }
+    expect(rows()).toHaveLength(4);
   });
 
   it("isolates people: one never sees, changes, tests or removes another's devices", async () => {
@@ -130,7 +161,7 @@ describe("push subscriptions", () => {
     expect(JSON.parse(audit[0]!.detail)).toMatchObject({
       deviceId: device.id,
       device: "Desk",
-      service: "push.example.net",
+      service: "fcm.googleapis.com",
     });
     expect(audit.every((row) => !row.detail.includes(sub.endpoint) && !row.detail.includes(sub.keys.auth))).toBe(true);
   });

@@ -7,6 +7,7 @@ import {
   type PushSubscribeInput,
   type PushUpdateInput,
 } from "@tower/shared";
+import { createECDH } from "node:crypto";
 import { and, asc, count, eq } from "drizzle-orm";
 import { appendAccountAudit } from "../auth/account-audit";
 import type { ClientInfo, Deps } from "../core/deps";
@@ -15,6 +16,7 @@ import { newId } from "../core/tokens";
 import { deliver } from "./push-delivery";
 import { payloadJson, testPayload } from "./push-messages";
 import { deviceLabelFrom, preferenceColumns, serviceOf, toDevice, type PushSubscriptionRow } from "./push-rows";
+import { pushEndpointProblem } from "./push-services";
 
 /** Devices one person may have subscribed at once (dead ones are removed when a push finds them gone). */
 export const MAX_DEVICES_PER_USER = 20;
@@ -22,6 +24,18 @@ export const MAX_DEVICES_PER_USER = 20;
 export function pushConfig({ push }: Pick<Deps, "push">): PushConfig {
   if (!push) return { enabled: false, publicKey: null, reason: "Web push is not set up on this server" };
   return { enabled: push.disabledReason === null, publicKey: push.publicKey, reason: push.disabledReason };
+}
+
+/** A key every push to the device would fail to encrypt for is refused when it is given, not then. */
+function isP256Point(p256dh: string): boolean {
+  try {
+    const ecdh = createECDH("prime256v1");
+    ecdh.generateKeys(); // computeSecret checks the other key against the curve, and needs one of its own
+    ecdh.computeSecret(Buffer.from(p256dh, "base64url"));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function ownDevice(db: DbOrTx, userId: string, id: string): PushSubscriptionRow {
@@ -48,6 +62,13 @@ export function subscribe(
   actor: Actor,
   client: ClientInfo,
 ): PushDevice {
+  const endpointProblem = deps.push ? deps.push.endpointProblem(input.endpoint) : pushEndpointProblem(input.endpoint);
+  if (endpointProblem) throw new DomainError("BAD_REQUEST", endpointProblem, { field: "endpoint" });
+  if (!isP256Point(input.keys.p256dh)) {
+    throw new DomainError("BAD_REQUEST", "Must be the browser's P-256 public key (this is no point on the curve)", {
+      field: "keys.p256dh",
+    });
+  }
   const now = deps.clock.now();
   const keys = { p256dh: input.keys.p256dh, auth: input.keys.auth };
   return deps.db.transaction((tx) => {

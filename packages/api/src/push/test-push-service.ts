@@ -149,6 +149,8 @@ export async function startTestPushService({ vapidPublicKey, subject }: { vapidP
     origin,
     /** Trusts this service's certificate (and nothing is verified less than usual). */
     agent: new Agent({ ca: cert }),
+    /** For the sender's `services`: this service's host, which no browser uses. */
+    services: ["127.0.0.1"],
     received,
     problems,
     /** A new browser subscription at this service: keys made as a browser makes them. */

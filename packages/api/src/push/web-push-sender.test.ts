@@ -15,7 +15,7 @@ const options = { ttlSeconds: 30, topic: "t0pic_-", urgency: "high" as const };
 
 describe("web push sender", () => {
   it("keeps at most maxInFlight requests open; the rest wait in line and all arrive", async () => {
-    const sender = createWebPushSender({ vapid, subject: SUBJECT, agent: service.agent, maxInFlight: 3 });
+    const sender = createWebPushSender({ vapid, subject: SUBJECT, agent: service.agent, services: service.services, maxInFlight: 3 });
     const browser = service.browser();
     service.delay(30);
     try {
@@ -34,7 +34,7 @@ describe("web push sender", () => {
   });
 
   it("drops what is no longer wanted when its turn comes, and what finds the line full", async () => {
-    const sender = createWebPushSender({ vapid, subject: SUBJECT, agent: service.agent, maxInFlight: 1, maxQueued: 1 });
+    const sender = createWebPushSender({ vapid, subject: SUBJECT, agent: service.agent, services: service.services, maxInFlight: 1, maxQueued: 1 });
     const browser = service.browser();
     const [first, second, third] = await Promise.all([
       sender.send(browser.subscription, "{}", options),
@@ -48,7 +48,7 @@ describe("web push sender", () => {
   });
 
   it("tells 404/410 (gone) from other refusals, retries a 5xx once, and reports an unreachable service", async () => {
-    const sender = createWebPushSender({ vapid, subject: SUBJECT, agent: service.agent, retryDelayMs: 5 });
+    const sender = createWebPushSender({ vapid, subject: SUBJECT, agent: service.agent, services: service.services, retryDelayMs: 5 });
     const gone = service.browser();
     service.answer(gone, 410);
     expect(await sender.send(gone.subscription, "{}", options)).toEqual({ outcome: "gone", statusCode: 410 });
@@ -72,11 +72,22 @@ describe("web push sender", () => {
   });
 
   it("never trusts a certificate it was not given: without the test's agent, TLS verification fails", async () => {
-    const sender = createWebPushSender({ vapid, subject: SUBJECT, retryDelayMs: 1 });
+    const sender = createWebPushSender({ vapid, subject: SUBJECT, services: service.services, retryDelayMs: 1 });
     const browser = service.browser();
     const result = await sender.send(browser.subscription, "{}", options);
     expect(result).toMatchObject({ outcome: "failed", error: expect.stringMatching(/self[- ]signed/i) });
     expect(service.to(browser)).toEqual([]);
+  });
+
+  it("sends only to push services: another host's subscription is gone, and nothing connects to it", async () => {
+    const sender = createWebPushSender({ vapid, subject: SUBJECT, agent: service.agent });
+    const browser = service.browser();
+    expect(await sender.send(browser.subscription, "{}", options)).toEqual({ outcome: "gone", statusCode: 0 });
+    expect(service.to(browser)).toEqual([]);
+    expect(sender.endpointProblem(browser.subscription.endpoint)).toMatch(/^127\.0\.0\.1 is not a push service/);
+    expect(sender.endpointProblem("https://fcm.googleapis.com/fcm/send/abc")).toBeNull();
+    expect(sender.endpointProblem("https://wns2-par02p.notify.windows.com/w/?token=x")).toBeNull();
+    expect(sender.endpointProblem("https://fcm.googleapis.com.evil.example/x")).not.toBeNull();
   });
 
   it("sends nothing when push is off, and says why", async () => {

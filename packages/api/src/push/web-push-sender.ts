@@ -1,6 +1,7 @@
 import type { Agent } from "node:https";
 import webpush from "web-push";
 import type { PushSender, PushSendOptions, PushSendResult, PushTarget } from "../core/ports";
+import { pushEndpointProblem } from "./push-services";
 
 export interface VapidKeys {
   /** Base64url, 65 bytes: an uncompressed P-256 point. */
@@ -27,6 +28,8 @@ export interface WebPushSenderOptions {
   timeoutMs?: number;
   /** A failure to reach the service, a 429 or a 5xx is tried once more after this long. */
   retryDelayMs?: number;
+  /** Push services to send to besides the browsers' own (host names; tests: their loopback one). */
+  services?: readonly string[];
 }
 
 /** The VAPID key pair a fresh install signs with (web-push makes it: a P-256 key, base64url). */
@@ -49,6 +52,7 @@ export function createWebPushSender({
   maxQueued = 1_000,
   timeoutMs = 10_000,
   retryDelayMs = 1_000,
+  services = [],
 }: WebPushSenderOptions): PushSender {
   let inFlight = 0;
   let retrying = 0;
@@ -62,6 +66,8 @@ export function createWebPushSender({
 
   async function request(target: PushTarget, payload: string, options: PushSendOptions): Promise<PushSendResult> {
     if (subject === null) return { outcome: "skipped", why: "unwanted" };
+    // A subscription kept from before its service was allowed (or after it was removed) is dead.
+    if (pushEndpointProblem(target.endpoint, services) !== null) return { outcome: "gone", statusCode: 0 };
     try {
       const response = await webpush.sendNotification(target, payload, {
         vapidDetails: { subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey },
@@ -116,6 +122,7 @@ export function createWebPushSender({
   return {
     publicKey: vapid.publicKey,
     disabledReason: subject === null ? whyOff : null,
+    endpointProblem: (endpoint) => pushEndpointProblem(endpoint, services),
     async send(target, payload, options) {
       const first = await attempt(target, payload, options);
       if (!transient(first)) return first;
