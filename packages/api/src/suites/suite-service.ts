@@ -18,7 +18,7 @@ import type { SuiteConfiguration } from "../core/ports";
 import { newId } from "../core/tokens";
 import { SuiteRecorder } from "./suite-recorder";
 import { runSuiteProcess } from "./suite-process";
-import { requireSuiteRun, suiteRunChange, toSuiteRun, type SuiteRunRow } from "./suite-run-rows";
+import { endUnwatchedRun, requireSuiteRun, suiteRunChange, toSuiteRun, type SuiteRunRow } from "./suite-run-rows";
 
 type ConfiguredSuite = SuiteConfiguration["suites"][number];
 
@@ -61,15 +61,18 @@ function requireSuite(deps: Deps, name: string): ConfiguredSuite {
 export function startSuite(deps: Deps, projectId: string, name: string, actor: Actor): SuiteRun {
   const suite = requireSuite(deps, name);
   const now = deps.clock.now();
-  let event: ChangeEvent | null = null;
+  const events: ChangeEvent[] = [];
   const row = deps.db.transaction((tx) => {
+    // A run nothing watches any more (its end could not be written) must not block the suite.
     const running = tx
-      .select({ id: suiteRuns.id })
+      .select()
       .from(suiteRuns)
       .where(and(eq(suiteRuns.projectId, projectId), eq(suiteRuns.suiteName, name), eq(suiteRuns.status, "running")))
-      .get();
-    if (running)
-      throw new DomainError("CONFLICT", `"${name}" is already running (run ${running.id}); cancel it or wait`);
+      .all();
+    const watched = running.find((r) => deps.state.runningSuites.has(r.id));
+    if (watched)
+      throw new DomainError("CONFLICT", `"${name}" is already running (run ${watched.id}); cancel it or wait`);
+    for (const unwatched of running) events.push(endUnwatchedRun(deps.state, tx, unwatched, now).event);
     const created = tx
       .insert(suiteRuns)
       .values({
@@ -91,66 +94,96 @@ export function startSuite(deps: Deps, projectId: string, name: string, actor: A
       { operation: "suite.started", target: suite.name, detail: { runId: created.id } },
       now,
     );
-    event = suiteRunChange(deps.state, tx, created, "created", now);
+    events.push(suiteRunChange(deps.state, tx, created, "created", now));
     return created;
   });
-  publishChanges(deps, [event]);
+  publishChanges(deps, events);
   launch(deps, suite, row);
   return toSuiteRun(row);
 }
 
-/** Runs the command in the background; its end is written by the recorder and audited. */
+/**
+ * Runs the command in the background; its end is written by the recorder and audited. Whatever
+ * fails (the recording, the runner itself), the run ends: it never stays `running`.
+ */
 function launch(deps: Deps, suite: ConfiguredSuite, row: SuiteRunRow) {
   const abort = new AbortController();
-  const recorder = new SuiteRecorder(deps, row.id);
+  // A recording that fails stops the command: nothing it did from then on would be kept.
+  const recorder = new SuiteRecorder(deps, row.id, () => abort.abort());
+  const startedAt = performance.now();
   const done = runSuiteProcess(suite, {
     env: deps.suites!.env,
     signal: abort.signal,
     onOutput: (line, stream) => recorder.output(line, stream),
     onUpdate: (update) => recorder.update(update),
   })
-    .then((result) => {
-      recorder.close({
-        status: result.outcome,
-        exitCode: result.exitCode,
-        signal: result.signal,
-        problems: result.problems,
-        finishedAt: deps.clock.now(),
-        durationMs: Math.round(result.durationMs),
-      });
+    .then(
+      (result) => ({
+        end: {
+          status: result.outcome,
+          exitCode: result.exitCode,
+          signal: result.signal,
+          problems: result.problems,
+          durationMs: Math.round(result.durationMs),
+        },
+        counts: result.counts,
+      }),
+      // It never rejects for the command's failures; a bug of its own still ends the run.
+      (error: unknown) => ({
+        end: {
+          status: "error" as const,
+          problems: [`The run failed: ${error instanceof Error ? error.message : String(error)}`],
+          durationMs: Math.round(performance.now() - startedAt),
+        },
+        counts: {},
+      }),
+    )
+    .then(({ end, counts }) => {
+      const status = recorder.close({ ...end, finishedAt: deps.clock.now() });
       deps.db.transaction((tx) =>
         appendAudit(
           deps,
           tx,
           row.projectId,
           SYSTEM_ACTOR,
-          { operation: `suite.${result.outcome}`, target: suite.name, detail: { runId: row.id, ...result.counts } },
+          { operation: `suite.${status}`, target: suite.name, detail: { runId: row.id, ...counts } },
           deps.clock.now(),
         ),
       );
     })
+    // Only a database that refuses even the run's end gets here; a later start or cancel ends it.
     .catch((error: unknown) => deps.logger.error({ err: error, suite: suite.name, runId: row.id }, "suite run failed"))
     .finally(() => deps.state.runningSuites.delete(row.id));
   deps.state.runningSuites.set(row.id, { abort, done });
 }
 
-/** Cancels a running suite: its process group is stopped and the run ends `cancelled`. */
+/**
+ * Cancels a running suite: its process group is stopped and the run ends `cancelled`. A run the
+ * database calls running but nothing watches ends at once, as an error.
+ */
 export function cancelSuiteRun(deps: Deps, projectId: string, id: string, actor: Actor): SuiteRun {
   const row = requireSuiteRun(deps.db, projectId, id);
+  if (row.status !== "running") throw new DomainError("CONFLICT", `This run already ended (${row.status})`);
   const running = deps.state.runningSuites.get(id);
-  if (row.status !== "running" || !running) throw new DomainError("CONFLICT", `This run already ended (${row.status})`);
-  deps.db.transaction((tx) =>
+  const now = deps.clock.now();
+  // A run nothing watches any more (its end could not be written) is ended here instead.
+  const unwatched = deps.db.transaction((tx) => {
     appendAudit(
       deps,
       tx,
       projectId,
       actor,
       { operation: "suite.cancel", target: row.suiteName, detail: { runId: id } },
-      deps.clock.now(),
-    ),
-  );
-  running.abort.abort();
-  return toSuiteRun(row);
+      now,
+    );
+    return running ? null : endUnwatchedRun(deps.state, tx, row, now);
+  });
+  if (!unwatched) {
+    running!.abort.abort();
+    return toSuiteRun(row);
+  }
+  publishChanges(deps, [unwatched.event]);
+  return toSuiteRun(unwatched.row);
 }
 
 /** Stops every running suite (server shutdown) and waits until each has ended and been recorded. */
