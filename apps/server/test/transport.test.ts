@@ -194,6 +194,9 @@ describe("HTTP transport rules", () => {
       body: JSON.stringify({ name: "big", role: "x", description: "x".repeat(2_000_000) }),
     });
     expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { message: string } }).error.message).toBe(
+      "The request body is larger than 1,048,576 bytes; send less at once",
+    );
     const paths = Array.from({ length: 101 }, () => "agent.list").join(",");
     const input = encodeURIComponent(
       JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [i, {}]))),

@@ -28,7 +28,7 @@ export const StringListSchema = z
 const utf8 = new TextEncoder();
 
 /** Whether `value`'s JSON fits in `limit` bytes of UTF-8 (each UTF-16 unit is at most 3 bytes). */
-function jsonFits(value: unknown, limit: number): boolean {
+export function jsonFits(value: unknown, limit: number): boolean {
   const json = JSON.stringify(value);
   return json.length * 3 <= limit || (json.length <= limit && utf8.encode(json).length <= limit);
 }

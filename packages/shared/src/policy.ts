@@ -1,6 +1,6 @@
 import picomatch from "picomatch";
 import { z } from "zod";
-import { IdSchema, NameSchema, PageLimitSchema, ShortTextSchema } from "./common";
+import { IdSchema, jsonFits, NameSchema, PageLimitSchema, ShortTextSchema } from "./common";
 import { APPROVAL_STATUSES, APPROVER_ROLES, POLICY_EFFECTS, POLICY_LIMITS } from "./domain/policy";
 import { LIMITS } from "./domain/limits";
 import { globComplexityProblem } from "./glob-limits";
@@ -122,7 +122,7 @@ export const PolicyCheckInputSchema = z.object({
   /** The action's arguments: hashed into the request, so an approval covers exactly this input. */
   input: z
     .record(z.string().max(LIMITS.shortTextLength), z.json())
-    .refine((value) => JSON.stringify(value).length <= POLICY_LIMITS.inputBytes, {
+    .refine((value) => jsonFits(value, POLICY_LIMITS.inputBytes), {
       message: `input must be at most ${POLICY_LIMITS.inputBytes} bytes of JSON`,
     })
     .default({}),

@@ -27,7 +27,10 @@ export const TaskTargetSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("any"), value: z.null().default(null) }),
 ]);
 
-/** A cron expression as croner reads it (5 or 6 fields, or a nickname such as `@hourly`); checked by the server. */
+/**
+ * A cron expression as croner reads it (5 fields, 6 with seconds first, 7 with a year last, or a
+ * nickname such as `@hourly`); checked by the server.
+ */
 export const CronSchema = z
   .string()
   .trim()

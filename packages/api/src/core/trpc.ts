@@ -25,6 +25,9 @@ const t = initTRPC
       let message = shape.message;
       if (zodError) message = `Invalid input: ${describeIssues(zodError)}`;
       else if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
+      // The transport refuses an oversized body without words (both of the server's HTTP paths).
+      else if (error.code === "PAYLOAD_TOO_LARGE" && message === "PAYLOAD_TOO_LARGE")
+        message = `The request body is larger than ${LIMITS.requestBodyBytes.toLocaleString("en-US")} bytes; send less at once`;
       return {
         ...shape,
         message,
