@@ -256,6 +256,34 @@ test.describe(() => {
     await tower.api.run.complete.mutate({ id: runId, attempt: run.attempt, output: null });
     await expect(statusBadge(page)).toHaveText("succeeded");
   });
+
+  test("the runs list never takes back a run's live change with an answer read before it", async ({ page }) => {
+    await openTasks(page);
+    const runId = await runNow(page);
+    const run = await assigned(runId);
+    await page.getByRole("link", { name: "← Runs" }).click();
+    const row = page.locator(`tr[data-run="${runId}"]`);
+    await expect(row).toContainText("leased");
+    // The list's first page as the server reads it now: what an answer read now and delivered late carries.
+    const before = await api.call<{ items: { id: string; status: string }[] }>(
+      `run.list?input=${encodeURIComponent(JSON.stringify({ projectId, limit: 50 }))}`,
+    );
+    expect(before.items.find((item) => item.id === runId)?.status).toBe("leased");
+    await tower.api.run.heartbeat.mutate({ id: runId, attempt: run.attempt, progress: 50 });
+    await expect(row).toContainText("running");
+
+    // Tasks, then Runs again: the list (kept in the cache) opens its feed anew and reads again, late.
+    const lateAnswers = await answerLate(page, "run.list", before);
+    const views = page.getByRole("navigation", { name: "Work views" });
+    await views.getByRole("link", { name: "Tasks" }).click();
+    await views.getByRole("link", { name: "Runs" }).click();
+    await expect.poll(lateAnswers).toBeGreaterThan(0);
+    await expect(row).toContainText("running");
+    await expect(row).not.toContainText("leased");
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    await tower.api.run.complete.mutate({ id: runId, attempt: run.attempt, output: null });
+    await expect(row).toContainText("succeeded");
+  });
 });
 
 test("a task is deleted after a confirm; its runs stay in the history", async ({ page }) => {
@@ -267,5 +295,5 @@ test("a task is deleted after a confirm; its runs stay in the history", async ({
   await expect(confirm).toBeHidden();
   await expect(page.locator(`tr[data-task="${TASK}"]`)).toHaveCount(0);
   await page.goto(`/work/runs?project=${encodeURIComponent(projectId)}`);
-  await expect(page.locator("tr[data-run]")).toHaveCount(4);
+  await expect(page.locator("tr[data-run]")).toHaveCount(5);
 });

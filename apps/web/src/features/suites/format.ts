@@ -1,6 +1,6 @@
 import type { SuiteFormat, SuiteRun, SuiteRunStatus, TestStatus } from "@tower/shared";
 import { plural } from "~/lib/format";
-import { keepLatest } from "~/lib/latest-copy";
+import { keepLatest, keepLatestInPages } from "~/lib/latest-copy";
 
 // How suites read: statuses, formats, counts and test durations in words.
 
@@ -36,10 +36,16 @@ export const doneOf = (run: Pick<SuiteRun, "passed" | "failed" | "skipped">) => 
  * A run's copies in the order they were written: a run only moves forward (running, then ended;
  * results, output lines and problems only grow).
  */
-export const latestSuiteRunCopy = keepLatest<SuiteRun>((run) => [
+const suiteRunOrder = (run: SuiteRun) => [
   run.status === "running" ? 0 : 1,
   doneOf(run) + run.outputLines + run.problems.length,
-]);
+];
+
+export const latestSuiteRunCopy = keepLatest(suiteRunOrder);
+
+/** For the history of one suite's runs (or all): a late read never puts back an older copy of a run. */
+export const latestSuiteRunsInPages = (suite: string | undefined) =>
+  keepLatestInPages(suiteRunOrder, (run: SuiteRun) => !suite || run.suiteName === suite);
 
 /** "3 passed, 1 failed, 2 skipped", leaving out the zeros; "no results yet" before any. */
 export function countsText(run: Pick<SuiteRun, "passed" | "failed" | "skipped">): string {

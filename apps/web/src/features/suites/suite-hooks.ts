@@ -4,7 +4,7 @@ import { useCallback, useMemo } from "react";
 import { applyToPages, newestFirst } from "~/features/work";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
-import { latestSuiteRunCopy } from "./format";
+import { latestSuiteRunCopy, latestSuiteRunsInPages } from "./format";
 import { useTail } from "./use-tail";
 
 // Test suites: the configured suites, the runs' history (keyset pages) and one run, all live through
@@ -46,9 +46,11 @@ function useApplySuiteRun(projectId: string, suite: string | undefined | null) {
 /** The project's suite runs, newest first, in keyset pages, live (status and counts as they move). */
 export function useSuiteRunList(projectId: string, suite: string | undefined) {
   const input = useMemo(() => listInput(projectId, suite), [projectId, suite]);
+  const structuralSharing = useMemo(() => latestSuiteRunsInPages(suite), [suite]);
   const query = trpc.suite.runs.useInfiniteQuery(input, {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     staleTime: Infinity, // the feed keeps it fresh
+    structuralSharing,
   });
   const apply = useApplySuiteRun(projectId, suite);
   const utils = trpc.useUtils();

@@ -1,6 +1,6 @@
 import type { Run, RunStatus, Task } from "@tower/shared";
 import type { InfiniteData } from "@tanstack/react-query";
-import { keepLatest } from "~/lib/latest-copy";
+import { keepLatest, keepLatestInPages } from "~/lib/latest-copy";
 
 // Live changes written into the loaded pages of a keyset-paged list, so a pushed change lands where a
 // refetch would put it (the server's filter and order, copied: they are SQL, nothing to share).
@@ -84,4 +84,10 @@ const STEP: Record<RunStatus, number> = {
 };
 
 /** A run's copies in the order they were written: by time, then, within a millisecond, by progress. */
-export const latestRunCopy = keepLatest<Run>((run) => [run.updatedAt, run.attempt, STEP[run.status], run.logLines]);
+const runOrder = (run: Run) => [run.updatedAt, run.attempt, STEP[run.status], run.logLines];
+
+export const latestRunCopy = keepLatest(runOrder);
+
+/** For the runs list under `filters`: a late read never puts back an older copy of a run. */
+export const latestRunsInPages = (filters: RunFilters) =>
+  keepLatestInPages(runOrder, (run) => runMatches(run, filters));

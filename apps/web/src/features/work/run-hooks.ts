@@ -3,7 +3,7 @@ import type { ChangeEvent, Run, RunLogLine } from "@tower/shared";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTrailingThrottle } from "~/lib/throttle";
 import { trpc } from "~/lib/trpc";
-import { applyToPages, latestRunCopy, newestFirst, runMatches, type RunFilters } from "./live-cache";
+import { applyToPages, latestRunCopy, latestRunsInPages, newestFirst, runMatches, type RunFilters } from "./live-cache";
 
 // Runs: the live list (keyset pages), one run live with its log lines, cancel and retry.
 
@@ -41,9 +41,11 @@ function useApplyRun(projectId: string, filters: RunFilters | null) {
 /** The project's runs, newest first, in keyset pages, live through `run.onChange` (progress included). */
 export function useRunList(projectId: string, filters: RunFilters) {
   const input = useMemo(() => listInput(projectId, filters), [projectId, filters]);
+  const structuralSharing = useMemo(() => latestRunsInPages(filters), [filters]);
   const query = trpc.run.list.useInfiniteQuery(input, {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     staleTime: Infinity, // the feed keeps it fresh
+    structuralSharing,
   });
   const apply = useApplyRun(projectId, filters);
   const utils = trpc.useUtils();
