@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SuiteUpdate } from "@tower/shared";
 import { runSuiteProcess, type RunnableSuite, type RunSuiteOptions, type SuiteStream } from "./suite-process";
+import { isRunning } from "./suite-test-helpers";
 
 const dir = mkdtempSync(join(tmpdir(), "tower-suite-process-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,24 +31,6 @@ async function run(
     },
   );
   return { result, output, updates };
-}
-
-/**
- * Whether `pid` still runs: kill(pid, 0) succeeds, and it is not a zombie. This container's PID 1
- * does not reap orphans, so a killed grandchild stays a zombie that kill(pid, 0) still finds.
- */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 /** The pids a script printed as `pids <sh> <background child>`. */
@@ -111,7 +94,7 @@ describe("runSuiteProcess", () => {
     expect(result.problems).toContain("Timed out after 1 s");
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(result.durationMs).toBeGreaterThanOrEqual(990);
-    for (const pid of pidsFrom(output)) expect(running(pid), `process ${pid}`).toBe(false);
+    for (const pid of pidsFrom(output)) expect(isRunning(pid), `process ${pid}`).toBe(false);
   });
 
   it("kills what ignores SIGTERM once the grace period is over", async () => {
@@ -121,7 +104,7 @@ describe("runSuiteProcess", () => {
     );
     expect(result).toMatchObject({ outcome: "timed_out", signal: "SIGKILL" });
     expect(result.problems).toContain("Processes that ignored SIGTERM for 0.3 s were killed with SIGKILL");
-    for (const pid of pidsFrom(output)) expect(running(pid), `process ${pid}`).toBe(false);
+    for (const pid of pidsFrom(output)) expect(isRunning(pid), `process ${pid}`).toBe(false);
   });
 
   it("cancels through the AbortSignal, stopping the whole group", async () => {
@@ -138,7 +121,7 @@ describe("runSuiteProcess", () => {
       },
     );
     expect(result).toMatchObject({ outcome: "cancelled", signal: "SIGTERM" });
-    for (const pid of pidsFrom(output)) expect(running(pid), `process ${pid}`).toBe(false);
+    for (const pid of pidsFrom(output)) expect(isRunning(pid), `process ${pid}`).toBe(false);
   });
 
   it("cancels a run aborted while its command was starting", async () => {
@@ -159,7 +142,7 @@ describe("runSuiteProcess", () => {
     const { result, output } = await run({ command: `sleep 300 & echo pids $$ $!; ${towerTest("a", "passed")}` });
     expect(result.outcome).toBe("passed");
     expect(result.problems).toEqual(["The command left processes running when it exited; they were stopped"]);
-    for (const pid of pidsFrom(output)) expect(running(pid), `process ${pid}`).toBe(false);
+    for (const pid of pidsFrom(output)) expect(isRunning(pid), `process ${pid}`).toBe(false);
   });
 
   it("runs an argument list without a shell", async () => {

@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { SUITE_RUN_LIMITS, type SuiteRun } from "@tower/shared";
+import { SUITE_RUN_LIMITS } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWorld, type TestCaller, type World } from "../test-fixtures";
 import { stopAllSuites } from "./suite-service";
 import { loadSuitesFile } from "./suites-file";
+import { endedRun, isRunning } from "./suite-test-helpers";
 
 let dir: string;
 let world: World;
@@ -57,14 +58,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function ended(id: string): Promise<SuiteRun> {
-  for (let i = 0; i < 300; i++) {
-    const run = await owner.suite.runById({ projectId, id });
-    if (run.status !== "running") return run;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the suite did not end");
-}
+const ended = (id: string) => endedRun(owner, projectId, id);
 
 /** Every output line of a run, page by page. */
 async function allOutput(id: string): Promise<string[]> {
@@ -75,20 +69,6 @@ async function allOutput(id: string): Promise<string[]> {
     afterId = page.nextAfterId;
   }
   return lines;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z"; // a zombie has exited
-  } catch {
-    return false;
-  }
 }
 
 describe("recording a suite run", () => {
@@ -122,7 +102,7 @@ describe("recording a suite run", () => {
     // Stopped by Tower (SIGTERM), not left to finish on its own.
     expect(run).toMatchObject({ status: "error", outputLines: 0, signal: "SIGTERM", exitCode: null });
     expect(run.problems.join("\n")).toMatch(/Recording this run failed: .*disk is full/);
-    expect(alive(Number(readFileSync(path.join(dir, "pid"), "utf8"))), "the command").toBe(false);
+    expect(isRunning(Number(readFileSync(path.join(dir, "pid"), "utf8"))), "the command").toBe(false);
     const ops = world.sqlite
       .prepare("select operation from audit_events where project_id = ? and operation like 'suite.%' order by id")
       .all(projectId);

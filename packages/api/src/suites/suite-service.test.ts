@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { SuiteRun } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWorld, expectTRPCError, type TestCaller, type World } from "../test-fixtures";
 import { endInterruptedSuiteRuns, stopAllSuites } from "./suite-service";
 import { loadSuitesFile } from "./suites-file";
+import { endedRun } from "./suite-test-helpers";
 
 let dir: string;
 let world: World;
@@ -56,14 +56,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function ended(id: string): Promise<SuiteRun> {
-  for (let i = 0; i < 200; i++) {
-    const run = await owner.suite.runById({ projectId, id });
-    if (run.status !== "running") return run;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the suite did not end");
-}
+const ended = (id: string) => endedRun(owner, projectId, id, 200);
 
 describe("test suites", () => {
   it("lists the configured suites with their commands, never their environment", async () => {
