@@ -15,6 +15,7 @@ import { isCrossOriginBrowserRequest, isOriginAllowed } from "./origin";
 import { answerPreflight, applyCorsHeaders, isPreflight } from "./cors";
 import { CLAUDE_CODE_HOOK_PREFIX, createClaudeCodeHooks } from "./claude-code-hook";
 import { createFastCallHandler } from "./fast-call";
+import { urlForLog } from "./logger";
 import { credentialsFrom, SESSION_COOKIE, sessionCookieFor, type SecureCookies } from "./session-cookie";
 import { createCredentialSockets } from "./credential-sockets";
 import { TextWebSocket, wsEncoder } from "./ws-encoder";
@@ -89,6 +90,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       res.setHeader("X-Request-Id", id);
       return id;
     },
+    serializers: { req: (req: { url?: string }) => ({ ...req, url: urlForLog(req.url) }) },
     // Successful calls are routine; problems are what an operator needs to see.
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug",
@@ -174,6 +176,11 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     applyCorsHeaders(req, res, options.allowedOrigins);
     if (!url.startsWith("/trpc/"))
       return sendError(res, "NOT_FOUND", `No route for ${req.method} ${url.split("?")[0]}`);
+    // tRPC reads GET and POST (and a preflight, below); its adapter fails on TRACE with a 500.
+    if (req.method !== "GET" && req.method !== "POST" && req.method !== "OPTIONS") {
+      res.setHeader("Allow", "GET, POST, OPTIONS");
+      return sendError(res, "METHOD_NOT_SUPPORTED", `${req.method} is not supported; call with GET or POST`);
+    }
     // Refused origins fall through to the 403 below, with no CORS headers: their call is never sent.
     if (isPreflight(req) && isOriginAllowed(req, options.allowedOrigins)) return answerPreflight(res);
     if (!hasDecodablePath(url)) {
