@@ -13,16 +13,51 @@ const hasProc = (() => {
   }
 })();
 
-/** State and process group of `pid` from /proc, or null when it does not exist. */
-function procStat(pid: number): { state: string; pgrp: number } | null {
+/** State, process group and start time of `pid` from /proc, or null when it does not exist. */
+function procStat(pid: number): { state: string; pgrp: number; startTime: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so read after the last ")".
-    const [state = "", , pgrp = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state, pgrp: Number(pgrp) };
+    // The fields after it start at field 3 (state); starttime is field 22, index 19 here.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", pgrp: Number(fields[2]), startTime: Number(fields[19]) };
   } catch {
     return null;
   }
+}
+
+/**
+ * When `pid` started, as Linux reports it (/proc/<pid>/stat field 22, clock ticks since boot);
+ * null without /proc or once the process is gone. With the pid it names one process: a later
+ * process given the same id has a later start time.
+ */
+export function processStartTime(pid: number): number | null {
+  const stat = hasProc ? procStat(pid) : null;
+  return stat && Number.isSafeInteger(stat.startTime) ? stat.startTime : null;
+}
+
+/**
+ * Stops (SIGKILL) the process group a crashed server left behind, when it is still the one that
+ * server started. `startTime` is what `processStartTime` gave for the leader at its start.
+ *
+ * With /proc, the group is killed only when its leader (pid = pgid, a zombie included: its entry
+ * stays until it is reaped) still leads that group and started at `startTime`: a group that reused
+ * the id (after a reboot, say) is left alone, and so is one whose leader is gone (its remaining
+ * members cannot be told from a stranger's). Without /proc (macOS) nothing can be checked: the
+ * group is killed only when no start time was stored (it was recorded on such a platform too), as
+ * a suite left running forever, and run twice at its next start, is the likelier harm than a
+ * reused group id. Returns whether a signal was sent.
+ */
+export function killOrphanedGroup(pgid: number, startTime: number | null): boolean {
+  if (!Number.isSafeInteger(pgid) || pgid <= 1) return false;
+  if (hasProc) {
+    const leader = procStat(pgid);
+    if (startTime === null || !leader || leader.pgrp !== pgid || leader.startTime !== startTime) return false;
+  } else if (startTime !== null) {
+    return false;
+  }
+  signalGroup(pgid, "SIGKILL");
+  return true;
 }
 
 /**

@@ -29,6 +29,8 @@ export type RunSuiteOptions = {
   killGraceMs?: number;
   /** Output lines longer than this are cut (default 4,096 characters); the parser still reads them whole. */
   maxOutputLineChars?: number;
+  /** Once the command has started, with its process group id (its pid): kept so a crash can be cleaned up. */
+  onSpawn?: (processGroup: number) => void;
 };
 
 /** How long to wait for the output pipes to close once the process group is gone. */
@@ -112,6 +114,7 @@ export async function runSuiteProcess(suite: RunnableSuite, options: RunSuiteOpt
     return finish("error");
   }
   const pid = child.pid;
+  if (options.onSpawn) guarded("onSpawn", options.onSpawn)(pid);
   // Plain listeners rather than events.once, which rejects on an "error" event: an error after the
   // start (a failed kill, a broken pipe) is reported, and the run still waits for the exit.
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>

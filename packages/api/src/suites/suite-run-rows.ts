@@ -7,7 +7,8 @@ import { notFound } from "../core/errors";
 
 export type SuiteRunRow = typeof suiteRuns.$inferSelect;
 
-export const toSuiteRun = (row: SuiteRunRow): SuiteRun => row;
+/** The run as people see it: the command's process identity is the server's own bookkeeping. */
+export const toSuiteRun = ({ processGroup: _group, processStartTime: _started, ...run }: SuiteRunRow): SuiteRun => run;
 
 export function requireSuiteRun(tx: DbOrTx, projectId: string, id: string): SuiteRunRow {
   const row = tx

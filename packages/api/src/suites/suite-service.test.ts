@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWorld, expectTRPCError, type TestCaller, type World } from "../test-fixtures";
 import { endInterruptedSuiteRuns, stopAllSuites } from "./suite-service";
 import { loadSuitesFile } from "./suites-file";
-import { endedRun } from "./suite-test-helpers";
+import { endedRun, isRunning } from "./suite-test-helpers";
 
 let dir: string;
 let world: World;
@@ -123,4 +124,81 @@ describe("test suites", () => {
       problems: ["Tower stopped while this suite ran; start it again"],
     });
   });
+
+  it("keeps a run's process group as soon as its command starts", async () => {
+    const run = await owner.suite.start({ projectId, name: "hangs" });
+    const stored = await until(
+      () => processOf(run.id),
+      (row) => row.process_group !== null,
+    );
+    expect(isRunning(stored.process_group!)).toBe(true);
+    expect(stored.process_start_time).toBe(startTimeOf(stored.process_group!));
+    // Only the server's bookkeeping: the run people see does not carry it.
+    expect(await owner.suite.runById({ projectId, id: run.id })).not.toHaveProperty("processGroup");
+    await owner.suite.cancel({ projectId, id: run.id });
+    await ended(run.id);
+  });
+
+  it("stops the process group of a run a crashed server left, only when it is still that run's", async () => {
+    const silent = () => {
+      const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: "ignore" });
+      child.unref();
+      return child.pid!;
+    };
+    const ours = silent();
+    const stranger = silent();
+    try {
+      const insert = world.sqlite.prepare(
+        "insert into suite_runs (id, project_id, suite_name, suite_title, status, started_by, started_at, process_group, process_start_time) values (?, ?, 'hangs', 'hangs', 'running', 'x', 0, ?, ?)",
+      );
+      insert.run("ours", projectId, ours, startTimeOf(ours));
+      // The same id, another start time: a group that reused the id is someone else's.
+      insert.run("reused", projectId, stranger, startTimeOf(stranger) - 1);
+      expect(endInterruptedSuiteRuns(world.deps).ended).toBe(2);
+      await until(
+        () => isRunning(ours),
+        (running) => !running,
+      );
+      expect(isRunning(stranger)).toBe(true);
+      expect(await owner.suite.runById({ projectId, id: "ours" })).toMatchObject({
+        status: "error",
+        problems: ["Tower stopped while this suite ran; its command was stopped; start it again"],
+      });
+      expect(await owner.suite.runById({ projectId, id: "reused" })).toMatchObject({
+        status: "error",
+        problems: ["Tower stopped while this suite ran; start it again"],
+      });
+    } finally {
+      for (const pid of [ours, stranger]) {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
 });
+
+/** /proc/<pid>/stat field 22: when the process started, in clock ticks since boot. */
+function startTimeOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+}
+
+function processOf(id: string) {
+  return world.sqlite.prepare("select process_group, process_start_time from suite_runs where id = ?").get(id) as {
+    process_group: number | null;
+    process_start_time: number | null;
+  };
+}
+
+/** Reads `read()` every 25 ms until `done` holds (at most 5 s). */
+async function until<T>(read: () => T, done: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error("timed out");
+}

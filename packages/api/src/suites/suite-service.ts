@@ -16,6 +16,7 @@ import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import type { SuiteConfiguration } from "../core/ports";
 import { newId } from "../core/tokens";
+import { killOrphanedGroup, processStartTime } from "./process-group";
 import { SuiteRecorder } from "./suite-recorder";
 import { runSuiteProcess } from "./suite-process";
 import { endUnwatchedRun, requireSuiteRun, suiteRunChange, toSuiteRun, type SuiteRunRow } from "./suite-run-rows";
@@ -116,6 +117,14 @@ function launch(deps: Deps, suite: ConfiguredSuite, row: SuiteRunRow) {
     signal: abort.signal,
     onOutput: (line, stream) => recorder.output(line, stream),
     onUpdate: (update) => recorder.update(update),
+    // Kept at once, not with the next flush: a crash from here on leaves the group running, and
+    // the next start stops it (endInterruptedSuiteRuns). Not part of the run people see.
+    onSpawn: (processGroup) =>
+      deps.db
+        .update(suiteRuns)
+        .set({ processGroup, processStartTime: processStartTime(processGroup) })
+        .where(eq(suiteRuns.id, row.id))
+        .run(),
   })
     .then(
       (result) => ({
@@ -195,19 +204,28 @@ export async function stopAllSuites(deps: Deps): Promise<void> {
 
 /**
  * Runs left `running` by a server that stopped without ending them (a crash): nothing watches them
- * any more, so they end as `error`, saying why. Called at startup.
+ * any more, and their commands outlived it (their timeout died with it). Each command's process
+ * group, when it is still the one that run started, is killed first; then the run ends as `error`,
+ * saying why. Called at startup, before any suite can start again.
  */
 export function endInterruptedSuiteRuns(deps: Deps): { ended: number } {
   const now = deps.clock.now();
   const events: ChangeEvent[] = [];
   deps.db.transaction((tx) => {
-    const rows = tx
-      .update(suiteRuns)
-      .set({ status: "error", finishedAt: now, problems: ["Tower stopped while this suite ran; start it again"] })
-      .where(eq(suiteRuns.status, "running"))
-      .returning()
-      .all();
-    for (const row of rows) events.push(suiteRunChange(deps.state, tx, row, "updated", now));
+    const rows = tx.select().from(suiteRuns).where(eq(suiteRuns.status, "running")).all();
+    for (const row of rows) {
+      const stopped = row.processGroup !== null && killOrphanedGroup(row.processGroup, row.processStartTime);
+      const problem = stopped
+        ? "Tower stopped while this suite ran; its command was stopped; start it again"
+        : "Tower stopped while this suite ran; start it again";
+      const ended = tx
+        .update(suiteRuns)
+        .set({ status: "error", finishedAt: now, problems: [problem] })
+        .where(eq(suiteRuns.id, row.id))
+        .returning()
+        .get()!;
+      events.push(suiteRunChange(deps.state, tx, ended, "updated", now));
+    }
   });
   publishChanges(deps, events);
   return { ended: events.length };

@@ -29,6 +29,18 @@ export const suiteRuns = sqliteTable(
     startedAt: epochMs("started_at").notNull(),
     finishedAt: epochMs("finished_at"),
     durationMs: integer("duration_ms"),
+    /**
+     * The command's process group (its detached leader's pid), written as soon as it starts: a
+     * server that crashed leaves the group running, and the next start stops it. Null before the
+     * start, when it could not start, and for runs older than this column.
+     */
+    processGroup: integer("process_group"),
+    /**
+     * The leader's start time as Linux reports it (/proc/<pid>/stat field 22, clock ticks since
+     * boot): with the pid it names this process, not one that reused the id later. Null where
+     * there is no /proc.
+     */
+    processStartTime: integer("process_start_time"),
   },
   (t) => [
     index("suite_runs_project_idx").on(t.projectId, t.id),
