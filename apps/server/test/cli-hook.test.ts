@@ -2,7 +2,7 @@
 // that must fail closed), run as the CLI runs: a child process on the SDK's sources.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -32,7 +32,7 @@ function tempDir() {
 
 function runCli(
   args: string[],
-  { env = {}, stdin = "" }: { env?: Record<string, string | undefined>; stdin?: string } = {},
+  { env = {}, stdin = "" }: { env?: Record<string, string | undefined>; stdin?: string | Buffer } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", cli, ...args], {
@@ -157,6 +157,53 @@ describe("tower hook install", () => {
     expect(result.stderr).toMatch(/not valid JSON.*nothing was written/);
     expect(readFileSync(file, "utf8")).toBe("{ not json");
   }, 30_000);
+
+  it("refuses settings whose hooks it cannot merge into, or that are not UTF-8, and writes nothing", async () => {
+    const cases: [string, string | Buffer, RegExp][] = [
+      ["hooks a string", '{"hooks":"oops"}', /"hooks" is string, not an object of events/],
+      ["hooks a list", '{"hooks":[]}', /"hooks" is a list, not an object of events/],
+      ["hooks null", '{"hooks":null}', /"hooks" is null, not an object of events/],
+      [
+        "an event not a list",
+        '{"hooks":{"PreToolUse":{"matcher":"*"}}}',
+        /"hooks"\."PreToolUse" is an object, not a list of matcher groups/,
+      ],
+      ["another event not a list", '{"hooks":{"Stop":"say done"}}', /"hooks"\."Stop" is string, not a list/],
+      [
+        "invalid UTF-8",
+        Buffer.concat([Buffer.from('{"permissions":{"allow":["Bash(echo '), Buffer.from([0xff]), Buffer.from(')"]}}')]),
+        /is not valid UTF-8/,
+      ],
+      ["a byte order mark", "\uFEFF{}", /not valid JSON/],
+    ];
+    for (const [what, content, message] of cases) {
+      const dir = tempDir();
+      mkdirSync(path.join(dir, ".claude"));
+      const file = path.join(dir, ".claude", "settings.json");
+      writeFileSync(file, content);
+      const result = await runCli(["hook", "install", "--dir", dir], { env: { TOWER_API_KEY: "" } });
+      expect(result.code, what).toBe(2);
+      expect(result.stderr, what).toContain(file);
+      expect(result.stderr, what).toMatch(message);
+      expect(result.stderr, what).toMatch(/nothing was written/);
+      expect(readFileSync(file), what).toEqual(Buffer.from(content));
+    }
+  }, 60_000);
+
+  it("refuses a project folder that does not exist instead of creating it, but creates .claude in one that does", async () => {
+    const parent = tempDir();
+    const missing = path.join(parent, "nonexistent", "x");
+    const result = await runCli(["hook", "install", "--dir", missing], { env: { TOWER_API_KEY: "" } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/No such project folder: .*nonexistent\/x/);
+    expect(existsSync(path.join(parent, "nonexistent"))).toBe(false);
+
+    const made = await runCli(["hook", "install", "--dir", parent], { env: { TOWER_API_KEY: "" } });
+    expect(made.code, made.stderr).toBe(0);
+    expect(
+      JSON.parse(readFileSync(path.join(parent, ".claude", "settings.json"), "utf8")).hooks.PreToolUse,
+    ).toHaveLength(1);
+  }, 30_000);
 });
 
 /** A stand-in for Tower's hook endpoints: records each request and answers with `answer`. */
@@ -280,6 +327,44 @@ describe("tower hook claude-code", () => {
     expect(lost.stdout).toBe("");
     expect(lost.stderr).toMatch(/PostToolUse not recorded/);
   }, 60_000);
+
+  it("fails closed on input that is not UTF-8: a deny, and nothing altered is sent to Tower", async () => {
+    const stub = await stubTower((_req, res) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          hookSpecificOutput: {
+            hookEventName: "PreToolUse",
+            permissionDecision: "allow",
+            permissionDecisionReason: "",
+          },
+        }),
+      ),
+    );
+    // The command holds a byte that is not UTF-8: replaced by U+FFFD it would be another command.
+    const [before, after] = preToolUse.split("rm -rf build");
+    const invalid = Buffer.concat([Buffer.from(`${before}rm -rf build`), Buffer.from([0xff]), Buffer.from(after!)]);
+    try {
+      const result = await runCli(["hook", "claude-code"], { env: { TOWER_URL: stub.url }, stdin: invalid });
+      expect(result.code, result.stderr).toBe(0);
+      const output = decisionOf(result.stdout);
+      expect(output.permissionDecision).toBe("deny");
+      expect(output.permissionDecisionReason).toMatch(/not valid UTF-8/);
+
+      const post = Buffer.from(invalid.toString("latin1").replace("PreToolUse", "PostToolUse"), "latin1");
+      const lost = await runCli(["hook", "claude-code"], { env: { TOWER_URL: stub.url }, stdin: post });
+      expect(lost.code).toBe(1);
+      expect(lost.stderr).toMatch(/PostToolUse not recorded: .*not valid UTF-8/);
+      expect(stub.requests).toEqual([]);
+
+      // The event's own name mangled: no event to answer for, so blocked.
+      const mangled = Buffer.from(preToolUse.replace("PreToolUse", "PreToolUse\u00ff"), "latin1");
+      const blocked = await runCli(["hook", "claude-code"], { env: { TOWER_URL: stub.url }, stdin: mangled });
+      expect(blocked.code).toBe(2);
+      expect(stub.requests).toEqual([]);
+    } finally {
+      stub.close();
+    }
+  }, 30_000);
 
   it("is listed in the help", async () => {
     const help = await runCli(["--help"]);

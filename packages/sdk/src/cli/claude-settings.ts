@@ -67,11 +67,33 @@ export function towerHandler(event: ClaudeHookEvent, plan: TowerHookPlan): HookH
   };
 }
 
+const shapeOf = (value: unknown) =>
+  value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : typeof value;
+
+/**
+ * What is wrong with the shape of a settings object for merging hooks into it, or null: `hooks`,
+ * when present, must be an object, and each event in it a list of matcher groups. Merging into
+ * anything else would drop or mangle what the user wrote.
+ */
+export function hooksShapeProblem(settings: Json): string | null {
+  if (!("hooks" in settings)) return null;
+  const hooks = settings.hooks;
+  if (typeof hooks !== "object" || hooks === null || Array.isArray(hooks)) {
+    return `"hooks" is ${shapeOf(hooks)}, not an object of events`;
+  }
+  for (const [event, groups] of Object.entries(hooks)) {
+    if (!Array.isArray(groups)) return `"hooks"."${event}" is ${shapeOf(groups)}, not a list of matcher groups`;
+  }
+  return null;
+}
+
 /**
  * The settings with Tower's PreToolUse and PostToolUse hooks in place: earlier Tower entries are
  * removed (a group left empty by that goes too), every other hook, group and setting is kept.
  */
 export function mergeTowerHooks(settings: Json, plan: TowerHookPlan): Json {
+  const problem = hooksShapeProblem(settings);
+  if (problem) throw new Error(`cannot merge Tower's hooks: ${problem}`);
   const hooks = { ...((settings.hooks ?? {}) as Record<string, unknown>) };
   for (const event of Object.keys(CLAUDE_HOOK_EVENTS) as ClaudeHookEvent[]) {
     const groups = Array.isArray(hooks[event]) ? (hooks[event] as MatcherGroup[]) : [];

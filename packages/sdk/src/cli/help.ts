@@ -17,11 +17,15 @@ export const COMMANDS: CommandHelp[] = [
   {
     name: "import",
     summary: "create or update agents from YAML/JSON identity files",
-    usage: "tower import <folder-or-files…> [--url URL] [--api-key KEY]",
+    usage: "tower import <folder-or-files…> [--timeout SECONDS] [--url URL] [--api-key KEY]",
     details: `Reads every .yaml, .yml and .json file given (folders: their files, not subfolders), uploads them
 in chunks with progress, and prints one line per file: created, updated, unchanged or the error.
+Only regular files are read: symbolic links, folders, pipes and devices are skipped, as are files
+over 256 KiB or not UTF-8, each with its own line; the other files are still imported.
 Agents are matched by name within the key's project. Needs a key with the manage scope.
-Exit code 0 when every file was accepted, 1 when some were refused, 2 on a usage error.`,
+  --timeout SECONDS  how long each upload waits for Tower's answer (default 60)
+Exit code 0 when every file was accepted, 1 when some were refused or skipped, 2 on a usage error
+or when Tower could not be reached or did not answer in time.`,
     online: true,
   },
   {

@@ -17,7 +17,7 @@ export interface ClaudeCodeHookOptions {
   timeoutSeconds: number;
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
@@ -25,8 +25,11 @@ async function readStdin(): Promise<string> {
     if (size > MAX_INPUT_BYTES) throw new Error(`the hook input is over ${MAX_INPUT_BYTES / 1024 / 1024} MB`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
+
+/** Fatal: bytes that are not UTF-8 are an error, never replaced. ignoreBOM keeps a BOM in the text. */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The event named in the hook's input, or null when the input is not a Claude Code hook event. */
 function eventOf(text: string): ClaudeHookEvent | string | null {
@@ -75,19 +78,33 @@ async function ask(event: ClaudeHookEvent, body: string, options: ClaudeCodeHook
  * already ran, Claude Code shows the error and goes on.
  */
 export async function claudeCodeHookCommand(options: ClaudeCodeHookOptions): Promise<number> {
-  let input: string;
+  let bytes: Buffer;
   try {
-    input = await readStdin();
+    bytes = await readStdin();
   } catch (error) {
     console.error(`tower hook: could not read the hook input: ${messageOf(error)}`);
     return 2;
+  }
+  let input: string;
+  let notUtf8 = false;
+  try {
+    input = utf8.decode(bytes);
+  } catch {
+    // Replaced bytes would make Tower judge a command other than the one that would run: the
+    // lossy text only tells which event this is, and is never sent.
+    input = bytes.toString("utf8");
+    notUtf8 = true;
   }
   const event = eventOf(input);
   if (event === null) {
     console.error("tower hook: the input is not a Claude Code hook event (JSON with hook_event_name); blocked");
     return 2;
   }
-  if (!(event in CLAUDE_HOOK_EVENTS)) {
+  if (notUtf8 && !Object.hasOwn(CLAUDE_HOOK_EVENTS, event)) {
+    console.error("tower hook: the hook input is not valid UTF-8 and names no known event; blocked");
+    return 2;
+  }
+  if (!Object.hasOwn(CLAUDE_HOOK_EVENTS, event)) {
     console.error(`tower hook: ${event} is not handled; configure it for PreToolUse and PostToolUse only`);
     return 1;
   }
@@ -97,6 +114,7 @@ export async function claudeCodeHookCommand(options: ClaudeCodeHookOptions): Pro
     else console.error(`tower hook: ${event} not recorded: ${reason}`);
     return pre ? 0 : 1;
   };
+  if (notUtf8) return fail("the hook input is not valid UTF-8, so what would run cannot be checked");
   if (!options.apiKey) return fail("TOWER_API_KEY is not set for the hook");
 
   const answer = await ask(event as ClaudeHookEvent, input, options);

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { TowerClient } from "../client";
 import {
+  hooksShapeProblem,
   isTowerHandler,
   mergeTowerHooks,
   POST_TIMEOUT_SECONDS,
@@ -43,9 +44,23 @@ async function preTimeout(tower: TowerClient | null): Promise<{ seconds: number;
   }
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The settings in the file ({} when there is none); refuses, writing nothing, anything it cannot merge into safely. */
 function readSettings(file: string): Record<string, unknown> {
-  if (!existsSync(file)) return {};
-  const text = readFileSync(file, "utf8");
+  const stats = statSync(file, { throwIfNoEntry: false });
+  if (!stats) return {};
+  if (!stats.isFile()) throw new CliError(`${file} is not a regular file; nothing was written`);
+  let text: string;
+  try {
+    // ignoreBOM: a byte order mark stays in the text, and JSON.parse refuses it below.
+    text = utf8.decode(readFileSync(file));
+  } catch (error) {
+    if (error instanceof TypeError) {
+      throw new CliError(`${file} is not valid UTF-8 text; fix it first, nothing was written`);
+    }
+    throw new CliError(`${file} could not be read (${(error as Error).message}); nothing was written`);
+  }
   if (!text.trim()) return {};
   let settings: unknown;
   try {
@@ -56,6 +71,8 @@ function readSettings(file: string): Record<string, unknown> {
   if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
     throw new CliError(`${file} does not hold a JSON object; nothing was written`);
   }
+  const problem = hooksShapeProblem(settings as Record<string, unknown>);
+  if (problem) throw new CliError(`${file}: ${problem}; fix it first, nothing was written`);
   return settings as Record<string, unknown>;
 }
 
@@ -80,7 +97,17 @@ const describe = (handler: Record<string, unknown>) =>
  * it wrote. The API key itself is never written: the hooks read TOWER_API_KEY from the environment.
  */
 export async function hookInstallCommand(options: HookInstallOptions): Promise<number> {
-  const file = path.join(cliEnv.resolvePath(options.dir), ".claude", "settings.json");
+  const dir = cliEnv.resolvePath(options.dir);
+  // The project folder must be there: a typo in --dir would otherwise create a whole new path.
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new CliError(`No such project folder: ${dir} (--dir); nothing was written`);
+  }
+  const claudeDir = path.join(dir, ".claude");
+  const claudeStats = statSync(claudeDir, { throwIfNoEntry: false });
+  if (claudeStats && !claudeStats.isDirectory()) {
+    throw new CliError(`${claudeDir} is not a folder; nothing was written`);
+  }
+  const file = path.join(claudeDir, "settings.json");
   const settings = readSettings(file);
   const timeout = await preTimeout(options.tower);
   const plan: TowerHookPlan = {
@@ -89,7 +116,7 @@ export async function hookInstallCommand(options: HookInstallOptions): Promise<n
     command: options.command,
     preTimeoutSeconds: timeout.seconds,
   };
-  mkdirSync(path.dirname(file), { recursive: true });
+  if (!claudeStats) mkdirSync(claudeDir);
   writeFileSync(file, `${JSON.stringify(mergeTowerHooks(settings, plan), null, 2)}\n`);
 
   console.log(`Wrote Tower's Claude Code hooks for agent "${options.agent}" to ${file}:`);

@@ -10,7 +10,7 @@ import { cliEnv } from "./env";
 import { COMMANDS, commandHelp, overview, type CommandHelp } from "./help";
 import { claudeCodeHookCommand } from "./hook-command";
 import { DEFAULT_PRE_TIMEOUT_SECONDS, hookInstallCommand } from "./hook-install";
-import { importCommand } from "./import-command";
+import { DEFAULT_IMPORT_TIMEOUT_SECONDS, importCommand } from "./import-command";
 import { SDK_VERSION } from "../version";
 
 type Values = ReturnType<typeof parse>["values"];
@@ -72,6 +72,13 @@ function timeoutOf(values: Values): number {
   return seconds;
 }
 
+function importTimeoutOf(values: Values): number {
+  if (values.timeout === undefined) return DEFAULT_IMPORT_TIMEOUT_SECONDS;
+  const seconds = Number(values.timeout);
+  if (!(Number.isInteger(seconds) && seconds >= 1)) throw new CliError("--timeout takes a whole number of seconds");
+  return seconds;
+}
+
 const urlOf = (values: Values) => values.url ?? cliEnv.url ?? "http://localhost:3001";
 
 function online(values: Values, run: (tower: TowerClient) => Promise<number>): Promise<number> {
@@ -107,9 +114,11 @@ async function main(args: string[]): Promise<number> {
   if (!command) throw new CliError(`Unknown command "${positionals.join(" ")}". See \`tower --help\`.`);
 
   switch (command.name) {
-    case "import":
+    case "import": {
       if (rest.length === 0) throw new CliError(`Name the folders or files to import.\n\n${commandHelp(command)}`);
-      return online(values, (tower) => importCommand(tower, rest));
+      const options = { url: urlOf(values), timeoutSeconds: importTimeoutOf(values) };
+      return online(values, (tower) => importCommand(tower, rest, options));
+    }
     case "audit verify":
       // Offline: nothing but the files given; no server, no key.
       if (values.chain) {

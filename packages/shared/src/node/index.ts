@@ -1,6 +1,13 @@
 // Node-only helpers (file system, crypto). Browsers never import this: they take types from "@tower/shared"
 // and values from the zod-free "@tower/shared/domain".
-export { readIdentityFolder } from "./identity-files";
+export {
+  readIdentityFile,
+  readIdentityFolder,
+  scanIdentityFolder,
+  type IdentityFileScan,
+  type ReadIdentityOptions,
+  type SkippedIdentityFile,
+} from "./identity-files";
 export {
   clientAddressOf,
   isHttpsRequest,
