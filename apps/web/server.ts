@@ -5,6 +5,7 @@ import path from "node:path";
 import next from "next";
 import { loadEnv } from "./src/server/env";
 import { createProxy } from "./src/server/proxy";
+import { requestTargetProblem } from "./src/server/request-target";
 import { applySecurityHeaders } from "./src/server/security-headers";
 
 const env = loadEnv();
@@ -24,12 +25,25 @@ const handleUpgrade = app.getUpgradeHandler();
 const server = http.createServer((req, res) => {
   if (isApi(req.url)) return proxy.web(req, res);
   applySecurityHeaders(req, res, { dev, trust: env.TOWER_TRUSTED_PROXIES });
+  const problem = requestTargetProblem(req.url);
+  if (problem) {
+    res.writeHead(400, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "X-Content-Type-Options": "nosniff",
+      "X-Frame-Options": "DENY",
+      "Referrer-Policy": "strict-origin-when-cross-origin",
+    });
+    return void res.end(problem);
+  }
   void handle(req, res);
 });
 
 server.on("upgrade", (req, socket, head) => {
   if (isApi(req.url)) return proxy.upgrade(req, socket, head);
-  void handleUpgrade(req, socket, head);
+  // Next's development server takes its hot-reload socket; in production nothing else upgrades,
+  // and Next leaves such a socket open unanswered (each one held a descriptor for good).
+  if (dev) return void handleUpgrade(req, socket, head);
+  socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 });
 
 server.listen(env.PORT, env.HOST, () => {
