@@ -19,14 +19,7 @@ import { newId } from "../core/tokens";
 import { killOrphanedGroup, processStartTime } from "./process-group";
 import { SuiteRecorder } from "./suite-recorder";
 import { runSuiteProcess } from "./suite-process";
-import {
-  endRunAsError,
-  endUnwatchedRun,
-  requireSuiteRun,
-  suiteRunChange,
-  toSuiteRun,
-  type SuiteRunRow,
-} from "./suite-run-rows";
+import { endUnwatchedRun, requireSuiteRun, suiteRunChange, toSuiteRun, type SuiteRunRow } from "./suite-run-rows";
 
 type ConfiguredSuite = SuiteConfiguration["suites"][number];
 
@@ -225,7 +218,13 @@ export function endInterruptedSuiteRuns(deps: Deps): { ended: number } {
       const problem = stopped
         ? "Tower stopped while this suite ran; its command was stopped; start it again"
         : "Tower stopped while this suite ran; start it again";
-      events.push(endRunAsError(deps.state, tx, row, [problem], now).event);
+      const ended = tx
+        .update(suiteRuns)
+        .set({ status: "error", finishedAt: now, problems: [problem] })
+        .where(eq(suiteRuns.id, row.id))
+        .returning()
+        .get()!;
+      events.push(suiteRunChange(deps.state, tx, ended, "updated", now));
     }
   });
   publishChanges(deps, events);

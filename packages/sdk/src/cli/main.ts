@@ -65,9 +65,15 @@ function limitOf(values: Values): number | undefined {
 /** The words that only name a group of commands (`tower audit verify`, `tower hook install`). */
 const GROUPS = ["audit", "hook"];
 
-/** `--timeout` in whole seconds, or `fallback` when it is not given. */
-function timeoutOf(values: Values, fallback: number): number {
-  if (values.timeout === undefined) return fallback;
+function timeoutOf(values: Values): number {
+  if (values.timeout === undefined) return DEFAULT_PRE_TIMEOUT_SECONDS - 60;
+  const seconds = Number(values.timeout);
+  if (!(Number.isInteger(seconds) && seconds >= 1)) throw new CliError("--timeout takes a whole number of seconds");
+  return seconds;
+}
+
+function importTimeoutOf(values: Values): number {
+  if (values.timeout === undefined) return DEFAULT_IMPORT_TIMEOUT_SECONDS;
   const seconds = Number(values.timeout);
   if (!(Number.isInteger(seconds) && seconds >= 1)) throw new CliError("--timeout takes a whole number of seconds");
   return seconds;
@@ -110,7 +116,7 @@ async function main(args: string[]): Promise<number> {
   switch (command.name) {
     case "import": {
       if (rest.length === 0) throw new CliError(`Name the folders or files to import.\n\n${commandHelp(command)}`);
-      const options = { url: urlOf(values), timeoutSeconds: timeoutOf(values, DEFAULT_IMPORT_TIMEOUT_SECONDS) };
+      const options = { url: urlOf(values), timeoutSeconds: importTimeoutOf(values) };
       return online(values, (tower) => importCommand(tower, rest, options));
     }
     case "audit verify":
@@ -133,7 +139,7 @@ async function main(args: string[]): Promise<number> {
         url: urlOf(values),
         apiKey: values["api-key"] ?? cliEnv.apiKey,
         agent: values.agent,
-        timeoutSeconds: timeoutOf(values, DEFAULT_PRE_TIMEOUT_SECONDS - 60),
+        timeoutSeconds: timeoutOf(values),
       });
     case "hook install": {
       const apiKey = values["api-key"] ?? cliEnv.apiKey;
