@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ClaudeCodeHookInputSchema, type ClaudeCodeHookEvent, type ClaudeCodeHookInput } from "@tower/api";
-import { findInputProblem } from "@tower/shared";
+import { describeInputProblem, findInputProblem } from "@tower/shared";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { ZodError } from "zod";
@@ -101,8 +101,7 @@ export function parsePayload(body: Buffer, event: ClaudeCodeHookEvent): ClaudeCo
   // every tRPC input (a deep `tool_input` overflowed the stack and was answered 500).
   const problem = findInputProblem(raw);
   if (problem) {
-    const where = problem.path.length > 0 ? `${problem.path.map(String).join(".")} ` : "";
-    throw new HookError(400, "BAD_REQUEST", `Invalid hook input: ${where}${problem.message}`);
+    throw new HookError(400, "BAD_REQUEST", `Invalid hook input: ${describeInputProblem(problem)}`);
   }
   const parsed = ClaudeCodeHookInputSchema.safeParse(raw);
   if (!parsed.success)

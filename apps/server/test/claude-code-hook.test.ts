@@ -387,14 +387,14 @@ describe("bad requests get clear JSON errors", () => {
     ] as const) {
       const nested = await hook(event, body);
       expect(nested.status, event).toBe(400);
-      expect((await errorOf(nested)).message).toMatch(/^Invalid hook input: .* is nested more than 32 levels deep$/);
+      expect((await errorOf(nested)).message).toMatch(/^Invalid hook input: .*: is nested more than 32 levels deep$/);
     }
     const surrogate = await hook(
       "pre-tool-use",
       JSON.stringify(fixture("pre-tool-use-bash")).replace('"command":"', '"command":"\\ud800'),
     );
     expect(surrogate.status).toBe(400);
-    expect((await errorOf(surrogate)).message).toMatch(/tool_input\.command contains a broken character/);
+    expect((await errorOf(surrogate)).message).toMatch(/tool_input\.command: contains a broken character/);
     const latin1 = await hook("pre-tool-use", Buffer.from('{"tool_name":"Bash","x":"caf\xe9"}', "latin1"));
     expect(latin1.status).toBe(400);
     expect((await errorOf(latin1)).message).toBe("The body is not valid UTF-8");

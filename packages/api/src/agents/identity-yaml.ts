@@ -1,4 +1,4 @@
-import { findInputProblem, LIMITS } from "@tower/shared";
+import { describeInputProblem, findInputProblem, LIMITS } from "@tower/shared";
 import { CST, Lexer, parseDocument, visit } from "yaml";
 
 /**
@@ -86,9 +86,6 @@ export function readYaml(content: string): unknown {
   const value: unknown = inWords(() => doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES }));
   // As for any input: a double-quoted "\ud800" is a lone surrogate, which SQLite would store as U+FFFD.
   const problem = findInputProblem(value);
-  if (problem) {
-    const where = problem.path.length > 0 ? `${problem.path.map(String).join(".")} ` : "The file ";
-    throw new Error(`${where}${problem.message}`);
-  }
+  if (problem) throw new Error(describeInputProblem(problem));
   return value;
 }

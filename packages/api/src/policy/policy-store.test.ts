@@ -328,7 +328,7 @@ describe("YAML", () => {
     await expectTRPCError(
       owner.policy.importYaml({ projectId, yaml: 'defaultReason: "bad \\ud800 char"\n', expectedVersion: 0 }),
       "BAD_REQUEST",
-      /^yaml: The YAML could not be read: defaultReason contains a broken character/,
+      /^yaml: The YAML could not be read: defaultReason: contains a broken character/,
     );
     expect((await owner.policy.get({ projectId })).version).toBe(0);
   });

@@ -30,17 +30,26 @@ export function suiteRunChange(
   return recordChange(state, tx, { projectId: row.projectId, entity: "suiteRun", op, at: now, data: toSuiteRun(row) });
 }
 
-/**
- * Ends as an error a run the database still calls `running` though nothing in this server watches
- * it (its end could not be written): left so, it would block its suite until a restart.
- */
-export function endUnwatchedRun(state: ConnectionState, tx: DbOrTx, row: SuiteRunRow, now: number) {
-  const problem = "Its end was never recorded, and nothing in Tower was watching it any more; it was ended";
+/** Ends `row` as an error with `problems` (what went wrong), and the change that says so. */
+export function endRunAsError(state: ConnectionState, tx: DbOrTx, row: SuiteRunRow, problems: string[], now: number) {
   const ended = tx
     .update(suiteRuns)
-    .set({ status: "error", finishedAt: now, problems: [...row.problems, problem] })
+    .set({ status: "error", finishedAt: now, problems })
     .where(eq(suiteRuns.id, row.id))
     .returning()
     .get()!;
   return { row: ended, event: suiteRunChange(state, tx, ended, "updated", now) };
 }
+
+/**
+ * Ends as an error a run the database still calls `running` though nothing in this server watches
+ * it (its end could not be written): left so, it would block its suite until a restart.
+ */
+export const endUnwatchedRun = (state: ConnectionState, tx: DbOrTx, row: SuiteRunRow, now: number) =>
+  endRunAsError(
+    state,
+    tx,
+    row,
+    [...row.problems, "Its end was never recorded, and nothing in Tower was watching it any more; it was ended"],
+    now,
+  );

@@ -19,7 +19,14 @@ import { newId } from "../core/tokens";
 import { killOrphanedGroup, processStartTime } from "./process-group";
 import { SuiteRecorder } from "./suite-recorder";
 import { runSuiteProcess } from "./suite-process";
-import { endUnwatchedRun, requireSuiteRun, suiteRunChange, toSuiteRun, type SuiteRunRow } from "./suite-run-rows";
+import {
+  endRunAsError,
+  endUnwatchedRun,
+  requireSuiteRun,
+  suiteRunChange,
+  toSuiteRun,
+  type SuiteRunRow,
+} from "./suite-run-rows";
 
 type ConfiguredSuite = SuiteConfiguration["suites"][number];
 
@@ -218,13 +225,7 @@ export function endInterruptedSuiteRuns(deps: Deps): { ended: number } {
       const problem = stopped
         ? "Tower stopped while this suite ran; its command was stopped; start it again"
         : "Tower stopped while this suite ran; start it again";
-      const ended = tx
-        .update(suiteRuns)
-        .set({ status: "error", finishedAt: now, problems: [problem] })
-        .where(eq(suiteRuns.id, row.id))
-        .returning()
-        .get()!;
-      events.push(suiteRunChange(deps.state, tx, ended, "updated", now));
+      events.push(endRunAsError(deps.state, tx, row, [problem], now).event);
     }
   });
   publishChanges(deps, events);

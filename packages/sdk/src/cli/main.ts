@@ -65,15 +65,9 @@ function limitOf(values: Values): number | undefined {
 /** The words that only name a group of commands (`tower audit verify`, `tower hook install`). */
 const GROUPS = ["audit", "hook"];
 
-function timeoutOf(values: Values): number {
-  if (values.timeout === undefined) return DEFAULT_PRE_TIMEOUT_SECONDS - 60;
-  const seconds = Number(values.timeout);
-  if (!(Number.isInteger(seconds) && seconds >= 1)) throw new CliError("--timeout takes a whole number of seconds");
-  return seconds;
-}
-
-function importTimeoutOf(values: Values): number {
-  if (values.timeout === undefined) return DEFAULT_IMPORT_TIMEOUT_SECONDS;
+/** `--timeout` in whole seconds, or `fallback` when it is not given. */
+function timeoutOf(values: Values, fallback: number): number {
+  if (values.timeout === undefined) return fallback;
   const seconds = Number(values.timeout);
   if (!(Number.isInteger(seconds) && seconds >= 1)) throw new CliError("--timeout takes a whole number of seconds");
   return seconds;
@@ -116,7 +110,7 @@ async function main(args: string[]): Promise<number> {
   switch (command.name) {
     case "import": {
       if (rest.length === 0) throw new CliError(`Name the folders or files to import.\n\n${commandHelp(command)}`);
-      const options = { url: urlOf(values), timeoutSeconds: importTimeoutOf(values) };
+      const options = { url: urlOf(values), timeoutSeconds: timeoutOf(values, DEFAULT_IMPORT_TIMEOUT_SECONDS) };
       return online(values, (tower) => importCommand(tower, rest, options));
     }
     case "audit verify":
@@ -139,7 +133,7 @@ async function main(args: string[]): Promise<number> {
         url: urlOf(values),
         apiKey: values["api-key"] ?? cliEnv.apiKey,
         agent: values.agent,
-        timeoutSeconds: timeoutOf(values),
+        timeoutSeconds: timeoutOf(values, DEFAULT_PRE_TIMEOUT_SECONDS - 60),
       });
     case "hook install": {
       const apiKey = values["api-key"] ?? cliEnv.apiKey;
