@@ -200,8 +200,10 @@ describe("PreToolUse", () => {
       approvalId: approval.id,
     });
     expect(tower.server.hookWaits()).toBe(0);
-    // Used once: the same command asks again.
-    const next = await decide(request, { query: "?wait=0" });
+    // The same tool call sent again (Claude Code retrying the hook) is answered the same.
+    expect(await decide(request, { query: "?wait=0" })).toMatchObject({ decision: "allow", approvalId: approval.id });
+    // Used once: another call of the same command asks again.
+    const next = await decide({ ...request, tool_use_id: "toolu_again" }, { query: "?wait=0" });
     expect(next.decision).toBe("ask");
     expect(next.approvalId).not.toBe(approval.id);
     await tower.owner.approval.cancel({ projectId: tower.projectId, id: next.approvalId! });

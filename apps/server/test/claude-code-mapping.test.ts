@@ -32,6 +32,8 @@ describe("PreToolUse → policy check", () => {
       cwd: "/home/user/my-project",
       // The command only: description and timeout do not change what runs, nor the approval.
       input: { command: "npm test", claude_session_id: SESSION },
+      // The same tool call sent again is answered the same.
+      checkId: "toolu_01ABC123DEF456GHI789JKL0",
     });
     expect(checkOf(fixture("pre-tool-use-write"))).toMatchObject({
       tool: "Write",

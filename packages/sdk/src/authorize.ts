@@ -19,6 +19,10 @@ function withWorkspace(request: AuthorizeRequest): AuthorizeRequest {
   return cwd ? { ...request, cwd } : request;
 }
 
+/** Web Crypto's UUID where there is one (Node, a secure page), else a random enough name. */
+const newCheckId = (): string =>
+  globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -33,6 +37,9 @@ export async function authorize(
   options: AuthorizeOptions = {},
 ): Promise<AuthorizeDecision> {
   const started = Date.now();
+  // One name for every ask of this call: a retry of an ask whose answer was lost (a dropped
+  // socket) is answered as the first was, and does not ask a person again for an approval it used.
+  const checkId = newCheckId();
   const remainingMs = () => (options.timeoutMs === undefined ? undefined : options.timeoutMs - (Date.now() - started));
   /** `floorMs`: the least time the call gets, whatever is left of `timeoutMs`. */
   const ask = async (floorMs = 0): Promise<AuthorizeDecision> => {
@@ -47,7 +54,7 @@ export async function authorize(
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       return await api.policy.check.mutate(
-        { ...withWorkspace(request), agent: asker.agent, sessionId: asker.sessionId },
+        { ...withWorkspace(request), agent: asker.agent, sessionId: asker.sessionId, checkId },
         { signal: bound.signal },
       );
     } catch (error) {

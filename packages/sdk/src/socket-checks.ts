@@ -70,8 +70,8 @@ export function socketChecks(openSocket: () => WebSocket | null) {
      * Goes first on the socket's side of the split: sends each check itself and passes anything
      * else on. A check whose socket failed before any answer (closed as it was sent, say) is asked
      * once more by `overHttp`. Asking twice costs little: a check changes nothing but its audit row
-     * and finds the same pending approval; only a check that used an approval, answered on a socket
-     * that dropped before the answer arrived, asks a person again.
+     * and finds the same pending approval, and one that used an approval is answered the same again
+     * (the two carry the same `checkId`).
      */
     link:
       (overHttp: TRPCLink<AppRouter>): TRPCLink<AppRouter> =>

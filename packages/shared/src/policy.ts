@@ -128,6 +128,11 @@ export const PolicyCheckInputSchema = z.object({
     .default({}),
   estimatedCostUsd: z.number().min(0).max(1e9).optional(),
   sessionId: z.string().max(64).optional(),
+  /**
+   * Names this decision, so asking again (a retry after a dropped connection) gets the same
+   * answer: an approval the first ask used allows the retry too, where it would ask a person again.
+   */
+  checkId: z.string().min(1).max(LIMITS.shortTextLength).optional(),
 });
 export type PolicyCheckInput = z.input<typeof PolicyCheckInputSchema>;
 export type PolicyCheckRequest = z.output<typeof PolicyCheckInputSchema>;

@@ -8,7 +8,7 @@ import { prepared, slot } from "../core/prepared";
 export type ApprovalRow = typeof approvals.$inferSelect;
 
 /** An approval as clients see it at `now` (a pending one past its expiry reads "expired"). */
-export function toApproval({ usedAt: _usedAt, ...row }: ApprovalRow, now: number): Approval {
+export function toApproval({ usedAt: _usedAt, usedByCheck: _usedByCheck, ...row }: ApprovalRow, now: number): Approval {
   return { ...row, status: approvalStatusAt(row, now) };
 }
 
@@ -29,14 +29,14 @@ export function approvalChange(
 }
 
 /**
- * The approval that already answers this request, if any: one still pending (asked again, it is
- * the same approval), or one approved and not yet used, within its lifetime after the decision.
+ * The approval that already answers this request, if any: one this very check used (`checkId`,
+ * asked again: the same answer), one still pending (asked again, it is the same approval), or one
+ * approved and not yet used. An approved one counts within its lifetime after the decision.
  */
 export function findOpenApproval(
   state: ConnectionState,
   db: DbOrTx,
-  agentId: string,
-  inputHash: string,
+  request: { agentId: string; inputHash: string; checkId: string | undefined },
   now: number,
 ): ApprovalRow | undefined {
   const rows = prepared(state, "approvals.open", () =>
@@ -51,10 +51,13 @@ export function findOpenApproval(
         ),
       )
       .prepare(),
-  ).all({ agentId, inputHash });
-  return rows.find((row) =>
-    row.status === "pending"
-      ? row.expiresAt > now
-      : row.usedAt === null && row.decidedAt !== null && now < row.decidedAt + (row.expiresAt - row.createdAt),
-  );
+  ).all({ agentId: request.agentId, inputHash: request.inputHash });
+  const inLifetime = (row: ApprovalRow) =>
+    row.decidedAt !== null && now < row.decidedAt + (row.expiresAt - row.createdAt);
+  const { checkId } = request;
+  if (checkId !== undefined) {
+    const usedByThisCheck = rows.find((row) => row.usedByCheck === checkId && inLifetime(row));
+    if (usedByThisCheck) return usedByThisCheck;
+  }
+  return rows.find((row) => (row.status === "pending" ? row.expiresAt > now : row.usedAt === null && inLifetime(row)));
 }

@@ -162,6 +162,8 @@ export function toPolicyCheck(
       ...(path !== undefined ? { path } : {}),
       ...(cwd !== undefined ? { cwd } : {}),
       input: checkInputOf(payload) as PolicyCheckInput["input"],
+      // The hook sent again for the same tool call gets the same answer.
+      ...(payload.tool_use_id ? { checkId: payload.tool_use_id } : {}),
     },
   };
 }

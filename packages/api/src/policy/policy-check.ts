@@ -137,10 +137,19 @@ function resolveApproval(
   }
   const events: ChangeEvent[] = [];
   const answer = deps.db.transaction((tx): { decision: PolicyDecision; recorded: boolean } => {
-    const open = findOpenApproval(deps.state, tx, agent.id, request.inputHash, now);
+    const { inputHash, checkId } = request;
+    const open = findOpenApproval(deps.state, tx, { agentId: agent.id, inputHash, checkId }, now);
     if (open?.status === "approved") {
-      const used = tx.update(approvals).set({ usedAt: now }).where(eq(approvals.id, open.id)).returning().get()!;
-      events.push(approvalChange(deps.state, tx, used, "updated", now));
+      // Used already means used by this check, asked again: the same answer, nothing to change.
+      if (open.usedAt === null) {
+        const used = tx
+          .update(approvals)
+          .set({ usedAt: now, usedByCheck: checkId ?? null })
+          .where(eq(approvals.id, open.id))
+          .returning()
+          .get()!;
+        events.push(approvalChange(deps.state, tx, used, "updated", now));
+      }
       return {
         decision: {
           ...decision,
@@ -183,6 +192,7 @@ function resolveApproval(
       comment: "",
       grantId: null,
       usedAt: null,
+      usedByCheck: null,
       requestedWith: via,
     };
     tx.insert(approvals).values(row).run();

@@ -16,6 +16,8 @@ export interface NormalizedRequest {
   sessionId: string | null;
   /** SHA-256 of the canonical JSON of agent, tool, operation, path and input: what an approval binds to. */
   inputHash: string;
+  /** The caller's name for this decision: asked again, it gets the same answer. */
+  checkId: string | undefined;
 }
 
 const isAbsolute = (p: string) => p.startsWith("/") || /^[a-zA-Z]:\//.test(p);
@@ -76,5 +78,6 @@ export function normalizeRequest(request: PolicyCheckRequest): NormalizedRequest
     estimatedCostUsd: request.estimatedCostUsd ?? null,
     sessionId: request.sessionId ?? null,
     inputHash,
+    checkId: request.checkId,
   };
 }

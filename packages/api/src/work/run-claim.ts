@@ -43,6 +43,7 @@ function ruleRefuses(policy: CompiledPolicy, facts: AgentFacts, taskName: string
     input: {},
     estimatedCostUsd: null,
     sessionId: null,
+    checkId: undefined,
     inputHash: "",
   };
   const outcome = policy.decide(request, facts);

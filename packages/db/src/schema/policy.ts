@@ -62,6 +62,8 @@ export const approvals = sqliteTable(
     grantId: text("grant_id"),
     /** When an approved request was allowed by a later identical check (an approval is used once). */
     usedAt: epochMs("used_at"),
+    /** The check that used it (`checkId`): that check asked again gets the same answer. */
+    usedByCheck: text("used_by_check"),
     requestedWith: text("requested_with"),
   },
   (t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE `approvals` ADD `used_by_check` text;
