@@ -61,7 +61,8 @@ describe("work: the server is SIGKILLed with runs in every state and a schedule 
     try {
       // Tasks: "steady" is retried at once after a lapse (attempts to spare: on a loaded machine a
       // heartbeat may come late), "flaky" fails for good, "parked" and the per-second "tick" are for
-      // a role no agent has, so their runs wait in the queue.
+      // a role no agent has, so their runs wait in the queue: the tick's for a second only, since a
+      // schedule whose run still waits makes no other.
       const worker = { kind: "role", value: "worker" } as const;
       const nobody = { kind: "role", value: "nobody" } as const;
       await app.api.task.create.mutate({ name: "steady", target: worker, maxAttempts: 10, backoffSeconds: 0 });
@@ -72,6 +73,7 @@ describe("work: the server is SIGKILLed with runs in every state and a schedule 
         target: nobody,
         cron: "* * * * * *",
         missedFires: "run_once",
+        queuedTtlSeconds: 1,
       });
 
       // The keeper survives the crash and reconnects; concurrency 1, so the goner and the grabber

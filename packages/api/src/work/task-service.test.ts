@@ -178,6 +178,30 @@ describe("schedules", () => {
     expect((await owner.task.byId({ projectId, id: task.id })).nextFireAt).toBe(task.nextFireAt! + MINUTE);
   });
 
+  it("keeps one run waiting while nobody takes it: a fire whose previous run is still queued makes none", async () => {
+    const task = await owner.task.create({ projectId, name: "every-second", cron: "* * * * * *" });
+    for (let i = 0; i < 5; i++) {
+      world.clock.advance(1_000);
+      expect(sweepWork(world.deps)).toMatchObject({ fired: i === 0 ? 1 : 0, coalesced: i === 0 ? 0 : 1 });
+    }
+    const [waiting, ...more] = (await owner.run.list({ projectId })).items;
+    expect(more).toHaveLength(0);
+    expect(waiting).toMatchObject({ status: "queued", scheduledFor: task.nextFireAt });
+    // The schedule moves on meanwhile; once that run is no longer waiting, the next fire queues one.
+    expect((await owner.task.byId({ projectId, id: task.id })).nextFireAt).toBe(task.nextFireAt! + 5_000);
+    await owner.run.cancel({ projectId, id: waiting!.id });
+    world.clock.advance(1_000);
+    expect(sweepWork(world.deps)).toMatchObject({ fired: 1, coalesced: 0 });
+    // A run queued by hand is not the schedule's: it does not hold the schedule back.
+    await owner.task.runNow({ projectId, id: task.id });
+    world.clock.advance(1_000);
+    expect(sweepWork(world.deps)).toMatchObject({ fired: 0, coalesced: 1 });
+    expect((await owner.run.list({ projectId, status: "queued" })).items.map((run) => run.trigger).sort()).toEqual([
+      "manual",
+      "schedule",
+    ]);
+  });
+
   it("runs a fire missed during downtime once (run_once) and records it", async () => {
     await owner.task.create({ projectId, name: "catch-up", cron: "* * * * *" });
     world.clock.advance(60 * MINUTE); // sixty fires missed

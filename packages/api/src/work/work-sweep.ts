@@ -1,6 +1,8 @@
 import { runs, tasks, type DbOrTx } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
 import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
+import type { ConnectionState } from "../core/connection-state";
+import { prepared, slot } from "../core/prepared";
 import { SYSTEM_ACTOR } from "../core/actor";
 import { appendAudit } from "../core/audit-chain";
 import { publishChanges } from "../core/change-feed";
@@ -33,6 +35,8 @@ export function isTakenBackError(error: string): boolean {
 export interface SweepCounts {
   fired: number;
   missed: number;
+  /** Fires that made no run: their task's previous scheduled run is still waiting for an agent. */
+  coalesced: number;
   lapsed: number;
   timedOut: number;
   expired: number;
@@ -47,13 +51,13 @@ export interface SweepCounts {
  */
 export function sweepWork(deps: Deps): SweepCounts {
   const now = deps.clock.now();
-  if (!anythingDue(deps.db, now)) return { fired: 0, missed: 0, lapsed: 0, timedOut: 0, expired: 0 };
+  if (!anythingDue(deps.db, now)) return { fired: 0, missed: 0, coalesced: 0, lapsed: 0, timedOut: 0, expired: 0 };
   const events: ChangeEvent[] = [];
-  const counts = deps.db.transaction((tx) => ({
-    ...fireSchedules(deps, tx, now, events),
-    ...takeBackRuns(deps, tx, now, events),
-    expired: expireQueued(deps, tx, now, events),
-  }));
+  const counts = deps.db.transaction((tx) => {
+    // Expired first: a scheduled run past its time to live no longer holds its schedule back.
+    const expired = expireQueued(deps, tx, now, events);
+    return { ...fireSchedules(deps, tx, now, events), ...takeBackRuns(deps, tx, now, events), expired };
+  });
   publishChanges(deps, events);
   return counts;
 }
@@ -88,19 +92,42 @@ function anythingDue(db: DbOrTx, now: number): boolean {
   );
 }
 
+/** The task's scheduled run still waiting for an agent, if any. */
+function waitingScheduledRun(state: ConnectionState, tx: DbOrTx, taskId: string): string | undefined {
+  return prepared(state, "runs.waitingScheduled", () =>
+    tx
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(eq(runs.taskId, slot("taskId")), eq(runs.status, "queued"), eq(runs.trigger, "schedule")))
+      .limit(1)
+      .prepare(),
+  ).get({ taskId })?.id;
+}
+
+/**
+ * Makes each due fire's run. A fire whose task still has a scheduled run waiting for an agent makes
+ * none: a schedule nobody takes (its agent offline, all busy) keeps one run waiting, not one per fire
+ * (a per-second task would queue 86,400 a day, all run back to back when an agent comes).
+ */
 function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]) {
   const due = tx.select().from(tasks).where(dueWhere.fire(now)).orderBy(asc(tasks.nextFireAt)).limit(PAGE).all();
   let fired = 0;
   let missed = 0;
+  let coalesced = 0;
   for (const task of due) {
     const fireAt = task.nextFireAt!;
     const late = now - fireAt > MISSED_FIRE_GRACE_MS;
-    const runs = !late || task.missedFires === "run_once";
-    const created = runs ? insertRunTx(deps.state, tx, task, { trigger: "schedule", scheduledFor: fireAt }, now) : null;
+    const wanted = !late || task.missedFires === "run_once";
+    const waiting = wanted ? waitingScheduledRun(deps.state, tx, task.id) : undefined;
+    const created =
+      wanted && waiting === undefined
+        ? insertRunTx(deps.state, tx, task, { trigger: "schedule", scheduledFor: fireAt }, now)
+        : null;
     if (created) {
       fired++;
       events.push(created.event);
     }
+    if (waiting !== undefined) coalesced++;
     if (late) {
       missed++;
       appendAudit(
@@ -111,7 +138,8 @@ function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[
         {
           operation: task.missedFires === "skip" ? "task.fire_skipped" : "task.fire_caught_up",
           target: task.name,
-          detail: { taskId: task.id, missedFireAt: fireAt, runId: created?.row.id ?? null },
+          // A catch-up that found the previous fire's run still waiting: that run is the catch-up.
+          detail: { taskId: task.id, missedFireAt: fireAt, runId: created?.row.id ?? waiting ?? null },
         },
         now,
       );
@@ -128,7 +156,7 @@ function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[
       .get()!;
     events.push(taskChange(deps.state, tx, updated, "updated", now));
   }
-  return { fired, missed };
+  return { fired, missed, coalesced };
 }
 
 /** Runs whose agent stopped heartbeating (lease lapsed) or whose attempt overran its maximum duration. */

@@ -107,6 +107,10 @@ export const runs = sqliteTable(
     index("runs_task_idx").on(t.taskId, t.id),
     index("runs_agent_idx").on(t.agentId, t.id),
     index("runs_workflow_idx").on(t.workflowRunId),
+    // A schedule's fire looks for its task's run still waiting for an agent (and skips if one is).
+    index("runs_task_queued_idx")
+      .on(t.taskId)
+      .where(sql`${t.status} = 'queued'`),
     // The queue: what an agent may claim, highest priority first, then oldest (the index's order is
     // the claim's, so a claim reads the first rows instead of sorting the queue).
     index("runs_queue_idx")

@@ -1,0 +1,1 @@
+CREATE INDEX `runs_task_queued_idx` ON `runs` (`task_id`) WHERE "runs"."status" = 'queued';
