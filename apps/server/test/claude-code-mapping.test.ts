@@ -51,6 +51,8 @@ describe("PreToolUse → policy check", () => {
       operation: "file_read",
       path: "/home/user/my-project/README.md",
     });
+    // A cwd Tower cannot use is left out (the absolute path then counts as outside the workspace).
+    expect(checkOf(fixture("pre-tool-use-read", { cwd: "my-project" })).cwd).toBeUndefined();
     const mcp = checkOf(fixture("pre-tool-use-mcp"));
     expect(mcp).toMatchObject({ tool: "mcp__github__search_repositories", operation: "mcp" });
     expect(mcp.path).toBeUndefined();

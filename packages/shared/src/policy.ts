@@ -108,6 +108,9 @@ export const PolicyDocumentSchema = z
     });
   });
 
+/** A POSIX absolute path, or a Windows one with its drive (either slash). */
+export const ABSOLUTE_PATH = /^(\/|[a-zA-Z]:[\\/])/;
+
 /** What an agent asks before it acts. */
 export const PolicyCheckInputSchema = z.object({
   /** The asking agent's name. */
@@ -118,7 +121,11 @@ export const PolicyCheckInputSchema = z.object({
   /** The file the action touches: relative to the agent's workspace, or absolute under `cwd`. */
   path: z.string().min(1).max(POLICY_LIMITS.pathLength).optional(),
   /** The agent's working directory (absolute), to make an absolute `path` relative. */
-  cwd: z.string().max(POLICY_LIMITS.pathLength).optional(),
+  cwd: z
+    .string()
+    .max(POLICY_LIMITS.pathLength)
+    .regex(ABSOLUTE_PATH, "cwd must be an absolute path (/home/me/project, or C:\\project on Windows)")
+    .optional(),
   /** The action's arguments: hashed into the request, so an approval covers exactly this input. */
   input: z
     .record(z.string().max(LIMITS.shortTextLength), z.json())

@@ -1,4 +1,5 @@
 import {
+  ABSOLUTE_PATH,
   LIMITS,
   POLICY_LIMITS,
   type Approval,
@@ -152,7 +153,11 @@ export function toPolicyCheck(
   if (path !== undefined && path.length > POLICY_LIMITS.pathLength) {
     return { ok: false, reason: `The path is longer than ${POLICY_LIMITS.pathLength} characters` };
   }
-  const cwd = payload.cwd && payload.cwd.length <= POLICY_LIMITS.pathLength ? payload.cwd : undefined;
+  // A cwd Tower cannot use (too long, not absolute) is left out: an absolute path is then outside the workspace.
+  const cwd =
+    payload.cwd && payload.cwd.length <= POLICY_LIMITS.pathLength && ABSOLUTE_PATH.test(payload.cwd)
+      ? payload.cwd
+      : undefined;
   return {
     ok: true,
     input: {

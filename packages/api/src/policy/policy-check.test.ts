@@ -117,6 +117,11 @@ describe("built-in checks", () => {
     expect(escaped.reason).toMatch(/outside the agent's workspace/);
     expect(await check({ path: "/etc/passwd", cwd: "/work/ws" })).toMatchObject({ check: "path_outside_scope" });
     expect(await check({ path: "/work/ws/src/a.ts" })).toMatchObject({ check: "path_outside_scope" }); // no cwd
+    // A cwd that is not absolute is refused, naming the field (it was ignored, so the path looked outside).
+    for (const cwd of ["work/ws", "./ws", "", "C:project"]) {
+      await expectTRPCError(check({ path: "/work/ws/src/a.ts", cwd }), "BAD_REQUEST", /cwd.*absolute path/);
+    }
+    expect(await check({ path: "C:\\ws\\src\\a.ts", cwd: "C:\\ws" })).toMatchObject({ decision: "allowed" });
   });
 
   it("without path scopes any path inside the workspace is allowed, but one leaving it is not", async () => {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { PolicyCheckRequest } from "@tower/shared";
+import { ABSOLUTE_PATH, type PolicyCheckRequest } from "@tower/shared";
 import { sha256 } from "../core/tokens";
 
 /** A check's request as rules see it: the path made relative to the workspace, the input hashed. */
@@ -20,7 +20,7 @@ export interface NormalizedRequest {
   checkId: string | undefined;
 }
 
-const isAbsolute = (p: string) => p.startsWith("/") || /^[a-zA-Z]:\//.test(p);
+const isAbsolute = (p: string) => ABSOLUTE_PATH.test(p);
 
 /** The path relative to the workspace, and whether it leaves it. */
 export function normalizePath(
