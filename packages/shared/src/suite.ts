@@ -22,7 +22,7 @@ export const SuiteOutcomeSchema = z.enum(SUITE_OUTCOMES);
 
 /** A suite's id: it names the suite in URLs, history and commands, so it is a slug. */
 export const SuiteNameSchema = z
-  .string({ error: "Name is required" })
+  .string({ error: (issue) => (issue.input === undefined ? "Name is required" : "Name must be a string") })
   .min(1, { error: "Name is required", abort: true })
   .max(L.nameLength, { error: `Name must be at most ${L.nameLength} characters`, abort: true })
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters, digits and single dashes, e.g. e2e-smoke");

@@ -95,7 +95,14 @@ describe("test suites", () => {
     const again = await owner.suite.start({ projectId, name: "hangs" });
     await new Promise((resolve) => setTimeout(resolve, 100));
     await owner.suite.cancel({ projectId, id: again.id });
+    // A second cancel while the first stops the command is told so, and audited once.
+    const second = owner.suite.cancel({ projectId, id: again.id });
+    await expectTRPCError(second, "CONFLICT", /already being cancelled|already ended/);
     expect((await ended(again.id)).status).toBe("cancelled");
+    const cancels = world.sqlite
+      .prepare("select count(*) as n from audit_events where project_id = ? and operation = 'suite.cancel'")
+      .get(projectId);
+    expect(cancels).toEqual({ n: 1 });
     await expectTRPCError(owner.suite.cancel({ projectId, id: again.id }), "CONFLICT", /already ended/);
   });
 
@@ -106,6 +113,10 @@ describe("test suites", () => {
       "NOT_FOUND",
       /^name: No suite named "rm-rf" is configured/,
     );
+    // A name that is not a string is told so, not that it is missing.
+    const notAString = { projectId, name: ["math"] } as unknown as { projectId: string; name: string };
+    await expectTRPCError(owner.suite.start(notAString), "BAD_REQUEST", /Name must be a string/);
+    await expectTRPCError(owner.suite.start({ projectId } as never), "BAD_REQUEST", /Name is required/);
     const foreign = world.users.foreignOwner.caller;
     const run = await owner.suite.start({ projectId, name: "math" });
     await expectTRPCError(foreign.suite.runById({ projectId: world.foreignProjectId, id: run.id }), "NOT_FOUND");

@@ -181,6 +181,8 @@ export function cancelSuiteRun(deps: Deps, projectId: string, id: string, actor:
   const row = requireSuiteRun(deps.db, projectId, id);
   if (row.status !== "running") throw new DomainError("CONFLICT", `This run already ended (${row.status})`);
   const running = deps.state.runningSuites.get(id);
+  // Its command is being stopped: the first cancel stands, and the run ends `cancelled` shortly.
+  if (running?.abort.signal.aborted) throw new DomainError("CONFLICT", "This run is already being cancelled");
   const now = deps.clock.now();
   // A run nothing watches any more (its end could not be written) is ended here instead.
   const unwatched = deps.db.transaction((tx) => {
