@@ -107,16 +107,20 @@ const guards = (recheckCaller: boolean) =>
     const open = type === "subscription" ? ctx.subscriptions : null;
     if (calls) assertRoomForCall(calls);
     if (open) assertRoomForSubscription(open);
-    const problem = findInputProblem(await getRawInput(), { skipItems: meta?.itemsCheckedOneByOne });
-    if (problem) throw new TRPCError({ code: "BAD_REQUEST", cause: inputProblemError(problem) });
-    if (recheckCaller && ctx.longLived && ctx.caller.kind !== "anonymous" && !isCallerStillValid(ctx, ctx.caller)) {
-      throw asTRPCError(new DomainError("UNAUTHORIZED", invalidCallerMessage(ctx, ctx.caller)));
-    }
+    // Counted before anything awaits: the calls of a burst read in one turn meet the limits too.
     if (calls) calls.count++;
     if (open) open.count++;
     let result;
     try {
+      const problem = findInputProblem(await getRawInput(), { skipItems: meta?.itemsCheckedOneByOne });
+      if (problem) throw new TRPCError({ code: "BAD_REQUEST", cause: inputProblemError(problem) });
+      if (recheckCaller && ctx.longLived && ctx.caller.kind !== "anonymous" && !isCallerStillValid(ctx, ctx.caller)) {
+        throw asTRPCError(new DomainError("UNAUTHORIZED", invalidCallerMessage(ctx, ctx.caller)));
+      }
       result = await next();
+    } catch (error) {
+      if (open) open.count--;
+      throw error;
     } finally {
       if (calls) calls.count--;
     }
