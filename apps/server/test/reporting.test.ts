@@ -174,6 +174,35 @@ describe("no report can hold up the ones behind it", () => {
     await client.shutdown();
   });
 
+  it("a report JSON cannot carry (a BigInt, a throwing toJSON) is given up alone; the others in its batch arrive", async () => {
+    const errors: string[] = [];
+    const client = createTowerClient({
+      url: tower.url,
+      apiKey: tower.apiKey,
+      reporting: { flushIntervalMs: 10, onError: (e) => errors.push(e.message) },
+    });
+    const agent = client.agent("unsendable", { profile: { role: "worker" } });
+    await agent.start();
+    agent.event({ operation: "tool_use", target: "before" });
+    agent.event({ operation: "tool_use", target: "big", detail: { n: 1n } as never });
+    const throwing = {
+      toJSON: () => {
+        throw new Error("not today");
+      },
+    };
+    agent.event({ operation: "tool_use", target: "throws", detail: { value: throwing } as never });
+    for (let i = 0; i < 5; i++) agent.event({ operation: "tool_use", target: `after-${i}` });
+    await client.reporter.flush();
+    expect(storedFor("unsendable")).toEqual({ n: 6, distinctIds: 6 });
+    expect(client.reporter.pending).toBe(0);
+    expect(client.reporter.dropped).toBe(2);
+    expect(errors).toEqual([
+      expect.stringMatching(/^Report not sent: it cannot be sent as JSON \(.*BigInt/),
+      "Report not sent: it cannot be sent as JSON (not today)",
+    ]);
+    await client.shutdown();
+  });
+
   it("a batch refused with a 4xx is not retried: said once through onError, and dropped", async () => {
     const errors: string[] = [];
     const key = await tower.owner.apiKey.create({

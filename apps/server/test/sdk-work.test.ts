@@ -162,6 +162,76 @@ describe("agent.work", () => {
     expect(seen).toBe(1);
   });
 
+  it("aborts a held run at once when the agent's key is revoked, and shuts down without waiting on it", async () => {
+    const key = await tower.owner.apiKey.create({
+      projectId: tower.projectId,
+      name: "soon revoked",
+      scopes: ["manage"],
+    });
+    const own = createTowerClient({
+      url: tower.url,
+      apiKey: key.secret,
+      WebSocket: NodeWebSocket as unknown as typeof globalThis.WebSocket,
+    });
+    const name = `worker-${++agents}`;
+    const revokedAgent = own.agent(name, { profile: { role: "worker" } });
+    await revokedAgent.start();
+    await tower.owner.task.create({
+      projectId: tower.projectId,
+      name: `task-of-${name}`,
+      target: { kind: "agent", value: name },
+    });
+    let reason = "";
+    revokedAgent.work(
+      (run) =>
+        new Promise((_resolve, reject) => {
+          // Progress goes out as a heartbeat: the first one after the revocation is refused.
+          const timer = setInterval(() => run.progress(10), 50);
+          run.signal.addEventListener("abort", () => {
+            clearInterval(timer);
+            reason = (run.signal.reason as Error).message;
+            reject(new Error(reason));
+          });
+        }),
+    );
+    const held = await app.tasks.enqueue(`task-of-${name}`);
+    await until(
+      () => tower.owner.run.byId({ projectId: tower.projectId, id: held.id }),
+      (run) => run.status === "running",
+    );
+    await tower.owner.apiKey.revoke({ projectId: tower.projectId, id: key.id });
+    await until(
+      async () => reason,
+      (text) => text !== "",
+    );
+    expect(reason).toMatch(/^Tower refused the report: /);
+    await own.shutdown(); // resolves: nothing retries a report Tower refuses for good
+  });
+
+  it("stops within its grace when Tower does not answer: the run goes back when its lease lapses", async () => {
+    const { task } = await freshWorker();
+    const errors: string[] = [];
+    agent.on("error", (error) => errors.push(error.message));
+    agent.work((run) => new Promise((resolve) => run.signal.addEventListener("abort", () => resolve("done anyway"))));
+    const held = await app.tasks.enqueue(task);
+    await until(
+      () => tower.owner.run.byId({ projectId: tower.projectId, id: held.id }),
+      (run) => run.status === "running",
+    );
+    await tower.pause();
+    try {
+      const stopped = agent.stop().then(() => "stopped");
+      // The outcome is tried for STOP_REPORT_GRACE_MS (10 s), then given up and said.
+      expect(await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 20_000, "hung"))])).toBe(
+        "stopped",
+      );
+      expect(errors.join("\n")).toMatch(/outcome could not be reported before the agent stopped/);
+      expect(errors.join("\n")).toMatch(/its session could not be ended .*Tower ends it when its heartbeats stop/);
+    } finally {
+      await tower.resume();
+    }
+  }, 30_000);
+
   it("queues runs in bulk with enqueueMany (over several calls) and reports them in batches, logs included", async () => {
     const { task } = await freshWorker();
     // A handler that returns at once: its first heartbeat is still waiting to go out, so the

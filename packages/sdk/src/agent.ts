@@ -248,7 +248,10 @@ export class AgentHandle {
     await this.api.session.report.mutate({ sessionId: this.#requireSession(), ...outcome });
   }
 
-  /** Ends the session and stops heartbeats and the live connection. Safe to call twice. */
+  /**
+   * Ends the session and stops heartbeats and the live connection. Safe to call twice; never
+   * throws (what went wrong, such as Tower not answering, is said through the "error" event).
+   */
   async stop(reason: "stopped" | "process_exit" = "stopped"): Promise<void> {
     const work = this.#work;
     this.#work = null;
@@ -260,7 +263,19 @@ export class AgentHandle {
     this.#watch = undefined;
     const session = this.#session;
     this.#session = null;
-    if (session) await this.api.session.end.mutate({ sessionId: session.id, reason });
+    if (!session) return;
+    try {
+      await this.api.session.end.mutate({ sessionId: session.id, reason });
+    } catch (error) {
+      // Stopping never fails for want of Tower: the session ends anyway when its heartbeats stop.
+      this.#emit(
+        "error",
+        new Error(
+          `Agent "${this.name}": its session could not be ended (${(error as Error).message}); ` +
+            "Tower ends it when its heartbeats stop",
+        ),
+      );
+    }
   }
 
   #requireSession(): string {

@@ -238,6 +238,7 @@ export class Reporter {
 
   #failed(batch: Batch, started: number, error: Error) {
     const status = statusOf(error);
+    if (status === undefined && this.#setAsideUnsendable(batch)) return;
     if (codeOf(error) === "PAYLOAD_TOO_LARGE" && batch.items.length > 1) {
       // Too big for one request: send it in halves, and later batches smaller.
       this.#batchSize = Math.max(1, Math.floor(batch.items.length / 2));
@@ -253,6 +254,30 @@ export class Reporter {
       this.#backOff(started);
       this.hooks.onError?.(error);
     }
+  }
+
+  /**
+   * A call that failed before any answer came may have failed here, not on the way: a report JSON
+   * cannot carry (a BigInt, a `toJSON` that throws) fails every call it is in. Such reports are
+   * given up, each alone, and the rest of the batch goes again at once. (Checked only after a
+   * failure: reports are not serialized twice on the way that works.)
+   */
+  #setAsideUnsendable(batch: Batch): boolean {
+    const problems = new Map<ReportItem, string>();
+    for (const item of batch.items) {
+      try {
+        JSON.stringify(item);
+      } catch (error) {
+        problems.set(item, error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (problems.size === 0) return false;
+    for (const [item, problem] of problems) {
+      this.#giveUp([item], new Error(`Report not sent: it cannot be sent as JSON (${problem})`));
+    }
+    const rest = batch.items.filter((item) => !problems.has(item));
+    if (rest.length > 0) this.#requeue({ ...batch, items: rest });
+    return true;
   }
 
   /** Narrows down a batch that keeps failing with 500 (see SERVER_ERRORS_BEFORE_SPLIT). */

@@ -49,6 +49,14 @@ const LOG_BATCH = 100;
 
 const codeOf = (error: unknown) =>
   error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+/** Answers that asking again cannot change: the report is invalid, or the key may not report. */
+const REFUSED_FOR_GOOD = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"]);
+
+/**
+ * How long a stopping agent goes on trying to report the outcomes of its runs while Tower cannot
+ * be reached. After that it stops; each such run goes back to the queue when its lease lapses.
+ */
+export const STOP_REPORT_GRACE_MS = 10_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -71,6 +79,11 @@ class HeldRun {
   /** The heartbeat waiting to go out, taken back (its logs with it) when the outcome overtakes it. */
   #unsent: (() => boolean) | null = null;
   #lost = false;
+  /** Set when the agent stops: reporting the outcome is given up after this time (Date.now()). */
+  #reportBy = Number.POSITIVE_INFINITY;
+  /** Resolves when the agent stops, so that a report Tower never answers is not waited on for ever. */
+  #stopped!: () => void;
+  readonly #stopping = new Promise<void>((resolve) => (this.#stopped = resolve));
 
   constructor(
     private readonly reporter: RunReporter,
@@ -105,6 +118,23 @@ class HeldRun {
     if (!this.controller.signal.aborted) this.controller.abort(new Error(reason));
   }
 
+  /** The agent is stopping: told to stop, and its outcome reported until `reportBy` at most. */
+  stop(reportBy: number) {
+    this.#reportBy = reportBy;
+    this.#stopped();
+    this.abort("The agent is stopping");
+  }
+
+  /** `answer`, or a failure once the agent stopped and its time to report is over. */
+  #untilReportBy<T>(answer: Promise<T>): Promise<T> {
+    const over = this.#stopping
+      .then(() => sleep(Math.max(0, this.#reportBy - Date.now())))
+      .then((): never => {
+        throw new Error("Tower did not answer");
+      });
+    return Promise.race([answer, over]);
+  }
+
   /** Renews the lease and sends what is pending; learns of a cancel or of losing the run. */
   beat(): Promise<void> {
     this.#beating ??= this.#send().finally(() => (this.#beating = null));
@@ -135,7 +165,10 @@ class HeldRun {
       if (answer === null) return; // withdrawn: the outcome carries its logs
       if (!answer.ok) return this.lose(answer.message);
       if (answer.cancelRequested) this.abort("Cancelled by an operator");
-    } catch {
+    } catch (error) {
+      // A revoked key or a disabled agent: nothing this process does with the run counts any more.
+      if (REFUSED_FOR_GOOD.has(codeOf(error) ?? ""))
+        return this.lose(`Tower refused the report: ${(error as Error).message}`);
       this.#logs.unshift(...logs); // sent again with the next heartbeat
     } finally {
       this.#unsent = null;
@@ -150,7 +183,8 @@ class HeldRun {
   /**
    * Reports the outcome, retrying through network trouble until Tower answers: it is stored once
    * (a second report of the same attempt is refused), or refused because the run was taken back.
-   * A heartbeat not sent yet is dropped: the outcome says the same and more, in one report.
+   * A heartbeat not sent yet is dropped: the outcome says the same and more, in one report. Once
+   * the agent is stopping, it tries until `STOP_REPORT_GRACE_MS` after the stop, then gives up.
    */
   async finish(outcome: Outcome) {
     clearInterval(this.#timer);
@@ -162,19 +196,29 @@ class HeldRun {
     for (let attempt = 0; ; attempt++) {
       const logs = this.#logs.length > 0 ? this.#logs.slice(0, LOG_BATCH) : undefined;
       try {
-        const answer = await this.reporter.send(
-          "release" in outcome
-            ? { kind: "release", ...base, logs }
-            : "error" in outcome
-              ? { kind: "fail", ...base, error: outcome.error, logs }
-              : { kind: "complete", ...base, output: outcome.output as never, logs },
-        ).result;
+        const answer = await this.#untilReportBy(
+          this.reporter.send(
+            "release" in outcome
+              ? { kind: "release", ...base, logs }
+              : "error" in outcome
+                ? { kind: "fail", ...base, error: outcome.error, logs }
+                : { kind: "complete", ...base, output: outcome.output as never, logs },
+          ).result,
+        );
         if (answer && !answer.ok) throw new RunLostError(answer.message);
         return;
       } catch (error) {
         if (error instanceof RunLostError) throw error;
-        if (codeOf(error) === "BAD_REQUEST") throw error; // e.g. an output too large: retrying cannot help
-        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+        // An output too large, a revoked key…: asking again cannot help.
+        if (REFUSED_FOR_GOOD.has(codeOf(error) ?? "")) throw error;
+        const left = this.#reportBy - Date.now();
+        if (left <= 0) {
+          throw new Error(
+            `Run ${this.run.id}: its outcome could not be reported before the agent stopped ` +
+              `(${(error as Error).message}); it goes back to the queue when its lease lapses`,
+          );
+        }
+        await sleep(Math.min(250 * 2 ** attempt, 5_000, left));
       }
     }
   }
@@ -252,7 +296,8 @@ export function startWork(
       if (stopped) return;
       stopped = true;
       subscription.unsubscribe();
-      for (const run of held.values()) run.abort("The agent is stopping");
+      const reportBy = Date.now() + STOP_REPORT_GRACE_MS;
+      for (const run of held.values()) run.stop(reportBy);
       await Promise.allSettled([...settled]);
     },
   };
