@@ -43,7 +43,9 @@ function runCli(
 describe("tower import (CLI)", () => {
   it("imports the demo fleet, then finds it unchanged on a second run", async () => {
     const first = await runCli(["import", demoFleet]);
-    expect(first.stderr).toContain("Imported 10 of 10 files");
+    // Not a terminal: the progress is one plain line at the end, no carriage returns.
+    expect(first.stderr).toContain("Imported 10 of 10 files\n");
+    expect(first.stderr).not.toContain("\r");
     expect(first.stdout).toContain("200 created, 0 updated, 0 unchanged, 0 rejected, 0 unreadable files");
     expect(first.code).toBe(0);
     const summary = await tower.owner.agent.summary({ projectId: tower.projectId });

@@ -3,6 +3,7 @@ import type { TowerClient } from "../client";
 import { CliError } from "./cli-error";
 import { cliEnv } from "./env";
 import { lineOutput } from "./line-output";
+import { progressLine } from "./progress-line";
 
 /** What the first line of `tower audit export` holds; every following line is one row. */
 export const EXPORT_FORMAT = "tower-audit-export/1";
@@ -37,6 +38,7 @@ export async function auditExportCommand(tower: TowerClient, { out }: { out?: st
   const output = lineOutput(out);
   let after = 0;
   let rows = 0;
+  const progress = progressLine();
   let start: number | undefined;
   for (;;) {
     const page = await tower.api.audit.export.query({ after, limit: 1_000 });
@@ -57,12 +59,12 @@ export async function auditExportCommand(tower: TowerClient, { out }: { out?: st
     }
     await output.write(page.rows.map((row) => JSON.stringify(row)));
     rows += page.rows.length;
-    if (out) process.stderr.write(`\rExported ${rows} rows`);
+    if (out) progress.update(`Exported ${rows} rows`);
     if (page.nextAfter === null) break;
     after = page.nextAfter;
   }
   await output.close();
-  if (out) process.stderr.write("\n");
+  progress.end();
   return 0;
 }
 

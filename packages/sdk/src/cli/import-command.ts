@@ -10,6 +10,7 @@ import {
 import { readIdentityFile, scanIdentityFolder, type SkippedIdentityFile } from "@tower/shared/node";
 import type { TowerClient } from "../client";
 import { CliError } from "./cli-error";
+import { progressLine } from "./progress-line";
 import { cliEnv } from "./env";
 
 /** How long one upload call may wait for Tower's answer, unless `--timeout` says otherwise. */
@@ -94,21 +95,22 @@ export async function importCommand(tower: TowerClient, targets: string[], optio
     files: skipped.map((entry) => ({ file: entry.name, agents: [], error: `skipped: ${entry.reason}` })),
   };
   let done = 0;
+  const progress = progressLine();
   for (const chunk of chunkIdentityFiles(files)) {
     const signal = AbortSignal.timeout(options.timeoutSeconds * 1000);
     let answer: AgentImportReport;
     try {
       answer = await tower.api.agent.import.mutate({ files: chunk }, { signal });
     } catch (error) {
-      if (done > 0) process.stderr.write("\n");
-      const progress = done > 0 ? `; ${done} of ${files.length} files were imported before that` : "";
-      throw uploadError(error, options, signal, progress);
+      progress.end();
+      const before = done > 0 ? `; ${done} of ${files.length} files were imported before that` : "";
+      throw uploadError(error, options, signal, before);
     }
     report = mergeImportReports(report, answer);
     done += chunk.length;
-    process.stderr.write(`\rImported ${done} of ${files.length} files`);
+    progress.update(`Imported ${done} of ${files.length} files`);
   }
-  if (files.length > 0) process.stderr.write("\n");
+  progress.end();
 
   for (const file of report.files) {
     if (file.error) console.log(`✖ ${file.file}: ${file.error}`);
