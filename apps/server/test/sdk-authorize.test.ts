@@ -138,6 +138,17 @@ describe("agent.authorize", () => {
     expect(again.approvalId).not.toBe(asked.approvalId);
   });
 
+  it("with wait, hundreds of waits at once each hear their answer (past the socket's share, over HTTP)", async () => {
+    const requests = Array.from({ length: 120 }, () => newDeploy());
+    const asked = await Promise.all(requests.map((request) => agent.authorize(request)));
+    const waiting = requests.map((request) => agent.authorize(request, { wait: true, timeoutMs: 30_000 }));
+    await pause(300);
+    for (const [i, { approvalId }] of asked.entries()) await decide(approvalId!, i % 2 === 0 ? "approve" : "deny");
+    const decisions = await Promise.all(waiting);
+    expect(decisions.map((d) => d.decision)).toEqual(asked.map((_, i) => (i % 2 === 0 ? "allowed" : "denied")));
+    expect(decisions.filter((d) => d.source === "sdk")).toEqual([]);
+  }, 40_000);
+
   it("with wait, a person's no is denied with their reason", async () => {
     const request = newDeploy();
     const asked = await agent.authorize(request);

@@ -19,6 +19,15 @@ export interface KnownApproval {
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 2_000;
 
+/**
+ * Waits one client keeps on its WebSocket at once, each a subscription: the server lets a socket
+ * hold 100, and the agent's own streams need some. Waits beyond these ask over HTTP every
+ * `POLL_MS` instead, so an agent waiting on hundreds of approvals at once still hears each answer.
+ */
+export const MAX_WAITS_ON_SOCKET = 50;
+const POLL_MS = 1_000;
+const waitsOnSocket = new WeakMap<object, { count: number }>();
+
 function codeOf(error: unknown): string | undefined {
   return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
 }
@@ -67,9 +76,11 @@ export async function waitForApproval(
     /** Why the live connection is down right now, if it is. */
     let offline: string | null = null;
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let onSocket: { count: number } | undefined;
     const finish = (decision: AuthorizeDecision) => {
       if (settled) return;
       settled = true;
+      if (onSocket) onSocket.count--;
       clearTimeout(timer);
       clearTimeout(retry);
       options.signal?.removeEventListener("abort", onAbort);
@@ -117,6 +128,28 @@ export async function waitForApproval(
         },
       );
     };
-    subscribe();
+    /** Beyond the socket's share: asks for the approval over HTTP until it is decided. */
+    const poll = async () => {
+      if (settled) return;
+      try {
+        const approval = await api.approval.byId.query({ id: approvalId }, { signal: options.signal });
+        if (approval.status !== "pending") return finish(decisionOfApproval(approval));
+        offline = null;
+      } catch (error) {
+        if (settled) return;
+        if (codeOf(error)) {
+          return finish(failClosed(`Tower refused the wait for approval ${approvalId}: ${messageOf(error)}`, base));
+        }
+        offline = messageOf(error);
+      }
+      retry = setTimeout(() => void poll(), POLL_MS);
+    };
+    const counter = waitsOnSocket.get(api) ?? { count: 0 };
+    waitsOnSocket.set(api, counter);
+    if (counter.count < MAX_WAITS_ON_SOCKET) {
+      onSocket = counter;
+      counter.count++;
+      subscribe();
+    } else void poll();
   });
 }
