@@ -230,6 +230,28 @@ describe("agent.authorize", () => {
     }
   });
 
+  it("is denied, saying so, when the agent's key is revoked while it waits", async () => {
+    const key = await tower.owner.apiKey.create({
+      projectId: tower.projectId,
+      name: "revoked mid-wait",
+      scopes: ["manage"],
+    });
+    const own = createTowerClient({ url: tower.url, apiKey: key.secret, WebSocket: Recording as never });
+    try {
+      const waiter = own.agent("deployer");
+      const request = newDeploy();
+      const asked = await waiter.authorize(request);
+      const waiting = waiter.authorize(request, { wait: true, timeoutMs: 10_000 });
+      await pause(300);
+      await tower.owner.apiKey.revoke({ projectId: tower.projectId, id: key.id });
+      const decision = await waiting;
+      expect(decision).toMatchObject({ decision: "denied", source: "sdk", approvalId: asked.approvalId });
+      expect(decision.reason).toMatch(/closed before approval .* was decided; Tower refuses this client: .*revoked/);
+    } finally {
+      own.close();
+    }
+  });
+
   it("is denied at once when the signal aborts", async () => {
     const controller = new AbortController();
     const waiting = agent.authorize(newDeploy(), { wait: true, signal: controller.signal });

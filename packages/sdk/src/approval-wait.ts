@@ -119,14 +119,24 @@ export async function waitForApproval(
             offline = error.message;
             retry = setTimeout(subscribe, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** retries++));
           },
-          // Only when the client closes (or the server ends the stream without an answer).
-          onComplete: () =>
-            finish(failClosed(`The live connection closed before approval ${approvalId} was decided`, base)),
+          // Only when the client closes, or the server ends the stream without an answer (the key
+          // was revoked, say): one read over HTTP tells which, or brings the decision just made.
+          onComplete: () => void lastLook(),
           onConnectionStateChange: (state) => {
             offline = state.state === "connecting" && state.error ? state.error.message : null;
           },
         },
       );
+    };
+    const lastLook = async () => {
+      const closed = `The live connection closed before approval ${approvalId} was decided`;
+      try {
+        const approval = await api.approval.byId.query({ id: approvalId }, { signal: options.signal });
+        finish(approval.status === "pending" ? failClosed(closed, base) : decisionOfApproval(approval));
+      } catch (error) {
+        const refused = codeOf(error) ? `; Tower refuses this client: ${messageOf(error)}` : "";
+        finish(failClosed(`${closed}${refused}`, base));
+      }
     };
     /** Beyond the socket's share: asks for the approval over HTTP until it is decided. */
     const poll = async () => {
