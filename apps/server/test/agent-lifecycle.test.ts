@@ -59,11 +59,27 @@ describe("an SDK agent's lifecycle against the real server", () => {
 });
 
 describe("process exit", () => {
+  it("opens one session when start() is called twice at once", async () => {
+    const client = createTowerClient({ url: tower.url, apiKey: tower.apiKey });
+    const twice = client.agent("twice", { profile: { role: "worker" } });
+    const errors: string[] = [];
+    twice.on("error", (error) => errors.push(error.message));
+    const [a, b] = await Promise.all([twice.start(), twice.start()]);
+    expect(b.id).toBe(a.id);
+    expect((await tower.owner.agent.byName({ projectId: tower.projectId, name: "twice" })).sessionsCount).toBe(1);
+    await client.shutdown();
+    expect(errors).toEqual([]);
+  });
+
   it("ends the session when the agent process is terminated", async () => {
-    const child = spawn(process.execPath, ["--conditions=@tower/source", "--import", "tsx", "test/fixtures/agent-process.ts"], {
-      env: { ...process.env, TOWER_URL: tower.url, TOWER_API_KEY: tower.apiKey, AGENT_NAME: "short-lived" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@tower/source", "--import", "tsx", "test/fixtures/agent-process.ts"],
+      {
+        env: { ...process.env, TOWER_URL: tower.url, TOWER_API_KEY: tower.apiKey, AGENT_NAME: "short-lived" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(() => output.includes("started"), "the agent process to start", 15_000);

@@ -68,6 +68,8 @@ function codeOf(error: unknown): string | undefined {
  */
 export class AgentHandle {
   #session: AgentSession | null = null;
+  /** The start under way, if one is. */
+  #starting: Promise<AgentSession> | null = null;
   #agent: Agent | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #watch: Unsubscribable | undefined;
@@ -217,8 +219,16 @@ export class AgentHandle {
     for (const listener of this.#listeners.get(event) ?? []) (listener as Listener<AgentEvents[E]>)(value);
   }
 
-  /** Opens a session (registering the agent first when a profile was given) and starts heartbeats. */
-  async start(): Promise<AgentSession> {
+  /**
+   * Opens a session (registering the agent first when a profile was given) and starts heartbeats.
+   * Calls made while one is under way share its session.
+   */
+  start(): Promise<AgentSession> {
+    this.#starting ??= this.#start().finally(() => (this.#starting = null));
+    return this.#starting;
+  }
+
+  async #start(): Promise<AgentSession> {
     const started = await this.api.session.start.mutate({ name: this.name, profile: this.options.profile });
     this.#session = started.session;
     this.#seq = 0; // a new session numbers its reports from 1
