@@ -5,6 +5,7 @@ import { DEFAULT_INGEST_ITEMS_PER_SECOND } from "@tower/api";
 import { INGEST_MAX_ITEMS, LIMITS, PushSubjectSchema } from "@tower/shared";
 import { parseTrustedProxies } from "@tower/shared/node";
 import { z } from "zod";
+import { ConfigurationError } from "./start-problem";
 
 /** A comma-separated list, `fallback` when the variable is unset (set it empty for none). */
 const listOr = (fallback: string) =>
@@ -159,12 +160,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
-    throw new Error(`Invalid server configuration:\n${problems}`);
+    throw new ConfigurationError(`Invalid server configuration:\n${problems}`);
   }
   // A key given without its other half would sign with a pair no browser subscribed with.
   if (Boolean(parsed.data.TOWER_VAPID_PUBLIC_KEY) !== Boolean(parsed.data.TOWER_VAPID_PRIVATE_KEY)) {
     const missing = parsed.data.TOWER_VAPID_PUBLIC_KEY ? "TOWER_VAPID_PRIVATE_KEY" : "TOWER_VAPID_PUBLIC_KEY";
-    throw new Error(
+    throw new ConfigurationError(
       `Invalid server configuration:\n  ${missing}: set TOWER_VAPID_PUBLIC_KEY and TOWER_VAPID_PRIVATE_KEY together, or neither (a pair is then generated beside the database)`,
     );
   }

@@ -23,15 +23,16 @@ import { loadEnv, suiteEnvironment } from "./env";
 import { createLogger } from "./logger";
 import { pushOptions } from "./push-keys";
 import { createTowerServer } from "./server";
+import { startStep } from "./start-problem";
 
-const env = loadEnv();
+const env = await startStep(() => loadEnv());
 const logger = createLogger(env.TOWER_LOG_LEVEL);
 
 if (env.TOWER_DB_PATH !== ":memory:") mkdirSync(path.dirname(env.TOWER_DB_PATH), { recursive: true });
 // Migrations run inside createDb, before the server listens.
 // The event loop's writes go before the writer thread's next transaction (see WriteGate).
 // A suites file that is there but wrong stops the start, saying what to fix; no file means no suites.
-const suites = await loadSuitesFile(env.TOWER_SUITES_PATH);
+const suites = await startStep(() => loadSuitesFile(env.TOWER_SUITES_PATH));
 const writeGate = new WriteGate();
 const database = createDb(env.TOWER_DB_PATH, { writesFirst: writeGate });
 const deps = await createDeps({
@@ -47,7 +48,7 @@ const deps = await createDeps({
   setupCode: env.TOWER_SETUP_CODE ?? generateSetupCode(),
   auditAnchor: { keyPath: env.TOWER_AUDIT_KEY_PATH, headsPath: env.TOWER_AUDIT_HEADS_PATH },
   // VAPID keys from the environment or their file beside the database; off without a contact subject.
-  push: pushOptions(env, logger),
+  push: await startStep(() => pushOptions(env, logger)),
   suites: { suites: suites ?? [], env: suiteEnvironment(), file: suites ? env.TOWER_SUITES_PATH : null },
 });
 // Suite runs a stopped server left behind have nobody watching them: they end as errors.
@@ -135,7 +136,10 @@ const server = createTowerServer(deps, {
   socketsPerCredential: env.TOWER_WS_SOCKETS_PER_CREDENTIAL,
   fastCall: !env.TOWER_BENCH_NO_FAST_CALL,
 });
-const address = await server.listen(env.TOWER_PORT, env.TOWER_HOST);
+const address = await startStep(() => server.listen(env.TOWER_PORT, env.TOWER_HOST), {
+  port: env.TOWER_PORT,
+  host: env.TOWER_HOST,
+});
 logger.info(
   { url: `http://${address.address}:${address.port}`, database: env.TOWER_DB_PATH },
   "tower server listening",

@@ -1,6 +1,7 @@
 import { loadOrCreateVapidKeys, vapidKeysProblem, type VapidKeys, type WebPushSenderOptions } from "@tower/api";
 import type { Logger } from "pino";
 import type { Env } from "./env";
+import { ConfigurationError } from "./start-problem";
 
 const EXAMPLE = "TOWER_PUSH_SUBJECT=mailto:ops@example.com";
 
@@ -33,6 +34,8 @@ function configuredKeys(env: Env): VapidKeys | null {
   const problem = vapidKeysProblem(keys);
   // The message names the variables, never their values.
   if (problem)
-    throw new Error(`Invalid server configuration:\n  TOWER_VAPID_PUBLIC_KEY/TOWER_VAPID_PRIVATE_KEY: ${problem}`);
+    throw new ConfigurationError(
+      `Invalid server configuration:\n  TOWER_VAPID_PUBLIC_KEY/TOWER_VAPID_PRIVATE_KEY: ${problem}`,
+    );
   return keys;
 }
