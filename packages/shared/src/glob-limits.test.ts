@@ -164,3 +164,16 @@ describe("accepted globs match quickly", () => {
     expect(refused.length).toBeGreaterThan(0);
   });
 });
+
+describe("a glob picomatch cannot read", () => {
+  it("is explained as a person types it: the backslash to add is one, not JavaScript's two", () => {
+    const tool = ToolPatternSchema.safeParse("shell.[exec");
+    const scope = PathScopeSchema.safeParse("src/[a");
+    for (const result of [tool, scope]) {
+      expect(result.success).toBe(false);
+      const message = result.error!.issues[0]!.message;
+      expect(message).toMatch(/is not a valid glob: Missing closing: "\]" - use "\\\]" to match literal characters$/);
+      expect(message).not.toContain("\\\\");
+    }
+  });
+});

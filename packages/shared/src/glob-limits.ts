@@ -185,3 +185,12 @@ function findClosingBracket(pattern: string, open: number): number {
   }
   return -1;
 }
+
+/**
+ * Why picomatch could not read `pattern`, as a person types globs (in a form or YAML): picomatch's
+ * messages are written for JavaScript strings (`use "\\]"`), where one backslash is written twice.
+ */
+export function invalidGlobMessage(pattern: string, error: unknown): string {
+  const reason = (error instanceof Error ? error.message : String(error)).replaceAll("\\\\", "\\");
+  return `"${pattern}" is not a valid glob: ${reason}`;
+}

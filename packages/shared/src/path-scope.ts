@@ -1,5 +1,5 @@
 import picomatch from "picomatch";
-import { globComplexityProblem } from "./glob-limits";
+import { globComplexityProblem, invalidGlobMessage } from "./glob-limits";
 
 /**
  * Path scopes are globs relative to the agent's workspace (`src/**`, `data/*.csv`). They are
@@ -24,8 +24,7 @@ export function pathScopeProblem(scope: string): string | null {
   try {
     picomatch.makeRe(scope, PATH_SCOPE_GLOB_OPTIONS);
   } catch (error) {
-    // picomatch says e.g. `Missing closing: "]" - use "\\]" to match literal characters`.
-    return `"${scope}" is not a valid glob: ${(error as Error).message}`;
+    return invalidGlobMessage(scope, error);
   }
   return null;
 }

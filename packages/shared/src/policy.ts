@@ -3,7 +3,7 @@ import { z } from "zod";
 import { IdSchema, jsonFits, NameSchema, PageLimitSchema, ShortTextSchema } from "./common";
 import { APPROVAL_STATUSES, APPROVER_ROLES, POLICY_EFFECTS, POLICY_LIMITS } from "./domain/policy";
 import { LIMITS } from "./domain/limits";
-import { globComplexityProblem } from "./glob-limits";
+import { globComplexityProblem, invalidGlobMessage } from "./glob-limits";
 import { PATH_SCOPE_GLOB_OPTIONS } from "./path-scope";
 import { PathScopeSchema } from "./agent";
 
@@ -32,7 +32,7 @@ export const ToolPatternSchema = z
     try {
       picomatch.makeRe(pattern, PATH_SCOPE_GLOB_OPTIONS);
     } catch (error) {
-      ctx.addIssue({ code: "custom", message: `"${pattern}" is not a valid glob: ${(error as Error).message}` });
+      ctx.addIssue({ code: "custom", message: invalidGlobMessage(pattern, error) });
     }
   });
 
