@@ -4,5 +4,5 @@ export default {
   timeout: 15_000,
   retries: 0,
   workers: 1,
-  use: { baseURL: process.env.TOWER_URL ?? "http://127.0.0.1:3001" },
+  use: { baseURL: process.env.TOWER_URL ?? process.env.TOWER_SERVER_URL ?? "http://127.0.0.1:3001" },
 };

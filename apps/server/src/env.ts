@@ -202,7 +202,8 @@ const REPORTERS = fileURLToPath(new URL("../../../packages/api/src/suites/report
 
 /**
  * What a suite's command inherits: the server's environment, plus where Tower's reporters are, so
- * a suite can say `--reporter=$TOWER_PLAYWRIGHT_REPORTER` wherever Tower is installed.
+ * a suite can say `--reporter=$TOWER_PLAYWRIGHT_REPORTER` wherever Tower is installed. Once the
+ * server listens, `TOWER_SERVER_URL` is set in it too: where this Tower answers (see main.ts).
  */
 export function suiteEnvironment(source: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
   return {

@@ -33,6 +33,7 @@ if (env.TOWER_DB_PATH !== ":memory:") mkdirSync(path.dirname(env.TOWER_DB_PATH),
 // The event loop's writes go before the writer thread's next transaction (see WriteGate).
 // A suites file that is there but wrong stops the start, saying what to fix; no file means no suites.
 const suites = await startStep(() => loadSuitesFile(env.TOWER_SUITES_PATH));
+const suiteEnv = suiteEnvironment();
 const writeGate = new WriteGate();
 const database = createDb(env.TOWER_DB_PATH, { writesFirst: writeGate });
 const deps = await createDeps({
@@ -49,7 +50,7 @@ const deps = await createDeps({
   auditAnchor: { keyPath: env.TOWER_AUDIT_KEY_PATH, headsPath: env.TOWER_AUDIT_HEADS_PATH },
   // VAPID keys from the environment or their file beside the database; off without a contact subject.
   push: await startStep(() => pushOptions(env, logger)),
-  suites: { suites: suites ?? [], env: suiteEnvironment(), file: suites ? env.TOWER_SUITES_PATH : null },
+  suites: { suites: suites ?? [], env: suiteEnv, file: suites ? env.TOWER_SUITES_PATH : null },
 });
 // Suite runs a stopped server left behind have nobody watching them: they end as errors.
 endInterruptedSuiteRuns(deps);
@@ -144,6 +145,9 @@ logger.info(
   { url: `http://${address.address}:${address.port}`, database: env.TOWER_DB_PATH },
   "tower server listening",
 );
+// A suite that checks this Tower (the demo's smoke check) finds it wherever it listens.
+const reachableHost = ["0.0.0.0", "::"].includes(address.address) ? "127.0.0.1" : address.address;
+suiteEnv.TOWER_SERVER_URL = `http://${reachableHost.includes(":") ? `[${reachableHost}]` : reachableHost}:${address.port}`;
 if (!hasAnyUser(deps)) {
   logger.info(
     { setupCode: deps.setupCode },
