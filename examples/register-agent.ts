@@ -1,6 +1,7 @@
 // Registers an agent with Tower using a project API key, then prints what Tower stored.
 //   TOWER_API_KEY=tower_… pnpm --filter @tower/examples register-agent [name]
 import { createTowerClient } from "@tower/sdk";
+import { towerProblem } from "./tower-problem";
 
 const apiKey = process.env.TOWER_API_KEY;
 if (!apiKey) {
@@ -8,7 +9,8 @@ if (!apiKey) {
   process.exit(2);
 }
 
-const tower = createTowerClient({ url: process.env.TOWER_URL ?? "http://localhost:3001", apiKey });
+const url = process.env.TOWER_URL ?? "http://localhost:3001";
+const tower = createTowerClient({ url, apiKey });
 const name = process.argv[2] ?? "example-agent";
 
 try {
@@ -23,7 +25,7 @@ try {
   });
   console.log(`Registered agent "${agent.name}" (${agent.id}), status ${agent.status}`);
 } catch (error) {
-  console.error(`Tower refused: ${(error as Error).message}`);
+  console.error(towerProblem(error, url));
   process.exitCode = 1;
 } finally {
   tower.close();

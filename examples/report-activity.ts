@@ -3,6 +3,7 @@
 //   TOWER_API_KEY=tower_… pnpm --filter @tower/examples report-activity [name] [--once]
 // With --once it reports a single event and exits (handy for watching the dashboard's live tail).
 import { createTowerClient } from "@tower/sdk";
+import { towerProblem } from "./tower-problem";
 
 const apiKey = process.env.TOWER_API_KEY;
 if (!apiKey) {
@@ -16,8 +17,9 @@ const name = args.find((arg) => !arg.startsWith("--")) ?? "activity-agent";
 const DAILY_BUDGET_USD = 0.05;
 const STEPS = 20;
 
+const url = process.env.TOWER_URL ?? "http://localhost:3001";
 const tower = createTowerClient({
-  url: process.env.TOWER_URL ?? "http://localhost:3001",
+  url,
   apiKey,
   reporting: { flushIntervalMs: 100 },
 });
@@ -67,7 +69,7 @@ try {
     console.log(`Reported ${STEPS} events and ${STEPS} metrics for "${name}"`);
   }
 } catch (error) {
-  console.error(`Tower refused: ${(error as Error).message}`);
+  console.error(towerProblem(error, url));
   process.exitCode = 1;
 } finally {
   await tower.shutdown();

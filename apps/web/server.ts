@@ -46,6 +46,19 @@ server.on("upgrade", (req, socket, head) => {
   socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 });
 
+// A port in use (or not this user's to take) is the person's to fix: said plainly, not as a trace.
+server.once("error", (error: NodeJS.ErrnoException) => {
+  const fix =
+    error.code === "EADDRINUSE"
+      ? `port ${env.PORT} on ${env.HOST} is already in use: stop what listens there, or choose another port with PORT`
+      : error.code === "EACCES"
+        ? `this user may not listen on port ${env.PORT}: choose a port above 1023 with PORT`
+        : null;
+  if (!fix) throw error;
+  process.stderr.write(`Tower web could not start: ${fix}\n`);
+  process.exit(1);
+});
+
 server.listen(env.PORT, env.HOST, () => {
   const shown = env.HOST === "0.0.0.0" ? "localhost" : env.HOST;
   console.log(

@@ -13,10 +13,13 @@ export function SuiteOutput({
   projectId,
   runId,
   outputLines,
+  running,
 }: {
   projectId: string;
   runId: string;
   outputLines: number;
+  /** Still running: more may come. */
+  running: boolean;
 }) {
   const output = useSuiteOutput(projectId, runId, outputLines);
   const box = useRef<HTMLOListElement>(null);
@@ -39,7 +42,7 @@ export function SuiteOutput({
         </ErrorText>
       ) : null}
       {outputLines === 0 ? (
-        <p className="muted">Nothing printed yet.</p>
+        <p className="muted">{running ? "Nothing printed yet." : "The command printed nothing."}</p>
       ) : output.rows.length === 0 && output.loading ? (
         <Loading label="Loading the output…" />
       ) : (

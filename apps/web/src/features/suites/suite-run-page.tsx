@@ -147,7 +147,13 @@ export function SuiteRunPage({ id }: { id: string }) {
         <div className="detail-main">
           <Progress run={r} />
           <SuiteResults key={id} projectId={projectId} run={r} />
-          <SuiteOutput key={id} projectId={projectId} runId={id} outputLines={r.outputLines} />
+          <SuiteOutput
+            key={id}
+            projectId={projectId}
+            runId={id}
+            outputLines={r.outputLines}
+            running={r.status === "running"}
+          />
         </div>
         <div className="detail-side">
           <Facts run={r} now={now} />
