@@ -166,9 +166,11 @@ class HeldRun {
       if (!answer.ok) return this.lose(answer.message);
       if (answer.cancelRequested) this.abort("Cancelled by an operator");
     } catch (error) {
+      const code = codeOf(error);
+      // Refused as it is (its logs, say): sending them again would be refused again.
+      if (code === "BAD_REQUEST") return;
       // A revoked key or a disabled agent: nothing this process does with the run counts any more.
-      if (REFUSED_FOR_GOOD.has(codeOf(error) ?? ""))
-        return this.lose(`Tower refused the report: ${(error as Error).message}`);
+      if (REFUSED_FOR_GOOD.has(code ?? "")) return this.lose(`Tower refused the report: ${(error as Error).message}`);
       this.#logs.unshift(...logs); // sent again with the next heartbeat
     } finally {
       this.#unsent = null;
