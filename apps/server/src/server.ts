@@ -200,6 +200,10 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
+  // An idle keep-alive connection is closed after this long: longer than the 60 s that proxies and
+  // clients commonly keep one, so they close first, rather than this server closing one as they
+  // send on it (a reset; Node's default is 5 s).
+  server.keepAliveTimeout = 65_000;
 
   const credentialSockets = createCredentialSockets(options.socketsPerCredential ?? LIMITS.wsSocketsPerCredential);
   const wss = new WebSocketServer({

@@ -138,16 +138,16 @@ describe("agent.authorize", () => {
     expect(again.approvalId).not.toBe(asked.approvalId);
   });
 
-  it("with wait, hundreds of waits at once each hear their answer (past the socket's share, over HTTP)", async () => {
-    const requests = Array.from({ length: 120 }, () => newDeploy());
-    const asked = await Promise.all(requests.map((request) => agent.authorize(request)));
-    const waiting = requests.map((request) => agent.authorize(request, { wait: true, timeoutMs: 30_000 }));
-    await pause(300);
-    for (const [i, { approvalId }] of asked.entries()) await decide(approvalId!, i % 2 === 0 ? "approve" : "deny");
+  it("hundreds of waits at once each hear their answer (past the socket's share, over HTTP)", async () => {
+    const asked = await Promise.all(Array.from({ length: 120 }, () => agent.authorize(newDeploy())));
+    // By id, so that each waits on the approval decided below (a wait that asks first could ask after
+    // its approval was denied, and wait on a new one).
+    const waiting = asked.map(({ approvalId }) => agent.waitForApproval(approvalId!, { timeoutMs: 60_000 }));
+    await Promise.all(asked.map(({ approvalId }, i) => decide(approvalId!, i % 2 === 0 ? "approve" : "deny")));
     const decisions = await Promise.all(waiting);
     expect(decisions.map((d) => d.decision)).toEqual(asked.map((_, i) => (i % 2 === 0 ? "allowed" : "denied")));
     expect(decisions.filter((d) => d.source === "sdk")).toEqual([]);
-  }, 40_000);
+  }, 90_000);
 
   it("with wait, a person's no is denied with their reason", async () => {
     const request = newDeploy();

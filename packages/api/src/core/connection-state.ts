@@ -44,6 +44,8 @@ export interface ConnectionState {
    * (`policy/decision-log.ts`, which alone reads and writes it).
    */
   decisionLog: Map<string, TowerAuditRow[]>;
+  /** The decision log's hand-overs to the writer not committed yet (see `flushDecisions`). */
+  decisionFlushes: Set<Promise<void>>;
   /**
    * Bulk work's turns on the event loop this connection's calls run on (`core/bulk-lane.ts`): one
    * slice per turn, so interactive calls never wait behind whole batches.
@@ -67,6 +69,7 @@ export function createConnectionState(): ConnectionState {
     rollups: null,
     policies: null,
     decisionLog: new Map(),
+    decisionFlushes: new Set(),
     bulkLane: createBulkLane(),
     groupCommit: createGroupCommitQueue(),
     runningSuites: new Map(),

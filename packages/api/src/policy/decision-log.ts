@@ -25,14 +25,17 @@ export function logDecision(deps: Deps, projectId: string, row: TowerAuditRow): 
   if (queue.size === 1) setTimeout(() => void flushDecisions(deps), DECISION_FLUSH_MS);
 }
 
-/** Hands every queued decision to the writer; resolves once they are committed (or failed and logged). */
+/**
+ * Hands every queued decision to the writer; resolves once they, and those handed over before
+ * (by the timer) and not committed yet, are committed (or failed and logged).
+ */
 export function flushDecisions(deps: Deps): Promise<void> {
-  const queue = deps.state.decisionLog;
+  const { decisionLog: queue, decisionFlushes: inFlight } = deps.state;
   const batches = [...queue];
   queue.clear();
-  if (batches.length === 0) return Promise.resolve();
+  if (batches.length === 0) return Promise.all(inFlight).then(() => undefined);
   prepareToPublish(deps);
-  return Promise.all(
+  const flush = Promise.all(
     batches.map(([projectId, rows]) =>
       deps.ingestWriter.submit({ projectId, items: [], rows, now: deps.clock.now() }).then(
         ({ events, auditAppended }) => {
@@ -43,5 +46,7 @@ export function flushDecisions(deps: Deps): Promise<void> {
           deps.logger.error({ err: error, projectId, rows: rows.length }, "policy decisions not stored"),
       ),
     ),
-  ).then(() => undefined);
+  ).then(() => void inFlight.delete(flush));
+  inFlight.add(flush);
+  return Promise.all(inFlight).then(() => undefined);
 }
