@@ -29,13 +29,14 @@ const agentRow = (id: string, projectId: string, name: string) => ({
 });
 
 describe("createDb", () => {
-  it("opens a file in WAL mode with foreign keys and a busy timeout, migrated", () => {
+  it("opens a file in WAL mode with foreign keys, a busy timeout and temporary tables in memory, migrated", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "tower-db-"));
     dirs.push(dir);
     const { sqlite } = open(path.join(dir, "t.sqlite"));
     expect(sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(sqlite.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
+    expect(sqlite.pragma("temp_store", { simple: true })).toBe(2); // MEMORY
     const tables = sqlite.prepare("select name from sqlite_master where type = 'table'").pluck().all();
     expect(tables).toEqual(
       expect.arrayContaining([

@@ -1,6 +1,6 @@
 import { runLogs, runs, type DbOrTx } from "@tower/db";
 import { WORK_LIMITS, type ChangeEvent, type JsonValue, type Run, type RunReportResult } from "@tower/shared";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { assertActsAs, type ProjectAccess } from "../core/access";
 import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
@@ -79,61 +79,72 @@ function heartbeatTx(
 ) {
   const row = requireHeld(deps, tx, access, input.id, input.attempt);
   const logLines = appendLogs(tx, row, input.logs, now);
-  const updated = prepared(deps.state, "runs.heartbeat", () =>
+  // Built from the row read above, as the update sets it (RETURNING would cost the update again).
+  const updated: RunRow = {
+    ...row,
+    status: "running",
+    startedAt: row.startedAt ?? now,
+    leaseExpiresAt: now + leaseMs,
+    // Progress and its message change only when given.
+    progress: input.progress === undefined ? row.progress : Math.round(input.progress),
+    progressMessage: input.message ?? row.progressMessage,
+    logLines,
+    updatedAt: now,
+  };
+  prepared(deps.state, "runs.heartbeat", () =>
     tx
       .update(runs)
       .set({
         status: "running",
-        startedAt: sql`coalesce(${runs.startedAt}, ${slot("now")})`,
+        startedAt: slot("startedAt") as never,
         leaseExpiresAt: slot("leaseExpiresAt") as never,
-        // Progress and its message change only when given (null: keep).
-        progress: sql`coalesce(${slot("progress")}, ${runs.progress})`,
-        progressMessage: sql`coalesce(${slot("message")}, ${runs.progressMessage})`,
+        progress: slot("progress") as never,
+        progressMessage: slot("progressMessage") as never,
         logLines: slot("logLines") as never,
-        updatedAt: slot("now") as never,
+        updatedAt: slot("updatedAt") as never,
       })
       .where(eq(runs.id, slot("id")))
-      .returning()
       .prepare(),
-  ).get({
-    id: row.id,
-    now,
-    leaseExpiresAt: now + leaseMs,
-    progress: input.progress === undefined ? null : Math.round(input.progress),
-    message: input.message ?? null,
-    logLines,
-  })!;
+  ).run(updated);
   return { row: updated, events: [runChange(deps.state, tx, updated, "updated", now)] };
 }
 
 /** Succeeded, with its output (even if a cancel was asked meanwhile: the work is done). */
 function completeTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: CompleteInput, now: number) {
   const row = requireHeld(deps, tx, access, input.id, input.attempt);
-  const updated = prepared(deps.state, "runs.complete", () =>
+  const updated: RunRow = {
+    ...row,
+    status: "succeeded",
+    output: input.output === undefined ? null : input.output,
+    progress: 100,
+    error: null,
+    startedAt: row.startedAt ?? now,
+    finishedAt: now,
+    leaseExpiresAt: null,
+    deadlineAt: null,
+    logLines: appendLogs(tx, row, input.logs, now),
+    updatedAt: now,
+  };
+  // requireHeld read the row in this transaction, so the update matches it.
+  prepared(deps.state, "runs.complete", () =>
     tx
       .update(runs)
       .set({
         status: "succeeded",
         // Raw, encoded below: through the column, no output would be stored as the JSON text "null".
-        output: sql`${slot("output")}`,
+        output: sql`${slot("outputJson")}`,
         progress: 100,
         error: null,
-        startedAt: sql`coalesce(${runs.startedAt}, ${slot("now")})`,
-        finishedAt: slot("now") as never,
+        startedAt: slot("startedAt") as never,
+        finishedAt: slot("finishedAt") as never,
         leaseExpiresAt: null,
         deadlineAt: null,
         logLines: slot("logLines") as never,
-        updatedAt: slot("now") as never,
+        updatedAt: slot("updatedAt") as never,
       })
-      .where(and(eq(runs.id, slot("id")), inArray(runs.status, ["leased", "running"])))
-      .returning()
+      .where(eq(runs.id, slot("id")))
       .prepare(),
-  ).get({
-    id: row.id,
-    now,
-    output: input.output === undefined ? null : JSON.stringify(input.output),
-    logLines: appendLogs(tx, row, input.logs, now),
-  })!;
+  ).run({ ...updated, outputJson: input.output === undefined ? null : JSON.stringify(input.output) });
   return {
     row: updated,
     events: [runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now)],

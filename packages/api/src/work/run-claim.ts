@@ -88,7 +88,7 @@ export function claimRunsTx(
   };
   const candidates = prepared(deps.state, "runs.claimable", () =>
     tx
-      .select({ id: runs.id, taskName: runs.taskName, maxDurationSeconds: runs.maxDurationSeconds })
+      .select()
       .from(runs)
       .where(
         and(
@@ -112,30 +112,33 @@ export function claimRunsTx(
     if (refuses === undefined)
       refused.set(candidate.taskName, (refuses = ruleRefuses(policy, facts, candidate.taskName)));
     if (refuses) continue;
-    const row = prepared(deps.state, "runs.lease", () =>
+    // The leased row is built from the one read (an UPDATE … RETURNING costs the update again).
+    const row: RunRow = {
+      ...candidate,
+      status: "leased",
+      agentId: agent.id,
+      agentName: agent.name,
+      leasedAt: now,
+      leaseExpiresAt: now + leaseMs,
+      deadlineAt: now + candidate.maxDurationSeconds * 1000,
+      updatedAt: now,
+    };
+    const leased = prepared(deps.state, "runs.lease", () =>
       tx
         .update(runs)
         .set({
           status: "leased",
           agentId: slot("agentId") as never,
           agentName: slot("agentName") as never,
-          leasedAt: slot("now") as never,
+          leasedAt: slot("leasedAt") as never,
           leaseExpiresAt: slot("leaseExpiresAt") as never,
           deadlineAt: slot("deadlineAt") as never,
-          updatedAt: slot("now") as never,
+          updatedAt: slot("updatedAt") as never,
         })
         .where(and(eq(runs.id, slot("id")), eq(runs.status, "queued")))
-        .returning()
         .prepare(),
-    ).get({
-      id: candidate.id,
-      agentId: agent.id,
-      agentName: agent.name,
-      now,
-      leaseExpiresAt: now + leaseMs,
-      deadlineAt: now + candidate.maxDurationSeconds * 1000,
-    });
-    if (row) claimed.push({ row, event: runChange(deps.state, tx, row, "updated", now) });
+    ).run(row);
+    if (leased.changes === 1) claimed.push({ row, event: runChange(deps.state, tx, row, "updated", now) });
   }
   return claimed;
 }

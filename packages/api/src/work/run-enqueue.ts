@@ -1,5 +1,6 @@
 import { runs, type DbOrTx } from "@tower/db";
 import type { Actor, ChangeEvent, Run, RunTrigger } from "@tower/shared";
+import { getTableColumns } from "drizzle-orm";
 import { appendAudit } from "../core/audit-chain";
 import { publishChanges } from "../core/change-feed";
 import type { ConnectionState } from "../core/connection-state";
@@ -47,56 +48,54 @@ export function insertRunTx(
   run: NewRun,
   now: number,
 ): { row: RunRow; event: ChangeEvent } | null {
-  const row = prepared(state, "runs.insert", () =>
-    tx
-      .insert(runs)
-      .values({
-        id: slot("id"),
-        projectId: slot("projectId"),
-        taskId: slot("taskId"),
-        taskName: slot("taskName"),
-        status: "queued",
-        trigger: slot("trigger"),
-        targetKind: slot("targetKind"),
-        targetValue: slot("targetValue"),
-        input: slot("input"),
-        priority: slot("priority"),
-        maxAttempts: slot("maxAttempts"),
-        backoffSeconds: slot("backoffSeconds"),
-        maxDurationSeconds: slot("maxDurationSeconds"),
-        scheduledFor: slot("scheduledFor"),
-        retryOf: slot("retryOf"),
-        workflowRunId: slot("workflowRunId"),
-        workflowStep: slot("workflowStep"),
-        availableAt: slot("now"),
-        expiresAt: slot("expiresAt"),
-        createdAt: slot("now"),
-        updatedAt: slot("now"),
-      })
-      .onConflictDoNothing()
-      .returning()
-      .prepare(),
-  ).get({
+  // Built here and inserted without RETURNING (which costs the insert as much again): every
+  // column is set, so the row is what SQLite stores.
+  const row: RunRow = {
     id: newId(),
     projectId: task.projectId,
     taskId: task.id,
     taskName: task.name,
+    status: "queued",
     trigger: run.trigger,
     targetKind: task.targetKind,
     targetValue: task.targetValue,
     input: run.input ?? task.input,
     priority: run.priority ?? task.priority,
+    attempt: 1,
     maxAttempts: task.maxAttempts,
     backoffSeconds: task.backoffSeconds,
     maxDurationSeconds: task.maxDurationSeconds,
+    agentId: null,
+    agentName: null,
+    leaseExpiresAt: null,
+    deadlineAt: null,
+    cancelRequested: false,
+    progress: null,
+    progressMessage: null,
+    output: null,
+    error: null,
     scheduledFor: run.scheduledFor ?? null,
     retryOf: run.retryOf ?? null,
     workflowRunId: run.workflowRunId ?? null,
     workflowStep: run.workflowStep ?? null,
-    now,
+    availableAt: now,
     expiresAt: task.queuedTtlSeconds === null ? null : now + task.queuedTtlSeconds * 1000,
-  });
-  if (!row) return null;
+    logLines: 0,
+    createdAt: now,
+    leasedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: now,
+  };
+  const inserted = prepared(state, "runs.insert", () =>
+    tx
+      .insert(runs)
+      .values(Object.fromEntries(Object.keys(getTableColumns(runs)).map((column) => [column, slot(column)])) as never)
+      .onConflictDoNothing()
+      .prepare(),
+  ).run(row);
+  // Nothing inserted: the schedule already fired for this time (runs_schedule_fire_idx).
+  if (inserted.changes === 0) return null;
   return { row, event: runChange(state, tx, row, "created", now) };
 }
 

@@ -78,6 +78,50 @@ describe("runs", () => {
     await expectTRPCError(agent.run.complete({ id: run.id }), "CONFLICT", /no longer held.*ended as succeeded/);
   });
 
+  it("publishes each change of a run as the row stored (queue, lease, heartbeats, completion, bulk and reports)", async () => {
+    // The server builds these rows itself rather than reading them back (no RETURNING): each
+    // published copy must still be exactly what SQLite holds after that change.
+    const lastPublished = (id: string) =>
+      JSON.parse(
+        (
+          world.sqlite
+            .prepare("select data from changes where entity = 'run' and entity_id = ? order by id desc limit 1")
+            .get(id) as { data: string }
+        ).data,
+      );
+    const publishedAsStored = async (id: string) =>
+      expect(lastPublished(id)).toEqual(JSON.parse(JSON.stringify(await owner.run.byId({ projectId, id }))));
+
+    await owner.task.create({ projectId, name: "index", input: { repo: "tower" }, queuedTtlSeconds: 600 });
+    const manage = world.as({ apiKey: world.keys.manage.secret });
+    const single = await manage.task.runNow({ task: "index", priority: 3 });
+    await publishedAsStored(single.id);
+    const [bulk] = (await manage.task.enqueueMany({ task: "index", runs: [{ input: { n: 1 } }] })).ids;
+    await publishedAsStored(bulk!);
+    const stream = await waitForWork(2);
+    const [a, b] = [await nextRun(stream), await nextRun(stream)];
+    expect([a.id, b.id]).toEqual([single.id, bulk]); // the higher priority first
+    await publishedAsStored(a.id);
+    await publishedAsStored(b.id);
+    const agent = agentCaller();
+    await agent.run.heartbeat({ id: a.id, attempt: 1, progress: 40.4, message: "indexing", logs: ["x"] });
+    await publishedAsStored(a.id);
+    await agent.run.heartbeat({ id: a.id, attempt: 1 }); // no progress given: kept
+    await publishedAsStored(a.id);
+    await agent.run.complete({ id: a.id, attempt: 1, output: { files: [1, 2], nested: { ok: true } } });
+    await publishedAsStored(a.id);
+    await agent.run.report({ reports: [{ kind: "heartbeat", id: b.id, attempt: 1, progress: 10, message: "m" }] });
+    await publishedAsStored(b.id);
+    await agent.run.report({ reports: [{ kind: "complete", id: b.id, attempt: 1, logs: ["done"] }] });
+    await publishedAsStored(b.id);
+    expect(await owner.run.byId({ projectId, id: a.id })).toMatchObject({
+      status: "succeeded",
+      progress: 100,
+      progressMessage: "indexing",
+      output: { files: [1, 2], nested: { ok: true } },
+    });
+  });
+
   it("offers only runs whose target matches the agent, highest priority first, within its concurrency", async () => {
     await owner.task.create({ projectId, name: "for-reviewers", target: { kind: "role", value: "reviewer" } });
     await owner.task.create({ projectId, name: "for-someone-else", target: { kind: "agent", value: "other" } });
