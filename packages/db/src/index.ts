@@ -7,6 +7,7 @@ export {
   type TowerDb,
   type TowerTx,
 } from "./client";
+export { inSavepoint } from "./savepoint";
 export { WriteGate } from "./write-gate";
 export { openReadOnlyDb } from "./read-only";
 export * from "./schema";

@@ -12,6 +12,7 @@ import { hookPrepare } from "./driver-hooks";
 export function openReadOnlyDb(file: string): DbHandle {
   const sqlite = new Database(file, { readonly: true, fileMustExist: true });
   sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("temp_store = MEMORY"); // as the writing connection (client.ts)
   hookPrepare(sqlite, {});
   const db = drizzle(sqlite, { schema }) as TowerDb;
   return {

@@ -9,7 +9,7 @@ type NewChange = Omit<ChangeEvent, "id">;
 
 /** Appends a change inside the caller's transaction; publish the result only after commit. */
 export function recordChange(state: ConnectionState, tx: DbOrTx, change: NewChange): ChangeEvent {
-  const row = prepared(state, "changes.insert", () =>
+  const { lastInsertRowid } = prepared(state, "changes.insert", () =>
     tx
       .insert(changes)
       .values({
@@ -20,17 +20,16 @@ export function recordChange(state: ConnectionState, tx: DbOrTx, change: NewChan
         data: slot("data"),
         at: slot("at"),
       })
-      .returning({ id: changes.id })
       .prepare(),
-  ).get({
+  ).run({
     projectId: change.projectId,
     entity: change.entity,
     op: change.op,
     entityId: String(change.data.id),
     data: change.data,
     at: change.at,
-  })!;
-  return { ...change, id: String(row.id) } as ChangeEvent;
+  });
+  return { ...change, id: String(lastInsertRowid) } as ChangeEvent;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { TowerTx } from "@tower/db";
+import { inSavepoint, type TowerTx } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
 import { publishChanges } from "./change-feed";
 import type { Deps } from "./deps";
@@ -45,7 +45,7 @@ function commitAll(deps: Pick<Deps, "db" | "bus" | "state">, jobs: GroupCommitJo
     deps.db.transaction((tx) => {
       for (const job of jobs) {
         try {
-          const done = tx.transaction((savepoint) => job.run(savepoint));
+          const done = inSavepoint(tx, (savepoint) => job.run(savepoint));
           events.push(...done.events);
           outcomes.push({ ok: true, value: done.value });
         } catch (error) {

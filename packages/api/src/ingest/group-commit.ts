@@ -1,4 +1,4 @@
-import type { TowerDb } from "@tower/db";
+import { inSavepoint, type TowerDb } from "@tower/db";
 import type { ChangeEvent } from "@tower/shared";
 import type { ConnectionState } from "../core/connection-state";
 import type { IngestBatch, IngestOutcome, IngestWriter } from "../core/ports";
@@ -73,7 +73,7 @@ class GroupCommitter implements IngestWriter {
         for (const pending of batch) {
           const events: ChangeEvent[] = [];
           try {
-            const stored = tx.transaction((sp) => ingestTx(this.state, this.db, sp, pending, events));
+            const stored = inSavepoint(tx, (sp) => ingestTx(this.state, this.db, sp, pending, events));
             outcomes.push({ ok: true, outcome: { ...stored, events } });
           } catch (error) {
             outcomes.push({ ok: false, error });

@@ -1,4 +1,4 @@
-import { runLogs, runs, type DbOrTx } from "@tower/db";
+import { inSavepoint, runLogs, runs, type DbOrTx } from "@tower/db";
 import { WORK_LIMITS, type ChangeEvent, type JsonValue, type Run, type RunReportResult } from "@tower/shared";
 import { eq, sql } from "drizzle-orm";
 import { assertActsAs, type ProjectAccess } from "../core/access";
@@ -282,7 +282,7 @@ export function reportRuns(
     const events: ChangeEvent[] = [];
     const value = reports.map((report): RunReportResult => {
       try {
-        const done = tx.transaction((savepoint) => applyReport(deps, savepoint, access, report, leaseMs, now));
+        const done = inSavepoint(tx, (savepoint) => applyReport(deps, savepoint, access, report, leaseMs, now));
         events.push(...done.events);
         return {
           ok: true,
