@@ -44,7 +44,7 @@ export function createDb(file: string, { writesFirst, yieldsTo }: DbOptions = {}
   sqlite.pragma("temp_store = MEMORY");
   hookPrepare(sqlite, { writesFirst });
   const db = drizzle(sqlite, { schema });
-  hookTransactions(db, { writesFirst, yieldsTo });
+  hookTransactions(db, sqlite, { writesFirst, yieldsTo });
   migrate(db, { migrationsFolder });
   return {
     db,

@@ -35,15 +35,26 @@ export function hookPrepare(sqlite: Database.Database, { maxStatements = 500, wr
  * Two connections write (the server's and its ingest writer thread's). A transaction that reads and
  * then writes must take the write lock when it begins: a deferred one fails with SQLITE_BUSY when the
  * other connection committed after its first read, and no busy timeout can save it.
+ *
+ * Drizzle builds a new transaction object for each transaction (with a query builder for every
+ * table of the schema) and better-sqlite3 a new wrapper: 21 µs a transaction, against 0.9 µs for
+ * BEGIN and COMMIT. The object only forwards to the connection, so one made when the connection
+ * opens serves every transaction, run through one better-sqlite3 wrapper (which, called inside a
+ * transaction, takes a savepoint as Drizzle's own did).
  */
 export function hookTransactions<S extends Record<string, unknown>>(
   db: BetterSQLite3Database<S>,
+  sqlite: Database.Database,
   { writesFirst, yieldsTo }: DriverHooks,
 ): void {
-  const transaction = db.transaction.bind(db);
-  db.transaction = (run, config) => {
-    const begin = () => transaction(run, { behavior: "immediate", ...config });
+  const tx = db.transaction((opened) => opened);
+  const wrapper = sqlite.transaction((body: (opened: typeof tx) => unknown) => body(tx));
+  db.transaction = ((
+    body: (opened: typeof tx) => unknown,
+    config?: { behavior?: "deferred" | "immediate" | "exclusive" },
+  ) => {
+    const begin = () => wrapper[config?.behavior ?? "immediate"](body);
     if (writesFirst) return writesFirst.first(begin);
     return yieldsTo ? yieldsTo.after(begin) : begin();
-  };
+  }) as typeof db.transaction;
 }
