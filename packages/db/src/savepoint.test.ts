@@ -56,3 +56,37 @@ describe("inSavepoint", () => {
     expect(handle.sqlite.inTransaction).toBe(false);
   });
 });
+
+describe("db.transaction (one transaction object per connection)", () => {
+  it("commits, rolls back on a throw or tx.rollback(), and takes a savepoint when nested", () => {
+    const handle = createTestDb();
+    handles.push(handle);
+    const { db, sqlite } = handle;
+    const ids = () => sqlite.prepare("select id from projects order by id").pluck().all();
+    db.transaction((tx) => tx.insert(projects).values(project("a")).run());
+    expect(() =>
+      db.transaction((tx) => {
+        tx.insert(projects).values(project("b")).run();
+        throw new Error("no");
+      }),
+    ).toThrow("no");
+    expect(() =>
+      db.transaction((tx) => {
+        tx.insert(projects).values(project("c")).run();
+        tx.rollback();
+      }),
+    ).toThrow();
+    db.transaction((tx) => {
+      tx.insert(projects).values(project("d")).run();
+      expect(() =>
+        db.transaction((inner) => {
+          inner.insert(projects).values(project("e")).run();
+          throw new Error("inner");
+        }),
+      ).toThrow("inner");
+      expect(sqlite.inTransaction).toBe(true);
+    });
+    expect(ids()).toEqual(["a", "d"]);
+    expect(sqlite.inTransaction).toBe(false);
+  });
+});
