@@ -58,6 +58,11 @@ export interface ConnectionState {
    * it): cancelling one aborts it, and shutdown stops them all before the database closes.
    */
   runningSuites: Map<string, { abort: AbortController; done: Promise<void> }>;
+  /**
+   * Agents waiting on their live connection for runs, by project (`work/run-handoff.ts`, which
+   * alone reads and writes it): a run queued meanwhile is claimed for them as it is queued.
+   */
+  waitingAgents: Map<string, Set<object>>;
 }
 
 export function createConnectionState(): ConnectionState {
@@ -73,5 +78,6 @@ export function createConnectionState(): ConnectionState {
     bulkLane: createBulkLane(),
     groupCommit: createGroupCommitQueue(),
     runningSuites: new Map(),
+    waitingAgents: new Map(),
   };
 }

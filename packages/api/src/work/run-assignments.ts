@@ -7,7 +7,8 @@ import type { Caller, Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { groupCommit } from "../core/group-commit";
 import { prepared, slot } from "../core/prepared";
-import { claimRunsTx, unclaimRuns } from "./run-claim";
+import { claimRunsTx, unclaimRuns, type Claimed } from "./run-claim";
+import { waitForHandoff, type WaitingAgent } from "./run-handoff";
 import { toRun, type RunRow } from "./run-rows";
 import { isTakenBackError } from "./work-sweep";
 
@@ -118,15 +119,34 @@ async function* assignmentStream(
   signal?.addEventListener("abort", poke);
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Claimed here, not handed to the agent yet: given back if the stream ends first. */
-  let undelivered: RunRow[] = [];
+  const undelivered: RunRow[] = [];
+  const room = () => input.concurrency - held.size;
+  const hold = (claimed: Claimed) => {
+    for (const { row } of claimed) {
+      held.set(row.id, row.attempt);
+      undelivered.push(row);
+    }
+  };
+  // Asleep with room for runs, the stream is handed those queued meanwhile (run-handoff.ts).
+  const waiting: WaitingAgent = {
+    claim: (tx) => {
+      const current = find();
+      return current && room() > 0 ? claimRunsTx(deps, tx, current, leaseMs, room(), takenBack) : [];
+    },
+    take: (claimed) => {
+      hold(claimed);
+      poke();
+    },
+  };
   try {
     while (!ended && !signal?.aborted) {
       while (outbox.length > 0) yield outbox.shift()!;
-      if (lookAtQueue && held.size < input.concurrency) {
+      while (undelivered.length > 0) yield { type: "run", run: toRun(undelivered.shift()!), leaseMs };
+      if (lookAtQueue && room() > 0) {
         lookAtQueue = false;
         agent = find();
         if (!agent) return;
-        const want = input.concurrency - held.size;
+        const want = room();
         const claiming = agent;
         // In one commit with the claims of the other streams woken by the same change.
         const claimed = await groupCommit(
@@ -137,11 +157,10 @@ async function* assignmentStream(
           },
           "tick",
         );
-        for (const { row } of claimed) held.set(row.id, row.attempt);
-        undelivered = claimed.map((c) => c.row);
+        hold(claimed);
         while (undelivered.length > 0) yield { type: "run", run: toRun(undelivered.shift()!), leaseMs };
         clearTimeout(timer);
-        if (held.size < input.concurrency) {
+        if (room() > 0) {
           // Nothing more to take now: look again when a run backing off becomes available.
           timer = setTimeout(
             () => {
@@ -153,9 +172,14 @@ async function* assignmentStream(
           timer.unref?.();
         }
       }
-      if (outbox.length > 0 || ended || signal?.aborted) continue;
-      if (lookAtQueue && held.size < input.concurrency) continue;
-      await new Promise<void>((resolve) => (wake = resolve));
+      if (outbox.length > 0 || undelivered.length > 0 || ended || signal?.aborted) continue;
+      if (lookAtQueue && room() > 0) continue;
+      const stopWaiting = room() > 0 ? waitForHandoff(deps, projectId, waiting) : undefined;
+      try {
+        await new Promise<void>((resolve) => (wake = resolve));
+      } finally {
+        stopWaiting?.();
+      }
       wake = undefined;
     }
   } finally {

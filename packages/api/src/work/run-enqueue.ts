@@ -8,6 +8,7 @@ import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { prepared, slot } from "../core/prepared";
 import { newId } from "../core/tokens";
+import { handToWaitingAgents, type Handoff } from "./run-handoff";
 import { runChange, toRun, type RunRow } from "./run-rows";
 import { findTaskByName, requireTask, type TaskRow } from "./task-rows";
 
@@ -110,7 +111,8 @@ export function runTaskNow(
   actor: Actor,
 ): Run {
   const now = deps.clock.now();
-  let event: ChangeEvent | null = null;
+  let events: ChangeEvent[] = [];
+  let handoff: Handoff | undefined;
   const run = deps.db.transaction((tx) => {
     const task =
       input.id !== undefined ? requireTask(tx, projectId, input.id) : findTaskByName(tx, projectId, input.task!);
@@ -130,10 +132,13 @@ export function runTaskNow(
       { operation: "run.enqueued", target: task.name, detail: { runId: created.row.id, taskId: task.id } },
       now,
     );
-    event = created.event;
+    handoff = handToWaitingAgents(deps, tx, projectId);
+    events = [created.event, ...handoff.events];
     return toRun(created.row);
   });
-  publishChanges(deps, [event]);
+  // Published first: a stream that sees the queuing after it took the run would count it as not held.
+  publishChanges(deps, events);
+  handoff?.deliver();
   return run;
 }
 
@@ -149,6 +154,7 @@ export function enqueueRuns(
 ): { ids: string[] } {
   const now = deps.clock.now();
   const events: ChangeEvent[] = [];
+  let handoff: Handoff | undefined;
   const ids = deps.db.transaction((tx) => {
     const task = findTaskByName(tx, projectId, input.task);
     if (!task) throw new DomainError("NOT_FOUND", `No task named "${input.task}" in this project`, { field: "task" });
@@ -170,8 +176,12 @@ export function enqueueRuns(
       },
       now,
     );
+    handoff = handToWaitingAgents(deps, tx, projectId);
+    events.push(...handoff.events);
     return made;
   });
+  // Published first: a stream that sees the queuing after it took the run would count it as not held.
   publishChanges(deps, events);
+  handoff?.deliver();
   return { ids };
 }

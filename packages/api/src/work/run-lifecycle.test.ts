@@ -2,6 +2,7 @@ import type { RunAssignment } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Credentials } from "../core/deps";
 import { callerWithSignal, createWorld, expectTRPCError, reader, type TestCaller, type World } from "../test-fixtures";
+import { enqueueRuns, runTaskNow } from "./run-enqueue";
 import { sweepWork } from "./work-sweep";
 
 let world: World;
@@ -120,6 +121,38 @@ describe("runs", () => {
       progressMessage: "indexing",
       output: { files: [1, 2], nested: { ok: true } },
     });
+  });
+
+  it("leases a run to a waiting agent in the commit that queues it, and counts it as held", async () => {
+    await owner.task.create({ projectId, name: "now" });
+    const stream = await waitForWork(1);
+    stream.open();
+    expect(await stream.next(100)).toBe("timeout"); // asleep: nothing queued
+    const app = { type: "apiKey" as const, id: null, name: "app" };
+    // Synchronous: when the call returns, nothing has run since its commit, and the run is leased.
+    const first = runTaskNow(world.deps, projectId, { task: "now" }, app);
+    expect(runStatus(first.id)).toEqual({ status: "leased", attempt: 1 });
+    expect((await nextRun(stream)).id).toBe(first.id);
+    // Concurrency 1, and the run handed over counts: the next stays queued…
+    const [second] = enqueueRuns(world.deps, projectId, { task: "now", runs: [{}] }, app).ids;
+    expect(runStatus(second!)).toEqual({ status: "queued", attempt: 1 });
+    expect(await stream.next(100)).toBe("timeout");
+    // …the agent is told when the one it holds is cancelled…
+    await owner.run.cancel({ projectId, id: first.id });
+    expect(await stream.next()).toMatchObject({ type: "cancel", runId: first.id });
+    await agentCaller().run.fail({ id: first.id, attempt: 1, error: "stopped" });
+    // …and takes the next once it is free.
+    expect((await nextRun(stream)).id).toBe(second);
+  });
+
+  it("gives back a run handed to a stream that ended before delivering it", async () => {
+    await owner.task.create({ projectId, name: "late" });
+    const stream = await waitForWork(1);
+    stream.open();
+    expect(await stream.next(100)).toBe("timeout");
+    const run = runTaskNow(world.deps, projectId, { task: "late" }, { type: "apiKey", id: null, name: "app" });
+    stream.stop(); // before the stream woke to hand it over
+    await expect.poll(() => runStatus(run.id)).toEqual({ status: "queued", attempt: 1 });
   });
 
   it("offers only runs whose target matches the agent, highest priority first, within its concurrency", async () => {

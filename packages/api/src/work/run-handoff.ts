@@ -1,0 +1,58 @@
+import type { DbOrTx } from "@tower/db";
+import type { ChangeEvent } from "@tower/shared";
+import type { Deps } from "../core/deps";
+import type { Claimed } from "./run-claim";
+
+// A run queued while agents wait for work is claimed for them in the transaction that queues it:
+// one commit instead of two (queue, then wake the agents to claim in a commit of their own), and
+// the agent is handed the run as soon as the enqueue is on disk. What is not taken this way (no
+// agent waiting, or none may take it) stays queued for the agents' own claims, as before.
+
+/** An assignment stream asleep with room for more runs (see run-assignments.ts). */
+export interface WaitingAgent {
+  /** Inside the queuing transaction: leases the runs this agent may take now (none if it may not). */
+  claim(tx: DbOrTx): Claimed;
+  /** Once that transaction committed: the runs leased to it, to hand over. */
+  take(claimed: Claimed): void;
+}
+
+type Waiting = Map<string, Set<WaitingAgent>>;
+const waitingIn = (deps: Pick<Deps, "state">) => deps.state.waitingAgents as Waiting;
+
+/** Counts `agent` among the project's waiting agents until the returned function is called. */
+export function waitForHandoff(deps: Pick<Deps, "state">, projectId: string, agent: WaitingAgent): () => void {
+  const waiting = waitingIn(deps);
+  let agents = waiting.get(projectId);
+  if (!agents) waiting.set(projectId, (agents = new Set()));
+  agents.add(agent);
+  return () => {
+    agents.delete(agent);
+    if (agents.size === 0 && waiting.get(projectId) === agents) waiting.delete(projectId);
+  };
+}
+
+export interface Handoff {
+  /** The lease changes, recorded in the transaction: publish them with its other changes. */
+  events: ChangeEvent[];
+  /** Call once the transaction committed (never if it rolled back: the leases were undone with it). */
+  deliver(): void;
+}
+
+const NOTHING: Handoff = { events: [], deliver: () => {} };
+
+/** Inside the transaction that queued runs of `projectId`: claims them for the agents waiting there. */
+export function handToWaitingAgents(deps: Pick<Deps, "state">, tx: DbOrTx, projectId: string): Handoff {
+  const agents = waitingIn(deps).get(projectId);
+  if (!agents || agents.size === 0) return NOTHING;
+  const handed: [WaitingAgent, Claimed][] = [];
+  for (const agent of [...agents]) {
+    const claimed = agent.claim(tx);
+    if (claimed.length > 0) handed.push([agent, claimed]);
+  }
+  return {
+    events: handed.flatMap(([, claimed]) => claimed.map((c) => c.event)),
+    deliver: () => {
+      for (const [agent, claimed] of handed) agent.take(claimed);
+    },
+  };
+}
