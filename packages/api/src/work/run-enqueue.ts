@@ -132,7 +132,7 @@ export function runTaskNow(
       { operation: "run.enqueued", target: task.name, detail: { runId: created.row.id, taskId: task.id } },
       now,
     );
-    handoff = handToWaitingAgents(deps, tx, projectId);
+    handoff = handToWaitingAgents(deps, tx, projectId, 1);
     events = [created.event, ...handoff.events];
     return toRun(created.row);
   });
@@ -176,7 +176,7 @@ export function enqueueRuns(
       },
       now,
     );
-    handoff = handToWaitingAgents(deps, tx, projectId);
+    handoff = handToWaitingAgents(deps, tx, projectId, made.length);
     events.push(...handoff.events);
     return made;
   });

@@ -40,14 +40,21 @@ export interface Handoff {
 
 const NOTHING: Handoff = { events: [], deliver: () => {} };
 
-/** Inside the transaction that queued runs of `projectId`: claims them for the agents waiting there. */
-export function handToWaitingAgents(deps: Pick<Deps, "state">, tx: DbOrTx, projectId: string): Handoff {
+/**
+ * Inside the transaction that queued `queued` runs of `projectId`: claims them for the agents
+ * waiting there, asking each in turn until that many were handed out (with a thousand agents
+ * waiting, a single run does not cost a thousand claims; older runs are left to their own).
+ */
+export function handToWaitingAgents(deps: Pick<Deps, "state">, tx: DbOrTx, projectId: string, queued: number): Handoff {
   const agents = waitingIn(deps).get(projectId);
   if (!agents || agents.size === 0) return NOTHING;
   const handed: [WaitingAgent, Claimed][] = [];
+  let count = 0;
   for (const agent of [...agents]) {
+    if (count >= queued) break;
     const claimed = agent.claim(tx);
     if (claimed.length > 0) handed.push([agent, claimed]);
+    count += claimed.length;
   }
   return {
     events: handed.flatMap(([, claimed]) => claimed.map((c) => c.event)),
