@@ -8,8 +8,43 @@ import { prepared, slot } from "../core/prepared";
 
 export type RunRow = typeof runs.$inferSelect;
 
-export function toRun({ targetKind, targetValue, deadlineAt: _deadlineAt, ...row }: RunRow): Run {
-  return { ...row, target: { kind: targetKind, value: targetValue } };
+/** Written out, not `{ ...row }`: every change of a run and every run handed to an agent goes through here. */
+export function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    taskId: row.taskId,
+    taskName: row.taskName,
+    status: row.status,
+    trigger: row.trigger,
+    target: { kind: row.targetKind, value: row.targetValue },
+    input: row.input,
+    priority: row.priority,
+    attempt: row.attempt,
+    maxAttempts: row.maxAttempts,
+    backoffSeconds: row.backoffSeconds,
+    maxDurationSeconds: row.maxDurationSeconds,
+    agentId: row.agentId,
+    agentName: row.agentName,
+    leaseExpiresAt: row.leaseExpiresAt,
+    cancelRequested: row.cancelRequested,
+    progress: row.progress,
+    progressMessage: row.progressMessage,
+    output: row.output,
+    error: row.error,
+    scheduledFor: row.scheduledFor,
+    retryOf: row.retryOf,
+    workflowRunId: row.workflowRunId,
+    workflowStep: row.workflowStep,
+    availableAt: row.availableAt,
+    expiresAt: row.expiresAt,
+    logLines: row.logLines,
+    createdAt: row.createdAt,
+    leasedAt: row.leasedAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    updatedAt: row.updatedAt,
+  };
 }
 
 export function findRun(state: ConnectionState, tx: DbOrTx, projectId: string, id: string): RunRow | undefined {
