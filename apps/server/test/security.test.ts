@@ -167,8 +167,10 @@ describe("a fresh install", () => {
   it("prints a one-time setup code at start, and only that code claims it", async () => {
     const server = await startFresh();
     try {
-      const printed = /setup code ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})/.exec(server.output());
-      expect(printed, server.output()).not.toBeNull();
+      // Logged just after the server listens: the pipe may bring it after /readyz answered.
+      const setupCode = /setup code ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})/;
+      await expect.poll(() => server.output()).toMatch(setupCode);
+      const printed = setupCode.exec(server.output());
       expect((await signUp(server.url)).status).toBe(403);
       expect((await signUp(server.url, "WRONG-CODE-0000-0000")).status).toBe(403);
       expect((await signUp(server.url, printed![1])).status).toBe(200);
@@ -181,7 +183,7 @@ describe("a fresh install", () => {
   it("takes a preset code from TOWER_SETUP_CODE", async () => {
     const server = await startFresh({ TOWER_SETUP_CODE: TEST_SETUP_CODE });
     try {
-      expect(server.output()).toContain(`setup code ${TEST_SETUP_CODE}`);
+      await expect.poll(() => server.output()).toContain(`setup code ${TEST_SETUP_CODE}`);
       expect((await signUp(server.url, TEST_SETUP_CODE)).status).toBe(200);
     } finally {
       server.child.kill("SIGTERM");
