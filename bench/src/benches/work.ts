@@ -3,7 +3,8 @@
  * Throughput end to end (an app enqueues in bulk, 10 agents take runs with `agent.work`); how soon
  * an idle agent starts a run after `tower.tasks.enqueue` (app and agent in one process, one clock);
  * how late per-second cron fires are made and started by the server's work clock (a sweep every
- * 250 ms). The last two again with 10,000 scheduled tasks (firing yearly) in the project.
+ * 250 ms). The last two again with 10,000 scheduled tasks (firing yearly) in the project; and the
+ * pickup once more while 100 other agents stand by, waiting for work that is not theirs.
  */
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,6 +32,8 @@ const PICKUP_WARMUP_SECONDS = 1;
 const CRON_TASKS = 10;
 const CRON_SECONDS = QUICK ? 10 : 30;
 const SCHEDULED_TASKS = Number(process.env.BENCH_WORK_SCHEDULED_TASKS ?? 10_000);
+/** Agents waiting for work that is never theirs while the pickup agent is sent its runs. */
+const STANDING_BY = 100;
 
 function appClient(server: BenchServer): TowerClient {
   return createTowerClient({ url: server.url, apiKey: server.apiKey });
@@ -286,6 +289,32 @@ async function createScheduledTasks(app: TowerClient, count: number): Promise<nu
   return Date.now() - began;
 }
 
+/**
+ * Pickup latency while a fleet stands by: `count` other agents connected and waiting for work (as
+ * idle agents of a fleet are), none of them the one the runs are for.
+ */
+async function measurePickupBesideFleet(count: number): Promise<Pickup> {
+  const server = await startOn("disk", "work-fleet");
+  const app = appClient(server);
+  const fleet = await spawnAll(
+    split(names("standing-by", count), 2).map((agents) => ({
+      role: "workers" as const,
+      url: server.url,
+      apiKey: server.apiKey,
+      agents,
+      concurrency: 1,
+    })),
+  );
+  try {
+    return await measurePickup(server, app, PICKUP_PER_SECOND);
+  } finally {
+    fleet.forEach((w) => w.cmd("stop"));
+    await Promise.all(fleet.map((w) => w.exited));
+    app.close();
+    await server.stop();
+  }
+}
+
 type Pickup = Awaited<ReturnType<typeof measurePickup>>;
 type Cron = Awaited<ReturnType<typeof measureCron>>;
 
@@ -381,6 +410,13 @@ export async function benchWork() {
     );
     add(B, `enqueue → idle agent starts it p50 (${PICKUP_PER_SECOND}/s), SQLite on tmpfs`, "ms", pickup.p50);
     add(B, `enqueue → idle agent starts it p99 (${PICKUP_PER_SECOND}/s), SQLite on tmpfs`, "ms", pickup.p99);
+    const besideFleet = await measurePickupBesideFleet(STANDING_BY);
+    log(
+      `work run ${run}, ${STANDING_BY} other agents waiting: enqueue → start p50 ${ms(besideFleet.p50)} p99 ${ms(besideFleet.p99)} max ${ms(besideFleet.max)} ms (${besideFleet.n} runs, ${besideFleet.missing} never started)`,
+    );
+    const fleetLabel = `${PICKUP_PER_SECOND}/s, ${STANDING_BY} other agents waiting`;
+    add(B, `enqueue → idle agent starts it p50 (${fleetLabel})`, "ms", besideFleet.p50, atMost(5, "ms"));
+    add(B, `enqueue → idle agent starts it p99 (${fleetLabel})`, "ms", besideFleet.p99, atMost(50, "ms"));
     const load = os.loadavg();
     log(
       `work run ${run}: machine load average ${load0.toFixed(1)} at the start, ${load[0]!.toFixed(1)} (1 min) / ${load[2]!.toFixed(1)} (15 min) after ${seconds(Date.now() - began)} s, on ${os.cpus().length} cores`,

@@ -35,8 +35,15 @@ export function createTestDeps({
   file,
   push,
   suites,
-}: { file?: string; push?: WebPushSenderOptions; suites?: SuiteConfiguration } = {}) {
-  const handle = file ? createDb(file) : createTestDb();
+  trace,
+}: {
+  file?: string;
+  push?: WebPushSenderOptions;
+  suites?: SuiteConfiguration;
+  /** Called with every statement the database runs (to count what a path costs). */
+  trace?: (sql: string) => void;
+} = {}) {
+  const handle = file ? createDb(file, { trace }) : createTestDb({ trace });
   const clock = createManualClock();
   // The in-process writer runs on this connection, so it shares its state.
   const state = createConnectionState();

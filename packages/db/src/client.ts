@@ -25,15 +25,18 @@ export const migrationsFolder = fileURLToPath(
 );
 
 /** How this connection shares the file's write lock with another (see driver-hooks.ts). */
-export type DbOptions = Pick<DriverHooks, "writesFirst" | "yieldsTo">;
+export type DbOptions = Pick<DriverHooks, "writesFirst" | "yieldsTo"> & {
+  /** Called with the text of every statement this connection runs (better-sqlite3's `verbose`). */
+  trace?: (sql: string) => void;
+};
 
 /**
  * Opens (or creates) the SQLite file, applies pragmas for a busy server and runs every committed
  * migration before anything else touches it.
  */
-export function createDb(file: string, { writesFirst, yieldsTo }: DbOptions = {}): DbHandle {
+export function createDb(file: string, { writesFirst, yieldsTo, trace }: DbOptions = {}): DbHandle {
   createOwnerOnly(file);
-  const sqlite = new Database(file);
+  const sqlite = new Database(file, trace ? { verbose: (sql) => trace(String(sql)) } : undefined);
   sqlite.pragma("journal_mode = WAL");
   // FULL: a commit that was acknowledged survives power loss, not only a process crash.
   sqlite.pragma("synchronous = FULL");

@@ -1,6 +1,6 @@
-import { createDb, type DbHandle } from "./client";
+import { createDb, type DbHandle, type DbOptions } from "./client";
 
 /** An in-memory database with the real migrations applied; one per test. */
-export function createTestDb(): DbHandle {
-  return createDb(":memory:");
+export function createTestDb(options: Pick<DbOptions, "trace"> = {}): DbHandle {
+  return createDb(":memory:", options);
 }

@@ -8,7 +8,7 @@ import { DomainError } from "../core/errors";
 import { groupCommit } from "../core/group-commit";
 import { prepared, slot } from "../core/prepared";
 import { claimRunsTx, unclaimRuns, type Claimed } from "./run-claim";
-import { waitForHandoff, type WaitingAgent } from "./run-handoff";
+import { isFor, waitForHandoff, type WaitingAgent } from "./run-handoff";
 import { toRun, type RunRow } from "./run-rows";
 import { isTakenBackError } from "./work-sweep";
 
@@ -17,6 +17,9 @@ import { isTakenBackError } from "./work-sweep";
  * no one (a budget's new day, a policy change that lifts a refusal). New runs wake it at once.
  */
 const RECHECK_MS = 5_000;
+
+/** Queued runs a stream remembers by id between two looks at the queue (see `queuedSince`). */
+const MAX_QUEUED_SEEN = 256;
 
 /**
  * What the agent is told about a run it held that changed: cancelled by someone (stop and report),
@@ -74,7 +77,15 @@ async function* assignmentStream(
    */
   const takenBack = new Set<string>();
   const outbox: RunAssignment[] = [];
+  /** Something changed that may let the agent take a run it could not before: look at the queue. */
   let lookAtQueue = true;
+  /**
+   * Runs for this agent seen queued since it last looked, until they are seen taken by another.
+   * A run handed to a waiting agent is published queued and then leased in one go: the others,
+   * woken by the first, find it gone before they look, and go back to sleep without a claim.
+   */
+  const queuedSince = new Set<string>();
+  const mustLook = () => lookAtQueue || queuedSince.size > 0;
   let ended = false;
   let wake: (() => void) | undefined;
   const poke = () => wake?.();
@@ -96,8 +107,11 @@ async function* assignmentStream(
     const run = event.data;
     const attempt = held.get(run.id);
     if (attempt === undefined) {
-      if (run.status !== "queued") return;
-      lookAtQueue = true;
+      if (run.status !== "queued") return void queuedSince.delete(run.id);
+      if (!agent || !isFor(run.target, agent)) return;
+      // Past a bound, each id is not worth keeping: the next look is certain anyway.
+      if (queuedSince.size < MAX_QUEUED_SEEN) queuedSince.add(run.id);
+      else lookAtQueue = true;
       return poke();
     }
     const stillHeld = (run.status === "leased" || run.status === "running") && run.attempt === attempt;
@@ -129,6 +143,7 @@ async function* assignmentStream(
   };
   // Asleep with room for runs, the stream is handed those queued meanwhile (run-handoff.ts).
   const waiting: WaitingAgent = {
+    takes: (target) => agent !== undefined && isFor(target, agent),
     claim: (tx) => {
       const current = find();
       return current && room() > 0 ? claimRunsTx(deps, tx, current, leaseMs, room(), takenBack) : [];
@@ -142,8 +157,9 @@ async function* assignmentStream(
     while (!ended && !signal?.aborted) {
       while (outbox.length > 0) yield outbox.shift()!;
       while (undelivered.length > 0) yield { type: "run", run: toRun(undelivered.shift()!), leaseMs };
-      if (lookAtQueue && room() > 0) {
+      if (mustLook() && room() > 0) {
         lookAtQueue = false;
+        queuedSince.clear();
         agent = find();
         if (!agent) return;
         const want = room();
@@ -173,7 +189,7 @@ async function* assignmentStream(
         }
       }
       if (outbox.length > 0 || undelivered.length > 0 || ended || signal?.aborted) continue;
-      if (lookAtQueue && room() > 0) continue;
+      if (mustLook() && room() > 0) continue;
       const stopWaiting = room() > 0 ? waitForHandoff(deps, projectId, waiting) : undefined;
       try {
         await new Promise<void>((resolve) => (wake = resolve));

@@ -1,5 +1,5 @@
 import { runs, type DbOrTx } from "@tower/db";
-import type { Actor, ChangeEvent, Run, RunTrigger } from "@tower/shared";
+import type { Actor, ChangeEvent, Run, RunTrigger, TaskTarget } from "@tower/shared";
 import { getTableColumns } from "drizzle-orm";
 import { appendAudit } from "../core/audit-chain";
 import { publishChanges } from "../core/change-feed";
@@ -26,6 +26,9 @@ export type RunSource = Pick<
   | "maxDurationSeconds"
   | "queuedTtlSeconds"
 > & { id: string | null };
+
+/** The target of the runs queued from `task`. */
+export const targetOf = (task: RunSource): TaskTarget => ({ kind: task.targetKind, value: task.targetValue });
 
 export interface NewRun {
   trigger: RunTrigger;
@@ -132,7 +135,7 @@ export function runTaskNow(
       { operation: "run.enqueued", target: task.name, detail: { runId: created.row.id, taskId: task.id } },
       now,
     );
-    handoff = handToWaitingAgents(deps, tx, projectId, 1);
+    handoff = handToWaitingAgents(deps, tx, projectId, targetOf(task), 1);
     events = [created.event, ...handoff.events];
     return toRun(created.row);
   });
@@ -176,7 +179,7 @@ export function enqueueRuns(
       },
       now,
     );
-    handoff = handToWaitingAgents(deps, tx, projectId, made.length);
+    handoff = handToWaitingAgents(deps, tx, projectId, targetOf(task), made.length);
     events.push(...handoff.events);
     return made;
   });

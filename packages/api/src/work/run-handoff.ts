@@ -1,5 +1,5 @@
 import type { DbOrTx } from "@tower/db";
-import type { ChangeEvent } from "@tower/shared";
+import type { ChangeEvent, TaskTarget } from "@tower/shared";
 import type { Deps } from "../core/deps";
 import type { Claimed } from "./run-claim";
 
@@ -8,8 +8,20 @@ import type { Claimed } from "./run-claim";
 // the agent is handed the run as soon as the enqueue is on disk. What is not taken this way (no
 // agent waiting, or none may take it) stays queued for the agents' own claims, as before.
 
+/**
+ * Whether a run with this target is one the agent could take (as the claim's query decides; the
+ * claim still checks the rest: enabled, budgets, policy). Woken or asked only then, a thousand
+ * waiting agents do not all look at the queue for a run meant for one of them.
+ */
+export function isFor(target: TaskTarget, agent: { name: string; role: string }): boolean {
+  if (target.kind === "agent") return target.value === agent.name;
+  return target.kind === "any" || target.value === agent.role;
+}
+
 /** An assignment stream asleep with room for more runs (see run-assignments.ts). */
 export interface WaitingAgent {
+  /** Whether runs with this target are for this agent (`isFor` with its current name and role). */
+  takes(target: TaskTarget): boolean;
   /** Inside the queuing transaction: leases the runs this agent may take now (none if it may not). */
   claim(tx: DbOrTx): Claimed;
   /** Once that transaction committed: the runs leased to it, to hand over. */
@@ -41,17 +53,25 @@ export interface Handoff {
 const NOTHING: Handoff = { events: [], deliver: () => {} };
 
 /**
- * Inside the transaction that queued `queued` runs of `projectId`: claims them for the agents
- * waiting there, asking each in turn until that many were handed out (with a thousand agents
- * waiting, a single run does not cost a thousand claims; older runs are left to their own).
+ * Inside the transaction that queued `queued` runs of `projectId`, all with `target` (one task's):
+ * claims them for the agents waiting there that they are for, asking each in turn until that many
+ * were handed out (with a thousand agents waiting, a single run does not cost a thousand claims;
+ * older runs are left to their own).
  */
-export function handToWaitingAgents(deps: Pick<Deps, "state">, tx: DbOrTx, projectId: string, queued: number): Handoff {
+export function handToWaitingAgents(
+  deps: Pick<Deps, "state">,
+  tx: DbOrTx,
+  projectId: string,
+  target: TaskTarget,
+  queued: number,
+): Handoff {
   const agents = waitingIn(deps).get(projectId);
   if (!agents || agents.size === 0) return NOTHING;
   const handed: [WaitingAgent, Claimed][] = [];
   let count = 0;
   for (const agent of [...agents]) {
     if (count >= queued) break;
+    if (!agent.takes(target)) continue;
     const claimed = agent.claim(tx);
     if (claimed.length > 0) handed.push([agent, claimed]);
     count += claimed.length;

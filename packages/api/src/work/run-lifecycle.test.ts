@@ -145,6 +145,55 @@ describe("runs", () => {
     expect((await nextRun(stream)).id).toBe(second);
   });
 
+  it("wakes only the agents a queued run is for, and no other once it is handed over", async () => {
+    // Every statement that looks for claimable runs, counted on a world of its own.
+    let claims = 0;
+    world.close();
+    world = await createWorld({ trace: (sql) => void (sql.includes("'any' OR") && claims++) });
+    owner = world.users.owner.caller;
+    projectId = world.projectId;
+    const names = ["coder-1", "coder-2", "coder-3", "coder-4", "coder-5"];
+    for (const name of names) await owner.agent.create({ projectId, name, role: "coder" });
+    await owner.task.create({ projectId, name: "for-coder-4", target: { kind: "agent", value: "coder-4" } });
+    await owner.task.create({ projectId, name: "for-coders", target: { kind: "role", value: "coder" } });
+    const manage = { apiKey: world.keys.manage.secret };
+    const streams = await Promise.all(names.map((name) => waitForWork(1, manage, name)));
+    streams.forEach((stream) => stream.open());
+    for (const stream of streams) expect(await stream.next(50)).toBe("timeout"); // all asleep
+    const app = { type: "apiKey" as const, id: null, name: "app" };
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+    // A run for one named agent: only that agent is asked, and nobody else looks at the queue.
+    claims = 0;
+    const named = runTaskNow(world.deps, projectId, { task: "for-coder-4" }, app);
+    expect(runStatus(named.id)).toEqual({ status: "leased", attempt: 1 });
+    expect((await nextRun(streams[3]!)).id).toBe(named.id);
+    await settle();
+    expect(claims).toBe(1);
+
+    // A run any coder may take: the first waiting one takes it; the others, who saw it queued and
+    // then leased, do not go looking for it.
+    claims = 0;
+    const shared = runTaskNow(world.deps, projectId, { task: "for-coders" }, app);
+    expect(runStatus(shared.id)).toEqual({ status: "leased", attempt: 1 });
+    await settle();
+    expect(claims).toBe(1);
+    const taker = world.sqlite.prepare("select agent_name from runs where id = ?").pluck().get(shared.id);
+    expect((await nextRun(streams[names.indexOf(taker as string)]!)).id).toBe(shared.id);
+  });
+
+  it("leases a schedule's fire, in the sweep that makes it, to an agent waiting for it", async () => {
+    const task = await owner.task.create({ projectId, name: "tick", cron: "* * * * * *" });
+    const stream = await waitForWork(1);
+    stream.open();
+    expect(await stream.next(50)).toBe("timeout");
+    world.clock.advance(1_000);
+    expect(sweepWork(world.deps)).toMatchObject({ fired: 1 });
+    const [fired] = (await owner.run.list({ projectId })).items;
+    expect(fired).toMatchObject({ status: "leased", agentName: "home-agent", scheduledFor: task.nextFireAt });
+    expect((await nextRun(stream)).id).toBe(fired!.id);
+  });
+
   it("gives back a run handed to a stream that ended before delivering it", async () => {
     await owner.task.create({ projectId, name: "late" });
     const stream = await waitForWork(1);

@@ -7,7 +7,8 @@ import { SYSTEM_ACTOR } from "../core/actor";
 import { appendAudit } from "../core/audit-chain";
 import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
-import { insertRunTx } from "./run-enqueue";
+import { insertRunTx, targetOf } from "./run-enqueue";
+import { handToWaitingAgents, type Handoff } from "./run-handoff";
 import { requeueOrEnd } from "./run-requeue";
 import { runChange } from "./run-rows";
 import { nextFireAfter } from "./schedule";
@@ -53,12 +54,15 @@ export function sweepWork(deps: Deps): SweepCounts {
   const now = deps.clock.now();
   if (!anythingDue(deps.db, now)) return { fired: 0, missed: 0, coalesced: 0, lapsed: 0, timedOut: 0, expired: 0 };
   const events: ChangeEvent[] = [];
+  const handoffs: Handoff[] = [];
   const counts = deps.db.transaction((tx) => {
     // Expired first: a scheduled run past its time to live no longer holds its schedule back.
     const expired = expireQueued(deps, tx, now, events);
-    return { ...fireSchedules(deps, tx, now, events), ...takeBackRuns(deps, tx, now, events), expired };
+    return { ...fireSchedules(deps, tx, now, events, handoffs), ...takeBackRuns(deps, tx, now, events), expired };
   });
+  // Published first: a stream that sees the queuing after it took the run would count it as not held.
   publishChanges(deps, events);
+  for (const handoff of handoffs) handoff.deliver();
   return counts;
 }
 
@@ -105,11 +109,12 @@ function waitingScheduledRun(state: ConnectionState, tx: DbOrTx, taskId: string)
 }
 
 /**
- * Makes each due fire's run. A fire whose task still has a scheduled run waiting for an agent makes
- * none: a schedule nobody takes (its agent offline, all busy) keeps one run waiting, not one per fire
- * (a per-second task would queue 86,400 a day, all run back to back when an agent comes).
+ * Makes each due fire's run, leased at once to an agent waiting for it if there is one
+ * (run-handoff.ts). A fire whose task still has a scheduled run waiting for an agent makes none: a
+ * schedule nobody takes (its agent offline, all busy) keeps one run waiting, not one per fire (a
+ * per-second task would queue 86,400 a day, all run back to back when an agent comes).
  */
-function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[]) {
+function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[], handoffs: Handoff[]) {
   const due = tx.select().from(tasks).where(dueWhere.fire(now)).orderBy(asc(tasks.nextFireAt)).limit(PAGE).all();
   let fired = 0;
   let missed = 0;
@@ -125,7 +130,9 @@ function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[
         : null;
     if (created) {
       fired++;
-      events.push(created.event);
+      const handoff = handToWaitingAgents(deps, tx, task.projectId, targetOf(task), 1);
+      events.push(created.event, ...handoff.events);
+      handoffs.push(handoff);
     }
     if (waiting !== undefined) coalesced++;
     if (late) {
