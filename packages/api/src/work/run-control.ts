@@ -5,7 +5,8 @@ import { appendAudit } from "../core/audit-chain";
 import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
-import { insertRunTx } from "./run-enqueue";
+import { insertRunTx, targetOf } from "./run-enqueue";
+import { handToWaitingAgents, type Handoff } from "./run-handoff";
 import { requireRun, runChange, toRun } from "./run-rows";
 import { requireTask } from "./task-rows";
 import { advanceWorkflowTx } from "./workflow-runs";
@@ -57,7 +58,8 @@ export function cancelRun(deps: Deps, projectId: string, id: string, actor: Acto
 /** Runs an ended run's task again with the same input, as a new run that points back at it. */
 export function retryRun(deps: Deps, projectId: string, id: string, actor: Actor): Run {
   const now = deps.clock.now();
-  let event: ChangeEvent | null = null;
+  let events: ChangeEvent[] = [];
+  let handoff: Handoff | undefined;
   const run = deps.db.transaction((tx) => {
     const row = requireRun(deps.state, tx, projectId, id);
     if (!isFinalRunStatus(row.status)) {
@@ -83,9 +85,12 @@ export function retryRun(deps: Deps, projectId: string, id: string, actor: Actor
       { operation: "run.retried", target: row.taskName, detail: { runId: created.row.id, retryOf: id } },
       now,
     );
-    event = created.event;
+    handoff = handToWaitingAgents(deps, tx, projectId, targetOf(task), 1);
+    events = [created.event, ...handoff.events];
     return toRun(created.row);
   });
-  publishChanges(deps, [event]);
+  // Published first: a stream that sees the queuing after it took the run would count it as not held.
+  publishChanges(deps, events);
+  handoff?.deliver();
   return run;
 }

@@ -385,6 +385,14 @@ describe("runs", () => {
     await owner.run.cancel({ projectId, id: first.id });
     const second = await owner.run.retry({ projectId, id: first.id });
     expect(second).toMatchObject({ status: "queued", trigger: "retry", retryOf: first.id, input: { x: 1 } });
+    // With an agent waiting, the retry is leased to it in the commit that queues it.
+    await owner.run.cancel({ projectId, id: second.id });
+    const stream = await waitForWork(1);
+    stream.open();
+    expect(await stream.next(50)).toBe("timeout");
+    const third = await owner.run.retry({ projectId, id: second.id });
+    expect(runStatus(third.id)).toEqual({ status: "leased", attempt: 1 });
+    expect((await nextRun(stream)).id).toBe(third.id);
   });
 
   it("keeps a policy rule's deny: the agent is not offered that task's runs", async () => {
