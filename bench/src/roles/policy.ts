@@ -91,7 +91,10 @@ export async function checker(job: Extract<Job, { role: "checker" }>) {
   for (let i = 0; i < 200; i++) await call(i); // connections open, statements prepared
   void send({ type: "ready" });
   await go;
-  /** From when each call was due (open loop: includes any lag of this process behind its schedule). */
+  /**
+   * From when each call was due (open loop: includes any lag of this process behind its schedule),
+   * or from when it was sent if that was earlier (it sleeps only when more than 1 ms early).
+   */
   const samples: number[] = [];
   /** From when each call was actually sent. */
   const fromSend: number[] = [];
@@ -121,7 +124,7 @@ export async function checker(job: Extract<Job, { role: "checker" }>) {
           }
           if (!measured) return;
           const now = performance.now();
-          samples.push(now - due);
+          samples.push(now - Math.min(due, sent));
           fromSend.push(now - sent);
         },
         (error: unknown) => {
