@@ -36,6 +36,17 @@ export interface HeartbeatPolicy {
 export interface WorkPolicy {
   /** How long a claimed run stays the agent's without a heartbeat (the SDK heartbeats 3× within it). */
   leaseMs: number;
+  /**
+   * How soon an agent kept from all work (a budget spent) looks at the queue again: nothing
+   * announces a new day. Default 5 s.
+   */
+  refusedRecheckMs?: number;
+  /**
+   * How often an idle agent looks at the queue unprompted, a safety net: queued runs for it, changes
+   * of the agent and of the policy wake it at once. Default 60 s (each look is a transaction: a
+   * fleet of 1,000 idle agents makes 17 a second).
+   */
+  idleRecheckMs?: number;
 }
 
 export const DEFAULT_WORK_POLICY: WorkPolicy = { leaseMs: 30_000 };

@@ -7,16 +7,14 @@ import type { Caller, Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { groupCommit } from "../core/group-commit";
 import { prepared, slot } from "../core/prepared";
-import { claimRunsTx, unclaimRuns, type Claimed } from "./run-claim";
+import { claimRefusal, claimRunsTx, unclaimRuns, type Claimed } from "./run-claim";
 import { isFor, waitForHandoff, type WaitingAgent } from "./run-handoff";
 import { toRun, type RunRow } from "./run-rows";
 import { isTakenBackError } from "./work-sweep";
 
-/**
- * How often a waiting agent looks at the queue without being woken: a safety net for what wakes
- * no one (a budget's new day, a policy change that lifts a refusal). New runs wake it at once.
- */
-const RECHECK_MS = 5_000;
+/** See `WorkPolicy`: how soon a refused agent, and how often an idle one, looks at the queue unprompted. */
+const REFUSED_RECHECK_MS = 5_000;
+const IDLE_RECHECK_MS = 60_000;
 
 /** Queued runs a stream remembers by id between two looks at the queue (see `queuedSince`). */
 const MAX_QUEUED_SEEN = 256;
@@ -103,6 +101,10 @@ async function* assignmentStream(
       lookAtQueue = true; // enabled or disabled, its role changed…
       return poke();
     }
+    if (event.entity === "policy" || event.entity === "team") {
+      lookAtQueue = true; // a rule that kept it from a task may be gone (rules match teams by name)
+      return poke();
+    }
     if (event.entity !== "run") return;
     const run = event.data;
     const attempt = held.get(run.id);
@@ -177,13 +179,18 @@ async function* assignmentStream(
         while (undelivered.length > 0) yield { type: "run", run: toRun(undelivered.shift()!), leaseMs };
         clearTimeout(timer);
         if (room() > 0) {
-          // Nothing more to take now: look again when a run backing off becomes available.
+          // Nothing more to take now: look again when a run backing off becomes available, and
+          // unprompted after a while (soon when the agent itself was refused: a budget's new day).
+          const refused = claimRefusal(deps, claiming, deps.clock.now()) !== null;
+          const atMost = refused
+            ? (deps.work.refusedRecheckMs ?? REFUSED_RECHECK_MS)
+            : (deps.work.idleRecheckMs ?? IDLE_RECHECK_MS);
           timer = setTimeout(
             () => {
               lookAtQueue = true;
               poke();
             },
-            untilNextAvailable(deps, projectId),
+            untilNextAvailable(deps, projectId, atMost),
           );
           timer.unref?.();
         }
@@ -208,8 +215,8 @@ async function* assignmentStream(
   }
 }
 
-/** Milliseconds until the next queued run backing off before a retry becomes available (at most RECHECK_MS). */
-function untilNextAvailable(deps: Deps, projectId: string): number {
+/** Milliseconds until the next queued run backing off before a retry becomes available, at most `atMost`. */
+function untilNextAvailable(deps: Deps, projectId: string, atMost: number): number {
   const now = deps.clock.now();
   const row = prepared(deps.state, "runs.nextAvailable", () =>
     deps.db
@@ -218,7 +225,7 @@ function untilNextAvailable(deps: Deps, projectId: string): number {
       .where(and(eq(runs.projectId, slot("projectId")), eq(runs.status, "queued"), gt(runs.availableAt, slot("now"))))
       .prepare(),
   ).get({ projectId, now });
-  return Math.max(1, Math.min(RECHECK_MS, row?.at == null ? RECHECK_MS : row.at - now + 1));
+  return Math.max(1, Math.min(atMost, row?.at == null ? atMost : row.at - now + 1));
 }
 
 /**

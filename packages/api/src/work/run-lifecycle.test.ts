@@ -412,6 +412,33 @@ describe("runs", () => {
     const stream = await waitForWork(4);
     expect((await nextRun(stream)).id).toBe(lint.id);
     expect(await stream.next(100)).toBe("timeout");
+    // Lifting the rule reaches the waiting agent at once (not at its next look unprompted).
+    await owner.policy.save({ projectId, expectedVersion: 1, document: { rules: [] } });
+    expect(await nextRun(stream)).toMatchObject({ taskName: "deploy" });
+  });
+
+  it("looks at the queue unprompted soon when the agent was refused, and rarely when it is only idle", async () => {
+    // Each look at the queue with room left ends by asking when the next run backing off is due.
+    let looks = 0;
+    world.close();
+    world = await createWorld({ trace: (sql) => void (sql.startsWith('select min("available_at")') && looks++) });
+    owner = world.users.owner.caller;
+    projectId = world.projectId;
+    world.deps.work = { leaseMs: LEASE_MS, refusedRecheckMs: 20, idleRecheckMs: 60_000 };
+    const home = await owner.agent.byName({ projectId, name: "home-agent" });
+    await owner.agent.setEnabled({ projectId, id: home.id, enabled: false });
+    const refused = await waitForWork(1);
+    refused.open();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(looks).toBeGreaterThanOrEqual(3);
+    refused.stop();
+    await owner.agent.setEnabled({ projectId, id: home.id, enabled: true });
+    const idle = await waitForWork(1);
+    idle.open();
+    expect(await idle.next(50)).toBe("timeout");
+    looks = 0;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(looks).toBe(0);
   });
 
   it("lets an agent key wait and report only as its own agents, and never across projects", async () => {
