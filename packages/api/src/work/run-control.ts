@@ -6,7 +6,7 @@ import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { insertRunTx, targetOf } from "./run-enqueue";
-import { handToWaitingAgents, type Handoff } from "./run-handoff";
+import { handToWaitingAgents, publishAndHandOver, type Handoff } from "./run-handoff";
 import { requireRun, runChange, toRun } from "./run-rows";
 import { requireTask } from "./task-rows";
 import { advanceWorkflowTx } from "./workflow-runs";
@@ -89,8 +89,6 @@ export function retryRun(deps: Deps, projectId: string, id: string, actor: Actor
     events = [created.event, ...handoff.events];
     return toRun(created.row);
   });
-  // Published first: a stream that sees the queuing after it took the run would count it as not held.
-  publishChanges(deps, events);
-  handoff?.deliver();
+  publishAndHandOver(deps, events, [handoff]);
   return run;
 }

@@ -2,13 +2,12 @@ import { runs, type DbOrTx } from "@tower/db";
 import type { Actor, ChangeEvent, Run, RunTrigger, TaskTarget } from "@tower/shared";
 import { getTableColumns } from "drizzle-orm";
 import { appendAudit } from "../core/audit-chain";
-import { publishChanges } from "../core/change-feed";
 import type { ConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { prepared, slot } from "../core/prepared";
 import { newId } from "../core/tokens";
-import { handToWaitingAgents, type Handoff } from "./run-handoff";
+import { handToWaitingAgents, publishAndHandOver, type Handoff } from "./run-handoff";
 import { runChange, toRun, type RunRow } from "./run-rows";
 import { findTaskByName, requireTask, type TaskRow } from "./task-rows";
 
@@ -139,9 +138,7 @@ export function runTaskNow(
     events = [created.event, ...handoff.events];
     return toRun(created.row);
   });
-  // Published first: a stream that sees the queuing after it took the run would count it as not held.
-  publishChanges(deps, events);
-  handoff?.deliver();
+  publishAndHandOver(deps, events, [handoff]);
   return run;
 }
 
@@ -183,8 +180,6 @@ export function enqueueRuns(
     events.push(...handoff.events);
     return made;
   });
-  // Published first: a stream that sees the queuing after it took the run would count it as not held.
-  publishChanges(deps, events);
-  handoff?.deliver();
+  publishAndHandOver(deps, events, [handoff]);
   return { ids };
 }

@@ -1,5 +1,6 @@
 import type { DbOrTx } from "@tower/db";
 import type { ChangeEvent, TaskTarget } from "@tower/shared";
+import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import type { Claimed } from "./run-claim";
 
@@ -82,4 +83,17 @@ export function handToWaitingAgents(
       for (const [agent, claimed] of handed) agent.take(claimed);
     },
   };
+}
+
+/**
+ * After the queuing transaction committed: publishes its changes, then hands the runs over. In
+ * that order: a stream that saw a run queued after it took it would not count it as held.
+ */
+export function publishAndHandOver(
+  deps: Pick<Deps, "db" | "bus" | "state">,
+  events: readonly ChangeEvent[],
+  handoffs: readonly (Handoff | undefined)[],
+): void {
+  publishChanges(deps, events);
+  for (const handoff of handoffs) handoff?.deliver();
 }

@@ -5,10 +5,9 @@ import type { ConnectionState } from "../core/connection-state";
 import { prepared, slot } from "../core/prepared";
 import { SYSTEM_ACTOR } from "../core/actor";
 import { appendAudit } from "../core/audit-chain";
-import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { insertRunTx, targetOf } from "./run-enqueue";
-import { handToWaitingAgents, type Handoff } from "./run-handoff";
+import { handToWaitingAgents, publishAndHandOver, type Handoff } from "./run-handoff";
 import { requeueOrEnd } from "./run-requeue";
 import { runChange } from "./run-rows";
 import { nextFireAfter } from "./schedule";
@@ -60,9 +59,7 @@ export function sweepWork(deps: Deps): SweepCounts {
     const expired = expireQueued(deps, tx, now, events);
     return { ...fireSchedules(deps, tx, now, events, handoffs), ...takeBackRuns(deps, tx, now, events), expired };
   });
-  // Published first: a stream that sees the queuing after it took the run would count it as not held.
-  publishChanges(deps, events);
-  for (const handoff of handoffs) handoff.deliver();
+  publishAndHandOver(deps, events, handoffs);
   return counts;
 }
 
