@@ -29,6 +29,20 @@ const eventsSince = (lastEventId: number) =>
 const TIMEOUT = DEFAULT_HEARTBEAT.timeoutMs;
 
 describe("session.start", () => {
+  it("a fleet starting at once shares commits: one flush of the disk, not one per agent", async () => {
+    let commits = 0;
+    world.close();
+    world = await createWorld({ trace: (sql) => void (sql === "COMMIT" && commits++) });
+    sdk = world.as({ apiKey: world.keys.manage.secret });
+    projectId = world.projectId;
+    const names = Array.from({ length: 5 }, (_, i) => `fleet-${i}`);
+    commits = 0;
+    const started = await Promise.all(names.map((name) => sdk.session.start({ name, profile: { role: "worker" } })));
+    expect(commits).toBe(1);
+    expect(started.map((s) => s.agent.name)).toEqual(names);
+    expect(started.every((s) => sessionRow(s.session.id)?.endedAt === null)).toBe(true);
+  });
+
   it("an unknown agent without a profile is NOT_FOUND naming it, and nothing is written", async () => {
     const before = await latest();
     const agents = countAgents(world.deps, projectId);

@@ -18,9 +18,10 @@ import {
 } from "../agents/agent-writes";
 import { assertActsAs, type ProjectAccess } from "../core/access";
 import { appendAudit } from "../core/audit-chain";
-import { latestChangeId, publishChanges } from "../core/change-feed";
+import { latestChangeId } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
+import { groupCommit } from "../core/group-commit";
 import type { HeartbeatPolicy } from "../core/ports";
 import { newId } from "../core/tokens";
 import { assertEnabled, DEFAULT_HEARTBEAT } from "./session-service";
@@ -62,19 +63,21 @@ function allowsSelfRegistration(tx: DbOrTx, projectId: string): boolean {
  * none of the fields an operator owns: those it sent are ignored and listed in `warnings`. Profile
  * changes and replaced sessions are audited.
  */
-export function startSession(
+export async function startSession(
   deps: Deps,
   access: ProjectAccess,
   input: SessionStartInput,
   actor: Actor,
   policy: HeartbeatPolicy = DEFAULT_HEARTBEAT,
-): SessionStarted {
+): Promise<SessionStarted> {
   const { projectId } = access;
   assertActsAs(access, input.name);
   const asAgent = access.actsAs !== null;
   const now = deps.clock.now();
   const warnings: string[] = [];
-  const { session, agent, lastEventId, events } = deps.db.transaction((tx) => {
+  // In a group commit: a fleet starting at once (each agent registering and opening its session)
+  // shares commits instead of queuing one flush of the disk per agent on the event loop.
+  const { session, agent, lastEventId } = await groupCommit(deps, (tx) => {
     const events: (ChangeEvent | null)[] = [];
     let agent = findAgentByName(deps.state, tx, projectId, input.name);
     if (!agent && !input.profile) {
@@ -178,9 +181,9 @@ export function startSession(
       now,
     );
     events.push(started.event);
-    return { session, agent: started.agent, lastEventId: latestChangeId(deps.state, tx, projectId), events };
+    const value = { session, agent: started.agent, lastEventId: latestChangeId(deps.state, tx, projectId) };
+    return { value, events: events.filter((event): event is ChangeEvent => event !== null) };
   });
-  publishChanges(deps, events);
   return {
     session,
     agent,
