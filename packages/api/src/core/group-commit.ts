@@ -23,29 +23,48 @@ export function groupCommit<T>(
   job: (tx: TowerTx) => { value: T; events: readonly ChangeEvent[] },
   when: "turn" | "tick" = "turn",
 ): Promise<T> {
-  const queue = deps.state.groupCommit;
   return new Promise<T>((resolve, reject) => {
-    queue.jobs.push({ run: job, resolve: resolve as (value: unknown) => void, reject });
-    if (queue.scheduled[when]) return;
-    queue.scheduled[when] = true;
-    const flush = () => {
-      queue.scheduled[when] = false;
-      // The other schedule may have taken the jobs already: then there is nothing to commit.
-      if (queue.jobs.length > 0) commitAll(deps, queue.jobs.splice(0));
-    };
-    if (when === "tick") process.nextTick(flush);
-    else setImmediate(flush);
+    deps.state.groupCommit.jobs.push({ run: job, resolve: resolve as (value: unknown) => void, reject });
+    scheduleFlush(deps, when);
   });
 }
 
-function commitAll(deps: Pick<Deps, "db" | "bus" | "state">, jobs: GroupCommitJob[]) {
+/**
+ * How much of the event loop one commit may take: once its jobs have run this long, it commits
+ * those and leaves the rest for the next turn, so a burst (a fleet of agents starting at once)
+ * cannot hold every other call until all of it is done.
+ */
+export const COMMIT_BUDGET_MS = 20;
+
+function scheduleFlush(deps: Pick<Deps, "db" | "bus" | "state">, when: "turn" | "tick") {
+  const queue = deps.state.groupCommit;
+  if (queue.scheduled[when]) return;
+  queue.scheduled[when] = true;
+  const flush = () => {
+    queue.scheduled[when] = false;
+    // The other schedule may have taken the jobs already: then there is nothing to commit.
+    if (queue.jobs.length > 0) commitSome(deps);
+  };
+  if (when === "tick") process.nextTick(flush);
+  else setImmediate(flush);
+}
+
+function commitSome(deps: Pick<Deps, "db" | "bus" | "state">) {
+  const queue = deps.state.groupCommit;
+  const jobs = queue.jobs.splice(0);
+  const began = performance.now();
   const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
   const events: ChangeEvent[] = [];
+  let taken = jobs.length;
   try {
     deps.db.transaction((tx) => {
-      for (const job of jobs) {
+      for (let i = 0; i < jobs.length; i++) {
+        if (i > 0 && performance.now() - began > COMMIT_BUDGET_MS) {
+          taken = i;
+          break;
+        }
         try {
-          const done = inSavepoint(tx, (savepoint) => job.run(savepoint));
+          const done = inSavepoint(tx, (savepoint) => jobs[i]!.run(savepoint));
           events.push(...done.events);
           outcomes.push({ ok: true, value: done.value });
         } catch (error) {
@@ -54,13 +73,22 @@ function commitAll(deps: Pick<Deps, "db" | "bus" | "state">, jobs: GroupCommitJo
       }
     });
   } catch (error) {
-    for (const job of jobs) job.reject(error); // the commit itself failed: nothing of it stands
+    // The commit itself failed: nothing of it stands. Jobs it never ran wait for the next one.
+    for (const job of jobs.slice(0, taken)) job.reject(error);
+    requeue(deps, jobs.slice(taken));
     return;
   }
+  requeue(deps, jobs.slice(taken));
   publishChanges(deps, events);
-  jobs.forEach((job, i) => {
-    const outcome = outcomes[i]!;
-    if (outcome.ok) job.resolve(outcome.value);
-    else job.reject(outcome.error);
+  outcomes.forEach((outcome, i) => {
+    if (outcome.ok) jobs[i]!.resolve(outcome.value);
+    else jobs[i]!.reject(outcome.error);
   });
+}
+
+/** Jobs left for the next turn, ahead of those queued since. */
+function requeue(deps: Pick<Deps, "db" | "bus" | "state">, left: GroupCommitJob[]) {
+  if (left.length === 0) return;
+  deps.state.groupCommit.jobs.unshift(...left);
+  scheduleFlush(deps, "turn");
 }
