@@ -29,13 +29,6 @@ export function groupCommit<T>(
   });
 }
 
-/**
- * How much of the event loop one commit may take: once its jobs have run this long, it commits
- * those and leaves the rest for the next turn, so a burst (a fleet of agents starting at once)
- * cannot hold every other call until all of it is done.
- */
-export const COMMIT_BUDGET_MS = 20;
-
 function scheduleFlush(deps: Pick<Deps, "db" | "bus" | "state">, when: "turn" | "tick") {
   const queue = deps.state.groupCommit;
   if (queue.scheduled[when]) return;
@@ -59,7 +52,7 @@ function commitSome(deps: Pick<Deps, "db" | "bus" | "state">) {
   try {
     deps.db.transaction((tx) => {
       for (let i = 0; i < jobs.length; i++) {
-        if (i > 0 && performance.now() - began > COMMIT_BUDGET_MS) {
+        if (i > 0 && performance.now() - began > queue.budgetMs) {
           taken = i;
           break;
         }
