@@ -47,6 +47,14 @@ async function nextRun(stream: Awaited<ReturnType<typeof waitForWork>>) {
   return item.run;
 }
 
+/** Replaces this test's world with one whose every SQL statement `trace` sees, to count them. */
+async function traceWorld(trace: (sql: string) => void) {
+  world.close();
+  world = await createWorld({ trace });
+  owner = world.users.owner.caller;
+  projectId = world.projectId;
+}
+
 const runStatus = (id: string) =>
   world.sqlite.prepare("select status, attempt from runs where id = ?").get(id) as { status: string; attempt: number };
 
@@ -148,10 +156,7 @@ describe("runs", () => {
   it("wakes only the agents a queued run is for, and no other once it is handed over", async () => {
     // Every statement that looks for claimable runs, counted on a world of its own.
     let claims = 0;
-    world.close();
-    world = await createWorld({ trace: (sql) => void (sql.includes("'any' OR") && claims++) });
-    owner = world.users.owner.caller;
-    projectId = world.projectId;
+    await traceWorld((sql) => void (sql.includes("'any' OR") && claims++));
     const names = ["coder-1", "coder-2", "coder-3", "coder-4", "coder-5"];
     for (const name of names) await owner.agent.create({ projectId, name, role: "coder" });
     await owner.task.create({ projectId, name: "for-coder-4", target: { kind: "agent", value: "coder-4" } });
@@ -420,10 +425,7 @@ describe("runs", () => {
   it("looks at the queue unprompted soon when the agent was refused, and rarely when it is only idle", async () => {
     // Each look at the queue with room left ends by asking when the next run backing off is due.
     let looks = 0;
-    world.close();
-    world = await createWorld({ trace: (sql) => void (sql.startsWith('select min("available_at")') && looks++) });
-    owner = world.users.owner.caller;
-    projectId = world.projectId;
+    await traceWorld((sql) => void (sql.startsWith('select min("available_at")') && looks++));
     world.deps.work = { leaseMs: LEASE_MS, refusedRecheckMs: 20, idleRecheckMs: 60_000 };
     const home = await owner.agent.byName({ projectId, name: "home-agent" });
     await owner.agent.setEnabled({ projectId, id: home.id, enabled: false });
