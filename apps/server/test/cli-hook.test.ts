@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./harness";
 
 const cli = fileURLToPath(new URL("../../../packages/sdk/src/cli/main.ts", import.meta.url));
+/** The installed `tower` command's file, which command hooks run (its dist is built before the tests). */
+const towerBin = fileURLToPath(new URL("../../../packages/sdk/bin/tower.mjs", import.meta.url));
 
 let tower: TestServer;
 const dirs: string[] = [];
@@ -136,7 +138,8 @@ describe("tower hook install", () => {
         hooks: [
           {
             type: "command",
-            command: `npx tower hook claude-code --agent coder --url ${tower.url} --timeout 7230`,
+            // This SDK's own command, by its path: `npx tower` would fetch npm's unrelated "tower".
+            command: `node ${towerBin} hook claude-code --agent coder --url ${tower.url} --timeout 7230`,
             timeout: 7260,
             onFailure: "block",
           },
@@ -145,6 +148,18 @@ describe("tower hook install", () => {
     ]);
     expect(again.hooks.PostToolUse).toHaveLength(1);
     expect(again.hooks.PostToolUse[0].hooks[0]).toMatchObject({ type: "command", timeout: 30 });
+
+    // The command runs as Claude Code runs it (a shell, in a folder without the SDK) and answers.
+    const hook = spawn("sh", ["-c", again.hooks.PreToolUse[1].hooks[0].command], {
+      cwd: tempDir(),
+      env: { ...process.env, TOWER_API_KEY: tower.apiKey },
+    });
+    let stdout = "";
+    hook.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    hook.stdin.end(preToolUse);
+    const [code] = (await once(hook, "exit")) as [number | null];
+    expect(code).toBe(0);
+    expect(decisionOf(stdout)).toMatchObject({ permissionDecision: "deny", permissionDecisionReason: /coder/ });
   }, 60_000);
 
   it("refuses a settings file that is not JSON, and writes nothing", async () => {

@@ -1,5 +1,8 @@
 // The hook entries `tower hook install` writes into a Claude Code settings file, and how they are
 // merged: Tower's own entries (found by their URL or command) are replaced, everything else is kept.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { CLAUDE_HOOK_EVENTS, type ClaudeHookEvent } from "./claude-hook-answer";
 
 type Json = Record<string, unknown>;
@@ -15,7 +18,7 @@ export interface TowerHookPlan {
   /** Tower's base URL. */
   url: string;
   agent: string;
-  /** `command` hooks running `npx tower hook claude-code` instead of `http` hooks. */
+  /** `command` hooks running this SDK's `tower hook claude-code` instead of `http` hooks. */
   command: boolean;
   /** PreToolUse's timeout in Claude Code, seconds: longer than the longest approval. */
   preTimeoutSeconds: number;
@@ -35,12 +38,28 @@ function shellWord(word: string): string {
   return /^[\w.:/@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Whether a handler is one Tower wrote (in any earlier form). */
+/**
+ * The `tower` command of the SDK installing the hooks, by its file: a command hook runs exactly this
+ * one. Never `npx tower`: where the SDK is not installed in the project (npx's usual case), npx
+ * would download and run whatever npm package is named "tower" (one is, and it is not this).
+ */
+export function towerBin(): string {
+  // From dist/cli.mjs or src/cli/*.ts up to the package's folder, the one whose package.json is ours.
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "@tower/sdk") {
+      return path.join(dir, "bin", "tower.mjs");
+    }
+    if (path.dirname(dir) === dir) throw new Error("the @tower/sdk package that runs this command has no package.json");
+  }
+}
+
+/** Whether a handler is one Tower wrote (in any earlier form: `npx tower …` or `node …/tower.mjs …`). */
 export function isTowerHandler(handler: unknown): boolean {
   const { url, command } = (handler ?? {}) as { url?: unknown; command?: unknown };
   return (
     (typeof url === "string" && url.includes("/hooks/claude-code/")) ||
-    (typeof command === "string" && command.includes("tower hook claude-code"))
+    (typeof command === "string" && /\btower(?:\.mjs)?'? hook claude-code\b/.test(command))
   );
 }
 
@@ -50,7 +69,7 @@ export function towerHandler(event: ClaudeHookEvent, plan: TowerHookPlan): HookH
   // "block": a hook that cannot start, times out or fails blocks the tool call (Claude Code 2.1.295+).
   const failClosed = pre ? { onFailure: "block" } : {};
   if (plan.command) {
-    const words = ["npx", "tower", "hook", "claude-code", "--agent", plan.agent, "--url", plan.url];
+    const words = ["node", towerBin(), "hook", "claude-code", "--agent", plan.agent, "--url", plan.url];
     words.push("--timeout", String(Math.max(1, timeout - ANSWER_MARGIN_SECONDS)));
     return { type: "command", command: words.map(shellWord).join(" "), timeout, ...failClosed };
   }

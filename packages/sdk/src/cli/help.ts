@@ -67,8 +67,8 @@ longer than the longest approval, read from the policy when a key is at hand, el
 onFailure "block" makes an unreachable Tower block the call); PostToolUse records what ran.
   --agent NAME   the Tower agent Claude Code acts as (default claude-code; register it in Tower)
   --dir DIR      the project folder
-  --command      command hooks running \`npx tower hook claude-code\` instead of http hooks, for
-                 Claude Code clients without http hooks
+  --command      command hooks running this SDK's \`tower hook claude-code\` (by its path, never
+                 through npx) instead of http hooks, for Claude Code clients without http hooks
 The key is never written: the hooks send TOWER_API_KEY from Claude Code's environment.`,
     online: true,
   },
