@@ -196,7 +196,7 @@ describe("PreToolUse", () => {
     });
     expect(await answer).toMatchObject({
       decision: "allow",
-      reason: "Tower: Approved by owner@example.com: fine",
+      reason: "Tower: Approved by Owner: fine",
       approvalId: approval.id,
     });
     expect(tower.server.hookWaits()).toBe(0);
@@ -221,7 +221,7 @@ describe("PreToolUse", () => {
     });
     const denied = await answer;
     expect(denied.decision).toBe("deny");
-    expect(denied.reason).toBe(`Tower: Denied by owner@example.com: never pipe to sh (approval ${approval.id})`);
+    expect(denied.reason).toBe(`Tower: Denied by Owner: never pipe to sh (approval ${approval.id})`);
   });
 
   it("stops waiting when Claude Code goes away (no waiter left behind)", async () => {

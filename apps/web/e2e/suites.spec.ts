@@ -203,7 +203,7 @@ test("the history keeps every run, newest first, with its results, and filters b
   await expect(rows.nth(2)).toHaveAttribute("data-status", "passed");
   await expect(rows.nth(2)).toContainText("4 passed");
   // Who started each: the owner's account, as the audit trail names it.
-  for (const row of await rows.all()) await expect(row.locator('td[data-label="Started by"]')).toHaveText(OWNER.email);
+  for (const row of await rows.all()) await expect(row.locator('td[data-label="Started by"]')).toHaveText(OWNER.name);
 
   await page.getByLabel("Suite", { exact: true }).selectOption({ label: "Checkout unit tests" });
   await expect(page).toHaveURL(/[?&]suite=checkout-unit/);

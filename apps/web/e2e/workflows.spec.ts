@@ -217,7 +217,7 @@ test("started: each step's state moves live as the agent works, and step 2 recei
   await page.getByRole("link", { name: "← Workflows" }).click();
   const started = page.locator(`tr[data-workflow-run="${id}"]`);
   await expect(started).toHaveAttribute("data-status", "succeeded");
-  await expect(started).toContainText(OWNER.email);
+  await expect(started).toContainText(OWNER.name);
 });
 
 test("stopped from the browser while step 1 runs: it ends cancelled and the rest is skipped, live", async ({

@@ -147,7 +147,7 @@ describe("an approval outlives a crash of the server", () => {
       expect(answer).toMatchObject({
         status: 200,
         decision: "allow",
-        reason: "Tower: Approved by owner@example.com: go ahead",
+        reason: "Tower: Approved by Owner: go ahead",
         approvalId,
       });
 

@@ -52,7 +52,7 @@ describe("the audit trail", () => {
     expect(added.map((row) => row.operation)).toEqual(
       expect.arrayContaining(["agent.create", "agent.update", "agent.disable", "apiKey.create"]),
     );
-    expect(added.every((row) => row.actor_type === "user" && row.actor_name === "owner@example.com")).toBe(true);
+    expect(added.every((row) => row.actor_type === "user" && row.actor_name === "Olivia Owner")).toBe(true);
     expect(added.find((row) => row.operation === "agent.update")?.detail).toContain("description");
   });
 

@@ -50,7 +50,7 @@ describe("auth.sessions and auth.revokeSession", () => {
     expect(await users.operator.caller.auth.sessions()).toHaveLength(1);
 
     const [row] = (await users.owner.caller.audit.list({ projectId, operation: "auth.revokeSession" })).items;
-    expect(row).toMatchObject({ actorName: "operator@example.com", detail: { sessionId: newest!.id } });
+    expect(row).toMatchObject({ actorName: "Oscar Operator", detail: { sessionId: newest!.id } });
   });
 
   it("never shows or ends another person's session", async () => {
@@ -126,7 +126,7 @@ describe("auth.changePassword", () => {
     );
     await logInAgain("operator@example.com", NEW_PASSWORD);
     const [row] = (await users.owner.caller.audit.list({ projectId, operation: "auth.changePassword" })).items;
-    expect(row).toMatchObject({ actorName: "operator@example.com", detail: { sessionsEnded: 1 } });
+    expect(row).toMatchObject({ actorName: "Oscar Operator", detail: { sessionsEnded: 1 } });
   });
 
   it("counts wrong current passwords like failed sign-ins", async () => {

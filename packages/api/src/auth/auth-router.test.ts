@@ -388,8 +388,8 @@ describe("sign-in throttle by account and address", () => {
     expect(
       rows.map((r) => [r.decision, r.actorType, r.actorName, r.target, r.detail.address, r.detail.userAgent]),
     ).toEqual([
-      ["allowed", "user", "first@example.com", "first@example.com", "203.0.113.9", "test-agent/1"],
-      ["denied", "system", "anonymous", "first@example.com", "203.0.113.9", "test-agent/1"],
+      ["allowed", "user", "First", "First", "203.0.113.9", "test-agent/1"],
+      ["denied", "system", "anonymous", "First", "203.0.113.9", "test-agent/1"],
     ]);
     // An email with no account has no project to audit in: the server log has it, with the address.
     expect(lines).toContainEqual(

@@ -34,9 +34,10 @@ const INVITE_NEEDED = "Sign-up needs an invite link from a project admin";
 const INVITE_INVALID = "This invite link is invalid, used or expired";
 const RESET_INVALID = "This password-reset link is invalid, used or expired; ask an admin for a new one";
 
-/** Who tried to sign in before they proved it: the audit row names the email as its target. */
+/** Who tried to sign in before they proved it: the audit row names the account as its target. */
 const ANONYMOUS: Actor = { type: "system", id: null, name: "anonymous" };
-const userActor = (user: Pick<User, "id" | "email">): Actor => ({ type: "user", id: user.id, name: user.email });
+/** By name, as `actorOf` names people (the audit trail is read by viewers; emails are not theirs to see). */
+const userActor = (user: Pick<User, "id" | "name">): Actor => ({ type: "user", id: user.id, name: user.name });
 
 /** What the audit trail keeps of where an account action came from. */
 const whereFrom = (client: ClientInfo) => ({ address: client.address, userAgent: client.userAgent });
@@ -110,7 +111,7 @@ export async function signUp(deps: Deps, input: SignUpInput, client: ClientInfo)
       tx,
       user.id,
       userActor(user),
-      { operation: "auth.signUp", target: user.email, detail: { ...whereFrom(client), invited: Boolean(invite) } },
+      { operation: "auth.signUp", target: user.name, detail: { ...whereFrom(client), invited: Boolean(invite) } },
       now,
     );
     return startUserSession(deps, user, client, tx);
@@ -136,7 +137,7 @@ export async function logIn(deps: Deps, input: LogInInput, client: ClientInfo): 
           tx,
           row.id,
           ANONYMOUS,
-          { operation: "auth.logIn", target: row.email, decision: "denied", detail: whereFrom(client) },
+          { operation: "auth.logIn", target: row.name, decision: "denied", detail: whereFrom(client) },
           now,
         ),
       );
@@ -154,7 +155,7 @@ export async function logIn(deps: Deps, input: LogInInput, client: ClientInfo): 
       userActor(user),
       {
         operation: "auth.logIn",
-        target: user.email,
+        target: user.name,
         decision: "allowed",
         detail: { ...whereFrom(client), sessionId: session.sessionId },
       },
@@ -206,7 +207,7 @@ export async function changePassword(
       userActor(row),
       {
         operation: "auth.changePassword",
-        target: row.email,
+        target: row.name,
         detail: { ...whereFrom(client), sessionsEnded: ids.length },
       },
       now,
@@ -229,7 +230,7 @@ export function revokeOwnSession(deps: Deps, userId: string, sessionId: string, 
       tx,
       userId,
       userActor(user),
-      { operation: "auth.revokeSession", target: user.email, detail: { ...whereFrom(client), sessionId } },
+      { operation: "auth.revokeSession", target: user.name, detail: { ...whereFrom(client), sessionId } },
       now,
     );
   });
@@ -279,7 +280,7 @@ export async function resetPassword(deps: Deps, input: ResetPasswordInput, clien
       userActor(user),
       {
         operation: "auth.resetPassword",
-        target: user.email,
+        target: user.name,
         detail: { ...whereFrom(client), resetId: reset.id, sessionsEnded: ids.length },
       },
       now,

@@ -55,8 +55,8 @@ describe("member.remove", () => {
     expect(await roleOf(users.operator.user.id)).toBeUndefined();
     const [row] = await auditOf("member.remove");
     expect(row).toMatchObject({
-      actorName: "admin@example.com",
-      target: "operator@example.com",
+      actorName: "Adam Admin",
+      target: "Oscar Operator",
       detail: { userId: users.operator.user.id, role: "operator" },
     });
   });
@@ -157,9 +157,9 @@ describe("member.setRole", () => {
 
     const rows = await w.users.viewer.caller.audit.list({ projectId, operation: "member.setRole" });
     expect(rows.items.map((r) => [r.actorName, r.target, r.detail.from, r.detail.to])).toEqual([
-      ["owner@example.com", "owner@example.com", "owner", "admin"],
-      ["owner@example.com", "viewer@example.com", "operator", "owner"],
-      ["admin@example.com", "viewer@example.com", "viewer", "operator"],
+      ["Olivia Owner", "Olivia Owner", "owner", "admin"],
+      ["Olivia Owner", "Vera Viewer", "operator", "owner"],
+      ["Adam Admin", "Vera Viewer", "viewer", "operator"],
     ]);
   });
 });
@@ -181,7 +181,7 @@ describe("member.revokeSessions", () => {
     );
     expect(await w.as({ sessionToken: users.owner.token }).project.list()).not.toHaveLength(0);
     const [row] = await auditOf("member.revokeSessions");
-    expect(row).toMatchObject({ target: "operator@example.com", detail: { sessionsEnded: 1 } });
+    expect(row).toMatchObject({ target: "Oscar Operator", detail: { sessionsEnded: 1 } });
   });
 });
 

@@ -38,7 +38,7 @@ export function listMembers({ db }: Deps, projectId: string, viewerRole: Role | 
 
 function memberOf(tx: DbOrTx, projectId: string, userId: string) {
   const row = tx
-    .select({ role: memberships.role, email: users.email })
+    .select({ role: memberships.role, name: users.name })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.projectId, projectId), eq(memberships.userId, userId)))
@@ -83,7 +83,7 @@ export function removeMember(deps: Deps, projectId: string, by: Manager, userId:
       tx,
       projectId,
       actor,
-      { operation: "member.remove", target: target.email, detail: { userId, role: target.role } },
+      { operation: "member.remove", target: target.name, detail: { userId, role: target.role } },
       now,
     );
   });
@@ -120,7 +120,7 @@ export function setMemberRole(
       tx,
       projectId,
       actor,
-      { operation: "member.setRole", target: target.email, detail: { userId, from: target.role, to: role } },
+      { operation: "member.setRole", target: target.name, detail: { userId, from: target.role, to: role } },
       now,
     );
     return true;
@@ -149,7 +149,7 @@ export function revokeMemberSessions(
       tx,
       projectId,
       actor,
-      { operation: "member.revokeSessions", target: target.email, detail: { userId, sessionsEnded: ids.length } },
+      { operation: "member.revokeSessions", target: target.name, detail: { userId, sessionsEnded: ids.length } },
       now,
     );
     return ids;
@@ -230,7 +230,7 @@ export function createPasswordResetLink(
       actor,
       {
         operation: "member.createResetLink",
-        target: target.email,
+        target: target.name,
         detail: { userId, resetId: row.id, expiresAt: row.expiresAt },
       },
       now,

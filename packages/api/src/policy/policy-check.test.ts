@@ -70,7 +70,7 @@ describe("built-in checks", () => {
       expect.objectContaining({
         decision: "denied",
         actor_type: "user",
-        actor_name: "owner@example.com",
+        actor_name: "Olivia Owner",
         agent_id: null,
       }),
     ]);

@@ -85,14 +85,14 @@ describe("versions", () => {
         document: NO_BASH,
         summary: "added rule no-bash (#1)",
         createdAt: world.clock.now(),
-        actorName: "admin@example.com",
+        actorName: "Adam Admin",
       },
     });
     expect(await owner.policy.get({ projectId })).toEqual(saved.policy);
     expect((await changes.next()).data).toMatchObject({
       entity: "policy",
       op: "updated",
-      data: { id: projectId, version: 1, summary: "added rule no-bash (#1)", actorName: "admin@example.com" },
+      data: { id: projectId, version: 1, summary: "added rule no-bash (#1)", actorName: "Adam Admin" },
     });
     const audit = world.sqlite
       .prepare(
@@ -101,7 +101,7 @@ describe("versions", () => {
       .all(projectId);
     expect(audit).toEqual([
       {
-        actor_name: "admin@example.com",
+        actor_name: "Adam Admin",
         target: "version 1",
         detail: JSON.stringify({ version: 1, summary: "added rule no-bash (#1)" }),
       },
@@ -120,7 +120,7 @@ describe("versions", () => {
     await expectTRPCError(
       owner.policy.save({ projectId, document: other, expectedVersion: 0 }),
       "CONFLICT",
-      /changed meanwhile \(now version 1, by admin@example\.com\)/,
+      /changed meanwhile \(now version 1, by Adam Admin\)/,
     );
     await expectTRPCError(owner.policy.save({ projectId, document: other, expectedVersion: 2 }), "CONFLICT");
     expect(versionsCount()).toBe(1);

@@ -53,7 +53,7 @@ describe("workflows", () => {
       workflow: "release",
       input: { ref: "v1" },
     });
-    expect(started).toMatchObject({ status: "running", currentStep: 0, startedBy: "operator@example.com" });
+    expect(started).toMatchObject({ status: "running", currentStep: 0, startedBy: "Oscar Operator" });
     expect(started.steps.map((s) => s.status)).toEqual(["queued", "pending", "pending"]);
 
     const next = await worker();
