@@ -96,8 +96,15 @@ export function createClaudeCodeHooks(deps: Deps, trust: TransportTrust): Claude
   /** Each waiting request's controller, and why the server ended its wait (none: the client left). */
   const waiting = new Map<AbortController, { ended: "shutdown" | "timeout" | null }>();
 
-  /** Waits for an approval's outcome; null when the wait was aborted. */
-  async function awaitApproval(ctx: Context, id: string, controller: AbortController): Promise<Approval | null> {
+  /**
+   * Waits for an approval's outcome; null when the wait was aborted, "ended" when Tower ended it
+   * without one (the key was revoked or expired meanwhile: its streams end).
+   */
+  async function awaitApproval(
+    ctx: Context,
+    id: string,
+    controller: AbortController,
+  ): Promise<Approval | "ended" | null> {
     const caller = appRouter.createCaller(ctx, { signal: controller.signal });
     try {
       const stream = await caller.approval.wait({ id });
@@ -108,7 +115,7 @@ export function createClaudeCodeHooks(deps: Deps, trust: TransportTrust): Claude
       if (controller.signal.aborted) return null;
       throw error;
     }
-    return null;
+    return controller.signal.aborted ? null : "ended";
   }
 
   async function preToolUse(res: ServerResponse, ctx: Context, payload: ClaudeCodeHookInput, url: URL): Promise<void> {
@@ -141,6 +148,16 @@ export function createClaudeCodeHooks(deps: Deps, trust: TransportTrust): Claude
       for (let round = 0; round < MAX_APPROVAL_ROUNDS; round++) {
         const approvalId = decision.approvalId!;
         const approval = await awaitApproval(ctx, approvalId, controller);
+        if (approval === "ended") {
+          // Fail closed, and say so: an answer the hook waits for forever would be worse.
+          return answer(
+            res,
+            preToolUseDenial(
+              `this key may no longer wait on approval ${approvalId} (revoked or expired meanwhile); nothing was allowed`,
+            ),
+            decision,
+          );
+        }
         if (!approval) {
           if (entry.ended === "timeout") {
             return answer(
