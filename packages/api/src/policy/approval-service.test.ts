@@ -126,6 +126,8 @@ describe("approvals", () => {
     expect(other.approvalId).not.toBe(asked.approvalId);
     // Nor is the same command from another path or operation.
     expect(await ask("make deploy", { path: "x" })).toMatchObject({ decision: "requires_approval" });
+    // Nor at another estimated cost: whoever approved it as it was did not approve it at $1,000,000.
+    expect(await ask("make deploy", { estimatedCostUsd: 1_000_000 })).toMatchObject({ decision: "requires_approval" });
 
     const allowed = await ask("make deploy");
     expect(allowed).toMatchObject({

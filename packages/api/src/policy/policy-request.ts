@@ -14,7 +14,10 @@ export interface NormalizedRequest {
   input: Record<string, unknown>;
   estimatedCostUsd: number | null;
   sessionId: string | null;
-  /** SHA-256 of the canonical JSON of agent, tool, operation, path and input: what an approval binds to. */
+  /**
+   * SHA-256 of the canonical JSON of agent, tool, operation, path, input and estimated cost: what an
+   * approval binds to (a yes to $150 is not a yes to $1,000,000).
+   */
   inputHash: string;
   /** The caller's name for this decision: asked again, it gets the same answer. */
   checkId: string | undefined;
@@ -66,6 +69,8 @@ export function normalizeRequest(request: PolicyCheckRequest): NormalizedRequest
       operation: request.operation,
       path: relative,
       input: request.input,
+      // Left out when not given (canonicalJson drops undefined): such requests hash as they always did.
+      estimatedCostUsd: request.estimatedCostUsd,
     }),
   );
   return {
