@@ -9,6 +9,7 @@ export function createLogger(level: string): Logger {
         "req.headers.authorization",
         "req.headers.cookie",
         'req.headers["x-api-key"]',
+        'req.headers["proxy-authorization"]',
         'res.headers["set-cookie"]',
         "password",
         "*.password",
@@ -20,6 +21,40 @@ export function createLogger(level: string): Logger {
       censor: "[redacted]",
     },
   });
+}
+
+/**
+ * Request headers whose values are logged: what helps find a problem, never what could carry a
+ * credential. Any other header (a proxy's `Proxy-Authorization`, a client's own token header) is
+ * logged by name only.
+ */
+const LOGGED_HEADERS = new Set([
+  "host",
+  "user-agent",
+  "content-type",
+  "content-length",
+  "transfer-encoding",
+  "origin",
+  "sec-fetch-site",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-request-id",
+  "trpc-accept",
+  "x-trpc-source",
+]);
+
+/** Request headers as logged: see LOGGED_HEADERS. */
+export function headersForLog(headers: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!headers) return headers;
+  const logged: Record<string, unknown> = {};
+  const others: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (LOGGED_HEADERS.has(name)) logged[name] = value;
+    else others.push(name);
+  }
+  if (others.length > 0) logged["(not logged)"] = others.join(", ");
+  return logged;
 }
 
 /** Query parameters whose values say how a call was sent, never what it carried. */

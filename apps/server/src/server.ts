@@ -15,7 +15,7 @@ import { isCrossOriginBrowserRequest, isOriginAllowed } from "./origin";
 import { answerPreflight, applyCorsHeaders, isPreflight } from "./cors";
 import { CLAUDE_CODE_HOOK_PREFIX, createClaudeCodeHooks } from "./claude-code-hook";
 import { createFastCallHandler } from "./fast-call";
-import { urlForLog } from "./logger";
+import { headersForLog, urlForLog } from "./logger";
 import { credentialsFrom, SESSION_COOKIE, sessionCookieFor, type SecureCookies } from "./session-cookie";
 import { createCredentialSockets } from "./credential-sockets";
 import { TextWebSocket, wsEncoder } from "./ws-encoder";
@@ -90,7 +90,13 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
       res.setHeader("X-Request-Id", id);
       return id;
     },
-    serializers: { req: (req: { url?: string }) => ({ ...req, url: urlForLog(req.url) }) },
+    serializers: {
+      req: (req: { url?: string; headers?: Record<string, unknown> }) => ({
+        ...req,
+        url: urlForLog(req.url),
+        headers: headersForLog(req.headers),
+      }),
+    },
     // Successful calls are routine; problems are what an operator needs to see.
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug",

@@ -226,13 +226,20 @@ describe("PreToolUse", () => {
 
   it("a key revoked while its hook waits is answered deny at once, not left hanging", async () => {
     const { owner, projectId } = tower;
-    const key = await owner.apiKey.create({ projectId, name: "cc revoked", scopes: ["agent"], agentNames: ["cc-bound"] });
+    const key = await owner.apiKey.create({
+      projectId,
+      name: "cc revoked",
+      scopes: ["agent"],
+      agentNames: ["cc-bound"],
+    });
     const answer = decide(bash("make release"), { key: key.secret, query: "?timeout=600" });
     await waitFor(() => tower.server.hookWaits() === 1, "the hook to wait");
     await owner.apiKey.revoke({ projectId, id: key.id });
     const denied = await answer;
     expect(denied.decision).toBe("deny");
-    expect(denied.reason).toMatch(/may no longer wait on approval .*revoked or expired meanwhile\); nothing was allowed/);
+    expect(denied.reason).toMatch(
+      /may no longer wait on approval .*revoked or expired meanwhile\); nothing was allowed/,
+    );
     expect(tower.server.hookWaits()).toBe(0);
     await owner.approval.cancel({ projectId, id: denied.approvalId! });
   });

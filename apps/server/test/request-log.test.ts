@@ -31,6 +31,25 @@ it("logs a query's parameter names, never their values: a password or key sent i
   );
 });
 
+it("logs a refused request's headers that help find the problem; any other header by name only", async () => {
+  const secret = "tower_ProxyLeak-4242";
+  const refused = await fetch(`${tower.url}/trpc/agent.list`, {
+    headers: { "proxy-authorization": `Bearer ${secret}`, "x-my-token": secret, "user-agent": "probe/1" },
+  });
+  expect(refused.status).toBe(400); // no input: refused, and logged
+  const logged = () =>
+    log.lines.flatMap((line) => {
+      const req = (line as { req?: { headers?: Record<string, unknown> } }).req;
+      return req?.headers?.["user-agent"] === "probe/1" ? [req.headers] : [];
+    });
+  await waitFor(() => logged().length > 0, "the refused request in the log");
+  expect(JSON.stringify(log.lines)).not.toContain(secret);
+  expect(logged()[0]).toMatchObject({
+    "user-agent": "probe/1",
+    "(not logged)": expect.stringMatching(/proxy-authorization.*x-my-token/),
+  });
+});
+
 it("answers methods other than GET, POST and OPTIONS with 405 and what is allowed (TRACE was a 500)", async () => {
   for (const method of ["TRACE", "PUT", "DELETE", "PATCH"]) {
     // node:http, since fetch refuses to send TRACE at all.
