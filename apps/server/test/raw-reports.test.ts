@@ -26,7 +26,7 @@ const event = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function report(body: string, headers: Record<string, string> = {}, query = "") {
+async function report(body: string | Uint8Array, headers: Record<string, string> = {}, query = "") {
   const response = await fetch(`${tower.url}/trpc/ingest.report${query}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${tower.apiKey}`, ...headers },
@@ -76,6 +76,31 @@ describe("ingest.report with the item count beside the body", () => {
     expect(
       (await report(JSON.stringify({ items: [event("after-bad-1")] }), { [REPORT_ITEMS_HEADER]: "1" })).status,
     ).toBe(200);
+  });
+
+  it("bytes that are not UTF-8 are refused with 400, raw or parsed, in a report or any call; nothing is stored altered", async () => {
+    // "café" written in Latin-1 (0xE9), as a misconfigured client would send it.
+    const latin1 = (json: string) => {
+      const bytes = Buffer.from(json);
+      bytes[bytes.indexOf("caf#") + 3] = 0xe9;
+      return bytes;
+    };
+    const body = (id: string) => latin1(JSON.stringify({ items: [event(id, { target: "caf#" })] }));
+    for (const headers of [{ [REPORT_ITEMS_HEADER]: "1" }, {}]) {
+      const answer = await report(body(`latin1-${Object.keys(headers).length}`), headers);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.message).toMatch(/not valid UTF-8/);
+    }
+    expect(stored("latin1-")).toBe(0);
+
+    const created = await fetch(`${tower.url}/trpc/task.create`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${tower.apiKey}` },
+      body: latin1(JSON.stringify({ projectId: tower.projectId, name: "caf#" })),
+    });
+    expect(created.status).toBe(400);
+    expect(((await created.json()) as { error: { message: string } }).error.message).toMatch(/not valid UTF-8/);
+    expect((await tower.owner.task.list({ projectId: tower.projectId })).items).toEqual([]);
   });
 
   it("a count that is not one the API takes, or a batched call, is parsed as any other body", async () => {

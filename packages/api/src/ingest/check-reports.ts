@@ -32,7 +32,8 @@ export function refuseOtherAgents(checked: CheckedReport[], actsAs: readonly str
   );
 }
 
-const decoder = new TextDecoder(); // as the server's JSON bodies: UTF-8, a leading BOM dropped
+// As the server's JSON bodies: UTF-8, a leading BOM dropped, and bytes that are not UTF-8 refused.
+const decoder = new TextDecoder("utf-8", { fatal: true });
 /** A raw body holds `items` and nothing else (its key says the project; no `projectId` beside). */
 const RawBodySchema = IngestInputSchema.strict();
 
@@ -42,9 +43,15 @@ const RawBodySchema = IngestInputSchema.strict();
  * another number of items than its sender said, is refused whole with BAD_REQUEST.
  */
 export function checkRawReports({ bytes, items: announced, actsAs }: UncheckedReports): CheckedReport[] {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new DomainError("BAD_REQUEST", "The body is not valid UTF-8 text; nothing was stored");
+  }
   let body: unknown;
   try {
-    body = JSON.parse(decoder.decode(bytes));
+    body = JSON.parse(text);
   } catch (error) {
     throw new DomainError("BAD_REQUEST", `The body is not valid JSON: ${(error as Error).message}`);
   }
