@@ -308,6 +308,10 @@ describe("PostToolUse", () => {
     const second = await hook("post-tool-use", body);
     expect(second.status).toBe(200);
     expect(second.headers.get("x-tower-event")).toBe("duplicate");
+    // The same tool_use_id from another agent of the project is that agent's own call, not a repeat.
+    const other = await hook("post-tool-use", body, { key: agentKey });
+    expect(other.headers.get("x-tower-event")).toBe("stored");
+    expect(other.headers.get("x-tower-event-id")).not.toBe(first.headers.get("x-tower-event-id"));
     const rows = tower.deps.db.$client
       .prepare("select actor_name, operation, target, decision, detail from audit_events where client_id = ?")
       .all(first.headers.get("x-tower-event-id")) as {

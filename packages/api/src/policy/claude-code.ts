@@ -252,17 +252,18 @@ const SUMMARY_BUDGETS: SummaryBudget[] = [
   { chars: 80, items: 5, depth: 2 },
 ];
 
-/** An event's id from the tool call's id: the same call reported twice is stored once. */
-export function toolUseEventId(payload: ClaudeCodeHookInput): string {
-  const key =
-    payload.tool_use_id ??
-    canonicalJson({
-      session: payload.session_id ?? null,
-      tool: payload.tool_name,
-      input: payload.tool_input,
-      response: payload.tool_response ?? null,
-    });
-  return `cc-${sha256(key).slice(0, 40)}`;
+/**
+ * An event's id from the agent and the tool call's id: the same call reported twice is stored
+ * once, and another agent's call with the same id (ids are unique per project) is its own.
+ */
+function toolUseEventId(payload: ClaudeCodeHookInput, agent: string): string {
+  const call = payload.tool_use_id ?? {
+    session: payload.session_id ?? null,
+    tool: payload.tool_name,
+    input: payload.tool_input,
+    response: payload.tool_response ?? null,
+  };
+  return `cc-${sha256(canonicalJson({ agent, call })).slice(0, 40)}`;
 }
 
 /** A PostToolUse event as a `tool_use` event, with a bounded summary of what went in and came out. */
@@ -289,7 +290,7 @@ export function toToolUseEvent(payload: ClaudeCodeHookInput, agent: string): Rep
     }
   }
   return {
-    id: toolUseEventId(payload),
+    id: toolUseEventId(payload, agent),
     kind: "event",
     agent,
     operation: "tool_use",
