@@ -50,6 +50,31 @@ describe("SDK reporting through an outage", () => {
     await client.shutdown();
   }, 30_000);
 
+  it("reports Tower cannot take before shutdown are counted as dropped and said, never lost silently", async () => {
+    const drops: { count: number; reason: string }[] = [];
+    const client = createTowerClient({
+      url: tower.url,
+      apiKey: tower.apiKey,
+      reporting: {
+        flushIntervalMs: 20,
+        maxRetryDelayMs: 100,
+        onDrop: (count, _total, reason) => drops.push({ count, reason }),
+      },
+    });
+    const agent = client.agent("outage-at-exit", { profile: { role: "worker" } });
+    await agent.start();
+    await tower.pause();
+    try {
+      for (let i = 0; i < 3; i++) agent.event({ operation: "tool_use", target: `late-${i}` });
+      await client.shutdown();
+      expect(client.reporter.dropped).toBe(3);
+      expect(drops).toEqual([{ count: 3, reason: "Tower could not be reached before the client shut down" }]);
+      expect(client.reporter.pending).toBe(0);
+    } finally {
+      await tower.resume();
+    }
+  }, 30_000);
+
   it("with a tiny buffer drops the oldest reports and says how many", async () => {
     const drops: number[] = [];
     const client = createTowerClient({

@@ -127,6 +127,8 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
   });
   const shutdown = async (reason: "stopped" | "process_exit" = "stopped") => {
     await reporter.flush().catch(() => {});
+    // What Tower could not take by now is lost with this client: counted and said, not silent.
+    reporter.abandon("Tower could not be reached before the client shut down");
     await Promise.allSettled([...running].map((handle) => handle.stop(reason)));
     await wsClient.close();
   };

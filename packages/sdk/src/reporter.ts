@@ -330,8 +330,21 @@ export class Reporter {
     if (this.#queue.length + this.#retryItems > 0) this.#schedule(this.#interval);
   }
 
+  /**
+   * Drops every report still waiting (Tower could not take them before the client shut down),
+   * counted in `dropped` and said through `onDrop` with `reason`: none is lost silently. Returns
+   * how many. Batches on their way are left to their answer.
+   */
+  abandon(reason: string): number {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const count = this.#queue.length + this.#retryItems;
+    if (count > 0) this.#dropOldest(count, reason);
+    return count;
+  }
+
   /** Drops the oldest reports that are not on their way: failed batches first, then the queue. */
-  #dropOldest(count: number) {
+  #dropOldest(count: number, reason = "buffer full") {
     let left = count;
     while (left > 0 && this.#retry.length > 0) {
       const batch = this.#retry[0]!;
@@ -347,7 +360,7 @@ export class Reporter {
       this.#taken += gone.length;
       this.#forget(gone);
     }
-    this.#drop(count, "buffer full");
+    this.#drop(count, reason);
   }
 
   #forget(items: ReportItem[]) {
