@@ -1,6 +1,6 @@
 import { approvals, type DbOrTx } from "@tower/db";
 import { approvalStatusAt, type Approval, type ChangeEvent } from "@tower/shared";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, count, eq, gt, inArray } from "drizzle-orm";
 import { recordChange } from "../core/change-feed";
 import type { ConnectionState } from "../core/connection-state";
 import { prepared, slot } from "../core/prepared";
@@ -60,4 +60,22 @@ export function findOpenApproval(
     if (usedByThisCheck) return usedByThisCheck;
   }
   return rows.find((row) => (row.status === "pending" ? row.expiresAt > now : row.usedAt === null && inLifetime(row)));
+}
+
+/** Approvals of the agent waiting for a person now (pending, not expired). */
+export function pendingApprovalsOf(state: ConnectionState, db: DbOrTx, agentId: string, now: number): number {
+  const row = prepared(state, "approvals.pendingOfAgent", () =>
+    db
+      .select({ n: count() })
+      .from(approvals)
+      .where(
+        and(
+          eq(approvals.agentId, slot("agentId")),
+          eq(approvals.status, "pending"),
+          gt(approvals.expiresAt, slot("now")),
+        ),
+      )
+      .prepare(),
+  ).get({ agentId, now });
+  return row?.n ?? 0;
 }

@@ -1,4 +1,4 @@
-import type { Approval, PolicyCheckInput, PolicyDecision } from "@tower/shared";
+import { LIMITS, type Approval, type PolicyCheckInput, type PolicyDecision } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Credentials } from "../core/deps";
 import { callerWithSignal, createWorld, expectTRPCError, type TestCaller, type World } from "../test-fixtures";
@@ -142,6 +142,20 @@ describe("approvals", () => {
     const next = await ask("make deploy");
     expect(next).toMatchObject({ decision: "requires_approval" });
     expect([asked.approvalId, other.approvalId]).not.toContain(next.approvalId);
+  });
+
+  it("an agent with its fill of approvals waiting is denied the next one, saying why, until one is settled", async () => {
+    const asked: PolicyDecision[] = [];
+    for (let i = 0; i < LIMITS.agentPendingApprovals; i++) asked.push(await ask(`step ${i}`));
+    expect(asked.every((decision) => decision.decision === "requires_approval")).toBe(true);
+    const refused = await ask("one more");
+    expect(refused).toMatchObject({ decision: "denied", approvalId: null, ruleId: "ask-shell" });
+    expect(refused.reason).toMatch(/already has 100 approvals waiting for a person/);
+    expect(await owner.approval.pendingCount({ projectId })).toEqual({ pending: LIMITS.agentPendingApprovals });
+    // Asked again, a waiting one is still itself; one settled makes room.
+    expect((await ask("step 7")).approvalId).toBe(asked[7]!.approvalId);
+    await owner.approval.cancel({ projectId, id: asked[0]!.approvalId! });
+    expect(await ask("one more")).toMatchObject({ decision: "requires_approval" });
   });
 
   it("a check asked again with its checkId is answered the same: the approval it used allows the retry only", async () => {

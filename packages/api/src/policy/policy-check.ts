@@ -1,6 +1,7 @@
 import { approvals, teams } from "@tower/db";
 import {
   DECISION_OF_EFFECT,
+  LIMITS,
   type Actor,
   type ChangeEvent,
   type PolicyCheckRequest,
@@ -14,7 +15,7 @@ import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { prepared, slot } from "../core/prepared";
 import { newId } from "../core/tokens";
-import { approvalChange, findOpenApproval, type ApprovalRow } from "./approval-rows";
+import { approvalChange, findOpenApproval, pendingApprovalsOf, type ApprovalRow } from "./approval-rows";
 import { runBuiltInChecks, type CheckFailure } from "./built-in-checks";
 import type { AgentFacts, CompiledPolicy, RuleOutcome } from "./compiled-policy";
 import { logDecision } from "./decision-log";
@@ -166,6 +167,10 @@ function resolveApproval(
         decision: { ...decision, approvalId: open.id, expiresAt: open.expiresAt, reason: open.reason },
         recorded: false,
       };
+    }
+    if (pendingApprovalsOf(deps.state, tx, agent.id, now) >= LIMITS.agentPendingApprovals) {
+      const reason = `"${agent.name}" already has ${LIMITS.agentPendingApprovals} approvals waiting for a person; once some are decided, expired or cancelled, ask again`;
+      return { decision: { ...decision, decision: "denied", reason }, recorded: false };
     }
     const ttlMs = evaluation.outcome!.ttlSeconds * 1000;
     const row: ApprovalRow = {

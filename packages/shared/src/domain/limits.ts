@@ -45,6 +45,11 @@ export const LIMITS = {
   /** Teams in one project. */
   projectTeams: 1_000,
   /**
+   * Approvals one agent may have waiting for a person at once. Each is a row in every approver's
+   * inbox (and a push notification): past this, a check that needs one is denied, saying why.
+   */
+  agentPendingApprovals: 100,
+  /**
    * Aliases (`*name`) in one YAML identity file. The parser resolves each alias by walking the whole
    * document, so 20,000 of them in a 600 KB file held the server for 11 s.
    */
