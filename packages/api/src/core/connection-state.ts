@@ -63,6 +63,11 @@ export interface ConnectionState {
    * alone reads and writes it): a run queued meanwhile is claimed for them as it is queued.
    */
   waitingAgents: Map<string, Set<object>>;
+  /**
+   * The runs each agent's open assignment streams hold, by agent id (`work/run-assignments.ts`,
+   * which alone reads and writes it): the agent's cap on runs held counts across all its streams.
+   */
+  heldByAgent: Map<string, Set<ReadonlyMap<string, number>>>;
 }
 
 export function createConnectionState(): ConnectionState {
@@ -79,5 +84,6 @@ export function createConnectionState(): ConnectionState {
     groupCommit: createGroupCommitQueue(),
     runningSuites: new Map(),
     waitingAgents: new Map(),
+    heldByAgent: new Map(),
   };
 }

@@ -1,5 +1,5 @@
-import { runs } from "@tower/db";
-import type { ChangeEvent, Run, RunAssignment } from "@tower/shared";
+import { runs, type DbOrTx } from "@tower/db";
+import { WORK_LIMITS, type ChangeEvent, type Run, type RunAssignment } from "@tower/shared";
 import { and, eq, gt, inArray, min } from "drizzle-orm";
 import { findAgentByName, type AgentRow } from "../agents/agent-writes";
 import { assertActsAs, isCallerStillValid, watchCaller, type ProjectAccess } from "../core/access";
@@ -136,9 +136,29 @@ async function* assignmentStream(
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Claimed here, not handed to the agent yet: given back if the stream ends first. */
   const undelivered: RunRow[] = [];
-  const room = () => input.concurrency - held.size;
+  /** Runs leased for this stream in a transaction not yet committed (see `claim`). */
+  const claiming = new Map<string, number>();
+  // The agent's cap counts what all its streams hold: more subscriptions do not raise it.
+  const stopCounting = countHeld(deps, initial.id, [held, claiming]);
+  const room = () =>
+    Math.min(input.concurrency - held.size - claiming.size, WORK_LIMITS.concurrency - heldByAgent(deps, initial.id));
+  /**
+   * Inside the claiming transaction: leases what there is room for, counted at once (in
+   * `claiming`), so the agent's other streams claiming in the same commit count them against its
+   * cap. Held once committed: the changes published then (the run queued, then leased) must not
+   * read as a held run that moved on.
+   */
+  const claim = (tx: DbOrTx, current: AgentRow): Claimed => {
+    // A stream claims once at a time: anything left here is from a transaction that was undone.
+    claiming.clear();
+    const claimed = claimRunsTx(deps, tx, current, leaseMs, room(), takenBack);
+    for (const { row } of claimed) claiming.set(row.id, row.attempt);
+    return claimed;
+  };
+  /** Once the claim committed: held, and to be handed to the agent. */
   const hold = (claimed: Claimed) => {
     for (const { row } of claimed) {
+      claiming.delete(row.id);
       held.set(row.id, row.attempt);
       undelivered.push(row);
     }
@@ -148,7 +168,7 @@ async function* assignmentStream(
     takes: (target) => agent !== undefined && isFor(target, agent),
     claim: (tx) => {
       const current = find();
-      return current && room() > 0 ? claimRunsTx(deps, tx, current, leaseMs, room(), takenBack) : [];
+      return current && room() > 0 ? claim(tx, current) : [];
     },
     take: (claimed) => {
       hold(claimed);
@@ -164,13 +184,13 @@ async function* assignmentStream(
         queuedSince.clear();
         agent = find();
         if (!agent) return;
-        const want = room();
         const claiming = agent;
-        // In one commit with the claims of the other streams woken by the same change.
+        // In one commit with the claims of the other streams woken by the same change; the room is
+        // measured there, after theirs.
         const claimed = await groupCommit(
           deps,
           (tx) => {
-            const made = claimRunsTx(deps, tx, claiming, leaseMs, want, takenBack);
+            const made = room() > 0 ? claim(tx, claiming) : [];
             return { value: made, events: made.map((c) => c.event) };
           },
           "tick",
@@ -209,10 +229,35 @@ async function* assignmentStream(
     // The stream ended between a claim and its delivery: the agent never saw these runs.
     if (undelivered.length > 0) unclaimRuns(deps, undelivered);
     clearTimeout(timer);
+    stopCounting();
     unsubscribe();
     stopWatching();
     signal?.removeEventListener("abort", poke);
   }
+}
+
+/** Counts a stream's runs (held, and being claimed) among its agent's until the returned function is called. */
+function countHeld(deps: Deps, agentId: string, maps: readonly ReadonlyMap<string, number>[]): () => void {
+  let counted = deps.state.heldByAgent.get(agentId);
+  if (!counted) deps.state.heldByAgent.set(agentId, (counted = new Set()));
+  for (const map of maps) counted.add(map);
+  return () => {
+    for (const map of maps) counted.delete(map);
+    if (counted.size === 0 && deps.state.heldByAgent.get(agentId) === counted) deps.state.heldByAgent.delete(agentId);
+  };
+}
+
+/** Runs the agent's open streams hold or are claiming (one that two of them hold, as each loaded it at its start, once). */
+function heldByAgent(deps: Deps, agentId: string): number {
+  const maps = deps.state.heldByAgent.get(agentId);
+  if (!maps) return 0;
+  let sum = 0;
+  for (const map of maps) sum += map.size;
+  // One stream (the usual case): its held and claiming runs are apart, so no run counts twice.
+  if (maps.size <= 2) return sum;
+  const ids = new Set<string>();
+  for (const map of maps) for (const id of map.keys()) ids.add(id);
+  return ids.size;
 }
 
 /** Milliseconds until the next queued run backing off before a retry becomes available, at most `atMost`. */

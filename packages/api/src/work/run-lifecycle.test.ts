@@ -153,6 +153,23 @@ describe("runs", () => {
     expect((await nextRun(stream)).id).toBe(second);
   });
 
+  it("caps the runs an agent holds across all its streams: opening more does not raise it", async () => {
+    await owner.task.create({ projectId, name: "many" });
+    const app = { type: "apiKey" as const, id: null, name: "app" };
+    enqueueRuns(world.deps, projectId, { task: "many", runs: Array.from({ length: 100 }, () => ({})) }, app);
+    const streams = await Promise.all([waitForWork(64), waitForWork(64), waitForWork(64)]);
+    streams.forEach((stream) => stream.open());
+    const taken = new Set<string>();
+    for (const stream of streams) {
+      for (let item = await stream.next(200); item !== "timeout"; item = await stream.next(200)) {
+        if (item.type === "run") taken.add(item.run.id);
+      }
+    }
+    expect(taken.size).toBe(64);
+    const held = world.sqlite.prepare("select count(*) from runs where status = 'leased'").pluck().get();
+    expect(held).toBe(64);
+  });
+
   it("wakes only the agents a queued run is for, and no other once it is handed over", async () => {
     // Every statement that looks for claimable runs, counted on a world of its own.
     let claims = 0;
