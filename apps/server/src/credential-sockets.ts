@@ -8,18 +8,21 @@ export const TOO_MANY_SOCKETS_CLOSE = 4029;
  * Counts the open WebSockets of each API key and signed-in session, so that one credential cannot
  * hold the server's memory with sockets without end. A socket over the cap is closed with
  * `TOO_MANY_SOCKETS_CLOSE` and a reason saying so (its client's reconnects back off). Anonymous
- * sockets have no credential to count by; they can call nothing that streams.
+ * sockets (no key, no session: they can call nothing that streams) are counted by the client's
+ * address instead, so that nobody can hold the server's file descriptors with them.
  */
 export function createCredentialSockets(limit: number) {
   const open = new Map<string, number>();
   return {
-    /** Whether `socket`, just authenticated as `caller`, may stay open; counted until it closes. */
-    admit(caller: Caller, socket: WebSocket): boolean {
-      const id = credentialIdOf(caller);
-      if (id === null || socket.readyState !== WebSocket.OPEN) return true;
+    /** Whether `socket`, just authenticated as `caller` from `address`, may stay open; counted until it closes. */
+    admit(caller: Caller, socket: WebSocket, address: string | null | undefined): boolean {
+      if (socket.readyState !== WebSocket.OPEN) return true;
+      const credential = credentialIdOf(caller);
+      const id = credential ?? `anonymous from ${address ?? "an unknown address"}`;
       const count = open.get(id) ?? 0;
       if (count >= limit) {
-        socket.close(TOO_MANY_SOCKETS_CLOSE, `Too many connections with this credential (at most ${limit})`);
+        const whose = credential === null ? "without a credential from this address" : "with this credential";
+        socket.close(TOO_MANY_SOCKETS_CLOSE, `Too many connections ${whose} (at most ${limit})`);
         return false;
       }
       open.set(id, count + 1);

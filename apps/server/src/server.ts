@@ -231,7 +231,7 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     createContext: ({ req, res, info }) => {
       const credentials = credentialsFrom(req, info.connectionParams?.apiKey, trust);
       const ctx = createContext(deps, credentials, undefined, { longLived: true, outbox: outboxOf(res) });
-      if (!credentialSockets.admit(ctx.caller, res)) {
+      if (!credentialSockets.admit(ctx.caller, res, credentials.clientAddress)) {
         deps.logger.warn({ caller: ctx.caller.kind }, "websocket refused: too many open with one credential");
         throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Too many connections with this credential" });
       }

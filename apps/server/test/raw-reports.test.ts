@@ -86,7 +86,7 @@ describe("ingest.report with the item count beside the body", () => {
       return bytes;
     };
     const body = (id: string) => latin1(JSON.stringify({ items: [event(id, { target: "caf#" })] }));
-    for (const headers of [{ [REPORT_ITEMS_HEADER]: "1" }, {}]) {
+    for (const headers of [{ [REPORT_ITEMS_HEADER]: "1" }, {}] as Record<string, string>[]) {
       const answer = await report(body(`latin1-${Object.keys(headers).length}`), headers);
       expect(answer.status).toBe(400);
       expect(answer.body.error.message).toMatch(/not valid UTF-8/);

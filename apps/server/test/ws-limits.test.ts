@@ -1,8 +1,10 @@
+import { once } from "node:events";
 import { createIngestThrottle } from "@tower/api";
 import { callerFor } from "@tower/api/testing";
 import { LIMITS } from "@tower/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordingLogger, startTestServer, waitFor, type TestServer } from "./harness";
+import WebSocket from "ws";
 import { openRawSocket, type RawSocket } from "./raw-socket";
 
 let tower: TestServer;
@@ -77,6 +79,38 @@ describe("sockets per credential", () => {
     again.query(1, "agent.list", { projectId: tower.projectId, limit: 1 });
     expect((await again.answer(1)).result?.type).toBe("data");
     await Promise.all([again, ...sockets].map((socket) => socket.close()));
+  });
+});
+
+describe("sockets without a credential", () => {
+  it(`admits ${LIMITS.wsSocketsPerCredential} from one address and closes the next with 4029 and why`, async () => {
+    const open = async () => {
+      const socket = new WebSocket(`${tower.url.replace(/^http/, "ws")}/trpc`);
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+      );
+      socket.on("error", () => {});
+      await once(socket, "open");
+      return { socket, closed };
+    };
+    const sockets = [];
+    for (let i = 0; i < LIMITS.wsSocketsPerCredential; i++) sockets.push(await open());
+    const extra = await open();
+    expect(await extra.closed).toEqual({
+      code: 4029,
+      reason: "Too many connections without a credential from this address (at most 100)",
+    });
+    // One closed frees a place.
+    const first = sockets.shift()!;
+    first.socket.close();
+    await first.closed;
+    const again = await open();
+    const stillOpen = await Promise.race([
+      again.closed,
+      new Promise((resolve) => setTimeout(() => resolve("open"), 300)),
+    ]);
+    expect(stillOpen).toBe("open");
+    for (const { socket } of [again, ...sockets]) socket.close();
   });
 });
 
