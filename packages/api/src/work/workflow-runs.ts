@@ -8,6 +8,7 @@ import {
   type WorkflowRun,
   type WorkflowRunStep,
   type WorkflowStep,
+  WORK_LIMITS,
 } from "@tower/shared";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { SYSTEM_ACTOR } from "../core/actor";
@@ -39,6 +40,17 @@ function stepInput(row: WorkflowRunRow, index: number): Record<string, unknown> 
   const outputs: Record<string, JsonValue> = {};
   row.steps.slice(0, index).forEach((step) => (outputs[step.name] = step.output));
   return { ...row.input, ...row.definition[index]!.input, steps: outputs };
+}
+
+/**
+ * Why step `index` cannot be given its input, or null: the workflow's input, the step's own and
+ * the outputs before it together are over what a run may take (each alone is within it, but twenty
+ * steps of 60 KB outputs make 1.2 MB, and each step's input holds all of them).
+ */
+function stepInputProblem(row: WorkflowRunRow, index: number): string | null {
+  const bytes = Buffer.byteLength(JSON.stringify(stepInput(row, index)), "utf8");
+  if (bytes <= WORK_LIMITS.jsonBytes) return null;
+  return `Step "${row.definition[index]!.name}" was not started: its input (the workflow's, the step's own and the outputs of the steps before it) would be ${bytes} bytes of JSON, over the ${WORK_LIMITS.jsonBytes} a run may take`;
 }
 
 /** Queues step `index`'s run; returns the run's change and the step as it now stands. */
@@ -113,6 +125,8 @@ export function startWorkflow(
       })
       .returning()
       .get();
+    const tooLarge = stepInputProblem(row, 0);
+    if (tooLarge) throw new DomainError("BAD_REQUEST", tooLarge);
     const first = queueStep(deps, tx, row, 0, now);
     row = tx
       .update(workflowRuns)
@@ -157,20 +171,26 @@ export function advanceWorkflowTx(deps: Deps, tx: DbOrTx, run: RunRow, now: numb
   const goOn =
     run.status === "succeeded" || (run.status !== "cancelled" && row.definition[index]!.onFailure === "continue");
   let set: Partial<WorkflowRunRow>;
-  if (goOn && index + 1 < row.definition.length) {
+  const hasNext = goOn && index + 1 < row.definition.length;
+  const tooLarge = hasNext ? stepInputProblem({ ...row, steps }, index + 1) : null;
+  if (hasNext && !tooLarge) {
     const next = queueStep(deps, tx, { ...row, steps }, index + 1, now);
     steps[index + 1] = next.state;
     events.push(next.event);
     set = { steps, currentStep: index + 1 };
   } else {
-    const status = goOn
-      ? steps.every((step) => step.status === "succeeded")
-        ? "succeeded"
-        : "failed"
-      : run.status === "cancelled"
-        ? "stopped"
-        : "failed";
-    for (let i = index + 1; i < steps.length; i++) steps[i] = { ...steps[i]!, status: "skipped" };
+    // A next step whose input would be too large fails unstarted, and ends the workflow.
+    if (tooLarge) steps[index + 1] = { ...steps[index + 1]!, status: "failed", error: tooLarge };
+    const status =
+      goOn && !tooLarge
+        ? steps.every((step) => step.status === "succeeded")
+          ? "succeeded"
+          : "failed"
+        : run.status === "cancelled"
+          ? "stopped"
+          : "failed";
+    const firstSkipped = tooLarge ? index + 2 : index + 1;
+    for (let i = firstSkipped; i < steps.length; i++) steps[i] = { ...steps[i]!, status: "skipped" };
     set = { steps, status, finishedAt: now };
     appendAudit(
       deps,

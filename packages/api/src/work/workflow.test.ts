@@ -97,6 +97,31 @@ describe("workflows", () => {
     ]);
   });
 
+  it("fails a step unstarted whose input would be too large with the outputs before it, and ends there", async () => {
+    await owner.workflow.create({
+      projectId,
+      name: "bulky",
+      steps: ["one", "two", "three", "four"].map((name) => ({ name, target: coder })),
+    });
+    const started = await owner.workflow.start({ projectId, workflow: "bulky" });
+    const next = await worker();
+    // Each output is within a run's limit (64 KiB); the third step's input would hold two of them.
+    const big = "x".repeat(40_000);
+    await agent().run.complete({ id: (await next()).id, output: big });
+    await agent().run.complete({ id: (await next()).id, output: big });
+    const ended = await owner.workflow.runById({ projectId, id: started.id });
+    expect(ended.status).toBe("failed");
+    expect(ended.steps.map((step) => step.status)).toEqual(["succeeded", "succeeded", "failed", "skipped"]);
+    expect(ended.steps[2]).toMatchObject({
+      runId: null,
+      error: expect.stringMatching(
+        /^Step "three" was not started: its input .* would be 80\d{3} bytes of JSON, over the 65536 a run may take$/,
+      ),
+    });
+    const queued = world.sqlite.prepare("select count(*) from runs where status = 'queued'").pluck().get();
+    expect(queued).toBe(0);
+  });
+
   it("retries a step that says retry, after its backoff", async () => {
     await owner.workflow.create({
       projectId,
