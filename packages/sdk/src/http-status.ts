@@ -10,9 +10,30 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** `fetch`, failing with the HTTP status when an error answer is not JSON. */
+/** Where a request went, as an error names it: the address without path or query. */
+function originOf(input: Parameters<typeof fetch>[0]): string {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * `fetch`, failing with the HTTP status when an error answer is not JSON, and saying which address
+ * could not be reached (and why: ECONNREFUSED, ENOTFOUND…) instead of fetch's bare "fetch failed".
+ */
 export const fetchWithStatus: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
+  let response: Response;
+  try {
+    response = await fetch(input, init);
+  } catch (error) {
+    if (init?.signal?.aborted || (error as Error | undefined)?.name === "AbortError") throw error;
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+    const why = typeof cause?.code === "string" ? cause.code : String(cause?.message ?? (error as Error).message);
+    throw new Error(`Tower could not be reached at ${originOf(input)} (${why})`, { cause: error });
+  }
   if (!response.ok && !response.headers.get("content-type")?.includes("application/json")) {
     await response.body?.cancel();
     throw new HttpStatusError(response.status);
