@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LIMITS } from "@tower/shared";
 import { createWorld, expectTRPCError, type TestCaller, type World } from "../test-fixtures";
 import { endInterruptedSuiteRuns, stopAllSuites } from "./suite-service";
 import { loadSuitesFile } from "./suites-file";
@@ -62,7 +63,7 @@ const ended = (id: string) => endedRun(owner, projectId, id, 200);
 describe("test suites", () => {
   it("lists the configured suites with their commands, never their environment", async () => {
     const { suites, file } = await world.users.viewer.caller.suite.list({ projectId });
-    expect(file).toMatch(/tower-suites\.yaml$/);
+    expect(file).toBe("tower-suites.yaml"); // its name, not where the server keeps it
     expect(suites.map((s) => [s.name, s.title, s.format])).toEqual([
       ["math", "Math checks", "tower-jsonl"],
       ["hangs", "hangs", "tower-jsonl"],
@@ -104,6 +105,19 @@ describe("test suites", () => {
       .get(projectId);
     expect(cancels).toEqual({ n: 1 });
     await expectTRPCError(owner.suite.cancel({ projectId, id: again.id }), "CONFLICT", /already ended/);
+  });
+
+  it("runs at most a few suites at once on the whole server, whatever projects start them", async () => {
+    const projects = [projectId];
+    while (projects.length <= LIMITS.serverRunningSuites)
+      projects.push((await owner.project.create({ name: `p${projects.length}` })).projectId);
+    for (const id of projects.slice(0, LIMITS.serverRunningSuites))
+      await owner.suite.start({ projectId: id, name: "hangs" });
+    await expectTRPCError(
+      owner.suite.start({ projectId: projects.at(-1)!, name: "hangs" }),
+      "TOO_MANY_REQUESTS",
+      /^4 test suites are running on this server, the most at once; start "hangs" once one ends$/,
+    );
   });
 
   it("is started by operators only, never a suite that is not configured", async () => {

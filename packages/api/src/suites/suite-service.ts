@@ -1,4 +1,6 @@
+import path from "node:path";
 import { suiteOutput, suiteResults, suiteRuns } from "@tower/db";
+import { LIMITS } from "@tower/shared";
 import type {
   Actor,
   ChangeEvent,
@@ -36,7 +38,8 @@ const commandText = (command: string | string[]) => (typeof command === "string"
 export function listSuites(deps: Deps): { suites: SuiteInfo[]; file: string | null } {
   const configured = deps.suites;
   return {
-    file: configured?.file ?? null,
+    // Its name only: where the server's files live is not for every viewer and read key to see.
+    file: configured?.file ? path.basename(configured.file) : null,
     suites: (configured?.suites ?? []).map((suite) => ({
       name: suite.name,
       title: suite.title ?? suite.name,
@@ -53,7 +56,7 @@ function requireSuite(deps: Deps, name: string): ConfiguredSuite {
   if (!suite) {
     throw new DomainError(
       "NOT_FOUND",
-      `No suite named "${name}" is configured${deps.suites?.file ? ` in ${deps.suites.file}` : ""}`,
+      `No suite named "${name}" is configured${deps.suites?.file ? ` in ${path.basename(deps.suites.file)}` : ""}`,
       { field: "name" },
     );
   }
@@ -80,6 +83,12 @@ export function startSuite(deps: Deps, projectId: string, name: string, actor: A
     const watched = running.find((r) => deps.state.runningSuites.has(r.id));
     if (watched)
       throw new DomainError("CONFLICT", `"${name}" is already running (run ${watched.id}); cancel it or wait`);
+    if (deps.state.runningSuites.size >= LIMITS.serverRunningSuites) {
+      throw new DomainError(
+        "TOO_MANY_REQUESTS",
+        `${deps.state.runningSuites.size} test suites are running on this server, the most at once; start "${name}" once one ends`,
+      );
+    }
     for (const unwatched of running) events.push(endUnwatchedRun(deps.state, tx, unwatched, now).event);
     const created = tx
       .insert(suiteRuns)

@@ -50,6 +50,11 @@ export const LIMITS = {
    */
   agentPendingApprovals: 100,
   /**
+   * Test suite runs at once on the whole server, whatever project started them: each is a process
+   * of the administrator's command, on the server's machine.
+   */
+  serverRunningSuites: 4,
+  /**
    * Aliases (`*name`) in one YAML identity file. The parser resolves each alias by walking the whole
    * document, so 20,000 of them in a 600 KB file held the server for 11 s.
    */
