@@ -197,11 +197,7 @@ describe("approvals", () => {
     expect((await owner.approval.list({ projectId, status: "denied" })).items.map((a) => a.id)).toEqual([
       asked.approvalId,
     ]);
-    await expectTRPCError(
-      decide(admin, asked.approvalId!, "approve"),
-      "CONFLICT",
-      /already denied by Adam Admin at /,
-    );
+    await expectTRPCError(decide(admin, asked.approvalId!, "approve"), "CONFLICT", /already denied by Adam Admin at /);
   });
 
   it("expiry: reads expired at once, a decision after it is CONFLICT 'expired', the sweep records it", async () => {

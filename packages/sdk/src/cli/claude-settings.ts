@@ -47,7 +47,10 @@ export function towerBin(): string {
   // From dist/cli.mjs or src/cli/*.ts up to the package's folder, the one whose package.json is ours.
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "@tower/sdk") {
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "@tower/sdk"
+    ) {
       return path.join(dir, "bin", "tower.mjs");
     }
     if (path.dirname(dir) === dir) throw new Error("the @tower/sdk package that runs this command has no package.json");
