@@ -3,6 +3,8 @@ import WebSocket from "ws";
 
 /** Close code for a socket refused because its credential holds too many (4000–4999 are the application's). */
 export const TOO_MANY_SOCKETS_CLOSE = 4029;
+/** Close code for a socket that said it would send connection parameters and did not, in time. */
+export const NO_CONNECTION_PARAMS_CLOSE = 4408;
 
 /**
  * Counts the open WebSockets of each API key and signed-in session, so that one credential cannot
@@ -13,9 +15,13 @@ export const TOO_MANY_SOCKETS_CLOSE = 4029;
  */
 export function createCredentialSockets(limit: number) {
   const open = new Map<string, number>();
+  const admitted = new WeakSet<WebSocket>();
   return {
+    /** Whether `socket` was admitted (its context made: it sent its connection parameters, if it said it would). */
+    admitted: (socket: WebSocket) => admitted.has(socket),
     /** Whether `socket`, just authenticated as `caller` from `address`, may stay open; counted until it closes. */
     admit(caller: Caller, socket: WebSocket, address: string | null | undefined): boolean {
+      admitted.add(socket);
       if (socket.readyState !== WebSocket.OPEN) return true;
       const credential = credentialIdOf(caller);
       const id = credential ?? `anonymous from ${address ?? "an unknown address"}`;

@@ -17,7 +17,7 @@ import { CLAUDE_CODE_HOOK_PREFIX, createClaudeCodeHooks } from "./claude-code-ho
 import { createFastCallHandler } from "./fast-call";
 import { headersForLog, urlForLog } from "./logger";
 import { credentialsFrom, SESSION_COOKIE, sessionCookieFor, type SecureCookies } from "./session-cookie";
-import { createCredentialSockets } from "./credential-sockets";
+import { createCredentialSockets, NO_CONNECTION_PARAMS_CLOSE } from "./credential-sockets";
 import { TextWebSocket, wsEncoder } from "./ws-encoder";
 import { outboxOf } from "./ws-outbox";
 
@@ -34,6 +34,11 @@ export interface ServerOptions {
    * off (TOWER_BENCH_NO_FAST_CALL) to measure what it gains, see docs/decisions/fast-call.md.
    */
   fastCall?: boolean;
+  /**
+   * How long a WebSocket opened with `?connectionParams=1` may stay open without sending them (it
+   * has no credential until then, so no cap counts it); 10 s by default.
+   */
+  connectionParamsGraceMs?: number;
 }
 
 export interface TowerServer {
@@ -220,10 +225,18 @@ export function createTowerServer(deps: Deps, options: ServerOptions): TowerServ
     // turn behind every other connection instead of holding the loop.
     allowSynchronousEvents: false,
   });
-  wss.on("connection", (socket) => {
+  wss.on("connection", (socket, req: IncomingMessage) => {
     socket.once("slow-consumer", (unread: number) => {
       deps.logger.warn({ unread }, "websocket client cut off: it stopped reading what it is sent");
     });
+    if (!/[?&]connectionParams=1(&|$)/.test(req.url ?? "")) return;
+    const graceMs = options.connectionParamsGraceMs ?? 10_000;
+    const timer = setTimeout(() => {
+      if (credentialSockets.admitted(socket) || socket.readyState !== socket.OPEN) return;
+      socket.close(NO_CONNECTION_PARAMS_CLOSE, `No connection parameters within ${graceMs / 1000} s`);
+    }, graceMs);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
   });
   const wsHandler = applyWSSHandler({
     wss,

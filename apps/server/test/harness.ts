@@ -16,7 +16,8 @@ import { createTowerServer } from "../src/server";
 export async function startTestServer({
   logger = pino({ level: "silent" }),
   trustedProxies = [],
-}: { logger?: Logger; trustedProxies?: string[] } = {}) {
+  connectionParamsGraceMs,
+}: { logger?: Logger; trustedProxies?: string[]; connectionParamsGraceMs?: number } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tower-transport-"));
   const file = path.join(dir, "tower.sqlite");
   const auditKeyPath = path.join(dir, "audit-signing-key.pem");
@@ -38,6 +39,7 @@ export async function startTestServer({
     allowedOrigins: ["http://dashboard.test"],
     secureCookies: "auto",
     trustedProxies: parseTrustedProxies(trustedProxies),
+    connectionParamsGraceMs,
   } as const;
   let server = createTowerServer(deps, options);
   const address = await server.listen(0, "127.0.0.1");

@@ -10,7 +10,7 @@ import { openRawSocket, type RawSocket } from "./raw-socket";
 let tower: TestServer;
 const log = recordingLogger();
 beforeAll(async () => {
-  tower = await startTestServer({ logger: log.logger });
+  tower = await startTestServer({ logger: log.logger, connectionParamsGraceMs: 300 });
 });
 afterAll(async () => {
   await tower.stop();
@@ -111,6 +111,22 @@ describe("sockets without a credential", () => {
     ]);
     expect(stillOpen).toBe("open");
     for (const { socket } of [again, ...sockets]) socket.close();
+  });
+});
+
+describe("a socket that says it will send its connection parameters", () => {
+  it("is closed with 4408 and why when they do not come in time; one that sends them stays", async () => {
+    const silent = new WebSocket(`${tower.url.replace(/^http/, "ws")}/trpc?connectionParams=1`);
+    silent.on("error", () => {});
+    const closed = new Promise<[number, string]>((resolve) =>
+      silent.once("close", (code, reason) => resolve([code, reason.toString()])),
+    );
+    const keyed = await openRawSocket(tower.url, await newKey("params-in-time"));
+    expect(await closed).toEqual([4408, "No connection parameters within 0.3 s"]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    keyed.query(1, "agent.list", { projectId: tower.projectId, limit: 1 });
+    expect((await keyed.answer(1)).result?.type).toBe("data");
+    await keyed.close();
   });
 });
 
