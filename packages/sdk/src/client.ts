@@ -62,19 +62,23 @@ export interface TowerClient {
 /** The number of items in an `ingest.report` input (the reporter's own batches: `{ items: [...] }`). */
 const reportCount = (input: unknown) => (input as { items: unknown[] }).items.length;
 
+function urlOf(value: unknown): URL | null {
+  if (typeof value !== "string") return null;
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The API's HTTP and WebSocket addresses under Tower's `url`, kept under its path when it has one
  * (Tower behind a proxy at `https://corp.example/tower`); a `url` already ending in `/trpc` is
  * taken as the API itself.
  */
 function endpoints(base: unknown) {
-  let root: URL;
-  try {
-    root = new URL(String(base));
-  } catch {
-    root = new URL("invalid:");
-  }
-  if (typeof base !== "string" || (root.protocol !== "http:" && root.protocol !== "https:")) {
+  const root = urlOf(base);
+  if (!root || (root.protocol !== "http:" && root.protocol !== "https:")) {
     throw new TypeError(
       `createTowerClient: url must be Tower's address with http:// or https://, like "http://localhost:3001" (got ${JSON.stringify(base) ?? String(base)})`,
     );

@@ -7,7 +7,8 @@ import { MISSED_FIRE_POLICIES, RUN_STATUSES, STEP_FAILURE_POLICIES, WORK_LIMITS 
 // constants are in ./domain/work.ts.
 
 const utf8 = new TextEncoder();
-const jsonBytes = (value: unknown) => utf8.encode(JSON.stringify(value) ?? "").length;
+/** The size of `value` as JSON, in UTF-8 bytes: what the limits on inputs and outputs count. */
+export const jsonBytes = (value: unknown) => utf8.encode(JSON.stringify(value) ?? "").length;
 
 /** Any JSON value, at most `WORK_LIMITS.jsonBytes` bytes of it: a run's output. */
 export const WorkJsonSchema = z.json().refine((value) => jsonBytes(value) <= WORK_LIMITS.jsonBytes, {

@@ -1,5 +1,6 @@
 import {
   ABSOLUTE_PATH,
+  jsonBytes,
   LIMITS,
   POLICY_LIMITS,
   type Approval,
@@ -114,8 +115,6 @@ function digestLongStrings(value: unknown): unknown {
   }
   return value;
 }
-
-const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
 
 /**
  * The check's `input`, what an approval is bound to: Bash's command only (its description and

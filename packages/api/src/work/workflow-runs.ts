@@ -1,6 +1,7 @@
 import { runs, workflowRuns, type DbOrTx } from "@tower/db";
 import {
   isFinalRunStatus,
+  jsonBytes,
   STEP_RETRY_ATTEMPTS,
   type Actor,
   type ChangeEvent,
@@ -48,7 +49,7 @@ function stepInput(row: WorkflowRunRow, index: number): Record<string, unknown> 
  * steps of 60 KB outputs make 1.2 MB, and each step's input holds all of them).
  */
 function stepInputProblem(row: WorkflowRunRow, index: number): string | null {
-  const bytes = Buffer.byteLength(JSON.stringify(stepInput(row, index)), "utf8");
+  const bytes = jsonBytes(stepInput(row, index));
   if (bytes <= WORK_LIMITS.jsonBytes) return null;
   return `Step "${row.definition[index]!.name}" was not started: its input (the workflow's, the step's own and the outputs of the steps before it) would be ${bytes} bytes of JSON, over the ${WORK_LIMITS.jsonBytes} a run may take`;
 }
