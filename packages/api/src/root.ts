@@ -6,6 +6,7 @@ import { authRouter } from "./auth/auth-router";
 import { inviteRouter } from "./auth/invite-router";
 import { memberRouter } from "./auth/member-router";
 import { projectRouter } from "./auth/project-router";
+import { learnInputFields } from "./core/input-keys";
 import { router } from "./core/trpc";
 import { ingestRouter } from "./ingest/ingest-router";
 import { approvalRouter, grantRouter } from "./policy/approval-router";
@@ -41,5 +42,7 @@ export const appRouter = router({
   workflow: workflowRouter,
   suite: suiteRouter,
 });
+
+learnInputFields(appRouter);
 
 export type AppRouter = typeof appRouter;

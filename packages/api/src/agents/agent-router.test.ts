@@ -234,21 +234,17 @@ describe("agent CRUD", () => {
     expect(agentRow(world.deps, first.id)?.status).toBe("disabled");
   });
 
-  it("a status smuggled into a patch or a registration is ignored", async () => {
+  it("a status smuggled into a patch or a registration is refused, and changes nothing", async () => {
     const created = await owner.agent.create({ projectId, name: "sneaky", role: "coder" });
-    const updated = await owner.agent.update({
-      projectId,
-      id: created.id,
-      patch: { status: "busy", description: "changed" } as never,
-    });
-    expect(updated).toMatchObject({ status: "offline", description: "changed" });
-    const registered = await owner.agent.register({
-      projectId,
-      name: "sneaky",
-      role: "coder",
-      status: "disabled",
-    } as never);
-    expect(registered.status).toBe("offline");
+    await expectTRPCError(
+      owner.agent.update({ projectId, id: created.id, patch: { status: "busy", description: "changed" } as never }),
+      "BAD_REQUEST",
+    );
+    expect(agentRow(world.deps, created.id)?.description).toBe("");
+    await expectTRPCError(
+      owner.agent.register({ projectId, name: "sneaky", role: "coder", status: "disabled" } as never),
+      "BAD_REQUEST",
+    );
     expect(agentRow(world.deps, created.id)?.status).toBe("offline");
   });
 

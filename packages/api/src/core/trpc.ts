@@ -6,6 +6,7 @@ import { invalidCallerMessage, isCallerStillValid, resolveProjectAccess } from "
 import { actorOf } from "./actor";
 import type { Context } from "./deps";
 import { DomainError } from "./errors";
+import { unknownFieldProblem } from "./input-keys";
 import type { ProcedureMeta, TowerErrorShape } from "./procedure-types";
 import { releaseOnEnd } from "./release-on-end";
 import { describeIssues } from "./zod-issues";
@@ -96,13 +97,14 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  * options, and one layer instead of five took a policy check from about 100 to 77 µs in process.
  * - the WebSocket's limits on calls waiting for an answer and on open subscriptions;
  * - every input, before any parser sees it: bounded nesting and valid Unicode text (see
- *   `findInputProblem`), so no input can overflow the stack or be stored as something else;
+ *   `findInputProblem`), so no input can overflow the stack or be stored as something else; and,
+ *   for queries and mutations, no field the procedure does not take (see input-keys.ts);
  * - with `recheckCaller`, on a WebSocket, the caller resolved at connect time checked again
  *   (revoked, expired);
  * - the one error boundary, around the rest.
  */
 const guards = (recheckCaller: boolean) =>
-  t.middleware(async ({ ctx, type, getRawInput, meta, next }) => {
+  t.middleware(async ({ ctx, type, path, getRawInput, meta, next }) => {
     const calls = ctx.callsInFlight;
     const open = type === "subscription" ? ctx.subscriptions : null;
     if (calls) assertRoomForCall(calls);
@@ -112,7 +114,10 @@ const guards = (recheckCaller: boolean) =>
     if (open) open.count++;
     let result;
     try {
-      const problem = findInputProblem(await getRawInput(), { skipItems: meta?.itemsCheckedOneByOne });
+      const input = await getRawInput();
+      const problem =
+        findInputProblem(input, { skipItems: meta?.itemsCheckedOneByOne }) ??
+        (type === "subscription" ? null : unknownFieldProblem(path, input));
       if (problem) throw new TRPCError({ code: "BAD_REQUEST", cause: inputProblemError(problem) });
       if (recheckCaller && ctx.longLived && ctx.caller.kind !== "anonymous" && !isCallerStillValid(ctx, ctx.caller)) {
         throw asTRPCError(new DomainError("UNAUTHORIZED", invalidCallerMessage(ctx, ctx.caller)));
