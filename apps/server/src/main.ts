@@ -15,7 +15,7 @@ import {
   endInterruptedSuiteRuns,
   stopAllSuites,
 } from "@tower/api";
-import { createDb, WriteGate } from "@tower/db";
+import { createDb, holdInstanceLock, WriteGate } from "@tower/db";
 import { readIdentityFolder } from "@tower/shared/node";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -23,7 +23,7 @@ import { loadEnv, suiteEnvironment } from "./env";
 import { createLogger } from "./logger";
 import { pushOptions } from "./push-keys";
 import { createTowerServer } from "./server";
-import { startStep } from "./start-problem";
+import { ConfigurationError, startStep } from "./start-problem";
 
 const env = await startStep(() => loadEnv());
 const logger = createLogger(env.TOWER_LOG_LEVEL);
@@ -34,6 +34,14 @@ if (env.TOWER_DB_PATH !== ":memory:") mkdirSync(path.dirname(env.TOWER_DB_PATH),
 // A suites file that is there but wrong stops the start, saying what to fix; no file means no suites.
 const suites = await startStep(() => loadSuitesFile(env.TOWER_SUITES_PATH));
 const suiteEnv = suiteEnvironment();
+// One server per database file: a second one would share its queue and end its running suites.
+const instanceLock = await startStep(() => {
+  const lock = holdInstanceLock(env.TOWER_DB_PATH);
+  if (lock) return lock;
+  throw new ConfigurationError(
+    `another Tower server is already using ${env.TOWER_DB_PATH}: stop it first, or give this one its own TOWER_DB_PATH`,
+  );
+});
 const writeGate = new WriteGate();
 const database = createDb(env.TOWER_DB_PATH, { writesFirst: writeGate });
 const deps = await createDeps({
@@ -183,6 +191,7 @@ async function shutdown(signal: string) {
   await deps.audit.reader.close();
   deps.audit.anchor.close();
   database.close();
+  instanceLock.close();
   logger.info("stopped");
   process.exit(0);
 }

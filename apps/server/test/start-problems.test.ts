@@ -14,8 +14,8 @@ const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), "tower-start-problems-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", main], {
+function spawnServer(env: Record<string, string>) {
+  return spawn(process.execPath, ["--import", "tsx", main], {
     env: {
       ...process.env,
       TOWER_HOST: "127.0.0.1",
@@ -26,6 +26,10 @@ async function start(env: Record<string, string>): Promise<{ code: number | null
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
+}
+
+async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnServer(env);
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, "exit")) as [number | null];
@@ -60,6 +64,32 @@ describe("a start that cannot go on", () => {
     }
   }, 30_000);
 
+  it("refuses a second server on the same database, leaving the first one serving", async () => {
+    const file = path.join(mkdtempSync(path.join(dir, "shared-")), "tower.sqlite");
+    const port = await freePort();
+    const first = spawnServer({ TOWER_DB_PATH: file, TOWER_PORT: String(port) });
+    try {
+      await waitUntilReady(port);
+      const { code, stderr } = await start({ TOWER_DB_PATH: file, TOWER_PORT: String(await freePort()) });
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        `Tower could not start: another Tower server is already using ${file}: stop it first, or give this one its own TOWER_DB_PATH\n`,
+      );
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    } finally {
+      first.kill("SIGKILL");
+      await once(first, "exit");
+    }
+    // Its lock went with it, SIGKILL and all: the next server on the file starts.
+    const next = spawnServer({ TOWER_DB_PATH: file, TOWER_PORT: String(port) });
+    try {
+      await waitUntilReady(port);
+    } finally {
+      next.kill("SIGKILL");
+      await once(next, "exit");
+    }
+  }, 60_000);
+
   it("lists the settings that are wrong", async () => {
     const { code, stderr } = await start({ TOWER_PORT: "not-a-port" });
     expect(code).toBe(1);
@@ -67,3 +97,15 @@ describe("a start that cannot go on", () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
 });
+
+async function waitUntilReady(port: number) {
+  for (let i = 0; i < 300; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no server ready on port ${port}`);
+}

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -119,3 +120,43 @@ describe("schema constraints", () => {
     ).toThrow(/FOREIGN KEY/);
   });
 });
+
+describe("a reader outside the server", () => {
+  /** The POSIX locks this process holds on `file` (Linux lists them in /proc/locks). */
+  const locksOn = (file: string) => {
+    const inode = `:${statSync(file).ino} `;
+    return readFileSync("/proc/locks", "utf8")
+      .split("\n")
+      .filter((line) => line.includes(` ${process.pid} `) && line.includes(inode)).length;
+  };
+
+  it.runIf(process.platform === "linux")(
+    "cannot delete the live WAL: the server keeps its lock on the file however many connections it opens",
+    () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "tower-db-"));
+      dirs.push(dir);
+      const file = path.join(dir, "tower.sqlite");
+      const server = open(file);
+      expect(locksOn(file)).toBeGreaterThan(0);
+      open(file); // the ingest writer thread's connection
+      server.sqlite.exec("create table probe (x)");
+      server.sqlite.prepare("insert into probe values (1)").run();
+      // Closing any descriptor of the file dropped them all; an outside reader closing last
+      // (`sqlite3 tower.sqlite "select …"`) then checkpointed and deleted the server's WAL.
+      expect(locksOn(file), "the process lost its locks on the database file").toBeGreaterThan(0);
+      if (hasSqliteCli()) {
+        execFileSync("sqlite3", [file, "select count(*) from probe"]);
+        expect(existsSync(`${file}-wal`), "the reader deleted the server's WAL").toBe(true);
+      }
+    },
+  );
+});
+
+function hasSqliteCli() {
+  try {
+    execFileSync("sqlite3", ["-version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,4 +1,4 @@
-import { closeSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
@@ -62,10 +62,20 @@ export function createDb(file: string, { writesFirst, yieldsTo, trace }: DbOptio
  * The file holds password and key hashes and the audit trail: it is created with mode 0600, readable
  * and writable by its owner only (SQLite's own default is 0644). SQLite gives the -wal and -shm files
  * it creates next to it the database file's mode. An existing file keeps its mode.
+ *
+ * An existing file is never opened here: closing any descriptor of the file drops every POSIX lock
+ * the process holds on it (the server's other connections' too), and an outside reader
+ * (`sqlite3 tower.sqlite …`, a backup) then believed itself the last connection, checkpointed and
+ * deleted the live WAL, losing what the server had acknowledged since.
  */
 function createOwnerOnly(file: string) {
-  if (file === ":memory:" || file === "") return;
-  closeSync(openSync(file, "a", 0o600));
+  if (file === ":memory:" || file === "" || existsSync(file)) return;
+  try {
+    closeSync(openSync(file, "wx", 0o600));
+  } catch (error) {
+    // Created in between by another connection: nothing to do.
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
 }
 
 /** A transaction handle; services that must run inside one take this. */

@@ -8,6 +8,7 @@ export {
   type TowerTx,
 } from "./client";
 export { inSavepoint } from "./savepoint";
+export { holdInstanceLock } from "./instance-lock";
 export { WriteGate } from "./write-gate";
 export { openReadOnlyDb } from "./read-only";
 export * from "./schema";
