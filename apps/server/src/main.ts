@@ -13,6 +13,7 @@ import {
   sweepWork,
   loadSuitesFile,
   endInterruptedSuiteRuns,
+  renewLeasesAtStart,
   stopAllSuites,
 } from "@tower/api";
 import { createDb, holdInstanceLock, WriteGate } from "@tower/db";
@@ -62,6 +63,8 @@ const deps = await createDeps({
 });
 // Suite runs a stopped server left behind have nobody watching them: they end as errors.
 endInterruptedSuiteRuns(deps);
+// No agent could renew a lease while Tower was down: each held run gets a whole lease from now.
+renewLeasesAtStart(deps);
 
 // Each project's chain head is signed when it moved: periodically, after pruning, and at shutdown.
 const headSigner = createAuditHeadSigner(deps);
@@ -180,7 +183,7 @@ async function shutdown(signal: string) {
   clearInterval(workSweep);
   clearInterval(retention);
   await server.close();
-  // Suites still running are stopped (their process groups too) and recorded as cancelled.
+  // Suites still running are stopped (their process groups too) and end as errors saying Tower stopped.
   await stopAllSuites(deps);
   // Policy decisions queued for the audit chain go to the writer before it closes.
   await flushDecisions(deps);

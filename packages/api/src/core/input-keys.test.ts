@@ -57,7 +57,10 @@ describe("the fields a procedure takes, read from its parsers", () => {
   });
 
   it("knows the fields of every query and mutation that takes an object, but ingest's own parser", () => {
-    const procedures = appRouter._def.procedures as Record<string, { _def: { type: string; inputs: unknown[] } }>;
+    const procedures = appRouter._def.procedures as unknown as Record<
+      string,
+      { _def: { type: string; inputs: unknown[] } }
+    >;
     const unknown = Object.entries(procedures)
       .filter(([, p]) => p._def.type !== "subscription" && p._def.inputs.length > 0)
       .filter(([, p]) => shapeOfParsers(p._def.inputs) === null)

@@ -164,6 +164,18 @@ describe("test suites", () => {
     await ended(run.id);
   });
 
+  it("ends a run as an error saying why when Tower stops under it, never as a person's cancel", async () => {
+    const run = await owner.suite.start({ projectId, name: "hangs" });
+    await until(
+      () => processOf(run.id),
+      (row) => row.process_group !== null,
+    );
+    await stopAllSuites(world.deps);
+    const stopped = await owner.suite.runById({ projectId, id: run.id });
+    expect(stopped.status).toBe("error");
+    expect(stopped.problems).toContain("Tower stopped while this suite ran; its command was stopped; start it again");
+  });
+
   it("stops the process group of a run a crashed server left, only when it is still that run's", async () => {
     const silent = () => {
       const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: "ignore" });

@@ -119,6 +119,9 @@ export function startSuite(deps: Deps, projectId: string, name: string, actor: A
   return toSuiteRun(row);
 }
 
+/** Why a suite's command was stopped at shutdown: the run ends as an error saying so. */
+const TOWER_STOPPING = "Tower stopped while this suite ran; its command was stopped; start it again";
+
 /**
  * Runs the command in the background; its end is written by the recorder and audited. Whatever
  * fails (the recording, the runner itself), the run ends: it never stays `running`.
@@ -164,6 +167,10 @@ function launch(deps: Deps, suite: ConfiguredSuite, row: SuiteRunRow) {
       }),
     )
     .then(({ end, counts }) => {
+      // Stopped because Tower stops, not by a person: an error that says so, not a cancel.
+      if (end.status === "cancelled" && abort.signal.reason === TOWER_STOPPING) {
+        end = { ...end, status: "error", problems: [...end.problems, TOWER_STOPPING] };
+      }
       const status = recorder.close({ ...end, finishedAt: deps.clock.now() });
       deps.db.transaction((tx) =>
         appendAudit(
@@ -216,7 +223,7 @@ export function cancelSuiteRun(deps: Deps, projectId: string, id: string, actor:
 /** Stops every running suite (server shutdown) and waits until each has ended and been recorded. */
 export async function stopAllSuites(deps: Deps): Promise<void> {
   const running = [...deps.state.runningSuites.values()];
-  for (const run of running) run.abort.abort();
+  for (const run of running) run.abort.abort(TOWER_STOPPING);
   await Promise.allSettled(running.map((run) => run.done));
 }
 

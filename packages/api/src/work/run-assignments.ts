@@ -65,13 +65,20 @@ async function* assignmentStream(
 ): AsyncGenerator<RunAssignment> {
   const find = () => findAgentByName(deps.state, deps.db, projectId, input.agent);
   let agent: AgentRow | undefined = initial;
-  /** Runs claimed here and still held, by id, with the attempt claimed. */
+  /** Runs the agent holds, by id, with the attempt held: claimed here, or before this stream began. */
   const held = heldRuns(deps, projectId, initial);
+  /**
+   * Those held before this stream began: its agent's previous connection (a process killed and
+   * started again) took them, and this one was never given them.
+   */
+  const inherited = new Set(held.keys());
   const told = new Set<string>();
   /**
    * Runs taken back from this stream (lease lapsed, overran): its agent may be stalled with its
    * connection still open, so they go to other agents, or to this one's next connection, never
-   * back here, where each claim would spend an attempt the agent never sees.
+   * back here, where each claim would spend an attempt the agent never sees. Runs it inherited are
+   * not among them: this stream is that next connection, and they would otherwise wait for ever
+   * when nobody else may take them.
    */
   const takenBack = new Set<string>();
   const outbox: RunAssignment[] = [];
@@ -122,9 +129,10 @@ async function* assignmentStream(
       outbox.push(notice);
       told.add(run.id);
     }
-    if (notice?.type === "taken") takenBack.add(run.id);
+    if (notice?.type === "taken" && !inherited.has(run.id)) takenBack.add(run.id);
     if (!stillHeld) {
       held.delete(run.id);
+      inherited.delete(run.id);
       told.delete(run.id);
       lookAtQueue = true;
     }

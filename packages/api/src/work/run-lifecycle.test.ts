@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Credentials } from "../core/deps";
 import { callerWithSignal, createWorld, expectTRPCError, reader, type TestCaller, type World } from "../test-fixtures";
 import { enqueueRuns, runTaskNow } from "./run-enqueue";
+import { renewLeasesAtStart } from "./lease-restart";
 import { sweepWork } from "./work-sweep";
 
 let world: World;
@@ -352,6 +353,53 @@ describe("runs", () => {
     expect(runStatus(queued.id)).toEqual({ status: "queued", attempt: 2 });
     const fresh = await waitForWork(); // the agent's next connection (or another agent) takes it
     expect(await nextRun(fresh)).toMatchObject({ id: queued.id, attempt: 2 });
+  });
+
+  it("gives a restarted agent the runs its dead process held, once their leases lapse", async () => {
+    await owner.task.create({ projectId, name: "restarted", maxAttempts: 5, backoffSeconds: 0 });
+    const first = await owner.task.runNow({ projectId, task: "restarted" });
+    const second = await owner.task.runNow({ projectId, task: "restarted" });
+    const dead = await waitForWork(2);
+    await nextRun(dead);
+    await nextRun(dead);
+    dead.stop(); // SIGKILLed: its runs stay leased until their leases lapse
+    const restarted = await waitForWork(2); // the same agent, started again at once
+    expect(await restarted.next(200)).toBe("timeout");
+    world.clock.advance(LEASE_MS + 1);
+    sweepWork(world.deps);
+    // It was never given those attempts: they are not runs taken from it, and it takes them again.
+    const taken = [await restarted.next(), await restarted.next(), await restarted.next(), await restarted.next()];
+    const runs = taken
+      .filter((item) => item !== "timeout" && item.type === "run")
+      .map((item) => (item as { run: { id: string; attempt: number } }).run);
+    expect(runs.map((run) => [run.id, run.attempt]).sort()).toEqual(
+      [
+        [first.id, 2],
+        [second.id, 2],
+      ].sort(),
+    );
+  });
+
+  it("gives held runs a whole lease when Tower starts again: a lease that ran out while it was down is not lost", async () => {
+    await owner.task.create({ projectId, name: "outage", maxAttempts: 1 });
+    const queued = await owner.task.runNow({ projectId, task: "outage" });
+    const stream = await waitForWork();
+    await nextRun(stream);
+    world.clock.advance(LEASE_MS * 2); // Tower down for two leases: the agent could not renew
+    expect(renewLeasesAtStart(world.deps)).toEqual({ renewed: 1 });
+    expect(sweepWork(world.deps).lapsed).toBe(0);
+    // The agent, which finished meanwhile, gets its completion in.
+    expect(await agentCaller().run.complete({ id: queued.id, attempt: 1, output: "done" })).toMatchObject({
+      status: "succeeded",
+    });
+    // An agent that died with Tower loses its runs one lease after the start.
+    const orphan = await owner.task.runNow({ projectId, task: "outage" });
+    await nextRun(stream);
+    world.clock.advance(LEASE_MS * 2);
+    renewLeasesAtStart(world.deps);
+    world.clock.advance(LEASE_MS + 1);
+    expect(sweepWork(world.deps).lapsed).toBe(1);
+    expect(runStatus(orphan.id).status).toBe("failed");
   });
 
   it("cancels: a queued run at once; a held one tells its agent, which stops and reports", async () => {

@@ -70,6 +70,30 @@ export function nextFireAfter(cron: string, timezone: string, after: number): nu
   return parseSchedule(cron, timezone).nextRun(new Date(after))?.getTime() ?? null;
 }
 
+/** Past this many, missed fires are counted as "at least" (a per-second schedule down for a day missed 86,400). */
+export const MISSED_FIRES_COUNTED = 10_000;
+
+/**
+ * The fires from `first` (a missed one) up to `now`: how many, the last of them, and whether there
+ * were more than `MISSED_FIRES_COUNTED`.
+ */
+export function missedFires(
+  cron: string,
+  timezone: string,
+  first: number,
+  now: number,
+): { count: number; last: number; more: boolean } {
+  const schedule = parseSchedule(cron, timezone);
+  let count = 1;
+  let last = first;
+  for (let next = schedule.nextRun(new Date(first)); next && next.getTime() <= now; next = schedule.nextRun(next)) {
+    if (count === MISSED_FIRES_COUNTED) return { count, last, more: true };
+    count++;
+    last = next.getTime();
+  }
+  return { count, last, more: false };
+}
+
 /** The next fires after `from`, for the task form's preview. */
 export function previewSchedule(cron: string, timezone: string, from: number): { fires: number[]; timezone: string } {
   const fires = parseSchedule(cron, timezone)

@@ -218,5 +218,12 @@ describe("schedules", () => {
     expect((await owner.run.list({ projectId })).items).toHaveLength(0);
     expect(auditOps()).toContain("task.fire_skipped");
     expect((await owner.task.byId({ projectId, id: task.id })).nextFireAt).toBe(Date.UTC(2026, 0, 1, 6));
+    // All five missed fires are on record, not only the first.
+    const skipped = (await owner.audit.list({ projectId, operation: "task.fire_skipped" })).items[0]!;
+    expect(skipped.detail).toMatchObject({
+      missedFireAt: Date.UTC(2026, 0, 1, 1),
+      missedFires: 5,
+      lastMissedFireAt: Date.UTC(2026, 0, 1, 5),
+    });
   });
 });

@@ -10,7 +10,7 @@ import { insertRunTx, targetOf } from "./run-enqueue";
 import { handToWaitingAgents, publishAndHandOver, type Handoff } from "./run-handoff";
 import { requeueOrEnd } from "./run-requeue";
 import { runChange } from "./run-rows";
-import { nextFireAfter } from "./schedule";
+import { missedFires, nextFireAfter } from "./schedule";
 import { taskChange } from "./task-rows";
 import { advanceWorkflowTx } from "./workflow-runs";
 
@@ -134,6 +134,8 @@ function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[
     if (waiting !== undefined) coalesced++;
     if (late) {
       missed++;
+      // Every fire missed, not only the first: "skip" skips them all, and the trail says how many.
+      const all = task.cron === null ? null : missedFires(task.cron, task.timezone, fireAt, now);
       appendAudit(
         deps,
         tx,
@@ -143,7 +145,14 @@ function fireSchedules(deps: Deps, tx: DbOrTx, now: number, events: ChangeEvent[
           operation: task.missedFires === "skip" ? "task.fire_skipped" : "task.fire_caught_up",
           target: task.name,
           // A catch-up that found the previous fire's run still waiting: that run is the catch-up.
-          detail: { taskId: task.id, missedFireAt: fireAt, runId: created?.row.id ?? waiting ?? null },
+          detail: {
+            taskId: task.id,
+            missedFireAt: fireAt,
+            missedFires: all?.count ?? 1,
+            ...(all?.more ? { missedFiresAtLeast: true } : {}),
+            lastMissedFireAt: all?.last ?? fireAt,
+            runId: created?.row.id ?? waiting ?? null,
+          },
         },
         now,
       );
