@@ -185,6 +185,17 @@ test("the agent form shows one clear message per field, checked before sending",
   await expect(edit).not.toContainText(/Too small|Too big|expected \w+ to|Invalid input/);
   await edit.getByRole("button", { name: "Cancel" }).click();
   await expect(agentRow(page, "scout")).not.toContainText("xxxxxxxx");
+
+  // A glob's braces keep their commas: one path scope, not two halves refused as broken globs,
+  // and the agent can be edited again as it is.
+  for (let round = 0; round < 2; round++) {
+    await page.getByRole("button", { name: "Edit scout" }).click();
+    const again = page.getByRole("dialog", { name: "Edit scout" });
+    if (round === 0) await again.getByLabel("Path scopes", { exact: true }).fill("data/*.{csv,json}, src/**");
+    else await expect(again.getByLabel("Path scopes", { exact: true })).toHaveValue("data/*.{csv,json}\nsrc/**");
+    await again.getByRole("button", { name: "Save changes" }).click();
+    await expect(again).toBeHidden();
+  }
 });
 
 test("the other forms show messages for a person", async ({ page }) => {
@@ -235,6 +246,30 @@ test("the fleet is compact on a phone: a small header, the first agent above the
   await expect(page.getByRole("navigation", { name: "Main" })).toBeHidden();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+  await context.close();
+});
+
+test("every page fits a phone: no box around the page, nothing wider than the screen, the brand whole", async ({
+  browser,
+}) => {
+  const viewport = { width: 390, height: 844 };
+  const { context, page } = await signedIn(browser, { viewport, isMobile: true, hasTouch: true });
+  for (const href of ["/overview", "/agents", "/metrics", "/approvals", "/work", "/policy", "/audit", "/settings"]) {
+    await page.goto(href);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    await expect(liveBadge(page)).toHaveText("Live", { timeout: 20_000 });
+    // The wrapper that turns the controls off offline draws nothing (its stylesheet once never shipped).
+    const wrapper = await page.locator("fieldset.page-controls").evaluate((el) => {
+      const style = getComputedStyle(el);
+      return { display: style.display, border: style.borderTopWidth };
+    });
+    expect(wrapper, href).toEqual({ display: "contents", border: "0px" });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${href} is wider than the phone`).toBeLessThanOrEqual(0);
+    const brand = await page.getByRole("banner").getByRole("link", { name: "Tower" }).boundingBox();
+    const project = await page.getByRole("banner").getByLabel("Project").boundingBox();
+    expect(brand!.x + brand!.width, `${href}: the project switcher covers the brand`).toBeLessThanOrEqual(project!.x);
+  }
   await context.close();
 });
 

@@ -118,7 +118,8 @@ test("a member sees their sessions, signs another one out, and changes their pas
     await expect(sessions.getByRole("listitem")).toHaveCount(remaining);
   }
   await expect(sessions.getByText("this device")).toHaveCount(1);
-  await phone.page.reload();
+  // The phone's open page goes to sign-in by itself: its live streams ended with its session (it
+  // used to stay on the page, "Live", with nothing arriving).
   await phone.page.waitForURL(/\/login/);
 
   const form = laptop.page.getByRole("form", { name: "Change password" });

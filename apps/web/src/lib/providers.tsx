@@ -4,6 +4,7 @@ import { createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
 import { useEffect, useState, type ReactNode } from "react";
 import { ConnectionContext, createRetryDelay, watchConnection, type ConnectionStatus } from "./connection";
 import { forgetOfflineState, keepOfflineState, restoreOfflineState } from "./offline-cache";
+import { streamEndLink } from "./stream-end-link";
 import { trpc } from "./trpc";
 
 function wsUrl(): string {
@@ -39,8 +40,12 @@ function makeBrowserClients() {
     retryDelayMs: retryDelay,
     keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
   });
+  const queryClient = makeQueryClient();
+  // A stream the server ended (signed out, removed): ask again who is signed in; the shell follows.
+  const whoAmI = () => void queryClient.invalidateQueries({ queryKey: [["auth", "me"]] });
   const trpcClient = trpc.createClient({
     links: [
+      streamEndLink(whoAmI),
       splitLink({
         condition: (op) => op.type === "subscription",
         true: wsLink({ client: ws }),
@@ -48,7 +53,7 @@ function makeBrowserClients() {
       }),
     ],
   });
-  return { ws, retryDelay, queryClient: makeQueryClient(), trpcClient };
+  return { ws, retryDelay, queryClient, trpcClient };
 }
 
 /**

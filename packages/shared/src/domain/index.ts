@@ -10,6 +10,7 @@ export * from "./identity-import";
 export * from "./ingest";
 export * from "./input-guard";
 export * from "./limits";
+export * from "./list-text";
 export * from "./prices";
 export * from "./roles";
 export * from "./session";

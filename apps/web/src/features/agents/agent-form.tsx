@@ -1,5 +1,6 @@
 "use client";
 import type { Agent } from "@tower/shared";
+import { splitListText } from "@tower/shared/domain";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { toFormErrors } from "~/lib/form-errors";
 import { Field, FormError } from "~/ui/field";
@@ -69,14 +70,6 @@ function fromAgent(agent: Agent): Values {
   };
 }
 
-/** Comma- or newline-separated text to a list without blanks. */
-export function splitList(text: string): string[] {
-  return text
-    .split(/[,\n]/)
-    .map((item) => item.trim())
-    .filter(Boolean);
-}
-
 /** A number as typed: spaces, commas and underscores between digits are allowed ("10 000", "1,000"). */
 function numberText(text: string): string {
   return text.trim().replace(/(?<=\d)[\s,_](?=\d)/g, "");
@@ -124,12 +117,12 @@ function toFields(values: Values): AgentFields {
     role: values.role,
     category: values.category,
     description: values.description,
-    capabilities: splitList(values.capabilities),
-    allowedTools: splitList(values.allowedTools),
-    pathScopes: splitList(values.pathScopes),
+    capabilities: splitListText(values.capabilities),
+    allowedTools: splitListText(values.allowedTools),
+    pathScopes: splitListText(values.pathScopes),
     budgetTokensPerSession: toNumber(values.budgetTokensPerSession),
     budgetCostUsdPerDay: toNumber(values.budgetCostUsdPerDay.trim().replace(/^\$/, "")),
-    tags: splitList(values.tags),
+    tags: splitListText(values.tags),
     version: values.version.trim(),
     owner: values.owner.trim(),
   };

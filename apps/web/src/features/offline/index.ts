@@ -1,5 +1,3 @@
-import "./offline.css";
-
 export { InstallButton } from "./install-button";
 export { OfflineBanner } from "./offline-banner";
 export { isAppleMobile, isStandalone } from "./platform";

@@ -3,6 +3,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { lastUpdatedAt } from "~/lib/offline-cache";
 import { useOffline } from "./use-offline";
+// Here, not in the folder's index: a barrel's own CSS import was dropped from the build (its
+// exports are all that is used of it), and with it the page-controls wrapper's "no box" rule.
+import "./offline.css";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 

@@ -1,5 +1,5 @@
 import type { PolicyMatch, PolicyRule } from "@tower/shared";
-import { POLICY_LIMITS } from "@tower/shared/domain";
+import { POLICY_LIMITS, splitListText } from "@tower/shared/domain";
 import { LIST_FIELDS } from "./format";
 
 // A rule as a form's text fields and back, with the checks a person can fix before saving (the
@@ -41,10 +41,7 @@ export function fieldsOf(rule: PolicyRule): RuleFields {
 
 /** "Bash, Write" or one per line → ["Bash", "Write"]; nothing → undefined (matches any). */
 const listOf = (text: string) => {
-  const items = text
-    .split(/[,\n]/)
-    .map((item) => item.trim())
-    .filter(Boolean);
+  const items = splitListText(text);
   return items.length > 0 ? items : undefined;
 };
 

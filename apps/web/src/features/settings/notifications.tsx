@@ -105,7 +105,9 @@ function DeviceRow({ device, onRemoved }: { device: PushDevice; onRemoved(curren
               : "The push service did not take it; try again later."}
         </p>
       ) : null}
-      <ErrorText error={update.error ?? remove.error ?? test.error ?? undefined} />
+      {update.error || remove.error || test.error ? (
+        <ErrorText error={update.error ?? remove.error ?? test.error} />
+      ) : null}
     </li>
   );
 }
@@ -201,7 +203,7 @@ export function Notifications() {
           <button type="button" className="primary" onClick={() => void enable()} disabled={enabling}>
             {enabling ? "Turning on…" : "Turn on notifications on this device"}
           </button>
-          <ErrorText error={enableError} context="Could not turn notifications on" />
+          {enableError ? <ErrorText error={enableError} context="Could not turn notifications on" /> : null}
         </div>
       ) : null}
       {devices.error ? <ErrorText error={devices.error} context="Could not load your devices" /> : null}
