@@ -176,7 +176,7 @@ describe("versions", () => {
     expect(all.nextCursor).toBeNull();
     expect(all.items.map((v) => [v.version, v.summary])).toEqual([
       [5, "removed rule no-bash"],
-      [4, expect.stringMatching(/defaultEffect.*no-bash: effect|no-bash: effect.*defaultEffect/)],
+      [4, expect.stringMatching(/the default effect.*no-bash: effect|no-bash: effect.*the default effect/)],
       [3, expect.stringMatching(/^moved rule (no-bash|allow-read) from #\d to #\d$/)],
       [2, "added rule allow-read (#2)"],
       [1, "added rule no-bash (#1)"],
@@ -311,7 +311,7 @@ describe("YAML", () => {
       changed: true,
       policy: { version: 1, document: { ...DEFAULT_POLICY, defaultEffect: "deny" } },
     });
-    expect(saved.policy.summary).toContain("defaultEffect");
+    expect(saved.policy.summary).toContain("changed the default effect");
     // An empty file (or one holding only `~` or comments) is a mistake, not a policy: refused, so
     // it cannot remove every rule; the default document imports from its own export.
     for (const yaml of ["", "~\n", "# nothing yet\n"]) {

@@ -69,7 +69,19 @@ function longestInOrder(values: readonly number[]): number[] {
   return indexes;
 }
 
-/** The changes in words, one clause each ("added rule no-prod (#1); changed rule x: effect"). */
+/** How a changed field reads to a person (the dashboard's history and save bar, the stored summary). */
+const FIELD_WORDS: Record<string, string> = {
+  defaultEffect: "the default effect",
+  defaultReason: "the default reason",
+  defaultTtlSeconds: "the default approval lifetime",
+  approverRole: "who may decide approvals",
+  ttlSeconds: "approval lifetime",
+  "match.costAbove": "cost above",
+};
+const inWords = (fields: readonly string[]) =>
+  fields.map((field) => FIELD_WORDS[field] ?? field.replace(/^match\./, "")).join(", ");
+
+/** The changes in words, one clause each ("added rule no-prod (#1); changed rule x: effect, tools"). */
 export function describePolicyChanges(changes: readonly PolicyChange[]): string {
   if (changes.length === 0) return "no change";
   return changes
@@ -80,11 +92,11 @@ export function describePolicyChanges(changes: readonly PolicyChange[]): string 
         case "removed":
           return `removed rule ${change.ruleId}`;
         case "changed":
-          return `changed rule ${change.ruleId}: ${change.fields.join(", ")}`;
+          return `changed rule ${change.ruleId}: ${inWords(change.fields)}`;
         case "moved":
           return `moved rule ${change.ruleId} from #${change.from} to #${change.to}`;
         case "default":
-          return `changed ${change.fields.join(", ")}`;
+          return `changed ${inWords(change.fields)}`;
       }
     })
     .join("; ");

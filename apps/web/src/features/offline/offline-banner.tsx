@@ -7,7 +7,7 @@ import { useOffline } from "./use-offline";
 // exports are all that is used of it), and with it the page-controls wrapper's "no box" rule.
 import "./offline.css";
 
-const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
 
 /**
  * Offline, above every signed-in page: what is shown is the last state Tower sent (kept on this
