@@ -17,7 +17,12 @@ export const SignUpInputSchema = z.object({
   /** Required once the first account exists. */
   inviteToken: z.string().min(1).max(200).optional(),
   /** The first account only: the one-time code the server printed when it started. */
-  setupCode: z.string().trim().max(100).optional(),
+  setupCode: z
+    .string()
+    .trim()
+    .min(1, "Enter the setup code the Tower server printed when it started")
+    .max(100)
+    .optional(),
 });
 export type SignUpInput = z.infer<typeof SignUpInputSchema>;
 

@@ -3,7 +3,15 @@ import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_PROJECT_NAME, ensureDemoProject } from "../demo/demo-seed";
-import { countAgents, countUsers, expectTRPCError, inviteAndSignUp, PASSWORD, signUpUser } from "../test-fixtures";
+import {
+  countAgents,
+  countUsers,
+  errorShape,
+  expectTRPCError,
+  inviteAndSignUp,
+  PASSWORD,
+  signUpUser,
+} from "../test-fixtures";
 import { callerFor, createTestDeps, TEST_SETUP_CODE } from "../testing";
 import { SESSION_IDLE_MS, SESSION_TTL_MS } from "./auth-service";
 import { createLoginThrottle } from "./login-throttle";
@@ -262,6 +270,12 @@ describe("a fresh install", () => {
     const attempt = (setupCode?: string) =>
       anonymous.auth.signUp({ email: "first@example.com", name: "First", password: PASSWORD, setupCode });
     await expectTRPCError(attempt(), "FORBIDDEN", "Enter the setup code the Tower server printed when it started");
+    // An empty box is a field error beside the others, not a refusal after them.
+    const empty = await expectTRPCError(
+      anonymous.auth.signUp({ email: "", name: "", password: "", setupCode: "  " }),
+      "BAD_REQUEST",
+    );
+    expect(Object.keys(errorShape(empty).data.zodError?.fieldErrors ?? {})).toContain("setupCode");
     await expectTRPCError(attempt("AAAA-BBBB-CCCC-DDDD"), "FORBIDDEN", /^This setup code is wrong/);
     expect(countUsers(deps)).toBe(0);
     expect((await anonymous.auth.me()).setupNeeded).toBe(true);
