@@ -70,8 +70,11 @@ export function nextFireAfter(cron: string, timezone: string, after: number): nu
   return parseSchedule(cron, timezone).nextRun(new Date(after))?.getTime() ?? null;
 }
 
-/** Past this many, missed fires are counted as "at least" (a per-second schedule down for a day missed 86,400). */
-export const MISSED_FIRES_COUNTED = 10_000;
+/**
+ * Past this many, missed fires are counted as "at least": a per-second schedule down for a day
+ * missed 86,400, and each is a step of the cron parser inside the sweep's transaction.
+ */
+export const MISSED_FIRES_COUNTED = 1_000;
 
 /**
  * The fires from `first` (a missed one) up to `now`: how many, the last of them, and whether there
