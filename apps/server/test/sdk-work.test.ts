@@ -61,6 +61,39 @@ const runs = async (task: string) =>
   (await tower.owner.run.list({ projectId: tower.projectId, search: task, limit: 200 })).items;
 
 describe("agent.work", () => {
+  it("says through the error event when Tower does not take an outcome, which was dropped", async () => {
+    const { task } = await freshWorker({ maxAttempts: 1 });
+    const errors: Error[] = [];
+    agent.on("error", (error) => errors.push(error));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: (id: string) => void;
+    const runId = new Promise<string>((resolve) => (started = resolve));
+    agent.work(async (run: RunContext) => {
+      started(run.id);
+      await held;
+      return { late: true };
+    });
+    await app.tasks.enqueue(task, {});
+    const id = await runId;
+    // The attempt ends elsewhere meanwhile (a manage key may end any agent's run).
+    const ended = await fetch(`${tower.url}/trpc/run.fail`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tower.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ id, attempt: 1, error: "ended elsewhere" }),
+    });
+    expect(ended.status).toBe(200);
+    release();
+    await until(
+      async () => errors.length,
+      (count) => count > 0,
+    );
+    expect(errors[0]!.message).toMatch(
+      new RegExp(`^Run ${id} \\(attempt 1\\): Tower did not take its outcome, which was dropped: `),
+    );
+    expect((await runs(task))[0]).toMatchObject({ status: "failed", error: "ended elsewhere" });
+  });
+
   it("runs what an app enqueues, at most `concurrency` at once, with progress, logs and output", async () => {
     const { task } = await freshWorker();
     let active = 0;

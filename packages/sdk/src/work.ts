@@ -78,7 +78,8 @@ class HeldRun {
   #beating: Promise<void> | null = null;
   /** The heartbeat waiting to go out, taken back (its logs with it) when the outcome overtakes it. */
   #unsent: (() => boolean) | null = null;
-  #lost = false;
+  /** Why the run is no longer this process's to report (taken back, ended elsewhere, key refused). */
+  #lost: string | null = null;
   /** Set when the agent stops: reporting the outcome is given up after this time (Date.now()). */
   #reportBy = Number.POSITIVE_INFINITY;
   /** Resolves when the agent stops, so that a report Tower never answers is not waited on for ever. */
@@ -144,7 +145,7 @@ class HeldRun {
   async #send() {
     clearTimeout(this.#flush);
     this.#flush = undefined;
-    if (this.#lost) return;
+    if (this.#lost !== null) return;
     const logs = this.#logs.splice(0, LOG_BATCH);
     const { percent, message } = this.#progress;
     const pending = this.reporter.send({
@@ -178,7 +179,7 @@ class HeldRun {
   }
 
   lose(reason: string) {
-    this.#lost = true;
+    this.#lost ??= reason;
     this.abort(reason);
   }
 
@@ -193,7 +194,7 @@ class HeldRun {
     clearTimeout(this.#flush);
     this.#unsent?.();
     await this.#beating;
-    if (this.#lost) return;
+    if (this.#lost !== null) throw new RunLostError(this.#lost);
     const base = { id: this.run.id, attempt: this.run.attempt };
     for (let attempt = 0; ; attempt++) {
       const logs = this.#logs.length > 0 ? this.#logs.slice(0, LOG_BATCH) : undefined;
@@ -267,7 +268,18 @@ export function startWork(
       try {
         await run.finish(outcome);
       } catch (error) {
+        // The attempt is no longer this process's (taken back, ended elsewhere, the key refused):
+        // the app hears that its outcome was dropped. A run given back unfinished as the agent
+        // stops has nothing to drop.
         if (!(error instanceof RunLostError)) onError(error as Error);
+        else if (!("release" in outcome)) {
+          const { id, attempt } = assignment.run;
+          onError(
+            new Error(
+              `Run ${id} (attempt ${attempt}): Tower did not take its outcome, which was dropped: ${error.message}`,
+            ),
+          );
+        }
       }
     })().finally(() => {
       held.delete(key);
