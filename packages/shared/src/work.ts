@@ -1,14 +1,10 @@
 import { z } from "zod";
 import { IdSchema, NameSchema, PageLimitSchema } from "./common";
 import { LIMITS } from "./domain/limits";
-import { MISSED_FIRE_POLICIES, RUN_STATUSES, STEP_FAILURE_POLICIES, WORK_LIMITS } from "./domain/work";
+import { jsonBytes, MISSED_FIRE_POLICIES, RUN_STATUSES, STEP_FAILURE_POLICIES, WORK_LIMITS } from "./domain/work";
 
 // Work contracts: tasks, their schedules, runs and what agents send while they hold one. Types and
 // constants are in ./domain/work.ts.
-
-const utf8 = new TextEncoder();
-/** The size of `value` as JSON, in UTF-8 bytes: what the limits on inputs and outputs count. */
-export const jsonBytes = (value: unknown) => utf8.encode(JSON.stringify(value) ?? "").length;
 
 /** Any JSON value, at most `WORK_LIMITS.jsonBytes` bytes of it: a run's output. */
 export const WorkJsonSchema = z.json().refine((value) => jsonBytes(value) <= WORK_LIMITS.jsonBytes, {

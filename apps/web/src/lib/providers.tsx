@@ -1,6 +1,7 @@
 "use client";
 import { IsRestoringProvider, onlineManager, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
+import { getQueryKey } from "@trpc/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { ConnectionContext, createRetryDelay, watchConnection, type ConnectionStatus } from "./connection";
 import { forgetOfflineState, keepOfflineState, restoreOfflineState } from "./offline-cache";
@@ -42,7 +43,7 @@ function makeBrowserClients() {
   });
   const queryClient = makeQueryClient();
   // A stream the server ended (signed out, removed): ask again who is signed in; the shell follows.
-  const whoAmI = () => void queryClient.invalidateQueries({ queryKey: [["auth", "me"]] });
+  const whoAmI = () => void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.auth.me) });
   const trpcClient = trpc.createClient({
     links: [
       streamEndLink(whoAmI),

@@ -224,3 +224,7 @@ export interface WorkflowRun {
   startedAt: number;
   finishedAt: number | null;
 }
+
+const utf8 = new TextEncoder();
+/** The size of `value` as JSON, in UTF-8 bytes: what the limits on inputs and outputs count. */
+export const jsonBytes = (value: unknown) => utf8.encode(JSON.stringify(value) ?? "").length;

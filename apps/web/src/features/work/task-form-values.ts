@@ -1,5 +1,5 @@
 import type { MissedFirePolicy, Task, TaskCreateInput, TaskTargetKind } from "@tower/shared";
-import { WORK_LIMITS } from "@tower/shared/domain";
+import { jsonBytes, WORK_LIMITS } from "@tower/shared/domain";
 
 // The task form's values as typed (text), checked and turned into the fields `task.create` and
 // `task.update` take. Only what a person often gets wrong is checked here (JSON, whole numbers);
@@ -102,7 +102,7 @@ export function parseObject(text: string): { value: Record<string, unknown> } | 
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
     return { error: 'The input must be a JSON object, such as {"url": "https://…"}' };
-  if (new TextEncoder().encode(JSON.stringify(value)).length > WORK_LIMITS.jsonBytes)
+  if (jsonBytes(value) > WORK_LIMITS.jsonBytes)
     return { error: `The input must be at most ${WORK_LIMITS.jsonBytes} bytes of JSON` };
   return { value: value as Record<string, unknown> };
 }
