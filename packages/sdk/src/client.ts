@@ -13,7 +13,7 @@ import NodeWebSocket from "ws";
 import { AgentHandle, type AgentHandleOptions } from "./agent";
 import { aloneWhenIdle } from "./alone-when-idle";
 import { fetchWithStatus } from "./http-status";
-import { enqueueMany } from "./enqueue-many";
+import { enqueue, enqueueMany, type EnqueueManyOptions, type EnqueueOptions } from "./enqueue-many";
 import { onProcessExit } from "./process-exit";
 import { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 import { socketChecks } from "./socket-checks";
@@ -38,17 +38,21 @@ export interface TowerClient {
   agent(name: string, options?: AgentHandleOptions): AgentHandle;
   /** Work for agents, from any app: `tower.tasks.enqueue("index-repo", { repo: "tower" })`. */
   tasks: {
-    /** Queues a run of the task (by name) now, with the task's input or `input`; returns the run. */
-    enqueue(task: string, input?: Record<string, unknown>, options?: { priority?: number }): Promise<Run>;
+    /**
+     * Queues a run of the task (by name) now, with the task's input or `input`; returns the run. A
+     * call whose answer is lost is sent again with the same idempotency key (`options.idempotencyKey`,
+     * or one made per call), so it never queues the run twice.
+     */
+    enqueue(task: string, input?: Record<string, unknown>, options?: EnqueueOptions): Promise<Run>;
     /**
      * Queues a run of the task per input, in bulk (1,000 runs a call, one transaction each); returns
      * the runs' ids in the order given. If a later call fails, an `EnqueueManyError` says how many
-     * were queued (`queued`: their ids).
+     * were queued (`queued`: their ids). `idempotencyKeys` (one per input) make repeating it safe.
      */
     enqueueMany(
       task: string,
       inputs: readonly Record<string, unknown>[],
-      options?: { priority?: number },
+      options?: EnqueueManyOptions,
     ): Promise<string[]>;
   };
   /** The report queue: `pending`, `dropped`, and `flush()`. */
@@ -169,8 +173,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       return handle;
     },
     tasks: {
-      enqueue: (task, input, enqueueOptions) =>
-        api.task.runNow.mutate({ task, input: input as never, ...enqueueOptions }),
+      enqueue: (task, input, enqueueOptions) => enqueue(api, task, input, enqueueOptions),
       enqueueMany: (task, inputs, enqueueOptions) => enqueueMany(api, task, inputs, enqueueOptions),
     },
     shutdown: () => shutdown(),

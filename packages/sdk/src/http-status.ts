@@ -1,3 +1,5 @@
+import { TRPCClientError } from "@trpc/client";
+
 /**
  * An error answer that is not tRPC's JSON: a proxy's HTML page, a load balancer's plain text. tRPC's
  * client would report it as a JSON parse failure, like a network error; the status is what tells
@@ -8,6 +10,16 @@ export class HttpStatusError extends Error {
     super(`Tower answered HTTP ${status} without a tRPC error (a proxy in between?)`);
     this.name = "HttpStatusError";
   }
+}
+
+/** Answers worth retrying: Tower is down, overloaded or restarting (or a proxy in front says so). */
+export const RETRYABLE_STATUS: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/** The HTTP status of a failed call, or undefined when no answer came (network down). */
+export function statusOf(error: unknown): number | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  if (error.cause instanceof HttpStatusError) return error.cause.status;
+  return (error.data as { httpStatus?: number } | undefined)?.httpStatus;
 }
 
 /** Where a request went, as an error names it: the address without path or query. */

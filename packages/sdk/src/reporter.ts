@@ -9,7 +9,7 @@ import {
   type ReportItem,
 } from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
-import { HttpStatusError } from "./http-status";
+import { RETRYABLE_STATUS, statusOf } from "./http-status";
 
 export interface ReporterOptions {
   /** Items per request; a full batch is sent at once. Default 500, at most 1,000. */
@@ -37,9 +37,6 @@ export interface ReporterHooks {
   onError?: (error: Error) => void;
 }
 
-/** Answers worth retrying: Tower is down, overloaded or restarting (or a proxy in front says so). */
-const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-
 /**
  * A batch that keeps failing with 500 may hold a report the server cannot take: after this many
  * tries in a row it is split in halves, and the halves are tried on their own. A lone report that
@@ -48,13 +45,6 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
  * is having an outage, and nothing is given up). So one report never holds up the rest.
  */
 const SERVER_ERRORS_BEFORE_SPLIT = 3;
-
-/** The HTTP status of a failed call, or undefined when no answer came (network down). */
-function statusOf(error: unknown): number | undefined {
-  if (!(error instanceof TRPCClientError)) return undefined;
-  if (error.cause instanceof HttpStatusError) return error.cause.status;
-  return (error.data as { httpStatus?: number } | undefined)?.httpStatus;
-}
 
 function codeOf(error: unknown): string | undefined {
   return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;

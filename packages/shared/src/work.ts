@@ -112,6 +112,19 @@ export const SchedulePreviewInputSchema = z.object({
   timezone: TimeZoneSchema.default("UTC"),
 });
 
+/**
+ * An app's key for one run, unique in the project: queueing again with it answers the run the first
+ * call made (for as long as that run is kept) instead of making another, so a call whose answer was
+ * lost can be repeated safely.
+ */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1, "An idempotency key cannot be empty")
+  .max(
+    WORK_LIMITS.idempotencyKeyLength,
+    `An idempotency key must be at most ${WORK_LIMITS.idempotencyKeyLength} characters`,
+  );
+
 /** Start a run of a task now, by id (dashboard) or by name (apps), optionally with other input. */
 export const TaskRunNowInputSchema = z
   .object({
@@ -120,6 +133,7 @@ export const TaskRunNowInputSchema = z
     task: NameSchema.optional(),
     input: WorkInputSchema.optional(),
     priority: priority.optional(),
+    idempotencyKey: IdempotencyKeySchema.optional(),
   })
   .refine((value) => (value.id === undefined) !== (value.task === undefined), {
     message: "Give the task's id or its name (one of them)",
@@ -135,7 +149,13 @@ export const TaskEnqueueManyInputSchema = z.object({
   projectId: IdSchema.optional(),
   task: NameSchema,
   runs: z
-    .array(z.object({ input: WorkInputSchema.optional(), priority: priority.optional() }))
+    .array(
+      z.object({
+        input: WorkInputSchema.optional(),
+        priority: priority.optional(),
+        idempotencyKey: IdempotencyKeySchema.optional(),
+      }),
+    )
     .min(1, "Give at least one run")
     .max(WORK_LIMITS.enqueuePerCall, `At most ${WORK_LIMITS.enqueuePerCall} runs per call`),
 });

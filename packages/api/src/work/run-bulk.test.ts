@@ -96,6 +96,68 @@ describe("task.enqueueMany", () => {
   });
 });
 
+describe("idempotency keys", () => {
+  it("answers the run a key already queued instead of queuing it again, singly and in bulk", async () => {
+    await owner.task.create({ projectId, name: "index" });
+    const manage = world.as({ apiKey: world.keys.manage.secret });
+    const first = await manage.task.runNow({ task: "index", input: { n: 1 }, idempotencyKey: "order-1" });
+    expect(first.idempotencyKey).toBe("order-1");
+    const runs = count("select count(*) from runs");
+    const changes = count("select count(*) from changes");
+    const audits = count("select count(*) from audit_events");
+    // The same call again (its answer was lost, say): the same run, nothing made or recorded.
+    const again = await manage.task.runNow({ task: "index", input: { n: 1 }, idempotencyKey: "order-1" });
+    expect(again.id).toBe(first.id);
+    // In bulk: the known key answers its run, the new ones are made, in the order given.
+    const bulk = await manage.task.enqueueMany({
+      task: "index",
+      runs: [{ idempotencyKey: "order-0" }, { idempotencyKey: "order-1" }, { idempotencyKey: "order-2" }],
+    });
+    expect(bulk.ids[1]).toBe(first.id);
+    expect(bulk.existing).toBe(1);
+    expect(count("select count(*) from runs") - runs).toBe(2);
+    expect(count("select count(*) from changes") - changes).toBe(2);
+    expect(count("select count(*) from audit_events") - audits).toBe(1);
+    // The whole call repeated: every id again, nothing new, no audit record.
+    const repeated = await manage.task.enqueueMany({
+      task: "index",
+      runs: [{ idempotencyKey: "order-0" }, { idempotencyKey: "order-1" }, { idempotencyKey: "order-2" }],
+    });
+    expect(repeated).toEqual({ ids: bulk.ids, existing: 3 });
+    expect(count("select count(*) from runs") - runs).toBe(2);
+    expect(count("select count(*) from audit_events") - audits).toBe(1);
+    // Keys are per project: another project queues its own run with the same key.
+    const lobbyId = (await owner.project.create({ name: "Elsewhere" })).projectId;
+    await owner.task.create({ projectId: lobbyId, name: "index" });
+    const theirs = await owner.task.runNow({ projectId: lobbyId, task: "index", idempotencyKey: "order-1" });
+    expect(theirs.id).not.toBe(first.id);
+    expect(count("select count(*) from runs where idempotency_key = 'order-1'")).toBe(2);
+  });
+
+  it("refuses a key that already named a run of another task, naming the field, and queues nothing", async () => {
+    await owner.task.create({ projectId, name: "index" });
+    await owner.task.create({ projectId, name: "report" });
+    const made = await owner.task.runNow({ projectId, task: "index", idempotencyKey: "k" });
+    const runs = count("select count(*) from runs");
+    await expectTRPCError(
+      owner.task.runNow({ projectId, task: "report", idempotencyKey: "k" }),
+      "CONFLICT",
+      new RegExp(`idempotencyKey: The idempotency key "k" already queued run ${made.id} of task "index"`),
+    );
+    await expectTRPCError(
+      owner.task.enqueueMany({ projectId, task: "report", runs: [{ idempotencyKey: "new" }, { idempotencyKey: "k" }] }),
+      "CONFLICT",
+      /runs\.1\.idempotencyKey: The idempotency key "k"/,
+    );
+    await expectTRPCError(
+      owner.task.runNow({ projectId, task: "index", idempotencyKey: "" }),
+      "BAD_REQUEST",
+      /idempotency key cannot be empty/,
+    );
+    expect(count("select count(*) from runs")).toBe(runs);
+  });
+});
+
 describe("run.report", () => {
   it("applies heartbeats, completions and failures of many runs at once, each answered in order", async () => {
     await owner.task.create({ projectId, name: "batch", maxAttempts: 2 });

@@ -1,6 +1,6 @@
 import { runs, type DbOrTx } from "@tower/db";
 import type { Actor, ChangeEvent, Run, RunTrigger, TaskTarget } from "@tower/shared";
-import { getTableColumns } from "drizzle-orm";
+import { and, eq, getTableColumns } from "drizzle-orm";
 import { appendAudit } from "../core/audit-chain";
 import type { ConnectionState } from "../core/connection-state";
 import type { Deps } from "../core/deps";
@@ -38,6 +38,8 @@ export interface NewRun {
   retryOf?: string;
   workflowRunId?: string;
   workflowStep?: number;
+  /** The app's key: a run already queued with it is answered instead (see `runOfKey`). */
+  idempotencyKey?: string;
 }
 
 /**
@@ -89,6 +91,7 @@ export function insertRunTx(
     startedAt: null,
     finishedAt: null,
     updatedAt: now,
+    idempotencyKey: run.idempotencyKey ?? null,
   };
   const inserted = prepared(state, "runs.insert", () =>
     tx
@@ -97,9 +100,33 @@ export function insertRunTx(
       .onConflictDoNothing()
       .prepare(),
   ).run(row);
-  // Nothing inserted: the schedule already fired for this time (runs_schedule_fire_idx).
+  // Nothing inserted: the schedule already fired for this time (runs_schedule_fire_idx), or a run
+  // was queued with this idempotency key before (runs_idempotency_key_idx).
   if (inserted.changes === 0) return null;
   return { row, event: runChange(state, tx, row, "created", now) };
+}
+
+/**
+ * The run queued earlier with `key` (what `insertRunTx` found in its way): answered again when it is
+ * a run of the same task; a key names one run, so another task's run with it is a conflict.
+ */
+function runOfKey(state: ConnectionState, tx: DbOrTx, task: RunSource, key: string, field: string): RunRow {
+  const row = prepared(state, "runs.byIdempotencyKey", () =>
+    tx
+      .select()
+      .from(runs)
+      .where(and(eq(runs.projectId, slot("projectId")), eq(runs.idempotencyKey, slot("key"))))
+      .prepare(),
+  ).get({ projectId: task.projectId, key });
+  if (!row) throw new Error(`Run with idempotency key "${key}" not found after its insert was refused`);
+  if (row.taskId !== task.id) {
+    throw new DomainError(
+      "CONFLICT",
+      `The idempotency key "${key}" already queued run ${row.id} of task "${row.taskName}": a key names one run`,
+      { field },
+    );
+  }
+  return row;
 }
 
 /**
@@ -109,7 +136,13 @@ export function insertRunTx(
 export function runTaskNow(
   deps: Deps,
   projectId: string,
-  input: { id?: string; task?: string; input?: Record<string, unknown>; priority?: number },
+  input: {
+    id?: string;
+    task?: string;
+    input?: Record<string, unknown>;
+    priority?: number;
+    idempotencyKey?: string;
+  },
   actor: Actor,
 ): Run {
   const now = deps.clock.now();
@@ -123,9 +156,16 @@ export function runTaskNow(
       deps.state,
       tx,
       task,
-      { trigger: actor.type === "user" ? "manual" : "api", input: input.input, priority: input.priority },
+      {
+        trigger: actor.type === "user" ? "manual" : "api",
+        input: input.input,
+        priority: input.priority,
+        idempotencyKey: input.idempotencyKey,
+      },
       now,
-    )!;
+    );
+    // Queued before with this key: that run is the answer, and nothing else happens.
+    if (!created) return toRun(runOfKey(deps.state, tx, task, input.idempotencyKey!, "idempotencyKey"));
     appendAudit(
       deps,
       tx,
@@ -144,26 +184,39 @@ export function runTaskNow(
 
 /**
  * Queues many runs of one task (named) in one transaction: one commit and one audit record for
- * the lot, where single calls cost one of each per run. Answers the runs' ids in the order given.
+ * the lot, where single calls cost one of each per run. Answers the runs' ids in the order given;
+ * `existing` counts those queued before with the same idempotency key (answered, not made again).
  */
 export function enqueueRuns(
   deps: Deps,
   projectId: string,
-  input: { task: string; runs: readonly { input?: Record<string, unknown>; priority?: number }[] },
+  input: {
+    task: string;
+    runs: readonly { input?: Record<string, unknown>; priority?: number; idempotencyKey?: string }[];
+  },
   actor: Actor,
-): { ids: string[] } {
+): { ids: string[]; existing: number } {
   const now = deps.clock.now();
   const events: ChangeEvent[] = [];
   let handoff: Handoff | undefined;
+  let existing = 0;
   const ids = deps.db.transaction((tx) => {
     const task = findTaskByName(tx, projectId, input.task);
     if (!task) throw new DomainError("NOT_FOUND", `No task named "${input.task}" in this project`, { field: "task" });
     const trigger = actor.type === "user" ? "manual" : "api";
-    const made = input.runs.map((run) => {
-      const created = insertRunTx(deps.state, tx, task, { trigger, input: run.input, priority: run.priority }, now)!;
+    const made: string[] = [];
+    const ids = input.runs.map((run, index) => {
+      const created = insertRunTx(deps.state, tx, task, { trigger, ...run }, now);
+      if (!created) {
+        existing++;
+        return runOfKey(deps.state, tx, task, run.idempotencyKey!, `runs.${index}.idempotencyKey`).id;
+      }
       events.push(created.event);
+      made.push(created.row.id);
       return created.row.id;
     });
+    // Every run was queued before: an answer again, nothing to record or hand over.
+    if (made.length === 0) return ids;
     appendAudit(
       deps,
       tx,
@@ -178,8 +231,8 @@ export function enqueueRuns(
     );
     handoff = handToWaitingAgents(deps, tx, projectId, targetOf(task), made.length);
     events.push(...handoff.events);
-    return made;
+    return ids;
   });
   publishAndHandOver(deps, events, [handoff]);
-  return { ids };
+  return { ids, existing };
 }

@@ -44,6 +44,7 @@ export function toRun(row: RunRow): Run {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     updatedAt: row.updatedAt,
+    idempotencyKey: row.idempotencyKey,
   };
 }
 

@@ -99,6 +99,8 @@ export const runs = sqliteTable(
     startedAt: epochMs("started_at"),
     finishedAt: epochMs("finished_at"),
     updatedAt: epochMs("updated_at").notNull(),
+    /** The app's key that makes queueing this run idempotent (a retry answers this run). */
+    idempotencyKey: text("idempotency_key"),
   },
   (t) => [
     // Newest first: all, by status, by task, by agent.
@@ -134,6 +136,10 @@ export const runs = sqliteTable(
     uniqueIndex("runs_schedule_fire_idx")
       .on(t.taskId, t.scheduledFor)
       .where(sql`${t.scheduledFor} IS NOT NULL`),
+    // An app's retried enqueue answers the run its first try made, as long as the run is kept.
+    uniqueIndex("runs_idempotency_key_idx")
+      .on(t.projectId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} IS NOT NULL`),
   ],
 );
 

@@ -55,6 +55,8 @@ export const WORK_LIMITS = {
   progressMessageLength: 200,
   /** Runs one `task.enqueueMany` call may queue. */
   enqueuePerCall: 1_000,
+  /** Characters of an app's idempotency key for a run. */
+  idempotencyKeyLength: 200,
   /** Heartbeats, completions and failures one `run.report` call may carry. */
   reportsPerCall: 256,
   /** Runs one agent may hold at once, whatever concurrency it asks for. */
@@ -138,6 +140,8 @@ export interface Run {
   startedAt: number | null;
   finishedAt: number | null;
   updatedAt: number;
+  /** The key the app queued it with: queueing again with the same key answers this run. */
+  idempotencyKey: string | null;
 }
 
 export interface RunLogLine {

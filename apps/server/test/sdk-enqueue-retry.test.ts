@@ -1,0 +1,99 @@
+// An app's enqueue whose answer is lost on the way back (a proxy cut, Tower killed after its
+// commit): the SDK sends the call again with the same idempotency keys, and no run is queued twice.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createTowerClient, EnqueueManyError, type TowerClient } from "@tower/sdk";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "./harness";
+
+let tower: TestServer;
+let proxy: http.Server;
+let app: TowerClient;
+/** Calls seen, by procedure, since the test began. */
+const seen = new Map<string, number>();
+/** Whether the `nth` call (from 0) of a procedure loses its answer: it reaches Tower, the answer never reaches the app. */
+let lose: (procedure: string, nth: number) => boolean = () => false;
+
+beforeEach(() => {
+  seen.clear();
+  lose = () => false;
+});
+
+beforeAll(async () => {
+  tower = await startTestServer();
+  // Forwards every request; for a call that `lose` picks, waits for Tower's whole answer, then
+  // cuts the app's connection instead of passing it on.
+  proxy = http.createServer((req, res) => {
+    const procedure = new URL(req.url!, "http://x").pathname.replace("/trpc/", "");
+    const nth = seen.get(procedure) ?? 0;
+    seen.set(procedure, nth + 1);
+    const upstream = http.request(`${tower.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      if (lose(procedure, nth)) {
+        answer.resume();
+        answer.on("end", () => req.socket.destroy());
+        return;
+      }
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  app = createTowerClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, apiKey: tower.apiKey });
+  await tower.owner.task.create({ projectId: tower.projectId, name: "lossy" });
+}, 30_000);
+
+afterAll(async () => {
+  await app.shutdown();
+  await new Promise((resolve) => proxy.close(resolve));
+  await tower.stop();
+});
+
+const runsOf = (task: string) =>
+  tower.deps.db.$client.prepare("SELECT count(*) FROM runs WHERE task_name = ?").pluck().get(task) as number;
+
+describe("enqueue when Tower's answer is lost", () => {
+  it("sends enqueueMany's call again and queues each run once", async () => {
+    const before = runsOf("lossy");
+    lose = (procedure, nth) => procedure === "task.enqueueMany" && nth < 2; // the first call's answer, then its retry's
+    const inputs = Array.from({ length: 1_500 }, (_, n) => ({ n })); // two calls: 1,000 and 500
+    const ids = await app.tasks.enqueueMany("lossy", inputs);
+    expect(seen.get("task.enqueueMany")).toBe(4);
+    expect(new Set(ids).size).toBe(1_500);
+    expect(runsOf("lossy") - before).toBe(1_500);
+    const last = await tower.owner.run.byId({ projectId: tower.projectId, id: ids[1_499]! });
+    expect(last.input).toEqual({ n: 1_499 });
+  });
+
+  it("sends enqueue's call again and answers the run it made", async () => {
+    const before = runsOf("lossy");
+    lose = (procedure, nth) => procedure === "task.runNow" && nth === 0;
+    const run = await app.tasks.enqueue("lossy", { once: true });
+    expect(runsOf("lossy") - before).toBe(1);
+    expect(run.input).toEqual({ once: true });
+    // The app's own key answers the same run when the app itself asks again.
+    const again = await app.tasks.enqueue("lossy", {}, { idempotencyKey: run.idempotencyKey! });
+    expect(again.id).toBe(run.id);
+    expect(runsOf("lossy") - before).toBe(1);
+  });
+
+  it("says which runs are not known to be queued when the answers never come, and a repeat queues only those", async () => {
+    const before = runsOf("lossy");
+    const inputs = Array.from({ length: 1_200 }, (_, n) => ({ n }));
+    const keys = inputs.map((_, n) => `batch-7/${n}`);
+    // Every try of the second call (the first and its 5 retries) loses its answer.
+    lose = (procedure, nth) => procedure === "task.enqueueMany" && nth >= 1;
+    const error = await app.tasks.enqueueMany("lossy", inputs, { idempotencyKeys: keys }).catch((e: unknown) => e);
+    expect(seen.get("task.enqueueMany")).toBe(7);
+    lose = () => false;
+    expect(error).toBeInstanceOf(EnqueueManyError);
+    expect((error as EnqueueManyError).queued).toHaveLength(1_000);
+    expect((error as Error).message).toMatch(
+      /^1000 of 1200 runs were queued, then: .*whether the next 200 were queued is not known .*same idempotencyKeys/,
+    );
+    expect(runsOf("lossy") - before).toBe(1_200); // they were: only their answers were lost
+    const ids = await app.tasks.enqueueMany("lossy", inputs, { idempotencyKeys: keys });
+    expect(ids.slice(0, 1_000)).toEqual((error as EnqueueManyError).queued);
+    expect(runsOf("lossy") - before).toBe(1_200);
+  }, 20_000);
+});

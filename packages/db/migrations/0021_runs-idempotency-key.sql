@@ -1,0 +1,2 @@
+ALTER TABLE `runs` ADD `idempotency_key` text;--> statement-breakpoint
+CREATE UNIQUE INDEX `runs_idempotency_key_idx` ON `runs` (`project_id`,`idempotency_key`) WHERE "runs"."idempotency_key" IS NOT NULL;
