@@ -14,7 +14,7 @@ import { createTowerClient, type TowerClient } from "@tower/sdk";
 import { log, QUICK, RUNS, sleep } from "../config";
 import { names, spawnAll, split, type Worker } from "../load";
 import { add, atLeast, atMost } from "../results";
-import { startServer, type BenchServer } from "../server";
+import { cpuMsOf, startServer, type BenchServer } from "../server";
 import { percentile } from "../stats";
 
 const B = "10. work";
@@ -127,6 +127,10 @@ export async function measureThroughput(storage: Storage = "disk") {
     const changes0 = db.prepare("SELECT count(*) FROM changes").pluck().get() as number;
     const audit0 = db.prepare("SELECT count(*) FROM audit_events").pluck().get() as number;
     const cpu0 = server.cpuMs();
+    const agentPids = workers.slice(0, -1).map((w) => w.child.pid!);
+    const agentsCpu = () => agentPids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+    const agentsCpu0 = agentsCpu();
+    const enqueuerCpu0 = cpuMsOf(enqueuer!.child.pid!);
     const wall0 = Date.now();
     enqueuer!.cmd("go");
     const timeoutMs = 600_000;
@@ -138,6 +142,8 @@ export async function measureThroughput(storage: Storage = "disk") {
     }
     const wall = Date.now() - wall0;
     const cpu = server.cpuMs() - cpu0;
+    const agentsCpuMs = agentsCpu() - agentsCpu0;
+    const enqueuerCpuMs = cpuMsOf(enqueuer!.child.pid!) - enqueuerCpu0;
     const enqueued = await enqueuer!.next<{ began: number; ms: number; failed: number; firstFailure: string }>(
       "done",
       60_000,
@@ -175,6 +181,10 @@ export async function measureThroughput(storage: Storage = "disk") {
       enqueuePerSecond: (THROUGHPUT_RUNS - enqueued.failed) / (enqueued.ms / 1000),
       enqueueMs: enqueued.ms,
       serverCpu: (cpu / wall) * 100, // % of one core
+      // CPU per run (µs) of each side, the whole run's: what two cores must fit 15,000 times a second.
+      serverUsPerRun: (cpu * 1000) / THROUGHPUT_RUNS,
+      agentsUsPerRun: (agentsCpuMs * 1000) / THROUGHPUT_RUNS,
+      enqueuerUsPerRun: (enqueuerCpuMs * 1000) / THROUGHPUT_RUNS,
       queuedMs: span.queued,
       heldMs: span.held,
       changesPerRun: changeRows / THROUGHPUT_RUNS,
@@ -346,7 +356,7 @@ const ms = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 
 function logThroughput(run: number, t: Awaited<ReturnType<typeof measureThroughput>>, storage: Storage) {
   log(
-    `work run ${run}${storage === "tmpfs" ? " (SQLite on tmpfs)" : ""}: ${t.completed} runs enqueued → claimed → completed in ${seconds(t.endToEndMs)} s: ${t.runsPerSecond.toFixed(0)} runs/s; enqueue alone ${t.enqueuePerSecond.toFixed(0)} runs/s (${seconds(t.enqueueMs)} s); server CPU ${t.serverCpu.toFixed(0)} % of a core; ${t.changesPerRun.toFixed(2)} change rows and ${t.auditPerRun.toFixed(2)} audit rows per run; on average ${t.queuedMs.toFixed(0)} ms queued (created → leased), ${t.heldMs.toFixed(0)} ms held (leased → completed); runs: ${t.states}`,
+    `work run ${run}${storage === "tmpfs" ? " (SQLite on tmpfs)" : ""}: ${t.completed} runs enqueued → claimed → completed in ${seconds(t.endToEndMs)} s: ${t.runsPerSecond.toFixed(0)} runs/s; enqueue alone ${t.enqueuePerSecond.toFixed(0)} runs/s (${seconds(t.enqueueMs)} s); server CPU ${t.serverCpu.toFixed(0)} % of a core; CPU per run: server ${t.serverUsPerRun.toFixed(0)} µs, agents ${t.agentsUsPerRun.toFixed(0)} µs, enqueuer ${t.enqueuerUsPerRun.toFixed(0)} µs; ${t.changesPerRun.toFixed(2)} change rows and ${t.auditPerRun.toFixed(2)} audit rows per run; on average ${t.queuedMs.toFixed(0)} ms queued (created → leased), ${t.heldMs.toFixed(0)} ms held (leased → completed); runs: ${t.states}`,
   );
 }
 
@@ -371,6 +381,10 @@ export async function benchWork() {
     );
     add(B, "runs enqueued (tasks.enqueueMany, while agents take them)", "runs/s", t.enqueuePerSecond);
     add(B, "server CPU during the throughput run", "% of a core", t.serverCpu);
+    // 15,000 runs/s on 2 cores leaves 133 µs of CPU per run for all three sides together.
+    add(B, "CPU per run: the server", "µs", t.serverUsPerRun);
+    add(B, "CPU per run: the 10 agents (SDK, agent.work)", "µs", t.agentsUsPerRun);
+    add(B, "CPU per run: the enqueuing app (SDK, enqueueMany)", "µs", t.enqueuerUsPerRun);
     add(B, "change-feed rows per run (enqueue → complete)", "rows", t.changesPerRun);
     add(B, "runs not succeeded in the throughput run (lease lapsed)", "runs", THROUGHPUT_RUNS - t.completed);
     // What is left when a commit's fsync is free: the server's own work per run.

@@ -503,11 +503,22 @@ const policyWithAsk = async (t: Target, extra?: string) => {
   });
   return saved.policy.version;
 };
-/** A pending approval of a fresh agent, asked for by the target project's owner. */
+/** The target project's manage key, made once: agents' processes ask with it (whoever asks may not decide). */
+const askers = new Map<string, ReturnType<typeof callerFor>>();
+const askerIn = async (t: Target) => {
+  let asker = askers.get(t.projectId);
+  if (!asker) {
+    const key = await t.admin.apiKey.create({ projectId: t.projectId, name: "asker", scopes: ["manage"] });
+    asker = world.as({ apiKey: key.secret });
+    askers.set(t.projectId, asker);
+  }
+  return asker;
+};
+/** A pending approval of a fresh agent, asked for through the target project's manage key. */
 const freshApproval = async (t: Target) => {
   const agent = await freshAgent(t);
   await policyWithAsk(t);
-  const decision = await t.admin.policy.check({ projectId: t.projectId, agent: agent.name, tool: "Ask" });
+  const decision = await (await askerIn(t)).policy.check({ agent: agent.name, tool: "Ask" });
   expect(decision.decision).toBe("requires_approval");
   return { agent, id: decision.approvalId! };
 };
@@ -1899,8 +1910,7 @@ describe("access edge cases", () => {
     const both = await world.users.owner.caller.apiKey.create({
       projectId: world.projectId,
       name: unique("both"),
-      scopes: ["read", "manage", "agent"],
-      agentNames: ["home-agent"],
+      scopes: ["read", "manage"],
     });
     const caller = callerFor(world.deps, { apiKey: both.secret });
     await expectTRPCError(caller.apiKey.list({}), "FORBIDDEN");
@@ -1909,6 +1919,23 @@ describe("access edge cases", () => {
     expect(await caller.agent.byId({ id: world.homeAgent.id })).toMatchObject({ id: world.homeAgent.id });
     const admin = callerFor(world.deps, { apiKey: world.keys.admin.secret });
     expect((await admin.apiKey.list({})).length).toBeGreaterThan(0);
+  });
+
+  it("an agent key is not also a manage or admin key: its binding to its agents would not hold", async () => {
+    const before = world.sqlite.prepare("select count(*) from api_keys").pluck().get();
+    for (const scope of ["manage", "admin"] as const) {
+      await expectTRPCError(
+        world.users.owner.caller.apiKey.create({
+          projectId: world.projectId,
+          name: unique("mixed"),
+          scopes: ["agent", scope],
+          agentNames: ["home-agent"],
+        }),
+        "BAD_REQUEST",
+        /An agent key acts as its named agents only, and manage or admin would let it act for any/,
+      );
+    }
+    expect(world.sqlite.prepare("select count(*) from api_keys").pluck().get()).toBe(before);
   });
 
   it("a valid API key wins over a session; a revoked one falls back to the session", async () => {

@@ -45,7 +45,20 @@ export const ApiKeyCreateInputSchema = z
       ctx.addIssue({ code: "custom", path: ["agentNames"], message: "Name the agents this agent key may act as" });
     }
     if (!bound && input.agentNames?.length) {
-      ctx.addIssue({ code: "custom", path: ["agentNames"], message: "Only a key with the agent scope is bound to agents" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["agentNames"],
+        message: "Only a key with the agent scope is bound to agents",
+      });
+    }
+    // Manage and admin act for any agent, which would make the binding a promise the key does not keep.
+    if (bound && (input.scopes.includes("manage") || input.scopes.includes("admin"))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["scopes"],
+        message:
+          "An agent key acts as its named agents only, and manage or admin would let it act for any: make two keys",
+      });
     }
   });
 export type ApiKeyCreateInput = z.output<typeof ApiKeyCreateInputSchema>;

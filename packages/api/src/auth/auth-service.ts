@@ -89,7 +89,7 @@ export async function signUp(deps: Deps, input: SignUpInput, client: ClientInfo)
     tx.insert(users)
       .values({ ...user, passwordHash, createdAt: now })
       .run();
-    if (invite) acceptInviteTx(tx, invite, user.id, now);
+    if (invite) acceptInviteTx(deps, tx, invite, { ...userActor(user), id: user.id }, now);
     if (!invite) {
       let owned = tx.select({ id: projects.id }).from(projects).all();
       if (owned.length === 0) {

@@ -144,6 +144,70 @@ describe("invites", () => {
     expect((await admin.caller.project.list())[0]?.role).toBe("admin");
   });
 
+  it("an admin's open invites end when they are removed or made less than admin, so they cannot let themselves back in", async () => {
+    const admin = await inviteAndSignUp(env.deps, owner, projectId, "admin", "adam@example.com", "Adam Admin");
+    const forLater = await admin.caller.invite.create({ projectId, role: "admin", expiresInHours: 720 });
+    const ownersOwn = await owner.invite.create({ projectId, role: "viewer" });
+    // Listed with who made it: the owner can see whose invites are open.
+    expect(await owner.invite.list({ projectId })).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: forLater.id, createdByName: "Adam Admin" }),
+        expect.objectContaining({ id: ownersOwn.id, createdByName: "Owner" }),
+      ]),
+    );
+    // Below admin, they could not make it now: it ends.
+    await owner.member.setRole({ projectId, userId: admin.user.id, role: "operator" });
+    expect((await owner.invite.list({ projectId })).map((i) => i.id)).toEqual([ownersOwn.id]);
+    await expectTRPCError(signUpWith(forLater.token, "adam2@example.com"), "FORBIDDEN");
+    await expectTRPCError(admin.caller.invite.accept({ token: forLater.token }), "NOT_FOUND");
+    const audit = env.sqlite
+      .prepare("select detail from audit_events where operation = 'member.setRole' order by rowid desc limit 1")
+      .pluck()
+      .get() as string;
+    expect(JSON.parse(audit)).toMatchObject({ from: "admin", to: "operator", invitesRevoked: 1 });
+
+    // Removed: the same, and the owner's invite is untouched.
+    await owner.member.setRole({ projectId, userId: admin.user.id, role: "admin" });
+    const another = await admin.caller.invite.create({ projectId, role: "admin" });
+    await owner.member.remove({ projectId, userId: admin.user.id });
+    await expectTRPCError(admin.caller.invite.accept({ token: another.token }), "NOT_FOUND");
+    expect(await admin.caller.project.list()).toEqual([]);
+    expect((await owner.invite.list({ projectId })).map((i) => i.id)).toEqual([ownersOwn.id]);
+  });
+
+  it("records who joined, with which invite, role and maker, in the project's trail", async () => {
+    const joins = (project: string) =>
+      (
+        env.sqlite
+          .prepare(
+            "select actor_type, actor_id, target, detail from audit_events where project_id = ? and operation = 'member.join'",
+          )
+          .all(project) as { actor_type: string; actor_id: string; target: string; detail: string }[]
+      ).map((row) => ({ ...row, detail: JSON.parse(row.detail) as unknown }));
+    // By signing up with the link…
+    const invite = await owner.invite.create({ projectId, role: "viewer" });
+    const newcomer = await signUpUser(env.deps, "new@example.com", "Newcomer", invite.token);
+    const ownerId = (await owner.auth.me()).user!.id;
+    expect(joins(projectId)).toEqual([
+      {
+        actor_type: "user",
+        actor_id: newcomer.user.id,
+        target: "Newcomer",
+        detail: { inviteId: invite.id, role: "viewer", invitedBy: { id: ownerId, name: "Owner" } },
+      },
+    ]);
+    // …or, already having an account, by accepting it.
+    const other = await owner.project.create({ name: "Other" });
+    const second = await owner.invite.create({ projectId: other.projectId, role: "operator" });
+    await newcomer.caller.invite.accept({ token: second.token });
+    expect(joins(other.projectId)).toEqual([
+      expect.objectContaining({
+        actor_id: newcomer.user.id,
+        detail: { inviteId: second.id, role: "operator", invitedBy: { id: ownerId, name: "Owner" } },
+      }),
+    ]);
+  });
+
   it("preview of an unknown token is NOT_FOUND", async () => {
     await expectTRPCError(callerFor(env.deps).invite.preview({ token: "not-a-token" }), "NOT_FOUND");
   });

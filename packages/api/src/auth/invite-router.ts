@@ -1,6 +1,7 @@
 import { IdSchema, InviteCreateInputSchema, InviteTokenInputSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
+import { actorOf } from "../core/actor";
 import { DomainError } from "../core/errors";
 import { projectProcedure, publicProcedure, userProcedure } from "../core/trpc";
 import { acceptInvite, createInvite, listInvites, previewInvite, revokeInvite } from "./invite-service";
@@ -27,5 +28,7 @@ export const inviteRouter = {
   preview: publicProcedure.input(InviteTokenInputSchema).mutation(({ ctx, input }) => previewInvite(ctx, input.token)),
   accept: userProcedure
     .input(InviteTokenInputSchema)
-    .mutation(({ ctx, input }) => acceptInvite(ctx, input.token, ctx.caller.userId)),
+    .mutation(({ ctx, input }) =>
+      acceptInvite(ctx, input.token, { ...actorOf(ctx, ctx.caller), id: ctx.caller.userId }),
+    ),
 } satisfies TRPCRouterRecord;

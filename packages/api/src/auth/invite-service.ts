@@ -1,4 +1,4 @@
-import { invites, memberships, projects, type DbOrTx } from "@tower/db";
+import { invites, memberships, projects, users, type DbOrTx } from "@tower/db";
 import type { Actor, InviteCreateInput, Role } from "@tower/shared";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { appendAudit } from "../core/audit-chain";
@@ -37,6 +37,7 @@ export function createInvite(deps: Deps, projectId: string, createdBy: string, i
   return { id: row.id, token, role: row.role, expiresAt: row.expiresAt };
 }
 
+/** The invites still open, newest first, each with who made it (whose authority it carries). */
 export function listInvites({ db, clock }: Deps, projectId: string) {
   return db
     .select({
@@ -44,8 +45,10 @@ export function listInvites({ db, clock }: Deps, projectId: string) {
       role: invites.role,
       createdAt: invites.createdAt,
       expiresAt: invites.expiresAt,
+      createdByName: users.name,
     })
     .from(invites)
+    .innerJoin(users, eq(users.id, invites.createdBy))
     .where(and(eq(invites.projectId, projectId), isNull(invites.acceptedAt), gt(invites.expiresAt, clock.now())))
     .orderBy(desc(invites.createdAt))
     .all();
@@ -65,6 +68,25 @@ export function revokeInvite(deps: Deps, projectId: string, id: string, actor: A
   });
 }
 
+/**
+ * Ends the open invites `userId` made in the project: they are removed from it, or no longer admin.
+ * An invite carries its maker's authority; left open, it would let them (who hold the link) back in.
+ */
+export function revokeInvitesOfTx(tx: DbOrTx, projectId: string, userId: string, now: number): number {
+  return tx
+    .update(invites)
+    .set({ expiresAt: now })
+    .where(
+      and(
+        eq(invites.projectId, projectId),
+        eq(invites.createdBy, userId),
+        isNull(invites.acceptedAt),
+        gt(invites.expiresAt, now),
+      ),
+    )
+    .run().changes;
+}
+
 export function findOpenInvite(db: DbOrTx, token: string, now: number): Invite | undefined {
   return db
     .select()
@@ -81,23 +103,48 @@ export function previewInvite({ db, clock }: Deps, token: string): { projectName
   return { projectName: project?.name ?? "", role: invite.role };
 }
 
-export function acceptInviteTx(tx: DbOrTx, invite: Invite, userId: string, now: number): void {
-  tx.update(invites).set({ acceptedAt: now, acceptedBy: userId }).where(eq(invites.id, invite.id)).run();
-  // An existing member keeps the role they already have; an invite never demotes anyone.
+/**
+ * Uses the invite: the person joins with its role (a member already keeps theirs: an invite never
+ * demotes anyone), recorded in the project's trail with the invite and who made it.
+ */
+export function acceptInviteTx(deps: Deps, tx: DbOrTx, invite: Invite, user: Actor & { id: string }, now: number) {
+  tx.update(invites).set({ acceptedAt: now, acceptedBy: user.id }).where(eq(invites.id, invite.id)).run();
   const existing = tx
     .select({ role: memberships.role })
     .from(memberships)
-    .where(and(eq(memberships.projectId, invite.projectId), eq(memberships.userId, userId)))
+    .where(and(eq(memberships.projectId, invite.projectId), eq(memberships.userId, user.id)))
     .get();
-  if (existing) return;
-  tx.insert(memberships).values({ projectId: invite.projectId, userId, role: invite.role, createdAt: now }).run();
+  if (!existing) {
+    tx.insert(memberships)
+      .values({ projectId: invite.projectId, userId: user.id, role: invite.role, createdAt: now })
+      .run();
+  }
+  const maker = tx.select({ name: users.name }).from(users).where(eq(users.id, invite.createdBy)).get();
+  appendAudit(
+    deps,
+    tx,
+    invite.projectId,
+    user,
+    {
+      operation: "member.join",
+      target: user.name,
+      detail: {
+        inviteId: invite.id,
+        role: existing?.role ?? invite.role,
+        ...(existing ? { alreadyMember: true } : {}),
+        invitedBy: { id: invite.createdBy, name: maker?.name ?? "deleted user" },
+      },
+    },
+    now,
+  );
 }
 
-export function acceptInvite({ db, clock }: Deps, token: string, userId: string): { projectId: string } {
+export function acceptInvite(deps: Deps, token: string, user: Actor & { id: string }): { projectId: string } {
+  const { db, clock } = deps;
   return db.transaction((tx) => {
     const invite = findOpenInvite(tx, token, clock.now());
     if (!invite) throw new DomainError("NOT_FOUND", "This invite link is invalid, used or expired");
-    acceptInviteTx(tx, invite, userId, clock.now());
+    acceptInviteTx(deps, tx, invite, user, clock.now());
     return { projectId: invite.projectId };
   });
 }

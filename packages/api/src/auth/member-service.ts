@@ -6,6 +6,7 @@ import { appendAudit } from "../core/audit-chain";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { newId, randomToken, sha256 } from "../core/tokens";
+import { revokeInvitesOfTx } from "./invite-service";
 import { announceRevokedSessions, revokeAllUserSessions } from "./user-session-service";
 
 /** A reset link is for the next few minutes, while the admin and the person are in touch. */
@@ -78,12 +79,17 @@ export function removeMember(deps: Deps, projectId: string, by: Manager, userId:
     tx.delete(memberships)
       .where(and(eq(memberships.projectId, projectId), eq(memberships.userId, userId)))
       .run();
+    const invitesRevoked = revokeInvitesOfTx(tx, projectId, userId, now);
     appendAudit(
       deps,
       tx,
       projectId,
       actor,
-      { operation: "member.remove", target: target.name, detail: { userId, role: target.role } },
+      {
+        operation: "member.remove",
+        target: target.name,
+        detail: { userId, role: target.role, ...(invitesRevoked > 0 ? { invitesRevoked } : {}) },
+      },
       now,
     );
   });
@@ -115,12 +121,18 @@ export function setMemberRole(
       .set({ role })
       .where(and(eq(memberships.projectId, projectId), eq(memberships.userId, userId)))
       .run();
+    // Only admins invite: below that, the invites they made no longer stand.
+    const invitesRevoked = hasRole(role, "admin") ? 0 : revokeInvitesOfTx(tx, projectId, userId, now);
     appendAudit(
       deps,
       tx,
       projectId,
       actor,
-      { operation: "member.setRole", target: target.name, detail: { userId, from: target.role, to: role } },
+      {
+        operation: "member.setRole",
+        target: target.name,
+        detail: { userId, from: target.role, to: role, ...(invitesRevoked > 0 ? { invitesRevoked } : {}) },
+      },
       now,
     );
     return true;

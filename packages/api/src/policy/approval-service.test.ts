@@ -336,6 +336,34 @@ describe("approvals", () => {
     });
   });
 
+  it("a person asking on an agent's behalf is named on the row and the approval, and another approver decides", async () => {
+    const asked = await operator.policy.check({ projectId, agent: "home-agent", tool: "Deploy", input: { by: "me" } });
+    const approval = await owner.approval.byId({ projectId, id: asked.approvalId! });
+    expect(approval).toMatchObject({ requestedById: world.users.operator.user.id, requestedByName: "Oscar Operator" });
+    const row = auditOps().findLast((r) => r.operation === "policy.check")!;
+    expect(row.actor_name).toBe("Oscar Operator");
+    expect(JSON.parse(row.detail)).toMatchObject({ agent: "home-agent", askedBy: { name: "Oscar Operator" } });
+    await expectTRPCError(
+      decide(operator, asked.approvalId!),
+      "FORBIDDEN",
+      "You asked for this on home-agent's behalf: another approver decides it (or cancel it)",
+    );
+    expect((await owner.approval.byId({ projectId, id: asked.approvalId! })).status).toBe("pending");
+    expect(await decide(admin, asked.approvalId!)).toMatchObject({ status: "approved", deciderName: "Adam Admin" });
+    // The agent's own check of that request is then allowed, and is the agent's row.
+    expect(await agentKey().policy.check({ agent: "home-agent", tool: "Deploy", input: { by: "me" } })).toMatchObject({
+      decision: "allowed",
+      source: "approval",
+    });
+    // An allowed check asked by a person is theirs too.
+    await operator.policy.check({ projectId, agent: "home-agent", tool: "Read" });
+    await flushDecisions(world.deps);
+    expect(auditOps().findLast((r) => r.operation === "policy.check")).toMatchObject({
+      decision: "allowed",
+      actor_name: "Oscar Operator",
+    });
+  });
+
   it("approvals belong to their project", async () => {
     const asked = await ask("ls");
     const foreign = world.users.foreignOwner.caller;

@@ -116,6 +116,13 @@ export function decideApproval(
   const events: ChangeEvent[] = [];
   const approval = deps.db.transaction((tx) => {
     const row = requireApproval(tx, access.projectId, input.id);
+    // Two people, not one: who asked on the agent's behalf does not also say yes (or no) to it.
+    if (row.requestedById !== null && row.requestedById === caller.userId) {
+      throw new DomainError(
+        "FORBIDDEN",
+        `You asked for this on ${row.agentName}'s behalf: another approver decides it (or cancel it)`,
+      );
+    }
     const status = input.decision === "approve" ? "approved" : "denied";
     const decided = tx
       .update(approvals)

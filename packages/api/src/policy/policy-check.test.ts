@@ -329,13 +329,22 @@ describe("decisions in the audit trail", () => {
     const rows = decisionRows();
     expect(rows.map((row) => row.decision).sort()).toEqual(["allowed", "denied", "denied", "requires_approval"]);
     const byHash = (hash: string) => rows.find((row) => row.detail.inputHash === hash);
+    // Asked by a signed-in person on the agent's behalf: the row is theirs, about the agent.
     expect(byHash(allowed.inputHash)).toMatchObject({
       decision: "allowed",
       target: "Read",
-      actor_type: "agent",
-      actor_name: "home-agent",
+      actor_type: "user",
+      actor_name: "Olivia Owner",
       agent_id: world.homeAgent.id,
-      detail: { source: "default", ruleId: null, policyVersion: 1, path: "src/a.ts", operation: "tool_use" },
+      detail: {
+        agent: "home-agent",
+        askedBy: { name: "Olivia Owner" },
+        source: "default",
+        ruleId: null,
+        policyVersion: 1,
+        path: "src/a.ts",
+        operation: "tool_use",
+      },
     });
     expect(byHash(denied.inputHash)).toMatchObject({
       decision: "denied",

@@ -86,7 +86,12 @@ export function tryPolicy(deps: Deps, projectId: string, input: PolicyCheckReque
 }
 
 /** The audit row of a decision: who asked, for what, what was decided by which rule or check. */
-function decisionRow(evaluation: Evaluation, decision: PolicyDecision, via: string | null): AuditRowInput {
+function decisionRow(
+  evaluation: Evaluation,
+  decision: PolicyDecision,
+  via: string | null,
+  person: Actor | null,
+): AuditRowInput {
   const { request, agent } = evaluation;
   return {
     operation: "policy.check",
@@ -107,6 +112,7 @@ function decisionRow(evaluation: Evaluation, decision: PolicyDecision, via: stri
       approvalId: decision.approvalId,
       reason: decision.reason,
       ...(via ? { reportedWith: via } : {}),
+      ...(person ? { askedBy: { id: person.id, name: person.name } } : {}),
     },
   };
 }
@@ -122,6 +128,7 @@ function resolveApproval(
   decision: PolicyDecision,
   via: string | null,
   actor: Actor,
+  person: Actor | null,
 ): PolicyDecision {
   const { request, policy } = evaluation;
   const agent = evaluation.agent!;
@@ -199,10 +206,12 @@ function resolveApproval(
       usedAt: null,
       usedByCheck: null,
       requestedWith: via,
+      requestedById: person?.id ?? null,
+      requestedByName: person?.name ?? null,
     };
     tx.insert(approvals).values(row).run();
     const created = { ...decision, approvalId: row.id, expiresAt: row.expiresAt };
-    appendAudit(deps, tx, agent.projectId, actor, decisionRow(evaluation, created, via), now);
+    appendAudit(deps, tx, agent.projectId, actor, decisionRow(evaluation, created, via, person), now);
     events.push(approvalChange(deps.state, tx, row, "created", now));
     return { decision: created, recorded: true };
   });
@@ -211,7 +220,7 @@ function resolveApproval(
     logDecision(deps, agent.projectId, {
       clientId: newId(),
       actor,
-      entry: decisionRow(evaluation, answer.decision, via),
+      entry: decisionRow(evaluation, answer.decision, via, person),
     });
   return answer.decision;
 }
@@ -224,15 +233,21 @@ export function checkPolicy(
   deps: Deps,
   access: ProjectAccess,
   input: PolicyCheckRequest,
-  { via = null, caller }: { via?: string | null; caller: () => Actor },
+  { via = null, caller, byPerson = false }: { via?: string | null; caller: () => Actor; byPerson?: boolean },
 ): PolicyDecision {
   assertActsAs(access, input.agent);
   const evaluation = evaluate(deps, access.projectId, input);
   const decision = decisionOf(evaluation);
   const { agent } = evaluation;
-  // Rows are the agent's when it is known; otherwise the caller's (an unknown name is not an agent).
-  const actor: Actor = agent ? { type: "agent", id: agent.id, name: agent.name } : caller();
-  if (decision.decision === "requires_approval") return resolveApproval(deps, evaluation, decision, via, actor);
-  logDecision(deps, access.projectId, { clientId: newId(), actor, entry: decisionRow(evaluation, decision, via) });
+  // A person asking on an agent's behalf is the row's actor and is named on the approval (they
+  // may not decide it); an agent's own check is the agent's; an unknown name is no agent.
+  const person = byPerson ? caller() : null;
+  const actor: Actor = person ?? (agent ? { type: "agent", id: agent.id, name: agent.name } : caller());
+  if (decision.decision === "requires_approval") return resolveApproval(deps, evaluation, decision, via, actor, person);
+  logDecision(deps, access.projectId, {
+    clientId: newId(),
+    actor,
+    entry: decisionRow(evaluation, decision, via, person),
+  });
   return decision;
 }

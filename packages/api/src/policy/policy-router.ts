@@ -29,6 +29,7 @@ export const policyRouter = {
       checkPolicy(ctx, ctx.project, input, {
         via: ctx.caller.kind === "apiKey" ? ctx.caller.prefix : null,
         caller: ctx.actor,
+        byPerson: ctx.caller.kind === "user",
       }),
     ),
   /** What would decide a request and why; nothing is recorded and no approval is asked. */

@@ -27,6 +27,8 @@ const approval = (over: Partial<Approval> = {}): Approval => ({
   comment: "",
   grantId: null,
   requestedWith: null,
+  requestedById: null,
+  requestedByName: null,
   ...over,
 });
 

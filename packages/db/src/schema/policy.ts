@@ -65,6 +65,9 @@ export const approvals = sqliteTable(
     /** The check that used it (`checkId`): that check asked again gets the same answer. */
     usedByCheck: text("used_by_check"),
     requestedWith: text("requested_with"),
+    /** A person who asked on the agent's behalf (signed in, not with the agent's key); they may not decide it. */
+    requestedById: text("requested_by_id"),
+    requestedByName: text("requested_by_name"),
   },
   (t) => [
     // Newest first, all or by status (the inbox, the history).

@@ -175,6 +175,9 @@ export interface Approval {
   grantId: string | null;
   /** The prefix of the key the request came with. */
   requestedWith: string | null;
+  /** A person who asked on the agent's behalf, signed in: another approver must decide it. */
+  requestedById: string | null;
+  requestedByName: string | null;
 }
 
 /** "This agent, this tool, for N minutes": an approver's yes widened beyond one request. */

@@ -68,6 +68,9 @@ export function RequestFacts({ approval, projectId, now }: { approval: Approval;
           {ago(approval.createdAt, now)}
         </time>
         {approval.requestedWith ? <span className="muted"> · key {approval.requestedWith}…</span> : null}
+        {approval.requestedByName ? (
+          <span className="muted"> · by {approval.requestedByName}, on the agent&apos;s behalf</span>
+        ) : null}
       </Fact>
     </dl>
   );

@@ -61,9 +61,11 @@ export function useUpdateProjectSettings(projectId: string) {
 }
 
 /** Member changes refresh the member list (and the audit trail shows them live). */
+/** A member removed or made less than admin takes the invites they made with them. */
 function useMembersInvalidation(projectId: string) {
   const utils = trpc.useUtils();
-  return () => utils.project.members.invalidate({ projectId });
+  return () =>
+    Promise.all([utils.project.members.invalidate({ projectId }), utils.invite.list.invalidate({ projectId })]);
 }
 
 export function useRemoveMember(projectId: string) {

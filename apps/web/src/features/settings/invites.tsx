@@ -72,7 +72,7 @@ export function Invites({ projectId }: { projectId: string }) {
                 <span>
                   <span className="badge">{invite.role}</span>{" "}
                   <span className="muted">
-                    created {date(invite.createdAt)}, expires {date(invite.expiresAt)}
+                    by {invite.createdByName}, created {date(invite.createdAt)}, expires {date(invite.expiresAt)}
                   </span>
                 </span>
                 <button
