@@ -130,7 +130,6 @@ export async function measureThroughput(storage: Storage = "disk") {
     const agentPids = workers.slice(0, -1).map((w) => w.child.pid!);
     const agentsCpu = () => agentPids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
     const agentsCpu0 = agentsCpu();
-    const enqueuerCpu0 = cpuMsOf(enqueuer!.child.pid!);
     const wall0 = Date.now();
     enqueuer!.cmd("go");
     const timeoutMs = 600_000;
@@ -143,11 +142,13 @@ export async function measureThroughput(storage: Storage = "disk") {
     const wall = Date.now() - wall0;
     const cpu = server.cpuMs() - cpu0;
     const agentsCpuMs = agentsCpu() - agentsCpu0;
-    const enqueuerCpuMs = cpuMsOf(enqueuer!.child.pid!) - enqueuerCpu0;
-    const enqueued = await enqueuer!.next<{ began: number; ms: number; failed: number; firstFailure: string }>(
-      "done",
-      60_000,
-    );
+    const enqueued = await enqueuer!.next<{
+      began: number;
+      ms: number;
+      failed: number;
+      firstFailure: string;
+      cpuMs: number;
+    }>("done", 60_000);
     const span = db
       .prepare(
         `SELECT max(finished_at) AS last, count(*) AS n, avg(leased_at - created_at) AS queued,
@@ -184,7 +185,7 @@ export async function measureThroughput(storage: Storage = "disk") {
       // CPU per run (µs) of each side, the whole run's: what two cores must fit 15,000 times a second.
       serverUsPerRun: (cpu * 1000) / THROUGHPUT_RUNS,
       agentsUsPerRun: (agentsCpuMs * 1000) / THROUGHPUT_RUNS,
-      enqueuerUsPerRun: (enqueuerCpuMs * 1000) / THROUGHPUT_RUNS,
+      enqueuerUsPerRun: (enqueued.cpuMs * 1000) / THROUGHPUT_RUNS,
       queuedMs: span.queued,
       heldMs: span.held,
       changesPerRun: changeRows / THROUGHPUT_RUNS,
@@ -192,6 +193,8 @@ export async function measureThroughput(storage: Storage = "disk") {
       states: states.map((s) => `${s.status} ${s.n}`).join(", "),
     };
   } finally {
+    // Told to stop, they exit by themselves (writing a --cpu-prof profile as they go); killed if not.
+    await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(5_000)]);
     workers.forEach((w) => w.kill());
     db.close();
     app.close();

@@ -53,6 +53,7 @@ export async function enqueuer(job: Extract<Job, { role: "enqueuer" }>) {
   void send({ type: "ready" });
   await go;
   const began = Date.now();
+  const cpu0 = process.cpuUsage();
   let failed = 0;
   let firstFailure = "";
   // In bulk, as an app queuing many runs at once does: `tasks.enqueueMany` sends 1,000 runs a call
@@ -71,7 +72,9 @@ export async function enqueuer(job: Extract<Job, { role: "enqueuer" }>) {
     }
   };
   await Promise.all(Array.from({ length: job.inFlight }, lane));
-  await send({ type: "done", began, ms: Date.now() - began, failed, firstFailure });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  await send({ type: "done", began, ms: Date.now() - began, failed, firstFailure, cpuMs });
   app.close();
   process.exit(0);
 }
