@@ -186,6 +186,16 @@ test("the agent form shows one clear message per field, checked before sending",
   await edit.getByRole("button", { name: "Cancel" }).click();
   await expect(agentRow(page, "scout")).not.toContainText("xxxxxxxx");
 
+  // Two bad path scopes: each is named, not only the first.
+  await page.getByRole("button", { name: "Edit scout" }).click();
+  const scopes = page.getByRole("dialog", { name: "Edit scout" });
+  await scopes.getByLabel("Path scopes", { exact: true }).fill("/etc/**\nsrc/**\n../up/*");
+  await scopes.getByRole("button", { name: "Save changes" }).click();
+  await expect(scopes.getByLabel("Path scopes", { exact: true })).toHaveAccessibleDescription(
+    /"\/etc\/\*\*" is absolute.*"\.\.\/up\/\*" has a "\.\." segment/,
+  );
+  await scopes.getByRole("button", { name: "Cancel" }).click();
+
   // A glob's braces keep their commas: one path scope, not two halves refused as broken globs,
   // and the agent can be edited again as it is.
   for (let round = 0; round < 2; round++) {

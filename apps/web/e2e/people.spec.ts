@@ -138,7 +138,6 @@ test("a member sees their sessions, signs another one out, and changes their pas
 test("an owner changes a member's role, hands them a one-time reset link, and removes them", async ({ browser }) => {
   const owner = await newPage(browser);
   await logIn(owner.page);
-  owner.page.on("dialog", (dialog) => void dialog.accept());
   await owner.page.getByRole("link", { name: "Settings" }).click();
   const row = memberRow(owner.page);
   await expect(row).toContainText(MEMBER.email);
@@ -174,6 +173,15 @@ test("an owner changes a member's role, hands them a one-time reset link, and re
   await memberRow(owner.page)
     .getByRole("button", { name: `Remove ${MEMBER.name}` })
     .click();
+  // Asked in the page first; Cancel changes nothing.
+  const confirm = owner.page.getByRole("dialog", { name: `Remove ${MEMBER.name} from this project?` });
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(memberRow(owner.page)).toHaveCount(1);
+  await memberRow(owner.page)
+    .getByRole("button", { name: `Remove ${MEMBER.name}` })
+    .click();
+  await confirm.getByRole("button", { name: "Remove member" }).click();
   await expect(owner.page.getByRole("status").filter({ hasText: "was removed" })).toBeVisible();
   await expect(memberRow(owner.page)).toHaveCount(0);
   await reset.page.reload();

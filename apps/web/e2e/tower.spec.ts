@@ -77,6 +77,20 @@ test("an API key gets the expiry chosen for it, shown in the key list", async ({
   await page.getByRole("button", { name: "Create API key" }).click();
   await expect(page.getByText("It never expires.")).toBeVisible();
   await expect(page.getByRole("row", { name: /e2e-forever/ })).toContainText("never expires");
+
+  // Revoking asks in the page; the key then reads revoked and answers 401.
+  const secret = await page.getByLabel("New API key secret").inputValue();
+  await page.getByRole("button", { name: "Revoke e2e-forever" }).click();
+  const confirm = page.getByRole("dialog", { name: "Revoke e2e-forever?" });
+  await expect(confirm).toContainText("Software using this key stops working at once");
+  await confirm.getByRole("button", { name: "Revoke key" }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(page.getByRole("row", { name: /e2e-forever/ })).toContainText("revoked");
+  // Asked from outside the browser (its session cookie would stand in for the revoked key).
+  const answer = await fetch(`${process.env.TOWER_E2E_API_URL}/trpc/agent.list?input=${encodeURIComponent("{}")}`, {
+    headers: { authorization: `Bearer ${secret}` },
+  });
+  expect(answer.status).toBe(401);
 });
 
 test("create, edit and delete sync between two sessions", async ({ browser }) => {

@@ -37,6 +37,14 @@ export function toFormErrors(error: unknown, known?: readonly string[]): FormErr
     if (field && (!known || known.includes(field))) fields[field] ??= [humanize(message)];
     else elsewhere.push(field ? describeIssue({ path: field, message }) : humanize(message));
   };
+  /** A list's items each say what is wrong with them (two bad globs: both named), one message per item. */
+  const addItems = (field: string, issues: readonly { path: string; message: string }[]) => {
+    const byItem = new Map<string, string>();
+    for (const issue of issues) if (!byItem.has(issue.path)) byItem.set(issue.path, humanize(issue.message));
+    if (!known || known.includes(field)) fields[field] = [...new Set(byItem.values())];
+    else for (const message of byItem.values()) elsewhere.push(describeIssue({ path: field, message }));
+  };
+  const isItemOf = (field: string, path: string) => new RegExp(`^(?:\\w+\\.)?${field}\\.\\d+$`).test(path);
 
   if (data?.zodError) {
     const parsed = parseIssues(error.message);
@@ -48,8 +56,16 @@ export function toFormErrors(error: unknown, known?: readonly string[]): FormErr
         // The flattened error loses the inner path: take it from the message.
         const inner = parsed.filter((issue) => issue.path === key || issue.path.startsWith(`${key}.`));
         if (inner.length === 0) add("", first);
-        for (const issue of inner) add(fieldOf(issue.path), issue.message);
-      } else add(key, first);
+        for (const field of new Set(inner.map((issue) => fieldOf(issue.path)))) {
+          const items = inner.filter((issue) => isItemOf(field, issue.path));
+          if (field && items.length > 1) addItems(field, items);
+          else for (const issue of inner.filter((i) => fieldOf(i.path) === field)) add(field, issue.message);
+        }
+      } else {
+        const items = parsed.filter((issue) => isItemOf(key, issue.path));
+        if (items.length > 1) addItems(key, items);
+        else add(key, first);
+      }
     }
     for (const message of data.zodError.formErrors ?? []) add("", message);
     if (Object.keys(fields).length === 0 && elsewhere.length === 0) elsewhere.push(describeIssues(error.message));

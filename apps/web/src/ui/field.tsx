@@ -8,7 +8,10 @@ interface FieldProps {
   children: (props: { id: string; "aria-invalid": boolean; "aria-describedby": string | undefined }) => ReactNode;
 }
 
-/** A labelled input with its hint and one message for this field (the first rule it failed) right below it. */
+/**
+ * A labelled input with its hint and its message right below it: one (the first rule it failed),
+ * or one per item of a list that failed (two bad path scopes: both named).
+ */
 export function Field({ label, errors, hint, children }: FieldProps) {
   const id = useId();
   const errorId = `${id}-error`;
@@ -26,7 +29,7 @@ export function Field({ label, errors, hint, children }: FieldProps) {
       ) : null}
       {hasError ? (
         <p className="field-error" id={errorId} role="alert">
-          {errors?.[0]}
+          {errors?.join(" ")}
         </p>
       ) : null}
     </div>

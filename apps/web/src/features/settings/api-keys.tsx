@@ -2,8 +2,10 @@
 import type { ApiKeyScope } from "@tower/shared";
 import { API_KEY_EXPIRY_DAYS, API_KEY_SCOPE_LABELS, API_KEY_SCOPES, apiKeyState } from "@tower/shared/domain";
 import { useState, type FormEvent } from "react";
+import { errorMessage } from "~/lib/errors";
 import { toFormErrors } from "~/lib/form-errors";
 import type { RouterOutputs } from "~/lib/trpc";
+import { ConfirmDialog } from "~/ui/confirm-dialog";
 import { CopyButton } from "~/ui/copy-button";
 import { Field, FormError } from "~/ui/field";
 import { Empty, QueryView } from "~/ui/states";
@@ -48,6 +50,8 @@ export function ApiKeys({ projectId }: { projectId: string }) {
   const [agentNames, setAgentNames] = useState("");
   const [expiry, setExpiry] = useState<Expiry>(`${DEFAULT_EXPIRY_DAYS}`);
   const [created, setCreated] = useState<RouterOutputs["apiKey"]["create"] | null>(null);
+  /** The key whose revocation waits for a yes. */
+  const [revoking, setRevoking] = useState<{ id: string; name: string } | null>(null);
   const errors = toFormErrors(create.error);
   // Read at each render (the list refetches on every change), enough to tell expired keys apart.
   const now = Date.now();
@@ -200,8 +204,8 @@ export function ApiKeys({ projectId }: { projectId: string }) {
                             aria-label={`Revoke ${key.name}`}
                             disabled={revoke.isPending}
                             onClick={() => {
-                              if (window.confirm(`Revoke the key "${key.name}"? Software using it stops working.`))
-                                revoke.mutate({ projectId, id: key.id });
+                              revoke.reset();
+                              setRevoking(key);
                             }}
                           >
                             Revoke
@@ -216,6 +220,17 @@ export function ApiKeys({ projectId }: { projectId: string }) {
           </div>
         )}
       </QueryView>
+      {revoking ? (
+        <ConfirmDialog
+          title={`Revoke ${revoking.name}?`}
+          body="Software using this key stops working at once, and its open connections end. This cannot be undone."
+          confirmLabel="Revoke key"
+          pending={revoke.isPending}
+          error={revoke.error ? errorMessage(revoke.error) : null}
+          onConfirm={() => revoke.mutate({ projectId, id: revoking.id }, { onSuccess: () => setRevoking(null) })}
+          onClose={() => setRevoking(null)}
+        />
+      ) : null}
     </section>
   );
 }

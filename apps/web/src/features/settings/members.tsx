@@ -5,6 +5,7 @@ import { useState } from "react";
 import { useMe } from "~/features/auth";
 import { errorMessage } from "~/lib/errors";
 import type { RouterOutputs } from "~/lib/trpc";
+import { ConfirmDialog } from "~/ui/confirm-dialog";
 import { CopyButton } from "~/ui/copy-button";
 import { FormError } from "~/ui/field";
 import { QueryView } from "~/ui/states";
@@ -28,9 +29,12 @@ export function MemberList({ projectId, myRole }: { projectId: string; myRole: R
   const resetLink = useCreateResetLink();
   const [notice, setNotice] = useState<string | null>(null);
   const [link, setLink] = useState<{ name: string; url: string; expiresAt: number } | null>(null);
+  /** A sign-out or removal waiting for a yes. */
+  const [asking, setAsking] = useState<{ member: Member; action: "signOut" | "remove" } | null>(null);
   const manages = hasRole(myRole, "admin");
   const myId = me.data?.user?.id;
-  const failure = [setRole, remove, signOut, resetLink].find((m) => m.error)?.error;
+  // Sign-out and removal say theirs in their confirmation dialog.
+  const failure = [setRole, resetLink].find((m) => m.error)?.error;
 
   const canManage = (member: Member) => manages && (member.role !== "owner" || myRole === "owner");
   const roleChoices = ROLES.filter((role) => role !== "owner" || myRole === "owner");
@@ -40,10 +44,11 @@ export function MemberList({ projectId, myRole }: { projectId: string; myRole: R
     setLink(null);
     const target = { projectId, userId: member.userId };
     if (action === "signOut") {
-      if (!window.confirm(`Sign ${member.name} out of every session?`)) return;
       signOut.mutate(target, {
-        onSuccess: ({ sessionsEnded }) =>
-          setNotice(`${member.name} was signed out (${sessionsEnded} session${sessionsEnded === 1 ? "" : "s"} ended).`),
+        onSuccess: ({ sessionsEnded }) => {
+          setAsking(null);
+          setNotice(`${member.name} was signed out (${sessionsEnded} session${sessionsEnded === 1 ? "" : "s"} ended).`);
+        },
       });
     } else if (action === "reset") {
       resetLink.mutate(target, {
@@ -51,9 +56,20 @@ export function MemberList({ projectId, myRole }: { projectId: string; myRole: R
           setLink({ name: member.name, url: `${window.location.origin}/reset-password#${token}`, expiresAt }),
       });
     } else {
-      if (!window.confirm(`Remove ${member.name} from this project? Their open pages stop updating at once.`)) return;
-      remove.mutate(target, { onSuccess: () => setNotice(`${member.name} was removed from the project.`) });
+      remove.mutate(target, {
+        onSuccess: () => {
+          setAsking(null);
+          setNotice(`${member.name} was removed from the project.`);
+        },
+      });
     }
+  }
+
+  /** Sign-out and removal end someone's access: asked in the page first. */
+  function ask(member: Member, action: "signOut" | "remove") {
+    signOut.reset();
+    remove.reset();
+    setAsking({ member, action });
   }
 
   return (
@@ -107,7 +123,7 @@ export function MemberList({ projectId, myRole }: { projectId: string; myRole: R
                           </option>
                         ))}
                       </select>
-                      <button type="button" onClick={() => act(m, "signOut")} disabled={signOut.isPending}>
+                      <button type="button" onClick={() => ask(m, "signOut")} disabled={signOut.isPending}>
                         Sign out everywhere
                       </button>
                       <button type="button" onClick={() => act(m, "reset")} disabled={resetLink.isPending}>
@@ -116,7 +132,7 @@ export function MemberList({ projectId, myRole }: { projectId: string; myRole: R
                       <button
                         type="button"
                         className="danger-text"
-                        onClick={() => act(m, "remove")}
+                        onClick={() => ask(m, "remove")}
                         disabled={remove.isPending}
                         aria-label={`Remove ${m.name}`}
                       >
@@ -132,6 +148,27 @@ export function MemberList({ projectId, myRole }: { projectId: string; myRole: R
           </ul>
         )}
       </QueryView>
+      {asking ? (
+        <ConfirmDialog
+          {...(asking.action === "signOut"
+            ? {
+                title: `Sign ${asking.member.name} out everywhere?`,
+                body: "Every session of theirs ends, on every device, and their open pages go to sign-in. They can sign in again.",
+                confirmLabel: "Sign out everywhere",
+                pending: signOut.isPending,
+                error: signOut.error ? errorMessage(signOut.error) : null,
+              }
+            : {
+                title: `Remove ${asking.member.name} from this project?`,
+                body: "They lose access at once and their open pages stop updating; invites they made end too. Their other projects are not affected.",
+                confirmLabel: "Remove member",
+                pending: remove.isPending,
+                error: remove.error ? errorMessage(remove.error) : null,
+              })}
+          onConfirm={() => act(asking.member, asking.action)}
+          onClose={() => setAsking(null)}
+        />
+      ) : null}
     </section>
   );
 }
