@@ -64,11 +64,22 @@ test("the dashboard sends a CSP that keeps it working, and HSTS only when reache
 test("an invite link keeps its token out of every request line; a weak password is refused with the reason", async ({
   browser,
 }) => {
+  // Another window on Settings follows the invite and the new member live, without a reload.
+  const watcher = await newPage(browser);
+  await logIn(watcher.page);
+  await watcher.page.getByRole("link", { name: "Settings" }).click();
+  const revokeButtons = watcher.page.getByRole("button", { name: "Revoke invite" });
+  await expect(watcher.page.getByText("No open invites.").or(revokeButtons.first())).toBeVisible();
+  await expect(watcher.page.locator("li[data-member]").first()).toBeVisible();
+  const openInvites = await revokeButtons.count();
+  await watcher.page.waitForTimeout(300); // its live feed open
+
   const owner = await newPage(browser);
   await logIn(owner.page);
   await owner.page.getByRole("link", { name: "Settings" }).click();
   await owner.page.getByRole("button", { name: "Create invite link" }).click();
   const link = await owner.page.getByLabel("Invite link").inputValue();
+  await expect(revokeButtons).toHaveCount(openInvites + 1);
   expect(link).toMatch(/\/invite#[\w-]+$/);
   const token = link.split("#")[1]!;
 
@@ -91,8 +102,11 @@ test("an invite link keeps its token out of every request line; a weak password 
 
   expect(requestLines.length).toBeGreaterThan(0);
   expect(requestLines.filter((line) => line.includes(token))).toEqual([]);
+  await expect(memberRow(watcher.page)).toBeVisible();
+  await expect(revokeButtons).toHaveCount(openInvites);
   await owner.context.close();
   await invitee.context.close();
+  await watcher.context.close();
 });
 
 test("a member sees their sessions, signs another one out, and changes their password", async ({ browser }) => {

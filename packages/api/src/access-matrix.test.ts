@@ -66,6 +66,7 @@ const OWN_PROJECT = {
   "member.revokeSessions": [ok, ok, F, F, F, F, F, F, F, U, U],
   "member.createResetLink": [ok, ok, F, F, F, F, F, F, F, U, U],
   "project.settings": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
+  "project.onPeopleChange": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "project.updateSettings": [ok, ok, F, F, ok, F, F, F, F, U, U],
   "agent.summary": [ok, ok, ok, ok, ok, ok, ok, F, F, U, U],
   "agent.setEnabled": [ok, ok, ok, F, ok, ok, F, F, F, U, U],
@@ -192,6 +193,7 @@ const FOREIGN_PROJECT = {
   "member.revokeSessions": [F, F, F, F, F, F, F, F, F, U, U],
   "member.createResetLink": [F, F, F, F, F, F, F, F, F, U, U],
   "project.settings": [F, F, F, F, F, F, F, F, F, U, U],
+  "project.onPeopleChange": [F, F, F, F, F, F, F, F, F, U, U],
   "project.updateSettings": [F, F, F, F, F, F, F, F, F, U, U],
   "agent.summary": [F, F, F, F, F, F, F, F, F, U, U],
   "agent.setEnabled": [F, F, F, F, F, F, F, F, F, U, U],
@@ -1787,6 +1789,20 @@ const SPECS: Record<ProcedureName, Spec<unknown>> = {
     call: (c, t) => c.project.settings({ projectId: t.projectId }),
     async allowed(result) {
       expect(result).toEqual({ agentSelfRegistration: true });
+    },
+  }),
+  "project.onPeopleChange": spec({
+    async prepare(t) {
+      const before = await lastChangeId(t);
+      const invite = await t.admin.invite.create({ projectId: t.projectId, role: "viewer" });
+      return { before, invite };
+    },
+    call: (c, t, p) => c.project.onPeopleChange({ projectId: t.projectId, lastEventId: p.before }),
+    async allowed(result, _t, p) {
+      const first = await reader(result as AsyncIterable<unknown>).next();
+      // Which list and which item changed, nothing more (no token, no email).
+      expect(first.data).toMatchObject({ entity: "people", op: "updated", data: { id: p.invite.id, list: "invites" } });
+      expect(JSON.stringify(first.data)).not.toContain(p.invite.token);
     },
   }),
   "project.updateSettings": spec({

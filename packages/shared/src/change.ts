@@ -39,8 +39,17 @@ export type ChangeEvent =
       "updated",
       { id: string; version: number; summary: string; actorName: string; createdAt: number }
     >
+  /**
+   * Settings' lists changed: a member joined, changed role or left, an invite or API key was made
+   * or ended, or the project's settings changed. Only what changed is said: Settings reads the list
+   * again (with what its reader may see).
+   */
+  | Envelope<"people", "updated", { id: string; list: PeopleList }>
   /** Not stored in the change feed: a wake-up for audit tails, which read the new rows themselves. */
   | Envelope<"audit", "appended", { id: string }>;
+
+/** The lists of Settings a `people` change is about. */
+export type PeopleList = "members" | "invites" | "apiKeys" | "settings";
 
 export type ChangeEntity = ChangeEvent["entity"];
 export type ChangeOf<E extends ChangeEntity> = Extract<ChangeEvent, { entity: E }>;

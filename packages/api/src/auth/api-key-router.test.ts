@@ -70,7 +70,11 @@ describe("API keys", () => {
     });
     const create = (input: object) => admin.apiKey.create({ projectId: world.projectId, name: "k", ...input });
     await expectTRPCError(create({ scopes: ["agent"] }), "BAD_REQUEST", /Name the agents this agent key may act as/);
-    await expectTRPCError(create({ scopes: ["read"], agentNames: ["scout"] }), "BAD_REQUEST", /Only a key with the agent scope is bound to agents/);
+    await expectTRPCError(
+      create({ scopes: ["read"], agentNames: ["scout"] }),
+      "BAD_REQUEST",
+      /Only a key with the agent scope is bound to agents/,
+    );
     await expectTRPCError(create({ scopes: ["agent"], agentNames: ["a/b"] }), "BAD_REQUEST", /Use letters, digits/);
     await expectTRPCError(create({ scopes: ["operator"] }), "BAD_REQUEST", /Scopes are agent, read, manage, admin/);
   });

@@ -2,10 +2,12 @@ import { apiKeys } from "@tower/db";
 import { API_KEY_PREFIX, type Actor, type ApiKeyCreateInput } from "@tower/shared";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { appendAudit } from "../core/audit-chain";
+import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { assertRoomForApiKey } from "../core/project-caps";
 import { newId, randomToken, sha256 } from "../core/tokens";
+import { peopleChange } from "./people-changes";
 
 const DAY_MS = 86_400_000;
 
@@ -27,12 +29,14 @@ export function createApiKey(deps: Deps, projectId: string, input: ApiKeyCreateI
     expiresAt: null as number | null,
   };
   if (input.expiresInDays != null) row.expiresAt = row.createdAt + input.expiresInDays * DAY_MS;
-  db.transaction((tx) => {
+  const change = db.transaction((tx) => {
     tx.insert(apiKeys).values(row).run();
     const expiresAt = row.expiresAt === null ? null : new Date(row.expiresAt).toISOString();
     const detail = { prefix: row.prefix, scopes: row.scopes, agentNames: row.agentNames, expiresAt };
     appendAudit(deps, tx, projectId, actor, { operation: "apiKey.create", target: row.name, detail }, row.createdAt);
+    return peopleChange(deps.state, tx, projectId, "apiKeys", row.id, row.createdAt);
   });
+  publishChanges(deps, [change]);
   return {
     id: row.id,
     name: row.name,
@@ -67,7 +71,7 @@ export function listApiKeys({ db }: Deps, projectId: string) {
 export function revokeApiKey(deps: Deps, projectId: string, id: string, actor: Actor): void {
   const { db, clock, bus } = deps;
   const now = clock.now();
-  db.transaction((tx) => {
+  const change = db.transaction((tx) => {
     const key = tx
       .select({ name: apiKeys.name, prefix: apiKeys.prefix })
       .from(apiKeys)
@@ -83,6 +87,8 @@ export function revokeApiKey(deps: Deps, projectId: string, id: string, actor: A
       { operation: "apiKey.revoke", target: key.name, detail: { prefix: key.prefix } },
       now,
     );
+    return peopleChange(deps.state, tx, projectId, "apiKeys", id, now);
   });
+  publishChanges(deps, [change]);
   bus.publishRevocation(id);
 }

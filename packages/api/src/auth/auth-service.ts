@@ -1,6 +1,7 @@
 // Over 300 lines on purpose: an account's life (sign-up, sign-in, passwords, own sessions) shares checks and helpers.
 import { passwordResets, projects, memberships, sessions, users } from "@tower/db";
 import type {
+  ChangeEvent,
   Actor,
   ChangePasswordInput,
   LogInInput,
@@ -10,6 +11,7 @@ import type {
   User,
 } from "@tower/shared";
 import { and, count, eq, gt, isNull } from "drizzle-orm";
+import { publishChanges } from "../core/change-feed";
 import type { ClientInfo, Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { newId, sha256 } from "../core/tokens";
@@ -76,7 +78,8 @@ export async function signUp(deps: Deps, input: SignUpInput, client: ClientInfo)
   const passwordHash = await hashPassword(input.password);
   const now = clock.now();
   const user = { id: newId(), email: input.email, name: input.name };
-  return db.transaction((tx) => {
+  let joined: ChangeEvent[] = [];
+  const session = db.transaction((tx) => {
     // Checked again: another sign-up may have committed while the password was hashed.
     if (tx.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get()) {
       throw new DomainError("CONFLICT", "This email already has an account: log in instead", { field: "email" });
@@ -89,7 +92,7 @@ export async function signUp(deps: Deps, input: SignUpInput, client: ClientInfo)
     tx.insert(users)
       .values({ ...user, passwordHash, createdAt: now })
       .run();
-    if (invite) acceptInviteTx(deps, tx, invite, { ...userActor(user), id: user.id }, now);
+    if (invite) joined = acceptInviteTx(deps, tx, invite, { ...userActor(user), id: user.id }, now);
     if (!invite) {
       let owned = tx.select({ id: projects.id }).from(projects).all();
       if (owned.length === 0) {
@@ -116,6 +119,8 @@ export async function signUp(deps: Deps, input: SignUpInput, client: ClientInfo)
     );
     return startUserSession(deps, user, client, tx);
   });
+  publishChanges(deps, joined);
+  return session;
 }
 
 /**

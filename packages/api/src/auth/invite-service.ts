@@ -1,11 +1,13 @@
 import { invites, memberships, projects, users, type DbOrTx } from "@tower/db";
-import type { Actor, InviteCreateInput, Role } from "@tower/shared";
+import type { Actor, ChangeEvent, InviteCreateInput, Role } from "@tower/shared";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { appendAudit } from "../core/audit-chain";
+import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { assertRoomForInvite } from "../core/project-caps";
 import { newId, randomToken, sha256 } from "../core/tokens";
+import { peopleChange } from "./people-changes";
 
 type Invite = typeof invites.$inferSelect;
 
@@ -22,7 +24,7 @@ export function createInvite(deps: Deps, projectId: string, createdBy: string, i
     createdAt: now,
     expiresAt: now + input.expiresInHours * 3_600_000,
   };
-  db.transaction((tx) => {
+  const change = db.transaction((tx) => {
     assertRoomForInvite(tx, projectId, now);
     tx.insert(invites).values(row).run();
     appendAudit(
@@ -33,7 +35,9 @@ export function createInvite(deps: Deps, projectId: string, createdBy: string, i
       { operation: "invite.create", target: row.role, detail: { inviteId: row.id } },
       now,
     );
+    return peopleChange(deps.state, tx, projectId, "invites", row.id, now);
   });
+  publishChanges(deps, [change]);
   return { id: row.id, token, role: row.role, expiresAt: row.expiresAt };
 }
 
@@ -57,7 +61,7 @@ export function listInvites({ db, clock }: Deps, projectId: string) {
 export function revokeInvite(deps: Deps, projectId: string, id: string, actor: Actor): void {
   const { db, clock } = deps;
   const now = clock.now();
-  db.transaction((tx) => {
+  const change = db.transaction((tx) => {
     const result = tx
       .update(invites)
       .set({ expiresAt: now })
@@ -65,7 +69,9 @@ export function revokeInvite(deps: Deps, projectId: string, id: string, actor: A
       .run();
     if (result.changes === 0) throw new DomainError("NOT_FOUND", "Invite not found or already used");
     appendAudit(deps, tx, projectId, actor, { operation: "invite.revoke", detail: { inviteId: id } }, now);
+    return peopleChange(deps.state, tx, projectId, "invites", id, now);
   });
+  publishChanges(deps, [change]);
 }
 
 /**
@@ -105,9 +111,16 @@ export function previewInvite({ db, clock }: Deps, token: string): { projectName
 
 /**
  * Uses the invite: the person joins with its role (a member already keeps theirs: an invite never
- * demotes anyone), recorded in the project's trail with the invite and who made it.
+ * demotes anyone), recorded in the project's trail with the invite and who made it. Returns the
+ * changes to Settings' lists, to publish once committed.
  */
-export function acceptInviteTx(deps: Deps, tx: DbOrTx, invite: Invite, user: Actor & { id: string }, now: number) {
+export function acceptInviteTx(
+  deps: Deps,
+  tx: DbOrTx,
+  invite: Invite,
+  user: Actor & { id: string },
+  now: number,
+): ChangeEvent[] {
   tx.update(invites).set({ acceptedAt: now, acceptedBy: user.id }).where(eq(invites.id, invite.id)).run();
   const existing = tx
     .select({ role: memberships.role })
@@ -137,14 +150,19 @@ export function acceptInviteTx(deps: Deps, tx: DbOrTx, invite: Invite, user: Act
     },
     now,
   );
+  return [
+    peopleChange(deps.state, tx, invite.projectId, "invites", invite.id, now),
+    peopleChange(deps.state, tx, invite.projectId, "members", user.id, now),
+  ];
 }
 
 export function acceptInvite(deps: Deps, token: string, user: Actor & { id: string }): { projectId: string } {
   const { db, clock } = deps;
-  return db.transaction((tx) => {
+  const { projectId, changes } = db.transaction((tx) => {
     const invite = findOpenInvite(tx, token, clock.now());
     if (!invite) throw new DomainError("NOT_FOUND", "This invite link is invalid, used or expired");
-    acceptInviteTx(deps, tx, invite, user, clock.now());
-    return { projectId: invite.projectId };
+    return { projectId: invite.projectId, changes: acceptInviteTx(deps, tx, invite, user, clock.now()) };
   });
+  publishChanges(deps, changes);
+  return { projectId };
 }

@@ -3,10 +3,12 @@ import { hasRole, type Actor, type Member, type Role } from "@tower/shared";
 import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
 import { membershipRevocationId } from "../core/access";
 import { appendAudit } from "../core/audit-chain";
+import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { newId, randomToken, sha256 } from "../core/tokens";
 import { revokeInvitesOfTx } from "./invite-service";
+import { peopleChange } from "./people-changes";
 import { announceRevokedSessions, revokeAllUserSessions } from "./user-session-service";
 
 /** A reset link is for the next few minutes, while the admin and the person are in touch. */
@@ -68,11 +70,25 @@ function ownerCount(tx: DbOrTx, projectId: string): number {
 
 const LAST_OWNER = "A project needs an owner: make someone else owner first";
 
+/** The members list changed (and the invites list, when the member's invites ended with it). */
+function membersChanged(
+  deps: Deps,
+  tx: DbOrTx,
+  projectId: string,
+  userId: string,
+  invitesRevoked: number,
+  now: number,
+) {
+  const changes = [peopleChange(deps.state, tx, projectId, "members", userId, now)];
+  if (invitesRevoked > 0) changes.push(peopleChange(deps.state, tx, projectId, "invites", userId, now));
+  return changes;
+}
+
 /** Removes a member from the project; their open streams of it end at once. */
 export function removeMember(deps: Deps, projectId: string, by: Manager, userId: string, actor: Actor): void {
   const { db, clock } = deps;
   const now = clock.now();
-  db.transaction((tx) => {
+  const changes = db.transaction((tx) => {
     const target = memberOf(tx, projectId, userId);
     assertMayManage(by, target);
     if (target.role === "owner" && ownerCount(tx, projectId) <= 1) throw new DomainError("CONFLICT", LAST_OWNER);
@@ -92,7 +108,9 @@ export function removeMember(deps: Deps, projectId: string, by: Manager, userId:
       },
       now,
     );
+    return membersChanged(deps, tx, projectId, userId, invitesRevoked, now);
   });
+  publishChanges(deps, changes);
   deps.bus.publishRevocation(membershipRevocationId(projectId, userId));
 }
 
@@ -110,9 +128,9 @@ export function setMemberRole(
 ): { userId: string; role: Role } {
   const { db, clock } = deps;
   const now = clock.now();
-  const changed = db.transaction((tx) => {
+  const changes = db.transaction((tx) => {
     const target = memberOf(tx, projectId, userId);
-    if (target.role === role) return false;
+    if (target.role === role) return [];
     assertMayManage(by, target);
     if (role === "owner" && by.role !== "owner")
       throw new DomainError("FORBIDDEN", "Only an owner can make someone an owner");
@@ -135,10 +153,11 @@ export function setMemberRole(
       },
       now,
     );
-    return true;
+    return membersChanged(deps, tx, projectId, userId, invitesRevoked, now);
   });
+  publishChanges(deps, changes);
   // Streams the member has open check again what they may still see.
-  if (changed) deps.bus.publishRevocation(membershipRevocationId(projectId, userId));
+  if (changes.length > 0) deps.bus.publishRevocation(membershipRevocationId(projectId, userId));
   return { userId, role };
 }
 

@@ -1,6 +1,7 @@
 import { ProjectCreateInputSchema } from "@tower/shared";
 import { ProjectSettingsPatchSchema } from "@tower/shared";
 import type { TRPCRouterRecord } from "@trpc/server";
+import { changeSubscription } from "../core/change-subscription";
 import { projectProcedure, userProcedure } from "../core/trpc";
 import { listMemberships } from "./auth-service";
 import { listMembers } from "./member-service";
@@ -18,4 +19,6 @@ export const projectRouter = {
   updateSettings: projectProcedure("admin")
     .input(ProjectSettingsPatchSchema)
     .mutation(({ ctx, input }) => updateProjectSettings(ctx, ctx.project.projectId, input, ctx.actor())),
+  /** Which of Settings' lists changed (members, invites, API keys, settings), live: the page reads it again. */
+  onPeopleChange: changeSubscription("people"),
 } satisfies TRPCRouterRecord;

@@ -1,5 +1,34 @@
 "use client";
+import type { PeopleList } from "@tower/shared";
+import { useRef } from "react";
 import { trpc } from "~/lib/trpc";
+
+/**
+ * Settings stays live: when another window (or person, or key) changes a member, an invite, an API
+ * key or the project's settings, the list it changed is read again, as this reader may see it.
+ */
+export function usePeopleLive(projectId: string) {
+  const utils = trpc.useUtils();
+  const refresh: Record<PeopleList, () => Promise<void>> = {
+    members: () => utils.project.members.invalidate({ projectId }),
+    invites: () => utils.invite.list.invalidate({ projectId }),
+    apiKeys: () => utils.apiKey.list.invalidate({ projectId }),
+    settings: () => utils.project.settings.invalidate({ projectId }),
+  };
+  // No event id to resume from: after a reconnect, every list is read again (the first start
+  // comes right after they were read).
+  const started = useRef(false);
+  trpc.project.onPeopleChange.useSubscription(
+    { projectId, lastEventId: null },
+    {
+      onStarted: () => {
+        if (started.current) for (const read of Object.values(refresh)) void read();
+        started.current = true;
+      },
+      onData: ({ data }) => void refresh[data.data.list](),
+    },
+  );
+}
 
 export function useApiKeys(projectId: string, enabled: boolean) {
   return trpc.apiKey.list.useQuery({ projectId }, { enabled });
@@ -60,8 +89,10 @@ export function useUpdateProjectSettings(projectId: string) {
   });
 }
 
-/** Member changes refresh the member list (and the audit trail shows them live). */
-/** A member removed or made less than admin takes the invites they made with them. */
+/**
+ * Member changes refresh the member list, and the invites (a member removed or made less than
+ * admin takes the invites they made with them).
+ */
 function useMembersInvalidation(projectId: string) {
   const utils = trpc.useUtils();
   return () =>

@@ -5,6 +5,7 @@ import { ThemeSwitch } from "~/ui/theme-switch";
 import { AccountSecurity } from "./account-security";
 import { AgentRegistration } from "./agent-registration";
 import { ApiKeys } from "./api-keys";
+import { usePeopleLive } from "./hooks";
 import { Invites } from "./invites";
 import { MemberList } from "./members";
 import { Notifications } from "./notifications";
@@ -14,6 +15,7 @@ import { PriceTable } from "./price-table";
 export function SettingsPage() {
   const { current } = useProject();
   const isAdmin = hasRole(current.role, "admin");
+  usePeopleLive(current.projectId);
   return (
     <section className="page">
       <div className="page-head">
