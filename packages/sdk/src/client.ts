@@ -15,6 +15,7 @@ import { aloneWhenIdle } from "./alone-when-idle";
 import { fetchWithStatus } from "./http-status";
 import { enqueue, enqueueMany, type EnqueueManyOptions, type EnqueueOptions } from "./enqueue-many";
 import { onProcessExit } from "./process-exit";
+import { RETRY_UNANSWERED_MS } from "./retry-unanswered";
 import { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
 import { socketChecks } from "./socket-checks";
 
@@ -27,6 +28,12 @@ export interface TowerClientOptions {
   WebSocket?: typeof globalThis.WebSocket;
   /** Delay before the n-th reconnect attempt of the live connection. */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * How long `tasks.enqueue` and `tasks.enqueueMany` send a call again while its answer does not
+   * come (Tower restarting, a connection cut; each run's idempotency key keeps it from being queued
+   * twice). Default 30 s.
+   */
+  enqueueRetryMs?: number;
   /** Batching, buffering and retry of `event()` and `metric()` reports. */
   reporting?: ReporterOptions & ReporterHooks;
 }
@@ -41,13 +48,15 @@ export interface TowerClient {
     /**
      * Queues a run of the task (by name) now, with the task's input or `input`; returns the run. A
      * call whose answer is lost is sent again with the same idempotency key (`options.idempotencyKey`,
-     * or one made per call), so it never queues the run twice.
+     * or one made per call), so it never queues the run twice; if no answer comes at all, an
+     * `EnqueueUnansweredError` gives the key to try again with.
      */
     enqueue(task: string, input?: Record<string, unknown>, options?: EnqueueOptions): Promise<Run>;
     /**
      * Queues a run of the task per input, in bulk (1,000 runs a call, one transaction each); returns
-     * the runs' ids in the order given. If a later call fails, an `EnqueueManyError` says how many
-     * were queued (`queued`: their ids). `idempotencyKeys` (one per input) make repeating it safe.
+     * the runs' ids in the order given. If a later call fails, or no answer comes, an
+     * `EnqueueManyError` says how many were queued (`queued`: their ids) and gives each input's key
+     * (`idempotencyKeys`): calling again with them queues only what is missing.
      */
     enqueueMany(
       task: string,
@@ -102,6 +111,7 @@ function endpoints(base: unknown) {
  */
 export function createTowerClient(options: TowerClientOptions): TowerClient {
   const urls = endpoints(options.url);
+  const enqueueRetryMs = options.enqueueRetryMs ?? RETRY_UNANSWERED_MS;
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const wsClient = createWSClient({
     url: urls.ws,
@@ -173,8 +183,9 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       return handle;
     },
     tasks: {
-      enqueue: (task, input, enqueueOptions) => enqueue(api, task, input, enqueueOptions),
-      enqueueMany: (task, inputs, enqueueOptions) => enqueueMany(api, task, inputs, enqueueOptions),
+      enqueue: (task, input, enqueueOptions = {}) => enqueue(api, task, input, enqueueOptions, enqueueRetryMs),
+      enqueueMany: (task, inputs, enqueueOptions = {}) =>
+        enqueueMany(api, task, inputs, enqueueOptions, enqueueRetryMs),
     },
     shutdown: () => shutdown(),
     close: () => wsClient.close(),

@@ -13,7 +13,7 @@ export {
   type AuthorizeRequest,
   type WaitOptions,
 } from "./authorize-types";
-export { EnqueueManyError, type EnqueueManyOptions, type EnqueueOptions } from "./enqueue-many";
+export { EnqueueManyError, EnqueueUnansweredError, type EnqueueManyOptions, type EnqueueOptions } from "./enqueue-many";
 export { PolicyDeniedError } from "./policy-denied-error";
 export type { RunContext, RunHandler, WorkLoop, WorkOptions } from "./work";
 export { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";

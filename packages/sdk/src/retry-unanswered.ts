@@ -1,7 +1,12 @@
 import { RETRYABLE_STATUS, statusOf } from "./http-status";
 
-/** Waits between tries of a call whose answer never came: about 8 s in all, a restart of Tower. */
-const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000];
+/**
+ * How long a call whose answer does not come is sent again, by default: through a restart of
+ * Tower (`npm start` answers again after about 10 s on a small machine).
+ */
+export const RETRY_UNANSWERED_MS = 30_000;
+const FIRST_WAIT_MS = 250;
+const LONGEST_WAIT_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -12,17 +17,19 @@ export function unanswered(error: unknown): boolean {
 }
 
 /**
- * `call`, tried again while it goes unanswered. Only for calls that are safe to repeat: here, those
- * that carry idempotency keys, so a try that arrived without its answer coming back makes nothing twice.
+ * `call`, sent again (after 0.25 s, then twice as long each time, up to 5 s) while it goes
+ * unanswered, for `forMs` at most. Only for calls that are safe to repeat: here, those that carry
+ * idempotency keys, so a try that arrived without its answer coming back makes nothing twice.
  */
-export async function retryUnanswered<T>(call: () => Promise<T>): Promise<T> {
-  for (let tries = 0; ; tries++) {
+export async function retryUnanswered<T>(call: () => Promise<T>, forMs: number): Promise<T> {
+  const giveUpAt = Date.now() + forMs;
+  for (let wait = FIRST_WAIT_MS; ; wait = Math.min(wait * 2, LONGEST_WAIT_MS)) {
     try {
       return await call();
     } catch (error) {
-      const delay = RETRY_DELAYS_MS[tries];
-      if (delay === undefined || !unanswered(error)) throw error;
-      await sleep(delay);
+      const left = giveUpAt - Date.now();
+      if (left <= 0 || !unanswered(error)) throw error;
+      await sleep(Math.min(wait, left));
     }
   }
 }

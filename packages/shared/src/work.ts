@@ -157,7 +157,20 @@ export const TaskEnqueueManyInputSchema = z.object({
       }),
     )
     .min(1, "Give at least one run")
-    .max(WORK_LIMITS.enqueuePerCall, `At most ${WORK_LIMITS.enqueuePerCall} runs per call`),
+    .max(WORK_LIMITS.enqueuePerCall, `At most ${WORK_LIMITS.enqueuePerCall} runs per call`)
+    .superRefine((runs, ctx) => {
+      const first = new Map<string, number>();
+      runs.forEach(({ idempotencyKey: key }, index) => {
+        if (key === undefined) return;
+        const earlier = first.get(key);
+        if (earlier === undefined) return void first.set(key, index);
+        ctx.addIssue({
+          code: "custom",
+          path: [index, "idempotencyKey"],
+          message: `The idempotency key "${key}" is also run ${earlier}'s: a key names one run`,
+        });
+      });
+    }),
 });
 export type TaskEnqueueManyInput = z.input<typeof TaskEnqueueManyInputSchema>;
 

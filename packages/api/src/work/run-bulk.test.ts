@@ -149,6 +149,16 @@ describe("idempotency keys", () => {
       "CONFLICT",
       /runs\.1\.idempotencyKey: The idempotency key "k"/,
     );
+    // One call naming one key twice would drop the second input: refused.
+    await expectTRPCError(
+      owner.task.enqueueMany({
+        projectId,
+        task: "index",
+        runs: [{ idempotencyKey: "a" }, { input: { n: 2 }, idempotencyKey: "a" }],
+      }),
+      "BAD_REQUEST",
+      /The idempotency key \\"a\\" is also run 0's: a key names one run/,
+    );
     await expectTRPCError(
       owner.task.runNow({ projectId, task: "index", idempotencyKey: "" }),
       "BAD_REQUEST",
