@@ -102,11 +102,12 @@ function start(pm) {
     ["apps/web", "dist/server.js", env],
   ].map(([dir, entry, childEnv]) =>
     // Each in its own process group (detached), so a Ctrl+C reaches only this script, which stops
-    // them in order (the demo fleet before the API server it reports to).
+    // them in order (the demo fleet before the API server it reports to). The IPC channel is their
+    // lifeline: should this script be killed outright, it closes and they stop themselves.
     spawn(process.execPath, [entry], {
       cwd: path.join(root, dir),
       env: childEnv,
-      stdio: "inherit",
+      stdio: ["inherit", "inherit", "inherit", "ipc"],
       detached: !isWindows,
     }),
   );
@@ -160,7 +161,7 @@ function startFleet(env) {
   return spawn(process.execPath, ["main.mjs"], {
     cwd: path.join(root, "examples/demo-fleet"),
     env: { ...env, TOWER_URL: env.TOWER_SERVER_URL },
-    stdio: "inherit",
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
     detached: !isWindows,
   });
 }

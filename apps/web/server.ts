@@ -3,6 +3,7 @@
 import http from "node:http";
 import path from "node:path";
 import next from "next";
+import { stopWithParent } from "@tower/shared/node";
 import { loadEnv } from "./src/server/env";
 import { createProxy } from "./src/server/proxy";
 import { requestTargetProblem } from "./src/server/request-target";
@@ -73,3 +74,4 @@ function shutdown() {
 }
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
+stopWithParent();

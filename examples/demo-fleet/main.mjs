@@ -649,6 +649,12 @@ function stop() {
 }
 process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
+// Started by `npm start` with a lifeline (an IPC channel): if that script dies without stopping
+// the fleet (SIGKILL), the channel closes and the fleet stops too instead of running on alone.
+if (process.connected) {
+  process.channel?.unref();
+  process.once("disconnect", () => void stop());
+}
 
 /** The agents the key runs, asked of Tower (again each second for up to 30 s while it starts). */
 async function keyAgents() {

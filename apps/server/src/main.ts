@@ -17,7 +17,7 @@ import {
   stopAllSuites,
 } from "@tower/api";
 import { createDb, holdInstanceLock, WriteGate } from "@tower/db";
-import { readIdentityFolder } from "@tower/shared/node";
+import { readIdentityFolder, stopWithParent } from "@tower/shared/node";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { loadEnv, suiteEnvironment } from "./env";
@@ -200,3 +200,4 @@ async function shutdown(signal: string) {
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+stopWithParent();

@@ -213,10 +213,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test("npm start prints a fresh install's one-time setup code, and the dashboard listens on loopback", async () => {
-  test.setTimeout(120_000);
-  // scripts/bootstrap.mjs with a stand-in pnpm (install and build succeed at once: the dashboard was
-  // built before these tests), so it starts the real API server and dashboard on free ports.
+/**
+ * scripts/bootstrap.mjs with a stand-in pnpm (install and build succeed at once: the dashboard was
+ * built before these tests), so it starts the real API server and dashboard on free ports.
+ */
+async function startNpm() {
   const root = path.resolve(import.meta.dirname, "../../..");
   const dir = mkdtempSync(path.join(os.tmpdir(), "tower-npm-start-"));
   const fake = path.join(dir, "pnpm");
@@ -237,13 +238,29 @@ test("npm start prints a fresh install's one-time setup code, and the dashboard 
     env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const started = { child, dir, apiPort, webPort, output: "" };
+  child.stdout.on("data", (chunk: Buffer) => (started.output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (started.output += chunk.toString()));
+  return started;
+}
+
+/** Whether something answers on the loopback port. */
+const answers = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/`).then(
+    () => true,
+    () => false,
+  );
+
+test("npm start prints a fresh install's one-time setup code, and the dashboard listens on loopback", async () => {
+  test.setTimeout(120_000);
+  const npm = await startNpm();
+  const { child, dir, apiPort, webPort } = npm;
   try {
-    await expect.poll(() => output, { timeout: 90_000 }).toMatch(/one-time setup code:\s+([A-Z0-9]{4}-){3}[A-Z0-9]{4}/);
-    const code = /one-time setup code:\s+(\S+)/.exec(output)![1]!;
-    expect(output).toContain(`Tower web ready on http://127.0.0.1:${webPort}`);
+    await expect
+      .poll(() => npm.output, { timeout: 90_000 })
+      .toMatch(/one-time setup code:\s+([A-Z0-9]{4}-){3}[A-Z0-9]{4}/);
+    const code = /one-time setup code:\s+(\S+)/.exec(npm.output)![1]!;
+    expect(npm.output).toContain(`Tower web ready on http://127.0.0.1:${webPort}`);
     const signUp = (setupCode: string) =>
       fetch(`http://127.0.0.1:${apiPort}/trpc/auth.signUp`, {
         method: "POST",
@@ -255,6 +272,24 @@ test("npm start prints a fresh install's one-time setup code, and the dashboard 
   } finally {
     child.kill("SIGTERM");
     await once(child, "exit");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("npm start killed outright (SIGKILL) takes the API server and the dashboard with it", async () => {
+  test.setTimeout(120_000);
+  const npm = await startNpm();
+  const { child, dir, apiPort, webPort } = npm;
+  try {
+    await expect.poll(() => npm.output, { timeout: 90_000 }).toContain("Tower web ready");
+    await expect.poll(() => answers(apiPort), { timeout: 30_000 }).toBe(true);
+    expect(await answers(webPort)).toBe(true);
+    child.kill("SIGKILL");
+    // Nothing runs on as an orphan holding the ports and the database.
+    await expect.poll(() => answers(apiPort), { timeout: 20_000 }).toBe(false);
+    await expect.poll(() => answers(webPort), { timeout: 20_000 }).toBe(false);
+  } finally {
+    child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -34,3 +34,4 @@ export {
   type SignedHeadCheck,
 } from "./audit-heads";
 export { readJsonLines, type JsonLine } from "./json-lines";
+export { stopWithParent } from "./stop-with-parent";
