@@ -65,13 +65,13 @@ const ZOD_DEFAULTS: [RegExp, (m: RegExpExecArray) => string][] = [
     /^Too big: expected (?:number|int) to be <(=?)(\S+)$/,
     (m) => `Enter a number ${m[1] ? "no greater than" : "below"} ${number(m[2]!)}`,
   ],
-  [/^Invalid input: expected \w+, received (?:undefined|null)$/, () => "This field is required"],
-  [/^Invalid input: expected int, received number$/, () => "Enter a whole number"],
-  [/^Invalid input: expected number, received \w+$/, () => "Enter a number"],
+  [/^(?:Invalid input: )?expected \w+, received (?:undefined|null)$/, () => "This field is required"],
+  [/^(?:Invalid input: )?expected int, received number$/, () => "Enter a whole number"],
+  [/^(?:Invalid input: )?expected number, received \w+$/, () => "Enter a number"],
   [/^Invalid option: expected one of (.+)$/, (m) => `Choose one of ${m[1]!.replaceAll('"', "").split("|").join(", ")}`],
   [/^Invalid email(?: address)?$/, () => "Enter a valid email address"],
   [/^Invalid (?:input|string: must match pattern .+)$/, () => "This value is not valid"],
-  [/^Invalid input: expected \w+, received \w+$/, () => "This value is not valid here"],
+  [/^(?:Invalid input: )?expected \w+, received \w+$/, () => "This value is not valid here"],
 ];
 
 /** A validation message in words for a person (zod's defaults rewritten, others unchanged). */

@@ -37,6 +37,12 @@ describe("readYaml", () => {
     );
   });
 
+  it("says a second document (a --- line after the first) in the author's words, not the parser's API", () => {
+    expect(failureOf(() => readYaml("name: scout\nrole: researcher\n---\n"))).toBe(
+      "The file holds more than one YAML document (a --- line after the first): one file describes one agent or one list of agents",
+    );
+  });
+
   it("reads anchors and aliases as their values, up to the cap", () => {
     const content = `tools: &tools [read, write]\nagents:\n${Array.from({ length: LIMITS.yamlAliases }, (_, i) => `  - { name: a${i}, allowedTools: *tools }`).join("\n")}\n`;
     const read = readYaml(content) as { agents: { allowedTools: string[] }[] };

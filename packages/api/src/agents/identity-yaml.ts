@@ -49,6 +49,14 @@ function refuseCostlyShapes(content: string): void {
   }
 }
 
+/** The parser's messages that speak to its API rather than to the file's author, in words for them. */
+function inOurWords(message: string): string {
+  if (message.startsWith("Source contains multiple documents")) {
+    return "The file holds more than one YAML document (a --- line after the first): one file describes one agent or one list of agents";
+  }
+  return message;
+}
+
 /**
  * Reads one YAML identity file as plain data, or throws an error whose message is the file's
  * report. Guarded against files made to hurt the server rather than describe agents:
@@ -66,7 +74,7 @@ export function readYaml(content: string): unknown {
   refuseCostlyShapes(content);
   const doc = inWords(() => parseDocument(content, { logLevel: "error" }));
   const [error] = doc.errors;
-  if (error) throw new Error(tooDeep(error.message) ? TOO_DEEP : error.message);
+  if (error) throw new Error(tooDeep(error.message) ? TOO_DEEP : inOurWords(error.message));
   const unknownTags = doc.warnings.filter((warning) => warning.code === "TAG_RESOLVE_FAILED");
   if (unknownTags.length > 0) {
     const first = /Unresolved tag: (\S+)/.exec(unknownTags[0]!.message)?.[1] ?? "?";

@@ -48,7 +48,7 @@ describe("DomainError with a field", () => {
     expect(error?.data).toMatchObject({ code: "CONFLICT", field: "name", zodError: null });
   });
 
-  it("a refusal about no field has data.field null; invalid input keeps its zod field errors", async () => {
+  it("a refusal about no field has data.field null; invalid input names its first field and keeps zod's field errors", async () => {
     const owner = world.users.owner.caller;
     const missing = await expectTRPCError(
       owner.agent.byName({ projectId: world.projectId, name: "nobody" }),
@@ -61,8 +61,15 @@ describe("DomainError with a field", () => {
       name: "",
       role: "coder",
     });
-    expect(error?.data.field).toBeNull();
+    expect(error?.data.field).toBe("name");
     expect(error?.data.zodError?.fieldErrors).toHaveProperty("name");
+    // zod's own wording is not said twice ("Invalid input: limit: Invalid input: expected…").
+    const { error: typed } = await callOverHttp(world, { apiKey: world.keys.admin.secret }, "task.runNow", {
+      task: "any",
+      priority: "high",
+    });
+    expect(typed?.message).toBe("Invalid input: priority: expected number, received string");
+    expect(typed?.data.field).toBe("priority");
   });
 
   it("a weak password names the input field it came in", async () => {

@@ -9,7 +9,7 @@ import { DomainError } from "./errors";
 import { unknownFieldProblem } from "./input-keys";
 import type { ProcedureMeta, TowerErrorShape } from "./procedure-types";
 import { releaseOnEnd } from "./release-on-end";
-import { describeIssues } from "./zod-issues";
+import { describeIssues, firstIssuePath } from "./zod-issues";
 
 const t = initTRPC
   .context<Context>()
@@ -22,7 +22,7 @@ const t = initTRPC
     sse: { enabled: false },
     errorFormatter({ shape, error }): TowerErrorShape {
       const zodError = error.cause instanceof ZodError ? error.cause : null;
-      const field = error.cause instanceof DomainError ? error.cause.field : null;
+      const field = error.cause instanceof DomainError ? error.cause.field : zodError ? firstIssuePath(zodError) : null;
       let message = shape.message;
       if (zodError) message = `Invalid input: ${describeIssues(zodError)}`;
       else if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";

@@ -24,6 +24,7 @@ const suite = (extra: string) =>
 describe("loadSuitesFile", () => {
   it("reads a YAML file: defaults, argv commands, env as text, cwd resolved against the file's folder", async () => {
     mkdirSync(join(dir, "conf"));
+    mkdirSync(join(dir, "web"));
     const path = join(dir, "conf", "tower-suites.yaml");
     writeFileSync(
       path,
@@ -65,13 +66,26 @@ describe("loadSuitesFile", () => {
 
   it("reads JSON, and keeps an absolute cwd", async () => {
     const path = join(dir, "suites.json");
+    const app = join(dir, "app"); // absolute
+    mkdirSync(app);
     writeFileSync(
       path,
-      JSON.stringify({ suites: [{ name: "a", command: ["true"], cwd: "/srv/app", format: "tower-jsonl" }] }),
+      JSON.stringify({ suites: [{ name: "a", command: ["true"], cwd: app, format: "tower-jsonl" }] }),
     );
     expect(await loadSuitesFile(path)).toEqual([
-      { name: "a", command: ["true"], cwd: "/srv/app", format: "tower-jsonl", timeoutSeconds: 600 },
+      { name: "a", command: ["true"], cwd: app, format: "tower-jsonl", timeoutSeconds: 600 },
     ]);
+  });
+
+  it("refuses a suite whose folder is not there, naming the suite and the folder", async () => {
+    const path = join(dir, "folders.yaml");
+    writeFileSync(
+      path,
+      `suites:\n  - { name: a, command: "true", format: junit }\n  - { name: b, command: "true", format: junit, cwd: /path/to/your/project }\n  - { name: c, command: "true", format: junit, cwd: folders.yaml }\n`,
+    );
+    await expect(loadSuitesFile(path)).rejects.toThrow(
+      `${path}: suites[1].cwd: the folder /path/to/your/project does not exist\n${path}: suites[2].cwd: the folder ${join(dir, "folders.yaml")} is not a folder`,
+    );
   });
 
   it("returns null when there is no file, so the server runs without suites", async () => {

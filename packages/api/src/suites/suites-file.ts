@@ -72,8 +72,9 @@ export function parseSuitesFile(text: string, file: string): LoadedSuite[] {
 }
 
 /**
- * Reads and validates the suites file at `path`. Returns null when there is no file (the server
- * then runs without suites); throws `SuitesFileError` when it exists but is not valid.
+ * Reads and validates the suites file at `path`, each suite's folder included. Returns null when
+ * there is no file (the server then runs without suites); throws `SuitesFileError` when it exists
+ * but is not valid.
  */
 export async function loadSuitesFile(path: string): Promise<LoadedSuite[] | null> {
   let size: number;
@@ -89,5 +90,17 @@ export async function loadSuitesFile(path: string): Promise<LoadedSuite[] | null
   if (size > MAX_SUITES_FILE_BYTES) {
     throw new SuitesFileError(path, [`${path}: the file is ${size} bytes; a suites file may be at most 1 MiB`]);
   }
-  return parseSuitesFile(await readFile(path, "utf8"), path);
+  const suites = parseSuitesFile(await readFile(path, "utf8"), path);
+  // A folder that is not there would fail each start of its suite: said now, while starting.
+  const missing: string[] = [];
+  for (const [index, suite] of suites.entries()) {
+    const folder = await stat(suite.cwd).catch(() => null);
+    if (!folder?.isDirectory()) {
+      missing.push(
+        `${path}: suites[${index}].cwd: the folder ${suite.cwd} ${folder ? "is not a folder" : "does not exist"}`,
+      );
+    }
+  }
+  if (missing.length > 0) throw new SuitesFileError(path, missing);
+  return suites;
 }
