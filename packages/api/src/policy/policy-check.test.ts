@@ -171,6 +171,22 @@ describe("built-in checks", () => {
     expect(await check({ sessionId: next.id })).toMatchObject({ decision: "allowed" });
   });
 
+  it("refuses a sessionId that is not one of the agent's sessions, which the audit row would name", async () => {
+    const other = await owner.agent.create({ projectId, name: "other-agent", role: "coder" });
+    const { session: theirs } = await owner.session.start({ projectId, name: other.name });
+    for (const sessionId of [theirs.id, "made-up-session"]) {
+      await expectTRPCError(
+        check({ sessionId }),
+        "BAD_REQUEST",
+        new RegExp(`^sessionId: "${sessionId}" is not a session of home-agent: send the id session.start gave it`),
+      );
+    }
+    const { session: own } = await owner.session.start({ projectId, name: "home-agent" });
+    await owner.session.end({ projectId, sessionId: own.id });
+    // An ended session is still the agent's (a check made as it stops).
+    expect(await check({ sessionId: own.id })).toMatchObject({ decision: "allowed" });
+  });
+
   it("the checks run in order: unknown, disabled, tool, path, budget", async () => {
     await owner.agent.update({
       projectId,

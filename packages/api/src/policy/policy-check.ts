@@ -1,4 +1,4 @@
-import { approvals, teams } from "@tower/db";
+import { agentSessions, approvals, teams } from "@tower/db";
 import {
   DECISION_OF_EFFECT,
   LIMITS,
@@ -7,12 +7,13 @@ import {
   type PolicyCheckRequest,
   type PolicyDecision,
 } from "@tower/shared";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { findAgentByName, type AgentRow } from "../agents/agent-writes";
 import { assertActsAs, type ProjectAccess } from "../core/access";
 import { appendAudit, type AuditRowInput } from "../core/audit-chain";
 import { publishChanges } from "../core/change-feed";
 import type { Deps } from "../core/deps";
+import { DomainError } from "../core/errors";
 import { prepared, slot } from "../core/prepared";
 import { newId } from "../core/tokens";
 import { approvalChange, findOpenApproval, pendingApprovalsOf, type ApprovalRow } from "./approval-rows";
@@ -43,6 +44,18 @@ export function teamNameOf(deps: Deps, teamId: string | null): string | null {
       .prepare(),
   ).get({ id: teamId });
   return row?.name ?? null;
+}
+
+/** Whether `sessionId` is a session (open or ended) of the agent. */
+function isSessionOf(deps: Deps, agentId: string, sessionId: string): boolean {
+  const row = prepared(deps.state, "sessions.ofAgent", () =>
+    deps.db
+      .select({ id: agentSessions.id })
+      .from(agentSessions)
+      .where(and(eq(agentSessions.id, slot("sessionId")), eq(agentSessions.agentId, slot("agentId"))))
+      .prepare(),
+  ).get({ sessionId, agentId });
+  return row !== undefined;
 }
 
 /** Built-in checks first, then the project's rules (compiled once per version). No side effects. */
@@ -239,6 +252,14 @@ export function checkPolicy(
   const evaluation = evaluate(deps, access.projectId, input);
   const decision = decisionOf(evaluation);
   const { agent } = evaluation;
+  // The audit row and the approval name the session: it must be one of this agent's.
+  if (agent && evaluation.request.sessionId !== null && !isSessionOf(deps, agent.id, evaluation.request.sessionId)) {
+    throw new DomainError(
+      "BAD_REQUEST",
+      `"${evaluation.request.sessionId}" is not a session of ${agent.name}: send the id session.start gave it, or none`,
+      { field: "sessionId" },
+    );
+  }
   // A person asking on an agent's behalf is the row's actor and is named on the approval (they
   // may not decide it); an agent's own check is the agent's; an unknown name is no agent.
   const person = byPerson ? caller() : null;
