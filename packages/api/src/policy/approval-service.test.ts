@@ -355,6 +355,23 @@ describe("approvals", () => {
       decision: "allowed",
       source: "approval",
     });
+    // Nor does a grant they made let their own request through: Oscar widens the agent's own
+    // request for Deploy to a grant; his request asked on the agent's behalf still waits.
+    const mine = await operator.policy.check({
+      projectId,
+      agent: "home-agent",
+      tool: "Deploy",
+      input: { by: "me", n: 2 },
+    });
+    const theirs = await agentKey().policy.check({ agent: "home-agent", tool: "Deploy", input: { n: 3 } });
+    await decide(operator, theirs.approvalId!, "approve", { grantMinutes: 60 });
+    expect(await agentKey().policy.check({ agent: "home-agent", tool: "Deploy", input: { n: 4 } })).toMatchObject({
+      decision: "allowed",
+      source: "grant",
+    });
+    expect(
+      await operator.policy.check({ projectId, agent: "home-agent", tool: "Deploy", input: { by: "me", n: 2 } }),
+    ).toMatchObject({ decision: "requires_approval", approvalId: mine.approvalId });
     // An allowed check asked by a person is theirs too.
     await operator.policy.check({ projectId, agent: "home-agent", tool: "Read" });
     await flushDecisions(world.deps);

@@ -147,7 +147,8 @@ function resolveApproval(
   const agent = evaluation.agent!;
   const now = deps.clock.now();
   const grant = activeGrant(deps.state, deps.db, agent.id, request.tool, now);
-  if (grant) {
+  // A grant someone made does not let their own request through: another approver decides it.
+  if (grant && !(person && grant.createdById === person.id)) {
     return {
       ...decision,
       decision: "allowed",

@@ -149,6 +149,15 @@ describe("idempotency keys", () => {
       "CONFLICT",
       /runs\.1\.idempotencyKey: The idempotency key "k"/,
     );
+    // Its task deleted and made again under the same name: the key still names the old run, and says so.
+    const old = await owner.task.runNow({ projectId, task: "report", idempotencyKey: "kept" });
+    await owner.task.delete({ projectId, id: old.taskId! });
+    await owner.task.create({ projectId, name: "report" });
+    await expectTRPCError(
+      owner.task.runNow({ projectId, task: "report", idempotencyKey: "kept" }),
+      "CONFLICT",
+      new RegExp(`already queued run ${old.id} of task "report", since deleted: a key names one run, so use another`),
+    );
     // One call naming one key twice would drop the second input: refused.
     await expectTRPCError(
       owner.task.enqueueMany({
@@ -164,7 +173,7 @@ describe("idempotency keys", () => {
       "BAD_REQUEST",
       /idempotency key cannot be empty/,
     );
-    expect(count("select count(*) from runs")).toBe(runs);
+    expect(count("select count(*) from runs")).toBe(runs + 1); // the "kept" run, made above
   });
 });
 

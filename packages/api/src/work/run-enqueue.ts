@@ -120,9 +120,11 @@ function runOfKey(state: ConnectionState, tx: DbOrTx, task: RunSource, key: stri
   ).get({ projectId: task.projectId, key });
   if (!row) throw new Error(`Run with idempotency key "${key}" not found after its insert was refused`);
   if (row.taskId !== task.id) {
+    // Its task deleted since (and maybe made again under the same name): said, not left to puzzle over.
+    const whose = row.taskId === null ? `of task "${row.taskName}", since deleted` : `of task "${row.taskName}"`;
     throw new DomainError(
       "CONFLICT",
-      `The idempotency key "${key}" already queued run ${row.id} of task "${row.taskName}": a key names one run`,
+      `The idempotency key "${key}" already queued run ${row.id} ${whose}: a key names one run, so use another`,
       { field },
     );
   }
