@@ -5,7 +5,8 @@ import type { ConnectionState } from "../core/connection-state";
 
 /**
  * Records, in the transaction of the change, that one of Settings' lists changed (`id`: the member,
- * invite, key or project), so every open Settings page reads it again; publish it once committed.
+ * invite, key or project; for the invites that ended with their maker, the maker), so every open
+ * Settings page reads it again; publish it once committed.
  */
 export function peopleChange(
   state: ConnectionState,
