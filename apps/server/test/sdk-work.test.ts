@@ -215,8 +215,6 @@ describe("agent.work", () => {
       target: { kind: "agent", value: name },
     });
     let reason = "";
-    const errors: string[] = [];
-    revokedAgent.on("error", (error) => errors.push(error.message));
     revokedAgent.work(
       (run) =>
         new Promise((_resolve, reject) => {
@@ -240,13 +238,6 @@ describe("agent.work", () => {
       (text) => text !== "",
     );
     expect(reason).toMatch(/^Tower refused the report: /);
-    // The streams Tower ended say so, instead of falling silent.
-    await until(
-      async () => errors.join("\n"),
-      (text) => text.includes("work stream") && text.includes("live feed"),
-    );
-    expect(errors.join("\n")).toContain(`Tower ended ${name}'s work stream: its key was revoked or expired`);
-    expect(errors.join("\n")).toContain(`Tower ended ${name}'s live feed: its key was revoked or expired`);
     await own.shutdown(); // resolves: nothing retries a report Tower refuses for good
   });
 

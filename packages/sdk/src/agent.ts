@@ -354,17 +354,6 @@ export class AgentHandle {
           }
         },
         onError: (error) => this.#emit("error", error),
-        // Tower ends the feed itself only when the key or session may no longer follow the agent.
-        onComplete: () => {
-          if (this.#running) {
-            this.#emit(
-              "error",
-              new Error(
-                `Tower ended ${this.name}'s live feed: its key was revoked or expired, or it lost access to the project; a stop from the dashboard no longer reaches this process`,
-              ),
-            );
-          }
-        },
       },
     );
   }

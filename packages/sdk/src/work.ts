@@ -299,16 +299,6 @@ export function startWork(
         else held.get(keyOf({ id: assignment.runId, attempt: assignment.attempt }))?.lose(assignment.reason);
       },
       onError: (error) => onError(error),
-      // Tower ends the stream itself only when this key or session may no longer run the agent.
-      onComplete: () => {
-        if (!stopped) {
-          onError(
-            new Error(
-              `Tower ended ${agent}'s work stream: its key was revoked or expired, or it lost access to the project; no more runs come`,
-            ),
-          );
-        }
-      },
     },
   );
 
