@@ -5,6 +5,7 @@ import type {
   Agent,
   AgentRegisterInput,
   AgentSession,
+  ChangeOf,
   ReportEvent,
   ReportItem,
   ReportMetric,
@@ -14,6 +15,7 @@ import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
 import { waitForApproval } from "./approval-wait";
 import { authorize } from "./authorize";
+import { lastingSubscription } from "./lasting-subscription";
 import type { AuthorizeDecision, AuthorizeOptions, AuthorizeRequest, WaitOptions } from "./authorize-types";
 import { PolicyDeniedError } from "./policy-denied-error";
 // Report ids are time-ordered (UUIDv7, monotonic within this process): Tower's unique index on
@@ -86,6 +88,8 @@ export class AgentHandle {
     private readonly options: AgentHandleOptions = {},
     private readonly onRunningChange: (handle: AgentHandle, running: boolean) => void = () => {},
     private readonly enqueue: (item: ReportItem) => void = () => {},
+    /** Whether the client was closed: its streams, ended by that, are not opened again. */
+    private readonly closed: () => boolean = () => false,
   ) {}
 
   /** Whether Tower last said this agent is at or over one of its budgets. */
@@ -190,8 +194,10 @@ export class AgentHandle {
    */
   work(handler: RunHandler, options: WorkOptions = {}): WorkLoop {
     if (this.#work) throw new Error(`Agent "${this.name}" is already working; stop() it first`);
-    const loop = startWork(this.api, this.name, handler, options, (error) => this.#emit("error", error));
+    const loop = startWork(this.api, this.name, handler, options, (error) => this.#emit("error", error), this.closed);
     this.#work = loop;
+    // Stopped with the client (its runs given back or reported), started or not.
+    this.onRunningChange(this, true);
     return loop;
   }
 
@@ -336,10 +342,13 @@ export class AgentHandle {
 
   #follow(agentId: string, lastEventId: string) {
     this.#watch?.unsubscribe();
-    this.#watch = this.api.agent.onChange.subscribe(
-      { agentId, lastEventId },
+    // Opened again, from the last change seen, if Tower ends it (see lasting-subscription.ts).
+    let after = lastEventId;
+    this.#watch = lastingSubscription<{ id: string; data: ChangeOf<"agent"> }>(
+      (handlers) => this.api.agent.onChange.subscribe({ agentId, lastEventId: after }, handlers),
       {
-        onData: ({ data: change }) => {
+        onData: ({ id, data: change }) => {
+          after = id;
           if (change.op === "deleted") return;
           const wasDisabled = this.disabled;
           this.#agent = change.data;
@@ -353,7 +362,15 @@ export class AgentHandle {
             if (this.#running && !this.#session) void this.start().catch((e: Error) => this.#emit("error", e));
           }
         },
+        onRefused: (error) =>
+          this.#emit(
+            "error",
+            new Error(
+              `Tower refused ${this.name}'s live feed, so a stop from the dashboard no longer reaches this process: ${error.message}`,
+            ),
+          ),
         onError: (error) => this.#emit("error", error),
+        closed: this.closed,
       },
     );
   }

@@ -160,12 +160,17 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       options.reporting?.onResult?.(result, batch);
     },
   });
+  let closed = false;
+  const close = () => {
+    closed = true;
+    return wsClient.close();
+  };
   const shutdown = async (reason: "stopped" | "process_exit" = "stopped") => {
     await reporter.flush().catch(() => {});
     // What Tower could not take by now is lost with this client: counted and said, not silent.
     reporter.abandon("Tower could not be reached before the client shut down");
     await Promise.allSettled([...running].map((handle) => handle.stop(reason)));
-    await wsClient.close();
+    await close();
   };
   onProcessExit(() => shutdown("process_exit"));
   return {
@@ -178,6 +183,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
         agentOptions,
         (h, isRunning) => (isRunning ? running.add(h) : running.delete(h)),
         (item) => reporter.add(item),
+        () => closed,
       );
       handles.set(name, handle);
       return handle;
@@ -188,6 +194,6 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
         enqueueMany(api, task, inputs, enqueueOptions, enqueueRetryMs),
     },
     shutdown: () => shutdown(),
-    close: () => wsClient.close(),
+    close: () => void close(),
   };
 }

@@ -2,6 +2,7 @@ import type { ClientRouter as AppRouter } from "@tower/api/client";
 import type { Run, RunAssignment } from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
+import { lastingSubscription } from "./lasting-subscription";
 import { RunReporter } from "./run-reporter";
 
 /** What a run's handler gets: the run, a signal that says stop, and ways to report as it goes. */
@@ -237,6 +238,8 @@ export function startWork(
   handler: RunHandler,
   options: WorkOptions,
   onError: (error: Error) => void,
+  /** Whether the client was closed (its live connection with it). */
+  closed: () => boolean,
 ): WorkLoop {
   const reporter = new RunReporter(api);
   const held = new Map<string, HeldRun>();
@@ -288,8 +291,8 @@ export function startWork(
     settled.add(done);
   };
 
-  const subscription: Unsubscribable = api.run.assignments.subscribe(
-    { agent, concurrency: options.concurrency ?? 1 },
+  const subscription: Unsubscribable = lastingSubscription<RunAssignment>(
+    (handlers) => api.run.assignments.subscribe({ agent, concurrency: options.concurrency ?? 1 }, handlers),
     {
       onData: (assignment) => {
         if (stopped) return;
@@ -298,7 +301,10 @@ export function startWork(
           held.get(keyOf({ id: assignment.runId, attempt: assignment.attempt }))?.abort(assignment.reason);
         else held.get(keyOf({ id: assignment.runId, attempt: assignment.attempt }))?.lose(assignment.reason);
       },
+      onRefused: (error) =>
+        onError(new Error(`Tower refused ${agent}'s work stream, so it takes no more runs: ${error.message}`)),
       onError: (error) => onError(error),
+      closed,
     },
   );
 
