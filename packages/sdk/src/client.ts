@@ -17,7 +17,7 @@ import { enqueue, enqueueMany, type EnqueueManyOptions, type EnqueueOptions } fr
 import { onProcessExit } from "./process-exit";
 import { RETRY_UNANSWERED_MS } from "./retry-unanswered";
 import { Reporter, type ReporterHooks, type ReporterOptions } from "./reporter";
-import { socketChecks } from "./socket-checks";
+import { socketCalls } from "./socket-calls";
 
 export interface TowerClientOptions {
   /** Base URL of the Tower server, e.g. `http://localhost:3001`. */
@@ -106,8 +106,8 @@ function endpoints(base: unknown) {
 /**
  * Queries and mutations go over HTTP, a lone call at once and calls made meanwhile batched (see
  * alone-when-idle.ts); subscriptions over one lazily opened WebSocket that reconnects by itself and
- * resumes every subscription from the last event it received; a running agent's policy checks over
- * that WebSocket (see socket-checks.ts).
+ * resumes every subscription from the last event it received; a running agent's policy checks and
+ * its runs' reports over that WebSocket (see socket-calls.ts).
  */
 export function createTowerClient(options: TowerClientOptions): TowerClient {
   const urls = endpoints(options.url);
@@ -121,10 +121,10 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
     retryDelayMs: options.retryDelayMs ?? ((attempt) => Math.min(500 * 2 ** attempt, 10_000)),
   });
   const running = new Set<AgentHandle>();
-  // Only while an agent runs: its kill switch keeps the socket open. Otherwise the socket is open
-  // just for a moment (an approval's wait ending, say) and tRPC's client, which knows nothing of
-  // the checks sent on it, would close it under them.
-  const checks = socketChecks(() =>
+  // Only while an agent runs or works: its kill switch or its runs keep the socket open. Otherwise
+  // the socket is open just for a moment (an approval's wait ending, say) and tRPC's client, which
+  // knows nothing of the calls sent on it, would close it under them.
+  const onSocket = socketCalls(() =>
     running.size > 0 && wsClient.connection?.state === "open" ? wsClient.connection.ws : null,
   );
   const overHttp = aloneWhenIdle(
@@ -134,8 +134,8 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
   const api = createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        condition: (op) => op.type === "subscription" || checks.takes(op),
-        true: [checks.link(overHttp), wsLink({ client: wsClient })],
+        condition: (op) => op.type === "subscription" || onSocket.takes(op),
+        true: [onSocket.link(overHttp), wsLink({ client: wsClient })],
         false: splitLink({
           // A batch of reports is a request of its own: batched with other calls it would wait for
           // them, and two report batches in flight at once would travel, and be answered, as one.

@@ -3,6 +3,7 @@ import type { Run, RunAssignment } from "@tower/shared";
 import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
 import { lastingSubscription } from "./lasting-subscription";
+import { reportId } from "./report-id";
 import { RunReporter } from "./run-reporter";
 
 /** What a run's handler gets: the run, a signal that says stop, and ways to report as it goes. */
@@ -196,7 +197,9 @@ class HeldRun {
     this.#unsent?.();
     await this.#beating;
     if (this.#lost !== null) throw new RunLostError(this.#lost);
-    const base = { id: this.run.id, attempt: this.run.attempt };
+    // One id for the outcome however often it is sent: Tower answers a report it stored already
+    // (its answer lost with the connection) as stored, where it would refuse it as stale.
+    const base = { id: this.run.id, attempt: this.run.attempt, reportId: reportId() };
     for (let attempt = 0; ; attempt++) {
       const logs = this.#logs.length > 0 ? this.#logs.slice(0, LOG_BATCH) : undefined;
       try {
@@ -249,10 +252,10 @@ export function startWork(
   /** By run and attempt: a retry of a run can arrive before the failed attempt's report has returned. */
   const keyOf = (run: Pick<Run, "id" | "attempt">) => `${run.id}#${run.attempt}`;
 
-  const runOne = (assignment: Extract<RunAssignment, { type: "run" }>) => {
-    const key = keyOf(assignment.run);
+  const runOne = (assigned: Run, leaseMs: number) => {
+    const key = keyOf(assigned);
     if (held.has(key)) return;
-    const run = new HeldRun(reporter, assignment.run, assignment.leaseMs);
+    const run = new HeldRun(reporter, assigned, leaseMs);
     held.set(key, run);
     const done = (async () => {
       // The first heartbeat marks the run running and confirms the lease, beside the handler rather
@@ -276,7 +279,7 @@ export function startWork(
         // stops has nothing to drop.
         if (!(error instanceof RunLostError)) onError(error as Error);
         else if (!("release" in outcome)) {
-          const { id, attempt } = assignment.run;
+          const { id, attempt } = assigned;
           onError(
             new Error(
               `Run ${id} (attempt ${attempt}): Tower did not take its outcome, which was dropped: ${error.message}`,
@@ -292,11 +295,13 @@ export function startWork(
   };
 
   const subscription: Unsubscribable = lastingSubscription<RunAssignment>(
-    (handlers) => api.run.assignments.subscribe({ agent, concurrency: options.concurrency ?? 1 }, handlers),
+    (handlers) =>
+      api.run.assignments.subscribe({ agent, concurrency: options.concurrency ?? 1, batch: true }, handlers),
     {
       onData: (assignment) => {
         if (stopped) return;
-        if (assignment.type === "run") runOne(assignment);
+        if (assignment.type === "run") runOne(assignment.run, assignment.leaseMs);
+        else if (assignment.type === "runs") for (const run of assignment.runs) runOne(run, assignment.leaseMs);
         else if (assignment.type === "cancel")
           held.get(keyOf({ id: assignment.runId, attempt: assignment.attempt }))?.abort(assignment.reason);
         else held.get(keyOf({ id: assignment.runId, attempt: assignment.attempt }))?.lose(assignment.reason);

@@ -225,12 +225,17 @@ export const RunFailInputSchema = z.object({
 const { projectId: _h, ...heartbeat } = RunHeartbeatInputSchema.shape;
 const { projectId: _c, ...complete } = RunCompleteInputSchema.shape;
 const { projectId: _f, ...fail } = RunFailInputSchema.shape;
+/**
+ * The sender's id for a report, unique to it: a report sent again because its answer was lost (the
+ * connection dropped after Tower stored it) is answered as stored instead of refused as stale.
+ */
+const reportId = z.string().min(1).max(64, "A report id is at most 64 characters").optional();
 export const RunReportSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("heartbeat"), ...heartbeat }),
-  z.object({ kind: z.literal("complete"), ...complete }),
-  z.object({ kind: z.literal("fail"), ...fail }),
+  z.object({ kind: z.literal("heartbeat"), reportId, ...heartbeat }),
+  z.object({ kind: z.literal("complete"), reportId, ...complete }),
+  z.object({ kind: z.literal("fail"), reportId, ...fail }),
   // The agent is stopping and gives the run back unfinished: queued again at once, no attempt spent.
-  z.object({ kind: z.literal("release"), id: IdSchema, attempt, logs: fail.logs }),
+  z.object({ kind: z.literal("release"), reportId, id: IdSchema, attempt, logs: fail.logs }),
 ]);
 export type RunReport = z.input<typeof RunReportSchema>;
 
@@ -257,6 +262,11 @@ export const RunAssignmentsInputSchema = z.object({
   projectId: IdSchema.optional(),
   agent: NameSchema,
   concurrency: z.number().int().min(1).max(WORK_LIMITS.concurrency).default(1),
+  /**
+   * Runs claimed together come in one `runs` message instead of a `run` message each (a message
+   * costs both sides more than the run in it). Off for clients that know only `run`.
+   */
+  batch: z.boolean().default(false),
 });
 
 export const WorkflowStepSchema = z.object({

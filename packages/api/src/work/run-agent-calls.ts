@@ -7,7 +7,7 @@ import type { Deps } from "../core/deps";
 import { DomainError } from "../core/errors";
 import { groupCommit } from "../core/group-commit";
 import { prepared, slot } from "../core/prepared";
-import { requireRun, runChange, toRun, type RunRow } from "./run-rows";
+import { findRun, requireRun, runChange, toRun, type RunRow } from "./run-rows";
 import { requeueOrEnd } from "./run-requeue";
 import { advanceWorkflowTx } from "./workflow-runs";
 
@@ -63,10 +63,12 @@ export interface HeartbeatAnswer {
   status: Run["status"];
 }
 
-type HeartbeatInput = { id: string; attempt?: number; progress?: number; message?: string; logs?: string[] };
-type CompleteInput = { id: string; attempt?: number; output?: JsonValue; logs?: string[] };
-type FailInput = { id: string; attempt?: number; error: string; logs?: string[] };
-type ReleaseInput = { id: string; attempt?: number; logs?: string[] };
+/** What every report names: the run, the attempt held, the log lines to add, and the sender's id for it. */
+type ReportBase = { id: string; attempt?: number; logs?: string[]; reportId?: string };
+type HeartbeatInput = ReportBase & { progress?: number; message?: string };
+type CompleteInput = ReportBase & { output?: JsonValue };
+type FailInput = ReportBase & { error: string };
+type ReleaseInput = ReportBase;
 
 /** The first heartbeat moves the run to `running`; each renews the lease and stores progress and logs. */
 function heartbeatTx(
@@ -89,6 +91,7 @@ function heartbeatTx(
     progress: input.progress === undefined ? row.progress : Math.round(input.progress),
     progressMessage: input.message ?? row.progressMessage,
     logLines,
+    lastReportId: input.reportId ?? null,
     updatedAt: now,
   };
   prepared(deps.state, "runs.heartbeat", () =>
@@ -101,6 +104,7 @@ function heartbeatTx(
         progress: slot("progress") as never,
         progressMessage: slot("progressMessage") as never,
         logLines: slot("logLines") as never,
+        lastReportId: slot("lastReportId") as never,
         updatedAt: slot("updatedAt") as never,
       })
       .where(eq(runs.id, slot("id")))
@@ -123,6 +127,7 @@ function completeTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: Comple
     leaseExpiresAt: null,
     deadlineAt: null,
     logLines: appendLogs(tx, row, input.logs, now),
+    lastReportId: input.reportId ?? null,
     updatedAt: now,
   };
   // requireHeld read the row in this transaction, so the update matches it.
@@ -140,6 +145,7 @@ function completeTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: Comple
         leaseExpiresAt: null,
         deadlineAt: null,
         logLines: slot("logLines") as never,
+        lastReportId: slot("lastReportId") as never,
         updatedAt: slot("updatedAt") as never,
       })
       .where(eq(runs.id, slot("id")))
@@ -155,7 +161,12 @@ function completeTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: Comple
 function failTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: FailInput, now: number) {
   const row = requireHeld(deps, tx, access, input.id, input.attempt);
   const logLines = appendLogs(tx, row, input.logs, now);
-  const updated = requeueOrEnd(tx, { ...row, logLines }, { error: input.error, ending: "failed" }, now);
+  const updated = requeueOrEnd(
+    tx,
+    { ...row, logLines, lastReportId: input.reportId ?? null },
+    { error: input.error, ending: "failed" },
+    now,
+  );
   return {
     row: updated,
     events: [runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now)],
@@ -172,7 +183,7 @@ function releaseTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: Release
   const logLines = appendLogs(tx, row, input.logs, now);
   const error = `Given back unfinished by "${row.agentName}", which was stopping`;
   const updated = row.cancelRequested
-    ? requeueOrEnd(tx, { ...row, logLines }, { error, ending: "failed" }, now)
+    ? requeueOrEnd(tx, { ...row, logLines, lastReportId: input.reportId ?? null }, { error, ending: "failed" }, now)
     : tx
         .update(runs)
         .set({
@@ -188,6 +199,7 @@ function releaseTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: Release
           progress: null,
           progressMessage: null,
           logLines,
+          lastReportId: input.reportId ?? null,
           updatedAt: now,
         })
         .where(eq(runs.id, row.id))
@@ -259,6 +271,23 @@ function applyReport(deps: Deps, tx: DbOrTx, access: ProjectAccess, report: Repo
   }
 }
 
+const answerFor = (row: RunRow): RunReportResult => ({
+  ok: true,
+  status: row.status,
+  cancelRequested: row.cancelRequested,
+  leaseExpiresAt: row.leaseExpiresAt,
+});
+
+/**
+ * The run as stored when this very report was stored before (its id is the run's last report's):
+ * sent again because its answer was lost, it is answered as then, not refused as stale.
+ */
+function storedAlready(deps: Deps, tx: DbOrTx, access: ProjectAccess, report: Report): RunRow | null {
+  if (report.reportId === undefined) return null;
+  const row = findRun(deps.state, tx, access.projectId, report.id);
+  return row?.lastReportId === report.reportId ? row : null;
+}
+
 /**
  * What refuses one report and leaves the others standing: its run moved on (taken back, ended) or
  * is not there. Anything else (a run this key may not act for) refuses the whole call, changing nothing.
@@ -284,16 +313,12 @@ export function reportRuns(
       try {
         const done = inSavepoint(tx, (savepoint) => applyReport(deps, savepoint, access, report, leaseMs, now));
         events.push(...done.events);
-        return {
-          ok: true,
-          status: done.row.status,
-          cancelRequested: done.row.cancelRequested,
-          leaseExpiresAt: done.row.leaseExpiresAt,
-        };
+        return answerFor(done.row);
       } catch (error) {
-        if (error instanceof DomainError && REFUSALS.has(error.code))
-          return { ok: false, code: error.code as "CONFLICT" | "NOT_FOUND", message: error.message };
-        throw error;
+        if (!(error instanceof DomainError) || !REFUSALS.has(error.code)) throw error;
+        const stored = error.code === "CONFLICT" ? storedAlready(deps, tx, access, report) : null;
+        if (stored) return answerFor(stored);
+        return { ok: false, code: error.code as "CONFLICT" | "NOT_FOUND", message: error.message };
       }
     });
     return { value, events };

@@ -43,7 +43,7 @@ export function runAssignments(
   deps: Deps,
   access: ProjectAccess,
   caller: Caller,
-  input: { agent: string; concurrency: number },
+  input: AssignmentsInput,
   leaseMs: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<RunAssignment> {
@@ -54,12 +54,20 @@ export function runAssignments(
   return assignmentStream(deps, access.projectId, caller, agent, input, leaseMs, signal);
 }
 
+type AssignmentsInput = { agent: string; concurrency: number; batch?: boolean };
+
+/** What hands the runs claimed and not yet handed over to the agent: all in one message, or one each. */
+function* handOver(undelivered: RunRow[], batch: boolean | undefined, leaseMs: number): Generator<RunAssignment> {
+  if (batch && undelivered.length > 1) yield { type: "runs", runs: undelivered.splice(0).map(toRun), leaseMs };
+  while (undelivered.length > 0) yield { type: "run", run: toRun(undelivered.shift()!), leaseMs };
+}
+
 async function* assignmentStream(
   deps: Deps,
   projectId: string,
   caller: Caller,
   initial: AgentRow,
-  input: { agent: string; concurrency: number },
+  input: AssignmentsInput,
   leaseMs: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<RunAssignment> {
@@ -186,7 +194,7 @@ async function* assignmentStream(
   try {
     while (!ended && !signal?.aborted) {
       while (outbox.length > 0) yield outbox.shift()!;
-      while (undelivered.length > 0) yield { type: "run", run: toRun(undelivered.shift()!), leaseMs };
+      yield* handOver(undelivered, input.batch, leaseMs);
       if (mustLook() && room() > 0) {
         lookAtQueue = false;
         queuedSince.clear();
@@ -204,7 +212,7 @@ async function* assignmentStream(
           "tick",
         );
         hold(claimed);
-        while (undelivered.length > 0) yield { type: "run", run: toRun(undelivered.shift()!), leaseMs };
+        yield* handOver(undelivered, input.batch, leaseMs);
         clearTimeout(timer);
         if (room() > 0) {
           // Nothing more to take now: look again when a run backing off becomes available, and

@@ -92,6 +92,7 @@ export function insertRunTx(
     finishedAt: null,
     updatedAt: now,
     idempotencyKey: run.idempotencyKey ?? null,
+    lastReportId: null,
   };
   const inserted = prepared(state, "runs.insert", () =>
     tx

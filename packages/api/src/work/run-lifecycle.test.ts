@@ -26,11 +26,16 @@ const agentCredentials = (): Credentials => ({ apiKey: world.keys.agent.secret }
 const agentCaller = () => world.as(agentCredentials());
 
 /** home-agent (role coder) waiting for work through its own key, as the SDK does. */
-async function waitForWork(concurrency = 1, credentials: Credentials = agentCredentials(), agent = "home-agent") {
+async function waitForWork(
+  concurrency = 1,
+  credentials: Credentials = agentCredentials(),
+  agent = "home-agent",
+  batch = false,
+) {
   const controller = new AbortController();
   controllers.push(controller);
   const caller = callerWithSignal(world.deps, credentials, controller.signal);
-  const stream = reader(await caller.run.assignments({ projectId, agent, concurrency }));
+  const stream = reader(await caller.run.assignments({ projectId, agent, concurrency, batch }));
   return {
     open: stream.open,
     stop: () => controller.abort(),
@@ -255,6 +260,56 @@ describe("runs", () => {
     expect(await stream.next(100)).toBe("timeout");
     await agentCaller().run.complete({ id: first[1]!.id });
     expect((await nextRun(stream)).id).toBe(made[3]!.id);
+  });
+
+  it("hands the runs claimed together in one message to a stream that asks for batches", async () => {
+    await owner.task.create({ projectId, name: "batched" });
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await owner.task.runNow({ projectId, task: "batched" }));
+    const stream = await waitForWork(5, agentCredentials(), "home-agent", true);
+    const item = await stream.next(2_000);
+    expect(item).toMatchObject({ type: "runs", leaseMs: LEASE_MS });
+    const runs = (item as Extract<RunAssignment, { type: "runs" }>).runs;
+    expect(runs.map((run) => [run.id, run.status, run.agentName])).toEqual(
+      made.map((run) => [run.id, "leased", "home-agent"]),
+    );
+    // One more queued while it waits comes alone, as a plain `run`.
+    const later = await owner.task.runNow({ projectId, task: "batched" });
+    expect(await stream.next(2_000)).toMatchObject({ type: "run", run: { id: later.id } });
+  });
+
+  it("answers a report sent again (its answer lost) as stored, where one without its id is refused as stale", async () => {
+    await owner.task.create({ projectId, name: "resent", maxAttempts: 3, backoffSeconds: 0 });
+    const done = await owner.task.runNow({ projectId, task: "resent" });
+    const failed = await owner.task.runNow({ projectId, task: "resent" });
+    const stream = await waitForWork(2);
+    await nextRun(stream);
+    await nextRun(stream);
+    const agent = agentCaller();
+    const reports = [
+      { kind: "complete" as const, id: done.id, attempt: 1, output: { n: 1 }, reportId: "report-1" },
+      { kind: "fail" as const, id: failed.id, attempt: 1, error: "boom", reportId: "report-2" },
+    ];
+    const first = await agent.run.report({ reports });
+    expect(first).toMatchObject([
+      { ok: true, status: "succeeded" },
+      { ok: true, status: "queued" },
+    ]);
+    const changes = () => world.sqlite.prepare("select count(*) from changes").pluck().get();
+    const before = changes();
+    expect(await agent.run.report({ reports })).toEqual(first);
+    expect(changes()).toBe(before); // stored once
+    expect(runStatus(failed.id)).toEqual({ status: "queued", attempt: 2 });
+    const stale = await agent.run.report({
+      reports: [
+        { kind: "complete", id: done.id, attempt: 1, reportId: "report-3" },
+        { kind: "complete", id: done.id, attempt: 1 },
+      ],
+    });
+    expect(stale).toMatchObject([
+      { ok: false, code: "CONFLICT", message: /ended as succeeded/ },
+      { ok: false, code: "CONFLICT", message: /ended as succeeded/ },
+    ]);
   });
 
   it("retries a failed attempt after its backoff, then ends failed when attempts are spent", async () => {

@@ -24,6 +24,7 @@ export function requeueOrEnd(
     deadlineAt: null,
     error: outcome.error,
     logLines: row.logLines,
+    lastReportId: row.lastReportId,
     updatedAt: now,
   };
   let set: Partial<RunRow>;

@@ -101,6 +101,11 @@ export const runs = sqliteTable(
     updatedAt: epochMs("updated_at").notNull(),
     /** The app's key that makes queueing this run idempotent (a retry answers this run). */
     idempotencyKey: text("idempotency_key"),
+    /**
+     * The id of the last agent report stored for this run: the same report sent again (its answer
+     * was lost with the connection) is answered as stored instead of refused.
+     */
+    lastReportId: text("last_report_id"),
   },
   (t) => [
     // Newest first: all, by status, by task, by agent.

@@ -158,6 +158,8 @@ export interface RunLogLine {
  */
 export type RunAssignment =
   | { type: "run"; run: Run; leaseMs: number }
+  /** Several runs in one message, for a stream that asked for `batch` (what `agent.work` does). */
+  | { type: "runs"; runs: Run[]; leaseMs: number }
   | { type: "cancel"; runId: string; attempt: number; reason: string }
   | { type: "taken"; runId: string; attempt: number; reason: string };
 

@@ -1,7 +1,8 @@
-// Tower ends an agent's stream (its work assignments, its live feed) while the key is still good:
-// tRPC's client takes a server's "stopped" as the end, so the SDK must subscribe again or the
-// agent falls silent, taking no more runs and deaf to a disable. A proxy between the SDK and
-// Tower ends the streams the way Tower does on the wire; a revoked key is refused for good.
+// An agent's live socket, seen from a proxy between the SDK and Tower. Tower ends a stream (work
+// assignments, the live feed) while the key is still good: tRPC's client takes a server's "stopped"
+// as the end, so the SDK must subscribe again or the agent falls silent, taking no more runs and
+// deaf to a disable; a revoked key is refused for good. The reports of an agent's runs ride that
+// socket, and one whose answer the socket lost is sent again over HTTP and answered as stored.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createTowerClient, type TowerClient } from "@tower/sdk";
@@ -16,6 +17,11 @@ let url: string;
 const open = new Map<string, Set<() => void>>();
 /** Subscriptions asked for through the proxy, by procedure, since the start. */
 const asked = new Map<string, number>();
+/** Calls made through the proxy, by way and procedure, since the start. */
+const calls = { http: new Map<string, number>(), socket: new Map<string, number>() };
+const count = (map: Map<string, number>, path: string) => map.set(path, (map.get(path) ?? 0) + 1);
+/** Whether the proxy loses Tower's answer to a report carrying a completion, then closes the app's socket. */
+let loseCompletionAnswers = false;
 
 type Message = { id?: number | string; method?: string; params?: { path?: string } };
 const messagesOf = (data: RawData): Message[] => {
@@ -26,6 +32,7 @@ const messagesOf = (data: RawData): Message[] => {
 beforeAll(async () => {
   tower = await startTestServer();
   proxy = http.createServer((req, res) => {
+    for (const path of new URL(req.url!, "http://x").pathname.replace("/trpc/", "").split(",")) count(calls.http, path);
     const upstream = http.request(`${tower.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode!, answer.headers);
       answer.pipe(res);
@@ -39,12 +46,23 @@ beforeAll(async () => {
     const tower$ = new NodeWebSocket(`${tower.url.replace("http", "ws")}${req.url}`);
     const early: RawData[] = [];
     tower$.on("open", () => early.splice(0).forEach((data) => tower$.send(data.toString())));
-    tower$.on("message", (data) => app.send(data.toString()));
+    /** Ids of the completions sent on this socket whose answer is to be lost. */
+    const losing = new Set<number | string>();
+    tower$.on("message", (data) => {
+      const [answer] = messagesOf(data);
+      if (answer?.id === undefined || !losing.has(answer.id)) return app.send(data.toString());
+      app.close(4000, "lost on the way");
+    });
     tower$.on("close", () => app.close());
     app.on("close", () => tower$.close());
     app.on("message", (data) => {
       for (const message of messagesOf(data)) {
         const path = message.params?.path;
+        if (message.method === "mutation" && path) {
+          count(calls.socket, path);
+          if (loseCompletionAnswers && path === "run.report" && data.toString().includes('"kind":"complete"'))
+            losing.add(message.id!);
+        }
         if (message.method !== "subscription" || !path) continue;
         asked.set(path, (asked.get(path) ?? 0) + 1);
         const ends = open.get(path) ?? new Set();
@@ -114,6 +132,41 @@ describe("when Tower ends an agent's streams", () => {
       await waitFor(() => disabled, "the disable to reach the agent", 10_000);
       // Ending a stream is not an error the app has to hear about: nothing was lost.
       expect(errors).toEqual([]);
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it("sends the reports of its runs on the socket; one whose answer the socket lost is sent again over HTTP, and taken", async () => {
+    const client = createTowerClient({ url, apiKey: tower.apiKey, retryDelayMs: () => 100 });
+    try {
+      const agent = client.agent("socket-reporter", { profile: { role: "worker" } });
+      const errors: string[] = [];
+      agent.on("error", (error) => errors.push(error.message));
+      await agent.start();
+      await tower.owner.task.create({
+        projectId: tower.projectId,
+        name: "over-socket",
+        target: { kind: "agent", value: "socket-reporter" },
+      });
+      agent.work((run) => ({ n: run.input.n }));
+      const first = await client.tasks.enqueue("over-socket", { n: 1 });
+      await runStatus(first.id, "succeeded");
+      expect(calls.http.get("run.report")).toBeUndefined();
+      expect(calls.socket.get("run.report")).toBeGreaterThan(0);
+
+      // Tower stores the completion; its answer is lost with the socket, so the SDK cannot know.
+      loseCompletionAnswers = true;
+      const second = await client.tasks.enqueue("over-socket", { n: 2 });
+      await runStatus(second.id, "succeeded");
+      await waitFor(() => (calls.http.get("run.report") ?? 0) > 0, "the completion to be sent again over HTTP", 10_000);
+      loseCompletionAnswers = false;
+      // Answered as stored, so the app is not told its outcome was dropped.
+      const third = await client.tasks.enqueue("over-socket", { n: 3 });
+      await runStatus(third.id, "succeeded");
+      expect(errors).toEqual([]);
+      const stored = await tower.owner.run.byId({ projectId: tower.projectId, id: second.id });
+      expect(stored).toMatchObject({ status: "succeeded", attempt: 1, output: { n: 2 } });
     } finally {
       await client.shutdown();
     }
