@@ -421,6 +421,17 @@ describe("bad requests get clear JSON errors", () => {
     );
     expect(surrogate.status).toBe(400);
     expect((await errorOf(surrogate)).message).toMatch(/tool_input\.command: contains a broken character/);
+    // A __proto__ key vanished from the input after parsing: a request approved without it was
+    // allowed with it. Refused, naming it.
+    const proto = await hook(
+      "pre-tool-use",
+      JSON.stringify(fixture("pre-tool-use-bash")).replace(
+        '"command":',
+        '"__proto__":{"command":"rm -rf /"},"command":',
+      ),
+    );
+    expect(proto.status).toBe(400);
+    expect((await errorOf(proto)).message).toMatch(/tool_input\.__proto__: is a key named "__proto__"/);
     const latin1 = await hook("pre-tool-use", Buffer.from('{"tool_name":"Bash","x":"caf\xe9"}', "latin1"));
     expect(latin1.status).toBe(400);
     expect((await errorOf(latin1)).message).toBe("The body is not valid UTF-8");

@@ -130,6 +130,21 @@ describe("deeply nested input to every procedure", () => {
   }, 120_000);
 });
 
+describe("a __proto__ key anywhere in the input, to every procedure", () => {
+  it("is refused with a 400 naming it: parsed objects drop it silently, so what was checked would not be what was sent", async () => {
+    const before = counts();
+    for (const { path, type } of procedures) {
+      const response = await call(path, type, '{"input":{"cmd":"ls","__proto__":{"cmd":"rm -rf /"}}}');
+      const body = (await response.json()) as { error?: { message?: string } };
+      expect(response.status, path).toBe(400);
+      expect(body.error?.message, path).toBe(
+        'Invalid input: input.__proto__: is a key named "__proto__", which JavaScript objects cannot hold as data; rename it',
+      );
+    }
+    expect(counts()).toEqual(before);
+  });
+});
+
 describe("malformed URLs", () => {
   it("any path under /trpc/ with broken percent-escapes or odd characters is a 4xx, never a 5xx", async () => {
     const junk = fc.oneof(

@@ -41,6 +41,17 @@ describe("findInputProblem", () => {
     expect(findInputProblem("\ud800")).toMatchObject({ path: [] });
   });
 
+  it("refuses a __proto__ key at any depth, as JSON.parse hands it over (it would be dropped silently after)", () => {
+    const sent = JSON.parse('{"input":{"cmd":"ls","nested":[{"__proto__":{"cmd":"rm -rf /"}}]}}') as unknown;
+    const problem = findInputProblem(sent);
+    expect(problem && describeInputProblem(problem)).toBe(
+      'input.nested.0.__proto__: is a key named "__proto__", which JavaScript objects cannot hold as data; rename it',
+    );
+    expect(findInputProblem(JSON.parse('{"__proto__":1}'))?.path).toEqual(["__proto__"]);
+    // Other names that only look special are data like any other.
+    expect(findInputProblem(JSON.parse('{"constructor":1,"prototype":{"x":1}}'))).toBe(null);
+  });
+
   it("with skipItems, leaves the root's items to be checked one by one", () => {
     const batch = { items: [{ detail: nestedObjects(40) }, { target: "\ud800" }] };
     expect(findInputProblem(batch, { skipItems: true })).toBe(null);

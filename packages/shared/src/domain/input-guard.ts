@@ -9,6 +9,8 @@ export interface InputProblem {
 // Node 20 has it (ES2024); TypeScript's ES2023 library does not list it.
 const isWellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
 
+const PROTO_KEY = 'is a key named "__proto__", which JavaScript objects cannot hold as data; rename it';
+
 const BROKEN_TEXT = "contains a broken character (an unpaired UTF-16 surrogate); send valid Unicode text";
 
 interface Frame {
@@ -28,8 +30,8 @@ function pathOf(frame: Frame | null, last?: string | number): (string | number)[
 
 /**
  * The first reason `input` cannot be accepted whatever the procedure: objects and arrays nested
- * deeper than `maxDepth`, or text that is not valid Unicode (a lone surrogate, which SQLite would
- * store as U+FFFD). An iterative walk, so it is safe on any value that JSON.parse produced; it runs
+ * deeper than `maxDepth`, text that is not valid Unicode (a lone surrogate, which SQLite would
+ * store as U+FFFD), or a `__proto__` key. An iterative walk, so it is safe on any value that JSON.parse produced; it runs
  * before zod or anything else recursive sees the input. `skipItems` leaves the elements of the
  * root's `items` array to be checked one by one (ingest refuses a bad report, not its batch).
  */
@@ -65,6 +67,9 @@ export function findInputProblem(
     for (const key in record) {
       if (!Object.hasOwn(record, key)) continue;
       if (!isWellFormed(key)) return { path: pathOf(frame), message: `has a key that ${BROKEN_TEXT}` };
+      // JSON.parse keeps it as a key; every object built from the input after it (zod's output,
+      // a spread) drops it silently, so what was hashed, approved or stored would not be what was sent.
+      if (key === "__proto__") return { path: pathOf(frame, key), message: PROTO_KEY };
       const value = record[key];
       if (typeof value === "string") {
         if (!isWellFormed(value)) return { path: pathOf(frame, key), message: BROKEN_TEXT };
