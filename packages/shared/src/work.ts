@@ -190,7 +190,8 @@ export const RunListInputSchema = z.object({
 const logLine = z.string().transform((line) => line.slice(0, WORK_LIMITS.logLineLength));
 
 /** The attempt the agent holds: a call about an earlier attempt (its lease lapsed meanwhile) is refused. */
-const attempt = z.number().int().min(1).max(WORK_LIMITS.attempts).optional();
+// Not capped at a task's attempts: an agent that gives a run back unfinished adds one (it spends none).
+const attempt = z.number().int().min(1).optional();
 
 export const RunHeartbeatInputSchema = z.object({
   projectId: IdSchema.optional(),

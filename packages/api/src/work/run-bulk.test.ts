@@ -1,4 +1,4 @@
-import type { RunAssignment } from "@tower/shared";
+import { WORK_LIMITS, type RunAssignment } from "@tower/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { callerWithSignal, createWorld, expectTRPCError, reader, type TestCaller, type World } from "../test-fixtures";
 
@@ -242,6 +242,25 @@ describe("run.report", () => {
     await expectTRPCError(agent().run.complete({ id: a!.id, attempt: 1 }), "CONFLICT", /no longer held/);
     const [again] = await take(1);
     expect(again).toMatchObject({ id: a!.id, attempt: 2, status: "leased" });
+  });
+
+  it("takes reports of a run given back more times than a task may have attempts (each release adds one)", async () => {
+    await owner.task.create({ projectId, name: "batch", maxAttempts: WORK_LIMITS.attempts });
+    await owner.task.enqueueMany({ projectId, task: "batch", runs: [{}] });
+    for (let attempt = 1; attempt <= WORK_LIMITS.attempts + 1; attempt++) {
+      for (const controller of controllers.splice(0)) controller.abort(); // the stopped agent's stream
+      const [run] = await take(1);
+      expect(run).toMatchObject({ attempt });
+      const [answer] = await agent().run.report({ reports: [{ kind: "release", id: run!.id, attempt }] });
+      expect(answer).toMatchObject({ ok: true, status: "queued" });
+    }
+    for (const controller of controllers.splice(0)) controller.abort();
+    const [last] = await take(1);
+    expect(last!.attempt).toBe(WORK_LIMITS.attempts + 2);
+    const [answer] = await agent().run.report({
+      reports: [{ kind: "complete", id: last!.id, attempt: last!.attempt }],
+    });
+    expect(answer).toMatchObject({ ok: true, status: "succeeded" });
   });
 
   it("refuses the whole call, changing nothing, when one report is invalid", async () => {
