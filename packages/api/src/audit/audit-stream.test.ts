@@ -29,8 +29,8 @@ const events = (n: number) =>
   }));
 
 /** Opens a tail and waits until it listens to the feed (a subscription starts on its first read). */
-async function tail(lastEventId: string | null) {
-  const viewer = callerWithSignal(world.deps, { sessionToken: world.users.viewer.token }, controller.signal);
+async function tail(lastEventId: string | null, as: "viewer" | "owner" = "viewer") {
+  const viewer = callerWithSignal(world.deps, { sessionToken: world.users[as].token }, controller.signal);
   const stream = reader<SharedJson<AuditEvent[]>>(await viewer.audit.onAppend({ projectId, lastEventId }));
   const before = auditTailCount(world.deps, projectId);
   stream.open();
@@ -102,6 +102,32 @@ describe("audit tail fan-out", () => {
     expect(rows.map((r) => r.id)).toEqual(all);
     expect((await collect(live, 25)).rows.map((r) => r.id)).toEqual(storedIds(ids.at(-1)));
     expect(await resumed.nextOrTimeout(50)).toBe("timeout");
+  });
+
+  it("takes a lastEventId past the trail's end (a backup restored, a made-up id) as its end: new rows arrive", async () => {
+    await key().ingest.report({ projectId, items: events(5) });
+    const ahead = await tail("99999999999");
+    const absurd = await tail("9".repeat(400));
+    await key().ingest.report({ projectId, items: events(3) });
+    const fresh = storedIds().slice(-3);
+    expect((await collect(ahead, 3)).rows.map((r) => r.id)).toEqual(fresh);
+    expect((await collect(absurd, 3)).rows.map((r) => r.id)).toEqual(fresh);
+  });
+
+  it("replays one page at a time per person, however many streams they open; others do not wait", async () => {
+    await key().ingest.report({ projectId, items: events(30) });
+    const first = await tail("0");
+    const page = await first.next(); // the first stream now holds the viewer's turn until it reads on
+    const trail = storedIds();
+    expect(page.data.value.map((r) => r.id)).toEqual(trail);
+    const second = await tail("0");
+    expect(await second.nextOrTimeout(200)).toBe("timeout");
+    const someoneElse = await tail("0", "owner");
+    expect((await someoneElse.next()).data.value.map((r) => r.id)).toEqual(trail);
+    // Read on, the first stream's page is out: the second gets its turn.
+    const firstAgain = first.nextOrTimeout(50);
+    expect((await second.next()).data.value.map((r) => r.id)).toEqual(trail);
+    expect(await firstAgain).toBe("timeout"); // nothing new for it
   });
 
   it("a subscriber that joins while the feed is ahead of it gets only rows it has not seen", async () => {

@@ -1,6 +1,7 @@
 import type { AuditEvent } from "@tower/shared";
 import { isCallerStillValid, watchCaller } from "../core/access";
 import type { Caller, Context, Deps } from "../core/deps";
+import { replayTurn } from "../core/replay-turns";
 import { SharedJson } from "../core/shared-json";
 import { lastAuditId, listenToAudit, type AuditBatch } from "./audit-feed";
 import { readAuditEventsAfter } from "./audit-service";
@@ -57,19 +58,28 @@ export async function* streamAudit(
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
   try {
-    let sent = lastEventId != null ? Number(lastEventId) : lastAuditId(deps.db, projectId);
+    const head = lastAuditId(deps.db, projectId);
+    // An id past the trail's end (kept from before a backup was restored, or made up) is taken as
+    // its end: the tail goes on from there, where it would wait until the ids caught up.
+    let sent = lastEventId != null ? Math.min(Number(lastEventId), head) : head;
     if (!isCallerStillValid(deps, caller, projectId)) revoked = true;
     while (!signal?.aborted && !revoked) {
       // Rows up to the first queued batch (or the feed's head) that this tail has not sent come from
       // the database: the backlog when resuming, or rows the feed read before this tail joined.
       const upTo = queue[0]?.after ?? feed.head;
       if (sent < upTo) {
-        const rows = readAuditEventsAfter(deps.db, projectId, sent, REPLAY_PAGE).filter((row) => row.id <= upTo);
-        sent = rows.at(-1)?.id ?? upTo; // none left in between: pruned by retention
-        if (rows.length > 0) yield { last: sent, rows: new SharedJson(rows) };
-        // The next page once the client has read most of this one: a resume from far behind goes
-        // out as fast as the client reads it, instead of piling up unsent in the server's memory.
-        await deps.outbox?.drained();
+        const done = await replayTurn(deps, caller);
+        try {
+          if (signal?.aborted || revoked) break;
+          const rows = readAuditEventsAfter(deps.db, projectId, sent, REPLAY_PAGE).filter((row) => row.id <= upTo);
+          sent = rows.at(-1)?.id ?? upTo; // none left in between: pruned by retention
+          if (rows.length > 0) yield { last: sent, rows: new SharedJson(rows) };
+          // The next page once the client has read most of this one: a resume from far behind goes
+          // out as fast as the client reads it, instead of piling up unsent in the server's memory.
+          await deps.outbox?.drained();
+        } finally {
+          done();
+        }
         continue;
       }
       const batch = queue.shift();

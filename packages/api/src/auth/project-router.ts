@@ -14,7 +14,10 @@ export const projectRouter = {
     .input(ProjectCreateInputSchema)
     .mutation(({ ctx, input }) => createProject(ctx, ctx.caller.userId, input)),
   /** Every member with their role; emails only for owners and admins. */
-  members: projectProcedure("viewer").query(({ ctx }) => listMembers(ctx, ctx.project.projectId, ctx.project.role)),
+  // Emails for the people who manage members: an API key, whatever its scope, manages none.
+  members: projectProcedure("viewer").query(({ ctx }) =>
+    listMembers(ctx, ctx.project.projectId, ctx.caller.kind === "user" ? ctx.project.role : null),
+  ),
   settings: projectProcedure("viewer").query(({ ctx }) => getProjectSettings(ctx, ctx.project.projectId)),
   updateSettings: projectProcedure("admin")
     .input(ProjectSettingsPatchSchema)

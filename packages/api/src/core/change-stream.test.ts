@@ -204,6 +204,18 @@ describe("agent.onChange", () => {
     await expectTRPCError(subscribe({ apiKey: world.keys.manage.secret }, null, world.foreignProjectId), "FORBIDDEN");
   });
 
+  it("takes a lastEventId past the feed's end (a backup restored, a made-up id) as its end: new changes arrive", async () => {
+    await owner.agent.create({ projectId, name: "before", role: "coder" });
+    const ahead = await subscribe(viewer(), String(Number(await latest()) + 1_000));
+    const absurd = await subscribe(viewer(), "9".repeat(400));
+    expect([await ahead.first, await absurd.first]).toEqual(["timeout", "timeout"]);
+    const made = await owner.agent.create({ projectId, name: "after", role: "coder" });
+    for (const { stream } of [ahead, absurd]) {
+      const [event] = await stream.take(1);
+      expect(event!.data).toMatchObject({ op: "created", data: { id: made.id } });
+    }
+  });
+
   it("rejects a malformed lastEventId", async () => {
     await expectTRPCError(subscribe(viewer(), "abc"), "BAD_REQUEST");
   });

@@ -2,6 +2,7 @@ import type { ChangeEntity, ChangeEvent, ChangeOf } from "@tower/shared";
 import { isCallerStillValid, watchCaller } from "./access";
 import { latestChangeId, readChangesAfter } from "./change-feed";
 import type { Caller, Context, Deps } from "./deps";
+import { replayTurn } from "./replay-turns";
 
 const REPLAY_PAGE = 500;
 /**
@@ -59,22 +60,30 @@ export async function* streamChanges<E extends ChangeEntity>(
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
   try {
-    let sent = Number(lastEventId ?? latestChangeId(deps.state, deps.db, projectId));
+    const latest = Number(latestChangeId(deps.state, deps.db, projectId));
+    // An id past the feed's end (kept from before a backup was restored, or made up) is taken as
+    // its end: the stream goes on from there, where it would wait until the ids caught up.
+    let sent = lastEventId ? Math.min(Number(lastEventId), latest) : latest;
     // Whether changes after `sent` may be in the database only (the backlog of a resume).
-    let behind = Boolean(lastEventId);
+    let behind = sent < latest;
     while (!signal?.aborted && !revoked) {
       if (behind || overflowed) {
         overflowed = false; // from this read on, live changes are held again
-        const page = readChangesAfter(deps.db, projectId, entity, String(sent), REPLAY_PAGE, entityId);
-        for (const event of page) {
-          if (revoked) return;
-          sent = Number(event.id);
-          yield event as ChangeOf<E>;
+        const done = await replayTurn(deps, caller);
+        try {
+          const page = readChangesAfter(deps.db, projectId, entity, String(sent), REPLAY_PAGE, entityId);
+          for (const event of page) {
+            if (revoked) return;
+            sent = Number(event.id);
+            yield event as ChangeOf<E>;
+          }
+          behind = page.length === REPLAY_PAGE;
+          // The next page once the client has read most of this one: a resume from far behind goes
+          // out as fast as the client reads it, instead of piling up unsent in the server's memory.
+          if (behind) await deps.outbox?.drained();
+        } finally {
+          done();
         }
-        behind = page.length === REPLAY_PAGE;
-        // The next page once the client has read most of this one: a resume from far behind goes
-        // out as fast as the client reads it, instead of piling up unsent in the server's memory.
-        if (behind) await deps.outbox?.drained();
         continue;
       }
       const event = pending.shift();

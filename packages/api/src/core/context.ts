@@ -18,19 +18,20 @@ export function createContext(
 }
 
 function resolveCaller(deps: Deps, { sessionToken, apiKey }: Credentials): Caller {
-  let rejectedKey: string | undefined;
   if (apiKey) {
     const key = resolveApiKey(deps, apiKey);
     if (key.ok) {
       const { id: keyId, projectId, scopes, agentNames, prefix, expiresAt } = key;
       return { kind: "apiKey", keyId, projectId, scopes, agentNames, prefix, expiresAt };
     }
-    rejectedKey = key.reason;
+    // A call that names a key is that key's, refused, even beside a signed-in session's cookie: a
+    // page's revoked read key must not turn into its signed-in person, with all their rights.
+    // Remembered so that a call needing a caller says what is wrong with the key, not "sign in".
+    return { kind: "anonymous", rejectedKey: key.reason };
   }
   if (sessionToken) {
     const session = resolveSession(deps, sessionToken);
     if (session) return { kind: "user", userId: session.userId, sessionId: session.id };
   }
-  // Remembered so that a call needing a caller says what is wrong with the key, not "sign in".
-  return rejectedKey ? { kind: "anonymous", rejectedKey } : { kind: "anonymous" };
+  return { kind: "anonymous" };
 }

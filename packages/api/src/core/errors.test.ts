@@ -72,6 +72,20 @@ describe("DomainError with a field", () => {
     expect(typed?.data.field).toBe("priority");
   });
 
+  it("a call with a thousand bad items names the first ten and counts the rest, in the message and per field", async () => {
+    const runs = Array.from({ length: 1_000 }, () => ({ priority: "high" }));
+    const { status, error } = await callOverHttp(world, { apiKey: world.keys.admin.secret }, "task.enqueueMany", {
+      task: "any",
+      runs,
+    });
+    expect(status).toBe(400);
+    expect(error?.message).toMatch(/^Invalid input: runs\.0\.priority: expected number, received string; /);
+    expect(error?.message).toMatch(/runs\.9\.priority: [^;]+; and 990 more problems$/);
+    expect(error?.message).not.toContain("runs.10.");
+    expect(error?.data.zodError?.fieldErrors.runs).toHaveLength(10);
+    expect(JSON.stringify(error).length).toBeLessThan(5_000);
+  });
+
   it("a weak password names the input field it came in", async () => {
     const error = await expectTRPCError(
       world.users.owner.caller.auth.changePassword({ currentPassword: PASSWORD, newPassword: "passwordpassword" }),

@@ -9,7 +9,7 @@ import { DomainError } from "./errors";
 import { unknownFieldProblem } from "./input-keys";
 import type { ProcedureMeta, TowerErrorShape } from "./procedure-types";
 import { releaseOnEnd } from "./release-on-end";
-import { describeIssues, firstIssuePath } from "./zod-issues";
+import { describeIssues, firstIssuePath, flattenIssues } from "./zod-issues";
 
 const t = initTRPC
   .context<Context>()
@@ -36,7 +36,7 @@ const t = initTRPC
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,
           path: shape.data.path,
-          zodError: zodError ? z.flattenError(zodError) : null,
+          zodError: zodError ? flattenIssues(zodError) : null,
           field,
         },
       };

@@ -32,6 +32,13 @@ function requireHeld(deps: Deps, tx: DbOrTx, access: ProjectAccess, id: string, 
     );
   }
   const held = row.status === "leased" || row.status === "running";
+  if (row.status === "queued" && (attempt === undefined || attempt === row.attempt)) {
+    // This attempt was never leased to anyone: nothing lapsed.
+    throw new DomainError(
+      "CONFLICT",
+      `Run ${id} is queued (attempt ${row.attempt}) and held by no agent: only the agent it is leased to reports on it`,
+    );
+  }
   if (!held || (attempt !== undefined && attempt !== row.attempt)) {
     const what =
       held || row.status === "queued"

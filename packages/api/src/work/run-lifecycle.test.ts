@@ -373,6 +373,13 @@ describe("runs", () => {
       `Run ${queued.id} is on attempt 1 (leased); attempt 2 does not exist: send the attempt it was leased with`,
     );
     expect(refused.message).not.toMatch(/lapsed|no longer held/);
+    // A run queued and never leased is held by no one: nothing lapsed either.
+    const waiting = await owner.task.runNow({ projectId, task: "numbered" });
+    await expectTRPCError(
+      agent.run.complete({ id: waiting.id }),
+      "CONFLICT",
+      `Run ${waiting.id} is queued (attempt 1) and held by no agent: only the agent it is leased to reports on it`,
+    );
     await expectTRPCError(agent.run.complete({ id: queued.id, attempt: 7 }), "CONFLICT", /attempt 7 does not exist/);
     // In a report call it refuses that report alone; the run is still the agent's, on attempt 1.
     const answers = await agent.run.report({
