@@ -1,7 +1,7 @@
 import type { Actor, Role } from "@tower/shared";
 import { findInputProblem, LIMITS, ProjectScopeSchema, type InputProblem } from "@tower/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
-import { z, ZodError, ZodRealError } from "zod";
+import { ZodError, ZodRealError } from "zod";
 import { invalidCallerMessage, isCallerStillValid, resolveProjectAccess } from "./access";
 import { actorOf } from "./actor";
 import type { Context } from "./deps";
