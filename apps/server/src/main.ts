@@ -13,7 +13,7 @@ import {
   sweepWork,
   loadSuitesFile,
   endInterruptedSuiteRuns,
-  renewLeasesAtStart,
+  renewHeldLeases,
   stopAllSuites,
 } from "@tower/api";
 import { createDb, holdInstanceLock, WriteGate } from "@tower/db";
@@ -64,7 +64,7 @@ const deps = await createDeps({
 // Suite runs a stopped server left behind have nobody watching them: they end as errors.
 endInterruptedSuiteRuns(deps);
 // No agent could renew a lease while Tower was down: each held run gets a whole lease from now.
-renewLeasesAtStart(deps);
+renewHeldLeases(deps);
 
 // Each project's chain head is signed when it moved: periodically, after pruning, and at shutdown.
 const headSigner = createAuditHeadSigner(deps);
@@ -90,8 +90,13 @@ if (env.TOWER_DEMO) {
 // Agents that stopped heartbeating turn offline; checked a few times per timeout.
 const sweep = setInterval(
   () => {
-    const { expired } = expireStaleSessions(deps, deps.heartbeat.timeoutMs);
-    if (expired > 0) logger.info({ expired }, "sessions expired after missed heartbeats");
+    // An error here (a full disk, an I/O error) is logged: thrown from a timer, it ended the server.
+    try {
+      const { expired } = expireStaleSessions(deps, deps.heartbeat.timeoutMs);
+      if (expired > 0) logger.info({ expired }, "sessions expired after missed heartbeats");
+    } catch (error) {
+      logger.error({ err: error }, "expiring sessions failed");
+    }
   },
   Math.min(5_000, deps.heartbeat.intervalMs),
 );
@@ -108,18 +113,31 @@ const approvalSweep = setInterval(() => {
 }, 5_000);
 approvalSweep.unref();
 
+const WORK_SWEEP_MS = 250;
+/** A sweep this much later than its time means Tower itself was not running meanwhile. */
+const STALL_MS = 2_000;
 // The work clock: schedules fire (a fire within a second of its time), runs whose lease lapsed or
 // whose attempt overran go back to the queue, queued runs past their time to live expire. What it
 // decides is in the database, so a restart resumes it without firing anything twice.
+let lastWorkSweep = Date.now();
 const workSweep = setInterval(() => {
+  const stalledMs = Date.now() - lastWorkSweep - WORK_SWEEP_MS;
+  lastWorkSweep = Date.now();
   try {
+    // Tower itself did not run for a while (SIGSTOP, a paused VM, a disk that hung): no agent could
+    // renew meanwhile, so the leases that ran out say nothing about the agents. Renewed, as at start,
+    // before a sweep would take back runs whose agents are alive and already reporting.
+    if (stalledMs > STALL_MS) {
+      const { renewed } = renewHeldLeases(deps);
+      logger.warn({ stalledMs, renewed }, "Tower did not run for a while: the leases of held runs were renewed");
+    }
     const { missed } = sweepWork(deps);
     if (missed > 0)
       logger.warn({ missed }, "schedule fires were missed while Tower was down (see each task's missed-fire setting)");
   } catch (error) {
     logger.error({ err: error }, "the work sweep failed");
   }
-}, 250);
+}, WORK_SWEEP_MS);
 workSweep.unref();
 
 // Retention: prune the audit trail's old end now and then (verification still passes after it), and
@@ -131,8 +149,12 @@ const pruneOld = () => {
   } catch (error) {
     logger.error({ err: error }, "pruning finished runs failed");
   }
-  const { pruned } = pruneAllAudit(deps, env.TOWER_AUDIT_RETENTION_DAYS * 86_400_000);
-  if (pruned > 0) logger.info({ pruned }, "audit rows past retention pruned");
+  try {
+    const { pruned } = pruneAllAudit(deps, env.TOWER_AUDIT_RETENTION_DAYS * 86_400_000);
+    if (pruned > 0) logger.info({ pruned }, "audit rows past retention pruned");
+  } catch (error) {
+    logger.error({ err: error }, "pruning the audit trail failed");
+  }
   // A new checkpoint is covered by a signed head at once, so it never looks forged for long.
   return signAuditHeads();
 };

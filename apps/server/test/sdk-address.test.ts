@@ -60,3 +60,11 @@ it("keeps the url's path (a proxy at a sub-path), and takes a url ending in /trp
     proxy.close();
   }
 });
+
+it("leaves no process listeners behind once shut down: twenty clients made Node warn of a leak", async () => {
+  const before = ["SIGINT", "SIGTERM", "beforeExit"].map((event) => process.listenerCount(event));
+  const clients = Array.from({ length: 20 }, () => createTowerClient({ url: tower.url, apiKey: tower.apiKey }));
+  expect(process.listenerCount("SIGTERM")).toBe(before[1]! + 20);
+  await Promise.all(clients.map((client) => client.shutdown()));
+  expect(["SIGINT", "SIGTERM", "beforeExit"].map((event) => process.listenerCount(event))).toEqual(before);
+});

@@ -166,6 +166,59 @@ describe("agent.work", () => {
     expect(run.error).toBe("stopped as asked");
   });
 
+  it("aborts the run in hand when an operator disables the agent: it goes back to the queue, no attempt spent", async () => {
+    const { task } = await freshWorker({ maxAttempts: 1 });
+    let started = false;
+    let reason = "";
+    agent.work(
+      (run) =>
+        new Promise((_resolve, reject) => {
+          started = true;
+          run.signal.addEventListener("abort", () => {
+            reason = (run.signal.reason as Error).message;
+            reject(new Error("stopped as asked"));
+          });
+        }),
+    );
+    const queued = await app.tasks.enqueue(task);
+    await until(async () => started, Boolean);
+    await tower.owner.agent.setEnabled({ projectId: tower.projectId, id: agent.agent!.id, enabled: false });
+    await until(
+      async () => reason,
+      (text) => text !== "",
+    );
+    expect(reason).toBe(`Taken back: "${agent.name}" was disabled by an operator`);
+    const run = await tower.owner.run.byId({ projectId: tower.projectId, id: queued.id });
+    expect(run).toMatchObject({ status: "queued", attempt: 2, maxAttempts: 2 });
+  });
+
+  it("stops taking runs when another process starts the same agent, which takes them instead", async () => {
+    const { name, task } = await freshWorker();
+    const taken: string[] = [];
+    const errors: string[] = [];
+    agent.on("error", (error) => errors.push(error.message));
+    agent.work((run) => void taken.push(`first ${run.id}`));
+    const other = createTowerClient({ url: tower.url, apiKey: tower.apiKey });
+    try {
+      const replacement = other.agent(name, { profile: { role: "worker" } });
+      await replacement.start();
+      await until(
+        async () => errors.join("\n"),
+        (text) => text.includes("was started by another process"),
+        15_000,
+      );
+      replacement.work((run) => void taken.push(`second ${run.id}`));
+      const runs = await Promise.all([1, 2, 3].map((n) => app.tasks.enqueue(task, { n })));
+      await until(
+        async () => taken.length,
+        (n) => n >= 3,
+      );
+      expect(taken.sort()).toEqual(runs.map((run) => `second ${run.id}`).sort());
+    } finally {
+      await other.shutdown();
+    }
+  });
+
   it("stops cleanly on agent.stop(): the run in hand is told and given back, no attempt spent, nothing more taken", async () => {
     const { task } = await freshWorker({ maxAttempts: 1 });
     let seen = 0;

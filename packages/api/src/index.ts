@@ -43,7 +43,7 @@ export { DEFAULT_WORK_POLICY, type WorkPolicy } from "./core/ports";
 export { expireApprovals } from "./policy/approval-service";
 export { evaluate as evaluatePolicy } from "./policy/policy-check";
 export { flushDecisions } from "./policy/decision-log";
-export { renewLeasesAtStart } from "./work/lease-restart";
+export { renewHeldLeases } from "./work/lease-renewal";
 export { sweepWork, type SweepCounts } from "./work/work-sweep";
 export { pruneWork } from "./work/work-retention";
 export { endInterruptedSuiteRuns, stopAllSuites } from "./suites/suite-service";

@@ -316,10 +316,13 @@ export class AgentHandle {
         // Disabled, whether or not the live connection told us yet.
         this.#markDisabled();
       } else if (code === "CONFLICT" && /\(replaced\)/.test((error as Error).message)) {
-        // Another process started a session under this agent's name; it wins, this one stops.
+        // Another process started a session under this agent's name; it wins, this one stops (its
+        // work loop too: it went on taking runs beside the process that replaced it).
         this.#running = false;
         this.#session = null;
         clearInterval(this.#timer);
+        void this.#work?.stop();
+        this.#work = null;
         this.#emit("error", new Error(`Agent "${this.name}" was started by another process; this handle stopped`));
       } else if (code === "CONFLICT" && this.#running) {
         // The server ended the session (missed heartbeats during an outage): open a new one.

@@ -172,7 +172,7 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
     await Promise.allSettled([...running].map((handle) => handle.stop(reason)));
     await close();
   };
-  onProcessExit(() => shutdown("process_exit"));
+  const stopWatchingExit = onProcessExit(() => shutdown("process_exit"));
   return {
     api,
     reporter,
@@ -193,7 +193,10 @@ export function createTowerClient(options: TowerClientOptions): TowerClient {
       enqueueMany: (task, inputs, enqueueOptions = {}) =>
         enqueueMany(api, task, inputs, enqueueOptions, enqueueRetryMs),
     },
-    shutdown: () => shutdown(),
+    shutdown: async () => {
+      stopWatchingExit();
+      await shutdown();
+    },
     close: () => void close(),
   };
 }

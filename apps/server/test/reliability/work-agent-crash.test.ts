@@ -18,7 +18,7 @@ const agents: AgentProcess[] = [];
 
 beforeAll(async () => {
   const file = path.join(dir, "work.sqlite");
-  ({ apiKey } = await prepareDatabase(file, ["doomed", "rescuer", "frozen", "thawer"]));
+  ({ apiKey } = await prepareDatabase(file, ["doomed", "rescuer", "frozen", "thawer", "steady"]));
   server = await startServerProcess(file, await freePort(), { TOWER_RUN_LEASE_MS: "1500" });
   app = createTowerClient({ url: server.url, apiKey });
 }, 60_000);
@@ -199,5 +199,44 @@ describe("work: an agent process is frozen (SIGSTOP) past its leases, then thawe
     } finally {
       if (frozen.child.exitCode === null) frozen.child.kill("SIGCONT");
     }
+  }, 60_000);
+});
+
+describe("work: Tower itself is frozen (SIGSTOP) past the leases, then thawed", () => {
+  it("takes back none of the runs its agents held meanwhile: each completes on its first attempt", async () => {
+    const ids = await enqueueRuns("through-a-stall", 3, 5);
+    const release = path.join(dir, "release-steady");
+    const steady = agentProcess({
+      agent: "steady",
+      label: "steady",
+      concurrency: 3,
+      behaviour: "hold",
+      releaseFile: release,
+    });
+    await until(
+      () => `the steady agent to be running all three runs\n${steady.output()}`,
+      () => runsById(app, ids),
+      heldBy("steady"),
+    );
+    server.child.kill("SIGSTOP");
+    try {
+      // Two leases and more: no agent can renew while Tower does not run.
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+    } finally {
+      server.child.kill("SIGCONT");
+    }
+    // A few sweeps after the thaw, with the agent's heartbeats in between.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    writeFileSync(release, "");
+    const done = await until(
+      () => `every run to be completed by the steady agent\n${steady.output()}`,
+      () => runsById(app, ids),
+      allSucceeded,
+      30_000,
+    );
+    for (const run of done) expect(run).toMatchObject({ attempt: 1, agentName: "steady", error: null });
+    expect(steady.lines("aborted")).toEqual([]);
+    expect(steady.lines("error")).toEqual([]);
+    await steady.stop();
   }, 60_000);
 });

@@ -128,6 +128,9 @@ describe("audit tail fan-out", () => {
     const firstAgain = first.nextOrTimeout(50);
     expect((await second.next()).data.value.map((r) => r.id)).toEqual(trail);
     expect(await firstAgain).toBe("timeout"); // nothing new for it
+    // The second is never read on: a third still gets a turn, once the second's time is up.
+    const third = await tail("0");
+    expect((await third.next()).data.value.map((r) => r.id)).toEqual(trail);
   });
 
   it("a subscriber that joins while the feed is ahead of it gets only rows it has not seen", async () => {

@@ -5,6 +5,13 @@ interface Turns {
   waiting: (() => void)[];
 }
 
+/**
+ * The longest one stream holds its caller's turn. A stream keeps it from reading its page until
+ * the client has read it, which over a socket takes milliseconds; one whose consumer stopped
+ * pulling (an in-process caller, a stream left open) must not keep the others waiting for ever.
+ */
+export const LONGEST_TURN_MS = 500;
+
 /** By the state of one database (each test world has its own), then by who replays. */
 const turnsOf = new WeakMap<object, Map<string, Turns>>();
 
@@ -18,7 +25,7 @@ const replayerOf = (caller: Caller) =>
  * person or key, whatever the number of its streams: a hundred subscriptions that each replay the
  * audit trail from its start (a read key may open them) would otherwise read and send it a hundred
  * times over at once, and take every core from everyone else. A lone stream replays as fast as
- * before; many take turns, page by page.
+ * before; many take turns, page by page (a turn lasts `LONGEST_TURN_MS` at most).
  */
 export async function replayTurn(deps: Pick<Deps, "state">, caller: Caller): Promise<() => void> {
   let byReplayer = turnsOf.get(deps.state);
@@ -29,12 +36,16 @@ export async function replayTurn(deps: Pick<Deps, "state">, caller: Caller): Pro
   if (turns.taken) await new Promise<void>((resolve) => turns.waiting.push(resolve));
   turns.taken = true;
   let done = false;
-  return () => {
+  const release = () => {
     if (done) return;
     done = true;
+    clearTimeout(timer);
     const next = turns.waiting.shift();
     if (next) return next(); // handed straight over: still taken
     turns.taken = false;
     byReplayer.delete(key);
   };
+  const timer = setTimeout(release, LONGEST_TURN_MS);
+  timer.unref?.();
+  return release;
 }

@@ -8,7 +8,7 @@ import { DomainError } from "../core/errors";
 import { groupCommit } from "../core/group-commit";
 import { prepared, slot } from "../core/prepared";
 import { findRun, requireRun, runChange, toRun, type RunRow } from "./run-rows";
-import { requeueOrEnd } from "./run-requeue";
+import { requeueOrEnd, requeueUnspent } from "./run-requeue";
 import { advanceWorkflowTx } from "./workflow-runs";
 
 // What the agent holding a run calls: heartbeat (start, progress, logs, lease renewal), complete
@@ -189,29 +189,10 @@ function releaseTx(deps: Deps, tx: DbOrTx, access: ProjectAccess, input: Release
   const row = requireHeld(deps, tx, access, input.id, input.attempt);
   const logLines = appendLogs(tx, row, input.logs, now);
   const error = `Given back unfinished by "${row.agentName}", which was stopping`;
+  const given = { ...row, logLines, lastReportId: input.reportId ?? null };
   const updated = row.cancelRequested
-    ? requeueOrEnd(tx, { ...row, logLines, lastReportId: input.reportId ?? null }, { error, ending: "failed" }, now)
-    : tx
-        .update(runs)
-        .set({
-          status: "queued",
-          attempt: row.attempt + 1,
-          maxAttempts: row.maxAttempts + 1,
-          availableAt: now,
-          error,
-          leaseExpiresAt: null,
-          deadlineAt: null,
-          leasedAt: null,
-          startedAt: null,
-          progress: null,
-          progressMessage: null,
-          logLines,
-          lastReportId: input.reportId ?? null,
-          updatedAt: now,
-        })
-        .where(eq(runs.id, row.id))
-        .returning()
-        .get()!;
+    ? requeueOrEnd(tx, given, { error, ending: "failed" }, now)
+    : requeueUnspent(tx, given, error, now);
   return {
     row: updated,
     events: [runChange(deps.state, tx, updated, "updated", now), ...advanceWorkflowTx(deps, tx, updated, now)],

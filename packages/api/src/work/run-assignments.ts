@@ -10,6 +10,7 @@ import { prepared, slot } from "../core/prepared";
 import { claimRefusal, claimRunsTx, unclaimRuns, type Claimed } from "./run-claim";
 import { isFor, waitForHandoff, type WaitingAgent } from "./run-handoff";
 import { toRun, type RunRow } from "./run-rows";
+import { takeBackFromDisabledAgent } from "./run-takeback";
 import { isTakenBackError } from "./work-sweep";
 
 /** See `WorkPolicy`: how soon a refused agent, and how often an idle one, looks at the queue unprompted. */
@@ -82,13 +83,30 @@ async function* assignmentStream(
   const inherited = new Set(held.keys());
   const told = new Set<string>();
   /**
-   * Runs taken back from this stream (lease lapsed, overran): its agent may be stalled with its
-   * connection still open, so they go to other agents, or to this one's next connection, never
-   * back here, where each claim would spend an attempt the agent never sees. Runs it inherited are
-   * not among them: this stream is that next connection, and they would otherwise wait for ever
-   * when nobody else may take them.
+   * Runs taken back from this stream (lease lapsed, overran), with the time until which it does not
+   * take them again: its agent may be stalled with its connection still open, so they go to other
+   * agents first, where a claim here would spend an attempt the agent never sees. For one lease:
+   * a run that only this agent may take is its again after that (it was waiting for ever), and a
+   * stalled process's socket is closed by the server's keep-alive soon anyway. Runs it inherited
+   * are not among them: this stream is the next connection they were waiting for.
    */
-  const takenBack = new Set<string>();
+  const takenBack = new Map<string, number>();
+  let takenBackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The runs not to take now (and the expired ones forgotten). */
+  const excluded = (): ReadonlySet<string> => {
+    const now = deps.clock.now();
+    for (const [id, until] of takenBack) if (until <= now) takenBack.delete(id);
+    return new Set(takenBack.keys());
+  };
+  const excludeForALease = (id: string) => {
+    takenBack.set(id, deps.clock.now() + leaseMs);
+    clearTimeout(takenBackTimer);
+    takenBackTimer = setTimeout(() => {
+      lookAtQueue = true;
+      poke();
+    }, leaseMs + 1);
+    takenBackTimer.unref?.();
+  };
   const outbox: RunAssignment[] = [];
   /** Something changed that may let the agent take a run it could not before: look at the queue. */
   let lookAtQueue = true;
@@ -114,6 +132,17 @@ async function* assignmentStream(
   const onEvent = (event: ChangeEvent) => {
     if (event.entity === "agent" && event.data.id === agent!.id) {
       lookAtQueue = true; // enabled or disabled, its role changed…
+      // Disabled (or the kill switch): the runs it holds are taken from it at once, and it is told.
+      if ("status" in event.data && event.data.status === "disabled" && held.size > 0) {
+        setImmediate(() => {
+          try {
+            takeBackFromDisabledAgent(deps, projectId, initial.id);
+          } catch (error) {
+            // Its reports are refused anyway (a disabled agent's key may not act); the leases lapse.
+            deps.logger.error({ err: error, agent: initial.name }, "taking back a disabled agent's runs failed");
+          }
+        });
+      }
       return poke();
     }
     if (event.entity === "policy" || event.entity === "team") {
@@ -137,7 +166,7 @@ async function* assignmentStream(
       outbox.push(notice);
       told.add(run.id);
     }
-    if (notice?.type === "taken" && !inherited.has(run.id)) takenBack.add(run.id);
+    if (notice?.type === "taken" && !inherited.has(run.id)) excludeForALease(run.id);
     if (!stillHeld) {
       held.delete(run.id);
       inherited.delete(run.id);
@@ -167,7 +196,7 @@ async function* assignmentStream(
   const claim = (tx: DbOrTx, current: AgentRow): Claimed => {
     // A stream claims once at a time: anything left here is from a transaction that was undone.
     claiming.clear();
-    const claimed = claimRunsTx(deps, tx, current, leaseMs, room(), takenBack);
+    const claimed = claimRunsTx(deps, tx, current, leaseMs, room(), excluded());
     for (const { row } of claimed) claiming.set(row.id, row.attempt);
     return claimed;
   };
@@ -245,6 +274,7 @@ async function* assignmentStream(
     // The stream ended between a claim and its delivery: the agent never saw these runs.
     if (undelivered.length > 0) unclaimRuns(deps, undelivered);
     clearTimeout(timer);
+    clearTimeout(takenBackTimer);
     stopCounting();
     unsubscribe();
     stopWatching();

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Credentials } from "../core/deps";
 import { callerWithSignal, createWorld, expectTRPCError, reader, type TestCaller, type World } from "../test-fixtures";
 import { enqueueRuns, runTaskNow } from "./run-enqueue";
-import { renewLeasesAtStart } from "./lease-restart";
+import { renewHeldLeases } from "./lease-renewal";
 import { sweepWork } from "./work-sweep";
 
 let world: World;
@@ -403,7 +403,48 @@ describe("runs", () => {
     );
   });
 
-  it("never offers a run back to the stream it was taken from (its agent may be stalled), only to others", async () => {
+  it("offers a run taken back to the same stream again after a lease, when no one else took it (it waited for ever)", async () => {
+    await owner.task.create({ projectId, name: "overran", maxAttempts: 3, backoffSeconds: 0 });
+    const queued = await owner.task.runNow({ projectId, task: "overran" });
+    const only = await waitForWork(); // the one agent that may take it, alive and connected
+    await nextRun(only);
+    world.clock.advance(LEASE_MS + 1);
+    sweepWork(world.deps);
+    expect(await only.next()).toMatchObject({ type: "taken", runId: queued.id });
+    expect(await only.next(200)).toBe("timeout");
+    world.clock.advance(LEASE_MS);
+    // The stream looks at the queue when its lease of exclusion is over (a timer; here, any change).
+    const agentId = world.sqlite.prepare("select id from agents where name = 'home-agent'").pluck().get() as string;
+    await owner.agent.update({ projectId, id: agentId, patch: { description: "still here" } });
+    expect(await nextRun(only)).toMatchObject({ id: queued.id, attempt: 2 });
+  });
+
+  it("takes the runs a disabled agent holds from it at once: told, back in the queue, no attempt spent", async () => {
+    await owner.task.create({ projectId, name: "killed", maxAttempts: 1 });
+    const held = await owner.task.runNow({ projectId, task: "killed" });
+    const cancelling = await owner.task.runNow({ projectId, task: "killed" });
+    const stream = await waitForWork(2);
+    await nextRun(stream);
+    await nextRun(stream);
+    await owner.run.cancel({ projectId, id: cancelling.id });
+    expect(await stream.next()).toMatchObject({ type: "cancel", runId: cancelling.id });
+    const agentId = world.sqlite.prepare("select id from agents where name = 'home-agent'").pluck().get() as string;
+    await owner.agent.setEnabled({ projectId, id: agentId, enabled: false });
+    expect(await stream.next()).toMatchObject({
+      type: "taken",
+      runId: held.id,
+      reason: 'Taken back: "home-agent" was disabled by an operator',
+    });
+    expect(await stream.next(200)).toBe("timeout"); // the one being cancelled was told already
+    expect(runStatus(held.id)).toEqual({ status: "queued", attempt: 2 });
+    expect(runStatus(cancelling.id)).toEqual({ status: "cancelled", attempt: 1 });
+    const row = world.sqlite.prepare("select max_attempts, error from runs where id = ?").get(held.id);
+    expect(row).toEqual({ max_attempts: 2, error: 'Taken back: "home-agent" was disabled by an operator' });
+    // Its late report is refused.
+    await expectTRPCError(agentCaller().run.complete({ id: held.id, attempt: 1 }), "CONFLICT");
+  });
+
+  it("does not offer a run back to the stream it was taken from for a lease (its agent may be stalled), only to others", async () => {
     await owner.task.create({ projectId, name: "stalled", maxAttempts: 5, backoffSeconds: 0 });
     const queued = await owner.task.runNow({ projectId, task: "stalled" });
     const stalled = await waitForWork();
@@ -448,7 +489,7 @@ describe("runs", () => {
     const stream = await waitForWork();
     await nextRun(stream);
     world.clock.advance(LEASE_MS * 2); // Tower down for two leases: the agent could not renew
-    expect(renewLeasesAtStart(world.deps)).toEqual({ renewed: 1 });
+    expect(renewHeldLeases(world.deps)).toEqual({ renewed: 1 });
     expect(sweepWork(world.deps).lapsed).toBe(0);
     // The agent, which finished meanwhile, gets its completion in.
     expect(await agentCaller().run.complete({ id: queued.id, attempt: 1, output: "done" })).toMatchObject({
@@ -458,7 +499,7 @@ describe("runs", () => {
     const orphan = await owner.task.runNow({ projectId, task: "outage" });
     await nextRun(stream);
     world.clock.advance(LEASE_MS * 2);
-    renewLeasesAtStart(world.deps);
+    renewHeldLeases(world.deps);
     world.clock.advance(LEASE_MS + 1);
     expect(sweepWork(world.deps).lapsed).toBe(1);
     expect(runStatus(orphan.id).status).toBe("failed");

@@ -48,3 +48,32 @@ export function requeueOrEnd(
   }
   return tx.update(runs).set(set).where(eq(runs.id, row.id)).returning().get()!;
 }
+
+/**
+ * Back to the queue at once under a new attempt number (a late report of this one is refused) that
+ * costs none of the run's attempts: the attempt ended through no fault of its own (its agent gave
+ * it back stopping, or was disabled). The row is written and returned.
+ */
+export function requeueUnspent(tx: DbOrTx, row: RunRow, error: string, now: number): RunRow {
+  return tx
+    .update(runs)
+    .set({
+      status: "queued",
+      attempt: row.attempt + 1,
+      maxAttempts: row.maxAttempts + 1,
+      availableAt: now,
+      error,
+      leaseExpiresAt: null,
+      deadlineAt: null,
+      leasedAt: null,
+      startedAt: null,
+      progress: null,
+      progressMessage: null,
+      logLines: row.logLines,
+      lastReportId: row.lastReportId,
+      updatedAt: now,
+    })
+    .where(eq(runs.id, row.id))
+    .returning()
+    .get()!;
+}

@@ -10,6 +10,7 @@ import { insertRunTx, targetOf } from "./run-enqueue";
 import { handToWaitingAgents, publishAndHandOver, type Handoff } from "./run-handoff";
 import { requeueOrEnd } from "./run-requeue";
 import { runChange } from "./run-rows";
+import { DISABLED_TAKEBACK } from "./run-takeback";
 import { missedFires, nextFireAfter } from "./schedule";
 import { taskChange } from "./task-rows";
 import { advanceWorkflowTx } from "./workflow-runs";
@@ -27,9 +28,9 @@ export const MISSED_FIRE_GRACE_MS = 5_000;
 const LAPSED = "The lease lapsed";
 const OVERRAN = "Timed out";
 
-/** Whether a run's error says the sweep took it back (rather than its agent failing it). */
+/** Whether a run's error says Tower took it back (the sweep, or its agent was disabled) rather than its agent failing it. */
 export function isTakenBackError(error: string): boolean {
-  return error.startsWith(LAPSED) || error.startsWith(OVERRAN);
+  return error.startsWith(LAPSED) || error.startsWith(OVERRAN) || error.startsWith(DISABLED_TAKEBACK);
 }
 
 export interface SweepCounts {
