@@ -2,10 +2,12 @@
 // assignments, the live feed) while the key is still good: tRPC's client takes a server's "stopped"
 // as the end, so the SDK must subscribe again or the agent falls silent, taking no more runs and
 // deaf to a disable; a revoked key is refused for good. The reports of an agent's runs ride that
-// socket, and one whose answer the socket lost is sent again over HTTP and answered as stored.
+// socket, and one whose answer the socket lost is sent again over HTTP and answered as stored. The
+// call that uses an approval is asked again when the proxy cuts it, so a yes never turns into a no.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createTowerClient, type TowerClient } from "@tower/sdk";
+import { DEFAULT_POLICY } from "@tower/shared";
 import NodeWebSocket, { WebSocketServer, type RawData } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, waitFor, type TestServer } from "./harness";
@@ -22,6 +24,8 @@ const calls = { http: new Map<string, number>(), socket: new Map<string, number>
 const count = (map: Map<string, number>, path: string) => map.set(path, (map.get(path) ?? 0) + 1);
 /** Whether the proxy loses Tower's answer to a report carrying a completion, then closes the app's socket. */
 let loseCompletionAnswers = false;
+/** Whether the proxy drops the next policy check sent over HTTP, unanswered (a connection cut). */
+let dropNextHttpCheck = false;
 
 type Message = { id?: number | string; method?: string; params?: { path?: string } };
 const messagesOf = (data: RawData): Message[] => {
@@ -32,7 +36,12 @@ const messagesOf = (data: RawData): Message[] => {
 beforeAll(async () => {
   tower = await startTestServer();
   proxy = http.createServer((req, res) => {
-    for (const path of new URL(req.url!, "http://x").pathname.replace("/trpc/", "").split(",")) count(calls.http, path);
+    const paths = new URL(req.url!, "http://x").pathname.replace("/trpc/", "").split(",");
+    for (const path of paths) count(calls.http, path);
+    if (dropNextHttpCheck && paths.includes("policy.check")) {
+      dropNextHttpCheck = false;
+      return req.socket.destroy();
+    }
     const upstream = http.request(`${tower.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode!, answer.headers);
       answer.pipe(res);
@@ -167,6 +176,55 @@ describe("when Tower ends an agent's streams", () => {
       expect(errors).toEqual([]);
       const stored = await tower.owner.run.byId({ projectId: tower.projectId, id: second.id });
       expect(stored).toMatchObject({ status: "succeeded", attempt: 1, output: { n: 2 } });
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it("asks again when the call that uses a person's yes gets no answer, instead of turning the yes into a no", async () => {
+    await tower.owner.policy.save({
+      projectId: tower.projectId,
+      expectedVersion: 0,
+      document: {
+        ...DEFAULT_POLICY,
+        rules: [
+          {
+            id: "deploys",
+            description: "",
+            match: { tools: ["deploy"] },
+            effect: "require_approval",
+            reason: "A person says yes",
+          },
+        ],
+      },
+    });
+    await tower.owner.agent.create({
+      projectId: tower.projectId,
+      name: "asker",
+      role: "ops",
+      allowedTools: ["deploy"],
+    });
+    const client = createTowerClient({ url, apiKey: tower.apiKey, retryDelayMs: () => 100 });
+    try {
+      // Not started: its checks go over HTTP, where the proxy cuts one.
+      const asked = client
+        .agent("asker")
+        .authorize({ tool: "deploy", input: { ref: "v1" } }, { wait: true, timeoutMs: 20_000 });
+      const pending = () => tower.owner.approval.list({ projectId: tower.projectId, status: "pending" });
+      let approvalId = "";
+      for (let i = 0; i < 100 && approvalId === ""; i++) {
+        approvalId = (await pending()).items[0]?.id ?? "";
+        if (approvalId === "") await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      dropNextHttpCheck = true;
+      await tower.owner.approval.decide({
+        projectId: tower.projectId,
+        id: approvalId,
+        decision: "approve",
+        comment: "",
+      });
+      expect(await asked).toMatchObject({ decision: "allowed", approvalId });
+      expect(dropNextHttpCheck).toBe(false); // the cut happened, to the call that uses the yes
     } finally {
       await client.shutdown();
     }

@@ -1,5 +1,5 @@
 import type { ClientRouter as AppRouter } from "@tower/api/client";
-import type { TRPCClient } from "@trpc/client";
+import { TRPCClientError, type TRPCClient } from "@trpc/client";
 import { waitForApproval } from "./approval-wait";
 import { failClosed, type AuthorizeDecision, type AuthorizeOptions, type AuthorizeRequest } from "./authorize-types";
 
@@ -8,6 +8,13 @@ const MAX_ROUNDS = 3;
 
 /** The least time the call after an approval gets, even when `timeoutMs` is (nearly) spent. */
 const REASK_FLOOR_MS = 5_000;
+/**
+ * After an approval, how long the call that uses it is asked again while no answer comes (a socket
+ * that dropped just then), when `timeoutMs` does not say: a person said yes, so one lost answer
+ * must not turn it into a no. Asking again is answered as the first was (the same `checkId`).
+ */
+const REASK_RETRY_MS = 30_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The agent's workspace for an absolute `path`: the `cwd` given, else the process's working
@@ -41,8 +48,11 @@ export async function authorize(
   // socket) is answered as the first was, and does not ask a person again for an approval it used.
   const checkId = newCheckId();
   const remainingMs = () => (options.timeoutMs === undefined ? undefined : options.timeoutMs - (Date.now() - started));
+  /** Whether the last ask failed for want of an answer (the network), not by Tower's refusal. */
+  let unanswered = false;
   /** `floorMs`: the least time the call gets, whatever is left of `timeoutMs`. */
   const ask = async (floorMs = 0): Promise<AuthorizeDecision> => {
+    unanswered = false;
     const remaining = remainingMs();
     const left = remaining === undefined ? undefined : Math.max(remaining, floorMs);
     if (left !== undefined && left <= 0) return failClosed(`No answer from Tower within ${options.timeoutMs} ms`);
@@ -60,6 +70,7 @@ export async function authorize(
     } catch (error) {
       if (options.signal?.aborted) return failClosed("The authorization was aborted");
       if (bound.signal.aborted) return failClosed(`No answer from Tower within ${options.timeoutMs} ms`);
+      if (!(error instanceof TRPCClientError) || error.data === undefined) unanswered = true;
       return failClosed(`Tower could not be asked: ${messageOf(error)}`);
     } finally {
       clearTimeout(timer);
@@ -83,8 +94,14 @@ export async function authorize(
     if (outcome.decision !== "allowed") return outcome;
     // Approved: ask again. That uses the approval and re-runs the built-in checks (disabled since,
     // over budget since), so the answer is Tower's, not the SDK's reading of the approval. A yes
-    // that came at the last moment still gets the time for that one call.
+    // that came at the last moment still gets the time for that one call, and is asked again while
+    // no answer comes, until the time is up.
+    const until = Date.now() + Math.max(remainingMs() ?? REASK_RETRY_MS, REASK_FLOOR_MS);
     decision = await ask(REASK_FLOOR_MS);
+    for (let retry = 0; unanswered && Date.now() < until && !options.signal?.aborted; retry++) {
+      await sleep(Math.min(250 * 2 ** retry, 2_000, Math.max(0, until - Date.now())));
+      decision = await ask(Math.max(0, until - Date.now()));
+    }
   }
   return decision;
 }
