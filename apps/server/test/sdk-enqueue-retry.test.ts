@@ -15,10 +15,13 @@ let impatient: TowerClient;
 const seen = new Map<string, number>();
 /** Whether the `nth` call (from 0) of a procedure loses its answer: it reaches Tower, the answer never reaches the app. */
 let lose: (procedure: string, nth: number) => boolean = () => false;
+/** Whether calls are held open unanswered, never passed on (a Tower frozen with its port open). */
+let frozen = false;
 
 beforeEach(() => {
   seen.clear();
   lose = () => false;
+  frozen = false;
 });
 
 beforeAll(async () => {
@@ -29,6 +32,7 @@ beforeAll(async () => {
     const procedure = new URL(req.url!, "http://x").pathname.replace("/trpc/", "");
     const nth = seen.get(procedure) ?? 0;
     seen.set(procedure, nth + 1);
+    if (frozen) return; // read, never answered: the connection stays open
     const upstream = http.request(`${tower.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
       if (lose(procedure, nth)) {
         answer.resume();
@@ -132,6 +136,15 @@ describe("enqueue when Tower's answer is lost", () => {
     expect(run.input).toEqual({ one: true });
     expect(runsOf("lossy") - before).toBe(301);
   });
+
+  it("gives up on a Tower that holds its calls open without answering, when its time to retry is over", async () => {
+    frozen = true;
+    const error = (await impatient.tasks.enqueue("lossy", { held: true }).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(EnqueueUnansweredError);
+    expect(error.message).toMatch(/^Tower did not answer \(.*\): whether the run of "lossy" was queued is not known/);
+    const many = (await impatient.tasks.enqueueMany("lossy", [{ a: 1 }]).catch((e: unknown) => e)) as Error;
+    expect(many).toBeInstanceOf(EnqueueManyError);
+  }, 30_000);
 
   it("refuses keys Tower would refuse, before sending anything, naming the input", async () => {
     const before = runsOf("lossy");

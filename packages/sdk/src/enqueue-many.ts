@@ -123,7 +123,7 @@ export async function enqueue(
   }
   const call = { task, input: input as never, ...options, idempotencyKey: options.idempotencyKey ?? reportId() };
   try {
-    return await retryUnanswered(() => api.task.runNow.mutate(call), retryForMs);
+    return await retryUnanswered((signal) => api.task.runNow.mutate(call, { signal }), retryForMs);
   } catch (error) {
     if (!unanswered(error)) throw error;
     throw new EnqueueUnansweredError(
@@ -155,11 +155,14 @@ export async function enqueueMany(
   for (const chunk of calls(entries)) {
     try {
       const made = await retryUnanswered(
-        () =>
-          api.task.enqueueMany.mutate({
-            task,
-            runs: chunk.map((entry) => ({ ...entry, input: entry.input as never, priority: options.priority })),
-          }),
+        (signal) =>
+          api.task.enqueueMany.mutate(
+            {
+              task,
+              runs: chunk.map((entry) => ({ ...entry, input: entry.input as never, priority: options.priority })),
+            },
+            { signal },
+          ),
         retryForMs,
       );
       ids.push(...made.ids);

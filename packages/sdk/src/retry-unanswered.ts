@@ -16,16 +16,22 @@ export function unanswered(error: unknown): boolean {
   return status === undefined || RETRYABLE_STATUS.has(status);
 }
 
+/** The least time one try is given, however little is left of the window: a big call takes a while. */
+const LEAST_TRY_MS = 5_000;
+
 /**
  * `call`, sent again (after 0.25 s, then twice as long each time, up to 5 s) while it goes
  * unanswered, for `forMs` at most. Only for calls that are safe to repeat: here, those that carry
  * idempotency keys, so a try that arrived without its answer coming back makes nothing twice.
+ * Each try is aborted (through `signal`) when the window is over: a Tower that holds the
+ * connection open without answering (frozen, a proxy stuck) is an unanswered call too, not a wait
+ * for as long as it takes.
  */
-export async function retryUnanswered<T>(call: () => Promise<T>, forMs: number): Promise<T> {
+export async function retryUnanswered<T>(call: (signal: AbortSignal) => Promise<T>, forMs: number): Promise<T> {
   const giveUpAt = Date.now() + forMs;
   for (let wait = FIRST_WAIT_MS; ; wait = Math.min(wait * 2, LONGEST_WAIT_MS)) {
     try {
-      return await call();
+      return await call(AbortSignal.timeout(Math.max(giveUpAt - Date.now(), LEAST_TRY_MS)));
     } catch (error) {
       const left = giveUpAt - Date.now();
       if (left <= 0 || !unanswered(error)) throw error;
