@@ -32,9 +32,9 @@ const codeOf = (error: unknown) =>
 
 /**
  * A subscription that lasts until unsubscribed. tRPC's client subscribes again by itself after
- * the socket drops, but when Tower ends a stream (a key revoked, a socket it found unresponsive,
- * a stream it drained) the client takes that as the end and falls silent: an agent would take no
- * more runs and no longer hear a stop. Here an ended stream is opened again (`open` is called
+ * the socket drops, but when Tower ends a stream on its side (a key it no longer accepts, the
+ * agent deleted, a proxy that stops it) the client takes that as the end and falls silent: an
+ * agent would take no more runs and no longer hear a stop. Here an ended stream is opened again (`open` is called
  * anew, so it can resume from the last event seen), with a pause that grows while attempts fail
  * and starts over once one delivers or lasts; a refusal that asking again cannot change ends it.
  */
