@@ -39,8 +39,8 @@ export function KillSwitchDialog({
         ) : (
           <>
             <p>
-              Every agent in <strong>{projectName}</strong> is disabled and its session ended; the runs they are
-              working on are taken from them and go back to the queue. Agents stay disabled until enabled again.
+              Every agent in <strong>{projectName}</strong> is disabled and its session ended; the runs they are working
+              on are taken from them and go back to the queue. Agents stay disabled until enabled again.
             </p>
             <FormError message={deactivate.error ? errorMessage(deactivate.error) : null} />
             <div className="field">
