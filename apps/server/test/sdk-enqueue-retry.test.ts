@@ -52,6 +52,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  proxy.closeAllConnections(); // the calls the frozen test held open
   await app.shutdown();
   await impatient.shutdown();
   await new Promise((resolve) => proxy.close(resolve));
