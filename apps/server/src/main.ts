@@ -129,7 +129,10 @@ const workSweep = setInterval(() => {
     // before a sweep would take back runs whose agents are alive and already reporting.
     if (stalledMs > STALL_MS) {
       const { renewed } = renewHeldLeases(deps);
-      logger.warn({ stalledMs, renewed }, "Tower did not run for a while: the leases of held runs were renewed");
+      logger.warn(
+        { stalledMs, renewed },
+        `Tower did not run for ${Math.round(stalledMs / 1000)} s; held runs got a whole lease from now`,
+      );
     }
     const { missed } = sweepWork(deps);
     if (missed > 0)

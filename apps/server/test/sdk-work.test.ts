@@ -202,10 +202,11 @@ describe("agent.work", () => {
     try {
       const replacement = other.agent(name, { profile: { role: "worker" } });
       await replacement.start();
+      // Heard at the first handle's next heartbeat (every 10 s).
       await until(
         async () => errors.join("\n"),
         (text) => text.includes("was started by another process"),
-        15_000,
+        25_000,
       );
       replacement.work((run) => void taken.push(`second ${run.id}`));
       const runs = await Promise.all([1, 2, 3].map((n) => app.tasks.enqueue(task, { n })));
@@ -217,7 +218,7 @@ describe("agent.work", () => {
     } finally {
       await other.shutdown();
     }
-  });
+  }, 45_000);
 
   it("stops cleanly on agent.stop(): the run in hand is told and given back, no attempt spent, nothing more taken", async () => {
     const { task } = await freshWorker({ maxAttempts: 1 });

@@ -278,6 +278,9 @@ export function startWork(
         // the app hears that its outcome was dropped. A run given back unfinished as the agent
         // stops has nothing to drop.
         if (!(error instanceof RunLostError)) onError(error as Error);
+        // A handler that threw once told its run was taken (an agent disabled, a lease lapsed)
+        // did as asked: nothing of its work is lost, and an operator's routine action is no error.
+        else if ("error" in outcome && run.controller.signal.aborted) return;
         else if (!("release" in outcome)) {
           const { id, attempt } = assigned;
           onError(

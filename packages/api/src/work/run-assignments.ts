@@ -10,7 +10,7 @@ import { prepared, slot } from "../core/prepared";
 import { claimRefusal, claimRunsTx, unclaimRuns, type Claimed } from "./run-claim";
 import { isFor, waitForHandoff, type WaitingAgent } from "./run-handoff";
 import { toRun, type RunRow } from "./run-rows";
-import { takeBackFromDisabledAgent } from "./run-takeback";
+import { DISABLED_TAKEBACK, takeBackFromDisabledAgent } from "./run-takeback";
 import { isTakenBackError } from "./work-sweep";
 
 /** See `WorkPolicy`: how soon a refused agent, and how often an idle one, looks at the queue unprompted. */
@@ -166,7 +166,10 @@ async function* assignmentStream(
       outbox.push(notice);
       told.add(run.id);
     }
-    if (notice?.type === "taken" && !inherited.has(run.id)) excludeForALease(run.id);
+    // A run taken because its agent was disabled is not a sign of a stall: once enabled, it is its again at once.
+    if (notice?.type === "taken" && !inherited.has(run.id) && !notice.reason.startsWith(DISABLED_TAKEBACK)) {
+      excludeForALease(run.id);
+    }
     if (!stillHeld) {
       held.delete(run.id);
       inherited.delete(run.id);

@@ -442,6 +442,9 @@ describe("runs", () => {
     expect(row).toEqual({ max_attempts: 2, error: 'Taken back: "home-agent" was disabled by an operator' });
     // Its late report is refused.
     await expectTRPCError(agentCaller().run.complete({ id: held.id, attempt: 1 }), "CONFLICT");
+    // Enabled again, it may take the run back at once: a disabled agent was not a stalled one.
+    await owner.agent.setEnabled({ projectId, id: agentId, enabled: true });
+    expect(await nextRun(stream)).toMatchObject({ id: held.id, attempt: 2 });
   });
 
   it("does not offer a run back to the stream it was taken from for a lease (its agent may be stalled), only to others", async () => {
