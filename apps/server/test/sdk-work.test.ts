@@ -168,6 +168,8 @@ describe("agent.work", () => {
 
   it("aborts the run in hand when an operator disables the agent: it goes back to the queue, no attempt spent", async () => {
     const { task } = await freshWorker({ maxAttempts: 1 });
+    const errors: string[] = [];
+    agent.on("error", (error) => errors.push(error.message));
     let started = false;
     let reason = "";
     agent.work(
@@ -190,6 +192,9 @@ describe("agent.work", () => {
     expect(reason).toBe(`Taken back: "${agent.name}" was disabled by an operator`);
     const run = await tower.owner.run.byId({ projectId: tower.projectId, id: queued.id });
     expect(run).toMatchObject({ status: "queued", attempt: 2, maxAttempts: 2 });
+    // The handler stopped as asked: nothing of its work was lost, so nothing is said as an error.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(errors.filter((message) => message.includes("dropped"))).toEqual([]);
   });
 
   it("stops taking runs when another process starts the same agent, which takes them instead", async () => {
