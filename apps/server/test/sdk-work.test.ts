@@ -57,6 +57,28 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
   }
 }
 
+/**
+ * The agent works with a handler that holds its run until told to stop, then throws; resolves once
+ * a run of `task` (queued here) is in hand. `reason()` is what the run's signal said.
+ */
+async function workUntilAborted(task: string) {
+  let started = false;
+  let reason = "";
+  agent.work(
+    (run) =>
+      new Promise((_resolve, reject) => {
+        started = true;
+        run.signal.addEventListener("abort", () => {
+          reason = (run.signal.reason as Error).message;
+          reject(new Error("stopped as asked"));
+        });
+      }),
+  );
+  const run = await app.tasks.enqueue(task);
+  await until(async () => started, Boolean);
+  return { run, reason: () => reason };
+}
+
 const runs = async (task: string) =>
   (await tower.owner.run.list({ projectId: tower.projectId, search: task, limit: 200 })).items;
 
@@ -143,26 +165,14 @@ describe("agent.work", () => {
 
   it("tells a running handler at once when an operator cancels; the run ends cancelled", async () => {
     const { task } = await freshWorker();
-    let started = false;
-    let reason = "";
-    agent.work(
-      (run) =>
-        new Promise((_resolve, reject) => {
-          started = true;
-          run.signal.addEventListener("abort", () => {
-            reason = (run.signal.reason as Error).message;
-            reject(new Error("stopped as asked"));
-          });
-        }),
-    );
-    const queued = await app.tasks.enqueue(task);
-    await until(async () => started, Boolean);
+    const held = await workUntilAborted(task);
+    const queued = held.run;
     await tower.owner.run.cancel({ projectId: tower.projectId, id: queued.id });
     const run = await until(
       () => tower.owner.run.byId({ projectId: tower.projectId, id: queued.id }),
       (r) => r.status === "cancelled",
     );
-    expect(reason).toBe("Cancelled by an operator");
+    expect(held.reason()).toBe("Cancelled by an operator");
     expect(run.error).toBe("stopped as asked");
   });
 
@@ -170,26 +180,14 @@ describe("agent.work", () => {
     const { task } = await freshWorker({ maxAttempts: 1 });
     const errors: string[] = [];
     agent.on("error", (error) => errors.push(error.message));
-    let started = false;
-    let reason = "";
-    agent.work(
-      (run) =>
-        new Promise((_resolve, reject) => {
-          started = true;
-          run.signal.addEventListener("abort", () => {
-            reason = (run.signal.reason as Error).message;
-            reject(new Error("stopped as asked"));
-          });
-        }),
-    );
-    const queued = await app.tasks.enqueue(task);
-    await until(async () => started, Boolean);
+    const held = await workUntilAborted(task);
+    const queued = held.run;
     await tower.owner.agent.setEnabled({ projectId: tower.projectId, id: agent.agent!.id, enabled: false });
     await until(
-      async () => reason,
+      async () => held.reason(),
       (text) => text !== "",
     );
-    expect(reason).toBe(`Taken back: "${agent.name}" was disabled by an operator`);
+    expect(held.reason()).toBe(`Taken back: "${agent.name}" was disabled by an operator`);
     const run = await tower.owner.run.byId({ projectId: tower.projectId, id: queued.id });
     expect(run).toMatchObject({ status: "queued", attempt: 2, maxAttempts: 2 });
     // The handler stopped as asked: nothing of its work was lost, so nothing is said as an error.
