@@ -119,9 +119,10 @@ const STALL_MS = 2_000;
 // The work clock: schedules fire (a fire within a second of its time), runs whose lease lapsed or
 // whose attempt overran go back to the queue, queued runs past their time to live expire. What it
 // decides is in the database, so a restart resumes it without firing anything twice.
-let lastWorkSweep = Date.now();
+/** When the last sweep ran; none yet (the start may keep the first one waiting, and renewed leases itself). */
+let lastWorkSweep: number | null = null;
 const workSweep = setInterval(() => {
-  const stalledMs = Date.now() - lastWorkSweep - WORK_SWEEP_MS;
+  const stalledMs = lastWorkSweep === null ? 0 : Date.now() - lastWorkSweep - WORK_SWEEP_MS;
   lastWorkSweep = Date.now();
   try {
     // Tower itself did not run for a while (SIGSTOP, a paused VM, a disk that hung): no agent could
