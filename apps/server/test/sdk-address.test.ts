@@ -68,3 +68,11 @@ it("leaves no process listeners behind once shut down: twenty clients made Node 
   await Promise.all(clients.map((client) => client.shutdown()));
   expect(["SIGINT", "SIGTERM", "beforeExit"].map((event) => process.listenerCount(event))).toEqual(before);
 });
+
+it("refuses an empty apiKey at once, naming the option (an environment variable set to nothing)", () => {
+  for (const apiKey of ["", "   "]) {
+    expect(() => createTowerClient({ url: tower.url, apiKey })).toThrow(
+      /^createTowerClient: apiKey is empty; pass a project API key/,
+    );
+  }
+});

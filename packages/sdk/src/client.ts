@@ -111,6 +111,13 @@ function endpoints(base: unknown) {
  */
 export function createTowerClient(options: TowerClientOptions): TowerClient {
   const urls = endpoints(options.url);
+  // An empty key (an environment variable set to nothing) would reach Tower as no key at all, and
+  // be told to sign in: said here, naming the option.
+  if (options.apiKey !== undefined && (typeof options.apiKey !== "string" || options.apiKey.trim() === "")) {
+    throw new TypeError(
+      "createTowerClient: apiKey is empty; pass a project API key (Settings → API keys), or leave it out in a signed-in browser",
+    );
+  }
   const enqueueRetryMs = options.enqueueRetryMs ?? RETRY_UNANSWERED_MS;
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const wsClient = createWSClient({
