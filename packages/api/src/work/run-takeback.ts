@@ -16,9 +16,8 @@ export const DISABLED_TAKEBACK = "Taken back";
  * cancel ends cancelled). Its streams tell the agent, whose handlers are aborted; its late reports
  * are refused. Before, its runs went on, renewed and completed, as if nothing had happened.
  */
-export function takeBackFromDisabledAgent(deps: Deps, projectId: string, agentId: string): { takenBack: number } {
+export function takeBackFromDisabledAgent(deps: Deps, projectId: string, agentId: string): void {
   const now = deps.clock.now();
-  let takenBack = 0;
   const events = deps.db.transaction((tx) =>
     tx
       .select()
@@ -26,7 +25,6 @@ export function takeBackFromDisabledAgent(deps: Deps, projectId: string, agentId
       .where(and(eq(runs.projectId, projectId), eq(runs.agentId, agentId), inArray(runs.status, ["leased", "running"])))
       .all()
       .flatMap((row): ChangeEvent[] => {
-        takenBack++;
         const error = `${DISABLED_TAKEBACK}: "${row.agentName}" was disabled by an operator`;
         const updated = row.cancelRequested
           ? requeueOrEnd(tx, row, { error, ending: "failed" }, now)
@@ -35,5 +33,4 @@ export function takeBackFromDisabledAgent(deps: Deps, projectId: string, agentId
       }),
   );
   publishChanges(deps, events);
-  return { takenBack };
 }
